@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/** The `jointlab` command: one file per verb, one place that turns errors into messages and exit codes. */
+import { Command, CommanderError } from 'commander';
+import { EXIT_CODES, JointlabError } from '../lab/errors';
+import { register as registerScore } from './score';
+import { register as registerSynth } from './synth';
+import { register as registerTrain } from './train';
+import { register as registerDemo } from './demo';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+function fail(error: unknown, json: boolean): never {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_CODES.usage);
+  const known = error instanceof JointlabError;
+  const code = known ? error.code : 'internal_error';
+  // Unknown errors can carry anything in their text; only the debug switch shows it.
+  const message = known ? error.message : 'internal error (set JOINTLAB_DEBUG=1 for details)';
+  if (json) process.stdout.write(JSON.stringify({ error: { code, message } }) + '\n');
+  process.stderr.write(`jointlab: ${message}\n`);
+  if (!known && process.env.JOINTLAB_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(known ? error.exitCode : EXIT_CODES.internal);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('jointlab')
+    .description('privacy-preserving joint modeling lab for credit: platform data stays in the enclave, only checked aggregates leave')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of [registerDemo, registerSynth, registerTrain, registerScore]) register(program);
+  program.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((e) => fail(e, process.argv.includes('--json')));
+}

@@ -1,0 +1,233 @@
+/**
+ * Supervised binning for scorecards: quantile bins to start, small bins merged away, then adjacent
+ * bins pooled until the default rate (and so the WOE) is monotonic; missing values get their own bin.
+ */
+import { CategoricalColumn, NumericColumn } from './frame';
+import { binOf, quantileEdges } from './metrics';
+
+export interface Bin {
+  /** Human-readable range or level list, e.g. "(1.5, 3]" or "A, B" or "missing". */
+  label: string;
+  count: number;
+  bad: number;
+  woe: number;
+}
+
+export interface NumericBinning {
+  kind: 'numeric';
+  name: string;
+  /** Upper bounds of every bin but the last (bin i holds edges[i-1] < x <= edges[i]). */
+  edges: number[];
+  bins: Bin[];
+  missing: Bin;
+  iv: number;
+}
+
+export interface CategoricalBinning {
+  kind: 'categorical';
+  name: string;
+  /** [level, bin index] pairs; levels not seen in training go to the "other" bin. A list, not an object, so no level can collide with a property name. */
+  levelBins: [string, number][];
+  otherBin: number;
+  bins: Bin[];
+  missing: Bin;
+  iv: number;
+}
+
+export type FeatureBinning = NumericBinning | CategoricalBinning;
+
+export interface BinningOptions {
+  initialBins: number;
+  /** Bins (other than the missing bin) smaller than this share of the rows are merged into a neighbour. */
+  minBinShare: number;
+  monotonic: boolean;
+}
+
+interface Block {
+  good: number;
+  bad: number;
+  upper: number;
+}
+
+const badRate = (b: { good: number; bad: number }): number => b.bad / Math.max(b.good + b.bad, 1);
+
+function mergeInto(target: { good: number; bad: number }, source: { good: number; bad: number }): void {
+  target.good += source.good;
+  target.bad += source.bad;
+}
+
+/** Merges each block below `minCount` into the neighbour whose default rate is closest. */
+function mergeSmall(blocks: Block[], minCount: number): Block[] {
+  const out = blocks.map((b) => ({ ...b }));
+  for (;;) {
+    if (out.length <= 1) return out;
+    let smallest = -1;
+    for (let i = 0; i < out.length; i++) {
+      const n = out[i].good + out[i].bad;
+      if (n < minCount && (smallest < 0 || n < out[smallest].good + out[smallest].bad)) smallest = i;
+    }
+    if (smallest < 0) return out;
+    const left = smallest - 1;
+    const right = smallest + 1;
+    const rate = badRate(out[smallest]);
+    const useLeft =
+      right >= out.length || (left >= 0 && Math.abs(badRate(out[left]) - rate) <= Math.abs(badRate(out[right]) - rate));
+    if (useLeft) {
+      mergeInto(out[left], out[smallest]);
+      out[left].upper = out[smallest].upper;
+      out.splice(smallest, 1);
+    } else {
+      mergeInto(out[right], out[smallest]);
+      out.splice(smallest, 1);
+    }
+  }
+}
+
+/** Pool-adjacent-violators: the coarsest merge of neighbours that makes the default rate monotonic. */
+function poolToMonotonic(blocks: Block[], increasing: boolean): Block[] {
+  const stack: Block[] = [];
+  for (const b of blocks) {
+    stack.push({ ...b });
+    while (stack.length > 1) {
+      const top = stack[stack.length - 1];
+      const below = stack[stack.length - 2];
+      const ok = increasing ? badRate(below) <= badRate(top) : badRate(below) >= badRate(top);
+      if (ok) break;
+      mergeInto(below, top);
+      below.upper = top.upper;
+      stack.pop();
+    }
+  }
+  return stack;
+}
+
+/** WOE and IV with a 0.5 count added to every cell, so empty cells stay finite. */
+export function weightOfEvidence(cells: { good: number; bad: number }[]): { woe: number[]; iv: number } {
+  let goodTotal = 0;
+  let badTotal = 0;
+  for (const c of cells) {
+    goodTotal += c.good + 0.5;
+    badTotal += c.bad + 0.5;
+  }
+  let iv = 0;
+  const woe = cells.map((c) => {
+    const g = (c.good + 0.5) / goodTotal;
+    const b = (c.bad + 0.5) / badTotal;
+    const w = Math.log(g / b);
+    iv += (g - b) * w;
+    return w;
+  });
+  return { woe, iv };
+}
+
+function formatBound(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/\.?0+$/, '');
+}
+
+function blocksToBins(blocks: Block[], missing: { good: number; bad: number }): { bins: Bin[]; missing: Bin; iv: number } {
+  // An empty missing bin would get a made-up WOE; it is kept at 0 (no evidence) and left out of the IV.
+  const hasMissing = missing.good + missing.bad > 0;
+  const cells = hasMissing ? [...blocks, missing] : blocks;
+  const { woe, iv } = weightOfEvidence(cells);
+  const bins = blocks.map((b, i) => ({
+    label: `${i === 0 ? '(-inf' : `(${formatBound(blocks[i - 1].upper)}`}, ${i === blocks.length - 1 ? 'inf)' : `${formatBound(b.upper)}]`}`,
+    count: b.good + b.bad,
+    bad: b.bad,
+    woe: woe[i],
+  }));
+  const missingBin = { label: 'missing', count: missing.good + missing.bad, bad: missing.bad, woe: hasMissing ? woe[blocks.length] : 0 };
+  return { bins, missing: missingBin, iv };
+}
+
+export function binNumeric(column: NumericColumn, labels: Uint8Array, options: BinningOptions): NumericBinning {
+  const present: number[] = [];
+  const missing = { good: 0, bad: 0 };
+  for (let i = 0; i < column.values.length; i++) {
+    const v = column.values[i];
+    if (Number.isNaN(v)) {
+      if (labels[i]) missing.bad++;
+      else missing.good++;
+    } else present.push(v);
+  }
+  const candidate = present.length ? [...new Set(quantileEdges(present, options.initialBins))] : [];
+  const max = present.length ? present.reduce((a, b) => Math.max(a, b), -Infinity) : 0;
+  const edges = candidate.filter((e) => e < max);
+  const initial: Block[] = [...edges, Infinity].map((upper) => ({ good: 0, bad: 0, upper }));
+  for (let i = 0; i < column.values.length; i++) {
+    const v = column.values[i];
+    if (Number.isNaN(v)) continue;
+    const b = initial[binOf(v, edges)];
+    if (labels[i]) b.bad++;
+    else b.good++;
+  }
+  const merged = mergeSmall(initial, options.minBinShare * column.values.length);
+  let best = blocksToBins(merged, missing);
+  let bestBlocks = merged;
+  if (options.monotonic) {
+    // Whichever direction keeps more information value is the feature's natural trend.
+    const up = poolToMonotonic(merged, true);
+    const down = poolToMonotonic(merged, false);
+    const upBins = blocksToBins(up, missing);
+    const downBins = blocksToBins(down, missing);
+    [best, bestBlocks] = upBins.iv >= downBins.iv ? [upBins, up] : [downBins, down];
+  }
+  return {
+    kind: 'numeric',
+    name: column.name,
+    edges: bestBlocks.slice(0, -1).map((b) => b.upper),
+    bins: best.bins,
+    missing: best.missing,
+    iv: best.iv,
+  };
+}
+
+export function binCategorical(column: CategoricalColumn, labels: Uint8Array, options: BinningOptions): CategoricalBinning {
+  const byLevel = new Map<string, { good: number; bad: number }>();
+  const missing = { good: 0, bad: 0 };
+  column.values.forEach((v, i) => {
+    const cell = v === null ? missing : byLevel.get(v) ?? byLevel.set(v, { good: 0, bad: 0 }).get(v)!;
+    if (labels[i]) cell.bad++;
+    else cell.good++;
+  });
+  const minCount = options.minBinShare * column.values.length;
+  const other = { good: 0, bad: 0, levels: [] as string[] };
+  const kept: { level: string; good: number; bad: number }[] = [];
+  for (const [level, cell] of byLevel) {
+    if (cell.good + cell.bad >= minCount) kept.push({ level, ...cell });
+    else {
+      mergeInto(other, cell);
+      other.levels.push(level);
+    }
+  }
+  kept.sort((a, b) => badRate(a) - badRate(b) || (a.level < b.level ? -1 : 1));
+  const groups = [...kept.map((k) => ({ good: k.good, bad: k.bad, levels: [k.level] })), other];
+  const hasMissing = missing.good + missing.bad > 0;
+  const { woe, iv } = weightOfEvidence(hasMissing ? [...groups, missing] : groups);
+  const levelBins: [string, number][] = [];
+  groups.forEach((g, i) => g.levels.forEach((level) => levelBins.push([level, i])));
+  const otherBin = groups.length - 1;
+  const bins = groups.map((g, i) => ({
+    label: i === otherBin ? 'other' : g.levels.join(', '),
+    count: g.good + g.bad,
+    bad: g.bad,
+    // An empty "other" bin carries no evidence.
+    woe: g.good + g.bad > 0 ? woe[i] : 0,
+  }));
+  const missingBin = { label: 'missing', count: missing.good + missing.bad, bad: missing.bad, woe: hasMissing ? woe[groups.length] : 0 };
+  return { kind: 'categorical', name: column.name, levelBins, otherBin, bins, missing: missingBin, iv };
+}
+
+/** A function from a value (NaN or null when missing) to its bin index; -1 stands for the missing bin. */
+export function binAssigner(binning: FeatureBinning): (value: number | string | null) => number {
+  if (binning.kind === 'numeric') {
+    const edges = binning.edges;
+    return (value) => (Number.isNaN(value as number) ? -1 : binOf(value as number, edges));
+  }
+  const levels = new Map(binning.levelBins);
+  const other = binning.otherBin;
+  return (value) => (value === null ? -1 : levels.get(value as string) ?? other);
+}
+
+export function binWoe(binning: FeatureBinning, bin: number): number {
+  return bin < 0 ? binning.missing.woe : binning.bins[bin].woe;
+}
