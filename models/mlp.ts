@@ -133,10 +133,10 @@ export const mlp: ModelFamily<MlpParams> = {
     const yAll = tf.tensor2d(Float32Array.from(labels), [design.rows, 1]);
     const xValid = tf.gather(xAll, Array.from(valid)) as TF.Tensor2D;
     const yValid = tf.gather(yAll, Array.from(valid));
-    const variables = best.flatMap((layer) => [
-      tf.variable(tf.tensor2d(layer.weights, [layer.inputs, layer.outputs])),
-      tf.variable(tf.tensor1d(layer.bias)),
-    ]);
+    // tidy frees the initial-value tensors; the variables themselves outlive it.
+    const variables = tf.tidy(() =>
+      best.flatMap((layer) => [tf.variable(tf.tensor2d(layer.weights, [layer.inputs, layer.outputs])), tf.variable(tf.tensor1d(layer.bias))]),
+    );
     const optimizer = tf.train.adam(params.learningRate);
     const logits = (x: TF.Tensor2D, dropoutSeed: number | null): TF.Tensor2D => {
       let h = x;
