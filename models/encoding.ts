@@ -14,10 +14,20 @@ export interface Encoder {
   columns: EncodedColumn[];
 }
 
+/** The design matrix column by column: the layout the Newton solver's dot products run fastest on. */
 export interface Design {
-  x: Float64Array;
+  columns: Float64Array[];
   rows: number;
-  width: number;
+}
+
+/** The same matrix row-major (n x width), as tensors and the MLP's forward pass want it. */
+export function rowMajor(design: Design): Float64Array {
+  const width = design.columns.length;
+  const x = new Float64Array(design.rows * width);
+  design.columns.forEach((c, j) => {
+    for (let i = 0; i < design.rows; i++) x[i * width + j] = c[i];
+  });
+  return x;
 }
 
 /** Categorical levels rarer than this share of training rows fall into no column at all. */
@@ -28,12 +38,18 @@ export const MISSING_LEVEL = '(missing)';
 export function fitEncoder(frame: Frame): Encoder {
   const columns = frame.columns.map((c): EncodedColumn => {
     if (c.kind === 'numeric') {
+      const values = c.values;
       let sum = 0;
       let count = 0;
-      for (const v of c.values) if (!Number.isNaN(v)) { sum += v; count++; }
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isNaN(values[i])) {
+          sum += values[i];
+          count++;
+        }
+      }
       const mean = count ? sum / count : 0;
       let ss = 0;
-      for (const v of c.values) if (!Number.isNaN(v)) ss += (v - mean) ** 2;
+      for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) ss += (values[i] - mean) * (values[i] - mean);
       const sd = count ? Math.sqrt(ss / count) : 0;
       return { kind: 'numeric', name: c.name, mean, scale: sd > 0 ? sd : 1, missingIndicator: count < frame.rows };
     }
@@ -68,28 +84,30 @@ export function designNames(encoder: Encoder): string[] {
 
 export function encode(encoder: Encoder, frame: Frame): Design {
   const source = assertColumnsMatch(frame, encoder.features);
-  const width = designNames(encoder).length;
   const n = frame.rows;
-  const x = new Float64Array(n * width);
-  let offset = 0;
+  const columns: Float64Array[] = [];
   encoder.columns.forEach((spec, j) => {
     const col = source[j];
     if (spec.kind === 'numeric' && col.kind === 'numeric') {
+      const values = new Float64Array(n);
+      const missing = spec.missingIndicator ? new Float64Array(n) : undefined;
       for (let i = 0; i < n; i++) {
         const v = col.values[i];
-        const missing = Number.isNaN(v);
-        x[i * width + offset] = missing ? 0 : (v - spec.mean) / spec.scale;
-        if (spec.missingIndicator) x[i * width + offset + 1] = missing ? 1 : 0;
+        if (Number.isNaN(v)) {
+          if (missing) missing[i] = 1;
+        } else values[i] = (v - spec.mean) / spec.scale;
       }
-      offset += spec.missingIndicator ? 2 : 1;
+      columns.push(values);
+      if (missing) columns.push(missing);
     } else if (spec.kind === 'categorical' && col.kind === 'categorical') {
       const index = new Map(spec.levels.map((level, k) => [level, k]));
+      const oneHot = spec.levels.map(() => new Float64Array(n));
       for (let i = 0; i < n; i++) {
         const k = index.get(col.values[i] ?? MISSING_LEVEL);
-        if (k !== undefined) x[i * width + offset + k] = 1;
+        if (k !== undefined) oneHot[k][i] = 1;
       }
-      offset += spec.levels.length;
+      columns.push(...oneHot);
     }
   });
-  return { x, rows: n, width };
+  return { columns, rows: n };
 }

@@ -31,7 +31,7 @@ class LogisticModel implements FittedModel {
 
   async predict(frame: Frame): Promise<Float64Array> {
     const design = encode(this.state.encoder, frame);
-    return predictLogistic(design.x, design.rows, design.width, this.state.weights, this.state.intercept);
+    return predictLogistic(design.columns, design.rows, this.state.weights, this.state.intercept);
   }
 
   describe(): Record<string, unknown> {
@@ -57,7 +57,7 @@ export const logisticRegression: ModelFamily<LogisticParams> = {
   async fit(frame: Frame, labels: Uint8Array, params: LogisticParams, context: FitContext): Promise<FittedModel> {
     const encoder = fitEncoder(frame);
     const design = encode(encoder, frame);
-    const fit = fitLogistic(design.x, labels, design.rows, design.width, {
+    const fit = fitLogistic(design.columns, labels, design.rows, {
       l2: params.l2,
       maxIterations: params.maxIterations,
       onIteration: (i, max) => context.onProgress?.(i, max, `newton step ${i}`),

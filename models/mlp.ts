@@ -4,7 +4,7 @@
  * the seed: weight initialization, the validation slice, batch order and dropout masks.
  */
 import { Frame } from './frame';
-import { Encoder, encode, fitEncoder } from './encoding';
+import { Encoder, encode, fitEncoder, rowMajor } from './encoding';
 import { sigmoid } from './linalg';
 import { FitContext, FittedModel, ModelFamily, ModelFile } from './model';
 import { Random } from './random';
@@ -75,7 +75,7 @@ class MlpModel implements FittedModel {
 
   async predict(frame: Frame): Promise<Float64Array> {
     const design = encode(this.state.encoder, frame);
-    return forward(this.state.layers, design.x, design.rows, design.width);
+    return forward(this.state.layers, rowMajor(design), design.rows, design.columns.length);
   }
 
   describe(): Record<string, unknown> {
@@ -125,11 +125,11 @@ export const mlp: ModelFamily<MlpParams> = {
     const random = new Random(context.seed);
     const encoder = fitEncoder(frame);
     const design = encode(encoder, frame);
-    const sizes = [design.width, ...params.hidden, 1];
+    const sizes = [design.columns.length, ...params.hidden, 1];
     let best = initialLayers(sizes, random);
     const { rest: train, held: valid } = stratifiedSplit(labels, params.validationFraction, random.nextUint32());
 
-    const xAll = tf.tensor2d(Float32Array.from(design.x), [design.rows, design.width]);
+    const xAll = tf.tensor2d(Float32Array.from(rowMajor(design)), [design.rows, design.columns.length]);
     const yAll = tf.tensor2d(Float32Array.from(labels), [design.rows, 1]);
     const xValid = tf.gather(xAll, Array.from(valid)) as TF.Tensor2D;
     const yValid = tf.gather(yAll, Array.from(valid));

@@ -103,17 +103,15 @@ export const scorecard: ModelFamily<ScorecardParams> = {
     });
     const chosen = binnings.flatMap((b, j) => (b.iv >= params.minIv ? [j] : []));
     // With no informative feature the card is the intercept alone: the base rate.
-    const d = chosen.length;
     const n = frame.rows;
-    const x = new Float64Array(n * d);
-    chosen.forEach((feature, k) => {
+    const woeColumns = chosen.map((feature) => {
       const binning = binnings[feature];
       const assign = binAssigner(binning);
       const values = frame.columns[feature].values;
-      for (let i = 0; i < n; i++) x[i * d + k] = binWoe(binning, assign(values[i]));
+      return Float64Array.from({ length: n }, (_, i) => binWoe(binning, assign(values[i])));
     });
     context.onProgress?.(frame.columns.length, total, 'regression on WOE');
-    const fit = fitLogistic(x, labels, n, d, { l2: params.l2 });
+    const fit = fitLogistic(woeColumns, labels, n, { l2: params.l2 });
     const factor = params.pdo / Math.LN2;
     return new ScorecardModel(params, {
       features: featureRefs(frame),

@@ -55,16 +55,21 @@ describe('logistic regression', () => {
     assert.deepEqual(await again.predict(frame(x1, x2)), await model.predict(frame(x1, x2)));
   });
 
-  it('converges on heavy-tailed features where undamped Newton oscillates', () => {
-    // One huge outlier in a standardized column made plain Newton steps overshoot forever.
-    const n = 400;
-    const x = new Float64Array(n);
+  it('converges on a rare, risky flag where undamped Newton steps diverge', () => {
+    // 1,000 rows: 6 flagged (2 of them default), 33 defaults among the other 994 - the shape of a
+    // dishonest-debtor flag. Full Newton steps from zero run off to a weight near -52 and never settle
+    // (checked by disabling the line search); the optimum is about +0.206.
+    const n = 1000;
+    const flag = new Float64Array(n);
     const labels = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      x[i] = Math.exp(((i * 7919) % 97) / 9);
-      labels[i] = i % 3 === 0 ? 1 : 0;
+      flag[i] = i < 6 ? 1 : 0;
+      labels[i] = i < 2 || (i >= 6 && i < 39) ? 1 : 0;
     }
-    const fit = fitLogistic(x.map((v) => v / 1000), labels, n, 1, { l2: 1e-6 });
+    const mean = 6 / n;
+    const sd = Math.sqrt(mean * (1 - mean));
+    const fit = fitLogistic([flag.map((v) => (v - mean) / sd)], labels, n, { l2: 1 });
     assert.ok(fit.converged, `not converged after ${fit.iterations} steps`);
+    assert.ok(Math.abs(fit.weights[0] - 0.2059) < 1e-3, `weight ${fit.weights[0]}`);
   });
 });

@@ -1,0 +1,25 @@
+/** Runs scikit-learn beside jointlab in the same benchmark run, when Debian's python3-sklearn is there. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = join(__dirname, '..', '..', 'bench', 'sklearn_reference.py');
+
+export function sklearnAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0;
+}
+
+export interface ReferenceFit {
+  auc: number;
+  seconds: number;
+}
+
+export function runSklearn(trainCsv: string, testCsv: string, models: string[]): { fits: Record<string, ReferenceFit>; about: string } {
+  const r = spawnSync(PYTHON, [SCRIPT, trainCsv, testCsv, models.join(',')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`scikit-learn reference failed: ${r.stderr.trim().split('\n').pop()}`);
+  const out = JSON.parse(r.stdout) as Record<string, unknown>;
+  const about = `scikit-learn ${String(out._version)}${out._blas ? `, ${(out._blas as string[]).join('; ')}` : ''}`;
+  const fits: Record<string, ReferenceFit> = {};
+  for (const m of models) fits[m] = out[m] as ReferenceFit;
+  return { fits, about };
+}

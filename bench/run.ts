@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: each model family on the shared default-credit data (joint guest + host, fixed
+ * split) and on a 100,000-row synthetic set, beside scikit-learn in the same run, printing test AUC
+ * side by side and the fit-time ratio ours / scikit-learn.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { families } from '../models';
+import { Frame, takeLabels, takeRows } from '../models/frame';
+import { auc } from '../models/metrics';
+import { ModelKind, MODEL_KINDS } from '../models/model';
+import { Random } from '../models/random';
+import { sigmoid } from '../models/linalg';
+import { loadTensorflow } from '../models/tf-backend';
+import { frameOf, labelsOf, splitOf } from '../lab/data/columns';
+import { formatCsv } from '../lab/data/csv';
+import { loadJoined } from '../lab/train';
+import { ReferenceFit, runSklearn, sklearnAvailable } from './reference';
+
+interface Task {
+  name: string;
+  train: { frame: Frame; labels: Uint8Array };
+  test: { frame: Frame; labels: Uint8Array };
+}
+
+const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
+
+function sharedTask(): Task | undefined {
+  const files = ['default_credit_hetero_guest.csv', 'default_credit_hetero_host.csv', 'default_credit_split.csv'].map((f) => join(SHARED, f));
+  if (!files.every(existsSync)) return undefined;
+  const joined = loadJoined(files, 'id');
+  const labels = labelsOf(joined, 'y');
+  const frame = frameOf(joined, joined.names.filter((n) => n !== 'y' && n !== 'split'), new Set());
+  const parts = splitOf(joined, 'split');
+  const part = (rows: Int32Array) => ({ frame: takeRows(frame, rows), labels: takeLabels(labels, rows) });
+  return { name: 'default credit, joint 13 + 10 features, 21,000 / 9,000 rows', train: part(parts.train), test: part(parts.test) };
+}
+
+/** n rows x d numeric features from a known logistic model, with correlated and heavy-tailed columns. */
+function syntheticTask(n: number, d: number, seed: number): Task {
+  const random = new Random(seed);
+  const make = (rows: number) => {
+    const columns = Array.from({ length: d }, () => new Float64Array(rows));
+    const labels = new Uint8Array(rows);
+    for (let i = 0; i < rows; i++) {
+      const common = random.normal();
+      let z = -2.2;
+      for (let j = 0; j < d; j++) {
+        const v = j % 5 === 4 ? Math.exp(random.normal()) : 0.5 * common + random.normal();
+        columns[j][i] = v;
+        z += (j % 3 === 0 ? 0.35 : j % 3 === 1 ? -0.2 : 0.05) * (j % 5 === 4 ? Math.log(v) : v);
+      }
+      labels[i] = random.bernoulli(sigmoid(z)) ? 1 : 0;
+    }
+    return { frame: { rows, columns: columns.map((values, j) => ({ name: `x${j}`, kind: 'numeric' as const, values })) }, labels };
+  };
+  return { name: `synthetic, ${d} features, ${n.toLocaleString('en')} training rows`, train: make(n), test: make(Math.round(n * 0.3)) };
+}
+
+function writeNumericCsv(path: string, part: Task['train']): void {
+  const header = ['id', 'y', ...part.frame.columns.map((c) => c.name)];
+  const rows = Array.from({ length: part.frame.rows }, (_, i) => [i, part.labels[i], ...part.frame.columns.map((c) => (c.values as Float64Array)[i])]);
+  writeFileSync(path, formatCsv(header, rows));
+}
+
+async function fitOurs(kind: ModelKind, task: Task): Promise<ReferenceFit> {
+  const family = families[kind];
+  const started = process.hrtime.bigint();
+  const model = await family.fit(task.train.frame, task.train.labels, family.defaults, { seed: 42 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { auc: auc(task.test.labels, await model.predict(task.test.frame)), seconds };
+}
+
+const pad = (s: string, n: number): string => s.padEnd(n);
+const num = (x: number | undefined, digits: number): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+
+async function main(): Promise<void> {
+  // `npm run bench -- lr scorecard` limits the run to those families.
+  const asked = process.argv.slice(2).filter((a): a is ModelKind => (MODEL_KINDS as readonly string[]).includes(a));
+  const kinds = asked.length ? asked : [...MODEL_KINDS];
+  const withReference = sklearnAvailable();
+  const { backend } = await loadTensorflow();
+  console.log(`jointlab benchmark: fit time and test AUC; MLP on TensorFlow.js backend "${backend}"`);
+  if (!withReference) console.log('scikit-learn reference skipped: /usr/bin/python3 cannot import sklearn (apt-get install python3-sklearn)');
+  const tasks = [sharedTask(), syntheticTask(100_000, 30, 11)].filter((t): t is Task => t !== undefined);
+  if (tasks.length === 1) console.log(`shared data skipped: ${SHARED} not found`);
+  const dir = mkdtempSync(join(tmpdir(), 'jointlab-bench-'));
+  try {
+    for (const task of tasks) {
+      console.log(`\n${task.name}`);
+      let reference: Record<string, ReferenceFit> = {};
+      if (withReference) {
+        writeNumericCsv(join(dir, 'train.csv'), task.train);
+        writeNumericCsv(join(dir, 'test.csv'), task.test);
+        const r = runSklearn(join(dir, 'train.csv'), join(dir, 'test.csv'), kinds);
+        reference = r.fits;
+        console.log(`  reference: ${r.about}`);
+      }
+      console.log(`  ${pad('model', 10)} ${pad('AUC ours', 9)} ${pad('AUC sklearn', 11)} ${pad('fit s ours', 10)} ${pad('fit s sklearn', 13)} ratio ours/sklearn`);
+      for (const kind of kinds) {
+        const ours = await fitOurs(kind, task);
+        const ref = reference[kind];
+        console.log(
+          `  ${pad(kind, 10)} ${pad(num(ours.auc, 4), 9)} ${pad(num(ref?.auc, 4), 11)} ${pad(num(ours.seconds, 3), 10)} ${pad(num(ref?.seconds, 3), 13)} ${ref ? `${num(ours.seconds / ref.seconds, 2)}x` : '-'}`,
+        );
+      }
+    }
+    console.log('\nsklearn models: lr = StandardScaler + LogisticRegression(C=1); scorecard = 10 quantile bins one-hot + LogisticRegression; mlp = MLPClassifier(32, 16, early stopping)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
