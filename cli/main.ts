@@ -6,6 +6,12 @@ import { register as registerScore } from './score';
 import { register as registerSynth } from './synth';
 import { register as registerTrain } from './train';
 import { register as registerDemo } from './demo';
+import { register as registerEnclave } from './enclave';
+import { register as registerAdmin } from './admin';
+import { register as registerDataset } from './dataset';
+import { register as registerUpload } from './upload';
+import { register as registerJob } from './job';
+import { register as registerAudit } from './audit';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -28,8 +34,9 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerDemo, registerSynth, registerTrain, registerScore]) register(program);
-  program.commands.forEach((c) => c.exitOverride());
+  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerAudit]) {
+    register(program);
+  }
   return program;
 }
 

@@ -1,6 +1,6 @@
 /** The one error type of jointlab: a stable code, a message free of data values, and a category that sets the exit code and HTTP status. */
 
-export type ErrorCategory = 'usage' | 'validation' | 'auth' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'server';
+export type ErrorCategory = 'usage' | 'validation' | 'auth' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'media' | 'server';
 
 const statusOf: Record<ErrorCategory, number> = {
   usage: 400,
@@ -10,6 +10,7 @@ const statusOf: Record<ErrorCategory, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  media: 415,
   server: 500,
 };
 
@@ -29,6 +30,7 @@ const exitOf: Record<ErrorCategory, number> = {
   not_found: EXIT_CODES.validation,
   conflict: EXIT_CODES.validation,
   too_large: EXIT_CODES.validation,
+  media: EXIT_CODES.usage,
   auth: EXIT_CODES.auth,
   forbidden: EXIT_CODES.auth,
   server: EXIT_CODES.server,
@@ -51,5 +53,23 @@ export class JointlabError extends Error {
 
   get exitCode(): number {
     return exitOf[this.category];
+  }
+}
+
+export interface Problem {
+  /** JSON pointer into the request body, e.g. `/platform/columns/2`. */
+  pointer: string;
+  message: string;
+}
+
+/** A rejected body: each problem names where it is, so the caller can fix them all at once. */
+export class ProblemsError extends JointlabError {
+  constructor(
+    code: string,
+    message: string,
+    readonly problems: Problem[],
+    category: ErrorCategory = 'usage',
+  ) {
+    super(code, message, category);
   }
 }

@@ -9,6 +9,7 @@ import { readCsvFile } from './data/csv';
 import { frameOf, labelsOf, splitOf } from './data/columns';
 import { JoinedTable, innerJoin } from './data/join';
 import { JointlabError } from './errors';
+import { mergeParams } from './params';
 import { ProgressFn } from './progress';
 
 export interface TrainRequest {
@@ -62,22 +63,6 @@ function assertBothClasses(labels: Uint8Array, part: string): void {
   if (pos === 0 || pos === labels.length) {
     throw new JointlabError('one_class', `the ${part} rows hold only one label value; both 0 and 1 are needed`);
   }
-}
-
-/** Overrides must name a known hyper-parameter and keep its type, so a typo fails loudly instead of being ignored. */
-export function mergeParams(defaults: object, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const base = defaults as Record<string, unknown>;
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!Object.hasOwn(base, key)) {
-      throw new JointlabError('unknown_param', `unknown hyper-parameter "${key}"; known: ${Object.keys(base).join(', ')}`, 'usage');
-    }
-    const expected = Array.isArray(base[key]) ? 'array' : typeof base[key];
-    const got = Array.isArray(value) ? 'array' : typeof value;
-    if (expected !== got || (Array.isArray(value) && value.some((v) => typeof v !== 'number'))) {
-      throw new JointlabError('bad_param', `hyper-parameter "${key}" must be ${expected === 'array' ? 'an array of numbers' : `a ${expected}`}`, 'usage');
-    }
-  }
-  return { ...base, ...overrides };
 }
 
 export async function train(request: TrainRequest): Promise<TrainResult> {

@@ -1,0 +1,88 @@
+/** `jointlab dataset ...`: a steward imports platform tables and sets column policies; anyone signed in reads schemas. */
+import { Command } from 'commander';
+import type { ColumnAggregate, DatasetMeta } from '../enclave/data/datasets';
+import { list, positiveInteger } from './options';
+import { fixed, printJson, table } from './output';
+import { RemoteFlags, clientOf, readFileArg, remote } from './remote';
+
+interface ImportFlags extends RemoteFlags {
+  name: string;
+  idColumn: string;
+  k?: number;
+  sensitive?: string[];
+  forbidden?: string[];
+  label?: string[];
+}
+
+interface PolicyFlags extends RemoteFlags {
+  feature?: string[];
+  sensitive?: string[];
+  forbidden?: string[];
+  label?: string[];
+  k?: number;
+}
+
+function printMeta(meta: DatasetMeta & { aggregates?: ColumnAggregate[] }): void {
+  console.log(`dataset ${meta.name}: ${meta.rows} rows, id column "${meta.idColumn}", k = ${meta.k}`);
+  const aggregates = new Map((meta.aggregates ?? []).map((a) => [a.name, a]));
+  const show = (n: number | null | undefined): string => (n === null ? `<${meta.k}` : n === undefined ? '' : String(n));
+  console.log(
+    table([
+      ['column', 'type', 'policy', 'present', 'missing', 'mean', 'sd'],
+      ...meta.columns.map((c) => {
+        const a = aggregates.get(c.name);
+        const numeric = a?.type === 'numeric' ? a : undefined;
+        return [c.name, c.type, c.policy, show(a?.present), show(a?.missing), numeric?.mean != null ? fixed(numeric.mean, 3) : '', numeric?.sd != null ? fixed(numeric.sd, 3) : ''];
+      }),
+    ]),
+  );
+}
+
+export function register(program: Command): void {
+  const dataset = program.command('dataset').description('platform datasets in the enclave (rows never come back out)');
+  remote(
+    dataset
+      .command('import <file>')
+      .description('steward: import a CSV from the platform\'s disk; every column but the id starts as "feature"')
+      .requiredOption('--name <name>', 'dataset name')
+      .requiredOption('--id-column <column>', 'enterprise id column')
+      .option('--k <n>', 'minimum rows behind every released figure (default: the enclave\'s)', positiveInteger)
+      .option('--sensitive <list>', 'columns usable only with the steward\'s explicit approval per job', list)
+      .option('--forbidden <list>', 'columns never usable', list)
+      .option('--label <list>', 'label columns', list),
+  ).action(async (file: string, flags: ImportFlags) => {
+    const client = clientOf(flags);
+    const meta = await client.request<DatasetMeta>('POST', 'v1/datasets', {
+      csv: readFileArg(file),
+      query: { name: flags.name, idColumn: flags.idColumn, k: flags.k, sensitive: flags.sensitive?.join(','), forbidden: flags.forbidden?.join(','), label: flags.label?.join(',') },
+    });
+    if (flags.json) printJson(meta);
+    else console.log(`imported ${meta.rows} rows with ${meta.columns.length} columns as dataset "${meta.name}"`);
+  });
+  remote(dataset.command('list').description('datasets with their columns and policies')).action(async (flags: RemoteFlags) => {
+    const { datasets } = await clientOf(flags).request<{ datasets: DatasetMeta[] }>('GET', 'v1/datasets');
+    if (flags.json) printJson({ datasets });
+    else if (!datasets.length) console.log('no datasets');
+    else console.log(table([['name', 'rows', 'columns', 'k'], ...datasets.map((d) => [d.name, String(d.rows), String(d.columns.length), String(d.k)])]));
+  });
+  remote(dataset.command('show <name>').description('schema, policy and aggregates that at least k rows stand behind')).action(async (name: string, flags: RemoteFlags) => {
+    const meta = await clientOf(flags).request<DatasetMeta & { aggregates: ColumnAggregate[] }>('GET', `v1/datasets/${encodeURIComponent(name)}`);
+    if (flags.json) printJson(meta);
+    else printMeta(meta);
+  });
+  remote(
+    dataset
+      .command('policy <name>')
+      .description('steward: set column policies and k')
+      .option('--feature <list>', 'columns usable as features', list)
+      .option('--sensitive <list>', 'columns usable only with explicit approval', list)
+      .option('--forbidden <list>', 'columns never usable', list)
+      .option('--label <list>', 'label columns', list)
+      .option('--k <n>', 'minimum rows behind every released figure', positiveInteger),
+  ).action(async (name: string, flags: PolicyFlags) => {
+    const columns = Object.fromEntries((['feature', 'sensitive', 'forbidden', 'label'] as const).filter((p) => flags[p]).map((p) => [p, flags[p]]));
+    const meta = await clientOf(flags).request<DatasetMeta>('PUT', `v1/datasets/${encodeURIComponent(name)}/policy`, { json: { columns, ...(flags.k ? { k: flags.k } : {}) } });
+    if (flags.json) printJson(meta);
+    else printMeta(meta);
+  });
+}

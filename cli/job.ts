@@ -1,0 +1,111 @@
+/** `jointlab job ...`: banks submit specs and read results; stewards review, approve and reject. */
+import { Command } from 'commander';
+import type { JobView } from '../enclave/jobs/jobs';
+import { isFinal, JobState } from '../lab/lifecycle';
+import { progressBar } from '../lab/progress';
+import { list } from './options';
+import { fixed, printJson, table } from './output';
+import { RemoteFlags, clientOf, readJsonArg, remote } from './remote';
+
+interface Results {
+  id: string;
+  state: JobState;
+  reason: string | null;
+  backend: string;
+  seconds: number;
+  k: number;
+  released: {
+    parameters?: { model: { kind: string }; description: Record<string, unknown> };
+    metrics?: { train?: Record<string, number>; test?: Record<string, number>; rows: { train: number; test: number } };
+    curves?: { roc: unknown[] };
+  };
+  withheld: { part: string; reason: string }[];
+}
+
+/** States a watcher stops at: finished ones, and `succeeded`, which the release check leaves at once. */
+const settled = (state: JobState): boolean => isFinal(state);
+
+function printJob(job: JobView): void {
+  console.log(`${job.id}  ${job.name}  ${job.state}${job.state === 'running' ? ` ${Math.round(job.progress * 100)}%` : ''}${job.reason ? `  (${job.reason})` : ''}`);
+  for (const f of job.flags ?? []) console.log(`  flag ${f.code}: ${f.message}`);
+}
+
+export function printResults(r: Results): void {
+  console.log(`job ${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}, k = ${r.k}, trained on ${r.backend} in ${r.seconds.toFixed(2)} s`);
+  const m = r.released.metrics;
+  if (m) {
+    console.log(
+      table([
+        ['', 'rows', 'AUC', 'KS', 'Gini'],
+        ...(['train', 'test'] as const).map((part) => [part, String(m.rows[part]), fixed(m[part]?.auc ?? NaN), fixed(m[part]?.ks ?? NaN), fixed(m[part]?.gini ?? NaN)]),
+      ]),
+    );
+  }
+  if (r.released.parameters) console.log(`parameters released: ${r.released.parameters.model.kind} model (save with --json and take .released.parameters.model)`);
+  if (r.released.curves) console.log(`ROC curve released with ${r.released.curves.roc.length} points of at least ${r.k} rows each`);
+  for (const w of r.withheld) console.log(`withheld ${w.part}: ${w.reason}`);
+}
+
+export function register(program: Command): void {
+  const job = program.command('job').description('model jobs in the enclave');
+  remote(job.command('submit <spec>').description('bank: submit a model spec (JSON file)')).action(async (spec: string, flags: RemoteFlags) => {
+    const view = await clientOf(flags).request<JobView>('POST', 'v1/jobs', { json: readJsonArg(spec) });
+    if (flags.json) printJson(view);
+    else console.log(`submitted job ${view.id} (${view.name}); a steward must approve it`);
+  });
+  remote(job.command('list').description('jobs (a bank sees its own)').option('--state <state>', 'only jobs in this state')).action(
+    async (flags: RemoteFlags & { state?: string }) => {
+      const { jobs } = await clientOf(flags).request<{ jobs: JobView[] }>('GET', 'v1/jobs', { query: { state: flags.state } });
+      if (flags.json) printJson({ jobs });
+      else if (!jobs.length) console.log('no jobs');
+      else console.log(table([['id', 'name', 'org', 'state', 'flags'], ...jobs.map((j) => [j.id, j.name, j.org, j.state, (j.flags ?? []).map((f) => f.code).join(',')])]));
+    },
+  );
+  remote(job.command('status <id>').description('state and progress').option('--watch', 'follow progress until the job settles')).action(
+    async (id: string, flags: RemoteFlags & { watch?: boolean }) => {
+      const client = clientOf(flags);
+      let view = await client.request<JobView>('GET', `v1/jobs/${encodeURIComponent(id)}`);
+      if (flags.watch) {
+        const bar = flags.json ? undefined : progressBar(`job ${view.name}`);
+        let last = '';
+        while (!settled(view.state)) {
+          if (bar) bar.update(view.progress, 1, `${view.state}${view.progressNote ? `: ${view.progressNote}` : ''}`);
+          else if (!flags.json && view.state !== last) console.log(view.state);
+          last = view.state;
+          await new Promise((r) => setTimeout(r, 300));
+          view = await client.request<JobView>('GET', `v1/jobs/${encodeURIComponent(id)}`);
+        }
+        bar?.done();
+      }
+      if (flags.json) printJson(view);
+      else printJob(view);
+    },
+  );
+  remote(
+    job
+      .command('approve <id>')
+      .description('steward: approve a job')
+      .option('--allow-sensitive <list>', 'sensitive columns this job may use (each one the spec asks for must be listed)', list),
+  ).action(async (id: string, flags: RemoteFlags & { allowSensitive?: string[] }) => {
+    const r = await clientOf(flags).request<{ id: string; state: string }>('POST', `v1/jobs/${encodeURIComponent(id)}/approve`, { json: { allowSensitive: flags.allowSensitive ?? [] } });
+    if (flags.json) printJson(r);
+    else console.log(`job ${r.id} is ${r.state}`);
+  });
+  remote(job.command('reject <id>').description('steward: reject a job with a reason').requiredOption('--reason <text>', 'why; the bank reads it')).action(
+    async (id: string, flags: RemoteFlags & { reason: string }) => {
+      const r = await clientOf(flags).request<{ id: string; state: string }>('POST', `v1/jobs/${encodeURIComponent(id)}/reject`, { json: { reason: flags.reason } });
+      if (flags.json) printJson(r);
+      else console.log(`job ${r.id} is ${r.state}`);
+    },
+  );
+  remote(job.command('cancel <id>').description('cancel an approved or running job')).action(async (id: string, flags: RemoteFlags) => {
+    const r = await clientOf(flags).request<{ id: string; state: string }>('POST', `v1/jobs/${encodeURIComponent(id)}/cancel`);
+    if (flags.json) printJson(r);
+    else console.log(`job ${r.id} is ${r.state}`);
+  });
+  remote(job.command('results <id>').description('released weights and metrics, and what was withheld and why')).action(async (id: string, flags: RemoteFlags) => {
+    const r = await clientOf(flags).request<Results>('GET', `v1/jobs/${encodeURIComponent(id)}/results`);
+    if (flags.json) printJson(r);
+    else printResults(r);
+  });
+}

@@ -1,0 +1,41 @@
+/** Options every verb that talks to a running enclave shares: where it is and which token to send. */
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { EnclaveClient } from '../lab/client/enclave-client';
+import { JointlabError } from '../lab/errors';
+
+export interface RemoteFlags {
+  url: string;
+  token?: string;
+  json?: boolean;
+}
+
+export function remote(command: Command): Command {
+  return command
+    .addOption(new Option('--url <url>', 'enclave address').env('JOINTLAB_URL').default('http://127.0.0.1:8080'))
+    .addOption(new Option('--token <token>', 'API token (better: the JOINTLAB_TOKEN environment variable, which stays out of shell history)').env('JOINTLAB_TOKEN'))
+    .option('--json', 'print one JSON object instead of text');
+}
+
+export function clientOf(flags: RemoteFlags): EnclaveClient {
+  if (!flags.token) throw new JointlabError('no_token', 'no API token: pass --token or set JOINTLAB_TOKEN', 'auth');
+  return new EnclaveClient(flags.url, flags.token);
+}
+
+export function readFileArg(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new JointlabError('file_not_found', `${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`, 'usage');
+  }
+}
+
+export function readJsonArg(path: string): unknown {
+  try {
+    return JSON.parse(readFileArg(path).toString('utf8'));
+  } catch (e) {
+    if (e instanceof JointlabError) throw e;
+    throw new JointlabError('malformed_json', `${path}: not valid JSON`, 'usage');
+  }
+}

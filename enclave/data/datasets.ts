@@ -1,0 +1,165 @@
+/** Platform datasets: imported by a steward, described by schema, policy and k-safe aggregates, never returned as rows. */
+import { COLUMN_POLICIES, ColumnInfo, ColumnPolicy } from '../../lab/spec/policy';
+import { JointlabError } from '../../lab/errors';
+import { isMissingCell } from '../../lab/data/columns';
+import { appendAudit } from '../audit/log';
+import { Principal } from '../auth/principals';
+import { Db } from '../store/db';
+import { insertRows, parseUpload } from './csv-import';
+
+export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const DEFAULT_K = 10;
+
+export interface DatasetMeta {
+  name: string;
+  idColumn: string;
+  columns: ColumnInfo[];
+  rows: number;
+  k: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface DatasetRow {
+  name: string;
+  id_column: string;
+  columns: string;
+  row_count: number;
+  k: number;
+  created_at: string;
+  updated_at: string;
+}
+
+function toMeta(r: DatasetRow): DatasetMeta {
+  return { name: r.name, idColumn: r.id_column, columns: JSON.parse(r.columns), rows: r.row_count, k: r.k, createdAt: r.created_at, updatedAt: r.updated_at };
+}
+
+export function assertK(k: number): void {
+  if (!Number.isInteger(k) || k < 2 || k > 10_000) throw new JointlabError('bad_k', 'k must be a whole number from 2 to 10000', 'usage');
+}
+
+export type PolicyUpdate = Partial<Record<ColumnPolicy, string[]>>;
+
+/** Applies lists of columns per policy; a column may be named once, and the id column keeps its policy. */
+export function applyPolicy(columns: ColumnInfo[], update: PolicyUpdate): ColumnInfo[] {
+  const next = columns.map((c) => ({ ...c }));
+  const seen = new Set<string>();
+  for (const policy of Object.keys(update)) {
+    if (!(COLUMN_POLICIES as readonly string[]).includes(policy) || policy === 'id') {
+      throw new JointlabError('bad_policy', `policy must be one of ${COLUMN_POLICIES.filter((p) => p !== 'id').join(', ')}`);
+    }
+    for (const name of update[policy as ColumnPolicy] ?? []) {
+      const column = next.find((c) => c.name === name);
+      if (!column) throw new JointlabError('unknown_column', `there is no column "${name}" in the dataset`);
+      if (column.policy === 'id') throw new JointlabError('bad_policy', `"${name}" is the id column; its policy cannot change`);
+      if (seen.has(name)) throw new JointlabError('bad_policy', `column "${name}" is given two policies`);
+      seen.add(name);
+      column.policy = policy as ColumnPolicy;
+    }
+  }
+  return next;
+}
+
+export async function importDataset(
+  db: Db,
+  input: { name: string; idColumn: string; k: number; body: unknown; policy: PolicyUpdate },
+  actor: Principal,
+): Promise<DatasetMeta> {
+  if (!DATASET_NAME.test(input.name)) throw new JointlabError('bad_name', 'dataset names are 1-64 letters, digits, . _ -', 'usage');
+  assertK(input.k);
+  const parsed = parseUpload(input.body, input.idColumn);
+  const base: ColumnInfo[] = [
+    { name: input.idColumn, type: 'categorical', policy: 'id' },
+    ...parsed.joined.names.map((name): ColumnInfo => ({ name, type: parsed.types.get(name)!, policy: 'feature' })),
+  ];
+  const columns = applyPolicy(base, input.policy);
+  const now = new Date().toISOString();
+  await db.transaction(async (q) => {
+    if (await q.get('SELECT 1 FROM datasets WHERE name = ?', [input.name])) {
+      throw new JointlabError('dataset_exists', `a dataset named "${input.name}" exists already`, 'conflict');
+    }
+    await q.run('INSERT INTO datasets (name, id_column, columns, row_count, k, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      input.name,
+      input.idColumn,
+      JSON.stringify(columns),
+      parsed.joined.ids.length,
+      input.k,
+      actor.id,
+      now,
+      now,
+    ]);
+    await insertRows(q, 'dataset_rows', input.name, parsed);
+    await appendAudit(q, {
+      actor: actor.id,
+      action: 'dataset.import',
+      object: `dataset:${input.name}`,
+      detail: { columns: columns.length, k: input.k },
+    });
+  });
+  return (await getDatasetMeta(db, input.name))!;
+}
+
+export async function getDatasetMeta(db: Db, name: string): Promise<DatasetMeta | undefined> {
+  const row = await db.get<DatasetRow>('SELECT * FROM datasets WHERE name = ?', [name]);
+  return row && toMeta(row);
+}
+
+export async function listDatasets(db: Db): Promise<DatasetMeta[]> {
+  return (await db.all<DatasetRow>('SELECT * FROM datasets ORDER BY name')).map(toMeta);
+}
+
+export async function setPolicy(db: Db, name: string, update: PolicyUpdate, k: number | undefined, actor: Principal): Promise<DatasetMeta> {
+  if (k !== undefined) assertK(k);
+  await db.transaction(async (q) => {
+    const row = await q.get<DatasetRow>('SELECT * FROM datasets WHERE name = ?', [name]);
+    if (!row) throw new JointlabError('not_found', `no dataset "${name}"`, 'not_found');
+    const columns = applyPolicy(JSON.parse(row.columns), update);
+    await q.run('UPDATE datasets SET columns = ?, k = ?, updated_at = ? WHERE name = ?', [JSON.stringify(columns), k ?? row.k, new Date().toISOString(), name]);
+    await appendAudit(q, {
+      actor: actor.id,
+      action: 'dataset.policy',
+      object: `dataset:${name}`,
+      detail: { policy: Object.fromEntries(Object.entries(update).map(([p, cols]) => [p, cols])), k: k ?? row.k },
+    });
+  });
+  return (await getDatasetMeta(db, name))!;
+}
+
+export type ColumnAggregate =
+  | { name: string; type: 'numeric'; present: number | null; missing: number | null; mean: number | null; sd: number | null }
+  | { name: string; type: 'categorical'; present: number | null; missing: number | null; levels: { level: string; count: number }[]; otherLevels: number | null };
+
+/** A count is shown only when it is zero or stands for at least k rows. */
+const safeCount = (n: number, k: number): number | null => (n === 0 || n >= k ? n : null);
+
+/**
+ * Aggregates of feature and label columns where at least k rows stand behind each figure; id,
+ * sensitive and forbidden columns get none. Categorical levels with fewer than k rows are pooled.
+ */
+export async function datasetAggregates(db: Db, meta: DatasetMeta): Promise<ColumnAggregate[]> {
+  const rows = await db.all<{ cells: string }>('SELECT cells FROM dataset_rows WHERE dataset = ?', [meta.name]);
+  const cells = rows.map((r) => JSON.parse(r.cells) as string[]);
+  const k = meta.k;
+  // Stored cells follow the dataset's columns without the id column.
+  const stored = meta.columns.filter((c) => c.policy !== 'id');
+  const out: ColumnAggregate[] = [];
+  stored.forEach((column, j) => {
+    if (column.policy !== 'feature' && column.policy !== 'label') return;
+    const values = cells.map((r) => r[j]).filter((v) => !isMissingCell(v));
+    const missing = cells.length - values.length;
+    if (column.type === 'numeric') {
+      const enough = values.length >= k;
+      const xs = values.map(Number);
+      const mean = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+      const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length, 1));
+      out.push({ name: column.name, type: 'numeric', present: safeCount(values.length, k), missing: safeCount(missing, k), mean: enough ? mean : null, sd: enough ? sd : null });
+    } else {
+      const counts = new Map<string, number>();
+      for (const v of values) counts.set(v.trim(), (counts.get(v.trim()) ?? 0) + 1);
+      const levels = [...counts.entries()].filter(([, n]) => n >= k).map(([level, count]) => ({ level, count })).sort((a, b) => b.count - a.count);
+      const other = values.length - levels.reduce((s, l) => s + l.count, 0);
+      out.push({ name: column.name, type: 'categorical', present: safeCount(values.length, k), missing: safeCount(missing, k), levels, otherLevels: safeCount(other, k) });
+    }
+  });
+  return out;
+}

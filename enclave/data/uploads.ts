@@ -1,0 +1,93 @@
+/** A bank's own tables (ids, labels, its features): joined to platform data inside the enclave, never returned, deletable by the bank. */
+import { randomUUID } from 'node:crypto';
+import { JointlabError } from '../../lab/errors';
+import { appendAudit } from '../audit/log';
+import { Principal } from '../auth/principals';
+import { Db, Queries } from '../store/db';
+import { insertRows, parseUpload } from './csv-import';
+import { DATASET_NAME } from './datasets';
+
+export interface UploadMeta {
+  id: string;
+  name: string;
+  org: string;
+  idColumn: string;
+  columns: { name: string; type: 'numeric' | 'categorical' }[];
+  rows: number;
+  createdAt: string;
+}
+
+interface UploadRow {
+  id: string;
+  name: string;
+  org: string;
+  owner: string;
+  id_column: string;
+  columns: string;
+  row_count: number;
+  created_at: string;
+}
+
+function toMeta(r: UploadRow): UploadMeta {
+  return { id: r.id, name: r.name, org: r.org, idColumn: r.id_column, columns: JSON.parse(r.columns), rows: r.row_count, createdAt: r.created_at };
+}
+
+export async function createUpload(db: Db, input: { name: string; idColumn: string; body: unknown }, actor: Principal): Promise<UploadMeta> {
+  if (!DATASET_NAME.test(input.name)) throw new JointlabError('bad_name', 'upload names are 1-64 letters, digits, . _ -', 'usage');
+  const parsed = parseUpload(input.body, input.idColumn);
+  const id = `u_${randomUUID()}`;
+  const columns = parsed.joined.names.map((name) => ({ name, type: parsed.types.get(name)! }));
+  await db.transaction(async (q) => {
+    if (await q.get('SELECT 1 FROM uploads WHERE org = ? AND name = ?', [actor.org, input.name])) {
+      throw new JointlabError('upload_exists', `your organization has an upload named "${input.name}" already; delete it first`, 'conflict');
+    }
+    await q.run('INSERT INTO uploads (id, name, org, owner, id_column, columns, row_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      id,
+      input.name,
+      actor.org,
+      actor.id,
+      input.idColumn,
+      JSON.stringify(columns),
+      parsed.joined.ids.length,
+      new Date().toISOString(),
+    ]);
+    await insertRows(q, 'upload_rows', id, parsed);
+    await appendAudit(q, { actor: actor.id, action: 'upload.create', object: `upload:${id}`, detail: { columns: columns.length } });
+  });
+  return (await getUpload(db, id))!;
+}
+
+export async function getUpload(q: Queries, id: string): Promise<UploadMeta | undefined> {
+  const row = await q.get<UploadRow>('SELECT * FROM uploads WHERE id = ?', [id]);
+  return row && toMeta(row);
+}
+
+export async function uploadByName(q: Queries, org: string, name: string): Promise<UploadMeta | undefined> {
+  const row = await q.get<UploadRow>('SELECT * FROM uploads WHERE org = ? AND name = ?', [org, name]);
+  return row && toMeta(row);
+}
+
+/** A bank sees its organization's uploads; a steward sees every upload's metadata. */
+export async function listUploads(db: Db, viewer: Principal): Promise<UploadMeta[]> {
+  const rows =
+    viewer.role === 'steward'
+      ? await db.all<UploadRow>('SELECT * FROM uploads ORDER BY created_at')
+      : await db.all<UploadRow>('SELECT * FROM uploads WHERE org = ? ORDER BY created_at', [viewer.org]);
+  return rows.map(toMeta);
+}
+
+/** Looks an upload up for a viewer; another organization's upload is "not found", so its existence does not leak. */
+export async function visibleUpload(db: Db, id: string, viewer: Principal): Promise<UploadMeta> {
+  const upload = await getUpload(db, id);
+  if (!upload || (viewer.role === 'bank' && upload.org !== viewer.org)) throw new JointlabError('not_found', 'no such upload', 'not_found');
+  return upload;
+}
+
+export async function deleteUpload(db: Db, id: string, actor: Principal): Promise<void> {
+  await visibleUpload(db, id, actor);
+  await db.transaction(async (q) => {
+    await q.run('DELETE FROM upload_rows WHERE upload = ?', [id]);
+    await q.run('DELETE FROM uploads WHERE id = ?', [id]);
+    await appendAudit(q, { actor: actor.id, action: 'upload.delete', object: `upload:${id}` });
+  });
+}

@@ -1,0 +1,44 @@
+/** The enclave's express application: parsers with limits, authentication, the routes, one error handler. */
+import express, { Express } from 'express';
+import { SCHEMA_VERSION } from '../store/schema';
+import { authenticate } from './auth';
+import { EnclaveContext } from './context';
+import { openApiDocument } from './openapi';
+import { notFound, problemHandler } from './problem';
+import { auditRoutes } from './routes/audit';
+import { datasetRoutes } from './routes/datasets';
+import { jobRoutes } from './routes/jobs';
+import { metaRoutes } from './routes/meta';
+import { uploadRoutes } from './routes/uploads';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../../package.json') as { version: string };
+
+export function createApp(ctx: EnclaveContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((req, res, next) => {
+    const started = Date.now();
+    // Method, path (ids and names only), status and time: never a body or a query value.
+    res.on('finish', () => ctx.log(`${req.method} ${req.originalUrl.split('?')[0]} ${res.statusCode} ${Date.now() - started}ms`));
+    next();
+  });
+  app.use(express.json({ limit: ctx.settings.jsonLimit, type: ['application/json', 'application/*+json'] }));
+
+  const openapi = openApiDocument(version);
+  app.get('/v1/health', (_req, res) => {
+    res.json({ status: 'ok', version, schemaVersion: SCHEMA_VERSION });
+  });
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  const v1 = express.Router();
+  v1.use(authenticate(ctx.db));
+  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, jobRoutes, auditRoutes]) v1.use(routes(ctx));
+  app.use('/v1', v1);
+  app.use(notFound);
+  app.use(problemHandler(ctx.log));
+  return app;
+}

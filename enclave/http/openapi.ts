@@ -1,0 +1,129 @@
+/** The OpenAPI 3.1 description of the enclave API, generated from the same JSON Schemas that validate requests. */
+import { jobSpecSchema } from '../../lab/spec/job-spec';
+import { approveSchema, policySchema, principalSchema, rejectSchema } from '../../lab/spec/requests';
+
+type Operation = {
+  summary: string;
+  roles: string[];
+  body?: 'json' | 'csv';
+  schema?: string;
+  query?: [string, boolean, string][];
+  ok: number;
+};
+
+const ROUTES: Record<string, Record<string, Operation>> = {
+  '/v1/health': { get: { summary: 'liveness and schema version', roles: [], ok: 200 } },
+  '/v1/openapi.json': { get: { summary: 'this document', roles: [], ok: 200 } },
+  '/v1/whoami': { get: { summary: 'the principal behind the token', roles: ['any'], ok: 200 } },
+  '/v1/principals': { post: { summary: 'add a principal; the token is shown once', roles: ['admin'], body: 'json', schema: 'NewPrincipal', ok: 201 } },
+  '/v1/datasets': {
+    get: { summary: 'list datasets with schema and policy', roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 },
+    post: {
+      summary: 'import a platform table',
+      roles: ['steward'],
+      body: 'csv',
+      query: [
+        ['name', true, 'dataset name'],
+        ['idColumn', true, 'enterprise id column'],
+        ['k', false, 'minimum rows behind every released figure (default 10)'],
+        ['sensitive', false, 'comma-separated sensitive columns'],
+        ['forbidden', false, 'comma-separated forbidden columns'],
+        ['label', false, 'comma-separated label columns'],
+      ],
+      ok: 201,
+    },
+  },
+  '/v1/datasets/{name}': { get: { summary: 'schema, policy and k-safe aggregates', roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 } },
+  '/v1/datasets/{name}/policy': { put: { summary: 'set column policies and k', roles: ['steward'], body: 'json', schema: 'Policy', ok: 200 } },
+  '/v1/uploads': {
+    get: { summary: "list uploads (a bank: its organization's)", roles: ['bank', 'steward'], ok: 200 },
+    post: {
+      summary: "upload the bank's own table",
+      roles: ['bank'],
+      body: 'csv',
+      query: [
+        ['name', true, 'upload name'],
+        ['idColumn', false, 'enterprise id column (default id)'],
+      ],
+      ok: 201,
+    },
+  },
+  '/v1/uploads/{id}': {
+    get: { summary: 'upload metadata', roles: ['bank', 'steward'], ok: 200 },
+    delete: { summary: 'delete an upload and its rows', roles: ['bank'], ok: 204 },
+  },
+  '/v1/jobs': {
+    get: { summary: "list jobs (a bank: its organization's)", roles: ['bank', 'steward'], query: [['state', false, 'filter by state']], ok: 200 },
+    post: { summary: 'submit a model spec', roles: ['bank'], body: 'json', schema: 'JobSpec', ok: 201 },
+  },
+  '/v1/jobs/{id}': { get: { summary: 'job state and progress', roles: ['bank', 'steward'], ok: 200 } },
+  '/v1/jobs/{id}/approve': { post: { summary: 'approve a job', roles: ['steward'], body: 'json', schema: 'Approve', ok: 200 } },
+  '/v1/jobs/{id}/reject': { post: { summary: 'reject a job with a reason', roles: ['steward'], body: 'json', schema: 'Reject', ok: 200 } },
+  '/v1/jobs/{id}/cancel': { post: { summary: 'cancel an approved or running job', roles: ['bank', 'steward'], ok: 200 } },
+  '/v1/jobs/{id}/results': { get: { summary: 'released outputs and withheld parts with reasons', roles: ['bank', 'steward'], ok: 200 } },
+  '/v1/audit': { get: { summary: 'latest audit entries', roles: ['steward', 'admin'], query: [['limit', false, '1-1000, default 20']], ok: 200 } },
+  '/v1/audit/verify': { get: { summary: 'verify the hash chain', roles: ['steward', 'admin'], ok: 200 } },
+};
+
+/** JSON Schema keywords OpenAPI 3.1 takes as they are; `$id` is dropped since components are named by key. */
+function component(schema: object): object {
+  const { $id: _id, ...rest } = schema as Record<string, unknown>;
+  return rest;
+}
+
+export function openApiDocument(version: string): object {
+  const problem = { description: 'error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+  const paths: Record<string, Record<string, object>> = {};
+  for (const [path, ops] of Object.entries(ROUTES)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(ops)) {
+      const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      const queryParams = (op.query ?? []).map(([name, required, description]) => ({ name, in: 'query', required, description, schema: { type: 'string' } }));
+      paths[path][method] = {
+        summary: op.summary,
+        description: op.roles.length ? `Roles: ${op.roles.join(', ')}.` : 'No token needed.',
+        ...(op.roles.length ? { security: [{ bearer: [] }] } : { security: [] }),
+        parameters: [...pathParams, ...queryParams],
+        ...(op.body
+          ? {
+              requestBody: {
+                required: true,
+                content: op.body === 'csv' ? { 'text/csv': { schema: { type: 'string' } } } : { 'application/json': { schema: { $ref: `#/components/schemas/${op.schema}` } } },
+              },
+            }
+          : {}),
+        responses: { [String(op.ok)]: { description: 'success' }, '4XX': problem, '5XX': problem },
+      };
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'jointlab enclave', version, description: 'Platform data stays in the enclave; only checked aggregates leave.' },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        JobSpec: component(jobSpecSchema),
+        Approve: component(approveSchema),
+        Reject: component(rejectSchema),
+        Policy: component(policySchema),
+        NewPrincipal: component(principalSchema),
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'code', 'detail'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            code: { type: 'string' },
+            detail: { type: 'string' },
+            problems: { type: 'array', items: { type: 'object', properties: { pointer: { type: 'string' }, message: { type: 'string' } } } },
+          },
+        },
+      },
+    },
+    paths,
+  };
+}
+
+export const DOCUMENTED_ROUTES = ROUTES;

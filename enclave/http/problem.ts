@@ -1,0 +1,41 @@
+/**
+ * The enclave's single error handler: known errors become RFC 9457 problem+json with a stable code;
+ * anything else is a bare 500 that says nothing about internals or data.
+ */
+import { ErrorRequestHandler, RequestHandler } from 'express';
+import { JointlabError, ProblemsError } from '../../lab/errors';
+
+export const PROBLEM_TYPE = 'application/problem+json';
+
+/** Errors thrown by express's body parsers carry a `type`; these are the ones a client can cause. */
+const PARSER_ERRORS: Record<string, [number, string, string]> = {
+  'entity.too.large': [413, 'body_too_large', 'the request body is larger than this route accepts'],
+  'entity.parse.failed': [400, 'malformed_json', 'the request body is not valid JSON'],
+  'entity.verify.failed': [400, 'malformed_body', 'the request body could not be read'],
+  'encoding.unsupported': [415, 'unsupported_encoding', 'the request body uses an unsupported content encoding'],
+  'charset.unsupported': [415, 'unsupported_charset', 'the request body uses an unsupported character set'],
+  'request.aborted': [400, 'request_aborted', 'the request was aborted'],
+  'request.size.invalid': [400, 'bad_length', 'the request body length does not match its header'],
+};
+
+function send(res: Parameters<ErrorRequestHandler>[2], status: number, code: string, detail: string, extra: Record<string, unknown> = {}): void {
+  res.status(status).type(PROBLEM_TYPE).send(JSON.stringify({ type: `urn:jointlab:problem:${code}`, title: code.replace(/_/g, ' '), status, code, detail, ...extra }));
+}
+
+export const notFound: RequestHandler = (_req, res) => send(res, 404, 'no_route', 'there is no such route');
+
+export function problemHandler(log: (line: string) => void): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    if (err instanceof ProblemsError) return send(res, err.status, err.code, err.message, { problems: err.problems });
+    if (err instanceof JointlabError) {
+      if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      return send(res, err.status, err.code, err.message);
+    }
+    const parser = typeof err?.type === 'string' ? PARSER_ERRORS[err.type] : undefined;
+    if (parser) return send(res, ...parser);
+    // Only the error's class reaches the log: messages of unknown errors may quote data.
+    log(`internal error: ${err?.constructor?.name ?? typeof err}`);
+    send(res, 500, 'internal_error', 'the enclave could not complete the request');
+  };
+}

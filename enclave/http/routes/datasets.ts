@@ -1,0 +1,47 @@
+/** Platform datasets: stewards import and set policy; everyone signed in reads schema, policy and k-safe aggregates. No route returns rows. */
+import express, { Router } from 'express';
+import { JointlabError } from '../../../lab/errors';
+import { assertValid } from '../../../lab/spec/problems';
+import { validators } from '../../../lab/spec/requests';
+import { DEFAULT_K, datasetAggregates, getDatasetMeta, importDataset, listDatasets, setPolicy } from '../../data/datasets';
+import { allow, csvBody, jsonBody, principalOf } from '../auth';
+import { EnclaveContext } from '../context';
+
+const list = (value: unknown): string[] => (typeof value === 'string' && value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+
+function queryString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new JointlabError('missing_parameter', `query parameter "${name}" is required`, 'usage');
+  return value;
+}
+
+export function datasetRoutes(ctx: EnclaveContext): Router {
+  const r = Router();
+  r.get('/datasets', allow('bank', 'steward', 'researcher', 'admin'), async (_req, res) => {
+    res.json({ datasets: await listDatasets(ctx.db) });
+  });
+  r.post('/datasets', allow('steward'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
+    const k = req.query.k === undefined ? ctx.settings.defaultK ?? DEFAULT_K : Number(req.query.k);
+    const meta = await importDataset(
+      ctx.db,
+      {
+        name: queryString(req.query.name, 'name'),
+        idColumn: queryString(req.query.idColumn, 'idColumn'),
+        k,
+        body: csvBody(req),
+        policy: { sensitive: list(req.query.sensitive), forbidden: list(req.query.forbidden), label: list(req.query.label) },
+      },
+      principalOf(res),
+    );
+    res.status(201).json(meta);
+  });
+  r.get('/datasets/:name', allow('bank', 'steward', 'researcher', 'admin'), async (req, res) => {
+    const meta = await getDatasetMeta(ctx.db, String(req.params.name));
+    if (!meta) throw new JointlabError('not_found', 'no such dataset', 'not_found');
+    res.json({ ...meta, aggregates: await datasetAggregates(ctx.db, meta) });
+  });
+  r.put('/datasets/:name/policy', allow('steward'), async (req, res) => {
+    const body = assertValid(validators.policy, jsonBody(req), 'policy');
+    res.json(await setPolicy(ctx.db, String(req.params.name), body.columns ?? {}, body.k, principalOf(res)));
+  });
+  return r;
+}

@@ -1,0 +1,27 @@
+/** A bank's own tables: upload, list, read metadata, delete. Rows never come back out. */
+import express, { Router } from 'express';
+import { JointlabError } from '../../../lab/errors';
+import { createUpload, deleteUpload, listUploads, visibleUpload } from '../../data/uploads';
+import { allow, csvBody, principalOf } from '../auth';
+import { EnclaveContext } from '../context';
+
+export function uploadRoutes(ctx: EnclaveContext): Router {
+  const r = Router();
+  r.post('/uploads', allow('bank'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
+    const name = req.query.name;
+    if (typeof name !== 'string' || !name) throw new JointlabError('missing_parameter', 'query parameter "name" is required', 'usage');
+    const idColumn = typeof req.query.idColumn === 'string' && req.query.idColumn ? req.query.idColumn : 'id';
+    res.status(201).json(await createUpload(ctx.db, { name, idColumn, body: csvBody(req) }, principalOf(res)));
+  });
+  r.get('/uploads', allow('bank', 'steward'), async (_req, res) => {
+    res.json({ uploads: await listUploads(ctx.db, principalOf(res)) });
+  });
+  r.get('/uploads/:id', allow('bank', 'steward'), async (req, res) => {
+    res.json(await visibleUpload(ctx.db, String(req.params.id), principalOf(res)));
+  });
+  r.delete('/uploads/:id', allow('bank'), async (req, res) => {
+    await deleteUpload(ctx.db, String(req.params.id), principalOf(res));
+    res.status(204).end();
+  });
+  return r;
+}

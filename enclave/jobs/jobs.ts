@@ -1,0 +1,91 @@
+/** Job rows and who may see them: a bank sees its organization's jobs only; others' are "not found". */
+import { JobSpec } from '../../lab/spec/job-spec';
+import { JobState } from '../../lab/lifecycle';
+import { JointlabError } from '../../lab/errors';
+import { Principal } from '../auth/principals';
+import { Queries } from '../store/db';
+import { RiskFlag } from './risk-flags';
+import { ReleaseOutcome } from '../release/check';
+
+export interface JobRow {
+  id: string;
+  owner: string;
+  org: string;
+  spec: string;
+  state: JobState;
+  flags: string;
+  approved_sensitive: string;
+  reason: string | null;
+  progress: number;
+  progress_note: string | null;
+  result: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobView {
+  id: string;
+  name: string;
+  org: string;
+  owner: string;
+  state: JobState;
+  reason: string | null;
+  progress: number;
+  progressNote: string | null;
+  spec: JobSpec;
+  flags?: RiskFlag[];
+  approvedSensitive: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the enclave keeps of a finished training run: the release outcome, and for the steward the reasons behind it. */
+export interface StoredResult {
+  release: ReleaseOutcome;
+  backend: string;
+  seconds: number;
+}
+
+export function viewJob(row: JobRow, viewer: Principal): JobView {
+  const spec = JSON.parse(row.spec) as JobSpec;
+  return {
+    id: row.id,
+    name: spec.name,
+    org: row.org,
+    owner: row.owner,
+    state: row.state,
+    reason: row.reason,
+    progress: row.progress,
+    progressNote: row.progress_note,
+    spec,
+    // Risk flags are the steward's review aid; they describe the platform's data, so banks do not get them.
+    ...(viewer.role === 'bank' ? {} : { flags: JSON.parse(row.flags) as RiskFlag[] }),
+    approvedSensitive: JSON.parse(row.approved_sensitive),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function jobRow(q: Queries, id: string): Promise<JobRow | undefined> {
+  return q.get<JobRow>('SELECT * FROM jobs WHERE id = ?', [id]);
+}
+
+export async function visibleJob(q: Queries, id: string, viewer: Principal): Promise<JobRow> {
+  const row = await jobRow(q, id);
+  if (!row || (viewer.role === 'bank' && row.org !== viewer.org)) throw new JointlabError('not_found', 'no such job', 'not_found');
+  return row;
+}
+
+export async function listJobs(q: Queries, viewer: Principal, state?: JobState): Promise<JobRow[]> {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (viewer.role === 'bank') {
+    where.push('org = ?');
+    params.push(viewer.org);
+  }
+  if (state) {
+    where.push('state = ?');
+    params.push(state);
+  }
+  return q.all<JobRow>(`SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`, params);
+}

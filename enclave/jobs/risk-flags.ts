@@ -1,0 +1,40 @@
+/** Automatic flags on a submitted spec, for the steward's review: sensitive columns, small cohorts, rare labels. */
+import { JobSpec } from '../../lab/spec/job-spec';
+import { Db } from '../store/db';
+import { DatasetMeta } from '../data/datasets';
+import { UploadMeta } from '../data/uploads';
+
+export interface RiskFlag {
+  code: 'sensitive_columns' | 'small_cohort' | 'rare_label' | 'bank_only';
+  message: string;
+}
+
+/** Below this many joined rows a model says a lot about each of them. */
+export const SMALL_COHORT = 500;
+/** Fewer positives than this, or a lower rate, makes metrics and fits fragile and revealing. */
+export const RARE_LABEL_COUNT = 50;
+export const RARE_LABEL_RATE = 0.01;
+
+export async function riskFlags(db: Db, spec: JobSpec, upload: UploadMeta, dataset: DatasetMeta | undefined): Promise<RiskFlag[]> {
+  const flags: RiskFlag[] = [];
+  const sensitive = (spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
+  if (sensitive.length) flags.push({ code: 'sensitive_columns', message: `asks for sensitive columns: ${sensitive.join(', ')}` });
+  if (!spec.platform) flags.push({ code: 'bank_only', message: 'uses no platform data' });
+
+  const labelAt = upload.columns.findIndex((c) => c.name === spec.label);
+  const rows = spec.platform
+    ? await db.all<{ cells: string }>(
+        'SELECT u.cells FROM upload_rows u JOIN dataset_rows d ON d.dataset = ? AND d.entity_id = u.entity_id WHERE u.upload = ?',
+        [spec.platform.dataset, upload.id],
+      )
+    : await db.all<{ cells: string }>('SELECT cells FROM upload_rows WHERE upload = ?', [upload.id]);
+  if (rows.length < SMALL_COHORT) flags.push({ code: 'small_cohort', message: `only ${rows.length} rows would be joined (under ${SMALL_COHORT})` });
+  if (labelAt >= 0) {
+    let positives = 0;
+    for (const r of rows) if ((JSON.parse(r.cells) as string[])[labelAt]?.trim() === '1') positives++;
+    if (positives < RARE_LABEL_COUNT || positives < RARE_LABEL_RATE * rows.length) {
+      flags.push({ code: 'rare_label', message: `${positives} positive labels among ${rows.length} joined rows` });
+    }
+  }
+  return flags;
+}

@@ -1,0 +1,178 @@
+/**
+ * Runs approved jobs one at a time in a worker thread, with progress written to the job row and
+ * cancellation by terminating the worker. On start, jobs a crash left `running` are failed with a
+ * reason and approved jobs are queued again.
+ */
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { JointlabError } from '../../lab/errors';
+import { mergeParams } from '../../lab/params';
+import { JobSpec } from '../../lab/spec/job-spec';
+import { families } from '../../models';
+import { takeLabels, takeRows } from '../../models/frame';
+import { stratifiedSplit } from '../../models/split';
+import { releaseCheck, OutputPart } from '../release/check';
+import { Db } from '../store/db';
+import { JobRow, StoredResult, jobRow, listJobs } from './jobs';
+import { loadTrainingTable } from './training-data';
+import { transition } from './transition';
+import { WorkerInput, WorkerMessage } from './worker';
+
+export const ENCLAVE_ACTOR = 'enclave';
+
+export interface RunnerOptions {
+  defaultK: number;
+  minTrainingRows: number;
+}
+
+export class Runner {
+  private queue: string[] = [];
+  private current?: { jobId: string; worker?: Worker; cancelled: boolean };
+  private idle: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: RunnerOptions,
+  ) {}
+
+  /** Crash recovery: a job found `running` lost its worker with the process. */
+  async recover(): Promise<void> {
+    const steward = { id: ENCLAVE_ACTOR, name: ENCLAVE_ACTOR, role: 'steward' as const, org: 'enclave' };
+    for (const job of await listJobs(this.db, steward, 'running')) {
+      await transition(this.db, job.id, 'failed', ENCLAVE_ACTOR, { reason: 'the enclave stopped while the job was training; submit it again' });
+    }
+    for (const job of await listJobs(this.db, steward, 'approved')) this.enqueue(job.id);
+  }
+
+  enqueue(jobId: string): void {
+    if (this.queue.includes(jobId) || this.current?.jobId === jobId) return;
+    this.queue.push(jobId);
+    this.pump();
+  }
+
+  /** Resolves when nothing is queued or running (tests and the demo wait on it). */
+  async drained(): Promise<void> {
+    while (this.current || this.queue.length) await this.idle;
+  }
+
+  /** Stops a queued or running job. Returns false when the job was neither. */
+  async cancel(jobId: string): Promise<boolean> {
+    const queued = this.queue.indexOf(jobId);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      return true;
+    }
+    if (this.current?.jobId !== jobId) return false;
+    this.current.cancelled = true;
+    await this.current.worker?.terminate();
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue = [];
+    await this.current?.worker?.terminate();
+  }
+
+  private pump(): void {
+    if (this.current || this.stopped) return;
+    const jobId = this.queue.shift();
+    if (!jobId) return;
+    this.current = { jobId, cancelled: false };
+    this.idle = this.runJob(jobId)
+      .catch(() => undefined)
+      .finally(() => {
+        this.current = undefined;
+        this.pump();
+      });
+  }
+
+  private async fail(jobId: string, reason: string): Promise<void> {
+    await transition(this.db, jobId, 'failed', ENCLAVE_ACTOR, { reason, from: ['running'] }).catch(() => undefined);
+  }
+
+  private async runJob(jobId: string): Promise<void> {
+    const row = await jobRow(this.db, jobId);
+    if (!row || row.state !== 'approved') return;
+    await transition(this.db, jobId, 'running', ENCLAVE_ACTOR);
+    const spec = JSON.parse(row.spec) as JobSpec;
+    let input: WorkerInput;
+    let k: number;
+    try {
+      const table = await loadTrainingTable(this.db, spec, row.org, this.options.defaultK);
+      k = table.k;
+      const { rest, held } = stratifiedSplit(table.labels, spec.validation?.testFraction ?? 0.3, spec.validation?.seed ?? 42);
+      input = {
+        family: spec.model.family,
+        params: mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined),
+        seed: spec.validation?.seed ?? 42,
+        train: { frame: takeRows(table.frame, rest), labels: takeLabels(table.labels, rest) },
+        test: { frame: takeRows(table.frame, held), labels: takeLabels(table.labels, held) },
+      };
+    } catch (e) {
+      await this.fail(jobId, e instanceof JointlabError ? e.message : 'the training data could not be assembled');
+      return;
+    }
+    const counts = (labels: Uint8Array) => {
+      let positive = 0;
+      for (const y of labels) positive += y;
+      return { positive, negative: labels.length - positive };
+    };
+    if (Math.min(counts(input.train.labels).positive, counts(input.train.labels).negative) === 0) {
+      await this.fail(jobId, 'the training rows hold only one label value');
+      return;
+    }
+    const message = await this.inWorker(jobId, input);
+    if (this.current?.cancelled) return;
+    if (!message || message.type !== 'result') {
+      await this.fail(jobId, message?.type === 'error' ? 'training failed inside the worker' : 'the training worker stopped unexpectedly');
+      return;
+    }
+    const release = releaseCheck(
+      {
+        model: message.model as never,
+        description: message.description,
+        rows: { train: input.train.labels.length, test: input.test.labels.length },
+        classes: { train: counts(input.train.labels), test: counts(input.test.labels) },
+        metrics: message.metrics,
+        test: { labels: input.test.labels, scores: message.testScores },
+      },
+      { k, minTrainingRows: this.options.minTrainingRows, outputs: (spec.outputs ?? []) as OutputPart[] },
+    );
+    const stored: StoredResult = { release, backend: message.backend, seconds: message.seconds };
+    await transition(this.db, jobId, 'succeeded', ENCLAVE_ACTOR, {
+      alsoWrite: async (q) => {
+        await q.run('UPDATE jobs SET result = ?, progress = 1 WHERE id = ?', [JSON.stringify(stored), jobId]);
+      },
+    });
+    const parametersOut = release.released.parameters !== undefined || !(spec.outputs ?? []).includes('parameters');
+    const anythingOut = Object.keys(release.released).length > 0;
+    if (parametersOut && anythingOut) await transition(this.db, jobId, 'released', ENCLAVE_ACTOR, { reason: release.withheld.length ? 'released in part' : undefined });
+    else await transition(this.db, jobId, 'withheld', ENCLAVE_ACTOR, { reason: release.withheld.map((w) => `${w.part}: ${w.reason}`).join('; ') });
+  }
+
+  private inWorker(jobId: string, input: WorkerInput): Promise<WorkerMessage | undefined> {
+    return new Promise((resolve) => {
+      const worker = new Worker(join(__dirname, 'worker.js'), { workerData: input });
+      this.current!.worker = worker;
+      let result: WorkerMessage | undefined;
+      let lastWrite = 0;
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'progress') {
+          const now = Date.now();
+          // A progress write every quarter second is plenty for `job status --watch`.
+          if (now - lastWrite < 250) return;
+          lastWrite = now;
+          void this.db
+            .run('UPDATE jobs SET progress = ?, progress_note = ? WHERE id = ? AND state = ?', [m.total ? m.done / m.total : 0, m.note ?? null, jobId, 'running'])
+            .catch(() => undefined);
+        } else result = m;
+      });
+      worker.on('error', () => resolve(undefined));
+      worker.on('exit', () => resolve(result));
+    });
+  }
+}
+
+export type { JobRow };

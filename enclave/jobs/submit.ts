@@ -1,0 +1,75 @@
+/** Submitting a spec: schema first (400), then references against the data's metadata and policy (422), then flags. */
+import { randomUUID } from 'node:crypto';
+import { Problem, ProblemsError } from '../../lab/errors';
+import { JobSpec, validateSpec } from '../../lab/spec/job-spec';
+import { assertValid } from '../../lab/spec/problems';
+import { mergeParams } from '../../lab/params';
+import { families } from '../../models';
+import { appendAudit } from '../audit/log';
+import { Principal } from '../auth/principals';
+import { DatasetMeta, getDatasetMeta } from '../data/datasets';
+import { UploadMeta, uploadByName } from '../data/uploads';
+import { Db } from '../store/db';
+import { JobRow, jobRow } from './jobs';
+import { riskFlags } from './risk-flags';
+
+function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, dataset: DatasetMeta | undefined): Problem[] {
+  const problems: Problem[] = [];
+  if (!upload) problems.push({ pointer: '/bank/upload', message: 'your organization has no upload of that name' });
+  if (spec.platform && !dataset) problems.push({ pointer: '/platform/dataset', message: 'there is no dataset of that name' });
+  const uploadColumn = (name: string) => upload?.columns.find((c) => c.name === name);
+  const datasetColumn = (name: string) => dataset?.columns.find((c) => c.name === name);
+  (spec.bank.columns ?? []).forEach((name, i) => {
+    const pointer = `/bank/columns/${i}`;
+    if (upload && !uploadColumn(name)) problems.push({ pointer, message: 'is not a column of the upload' });
+    if (name === spec.label) problems.push({ pointer, message: 'is the label and cannot also be a feature' });
+    if (spec.platform?.columns.includes(name)) problems.push({ pointer, message: 'is also named among the platform columns; rename it in the upload' });
+  });
+  if (dataset) {
+    spec.platform!.columns.forEach((name, i) => {
+      const pointer = `/platform/columns/${i}`;
+      const column = datasetColumn(name);
+      if (!column) problems.push({ pointer, message: 'is not a column of the dataset' });
+      else if (column.policy === 'forbidden') problems.push({ pointer, message: "is forbidden by the dataset's policy" });
+      else if (column.policy === 'id') problems.push({ pointer, message: 'is the id column' });
+      else if (column.policy === 'label') problems.push({ pointer, message: 'is a label column and cannot be a feature' });
+      if (name === spec.label) problems.push({ pointer, message: 'is the label and cannot also be a feature' });
+    });
+  }
+  if (upload && !uploadColumn(spec.label)) {
+    const platformLabel = dataset && datasetColumn(spec.label)?.policy === 'label';
+    if (!platformLabel) problems.push({ pointer: '/label', message: "is neither a column of the upload nor a label column of the dataset" });
+  }
+  try {
+    mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined);
+  } catch (e) {
+    const key = /"([^"]+)"/.exec((e as Error).message)?.[1] ?? '';
+    problems.push({ pointer: `/model/params/${key}`, message: (e as Error).message });
+  }
+  return problems;
+}
+
+export async function submitJob(db: Db, body: unknown, actor: Principal): Promise<JobRow> {
+  const spec = assertValid(validateSpec, body, 'spec');
+  const upload = await uploadByName(db, actor.org, spec.bank.upload);
+  const dataset = spec.platform ? await getDatasetMeta(db, spec.platform.dataset) : undefined;
+  const problems = referenceProblems(spec, upload, dataset);
+  if (problems.length) throw new ProblemsError('spec_references', 'the spec names data or columns it cannot use', problems, 'validation');
+  const flags = await riskFlags(db, spec, upload!, dataset);
+  const id = `j_${randomUUID()}`;
+  const now = new Date().toISOString();
+  await db.transaction(async (q) => {
+    await q.run('INSERT INTO jobs (id, owner, org, spec, state, flags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      id,
+      actor.id,
+      actor.org,
+      JSON.stringify(spec),
+      'submitted',
+      JSON.stringify(flags),
+      now,
+      now,
+    ]);
+    await appendAudit(q, { actor: actor.id, action: 'job.submitted', object: `job:${id}`, detail: { family: spec.model.family, flags: flags.map((f) => f.code) } });
+  });
+  return (await jobRow(db, id))!;
+}

@@ -1,0 +1,78 @@
+/** Assembles a job's training table inside the enclave: the bank's upload joined to the platform columns the spec names. */
+import { frameOf, labelsOf } from '../../lab/data/columns';
+import { JoinedTable } from '../../lab/data/join';
+import { JointlabError } from '../../lab/errors';
+import { JobSpec } from '../../lab/spec/job-spec';
+import { Frame } from '../../models/frame';
+import { getDatasetMeta } from '../data/datasets';
+import { uploadByName } from '../data/uploads';
+import { Db } from '../store/db';
+
+export interface TrainingTable {
+  frame: Frame;
+  labels: Uint8Array;
+  /** The dataset's k, which the release check applies. */
+  k: number;
+}
+
+/** The platform side's cells by enterprise id, for the columns asked for. */
+async function platformCells(db: Db, dataset: string, columns: string[]): Promise<{ byId: Map<string, string[]>; types: Map<string, string>; k: number }> {
+  const meta = await getDatasetMeta(db, dataset);
+  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
+  const stored = meta.columns.filter((c) => c.policy !== 'id');
+  const positions = columns.map((name) => {
+    const at = stored.findIndex((c) => c.name === name);
+    if (at < 0) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
+    return at;
+  });
+  const rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ?', [dataset]);
+  const byId = new Map<string, string[]>();
+  for (const r of rows) {
+    const cells = JSON.parse(r.cells) as string[];
+    byId.set(r.entity_id, positions.map((p) => cells[p]));
+  }
+  return { byId, types: new Map(stored.map((c) => [c.name, c.type])), k: meta.k };
+}
+
+export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defaultK: number): Promise<TrainingTable> {
+  const upload = await uploadByName(db, org, spec.bank.upload);
+  if (!upload) throw new JointlabError('not_found', `upload "${spec.bank.upload}" no longer exists`, 'not_found');
+  const bankColumns = spec.bank.columns ?? [];
+  const platformColumns = spec.platform?.columns ?? [];
+  const labelInUpload = upload.columns.some((c) => c.name === spec.label);
+  const uploadWanted = [...bankColumns, ...(labelInUpload ? [spec.label] : [])];
+  const uploadPositions = uploadWanted.map((name) => upload.columns.findIndex((c) => c.name === name));
+  const platform = spec.platform
+    ? await platformCells(db, spec.platform.dataset, [...platformColumns, ...(labelInUpload ? [] : [spec.label])])
+    : undefined;
+
+  const ids: string[] = [];
+  const cells = new Map<string, string[]>([...uploadWanted, ...platformColumns, ...(labelInUpload ? [] : [spec.label])].map((n) => [n, []]));
+  const rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  for (const r of rows) {
+    const fromPlatform = platform?.byId.get(r.entity_id);
+    if (platform && !fromPlatform) continue;
+    ids.push(r.entity_id);
+    const uploadCells = JSON.parse(r.cells) as string[];
+    uploadWanted.forEach((name, k) => cells.get(name)!.push(uploadCells[uploadPositions[k]]));
+    if (fromPlatform) {
+      [...platformColumns, ...(labelInUpload ? [] : [spec.label])].forEach((name, k) => cells.get(name)!.push(fromPlatform[k]));
+    }
+  }
+  const joined: JoinedTable = { ids, names: [...cells.keys()], cells, lines: ids.map((_, i) => i + 2) };
+  const categorical = new Set<string>([
+    ...upload.columns.filter((c) => c.type === 'categorical').map((c) => c.name),
+    ...[...(platform?.types ?? [])].filter(([, t]) => t === 'categorical').map(([n]) => n),
+  ]);
+  try {
+    return {
+      frame: frameOf(joined, [...bankColumns, ...platformColumns], categorical),
+      labels: labelsOf(joined, spec.label),
+      k: platform?.k ?? defaultK,
+    };
+  } catch (e) {
+    // Row positions in the joined table would tell which of the bank's ids the platform holds: drop them.
+    if (e instanceof JointlabError && e.code === 'bad_label') throw new JointlabError('bad_label', `label column "${spec.label}" must hold 0 or 1 on every joined row`);
+    throw e;
+  }
+}

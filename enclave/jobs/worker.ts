@@ -1,0 +1,56 @@
+/** Worker thread that fits one model, so that training never blocks the enclave's HTTP API. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { families } from '../../models';
+import { Frame } from '../../models/frame';
+import { binaryMetrics } from '../../models/metrics';
+import { ModelKind } from '../../models/model';
+import { loadTensorflow } from '../../models/tf-backend';
+
+export interface WorkerInput {
+  family: ModelKind;
+  params: Record<string, unknown>;
+  seed: number;
+  train: { frame: Frame; labels: Uint8Array };
+  test: { frame: Frame; labels: Uint8Array };
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; done: number; total: number; note?: string }
+  | {
+      type: 'result';
+      model: unknown;
+      description: Record<string, unknown>;
+      backend: string;
+      seconds: number;
+      metrics: { train: ReturnType<typeof binaryMetrics>; test: ReturnType<typeof binaryMetrics> };
+      testScores: Float64Array;
+    }
+  | { type: 'error'; code: string; message: string };
+
+async function run(input: WorkerInput): Promise<void> {
+  const started = process.hrtime.bigint();
+  const family = families[input.family];
+  const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+  const model = await family.fit(input.train.frame, input.train.labels, input.params as never, {
+    seed: input.seed,
+    onProgress: (done, total, note) => post({ type: 'progress', done, total, note }),
+  });
+  const trainScores = await model.predict(input.train.frame);
+  const testScores = await model.predict(input.test.frame);
+  post({
+    type: 'result',
+    model: model.toJSON(),
+    description: model.describe(),
+    backend: input.family === 'mlp' ? (await loadTensorflow()).backend : 'js',
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    metrics: { train: binaryMetrics(input.train.labels, trainScores), test: binaryMetrics(input.test.labels, testScores) },
+    testScores,
+  });
+}
+
+if (parentPort) {
+  run(workerData as WorkerInput).catch((e: unknown) => {
+    // The message is not passed on: a library error could quote data. The runner records a fixed reason.
+    parentPort!.postMessage({ type: 'error', code: (e as { code?: string })?.code ?? 'training_error', message: 'training failed' } satisfies WorkerMessage);
+  });
+}

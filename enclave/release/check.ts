@@ -1,0 +1,122 @@
+/**
+ * The release check: the one function every training outcome passes through before anything leaves
+ * the enclave. It returns what may be released and, for each part held back, the reason.
+ */
+import { OUTPUTS } from '../../lab/spec/job-spec';
+import { BinaryMetrics } from '../../models/metrics';
+import { ModelFile } from '../../models/model';
+
+export type OutputPart = (typeof OUTPUTS)[number];
+
+export interface TrainingOutcome {
+  model: ModelFile;
+  description: Record<string, unknown>;
+  rows: { train: number; test: number };
+  classes: { train: { positive: number; negative: number }; test: { positive: number; negative: number } };
+  metrics: { train: BinaryMetrics; test: BinaryMetrics };
+  /** Test labels and scores, row by row: used here to draw coarse curves, never released. */
+  test: { labels: Uint8Array; scores: Float64Array };
+}
+
+export interface CurvePoint {
+  threshold: number;
+  fpr: number;
+  tpr: number;
+  /** Rows since the previous point: never fewer than k. */
+  rows: number;
+}
+
+export interface Released {
+  parameters?: { model: ModelFile; description: Record<string, unknown> };
+  metrics?: { train?: BinaryMetrics; test?: BinaryMetrics; rows: { train: number; test: number } };
+  curves?: { roc: CurvePoint[] };
+}
+
+export interface Withheld {
+  part: OutputPart;
+  reason: string;
+}
+
+export interface ReleaseOutcome {
+  released: Released;
+  withheld: Withheld[];
+  k: number;
+}
+
+export interface ReleaseRules {
+  k: number;
+  minTrainingRows: number;
+  outputs: readonly OutputPart[];
+}
+
+/**
+ * ROC points at tie boundaries, keeping a point only once at least k rows lie between it and the
+ * previous kept point (and k rows remain after it), so no point can be traced to fewer than k rows.
+ */
+export function coarseRoc(labels: Uint8Array, scores: Float64Array, k: number): CurvePoint[] {
+  const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
+  let pos = 0;
+  for (const y of labels) pos += y;
+  const neg = labels.length - pos;
+  const points: CurvePoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0, rows: 0 }];
+  let tp = 0;
+  let fp = 0;
+  let since = 0;
+  for (let r = 0; r < order.length; r++) {
+    const i = order[r];
+    if (labels[i]) tp++;
+    else fp++;
+    since++;
+    const tieEnds = r === order.length - 1 || scores[order[r + 1]] !== scores[i];
+    const remaining = order.length - r - 1;
+    if (tieEnds && since >= k && (remaining >= k || remaining === 0)) {
+      points.push({ threshold: scores[i], fpr: fp / neg, tpr: tp / pos, rows: since });
+      since = 0;
+    }
+  }
+  return points;
+}
+
+/** Scorecard bins standing for fewer than k rows: such a bin's WOE and points would describe a handful of enterprises. */
+function smallBins(description: Record<string, unknown>, k: number): string[] {
+  const features = (description.features as { name: string; bins: { count: number }[] }[] | undefined) ?? [];
+  const small: string[] = [];
+  for (const f of features) if (f.bins.some((b) => b.count > 0 && b.count < k)) small.push(`a bin of feature "${f.name}" stands for fewer than ${k} rows`);
+  return small;
+}
+
+/** Counts (`count`, `bad`) between 1 and k - 1 anywhere in released parameters become null. */
+export function suppressSmallCounts<T>(value: T, k: number): T {
+  return JSON.parse(JSON.stringify(value), (key, v) => ((key === 'count' || key === 'bad') && typeof v === 'number' && v > 0 && v < k ? null : v));
+}
+
+export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): ReleaseOutcome {
+  const { k } = rules;
+  const withheld: Withheld[] = [];
+  const released: Released = {};
+  const wants = (part: OutputPart): boolean => rules.outputs.includes(part);
+  const hold = (part: OutputPart, reason: string): void => {
+    if (wants(part)) withheld.push({ part, reason });
+  };
+
+  const tooFewRows = outcome.rows.train < rules.minTrainingRows ? `trained on fewer than ${rules.minTrainingRows} rows` : undefined;
+  const trainClasses = Math.min(outcome.classes.train.positive, outcome.classes.train.negative) < k ? `a label class has fewer than ${k} training rows` : undefined;
+  const testClasses = Math.min(outcome.classes.test.positive, outcome.classes.test.negative) < k ? `a label class has fewer than ${k} test rows` : undefined;
+
+  const parameterProblem = tooFewRows ?? trainClasses ?? smallBins(outcome.description, k)[0];
+  if (parameterProblem) hold('parameters', parameterProblem);
+  else if (wants('parameters')) released.parameters = suppressSmallCounts({ model: outcome.model, description: outcome.description }, k);
+
+  const metricsProblem = tooFewRows ?? trainClasses;
+  if (metricsProblem) hold('metrics', metricsProblem);
+  else if (wants('metrics')) {
+    released.metrics = { train: outcome.metrics.train, ...(testClasses ? {} : { test: outcome.metrics.test }), rows: outcome.rows };
+    if (testClasses) withheld.push({ part: 'metrics', reason: `test metrics: ${testClasses}` });
+  }
+
+  const curveProblem = tooFewRows ?? trainClasses ?? testClasses;
+  if (curveProblem) hold('curves', curveProblem);
+  else if (wants('curves')) released.curves = { roc: coarseRoc(outcome.test.labels, outcome.test.scores, k) };
+
+  return { released, withheld, k };
+}

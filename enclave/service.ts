@@ -1,0 +1,58 @@
+/** Starting and stopping the enclave: open and migrate the store, recover jobs, serve HTTP. */
+import { AddressInfo } from 'node:net';
+import { Server } from 'node:http';
+import { createApp } from './http/app';
+import { DEFAULT_SETTINGS, EnclaveContext, EnclaveSettings } from './http/context';
+import { Runner } from './jobs/runner';
+import { Db } from './store/db';
+import { openStore } from './store/schema';
+
+export interface EnclaveOptions {
+  db: string;
+  port: number;
+  host?: string;
+  settings?: Partial<EnclaveSettings>;
+  log?: (line: string) => void;
+}
+
+export interface RunningEnclave {
+  url: string;
+  port: number;
+  db: Db;
+  runner: Runner;
+  close(): Promise<void>;
+}
+
+export async function startEnclave(options: EnclaveOptions): Promise<RunningEnclave> {
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const log = options.log ?? (() => undefined);
+  const db = await openStore(options.db);
+  const runner = new Runner(db, settings);
+  await runner.recover();
+  const ctx: EnclaveContext = { db, runner, settings, log };
+  const app = createApp(ctx);
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(options.port, host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    db,
+    runner,
+    close() {
+      closing ??= (async () => {
+        await runner.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/** The enclave's tables, created and migrated on start; `PRAGMA user_version` records how far. */
+import { Db } from './db';
+
+/** Append only: each entry moves a database from version i to i + 1. */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE principals (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('bank', 'steward', 'researcher', 'admin')),
+    org TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE datasets (
+    name TEXT PRIMARY KEY,
+    id_column TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    k INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE dataset_rows (
+    dataset TEXT NOT NULL REFERENCES datasets(name) ON DELETE CASCADE,
+    row INTEGER NOT NULL,
+    entity_id TEXT NOT NULL,
+    cells TEXT NOT NULL,
+    PRIMARY KEY (dataset, row)
+  );
+  CREATE UNIQUE INDEX dataset_rows_entity ON dataset_rows (dataset, entity_id);
+  CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    org TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    id_column TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (org, name)
+  );
+  CREATE TABLE upload_rows (
+    upload TEXT NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+    row INTEGER NOT NULL,
+    entity_id TEXT NOT NULL,
+    cells TEXT NOT NULL,
+    PRIMARY KEY (upload, row)
+  );
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    org TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    approved_sensitive TEXT NOT NULL DEFAULT '[]',
+    reason TEXT,
+    progress REAL NOT NULL DEFAULT 0,
+    progress_note TEXT,
+    result TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX jobs_org ON jobs (org);
+  CREATE INDEX jobs_state ON jobs (state);
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  -- The audit log is append-only: the database itself refuses to change or remove an entry.
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export async function openStore(file: string): Promise<Db> {
+  const db = await Db.open(file);
+  await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  const row = await db.get<{ user_version: number }>('PRAGMA user_version');
+  const current = row?.user_version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    await db.close();
+    throw new Error(`database schema version ${current} is newer than this jointlab (${SCHEMA_VERSION})`);
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    await db.transaction(async (q) => {
+      for (const statement of splitStatements(MIGRATIONS[v])) await q.run(statement);
+      await q.run(`PRAGMA user_version = ${v + 1}`);
+    });
+  }
+  return db;
+}
+
+/** Splits a migration into statements; trigger bodies (BEGIN ... END;) stay whole. */
+function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const line of sql.split('\n')) {
+    if (line.trim().startsWith('--')) continue;
+    current += line + '\n';
+    const t = current.trim();
+    const inTrigger = /^CREATE TRIGGER/i.test(t) && !/END;$/i.test(t);
+    if (t.endsWith(';') && !inTrigger) {
+      out.push(t);
+      current = '';
+    }
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
+}

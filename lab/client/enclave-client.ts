@@ -1,0 +1,62 @@
+/** The bank's and steward's HTTP client for the enclave: JSON and CSV in, problem+json turned back into JointlabErrors. */
+import { ErrorCategory, JointlabError, Problem, ProblemsError } from '../errors';
+
+const CATEGORY_OF: Record<number, ErrorCategory> = {
+  400: 'usage',
+  401: 'auth',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'too_large',
+  415: 'media',
+  422: 'validation',
+};
+
+export interface RequestOptions {
+  json?: unknown;
+  csv?: Buffer | string;
+  query?: Record<string, string | number | undefined>;
+}
+
+export class EnclaveClient {
+  constructor(
+    readonly url: string,
+    readonly token?: string,
+  ) {}
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const target = new URL(path, this.url.endsWith('/') ? this.url : `${this.url}/`);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') target.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let body: string | Buffer | undefined;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.csv !== undefined) {
+      headers['content-type'] = 'text/csv';
+      body = options.csv;
+    }
+    let response: Response;
+    try {
+      response = await fetch(target, { method, headers, body });
+    } catch {
+      throw new JointlabError('enclave_unreachable', `cannot reach the enclave at ${this.url} (is \`jointlab enclave start\` running? set --url or JOINTLAB_URL)`, 'server');
+    }
+    const text = await response.text();
+    if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
+    let problem: { code?: string; detail?: string; problems?: Problem[] } = {};
+    try {
+      problem = JSON.parse(text);
+    } catch {
+      // Not problem+json (a proxy in between, say): the status alone has to do.
+    }
+    const category = CATEGORY_OF[response.status] ?? (response.status >= 500 ? 'server' : 'usage');
+    const code = problem.code ?? `http_${response.status}`;
+    const detail = problem.detail ?? `the enclave answered ${response.status}`;
+    if (problem.problems?.length) {
+      throw new ProblemsError(code, `${detail}:\n${problem.problems.map((p) => `  ${p.pointer}: ${p.message}`).join('\n')}`, problem.problems, category);
+    }
+    throw new JointlabError(code, detail, category);
+  }
+}

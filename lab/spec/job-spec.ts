@@ -1,0 +1,69 @@
+/**
+ * The model spec a bank submits: one JSON Schema, compiled once; the TypeScript type is derived from
+ * it, and the OpenAPI document is generated from it.
+ */
+import Ajv from 'ajv';
+import { FromSchema } from 'json-schema-to-ts';
+import { MODEL_KINDS } from '../../models/model';
+
+const NAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
+const COLUMN = { type: 'string', minLength: 1, maxLength: 128 } as const;
+
+export const OUTPUTS = ['parameters', 'metrics', 'curves'] as const;
+
+export const jobSpecSchema = {
+  $id: 'JobSpec',
+  title: 'Model spec',
+  description: 'A joint (or bank-only) model to train inside the enclave on a bank upload and, optionally, platform columns.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'purpose', 'bank', 'label', 'model'],
+  properties: {
+    name: { ...NAME, description: 'short name of the job' },
+    purpose: { type: 'string', minLength: 1, maxLength: 500, description: 'why the bank wants this model; the steward reads it' },
+    platform: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dataset', 'columns'],
+      description: 'platform dataset and the columns to join in; leave out for a bank-only model',
+      properties: {
+        dataset: NAME,
+        columns: { type: 'array', items: COLUMN, minItems: 1, maxItems: 500, uniqueItems: true },
+      },
+    },
+    bank: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['upload'],
+      properties: {
+        upload: { ...NAME, description: "name of the bank's own upload" },
+        columns: { type: 'array', items: COLUMN, maxItems: 500, uniqueItems: true, description: "the upload's feature columns to use (default none)" },
+      },
+    },
+    label: { ...COLUMN, description: 'a 0/1 column of the bank upload (1 = default)' },
+    model: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['family'],
+      properties: {
+        family: { type: 'string', enum: MODEL_KINDS },
+        params: { type: 'object', description: "overrides of the family's hyper-parameters", maxProperties: 32 },
+      },
+    },
+    validation: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        testFraction: { type: 'number', minimum: 0.05, maximum: 0.5, default: 0.3 },
+        seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 42 },
+      },
+      default: {},
+    },
+    outputs: { type: 'array', items: { type: 'string', enum: OUTPUTS }, uniqueItems: true, minItems: 1, default: [...OUTPUTS] },
+  },
+} as const;
+
+export type JobSpec = FromSchema<typeof jobSpecSchema>;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+export const validateSpec = ajv.compile<JobSpec>(jobSpecSchema);
