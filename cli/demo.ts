@@ -1,12 +1,9 @@
-/** `jointlab demo`: synthetic data, then the joint model and the bank-only model side by side. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/** `jointlab demo`: the whole story on synthetic data and a temporary enclave, the joint model against the bank-only one. */
 import { Command, Option } from 'commander';
-import { BANK_COLUMNS, SYNTH_DEFAULTS } from '../lab/synth/generate';
-import { writeSynth } from '../lab/synth/write';
+import { runDemo } from '../enclave/demo';
+import { EXIT_CODES } from '../lab/errors';
 import { progressBar } from '../lab/progress';
-import { train } from '../lab/train';
+import { SYNTH_DEFAULTS } from '../lab/synth/generate';
 import { MODEL_KINDS, ModelKind } from '../models/model';
 import { integer } from './options';
 import { fixed, printJson, table } from './output';
@@ -14,51 +11,39 @@ import { fixed, printJson, table } from './output';
 interface DemoFlags {
   seed: number;
   model: ModelKind;
+  keep?: boolean;
   json?: boolean;
 }
 
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run the main story on synthetic data: the joint model (bank + platform features) against the bank-only model')
+    .description('the main job: a temporary enclave, synthetic data, a joint and a bank-only model trained after steward approval, only checked aggregates out')
     .option('--seed <n>', 'seed for data and models', integer, SYNTH_DEFAULTS.seed)
     .addOption(new Option('--model <kind>', 'model family').choices([...MODEL_KINDS]).default('scorecard'))
+    .option('--keep', 'keep the temporary database and CSV files and print where they are')
     .option('--json', 'print one JSON object instead of text')
     .action(async (flags: DemoFlags) => {
-      const dir = mkdtempSync(join(tmpdir(), 'jointlab-demo-'));
-      try {
-        const { files } = writeSynth({ ...SYNTH_DEFAULTS, seed: flags.seed }, dir);
-        const common = { id: 'id', label: 'default_12m', model: flags.model, testFraction: 0.3, seed: flags.seed };
-        const bankFeatures = BANK_COLUMNS.filter((c) => c !== 'id' && c !== 'default_12m');
-        const runs = [];
-        for (const [name, data, features] of [
-          ['bank only', [files.bank], bankFeatures],
-          ['joint', [files.bank, files.platform], undefined],
-        ] as const) {
-          const bar = flags.json ? undefined : progressBar(`training ${name}`);
-          runs.push({ name, result: await train({ ...common, data: [...data], features: features ? [...features] : undefined, onProgress: bar?.update }) });
-          bar?.done();
-        }
-        const [bankOnly, joint] = runs.map((r) => r.result);
-        const lift = joint.metrics.test.auc - bankOnly.metrics.test.auc;
-        if (flags.json) {
-          printJson({
-            model: flags.model,
-            runs: runs.map(({ name, result }) => ({ name, features: result.features.length, rows: result.rows, metrics: result.metrics, backend: result.backend, seconds: result.seconds })),
-            lift: { auc: lift },
-          });
-          return;
-        }
-        console.log(`${flags.model} on ${SYNTH_DEFAULTS.bankCustomers} synthetic bank customers, 30% held out (seed ${flags.seed})`);
-        console.log(
-          table([
-            ['model', 'features', 'test AUC', 'test KS'],
-            ...runs.map(({ name, result }) => [name, String(result.features.length), fixed(result.metrics.test.auc), fixed(result.metrics.test.ks)]),
-          ]),
-        );
-        console.log(`joint lift in test AUC: ${lift >= 0 ? '+' : ''}${fixed(lift)}`);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+      let step = 0;
+      const say = flags.json ? undefined : (line: string) => console.log(`${++step}. ${line}`);
+      const bar = flags.json ? undefined : progressBar('training');
+      const outcome = await runDemo({ seed: flags.seed, model: flags.model, keep: flags.keep, say, onProgress: bar?.update });
+      bar?.done();
+      if (!outcome.audit.ok) process.exitCode = EXIT_CODES.server;
+      if (flags.json) {
+        printJson(outcome);
+        return;
       }
+      say!('the bank read what the release check let out (aggregates only, k = 10):');
+      console.log(
+        table([
+          ['model', 'features', 'test AUC', 'test KS', 'state'],
+          ...outcome.runs.map((r) => [r.name, String(r.features), fixed(r.metrics?.test?.auc ?? NaN), fixed(r.metrics?.test?.ks ?? NaN), r.state]),
+        ]).replace(/^/gm, '   '),
+      );
+      for (const r of outcome.runs) for (const w of r.withheld) console.log(`   ${r.name}: withheld ${w.part}: ${w.reason}`);
+      console.log(`   joint lift in test AUC: ${outcome.lift >= 0 ? '+' : ''}${fixed(outcome.lift)}`);
+      say!(outcome.audit.ok ? `audit chain verified: ${outcome.audit.entries} entries` : `audit chain BROKEN at entry ${outcome.audit.firstBroken?.seq}`);
+      if (outcome.folder) console.log(`kept ${outcome.folder}`);
     });
 }

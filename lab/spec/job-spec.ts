@@ -63,7 +63,8 @@ export const jobSpecSchema = {
   },
 } as const;
 
-export type JobSpec = FromSchema<typeof jobSpecSchema>;
+/** Defaulted properties stay optional: the type describes what a bank writes as well as what the validator fills in. */
+export type JobSpec = FromSchema<typeof jobSpecSchema, { keepDefaultedPropertiesOptional: true }>;
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
 export const validateSpec = ajv.compile<JobSpec>(jobSpecSchema);

@@ -1,0 +1,80 @@
+/** An enclave started in-process on port 0 over a temporary SQLite file, with one principal per role and two banks. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addPrincipal } from '../../enclave/auth/principals';
+import { RunningEnclave, startEnclave } from '../../enclave/service';
+import { EnclaveClient } from '../../lab/client/enclave-client';
+import { writeSynth } from '../../lab/synth/write';
+import { tempDir } from './cli';
+
+export type Who = 'admin' | 'steward' | 'researcher' | 'bankA' | 'bankB';
+
+export interface TestEnclave {
+  enclave: RunningEnclave;
+  dir: string;
+  tokens: Record<Who, string>;
+  client(who: Who): EnclaveClient;
+  /** Raw fetch with a principal's token, for status-code checks. */
+  call(who: Who | null, method: string, path: string, init?: { body?: string | Buffer; type?: string }): Promise<{ status: number; text: string; json: () => any; headers: Headers }>;
+  files: { platform: string; bank: string; consent: string };
+}
+
+export async function startTestEnclave(options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number } = {}): Promise<TestEnclave> {
+  const dir = tempDir('jointlab-enclave-');
+  const enclave = await startEnclave({ db: join(dir, 'enclave.db'), port: 0, settings: { minTrainingRows: options.minTrainingRows ?? 100 } });
+  const add = async (name: string, role: string, org: string) => (await addPrincipal(enclave.db, { name, role, org }, 'test')).token;
+  const tokens: Record<Who, string> = {
+    admin: await add('admin', 'admin', 'platform'),
+    steward: await add('steward', 'steward', 'platform'),
+    researcher: await add('researcher', 'researcher', 'university'),
+    bankA: await add('alice', 'bank', 'bank-a'),
+    bankB: await add('bob', 'bank', 'bank-b'),
+  };
+  const { files } = writeSynth({ enterprises: options.enterprises ?? 3000, bankCustomers: options.bankCustomers ?? 1500, seed: 5, bank: 'bank-a' }, join(dir, 'synth'));
+  return {
+    enclave,
+    dir,
+    tokens,
+    files,
+    client: (who) => new EnclaveClient(enclave.url, tokens[who]),
+    async call(who, method, path, init = {}) {
+      const headers: Record<string, string> = {};
+      if (who) headers.authorization = `Bearer ${tokens[who]}`;
+      if (init.type) headers['content-type'] = init.type;
+      const res = await fetch(`${enclave.url}${path}`, { method, headers, body: init.body });
+      const text = await res.text();
+      return { status: res.status, text, json: () => JSON.parse(text), headers: res.headers };
+    },
+  };
+}
+
+export const csvOf = (path: string): Buffer => readFileSync(path);
+
+/** Imports the platform table as the steward and the bank table as bank A. */
+export async function seedData(t: TestEnclave): Promise<{ uploadId: string }> {
+  await t.client('steward').request('POST', 'v1/datasets', {
+    csv: csvOf(t.files.platform),
+    query: { name: 'platform', idColumn: 'id', sensitive: 'dishonest_debtor', forbidden: 'shareholder_changes_3y' },
+  });
+  const upload = await t.client('bankA').request<{ id: string }>('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'customers' } });
+  return { uploadId: upload.id };
+}
+
+export const jointSpec = (family = 'scorecard', extra: Record<string, unknown> = {}) => ({
+  name: `joint-${family}`,
+  purpose: 'test',
+  bank: { upload: 'customers', columns: ['loan_amount_10k', 'relationship_months', 'worst_overdue_days_12m', 'collateral'] },
+  platform: { dataset: 'platform', columns: ['tax_grade', 'tax_arrears', 'vat_paid_12m_10k', 'court_cases_3y', 'enforcement_records', 'utility_arrears_months', 'years_established'] },
+  label: 'default_12m',
+  model: { family },
+  ...extra,
+});
+
+export async function waitForJob(t: TestEnclave, id: string, who: Who = 'bankA'): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    const view = await t.client(who).request<{ state: string }>('GET', `v1/jobs/${id}`);
+    if (['released', 'withheld', 'failed', 'cancelled', 'rejected'].includes(view.state)) return view.state;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('job did not settle');
+}
