@@ -1,0 +1,82 @@
+/** The release check: what leaves, what is withheld, and the exact reasons. */
+import { strict as assert } from 'node:assert';
+import { TrainingOutcome, coarseRoc, releaseCheck, suppressSmallCounts } from '../../enclave/release/check';
+import { Random } from '../../models/random';
+
+function outcome(overrides: Partial<TrainingOutcome> = {}): TrainingOutcome {
+  const random = new Random(1);
+  const n = 300;
+  const labels = Uint8Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 1 : 0));
+  const scores = Float64Array.from(labels, (y) => y * 0.3 + random.uniform());
+  return {
+    model: { format: 'jointlab-model', version: 1, kind: 'lr', features: [], params: {}, state: {} },
+    description: {},
+    rows: { train: 700, test: n },
+    classes: { train: { positive: 140, negative: 560 }, test: { positive: 60, negative: 240 } },
+    metrics: { train: { auc: 0.8, ks: 0.5, gini: 0.6 }, test: { auc: 0.75, ks: 0.4, gini: 0.5 } },
+    test: { labels, scores },
+    ...overrides,
+  };
+}
+
+const rules = { k: 10, minTrainingRows: 100, outputs: ['parameters', 'metrics', 'curves'] as const };
+
+describe('release check', () => {
+  it('releases parameters, metrics and a coarse curve when every rule holds', () => {
+    const r = releaseCheck(outcome(), rules);
+    assert.deepEqual(r.withheld, []);
+    assert.ok(r.released.parameters && r.released.metrics?.test && r.released.curves);
+  });
+
+  it('coarsens the ROC curve so that every point stands for at least k rows', () => {
+    const o = outcome();
+    for (const k of [1, 10, 37]) {
+      const roc = coarseRoc(o.test.labels, o.test.scores, k);
+      assert.deepEqual(roc[0], { threshold: Infinity, fpr: 0, tpr: 0, rows: 0 });
+      assert.ok(roc.slice(1).every((p) => p.rows >= k), `k = ${k}`);
+      assert.equal(roc.slice(1).reduce((s, p) => s + p.rows, 0), 300);
+      const last = roc[roc.length - 1];
+      assert.deepEqual([last.fpr, last.tpr], [1, 1]);
+    }
+    assert.equal(coarseRoc(o.test.labels, o.test.scores, 1).length, 301);
+    assert.ok(coarseRoc(o.test.labels, o.test.scores, 37).length <= 1 + 300 / 37);
+  });
+
+  it('withholds everything, with the reason, when training rows are too few', () => {
+    const r = releaseCheck(outcome({ rows: { train: 60, test: 300 } }), rules);
+    assert.deepEqual(r.released, {});
+    assert.deepEqual(r.withheld, [
+      { part: 'parameters', reason: 'trained on fewer than 100 rows' },
+      { part: 'metrics', reason: 'trained on fewer than 100 rows' },
+      { part: 'curves', reason: 'trained on fewer than 100 rows' },
+    ]);
+  });
+
+  it('withholds when a label class has fewer than k rows', () => {
+    const r = releaseCheck(outcome({ classes: { train: { positive: 9, negative: 691 }, test: { positive: 60, negative: 240 } } }), rules);
+    assert.deepEqual(r.withheld.map((w) => w.reason), Array(3).fill('a label class has fewer than 10 training rows'));
+    const testOnly = releaseCheck(outcome({ classes: { train: { positive: 140, negative: 560 }, test: { positive: 4, negative: 296 } } }), rules);
+    assert.ok(testOnly.released.parameters && testOnly.released.metrics?.train);
+    assert.equal(testOnly.released.metrics?.test, undefined);
+    assert.deepEqual(testOnly.withheld, [
+      { part: 'metrics', reason: 'test metrics: a label class has fewer than 10 test rows' },
+      { part: 'curves', reason: 'a label class has fewer than 10 test rows' },
+    ]);
+  });
+
+  it('withholds a scorecard whose bin stands for fewer than k rows', () => {
+    const description = { features: [{ name: 'tax_grade', bins: [{ count: 500, bad: 40 }, { count: 3, bad: 1 }] }] };
+    const r = releaseCheck(outcome({ description }), rules);
+    assert.equal(r.released.parameters, undefined);
+    assert.deepEqual(r.withheld, [{ part: 'parameters', reason: 'a bin of feature "tax_grade" stands for fewer than 10 rows' }]);
+  });
+
+  it('suppresses small counts inside released parameters', () => {
+    assert.deepEqual(suppressSmallCounts({ bins: [{ count: 500, bad: 4 }, { count: 0, bad: 0 }] }, 10), { bins: [{ count: 500, bad: null }, { count: 0, bad: 0 }] });
+  });
+
+  it('leaves out what the spec did not ask for', () => {
+    const r = releaseCheck(outcome(), { ...rules, outputs: ['metrics'] });
+    assert.deepEqual(Object.keys(r.released), ['metrics']);
+  });
+});
