@@ -33,6 +33,8 @@ export function buildProgram(): Command {
     .description('privacy-preserving joint modeling lab for credit: platform data stays in the enclave, only checked aggregates leave')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
+    // Needed for `upload list --json`, whose parent verb has options of its own.
+    .enablePositionalOptions()
     .exitOverride();
   for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerAudit]) {
     register(program);

@@ -17,7 +17,9 @@ export function register(program: Command): void {
       .argument('[file]', 'CSV file with an id column, the label and any bank features')
       .description("bank: upload your own table into the enclave, where it is joined to platform data and never returned")
       .option('--name <name>', 'upload name, used in specs')
-      .option('--id-column <column>', 'enterprise id column', 'id'),
+      .option('--id-column <column>', 'enterprise id column', 'id')
+      // `upload list --json`: options after a subcommand's name belong to the subcommand.
+      .enablePositionalOptions(),
   ).action(async (file: string | undefined, flags: UploadFlags) => {
     if (!file || !flags.name) throw new JointlabError('usage', 'usage: jointlab upload FILE --name NAME (or: upload list, upload delete ID)', 'usage');
     const meta = await clientOf(flags).request<UploadMeta>('POST', 'v1/uploads', { csv: readFileArg(file), query: { name: flags.name, idColumn: flags.idColumn } });

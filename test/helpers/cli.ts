@@ -27,3 +27,22 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
 export function tempDir(prefix = 'jointlab-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** Starts `jointlab enclave start` as a child process on a free port and resolves once it prints its address. */
+export function startEnclaveProcess(db: string): Promise<{ child: import('node:child_process').ChildProcess; url: string; exited: Promise<number | null> }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const child = spawn(process.execPath, [CLI, 'enclave', 'start', '--port', '0', '--db', db, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1], exited });
+    });
+    child.on('exit', (code) => reject(new Error(`enclave exited with ${code}: ${err}`)));
+  });
+}

@@ -1,0 +1,95 @@
+/** The demo story through the CLI, each step a child process, against an enclave child process over real HTTP on a temporary SQLite file. */
+import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BANK_COLUMNS, PLATFORM_COLUMNS } from '../../lab/synth/generate';
+import { runCli, startEnclaveProcess, tempDir } from '../helpers/cli';
+
+describe('end to end through the CLI', function () {
+  this.timeout(180_000);
+  const dir = tempDir('jointlab-e2e-');
+  const db = join(dir, 'enclave.db');
+  let enclave: Awaited<ReturnType<typeof startEnclaveProcess>>;
+  const as = (token: string) => ({ env: { JOINTLAB_URL: enclave.url, JOINTLAB_TOKEN: token } });
+  const ok = (r: ReturnType<typeof runCli>) => {
+    assert.equal(r.code, 0, r.stderr);
+    return r;
+  };
+  const json = (r: ReturnType<typeof runCli>) => JSON.parse(ok(r).stdout);
+
+  before(async () => {
+    ok(runCli(['synth', '--enterprises', '6000', '--bank-customers', '4000', '--seed', '11', '--out', join(dir, 'synth')]));
+    enclave = await startEnclaveProcess(db);
+  });
+  after(() => enclave.child.kill('SIGKILL'));
+
+  it('runs the story: import, upload, two specs, approval, training, results with the joint lift, audit verified', () => {
+    const steward = json(runCli(['admin', 'add-principal', '--name', 'steward', '--role', 'steward', '--org', 'platform', '--db', db, '--json'])).token;
+    const bank = json(runCli(['admin', 'add-principal', '--name', 'risk', '--role', 'bank', '--org', 'bank-a', '--db', db, '--json'])).token;
+
+    const imported = json(runCli(['dataset', 'import', join(dir, 'synth', 'platform.csv'), '--name', 'platform', '--id-column', 'id', '--forbidden', 'shareholder_changes_3y', '--json'], as(steward)));
+    assert.equal(imported.rows, 6000);
+    const uploaded = json(runCli(['upload', join(dir, 'synth', 'bank.csv'), '--name', 'customers', '--json'], as(bank)));
+    assert.equal(uploaded.rows, 4000);
+    assert.equal(json(runCli(['upload', 'list', '--json'], as(bank))).uploads.length, 1);
+
+    const bankColumns = BANK_COLUMNS.filter((c) => c !== 'id' && c !== 'default_12m');
+    const base = { purpose: 'e2e', label: 'default_12m', model: { family: 'scorecard' }, bank: { upload: 'customers', columns: bankColumns } };
+    writeFileSync(join(dir, 'bank-only.json'), JSON.stringify({ ...base, name: 'bank-only' }));
+    writeFileSync(
+      join(dir, 'joint.json'),
+      JSON.stringify({ ...base, name: 'joint', platform: { dataset: 'platform', columns: PLATFORM_COLUMNS.filter((c) => c !== 'id' && c !== 'shareholder_changes_3y') } }),
+    );
+    const ids = ['bank-only', 'joint'].map((name) => json(runCli(['job', 'submit', join(dir, `${name}.json`), '--json'], as(bank))).id as string);
+    const queue = json(runCli(['job', 'list', '--state', 'submitted', '--json'], as(steward))).jobs;
+    assert.deepEqual(queue.map((j: { id: string }) => j.id).sort(), [...ids].sort());
+
+    const aucs: number[] = [];
+    for (const id of ids) {
+      assert.equal(json(runCli(['job', 'approve', id, '--json'], as(steward))).state, 'approved');
+      assert.equal(json(runCli(['job', 'status', id, '--watch', '--json'], as(bank))).state, 'released');
+      const results = json(runCli(['job', 'results', id, '--json'], as(bank)));
+      assert.deepEqual(results.withheld, []);
+      assert.equal(results.released.parameters.model.kind, 'scorecard');
+      aucs.push(results.released.metrics.test.auc);
+    }
+    assert.ok(aucs[1] - aucs[0] >= 0.05, `joint lift ${aucs[1] - aucs[0]}`);
+
+    const text = ok(runCli(['job', 'results', ids[1]], as(bank))).stdout;
+    assert.match(text, /released, k = 10/);
+    assert.match(text, /test\s+1200\s+0\.\d{4}/);
+
+    const verdict = json(runCli(['audit', 'verify', '--json'], as(steward)));
+    assert.equal(verdict.ok, true);
+    assert.ok(verdict.entries >= 14);
+    assert.equal(json(runCli(['audit', 'verify', '--db', db, '--json'])).ok, true);
+    assert.match(ok(runCli(['audit', 'tail', '-n', '3'], as(steward))).stdout, /job\.released/);
+  });
+
+  it('maps API errors to exit codes and plain messages', () => {
+    const bank = json(runCli(['admin', 'add-principal', '--name', 'other', '--role', 'bank', '--org', 'bank-b', '--db', db, '--json'])).token;
+    const forbidden = runCli(['dataset', 'import', join(dir, 'synth', 'platform.csv'), '--name', 'x', '--id-column', 'id'], as(bank));
+    assert.equal(forbidden.code, 4);
+    assert.match(forbidden.stderr, /this route is for steward principals/);
+    const unauth = runCli(['job', 'list'], as('jl_wrong'));
+    assert.equal(unauth.code, 4);
+    const notFound = runCli(['job', 'status', 'j_nope'], as(bank));
+    assert.equal(notFound.code, 3);
+    assert.match(notFound.stderr, /no such job/);
+    const down = runCli(['job', 'list'], { env: { JOINTLAB_URL: 'http://127.0.0.1:9', JOINTLAB_TOKEN: bank } });
+    assert.equal(down.code, 5);
+    assert.match(down.stderr, /cannot reach the enclave/);
+  });
+
+  it('serves its OpenAPI 3.1 description generated from the request schemas', async () => {
+    const doc = (await (await fetch(`${enclave.url}/v1/openapi.json`)).json()) as { openapi: string; components: { schemas: Record<string, { properties: object }> }; paths: object };
+    assert.equal(doc.openapi, '3.1.0');
+    assert.ok('platform' in doc.components.schemas.JobSpec.properties);
+    assert.ok('/v1/jobs/{id}/results' in doc.paths);
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    enclave.child.kill('SIGTERM');
+    assert.equal(await enclave.exited, 0);
+  });
+});

@@ -1,0 +1,91 @@
+/** Job flow inside one enclave: sensitive columns need explicit approval, rejection and cancellation, withheld outputs with reasons. */
+import { strict as assert } from 'node:assert';
+import { TestEnclave, jointSpec, seedData, startTestEnclave, waitForJob } from '../helpers/enclave';
+
+describe('jobs in the enclave', function () {
+  this.timeout(180_000);
+  let t: TestEnclave;
+
+  before(async () => {
+    t = await startTestEnclave();
+    await seedData(t);
+  });
+  after(() => t.enclave.close());
+
+  const submit = async (spec: object) => (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+
+  it('flags sensitive columns for the steward and refuses approval that does not name them', async () => {
+    const spec = jointSpec('lr');
+    spec.platform.columns.push('dishonest_debtor');
+    const id = await submit(spec);
+    const view = (await t.call('steward', 'GET', `/v1/jobs/${id}`)).json();
+    assert.deepEqual(view.flags.map((f: { code: string }) => f.code), ['sensitive_columns']);
+    const refused = await t.call('steward', 'POST', `/v1/jobs/${id}/approve`, { body: '{}', type: 'application/json' });
+    assert.equal(refused.status, 422);
+    assert.equal(refused.json().code, 'sensitive_not_approved');
+    const approved = await t.call('steward', 'POST', `/v1/jobs/${id}/approve`, { body: JSON.stringify({ allowSensitive: ['dishonest_debtor'] }), type: 'application/json' });
+    assert.equal(approved.status, 200);
+    assert.equal(await waitForJob(t, id), 'released');
+    const again = await t.call('steward', 'POST', `/v1/jobs/${id}/approve`, { body: '{}', type: 'application/json' });
+    assert.equal(again.status, 409, 'a finished job cannot be approved again');
+  });
+
+  it('records a rejection reason the bank can read', async () => {
+    const id = await submit(jointSpec('lr'));
+    await t.client('steward').request('POST', `v1/jobs/${id}/reject`, { json: { reason: 'purpose too vague' } });
+    const view = await t.client('bankA').request<{ state: string; reason: string }>('GET', `v1/jobs/${id}`);
+    assert.deepEqual([view.state, view.reason], ['rejected', 'purpose too vague']);
+    assert.equal((await t.call('bankA', 'GET', `/v1/jobs/${id}/results`)).json().code, 'no_results');
+  });
+
+  it('cancels a running job, after which its worker is gone and the runner takes the next', async () => {
+    const slow = await submit(jointSpec('mlp', { model: { family: 'mlp', params: { batchSize: 8, maxEpochs: 500, patience: 500 } } }));
+    const next = await submit(jointSpec('lr'));
+    await t.client('steward').request('POST', `v1/jobs/${slow}/approve`, { json: {} });
+    await t.client('steward').request('POST', `v1/jobs/${next}/approve`, { json: {} });
+    for (let i = 0; ; i++) {
+      const view = await t.client('bankA').request<{ state: string; progress: number; progressNote: string | null }>('GET', `v1/jobs/${slow}`);
+      if (view.state === 'running' && view.progress > 0) {
+        assert.match(view.progressNote ?? '', /epoch \d+/);
+        break;
+      }
+      assert.ok(i < 600);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const cancelled = await t.client('bankA').request<{ state: string }>('POST', `v1/jobs/${slow}/cancel`);
+    assert.equal(cancelled.state, 'cancelled');
+    assert.equal(await waitForJob(t, next), 'released');
+    assert.equal((await t.client('bankA').request<{ state: string }>('GET', `v1/jobs/${slow}`)).state, 'cancelled');
+  });
+
+  it('withholds outputs with a reason both the bank and the steward read', async () => {
+    // A platform with k = 2000 > any class count: metrics and parameters cannot be released.
+    await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { k: 2000 } });
+    try {
+      const id = await submit(jointSpec('lr'));
+      await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+      assert.equal(await waitForJob(t, id), 'withheld');
+      for (const who of ['bankA', 'steward'] as const) {
+        const results = (await t.call(who, 'GET', `/v1/jobs/${id}/results`)).json();
+        assert.deepEqual(results.released, {});
+        assert.deepEqual(results.withheld, [
+          { part: 'parameters', reason: 'a label class has fewer than 2000 training rows' },
+          { part: 'metrics', reason: 'a label class has fewer than 2000 training rows' },
+          { part: 'curves', reason: 'a label class has fewer than 2000 training rows' },
+        ]);
+      }
+    } finally {
+      await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { k: 10 } });
+    }
+  });
+
+  it('fails a job whose label is not 0/1, with a reason that quotes no value', async () => {
+    const spec = jointSpec('lr', { label: 'existing_loans' });
+    spec.bank.columns = ['loan_amount_10k'];
+    const id = await submit(spec);
+    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    assert.equal(await waitForJob(t, id), 'failed');
+    const view = await t.client('bankA').request<{ reason: string }>('GET', `v1/jobs/${id}`);
+    assert.equal(view.reason, 'label column "existing_loans" must hold 0 or 1 on every joined row');
+  });
+});
