@@ -1,26 +1,18 @@
 /** `jointlab train`: fit one model family on local CSV files and print its metrics. */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { MODEL_KINDS, ModelKind } from '../models/model';
+import { MODEL_KINDS } from '../models/model';
 import { progressBar } from '../lab/progress';
-import { train, TrainResult } from '../lab/train';
+import { train, TrainRequest, TrainResult } from '../lab/train';
 import { collect, fraction, integer, keyValue, list } from './options';
 import { fixed, printJson, table } from './output';
 
-interface TrainFlags {
+type TrainFlags = Omit<TrainRequest, 'data' | 'params' | 'onProgress'> & {
   data: string[];
-  id: string;
-  label: string;
-  model: ModelKind;
-  features?: string[];
-  categorical?: string[];
-  testFraction: number;
-  seed: number;
-  splitColumn?: string;
   param: Record<string, unknown>;
   out?: string;
   json?: boolean;
-}
+};
 
 export function trainSummary(result: TrainResult): Record<string, unknown> {
   const { fitted, ...rest } = result;
@@ -57,19 +49,8 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object instead of text')
     .action(async (flags: TrainFlags) => {
       const bar = flags.json ? undefined : progressBar(`training ${flags.model}`);
-      const result = await train({
-        data: flags.data,
-        id: flags.id,
-        label: flags.label,
-        model: flags.model,
-        features: flags.features,
-        categorical: flags.categorical,
-        splitColumn: flags.splitColumn,
-        testFraction: flags.testFraction,
-        seed: flags.seed,
-        params: flags.param,
-        onProgress: bar?.update,
-      });
+      const { param, out: _out, json: _json, ...request } = flags;
+      const result = await train({ ...request, params: param, onProgress: bar?.update });
       bar?.done();
       if (flags.out) writeFileSync(flags.out, JSON.stringify(result.fitted.toJSON()) + '\n');
       if (flags.json) printJson({ ...trainSummary(result), out: flags.out ?? null });

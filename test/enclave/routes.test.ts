@@ -85,6 +85,17 @@ describe('enclave routes by role', function () {
     }
   });
 
+  it('serves every route the OpenAPI document describes', async () => {
+    for (const [path, ops] of Object.entries(DOCUMENTED_ROUTES)) {
+      for (const method of Object.keys(ops)) {
+        const r = await t.call('admin', method.toUpperCase(), path.replace('{name}', 'platform').replace('{id}', 'nope'));
+        assert.notEqual(r.status === 404 && r.json().code, 'no_route', `${method} ${path} is documented but not served`);
+      }
+    }
+    const doc = (await t.call(null, 'GET', '/v1/openapi.json')).json();
+    assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(DOCUMENTED_ROUTES).sort());
+  });
+
   it("lists only a bank's own jobs and uploads", async () => {
     const jobsB = (await t.call('bankB', 'GET', '/v1/jobs')).json().jobs;
     assert.ok(jobsB.every((j: { org: string }) => j.org === 'bank-b'));

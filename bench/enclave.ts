@@ -1,0 +1,115 @@
+/**
+ * Enclave benchmark: (1) submission-to-result time of a job against `jointlab train` fitting the same
+ * model on the same rows, in the same run; (2) requests per second on GET /v1/jobs/:id with
+ * concurrent clients, the enclave running as its own process as in production.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addPrincipal } from '../enclave/auth/principals';
+import { openStore } from '../enclave/store/schema';
+import { EnclaveClient } from '../lab/client/enclave-client';
+import { BANK_COLUMNS, PLATFORM_COLUMNS, SYNTH_DEFAULTS } from '../lab/synth/generate';
+import { writeSynth } from '../lab/synth/write';
+import { train } from '../lab/train';
+import { ModelKind } from '../models/model';
+
+const CLI = join(__dirname, '..', 'cli', 'main.js');
+
+function startEnclave(db: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [CLI, 'enclave', 'start', '--port', '0', '--db', db, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve({ url: m[1], stop: () => child.kill('SIGTERM') });
+    });
+    child.on('exit', (code) => reject(new Error(`enclave exited with ${code}`)));
+  });
+}
+
+const seconds = (since: bigint): number => Number(process.hrtime.bigint() - since) / 1e9;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'jointlab-bench-enclave-'));
+  try {
+    const { files } = writeSynth(SYNTH_DEFAULTS, join(dir, 'synth'));
+    const db = join(dir, 'enclave.db');
+    const store = await openStore(db);
+    const stewardToken = (await addPrincipal(store, { name: 'steward', role: 'steward', org: 'platform' }, 'bench')).token;
+    const bankToken = (await addPrincipal(store, { name: 'bank', role: 'bank', org: SYNTH_DEFAULTS.bank }, 'bench')).token;
+    await store.close();
+    const enclave = await startEnclave(db);
+    try {
+      const steward = new EnclaveClient(enclave.url, stewardToken);
+      const bank = new EnclaveClient(enclave.url, bankToken);
+      await steward.request('POST', 'v1/datasets', { csv: readFileSync(files.platform), query: { name: 'platform', idColumn: 'id' } });
+      await bank.request('POST', 'v1/uploads', { csv: readFileSync(files.bank), query: { name: 'customers' } });
+      const bankColumns = BANK_COLUMNS.filter((c) => c !== 'id' && c !== 'default_12m');
+      const platformColumns = PLATFORM_COLUMNS.filter((c) => c !== 'id');
+
+      console.log(`enclave benchmark: ${SYNTH_DEFAULTS.bankCustomers} bank customers joined to ${SYNTH_DEFAULTS.enterprises} platform rows, ${bankColumns.length + platformColumns.length} features`);
+      console.log('  model      jointlab train s  submit-to-result s  ratio enclave/local');
+      let lastJob = '';
+      for (const family of ['lr', 'scorecard'] as ModelKind[]) {
+        const localStart = process.hrtime.bigint();
+        await train({ data: [files.bank, files.platform], id: 'id', label: 'default_12m', model: family, features: [...bankColumns, ...platformColumns], testFraction: 0.3, seed: 42 });
+        const local = seconds(localStart);
+        const spec = {
+          name: `bench-${family}`,
+          purpose: 'benchmark',
+          bank: { upload: 'customers', columns: bankColumns },
+          platform: { dataset: 'platform', columns: platformColumns },
+          label: 'default_12m',
+          model: { family },
+        };
+        const started = process.hrtime.bigint();
+        const { id } = await bank.request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+        await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
+        for (;;) {
+          const { state } = await bank.request<{ state: string }>('GET', `v1/jobs/${id}`);
+          if (state === 'released' || state === 'withheld' || state === 'failed') break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await bank.request('GET', `v1/jobs/${id}/results`);
+        const remote = seconds(started);
+        console.log(`  ${family.padEnd(10)} ${local.toFixed(3).padStart(16)}  ${remote.toFixed(3).padStart(18)}  ${(remote / local).toFixed(2).padStart(19)}x`);
+        lastJob = id;
+      }
+
+      for (const clients of [1, 8, 32]) {
+        const total = 4000;
+        let sent = 0;
+        const latencies: number[] = [];
+        const started = process.hrtime.bigint();
+        await Promise.all(
+          Array.from({ length: clients }, async () => {
+            while (sent < total) {
+              sent++;
+              const t0 = process.hrtime.bigint();
+              const res = await fetch(`${enclave.url}/v1/jobs/${lastJob}`, { headers: { authorization: `Bearer ${bankToken}` } });
+              await res.arrayBuffer();
+              if (res.status !== 200) throw new Error(`status ${res.status}`);
+              latencies.push(seconds(t0) * 1000);
+            }
+          }),
+        );
+        const elapsed = seconds(started);
+        latencies.sort((a, b) => a - b);
+        const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(2);
+        console.log(`  GET /v1/jobs/:id, ${String(clients).padStart(2)} concurrent clients: ${(total / elapsed).toFixed(0)} requests/s, latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
+      }
+    } finally {
+      enclave.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
