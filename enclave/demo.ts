@@ -93,7 +93,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     const jobs: { name: string; id: string; features: number }[] = [];
     for (const [name, spec] of specs) {
       const view = await bank.request<{ id: string }>('POST', 'v1/jobs', { json: spec });
-      jobs.push({ name, id: view.id, features: (spec.bank.columns?.length ?? 0) + (spec.platform?.columns.length ?? 0) });
+      jobs.push({ name, id: view.id, features: (spec.bank?.columns?.length ?? 0) + (spec.platform?.columns.length ?? 0) });
     }
     say(`bank submitted ${jobs.length} specs: ${specs.map(([, s]) => s.name).join(', ')}`);
     for (const job of jobs) {

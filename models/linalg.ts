@@ -50,3 +50,15 @@ function choleskySolve(l: Float64Array, b: Float64Array, d: number): Float64Arra
 export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
+
+/** Inverse of a symmetric positive-definite matrix (row-major, d x d), one Cholesky solve per column. */
+export function inverseSpd(a: Float64Array, d: number): Float64Array {
+  const inverse = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) {
+    const e = new Float64Array(d);
+    e[j] = 1;
+    const column = solveSpd(a, e, d);
+    for (let i = 0; i < d; i++) inverse[i * d + j] = column[i];
+  }
+  return inverse;
+}

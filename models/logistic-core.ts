@@ -158,3 +158,40 @@ export function predictLogistic(columns: Float64Array[], n: number, weights: Arr
   linearPredictor(columns, Float64Array.from([...Array.from(weights), intercept]), n, z);
   return z.map(sigmoid);
 }
+
+/**
+ * The label-free parts of one Newton step at `beta` (weights, then the intercept last): the
+ * Hessian H = X^T W X + l2 I (intercept unpenalized) and X^T p + l2 w. With s = X^T y the step is
+ * beta - H^-1 (X^T p + l2 w - s), which is how encrypted-label training splits the work: the
+ * platform computes these pieces in the clear, the labels enter only through s, under encryption.
+ */
+export function newtonPieces(columns: Float64Array[], n: number, beta: ArrayLike<number>, l2: number): { hessian: Float64Array; gradient: Float64Array } {
+  const d = columns.length;
+  const D = d + 1;
+  const b = Float64Array.from(beta);
+  const z = new Float64Array(n);
+  linearPredictor(columns, b, n, z);
+  const p = z.map(sigmoid);
+  const w = p.map((v) => v * (1 - v));
+  const hessian = new Float64Array(D * D);
+  const gradient = new Float64Array(D);
+  const weighted = new Float64Array(n);
+  for (let j = 0; j < d; j++) {
+    gradient[j] = dot(columns[j], p, n) + l2 * b[j];
+    for (let i = 0; i < n; i++) weighted[i] = w[i] * columns[j][i];
+    for (let k = j; k < d; k++) hessian[j * D + k] = hessian[k * D + j] = dot(weighted, columns[k], n);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += weighted[i];
+    hessian[j * D + d] = hessian[d * D + j] = s;
+    hessian[j * D + j] += l2;
+  }
+  let sp = 0;
+  let sw = 0;
+  for (let i = 0; i < n; i++) {
+    sp += p[i];
+    sw += w[i];
+  }
+  gradient[d] = sp;
+  hessian[d * D + d] = sw;
+  return { hessian, gradient };
+}

@@ -10,6 +10,8 @@ import { datasetRoutes } from './routes/datasets';
 import { jobRoutes } from './routes/jobs';
 import { metaRoutes } from './routes/meta';
 import { uploadRoutes } from './routes/uploads';
+import { heRoutes } from './routes/he';
+import { consentRoutes } from './routes/consents';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../../package.json') as { version: string };
@@ -36,7 +38,7 @@ export function createApp(ctx: EnclaveContext): Express {
 
   const v1 = express.Router();
   v1.use(authenticate(ctx.db));
-  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, jobRoutes, auditRoutes]) v1.use(routes(ctx));
+  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, consentRoutes, jobRoutes, heRoutes, auditRoutes]) v1.use(routes(ctx));
   app.use('/v1', v1);
   app.use(notFound);
   app.use(problemHandler(ctx.log));

@@ -1,11 +1,12 @@
 /** The OpenAPI 3.1 description of the enclave API, generated from the same JSON Schemas that validate requests. */
 import { jobSpecSchema } from '../../lab/spec/job-spec';
 import { approveSchema, policySchema, principalSchema, rejectSchema } from '../../lab/spec/requests';
+import { FRAME_TYPE } from '../../lab/he/frames';
 
 type Operation = {
   summary: string;
   roles: string[];
-  body?: 'json' | 'csv';
+  body?: 'json' | 'csv' | 'frames';
   schema?: string;
   query?: [string, boolean, string][];
   ok: number;
@@ -61,6 +62,16 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/jobs/{id}/reject': { post: { summary: 'reject a job with a reason', roles: ['steward'], body: 'json', schema: 'Reject', ok: 200 } },
   '/v1/jobs/{id}/cancel': { post: { summary: 'cancel an approved or running job', roles: ['bank', 'steward'], ok: 200 } },
   '/v1/jobs/{id}/results': { get: { summary: 'released outputs and withheld parts with reasons', roles: ['bank', 'steward'], ok: 200 } },
+  '/v1/consents': { post: { summary: 'import consent records (enterprise_id, bank, purpose, granted, expires)', roles: ['steward'], body: 'csv', ok: 201 } },
+  '/v1/he/sessions': { post: { summary: 'open an HE session on an approved HE job: public and Galois keys in a binary envelope', roles: ['bank'], body: 'frames', ok: 201 } },
+  '/v1/he/sessions/{id}': {
+    get: { summary: 'session parameters, rotation steps, design or score statistics', roles: ['bank'], ok: 200 },
+    delete: { summary: 'close the session: keys deleted, job finished', roles: ['bank'], ok: 204 },
+  },
+  '/v1/he/sessions/{id}/labels': { post: { summary: 'encrypted labels in upload order (encrypted-label training)', roles: ['bank'], body: 'frames', ok: 200 } },
+  '/v1/he/sessions/{id}/rounds': { post: { summary: 'one Newton round at the given weights; answers the encrypted new weights', roles: ['bank'], body: 'json', schema: 'Round', ok: 200 } },
+  '/v1/he/sessions/{id}/model': { post: { summary: 'encrypted model coefficients and their plaintext terms (private scoring)', roles: ['bank'], body: 'frames', ok: 200 } },
+  '/v1/he/sessions/{id}/score': { post: { summary: 'encrypted scores of the consented enterprises among the ids; the others refused by id', roles: ['bank'], body: 'json', schema: 'ScoreRequest', ok: 200 } },
   '/v1/audit': { get: { summary: 'latest audit entries', roles: ['steward', 'admin'], query: [['limit', false, '1-1000, default 20']], ok: 200 } },
   '/v1/audit/verify': { get: { summary: 'verify the hash chain', roles: ['steward', 'admin'], ok: 200 } },
 };
@@ -88,7 +99,12 @@ export function openApiDocument(version: string): object {
           ? {
               requestBody: {
                 required: true,
-                content: op.body === 'csv' ? { 'text/csv': { schema: { type: 'string' } } } : { 'application/json': { schema: { $ref: `#/components/schemas/${op.schema}` } } },
+                content:
+                  op.body === 'csv'
+                    ? { 'text/csv': { schema: { type: 'string' } } }
+                    : op.body === 'frames'
+                      ? { [FRAME_TYPE]: { schema: { type: 'string', format: 'binary' } } }
+                      : { 'application/json': { schema: { $ref: `#/components/schemas/${op.schema}` } } },
               },
             }
           : {}),
@@ -108,6 +124,8 @@ export function openApiDocument(version: string): object {
         Reject: component(rejectSchema),
         Policy: component(policySchema),
         NewPrincipal: component(principalSchema),
+        Round: { type: 'object', required: ['weights'], properties: { weights: { type: 'array', items: { type: 'number' } } } },
+        ScoreRequest: { type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'string', maxLength: 64 } } } },
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code', 'detail'],

@@ -36,6 +36,8 @@ export function problemHandler(log: (line: string) => void): ErrorRequestHandler
     if (parser) return send(res, ...parser);
     // Only the error's class reaches the log: messages of unknown errors may quote data.
     log(`internal error: ${err?.constructor?.name ?? typeof err}`);
+    // The full stack only for an operator who asked for it on a test machine.
+    if (process.env.JOINTLAB_DEBUG) process.stderr.write(`${err?.stack ?? String(err)}\n`);
     send(res, 500, 'internal_error', 'the enclave could not complete the request');
   };
 }

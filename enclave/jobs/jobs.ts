@@ -66,6 +66,10 @@ export function viewJob(row: JobRow, viewer: Principal): JobView {
   };
 }
 
+export function jobMode(row: JobRow): NonNullable<JobSpec['mode']> {
+  return (JSON.parse(row.spec) as JobSpec).mode ?? 'plaintext';
+}
+
 export async function jobRow(q: Queries, id: string): Promise<JobRow | undefined> {
   return q.get<JobRow>('SELECT * FROM jobs WHERE id = ?', [id]);
 }

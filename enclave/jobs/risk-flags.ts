@@ -15,12 +15,14 @@ export const SMALL_COHORT = 500;
 export const RARE_LABEL_COUNT = 50;
 export const RARE_LABEL_RATE = 0.01;
 
-export async function riskFlags(db: Db, spec: JobSpec, upload: UploadMeta, dataset: DatasetMeta | undefined): Promise<RiskFlag[]> {
+export async function riskFlags(db: Db, spec: JobSpec, upload: UploadMeta | undefined, dataset: DatasetMeta | undefined): Promise<RiskFlag[]> {
   const flags: RiskFlag[] = [];
   const sensitive = (spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
   if (sensitive.length) flags.push({ code: 'sensitive_columns', message: `asks for sensitive columns: ${sensitive.join(', ')}` });
   if (!spec.platform) flags.push({ code: 'bank_only', message: 'uses no platform data' });
 
+  // Private-model scoring joins nothing; its per-enterprise checks (consent) happen per request.
+  if (!upload) return flags;
   const labelAt = upload.columns.findIndex((c) => c.name === spec.label);
   const rows = spec.platform
     ? await db.all<{ cells: string }>(

@@ -13,7 +13,7 @@ import { takeLabels, takeRows } from '../../models/frame';
 import { stratifiedSplit } from '../../models/split';
 import { releaseCheck, OutputPart } from '../release/check';
 import { Db } from '../store/db';
-import { JobRow, StoredResult, jobRow, listJobs } from './jobs';
+import { JobRow, StoredResult, jobMode, jobRow, listJobs } from './jobs';
 import { loadTrainingTable } from './training-data';
 import { transition } from './transition';
 import { WorkerInput, WorkerMessage } from './worker';
@@ -42,7 +42,7 @@ export class Runner {
     for (const job of await listJobs(this.db, steward, 'running')) {
       await transition(this.db, job.id, 'failed', ENCLAVE_ACTOR, { reason: 'the enclave stopped while the job was training; submit it again' });
     }
-    for (const job of await listJobs(this.db, steward, 'approved')) this.enqueue(job.id);
+    for (const job of await listJobs(this.db, steward, 'approved')) if (jobMode(job) === 'plaintext') this.enqueue(job.id);
   }
 
   enqueue(jobId: string): void {
@@ -94,7 +94,7 @@ export class Runner {
 
   private async runJob(jobId: string): Promise<void> {
     const row = await jobRow(this.db, jobId);
-    if (!row || row.state !== 'approved') return;
+    if (!row || row.state !== 'approved' || jobMode(row) !== 'plaintext') return;
     await transition(this.db, jobId, 'running', ENCLAVE_ACTOR);
     const spec = JSON.parse(row.spec) as JobSpec;
     let input: WorkerInput;

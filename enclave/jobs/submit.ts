@@ -13,13 +13,37 @@ import { Db } from '../store/db';
 import { JobRow, jobRow } from './jobs';
 import { riskFlags } from './risk-flags';
 
+/** What each mode needs and refuses, as JSON-pointer problems. */
+function modeProblems(spec: JobSpec): Problem[] {
+  const problems: Problem[] = [];
+  const mode = spec.mode ?? 'plaintext';
+  const need = (present: unknown, pointer: string) => !present && problems.push({ pointer, message: `is required in ${mode} mode` });
+  const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
+  if (mode === 'plaintext') {
+    need(spec.bank, '/bank');
+    need(spec.label, '/label');
+  } else if (mode === 'he-train') {
+    need(spec.bank, '/bank');
+    need(spec.platform, '/platform');
+    refuse(spec.label, '/label');
+    refuse(spec.bank?.columns?.length, '/bank/columns');
+    if (spec.model.family !== 'lr') problems.push({ pointer: '/model/family', message: 'encrypted-label training fits logistic regression ("lr")' });
+  } else {
+    need(spec.platform, '/platform');
+    refuse(spec.bank, '/bank');
+    refuse(spec.label, '/label');
+    if (spec.model.family === 'mlp') problems.push({ pointer: '/model/family', message: 'private-model scoring takes "lr" or "scorecard"' });
+  }
+  return problems;
+}
+
 function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, dataset: DatasetMeta | undefined): Problem[] {
   const problems: Problem[] = [];
-  if (!upload) problems.push({ pointer: '/bank/upload', message: 'your organization has no upload of that name' });
+  if (spec.bank && !upload) problems.push({ pointer: '/bank/upload', message: 'your organization has no upload of that name' });
   if (spec.platform && !dataset) problems.push({ pointer: '/platform/dataset', message: 'there is no dataset of that name' });
   const uploadColumn = (name: string) => upload?.columns.find((c) => c.name === name);
   const datasetColumn = (name: string) => dataset?.columns.find((c) => c.name === name);
-  (spec.bank.columns ?? []).forEach((name, i) => {
+  (spec.bank?.columns ?? []).forEach((name, i) => {
     const pointer = `/bank/columns/${i}`;
     if (upload && !uploadColumn(name)) problems.push({ pointer, message: 'is not a column of the upload' });
     if (name === spec.label) problems.push({ pointer, message: 'is the label and cannot also be a feature' });
@@ -36,9 +60,9 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
       if (name === spec.label) problems.push({ pointer, message: 'is the label and cannot also be a feature' });
     });
   }
-  if (upload && !uploadColumn(spec.label)) {
+  if (spec.label && upload && !uploadColumn(spec.label)) {
     const platformLabel = dataset && datasetColumn(spec.label)?.policy === 'label';
-    if (!platformLabel) problems.push({ pointer: '/label', message: "is neither a column of the upload nor a label column of the dataset" });
+    if (!platformLabel) problems.push({ pointer: '/label', message: 'is neither a column of the upload nor a label column of the dataset' });
   }
   try {
     mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined);
@@ -51,11 +75,13 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
 
 export async function submitJob(db: Db, body: unknown, actor: Principal): Promise<JobRow> {
   const spec = assertValid(validateSpec, body, 'spec');
-  const upload = await uploadByName(db, actor.org, spec.bank.upload);
+  const modeIssues = modeProblems(spec);
+  if (modeIssues.length) throw new ProblemsError('spec_mode', 'the spec does not fit its mode', modeIssues, 'validation');
+  const upload = spec.bank ? await uploadByName(db, actor.org, spec.bank.upload) : undefined;
   const dataset = spec.platform ? await getDatasetMeta(db, spec.platform.dataset) : undefined;
   const problems = referenceProblems(spec, upload, dataset);
   if (problems.length) throw new ProblemsError('spec_references', 'the spec names data or columns it cannot use', problems, 'validation');
-  const flags = await riskFlags(db, spec, upload!, dataset);
+  const flags = await riskFlags(db, spec, upload, dataset);
   const id = `j_${randomUUID()}`;
   const now = new Date().toISOString();
   await db.transaction(async (q) => {
@@ -69,7 +95,7 @@ export async function submitJob(db: Db, body: unknown, actor: Principal): Promis
       now,
       now,
     ]);
-    await appendAudit(q, { actor: actor.id, action: 'job.submitted', object: `job:${id}`, detail: { family: spec.model.family, flags: flags.map((f) => f.code) } });
+    await appendAudit(q, { actor: actor.id, action: 'job.submitted', object: `job:${id}`, detail: { family: spec.model.family, mode: spec.mode ?? 'plaintext', flags: flags.map((f) => f.code) } });
   });
   return (await jobRow(db, id))!;
 }

@@ -35,19 +35,21 @@ async function platformCells(db: Db, dataset: string, columns: string[]): Promis
 }
 
 export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defaultK: number): Promise<TrainingTable> {
-  const upload = await uploadByName(db, org, spec.bank.upload);
-  if (!upload) throw new JointlabError('not_found', `upload "${spec.bank.upload}" no longer exists`, 'not_found');
-  const bankColumns = spec.bank.columns ?? [];
+  const bank = spec.bank!;
+  const label = spec.label!;
+  const upload = await uploadByName(db, org, bank.upload);
+  if (!upload) throw new JointlabError('not_found', `upload "${bank.upload}" no longer exists`, 'not_found');
+  const bankColumns = bank.columns ?? [];
   const platformColumns = spec.platform?.columns ?? [];
-  const labelInUpload = upload.columns.some((c) => c.name === spec.label);
-  const uploadWanted = [...bankColumns, ...(labelInUpload ? [spec.label] : [])];
+  const labelInUpload = upload.columns.some((c) => c.name === label);
+  const uploadWanted = [...bankColumns, ...(labelInUpload ? [label] : [])];
   const uploadPositions = uploadWanted.map((name) => upload.columns.findIndex((c) => c.name === name));
   const platform = spec.platform
-    ? await platformCells(db, spec.platform.dataset, [...platformColumns, ...(labelInUpload ? [] : [spec.label])])
+    ? await platformCells(db, spec.platform.dataset, [...platformColumns, ...(labelInUpload ? [] : [label])])
     : undefined;
 
   const ids: string[] = [];
-  const cells = new Map<string, string[]>([...uploadWanted, ...platformColumns, ...(labelInUpload ? [] : [spec.label])].map((n) => [n, []]));
+  const cells = new Map<string, string[]>([...uploadWanted, ...platformColumns, ...(labelInUpload ? [] : [label])].map((n) => [n, []]));
   const rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
   for (const r of rows) {
     const fromPlatform = platform?.byId.get(r.entity_id);
@@ -56,7 +58,7 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
     const uploadCells = JSON.parse(r.cells) as string[];
     uploadWanted.forEach((name, k) => cells.get(name)!.push(uploadCells[uploadPositions[k]]));
     if (fromPlatform) {
-      [...platformColumns, ...(labelInUpload ? [] : [spec.label])].forEach((name, k) => cells.get(name)!.push(fromPlatform[k]));
+      [...platformColumns, ...(labelInUpload ? [] : [label])].forEach((name, k) => cells.get(name)!.push(fromPlatform[k]));
     }
   }
   const joined: JoinedTable = { ids, names: [...cells.keys()], cells, lines: ids.map((_, i) => i + 2) };
@@ -67,12 +69,12 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
   try {
     return {
       frame: frameOf(joined, [...bankColumns, ...platformColumns], categorical),
-      labels: labelsOf(joined, spec.label),
+      labels: labelsOf(joined, label),
       k: platform?.k ?? defaultK,
     };
   } catch (e) {
     // Row positions in the joined table would tell which of the bank's ids the platform holds: drop them.
-    if (e instanceof JointlabError && e.code === 'bad_label') throw new JointlabError('bad_label', `label column "${spec.label}" must hold 0 or 1 on every joined row`);
+    if (e instanceof JointlabError && e.code === 'bad_label') throw new JointlabError('bad_label', `label column "${label}" must hold 0 or 1 on every joined row`);
     throw e;
   }
 }

@@ -79,6 +79,34 @@ const MIGRATIONS: string[] = [
   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
   `,
+  `
+  CREATE TABLE consents (
+    enterprise_id TEXT NOT NULL,
+    bank TEXT NOT NULL,
+    purpose TEXT NOT NULL CHECK (purpose IN ('training', 'scoring', 'report')),
+    granted TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    revoked_at TEXT,
+    imported_at TEXT NOT NULL,
+    PRIMARY KEY (enterprise_id, bank, purpose)
+  );
+  CREATE TABLE he_sessions (
+    id TEXT PRIMARY KEY,
+    job TEXT NOT NULL REFERENCES jobs(id),
+    owner TEXT NOT NULL,
+    org TEXT NOT NULL,
+    param_set TEXT NOT NULL,
+    public_key BLOB,
+    galois_keys BLOB,
+    xty BLOB,
+    coefficients BLOB,
+    rounds INTEGER NOT NULL DEFAULT 0,
+    bytes_in INTEGER NOT NULL DEFAULT 0,
+    bytes_out INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    closed_at TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

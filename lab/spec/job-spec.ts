@@ -11,15 +11,19 @@ const COLUMN = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 export const OUTPUTS = ['parameters', 'metrics', 'curves'] as const;
 
+/** plaintext: trained inside the enclave; he-train: logistic regression on the bank's encrypted labels; he-score: the bank's encrypted model scores consented enterprises. */
+export const MODES = ['plaintext', 'he-train', 'he-score'] as const;
+
 export const jobSpecSchema = {
   $id: 'JobSpec',
   title: 'Model spec',
   description: 'A joint (or bank-only) model to train inside the enclave on a bank upload and, optionally, platform columns.',
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'purpose', 'bank', 'label', 'model'],
+  required: ['name', 'purpose', 'model'],
   properties: {
     name: { ...NAME, description: 'short name of the job' },
+    mode: { type: 'string', enum: MODES, default: 'plaintext', description: 'plaintext needs bank and label; he-train needs bank (ids only) and platform; he-score needs platform' },
     purpose: { type: 'string', minLength: 1, maxLength: 500, description: 'why the bank wants this model; the steward reads it' },
     platform: {
       type: 'object',
@@ -40,7 +44,7 @@ export const jobSpecSchema = {
         columns: { type: 'array', items: COLUMN, maxItems: 500, uniqueItems: true, description: "the upload's feature columns to use (default none)" },
       },
     },
-    label: { ...COLUMN, description: 'a 0/1 column of the bank upload (1 = default)' },
+    label: { ...COLUMN, description: 'plaintext mode: a 0/1 column of the bank upload (1 = default)' },
     model: {
       type: 'object',
       additionalProperties: false,

@@ -39,7 +39,7 @@ describe('enclave bad input', function () {
   });
 
   it('bodies over the limit -> 413', async () => {
-    const huge = JSON.stringify({ name: 'x', purpose: 'y'.repeat(400_000) });
+    const huge = JSON.stringify({ name: 'x', purpose: 'y'.repeat(2_000_000) });
     expectProblem(await t.call('bankA', 'POST', '/v1/jobs', { body: huge, type: 'application/json' }), 413, 'body_too_large');
   });
 

@@ -50,7 +50,8 @@ export function jobRoutes(ctx: EnclaveContext): Router {
         await q.run('UPDATE jobs SET approved_sensitive = ? WHERE id = ?', [JSON.stringify(sensitive), id]);
       },
     });
-    ctx.runner.enqueue(id);
+    // Encrypted modes run when the bank drives them through an HE session, not in the runner.
+    if ((spec.mode ?? 'plaintext') === 'plaintext') ctx.runner.enqueue(id);
     res.json({ id, state });
   });
 

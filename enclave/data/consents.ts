@@ -1,0 +1,77 @@
+/** Information-subject authorizations: which enterprise let which bank use its data for what, and until when. */
+import { parseCsv } from '../../lab/data/csv';
+import { JointlabError } from '../../lab/errors';
+import { appendAudit } from '../audit/log';
+import { Principal } from '../auth/principals';
+import { Db } from '../store/db';
+import { CSV_LIMITS, decodeCsvBody } from './csv-import';
+
+export const PURPOSES = ['training', 'scoring', 'report'] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const COLUMNS = ['enterprise_id', 'bank', 'purpose', 'granted', 'expires'];
+
+/** Imports consent records (a later record for the same enterprise, bank and purpose replaces the earlier one). */
+export async function importConsents(db: Db, body: unknown, actor: Principal): Promise<{ records: number }> {
+  const table = parseCsv(decodeCsvBody(body), 'consents', CSV_LIMITS);
+  const at = COLUMNS.map((c) => {
+    const k = table.header.indexOf(c);
+    if (k < 0) throw new JointlabError('unknown_column', `the consent table needs a "${c}" column`);
+    return k;
+  });
+  const rows = table.rows.map((row, r) => {
+    const [id, bank, purpose, granted, expires] = at.map((k) => row[k].trim());
+    const line = table.lines[r];
+    if (!id || !bank) throw new JointlabError('bad_consent', `line ${line}: enterprise_id and bank are required`);
+    if (!(PURPOSES as readonly string[]).includes(purpose)) throw new JointlabError('bad_consent', `line ${line}: purpose must be one of ${PURPOSES.join(', ')}`);
+    if (!DATE.test(granted) || !DATE.test(expires)) throw new JointlabError('bad_consent', `line ${line}: granted and expires must be YYYY-MM-DD dates`);
+    return [id, bank, purpose, granted, expires];
+  });
+  const now = new Date().toISOString();
+  await db.transaction(async (q) => {
+    for (let start = 0; start < rows.length; start += 150) {
+      const batch = rows.slice(start, start + 150);
+      await q.run(
+        `INSERT OR REPLACE INTO consents (enterprise_id, bank, purpose, granted, expires, revoked_at, imported_at) VALUES ${batch.map(() => '(?, ?, ?, ?, ?, NULL, ?)').join(', ')}`,
+        batch.flatMap((r) => [...r, now]),
+      );
+    }
+    await appendAudit(q, { actor: actor.id, action: 'consent.import', object: 'consents', detail: { records: rows.length } });
+  });
+  return { records: rows.length };
+}
+
+export interface ConsentCheck {
+  allowed: string[];
+  refused: { id: string; reason: string }[];
+}
+
+/**
+ * Splits the ids a bank asked about into those with a consent valid today for this bank and purpose
+ * and those without, each refused id named with why. Ids are the bank's own request, so naming them
+ * back reveals nothing new; whether an id is on the platform at all is not said.
+ */
+export async function checkConsent(db: Db, bank: string, purpose: Purpose, ids: string[], today = new Date().toISOString().slice(0, 10)): Promise<ConsentCheck> {
+  const unique = [...new Set(ids)];
+  const found = new Map<string, { granted: string; expires: string; revoked_at: string | null }>();
+  for (let start = 0; start < unique.length; start += 500) {
+    const batch = unique.slice(start, start + 500);
+    const rows = await db.all<{ enterprise_id: string; granted: string; expires: string; revoked_at: string | null }>(
+      `SELECT enterprise_id, granted, expires, revoked_at FROM consents WHERE bank = ? AND purpose = ? AND enterprise_id IN (${batch.map(() => '?').join(', ')})`,
+      [bank, purpose, ...batch],
+    );
+    for (const r of rows) found.set(r.enterprise_id, r);
+  }
+  const allowed: string[] = [];
+  const refused: { id: string; reason: string }[] = [];
+  for (const id of unique) {
+    const c = found.get(id);
+    if (!c) refused.push({ id, reason: `no ${purpose} consent for this bank` });
+    else if (c.revoked_at) refused.push({ id, reason: 'consent revoked' });
+    else if (c.granted > today) refused.push({ id, reason: 'consent not yet in force' });
+    else if (c.expires <= today) refused.push({ id, reason: 'consent expired' });
+    else allowed.push(id);
+  }
+  return { allowed, refused };
+}

@@ -1,0 +1,145 @@
+/** The platform side of the HE protocols, in the clear inside the enclave: the design for encrypted-label training and the score basis. */
+import { JointlabError } from '../../lab/errors';
+import { JobSpec } from '../../lab/spec/job-spec';
+import { isMissingCell } from '../../lab/data/columns';
+import { Frame } from '../../models/frame';
+import { Encoder, designNames, encode, fitEncoder } from '../../models/encoding';
+import { getDatasetMeta } from '../data/datasets';
+import { uploadByName } from '../data/uploads';
+import { Db } from '../store/db';
+
+export interface TrainingDesign {
+  /** Design columns over the bank's upload rows in upload order; rows the platform lacks are zero. */
+  aligned: Float64Array[];
+  /** The same columns over the matched rows only, for the Hessian and gradient. */
+  matched: Float64Array[];
+  encoder: Encoder;
+  names: string[];
+  uploadRows: number;
+  matchedRows: number;
+  k: number;
+}
+
+/** Cells of the named platform columns by enterprise id. */
+async function platformRows(db: Db, dataset: string, columns: string[]) {
+  const meta = await getDatasetMeta(db, dataset);
+  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
+  const stored = meta.columns.filter((c) => c.policy !== 'id');
+  const positions = columns.map((name) => stored.findIndex((c) => c.name === name));
+  const rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ?', [dataset]);
+  const byId = new Map<string, string[]>();
+  for (const r of rows) {
+    const cells = JSON.parse(r.cells) as string[];
+    byId.set(r.entity_id, positions.map((p) => cells[p]));
+  }
+  const types = columns.map((name) => stored[stored.findIndex((c) => c.name === name)].type);
+  return { byId, types, meta };
+}
+
+function frameFrom(columns: string[], types: string[], rows: string[][]): Frame {
+  return {
+    rows: rows.length,
+    columns: columns.map((name, j) =>
+      types[j] === 'numeric'
+        ? { name, kind: 'numeric' as const, values: Float64Array.from(rows, (r) => (isMissingCell(r[j]) ? NaN : Number(r[j]))) }
+        : { name, kind: 'categorical' as const, values: rows.map((r) => (isMissingCell(r[j]) ? null : r[j].trim())) },
+    ),
+  };
+}
+
+export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
+  const upload = await uploadByName(db, org, spec.bank!.upload);
+  if (!upload) throw new JointlabError('not_found', `upload "${spec.bank!.upload}" no longer exists`, 'not_found');
+  const columns = spec.platform!.columns;
+  const { byId, types, meta } = await platformRows(db, spec.platform!.dataset, columns);
+  const ids = await db.all<{ entity_id: string }>('SELECT entity_id FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  const matchedAt: number[] = [];
+  const rows: string[][] = [];
+  ids.forEach((r, i) => {
+    const cells = byId.get(r.entity_id);
+    if (cells) {
+      matchedAt.push(i);
+      rows.push(cells);
+    }
+  });
+  const frame = frameFrom(columns, types, rows);
+  const encoder = fitEncoder(frame);
+  const matched = [...encode(encoder, frame).columns];
+  const aligned = matched.map((c) => {
+    const out = new Float64Array(ids.length);
+    matchedAt.forEach((i, m) => (out[i] = c[m]));
+    return out;
+  });
+  // The intercept's column: one on matched rows, so unmatched rows drop out of X^T y as well.
+  const ones = new Float64Array(ids.length);
+  for (const i of matchedAt) ones[i] = 1;
+  return {
+    aligned: [...aligned, ones],
+    matched,
+    encoder,
+    names: [...designNames(encoder), '(intercept)'],
+    uploadRows: ids.length,
+    matchedRows: matchedAt.length,
+    k: meta.k,
+  };
+}
+
+/** A term of the linear form a private model is scored in. */
+export type BasisTerm =
+  | { feature: string; kind: 'z' }
+  | { feature: string; kind: 'missing' }
+  | { feature: string; kind: 'level'; level: string }
+  | { feature: string; kind: 'bin'; lower: number | null; upper: number | null };
+
+export interface ScoreStats {
+  /** Platform-wide mean and standard deviation of each numeric feature (over at least k rows), used for the `z` terms. */
+  numeric: Record<string, { mean: number; sd: number }>;
+  categorical: string[];
+}
+
+export async function scoreStats(db: Db, spec: JobSpec): Promise<ScoreStats> {
+  const columns = spec.platform!.columns;
+  const { byId, types, meta } = await platformRows(db, spec.platform!.dataset, columns);
+  const frame = frameFrom(columns, types, [...byId.values()]);
+  const numeric: ScoreStats['numeric'] = {};
+  const categorical: string[] = [];
+  for (const c of frame.columns) {
+    if (c.kind === 'categorical') {
+      categorical.push(c.name);
+      continue;
+    }
+    const present = c.values.filter((v) => !Number.isNaN(v));
+    if (present.length < meta.k) throw new JointlabError('too_few_rows', `feature "${c.name}" has fewer than ${meta.k} values`, 'validation');
+    const mean = present.reduce((a, b) => a + b, 0) / present.length;
+    const sd = Math.sqrt(present.reduce((a, b) => a + (b - mean) ** 2, 0) / present.length) || 1;
+    numeric[c.name] = { mean, sd };
+  }
+  return { numeric, categorical };
+}
+
+/** Basis columns for the enterprises to score, from their platform rows (in the order of `ids`). */
+export async function scoreBasis(db: Db, spec: JobSpec, stats: ScoreStats, terms: BasisTerm[], ids: string[]): Promise<{ basis: Float64Array[]; missing: string[] }> {
+  const columns = spec.platform!.columns;
+  const { byId, types } = await platformRows(db, spec.platform!.dataset, columns);
+  const found = ids.filter((id) => byId.has(id));
+  const frame = frameFrom(columns, types, found.map((id) => byId.get(id)!));
+  const byName = new Map(frame.columns.map((c) => [c.name, c]));
+  const basis = terms.map((t) => {
+    const column = byName.get(t.feature)!;
+    return Float64Array.from({ length: frame.rows }, (_, i) => {
+      const v = column.values[i];
+      const missing = v === null || (typeof v === 'number' && Number.isNaN(v));
+      switch (t.kind) {
+        case 'missing':
+          return missing ? 1 : 0;
+        case 'z':
+          return missing ? 0 : ((v as number) - stats.numeric[t.feature].mean) / stats.numeric[t.feature].sd;
+        case 'level':
+          return v === t.level ? 1 : 0;
+        case 'bin':
+          return !missing && (t.lower === null || (v as number) > t.lower) && (t.upper === null || (v as number) <= t.upper) ? 1 : 0;
+      }
+    });
+  });
+  return { basis, missing: ids.filter((id) => !byId.has(id)) };
+}

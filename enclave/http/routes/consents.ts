@@ -1,0 +1,13 @@
+/** Consent records: a steward imports them from the platform's authorization system. */
+import express, { Router } from 'express';
+import { importConsents } from '../../data/consents';
+import { allow, csvBody, principalOf } from '../auth';
+import { EnclaveContext } from '../context';
+
+export function consentRoutes(ctx: EnclaveContext): Router {
+  const r = Router();
+  r.post('/consents', allow('steward'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
+    res.status(201).json(await importConsents(ctx.db, csvBody(req), principalOf(res)));
+  });
+  return r;
+}

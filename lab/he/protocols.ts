@@ -1,0 +1,188 @@
+/**
+ * The bank's side of the two HE protocols over the enclave API: encrypted-label training (Newton
+ * rounds whose new weights come back encrypted under the bank's key) and private-model scoring.
+ */
+import { EnclaveClient } from '../client/enclave-client';
+import { JointlabError } from '../errors';
+import { Encoder } from '../../models/encoding';
+import { ModelFile } from '../../models/model';
+import { sigmoid } from '../../models/linalg';
+import { BankCrypto } from './bank-crypto';
+import { FRAME_TYPE, decodeFrames, encodeFrames } from './frames';
+import { linearForm } from './model-terms';
+import { ParamSetName, rotationSteps } from './params';
+
+export interface SessionInfo {
+  id: string;
+  slots: number;
+  rotationSteps: number[];
+  maxRounds: number;
+  bytes: { in: number; out: number };
+  training?: { uploadRows: number; design: string[]; l2: number; encoder: Encoder };
+  scoring?: { numeric: Record<string, { mean: number; sd: number }>; categorical: string[] };
+}
+
+export interface Traffic {
+  /** Bytes the bank sent to the enclave and received from it in HE bodies. */
+  up: number;
+  down: number;
+}
+
+/** Sends a binary envelope and reads a binary envelope (or JSON) back, counting bytes both ways. */
+async function exchange(client: EnclaveClient, method: string, path: string, body: Buffer | object, traffic: Traffic): Promise<Buffer> {
+  const headers: Record<string, string> = { authorization: `Bearer ${client.token}` };
+  let payload: string | Buffer;
+  if (Buffer.isBuffer(body)) {
+    headers['content-type'] = FRAME_TYPE;
+    payload = body;
+  } else {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  traffic.up += payload.length;
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, client.url.endsWith('/') ? client.url : `${client.url}/`), { method, headers, body: payload });
+  } catch {
+    throw new JointlabError('enclave_unreachable', `cannot reach the enclave at ${client.url}`, 'server');
+  }
+  const bytes = Buffer.from(await response.arrayBuffer());
+  traffic.down += bytes.length;
+  if (!response.ok) {
+    let problem: { code?: string; detail?: string } = {};
+    try {
+      problem = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      // status alone
+    }
+    throw new JointlabError(problem.code ?? `http_${response.status}`, problem.detail ?? `the enclave answered ${response.status}`, response.status >= 500 ? 'server' : response.status === 401 || response.status === 403 ? 'auth' : 'validation');
+  }
+  return bytes;
+}
+
+async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
+  const body = encodeFrames({ job, paramSet }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]);
+  return JSON.parse((await exchange(client, 'POST', 'v1/he/sessions', body, traffic)).toString('utf8')) as SessionInfo;
+}
+
+export interface HeTrainOptions {
+  client: EnclaveClient;
+  job: string;
+  paramSet: ParamSetName;
+  /** The bank's 0/1 labels in the order of the rows of its upload. */
+  labels: ArrayLike<number>;
+  tolerance?: number;
+  onRound?: (round: number, change: number, floodBits: number) => void;
+}
+
+export interface HeTrainResult {
+  model: ModelFile;
+  rounds: number;
+  converged: boolean;
+  floodBits: number;
+  traffic: Traffic;
+  seconds: { keys: number; labels: number; rounds: number; total: number };
+}
+
+export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
+  const started = Date.now();
+  const traffic: Traffic = { up: 0, down: 0 };
+  const crypto = await BankCrypto.create(options.paramSet, rotationSteps(options.paramSet));
+  try {
+    const keysDone = Date.now();
+    const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
+    const training = info.training!;
+    if (options.labels.length !== training.uploadRows) {
+      throw new JointlabError('label_count', `the upload has ${training.uploadRows} rows but ${options.labels.length} labels were given; use the file that was uploaded`, 'usage');
+    }
+    for (const y of Array.from(options.labels)) if (y !== 0 && y !== 1) throw new JointlabError('bad_label', 'labels must be 0 or 1', 'validation');
+    const blocks: Uint8Array[] = [];
+    for (let start = 0; start < options.labels.length; start += info.slots) {
+      blocks.push(crypto.encrypt(Array.from(options.labels).slice(start, start + info.slots)));
+    }
+    await exchange(options.client, 'POST', `v1/he/sessions/${info.id}/labels`, encodeFrames({}, blocks), traffic);
+    const labelsDone = Date.now();
+    const D = training.design.length;
+    let beta = new Array<number>(D).fill(0);
+    let rounds = 0;
+    let converged = false;
+    let floodBits = Infinity;
+    while (rounds < info.maxRounds) {
+      const answer = decodeFrames<{ flood: { bits: number } }>(await exchange(options.client, 'POST', `v1/he/sessions/${info.id}/rounds`, { weights: beta }, traffic));
+      const next = Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D));
+      rounds++;
+      floodBits = Math.min(floodBits, answer.header.flood.bits);
+      const change = Math.max(...next.map((v, k) => Math.abs(v - beta[k])));
+      beta = next;
+      options.onRound?.(rounds, change, answer.header.flood.bits);
+      // The flood makes every answer noisy at about its precision: a change below the tolerance is convergence.
+      if (change < (options.tolerance ?? 1e-4)) {
+        converged = true;
+        break;
+      }
+    }
+    await exchange(options.client, 'DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
+    const model: ModelFile = {
+      format: 'jointlab-model',
+      version: 1,
+      kind: 'lr',
+      features: training.encoder.features,
+      params: { l2: training.l2, maxIterations: info.maxRounds },
+      state: { encoder: training.encoder, weights: beta.slice(0, D - 1), intercept: beta[D - 1], iterations: rounds, converged },
+    };
+    const done = Date.now();
+    return {
+      model,
+      rounds,
+      converged,
+      floodBits,
+      traffic,
+      seconds: { keys: (keysDone - started) / 1000, labels: (labelsDone - keysDone) / 1000, rounds: (done - labelsDone) / 1000, total: (done - started) / 1000 },
+    };
+  } finally {
+    crypto.dispose();
+  }
+}
+
+export interface HeScoreOptions {
+  client: EnclaveClient;
+  job: string;
+  paramSet: ParamSetName;
+  model: ModelFile;
+  ids: string[];
+}
+
+export interface HeScoreResult {
+  scores: { id: string; score: number; points?: number }[];
+  refused: { id: string; reason: string }[];
+  floodBits: number | null;
+  traffic: Traffic;
+  seconds: number;
+}
+
+export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
+  const started = Date.now();
+  const traffic: Traffic = { up: 0, down: 0 };
+  // Scoring needs no rotations: no Galois keys are made or sent.
+  const crypto = await BankCrypto.create(options.paramSet, []);
+  try {
+    const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
+    const form = linearForm(options.model, { numeric: info.scoring!.numeric });
+    const blobs = [...form.coefficients.map((c) => crypto.encryptReplicated(c)), crypto.encryptReplicated(form.constant)];
+    await exchange(options.client, 'POST', `v1/he/sessions/${info.id}/model`, encodeFrames({ terms: form.terms }, blobs), traffic);
+    const answer = decodeFrames<{ ids: string[]; refused: { id: string; reason: string }[]; flood: { bits: number } | null }>(
+      await exchange(options.client, 'POST', `v1/he/sessions/${info.id}/score`, { ids: options.ids }, traffic),
+    );
+    await exchange(options.client, 'DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
+    const values: number[] = [];
+    for (const blob of answer.blobs) values.push(...Array.from(crypto.decrypt(blob)).slice(0, Math.min(info.slots, answer.header.ids.length - values.length)));
+    const scores = answer.header.ids.map((id, i) => {
+      const v = values[i];
+      if (form.output === 'logit') return { id, score: sigmoid(v) };
+      return { id, score: sigmoid((form.scaling!.offset - v) / form.scaling!.factor), points: v };
+    });
+    return { scores, refused: answer.header.refused, floodBits: answer.header.flood?.bits ?? null, traffic, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    crypto.dispose();
+  }
+}
