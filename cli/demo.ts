@@ -6,9 +6,10 @@ import { progressBar } from '../lab/progress';
 import { SYNTH_DEFAULTS } from '../lab/synth/generate';
 import { MODEL_KINDS, ModelKind } from '../models/model';
 import { integer } from './options';
-import { fixed, printJson, table } from './output';
+import { printJson } from './output';
 
 interface DemoFlags {
+  encrypted: boolean;
   seed: number;
   model: ModelKind;
   keep?: boolean;
@@ -22,27 +23,19 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for data and models', integer, SYNTH_DEFAULTS.seed)
     .addOption(new Option('--model <kind>', 'model family').choices([...MODEL_KINDS]).default('scorecard'))
     .option('--keep', 'keep the temporary database and CSV files and print where they are')
+    .option('--no-encrypted', 'skip the two homomorphic-encryption steps')
     .option('--json', 'print one JSON object instead of text')
     .action(async (flags: DemoFlags) => {
       let step = 0;
-      const say = flags.json ? undefined : (line: string) => console.log(`${++step}. ${line}`);
+      const say = flags.json ? undefined : (line: string, isStep = true) => console.log(isStep ? `${++step}. ${line}` : line);
       const bar = flags.json ? undefined : progressBar('training');
-      const outcome = await runDemo({ seed: flags.seed, model: flags.model, keep: flags.keep, say, onProgress: bar?.update });
+      const outcome = await runDemo({ seed: flags.seed, model: flags.model, keep: flags.keep, encrypted: flags.encrypted, say, onProgress: bar?.update });
       bar?.done();
       if (!outcome.audit.ok) process.exitCode = EXIT_CODES.server;
       if (flags.json) {
         printJson(outcome);
         return;
       }
-      say!('the bank read what the release check let out (aggregates only, k = 10):');
-      console.log(
-        table([
-          ['model', 'features', 'test AUC', 'test KS', 'state'],
-          ...outcome.runs.map((r) => [r.name, String(r.features), fixed(r.metrics?.test?.auc ?? NaN), fixed(r.metrics?.test?.ks ?? NaN), r.state]),
-        ]).replace(/^/gm, '   '),
-      );
-      for (const r of outcome.runs) for (const w of r.withheld) console.log(`   ${r.name}: withheld ${w.part}: ${w.reason}`);
-      console.log(`   joint lift in test AUC: ${outcome.lift >= 0 ? '+' : ''}${fixed(outcome.lift)}`);
       say!(outcome.audit.ok ? `audit chain verified: ${outcome.audit.entries} entries` : `audit chain BROKEN at entry ${outcome.audit.firstBroken?.seq}`);
       if (outcome.folder) console.log(`kept ${outcome.folder}`);
     });

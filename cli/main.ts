@@ -12,6 +12,8 @@ import { register as registerDataset } from './dataset';
 import { register as registerUpload } from './upload';
 import { register as registerJob } from './job';
 import { register as registerAudit } from './audit';
+import { register as registerConsent } from './consent';
+import { register as registerHe } from './he';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -36,7 +38,7 @@ export function buildProgram(): Command {
     // Needed for `upload list --json`, whose parent verb has options of its own.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerAudit]) {
+  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerAudit]) {
     register(program);
   }
   return program;

@@ -8,6 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnclaveClient } from '../lab/client/enclave-client';
+import { parseCsv } from '../lab/data/csv';
+import { heScore, heTrain } from '../lab/he/protocols';
+import { auc } from '../models/metrics';
+import { fixed, table } from '../lab/text';
 import { JointlabError } from '../lab/errors';
 import { JobState, isFinal } from '../lab/lifecycle';
 import { JobSpec } from '../lab/spec/job-spec';
@@ -26,8 +30,11 @@ export interface DemoOptions {
   model: ModelKind;
   /** Keep the temporary folder (database and CSV files) for a look afterwards. */
   keep?: boolean;
-  say?: (line: string) => void;
+  /** Prints a line of the story; `step` false continues the previous step. */
+  say?: (line: string, step?: boolean) => void;
   onProgress?: (done: number, total: number, note?: string) => void;
+  /** Run the two encrypted steps too (default yes). */
+  encrypted?: boolean;
 }
 
 export interface DemoRun {
@@ -39,12 +46,21 @@ export interface DemoRun {
   withheld: { part: string; reason: string }[];
 }
 
+export interface DemoEncrypted {
+  training: { rounds: number; floodBits: number; megabytes: { up: number; down: number }; seconds: number };
+  scoring: { scored: number; refused: number; auc: number; seconds: number };
+}
+
 export interface DemoOutcome {
   folder: string | null;
   runs: DemoRun[];
   lift: number;
+  encrypted?: DemoEncrypted;
   audit: AuditVerdict;
 }
+
+/** Platform features of the encrypted steps: numeric ones, so the scored model needs no category levels. */
+const HE_FEATURES = ['tax_arrears', 'vat_paid_12m_10k', 'electricity_yoy', 'utility_arrears_months', 'court_cases_3y', 'enforcement_records', 'years_established', 'admin_penalties_3y'];
 
 /** Sensitive and forbidden columns the demo's steward marks, to show policy at work. */
 const SENSITIVE = ['dishonest_debtor'];
@@ -115,11 +131,61 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       const results = await bank.request<Results>('GET', `v1/jobs/${job.id}/results`);
       runs.push({ name: job.name, jobId: job.id, state: results.state, features: job.features, metrics: results.released.metrics, withheld: results.withheld });
     }
-    const auc = (name: string): number => runs.find((r) => r.name === name)?.metrics?.test?.auc ?? NaN;
+    const aucOf = (name: string): number => runs.find((r) => r.name === name)?.metrics?.test?.auc ?? NaN;
+    say('the bank read what the release check let out (aggregates only, k = 10):');
+    for (const line of table([
+      ['model', 'features', 'test AUC', 'test KS', 'state'],
+      ...runs.map((r) => [r.name, String(r.features), fixed(r.metrics?.test?.auc ?? NaN), fixed(r.metrics?.test?.ks ?? NaN), r.state]),
+    ]).split('\n')) {
+      say(`   ${line}`, false);
+    }
+    for (const r of runs) for (const w of r.withheld) say(`   ${r.name}: withheld ${w.part}: ${w.reason}`, false);
+    const lift = aucOf('joint') - aucOf('bank only');
+    say(`   joint lift in test AUC: ${lift >= 0 ? '+' : ''}${fixed(lift)}`, false);
+    const encrypted = options.encrypted === false ? undefined : await encryptedSteps(steward, bank, files, say);
     const audit = await steward.request<AuditVerdict>('GET', 'v1/audit/verify');
-    return { folder: options.keep ? folder : null, runs, lift: auc('joint') - auc('bank only'), audit };
+    return { folder: options.keep ? folder : null, runs, lift, encrypted, audit };
   } finally {
     await enclave.close();
     if (!options.keep) rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/**
+ * The encrypted half of the story: the bank trains a logistic regression on platform features with
+ * its labels encrypted, then scores its consented customers with that model encrypted, and measures
+ * AUC on them with its own labels. The platform sees neither the labels nor the model.
+ */
+async function encryptedSteps(steward: EnclaveClient, bank: EnclaveClient, files: { platform: string; bank: string; consent: string }, say: (line: string, step?: boolean) => void): Promise<DemoEncrypted> {
+  const consents = await steward.request<{ records: number }>('POST', 'v1/consents', { csv: readFileSync(files.consent) });
+  say(`steward imported ${consents.records} consent records`);
+  const table = parseCsv(readFileSync(files.bank, 'utf8'), files.bank);
+  const ids = table.rows.map((r) => r[0]);
+  const labelAt = table.header.indexOf('default_12m');
+  const labels = table.rows.map((r) => Number(r[labelAt]));
+  await bank.request('POST', 'v1/uploads', { csv: `id\n${ids.join('\n')}\n`, query: { name: 'customer-ids' } });
+  const approve = async (spec: JobSpec): Promise<string> => {
+    const { id } = await bank.request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+    await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    return id;
+  };
+  const platform = { dataset: 'platform', columns: HE_FEATURES };
+  const trainJob = await approve({ name: 'he-train', purpose: 'model on platform data without showing labels', mode: 'he-train', bank: { upload: 'customer-ids' }, platform, model: { family: 'lr' } });
+  const trained = await heTrain({ client: bank, job: trainJob, paramSet: 'n16384', labels });
+  say(
+    `bank trained logistic regression on ${HE_FEATURES.length} platform features with its labels encrypted (CKKS, N = 16384): ${trained.rounds} Newton rounds, ` +
+      `noise flooding >= ${trained.floodBits.toFixed(1)} bits, ${(trained.traffic.up / 1e6).toFixed(1)} MB up / ${(trained.traffic.down / 1e6).toFixed(1)} MB down, ${trained.seconds.total.toFixed(1)} s`,
+  );
+  const scoreJob = await approve({ name: 'he-score', purpose: 'score consented customers privately', mode: 'he-score', platform, model: { family: 'lr' } });
+  const scored = await heScore({ client: bank, job: scoreJob, paramSet: 'n16384', model: trained.model, ids });
+  const labelOf = new Map(ids.map((id, i) => [id, labels[i]]));
+  const scoredAuc = auc(scored.scores.map((s) => labelOf.get(s.id)!), scored.scores.map((s) => s.score));
+  say(
+    `bank scored its customers with that model encrypted: ${scored.scores.length} with scoring consent scored, ${scored.refused.length} refused by id; ` +
+      `AUC on the scored ones ${scoredAuc.toFixed(4)} (${scored.seconds.toFixed(1)} s)`,
+  );
+  return {
+    training: { rounds: trained.rounds, floodBits: trained.floodBits, megabytes: { up: trained.traffic.up / 1e6, down: trained.traffic.down / 1e6 }, seconds: trained.seconds.total },
+    scoring: { scored: scored.scores.length, refused: scored.refused.length, auc: scoredAuc, seconds: scored.seconds },
+  };
 }

@@ -1,0 +1,134 @@
+/** `jointlab he train | score`: the bank's side of encrypted-label training and private-model scoring. */
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { EnclaveClient } from '../lab/client/enclave-client';
+import { readCsvFile } from '../lab/data/csv';
+import { isMissingCell } from '../lab/data/columns';
+import { formatCsv } from '../lab/data/csv';
+import { JointlabError } from '../lab/errors';
+import { PARAM_SET_NAMES, ParamSetName } from '../lab/he/params';
+import { heScore, heTrain } from '../lab/he/protocols';
+import { JobSpec } from '../lab/spec/job-spec';
+import { readModelFile } from './score';
+import { list, positiveInteger } from './options';
+import { printJson } from './output';
+import { RemoteFlags, clientOf, remote } from './remote';
+
+interface CommonFlags extends RemoteFlags {
+  job?: string;
+  paramSet: ParamSetName;
+  wait: number;
+}
+
+/** Uses the given approved job, or submits the spec and waits for a steward's decision. */
+async function approvedJob(client: EnclaveClient, flags: CommonFlags, spec: JobSpec, say: (line: string) => void): Promise<string> {
+  let id = flags.job;
+  if (!id) {
+    id = (await client.request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    say(`submitted job ${id}; waiting up to ${flags.wait} s for a steward to approve it (jointlab job approve ${id})`);
+  }
+  const deadline = Date.now() + flags.wait * 1000;
+  for (;;) {
+    const { state, reason } = await client.request<{ state: string; reason: string | null }>('GET', `v1/jobs/${encodeURIComponent(id)}`);
+    if (state === 'approved') return id;
+    if (state !== 'submitted') throw new JointlabError('job_not_approved', `job ${id} is ${state}${reason ? ` (${reason})` : ''}`, 'validation');
+    if (Date.now() > deadline) throw new JointlabError('approval_timeout', `job ${id} was not approved within ${flags.wait} s; run again with --job ${id} once it is`, 'validation');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function common(command: Command): Command {
+  return remote(command)
+    .option('--job <id>', 'an approved HE job to use (default: submit one and wait for approval)')
+    .addOption(new Option('--param-set <name>', 'CKKS parameter set').choices(PARAM_SET_NAMES).default('n16384'))
+    .option('--wait <seconds>', 'how long to wait for approval', positiveInteger, 600);
+}
+
+export function register(program: Command): void {
+  const he = program.command('he').description('homomorphic encryption: the bank keeps the secret key; the enclave computes on ciphertexts');
+
+  common(
+    he
+      .command('train')
+      .description('encrypted-label training: your labels stay encrypted; the platform\'s features never leave the enclave')
+      .requiredOption('--upload <name>', 'your upload of enterprise ids (labels are not uploaded)')
+      .requiredOption('--labels <file>', 'your CSV with the labels, rows in the same order as the uploaded file')
+      .option('--label-column <column>', 'label column of --labels', 'default_12m')
+      .option('--dataset <name>', 'platform dataset', 'platform')
+      .requiredOption('--platform-features <list>', 'comma-separated platform columns', list)
+      .option('--l2 <lambda>', 'L2 penalty (1 = scikit-learn C = 1)', Number, 1)
+      .option('--out <file>', 'save the model (usable by `jointlab score` and `jointlab he score`)'),
+  ).action(async (flags: CommonFlags & { upload: string; labels: string; labelColumn: string; dataset: string; platformFeatures: string[]; l2: number; out?: string }) => {
+    const say = flags.json ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
+    const client = clientOf(flags);
+    const table = readCsvFile(flags.labels);
+    const at = table.header.indexOf(flags.labelColumn);
+    if (at < 0) throw new JointlabError('unknown_column', `${flags.labels} has no column "${flags.labelColumn}"`, 'usage');
+    const labels = table.rows.map((r, i) => {
+      const v = r[at].trim();
+      if (v !== '0' && v !== '1' && !isMissingCell(v)) throw new JointlabError('bad_label', `${flags.labels}: line ${table.lines[i]}: the label must be 0 or 1`);
+      return v === '1' ? 1 : 0;
+    });
+    const spec: JobSpec = {
+      name: `he-train-${flags.upload}`.slice(0, 64),
+      purpose: 'encrypted-label logistic regression',
+      mode: 'he-train',
+      bank: { upload: flags.upload },
+      platform: { dataset: flags.dataset, columns: flags.platformFeatures },
+      model: { family: 'lr', params: { l2: flags.l2 } },
+    };
+    const job = await approvedJob(client, flags, spec, say);
+    say(`generating ${flags.paramSet} keys and encrypting ${labels.length} labels`);
+    const result = await heTrain({
+      client,
+      job,
+      paramSet: flags.paramSet,
+      labels,
+      onRound: (round, change, bits) => say(`round ${round}: largest weight change ${change.toExponential(2)}, noise flooding ${bits.toFixed(1)} bits`),
+    });
+    if (flags.out) writeFileSync(flags.out, JSON.stringify(result.model) + '\n');
+    const summary = { job, rounds: result.rounds, converged: result.converged, floodBits: result.floodBits, bytes: result.traffic, seconds: result.seconds, out: flags.out ?? null };
+    if (flags.json) printJson({ ...summary, model: result.model });
+    else {
+      console.log(`trained under encryption in ${result.rounds} rounds (${result.converged ? 'converged' : 'not converged'}), ${result.seconds.total.toFixed(1)} s`);
+      console.log(`sent ${(result.traffic.up / 1e6).toFixed(1)} MB, received ${(result.traffic.down / 1e6).toFixed(1)} MB`);
+      if (flags.out) console.log(`model saved to ${flags.out}`);
+    }
+  });
+
+  common(
+    he
+      .command('score')
+      .description('private-model scoring: your model is encrypted under your key; scores come back encrypted for consented enterprises only')
+      .requiredOption('--model <file>', 'a logistic regression or scorecard model file on platform features')
+      .requiredOption('--ids <file>', 'enterprise ids to score: a CSV with an "id" column, or one id per line')
+      .option('--dataset <name>', 'platform dataset', 'platform')
+      .option('--out <file>', 'write the scores as CSV here instead of stdout'),
+  ).action(async (flags: CommonFlags & { model: string; ids: string; dataset: string; out?: string }) => {
+    const say = flags.json ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
+    const client = clientOf(flags);
+    const model = readModelFile(flags.model).toJSON();
+    const table = readCsvFile(flags.ids);
+    const column = table.header.indexOf('id');
+    const ids = column >= 0 ? table.rows.map((r) => r[column].trim()) : [table.header[0], ...table.rows.map((r) => r[0].trim())];
+    const spec: JobSpec = {
+      name: `he-score-${model.kind}`,
+      purpose: 'private-model scoring of consented applicants',
+      mode: 'he-score',
+      platform: { dataset: flags.dataset, columns: model.features.map((f) => f.name) },
+      model: { family: model.kind as 'lr' | 'scorecard' },
+    };
+    const job = await approvedJob(client, flags, spec, say);
+    const result = await heScore({ client, job, paramSet: flags.paramSet, model, ids: ids.filter(Boolean) });
+    if (flags.json) {
+      printJson({ job, scores: result.scores, refused: result.refused, floodBits: result.floodBits, bytes: result.traffic, seconds: result.seconds });
+      return;
+    }
+    const points = model.kind === 'scorecard';
+    const csv = formatCsv(['id', 'score', ...(points ? ['points'] : [])], result.scores.map((s) => [s.id, s.score, ...(points ? [s.points!] : [])]));
+    if (flags.out) writeFileSync(flags.out, csv);
+    else process.stdout.write(csv);
+    for (const r of result.refused) say(`refused ${r.id}: ${r.reason}`);
+    say(`scored ${result.scores.length} enterprises under encryption, refused ${result.refused.length}, in ${result.seconds.toFixed(1)} s`);
+  });
+}
