@@ -1,6 +1,6 @@
 /** The demo story through the CLI, each step a child process, against an enclave child process over real HTTP on a temporary SQLite file. */
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BANK_COLUMNS, PLATFORM_COLUMNS } from '../../lab/synth/generate';
 import { runCli, startEnclaveProcess, tempDir } from '../helpers/cli';
@@ -64,6 +64,44 @@ describe('end to end through the CLI', function () {
     assert.ok(verdict.entries >= 14);
     assert.equal(json(runCli(['audit', 'verify', '--db', db, '--json'])).ok, true);
     assert.match(ok(runCli(['audit', 'tail', '-n', '3'], as(steward))).stdout, /job\.released/);
+  });
+
+  it('trains under encryption and scores privately through `jointlab he train` and `jointlab he score`', () => {
+    const steward = json(runCli(['admin', 'add-principal', '--name', 'steward2', '--role', 'steward', '--org', 'platform', '--db', db, '--json'])).token;
+    const bank = json(runCli(['admin', 'add-principal', '--name', 'he-bank', '--role', 'bank', '--org', 'bank-a', '--db', db, '--json'])).token;
+    ok(runCli(['consent', 'import', join(dir, 'synth', 'consent.csv')], as(steward)));
+    const bankCsv = readFileSync(join(dir, 'synth', 'bank.csv'), 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'ids.csv'), ['id', ...bankCsv.slice(1).map((l) => l.split(',')[0])].join('\n') + '\n');
+    ok(runCli(['upload', join(dir, 'ids.csv'), '--name', 'ids-only'], as(bank)));
+    const features = 'tax_arrears,vat_paid_12m_10k,court_cases_3y,enforcement_records,years_established';
+    const trainSpec = { name: 'he', purpose: 'e2e', mode: 'he-train', bank: { upload: 'ids-only' }, platform: { dataset: 'platform', columns: features.split(',') }, model: { family: 'lr' } };
+    writeFileSync(join(dir, 'he-train.json'), JSON.stringify(trainSpec));
+    const job = json(runCli(['job', 'submit', join(dir, 'he-train.json'), '--json'], as(bank))).id;
+    ok(runCli(['job', 'approve', job], as(steward)));
+    const model = join(dir, 'he-model.json');
+    const trained = json(runCli(['he', 'train', '--job', job, '--upload', 'ids-only', '--labels', join(dir, 'synth', 'bank.csv'), '--platform-features', features, '--out', model, '--json'], as(bank)));
+    assert.ok(trained.converged);
+    assert.ok(trained.bytes.up > 0 && trained.bytes.down > 0);
+    assert.equal(JSON.parse(readFileSync(model, 'utf8')).kind, 'lr');
+
+    const scoreSpec = { name: 'he-score', purpose: 'e2e', mode: 'he-score', platform: { dataset: 'platform', columns: features.split(',') }, model: { family: 'lr' } };
+    writeFileSync(join(dir, 'he-score.json'), JSON.stringify(scoreSpec));
+    const scoreJob = json(runCli(['job', 'submit', join(dir, 'he-score.json'), '--json'], as(bank))).id;
+    ok(runCli(['job', 'approve', scoreJob], as(steward)));
+    writeFileSync(join(dir, 'applicants.csv'), ['id', ...bankCsv.slice(1, 201).map((l) => l.split(',')[0])].join('\n') + '\n');
+    const scored = ok(runCli(['he', 'score', '--job', scoreJob, '--model', model, '--ids', join(dir, 'applicants.csv')], as(bank)));
+    const lines = scored.stdout.trim().split('\n');
+    assert.equal(lines[0], 'id,score');
+    const refused = (scored.stderr.match(/^refused /gm) ?? []).length;
+    assert.equal(lines.length - 1 + refused, 200, 'every applicant is either scored or refused by id');
+    assert.ok(refused > 0 && lines.length > 100);
+    // The same model in the clear, on the rows a researcher holds, gives the same scores.
+    const plain = ok(runCli(['score', '--model', model, '--data', join(dir, 'synth', 'platform.csv'), '--json'])).stdout;
+    const byId = new Map((JSON.parse(plain).scores as { id: string; score: number }[]).map((s) => [s.id, s.score]));
+    for (const line of lines.slice(1)) {
+      const [id, score] = line.split(',');
+      assert.ok(Math.abs(Number(score) - byId.get(id)!) < 1e-4, `score of ${id}`);
+    }
   });
 
   it('maps API errors to exit codes and plain messages', () => {
