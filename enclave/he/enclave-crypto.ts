@@ -209,7 +209,7 @@ function floodSize(policy: FloodPolicy, estimate: number): FloodReport {
   if (bits < policy.minBits) {
     throw new JointlabError(
       'insufficient_precision',
-      `this parameter set leaves only ${bits.toFixed(1)} bits of noise flooding at the precision asked; use n16384 or ask for less precision`,
+      `this parameter set leaves only ${bits.toFixed(1)} bits of noise flooding at the precision the result needs; use the larger parameter set (n16384)`,
       'validation',
     );
   }
