@@ -163,3 +163,22 @@ export async function datasetAggregates(db: Db, meta: DatasetMeta): Promise<Colu
   });
   return out;
 }
+
+/** The named columns' cells of every row, by enterprise id, with the columns' types: the enclave-internal read that joins use. */
+export async function datasetCells(db: Db, dataset: string, columns: string[]): Promise<{ byId: Map<string, string[]>; types: ('numeric' | 'categorical')[]; meta: DatasetMeta }> {
+  const meta = await getDatasetMeta(db, dataset);
+  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
+  const stored = meta.columns.filter((c) => c.policy !== 'id');
+  const positions = columns.map((name) => {
+    const at = stored.findIndex((c) => c.name === name);
+    if (at < 0) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
+    return at;
+  });
+  const rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ?', [dataset]);
+  const byId = new Map<string, string[]>();
+  for (const r of rows) {
+    const cells = JSON.parse(r.cells) as string[];
+    byId.set(r.entity_id, positions.map((p) => cells[p]));
+  }
+  return { byId, types: positions.map((p) => stored[p].type), meta };
+}

@@ -4,9 +4,10 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { isMissingCell } from '../../lab/data/columns';
 import { Frame } from '../../models/frame';
 import { Encoder, designNames, encode, fitEncoder } from '../../models/encoding';
-import { getDatasetMeta } from '../data/datasets';
+import { datasetCells } from '../data/datasets';
 import { uploadByName } from '../data/uploads';
 import { Db } from '../store/db';
+import { Term } from '../../lab/he/model-terms';
 
 export interface TrainingDesign {
   /** Design columns over the bank's upload rows in upload order; rows the platform lacks are zero. */
@@ -18,22 +19,6 @@ export interface TrainingDesign {
   uploadRows: number;
   matchedRows: number;
   k: number;
-}
-
-/** Cells of the named platform columns by enterprise id. */
-async function platformRows(db: Db, dataset: string, columns: string[]) {
-  const meta = await getDatasetMeta(db, dataset);
-  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
-  const stored = meta.columns.filter((c) => c.policy !== 'id');
-  const positions = columns.map((name) => stored.findIndex((c) => c.name === name));
-  const rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ?', [dataset]);
-  const byId = new Map<string, string[]>();
-  for (const r of rows) {
-    const cells = JSON.parse(r.cells) as string[];
-    byId.set(r.entity_id, positions.map((p) => cells[p]));
-  }
-  const types = columns.map((name) => stored[stored.findIndex((c) => c.name === name)].type);
-  return { byId, types, meta };
 }
 
 function frameFrom(columns: string[], types: string[], rows: string[][]): Frame {
@@ -51,7 +36,7 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   const upload = await uploadByName(db, org, spec.bank!.upload);
   if (!upload) throw new JointlabError('not_found', `upload "${spec.bank!.upload}" no longer exists`, 'not_found');
   const columns = spec.platform!.columns;
-  const { byId, types, meta } = await platformRows(db, spec.platform!.dataset, columns);
+  const { byId, types, meta } = await datasetCells(db, spec.platform!.dataset, columns);
   const ids = await db.all<{ entity_id: string }>('SELECT entity_id FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
   const matchedAt: number[] = [];
   const rows: string[][] = [];
@@ -84,12 +69,8 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   };
 }
 
-/** A term of the linear form a private model is scored in. */
-export type BasisTerm =
-  | { feature: string; kind: 'z' }
-  | { feature: string; kind: 'missing' }
-  | { feature: string; kind: 'level'; level: string }
-  | { feature: string; kind: 'bin'; lower: number | null; upper: number | null };
+/** A term of the linear form a private model is scored in (the bank's client writes them; see lab/he/model-terms.ts). */
+export type BasisTerm = Term;
 
 export interface ScoreStats {
   /** Platform-wide mean and standard deviation of each numeric feature (over at least k rows), used for the `z` terms. */
@@ -99,7 +80,7 @@ export interface ScoreStats {
 
 export async function scoreStats(db: Db, spec: JobSpec): Promise<ScoreStats> {
   const columns = spec.platform!.columns;
-  const { byId, types, meta } = await platformRows(db, spec.platform!.dataset, columns);
+  const { byId, types, meta } = await datasetCells(db, spec.platform!.dataset, columns);
   const frame = frameFrom(columns, types, [...byId.values()]);
   const numeric: ScoreStats['numeric'] = {};
   const categorical: string[] = [];
@@ -120,7 +101,7 @@ export async function scoreStats(db: Db, spec: JobSpec): Promise<ScoreStats> {
 /** Basis columns for the enterprises to score, from their platform rows (in the order of `ids`). */
 export async function scoreBasis(db: Db, spec: JobSpec, stats: ScoreStats, terms: BasisTerm[], ids: string[]): Promise<{ basis: Float64Array[]; missing: string[] }> {
   const columns = spec.platform!.columns;
-  const { byId, types } = await platformRows(db, spec.platform!.dataset, columns);
+  const { byId, types } = await datasetCells(db, spec.platform!.dataset, columns);
   const found = ids.filter((id) => byId.has(id));
   const frame = frameFrom(columns, types, found.map((id) => byId.get(id)!));
   const byName = new Map(frame.columns.map((c) => [c.name, c]));

@@ -4,7 +4,7 @@ import { JoinedTable } from '../../lab/data/join';
 import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { Frame } from '../../models/frame';
-import { getDatasetMeta } from '../data/datasets';
+import { datasetCells } from '../data/datasets';
 import { uploadByName } from '../data/uploads';
 import { Db } from '../store/db';
 
@@ -13,25 +13,6 @@ export interface TrainingTable {
   labels: Uint8Array;
   /** The dataset's k, which the release check applies. */
   k: number;
-}
-
-/** The platform side's cells by enterprise id, for the columns asked for. */
-async function platformCells(db: Db, dataset: string, columns: string[]): Promise<{ byId: Map<string, string[]>; types: Map<string, string>; k: number }> {
-  const meta = await getDatasetMeta(db, dataset);
-  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
-  const stored = meta.columns.filter((c) => c.policy !== 'id');
-  const positions = columns.map((name) => {
-    const at = stored.findIndex((c) => c.name === name);
-    if (at < 0) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
-    return at;
-  });
-  const rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ?', [dataset]);
-  const byId = new Map<string, string[]>();
-  for (const r of rows) {
-    const cells = JSON.parse(r.cells) as string[];
-    byId.set(r.entity_id, positions.map((p) => cells[p]));
-  }
-  return { byId, types: new Map(stored.map((c) => [c.name, c.type])), k: meta.k };
 }
 
 export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defaultK: number): Promise<TrainingTable> {
@@ -45,7 +26,7 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
   const uploadWanted = [...bankColumns, ...(labelInUpload ? [label] : [])];
   const uploadPositions = uploadWanted.map((name) => upload.columns.findIndex((c) => c.name === name));
   const platform = spec.platform
-    ? await platformCells(db, spec.platform.dataset, [...platformColumns, ...(labelInUpload ? [] : [label])])
+    ? await datasetCells(db, spec.platform.dataset, [...platformColumns, ...(labelInUpload ? [] : [label])])
     : undefined;
 
   const ids: string[] = [];
@@ -64,13 +45,13 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
   const joined: JoinedTable = { ids, names: [...cells.keys()], cells, lines: ids.map((_, i) => i + 2) };
   const categorical = new Set<string>([
     ...upload.columns.filter((c) => c.type === 'categorical').map((c) => c.name),
-    ...[...(platform?.types ?? [])].filter(([, t]) => t === 'categorical').map(([n]) => n),
+    ...platformColumns.filter((_, j) => platform?.types[j] === 'categorical'),
   ]);
   try {
     return {
       frame: frameOf(joined, [...bankColumns, ...platformColumns], categorical),
       labels: labelsOf(joined, label),
-      k: platform?.k ?? defaultK,
+      k: platform?.meta.k ?? defaultK,
     };
   } catch (e) {
     // Row positions in the joined table would tell which of the bank's ids the platform holds: drop them.
