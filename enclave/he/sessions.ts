@@ -282,6 +282,13 @@ export class HeSessions {
   }
 }
 
+/** Deletes the keys and ciphertexts of every open session of a job that ended some other way (cancelled). */
+export async function closeSessionsOfJob(db: Db, jobId: string): Promise<void> {
+  const open = await db.all<{ id: string }>('SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL', [jobId]);
+  for (const { id } of open) designs.delete(id);
+  await db.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE job = ? AND closed_at IS NULL', [new Date().toISOString(), jobId]);
+}
+
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);

@@ -40,6 +40,8 @@ export class Runner {
   async recover(): Promise<void> {
     const steward = { id: ENCLAVE_ACTOR, name: ENCLAVE_ACTOR, role: 'steward' as const, org: 'enclave' };
     for (const job of await listJobs(this.db, steward, 'running')) {
+      // HE jobs run in the bank's session, whose keys and totals are in the store: they survive a restart.
+      if (jobMode(job) !== 'plaintext') continue;
       await transition(this.db, job.id, 'failed', ENCLAVE_ACTOR, { reason: 'the enclave stopped while the job was training; submit it again' });
     }
     for (const job of await listJobs(this.db, steward, 'approved')) if (jobMode(job) === 'plaintext') this.enqueue(job.id);

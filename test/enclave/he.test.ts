@@ -191,4 +191,36 @@ describe('homomorphic encryption', function () {
       }
     });
   });
+
+  it('caps decrypted rounds per key and checks the weights it is sent', async () => {
+    const capped = await startTestEnclave({ enterprises: 1500, bankCustomers: 800, maxRounds: 2 });
+    const crypto = await BankCrypto.create('n16384', rotationSteps('n16384'));
+    try {
+      await capped.client('steward').request('POST', 'v1/datasets', { csv: csvOf(capped.files.platform), query: { name: 'platform', idColumn: 'id' } });
+      const bankRows = parseCsv(readFileSync(capped.files.bank, 'utf8'), 'b').rows;
+      await capped.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${bankRows.map((r) => r[0]).join('\n')}\n`, query: { name: 'ids' } });
+      const job = await approvedJob(capped, { name: 'capped', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established', 'court_cases_3y'] }, model: { family: 'lr' } });
+      const open = await capped.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
+      assert.equal(open.status, 201, open.text);
+      const session = open.json().id as string;
+      const round = (weights: unknown) => capped.call('bankA', 'POST', `/v1/he/sessions/${session}/rounds`, { body: JSON.stringify({ weights }), type: 'application/json' });
+      assert.equal((await round([0, 0, 0])).json().code, 'no_labels', 'rounds before labels');
+      const labels = bankRows.map((r) => Number(r[r.length - 1]));
+      const blocks = [];
+      for (let start = 0; start < labels.length; start += 8192) blocks.push(crypto.encrypt(labels.slice(start, start + 8192)));
+      assert.equal((await capped.call('bankA', 'POST', `/v1/he/sessions/${session}/labels`, { body: encodeFrames({}, blocks), type: FRAME_TYPE })).status, 200);
+      assert.equal((await round([0, 0])).status, 400, 'wrong number of weights');
+      assert.equal((await round([0, 'x', 0])).status, 400, 'a weight that is not a number');
+      assert.equal((await round([0, 0, 0])).status, 200);
+      assert.equal((await round([0, 0, 0])).status, 200);
+      const third = await round([0, 0, 0]);
+      assert.equal(third.status, 409);
+      assert.equal(third.json().code, 'round_limit');
+      assert.equal((await capped.call('bankA', 'DELETE', `/v1/he/sessions/${session}`)).status, 204);
+      assert.equal((await round([0, 0, 0])).json().code, 'session_closed');
+    } finally {
+      crypto.dispose();
+      await capped.enclave.close();
+    }
+  });
 });

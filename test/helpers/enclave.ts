@@ -19,9 +19,13 @@ export interface TestEnclave {
   files: { platform: string; bank: string; consent: string };
 }
 
-export async function startTestEnclave(options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number } = {}): Promise<TestEnclave> {
+export async function startTestEnclave(options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number; maxRounds?: number } = {}): Promise<TestEnclave> {
   const dir = tempDir('jointlab-enclave-');
-  const enclave = await startEnclave({ db: join(dir, 'enclave.db'), port: 0, settings: { minTrainingRows: options.minTrainingRows ?? 100 } });
+  const enclave = await startEnclave({
+    db: join(dir, 'enclave.db'),
+    port: 0,
+    settings: { minTrainingRows: options.minTrainingRows ?? 100, ...(options.maxRounds ? { he: { maxRounds: options.maxRounds, maxScoreIds: 100_000 } } : {}) },
+  });
   const add = async (name: string, role: string, org: string) => (await addPrincipal(enclave.db, { name, role, org }, 'test')).token;
   const tokens: Record<Who, string> = {
     admin: await add('admin', 'admin', 'platform'),

@@ -9,6 +9,7 @@ import { getDatasetMeta } from '../../data/datasets';
 import { StoredResult, listJobs, viewJob, visibleJob } from '../../jobs/jobs';
 import { submitJob } from '../../jobs/submit';
 import { transition } from '../../jobs/transition';
+import { closeSessionsOfJob } from '../../he/sessions';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 
@@ -70,7 +71,10 @@ export function jobRoutes(ctx: EnclaveContext): Router {
       throw new JointlabError('bad_transition', `the job is ${job.state} and cannot be cancelled`, 'conflict');
     }
     await ctx.runner.cancel(id);
-    res.json({ id, state: await transition(ctx.db, id, 'cancelled', viewer.id, { reason: `cancelled by ${viewer.role}`, from: ['approved', 'running'] }) });
+    const state = await transition(ctx.db, id, 'cancelled', viewer.id, { reason: `cancelled by ${viewer.role}`, from: ['approved', 'running'] });
+    // An HE job's keys go with it.
+    await closeSessionsOfJob(ctx.db, id);
+    res.json({ id, state });
   });
 
   r.get('/jobs/:id/results', allow('bank', 'steward'), async (req, res) => {
