@@ -142,13 +142,14 @@ export class HeSessions {
     if (job.state !== 'approved') throw new JointlabError('bad_transition', `the job is ${job.state}; an HE session needs an approved job`, 'conflict');
     await checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train');
     const spec = JSON.parse(job.spec) as JobSpec;
+    const id = `he_${randomUUID()}`;
     if (mode === 'he-train') {
       const design = await trainingDesign(this.db, spec, actor.org);
       if (design.matchedRows < Math.max(this.settings.minTrainingRows, design.k)) {
         throw new JointlabError('too_few_rows', `fewer than ${Math.max(this.settings.minTrainingRows, design.k)} of the upload's rows are on the platform`, 'validation');
       }
+      designs.set(id, design);
     }
-    const id = `he_${randomUUID()}`;
     await transition(this.db, job.id, 'running', actor.id, {
       alsoWrite: async (q) => {
         await q.run(
