@@ -3,7 +3,7 @@ import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { isMissingCell } from '../../lab/data/columns';
 import { Frame } from '../../models/frame';
-import { Encoder, designNames, encode, fitEncoder } from '../../models/encoding';
+import { Encoder, MISSING_LEVEL, designNames, encode, fitEncoder } from '../../models/encoding';
 import { datasetCells } from '../data/datasets';
 import { uploadByName } from '../data/uploads';
 import { Db } from '../store/db';
@@ -48,7 +48,16 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
     }
   });
   const frame = frameFrom(columns, types, rows);
-  const encoder = fitEncoder(frame);
+  const fitted = fitEncoder(frame);
+  // The encoder goes to the bank with the model: a category level standing for fewer than k rows would say who has it.
+  const encoder = {
+    ...fitted,
+    columns: fitted.columns.map((c, j) => {
+      if (c.kind !== 'categorical') return c;
+      const values = frame.columns[j].values as (string | null)[];
+      return { ...c, levels: c.levels.filter((level) => values.filter((v) => (v ?? MISSING_LEVEL) === level).length >= meta.k) };
+    }),
+  };
   const matched = [...encode(encoder, frame).columns];
   const aligned = matched.map((c) => {
     const out = new Float64Array(ids.length);
