@@ -12,4 +12,16 @@ export function register(program: Command): void {
       else console.log(`imported ${r.records} consent records`);
     },
   );
+  remote(
+    consent
+      .command('revoke')
+      .description("steward: revoke an enterprise's consents for a bank; takes effect on the next request")
+      .requiredOption('--enterprise <id>', 'enterprise id (Unified Social Credit Code)')
+      .requiredOption('--bank <org>', 'the bank the consent was granted to')
+      .option('--purpose <purpose>', 'training, scoring or report (default: all)'),
+  ).action(async (flags: RemoteFlags & { enterprise: string; bank: string; purpose?: string }) => {
+    const r = await clientOf(flags).request<{ revoked: number }>('POST', 'v1/consents/revoke', { json: { enterprise: flags.enterprise, bank: flags.bank, ...(flags.purpose ? { purpose: flags.purpose } : {}) } });
+    if (flags.json) printJson(r);
+    else console.log(`revoked ${r.revoked} consent record${r.revoked === 1 ? '' : 's'}`);
+  });
 }

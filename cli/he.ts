@@ -12,7 +12,7 @@ import { JobSpec } from '../lab/spec/job-spec';
 import { readModelFile } from './score';
 import { list, positiveInteger } from './options';
 import { printJson } from './output';
-import { RemoteFlags, clientOf, remote } from './remote';
+import { RemoteFlags, clientOf, readIdList, remote } from './remote';
 
 interface CommonFlags extends RemoteFlags {
   job?: string;
@@ -108,9 +108,7 @@ export function register(program: Command): void {
     const say = flags.json ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const client = clientOf(flags);
     const model = readModelFile(flags.model).toJSON();
-    const table = readCsvFile(flags.ids);
-    const column = table.header.indexOf('id');
-    const ids = column >= 0 ? table.rows.map((r) => r[column].trim()) : [table.header[0], ...table.rows.map((r) => r[0].trim())];
+    const ids = readIdList(flags.ids);
     const spec: JobSpec = {
       name: `he-score-${model.kind}`,
       purpose: 'private-model scoring of consented applicants',
@@ -119,7 +117,7 @@ export function register(program: Command): void {
       model: { family: model.kind as 'lr' | 'scorecard' },
     };
     const job = await approvedJob(client, flags, spec, say);
-    const result = await heScore({ client, job, paramSet: flags.paramSet, model, ids: ids.filter(Boolean) });
+    const result = await heScore({ client, job, paramSet: flags.paramSet, model, ids });
     if (flags.json) {
       printJson({ job, scores: result.scores, refused: result.refused, floodBits: result.floodBits, bytes: result.traffic, seconds: result.seconds });
       return;

@@ -1,11 +1,13 @@
 /** `jointlab job ...`: banks submit specs and read results; stewards review, approve and reject. */
+import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { formatCsv } from '../lab/data/csv';
 import type { JobView } from '../enclave/jobs/jobs';
 import { isFinal, JobState } from '../lab/lifecycle';
 import { progressBar } from '../lab/progress';
 import { list } from './options';
 import { fixed, printJson, table } from './output';
-import { RemoteFlags, clientOf, readJsonArg, remote } from './remote';
+import { RemoteFlags, clientOf, readIdList, readJsonArg, remote } from './remote';
 
 interface Results {
   id: string;
@@ -102,6 +104,25 @@ export function register(program: Command): void {
     const r = await clientOf(flags).request<{ id: string; state: string }>('POST', `v1/jobs/${encodeURIComponent(id)}/cancel`);
     if (flags.json) printJson(r);
     else console.log(`job ${r.id} is ${r.state}`);
+  });
+  remote(
+    job
+      .command('score <id>')
+      .description('bank: score named enterprises with the job\'s released model (only those with scoring consent; the rest are refused by id)')
+      .requiredOption('--ids <file>', 'a CSV with an "id" column, or one id per line')
+      .option('--out <file>', 'write the scores as CSV here instead of stdout'),
+  ).action(async (id: string, flags: RemoteFlags & { ids: string; out?: string }) => {
+    const ids = readIdList(flags.ids);
+    const r = await clientOf(flags).request<{ scores: { id: string; score: number; points?: number }[]; refused: { id: string; reason: string }[] }>('POST', 'v1/score', { json: { job: id, ids } });
+    if (flags.json) {
+      printJson(r);
+      return;
+    }
+    const points = r.scores.some((s) => s.points !== undefined);
+    const csv = formatCsv(['id', 'score', ...(points ? ['points'] : [])], r.scores.map((s) => [s.id, s.score, ...(points ? [s.points ?? ''] : [])]));
+    if (flags.out) writeFileSync(flags.out, csv);
+    else process.stdout.write(csv);
+    for (const x of r.refused) process.stderr.write(`refused ${x.id}: ${x.reason}\n`);
   });
   remote(job.command('results <id>').description('released weights and metrics, and what was withheld and why')).action(async (id: string, flags: RemoteFlags) => {
     const r = await clientOf(flags).request<Results>('GET', `v1/jobs/${encodeURIComponent(id)}/results`);

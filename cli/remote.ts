@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { JointlabError } from '../lab/errors';
+import { readCsvFile } from '../lab/data/csv';
 
 export interface RemoteFlags {
   url: string;
@@ -38,4 +39,12 @@ export function readJsonArg(path: string): unknown {
     if (e instanceof JointlabError) throw e;
     throw new JointlabError('malformed_json', `${path}: not valid JSON`, 'usage');
   }
+}
+
+/** Enterprise ids from a CSV with an "id" column, or from a plain list with one id per line. */
+export function readIdList(path: string): string[] {
+  const table = readCsvFile(path);
+  const at = table.header.indexOf('id');
+  const ids = at >= 0 ? table.rows.map((r) => r[at]) : [table.header[0], ...table.rows.map((r) => r[0])];
+  return ids.map((x) => x.trim()).filter(Boolean);
 }

@@ -6,6 +6,8 @@ import { DEFAULT_SETTINGS, EnclaveContext, EnclaveSettings } from './http/contex
 import { Runner } from './jobs/runner';
 import { Db } from './store/db';
 import { openStore } from './store/schema';
+import { loadPseudonymizer } from './audit/pseudonym';
+import { ScoreLimiter } from './scoring/limits';
 
 export interface EnclaveOptions {
   db: string;
@@ -29,7 +31,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const db = await openStore(options.db);
   const runner = new Runner(db, settings);
   await runner.recover();
-  const ctx: EnclaveContext = { db, runner, settings, log };
+  const pseudonym = await loadPseudonymizer(db);
+  const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym) };
   const app = createApp(ctx);
   const host = options.host ?? '127.0.0.1';
   const server: Server = await new Promise((resolve, reject) => {

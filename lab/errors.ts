@@ -1,6 +1,6 @@
 /** The one error type of jointlab: a stable code, a message free of data values, and a category that sets the exit code and HTTP status. */
 
-export type ErrorCategory = 'usage' | 'validation' | 'auth' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'media' | 'server';
+export type ErrorCategory = 'usage' | 'validation' | 'auth' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'media' | 'rate' | 'server';
 
 const statusOf: Record<ErrorCategory, number> = {
   usage: 400,
@@ -11,6 +11,7 @@ const statusOf: Record<ErrorCategory, number> = {
   conflict: 409,
   too_large: 413,
   media: 415,
+  rate: 429,
   server: 500,
 };
 
@@ -31,6 +32,7 @@ const exitOf: Record<ErrorCategory, number> = {
   conflict: EXIT_CODES.validation,
   too_large: EXIT_CODES.validation,
   media: EXIT_CODES.usage,
+  rate: EXIT_CODES.validation,
   auth: EXIT_CODES.auth,
   forbidden: EXIT_CODES.auth,
   server: EXIT_CODES.server,

@@ -75,3 +75,19 @@ export async function checkConsent(db: Db, bank: string, purpose: Purpose, ids: 
   }
   return { allowed, refused };
 }
+
+/** Revokes consents of one enterprise for one bank (one purpose, or all); takes effect on the next request. */
+export async function revokeConsent(db: Db, input: { enterprise: string; bank: string; purpose?: Purpose }, actor: Principal, pseudonym: (id: string) => string): Promise<{ revoked: number }> {
+  if (input.purpose !== undefined && !(PURPOSES as readonly string[]).includes(input.purpose)) {
+    throw new JointlabError('bad_consent', `purpose must be one of ${PURPOSES.join(', ')}`, 'usage');
+  }
+  return db.transaction(async (q) => {
+    const now = new Date().toISOString();
+    const r = input.purpose
+      ? await q.run('UPDATE consents SET revoked_at = ? WHERE enterprise_id = ? AND bank = ? AND purpose = ? AND revoked_at IS NULL', [now, input.enterprise, input.bank, input.purpose])
+      : await q.run('UPDATE consents SET revoked_at = ? WHERE enterprise_id = ? AND bank = ? AND revoked_at IS NULL', [now, input.enterprise, input.bank]);
+    // The audit names the enterprise by a keyed hash: traceable by the enclave, meaningless outside it.
+    await appendAudit(q, { actor: actor.id, action: 'consent.revoke', object: `enterprise:${pseudonym(input.enterprise)}`, detail: { bank: input.bank, purpose: input.purpose ?? 'all', revoked: r.changes } });
+    return { revoked: r.changes };
+  });
+}

@@ -15,6 +15,7 @@ import { families } from '../../models';
 import { appendAudit } from '../audit/log';
 import { Principal } from '../auth/principals';
 import { checkConsent } from '../data/consents';
+import { ScoreLimiter } from '../scoring/limits';
 import { jobMode, visibleJob } from '../jobs/jobs';
 import { transition } from '../jobs/transition';
 import { Db } from '../store/db';
@@ -71,6 +72,7 @@ export class HeSessions {
   constructor(
     private readonly db: Db,
     private readonly settings: HeSettings,
+    private readonly limiter: ScoreLimiter,
   ) {}
 
   private async row(id: string, viewer: Principal): Promise<SessionRow> {
@@ -235,11 +237,13 @@ export class HeSessions {
     const { row, spec } = await this.open(id, actor);
     if (!row.coefficients) throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
     if (ids.length === 0 || ids.length > this.settings.maxScoreIds) throw new JointlabError('schema_violation', `send 1 to ${this.settings.maxScoreIds} ids`, 'usage');
+    this.limiter.takeRequest(actor.id);
     const { header, blobs } = decodeFrames<{ terms: BasisTerm[] }>(row.coefficients);
     const consent = await checkConsent(this.db, actor.org, 'scoring', ids);
     const stats = await scoreStats(this.db, spec);
     const { basis, missing } = await scoreBasis(this.db, spec, stats, header.terms, consent.allowed);
     const scored = consent.allowed.filter((x) => !missing.includes(x));
+    await this.limiter.chargeEnterprises(actor.id, scored);
     const slots = slotsOf(row.param_set);
     const ciphers: Uint8Array[] = [];
     let flood: FloodReport | undefined;

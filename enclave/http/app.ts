@@ -12,6 +12,7 @@ import { metaRoutes } from './routes/meta';
 import { uploadRoutes } from './routes/uploads';
 import { heRoutes } from './routes/he';
 import { consentRoutes } from './routes/consents';
+import { scoringRoutes } from './routes/scoring';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../../package.json') as { version: string };
@@ -38,7 +39,7 @@ export function createApp(ctx: EnclaveContext): Express {
 
   const v1 = express.Router();
   v1.use(authenticate(ctx.db));
-  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, consentRoutes, jobRoutes, heRoutes, auditRoutes]) v1.use(routes(ctx));
+  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, consentRoutes, scoringRoutes, jobRoutes, heRoutes, auditRoutes]) v1.use(routes(ctx));
   app.use('/v1', v1);
   app.use(notFound);
   app.use(problemHandler(ctx.log));

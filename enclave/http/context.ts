@@ -2,6 +2,8 @@
 import { Db } from '../store/db';
 import { Runner } from '../jobs/runner';
 import { DEFAULT_HE_SETTINGS, HeSettings } from '../he/sessions';
+import { Pseudonymizer } from '../audit/pseudonym';
+import { DEFAULT_SCORING_LIMITS, ScoreLimiter, ScoringLimits } from '../scoring/limits';
 
 export interface EnclaveSettings {
   /** k for bank-only jobs and new datasets unless the steward sets one. */
@@ -15,6 +17,7 @@ export interface EnclaveSettings {
   heKeyLimit: string;
   heCipherLimit: string;
   he: Omit<HeSettings, 'minTrainingRows'>;
+  scoring: ScoringLimits;
 }
 
 export const DEFAULT_SETTINGS: EnclaveSettings = {
@@ -25,6 +28,7 @@ export const DEFAULT_SETTINGS: EnclaveSettings = {
   heKeyLimit: '48mb',
   heCipherLimit: '64mb',
   he: { maxRounds: DEFAULT_HE_SETTINGS.maxRounds, maxScoreIds: DEFAULT_HE_SETTINGS.maxScoreIds },
+  scoring: DEFAULT_SCORING_LIMITS,
 };
 
 export interface EnclaveContext {
@@ -32,4 +36,6 @@ export interface EnclaveContext {
   runner: Runner;
   settings: EnclaveSettings;
   log: (line: string) => void;
+  pseudonym: Pseudonymizer;
+  limiter: ScoreLimiter;
 }

@@ -63,6 +63,8 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/jobs/{id}/cancel': { post: { summary: 'cancel an approved or running job', roles: ['bank', 'steward'], ok: 200 } },
   '/v1/jobs/{id}/results': { get: { summary: 'released outputs and withheld parts with reasons', roles: ['bank', 'steward'], ok: 200 } },
   '/v1/consents': { post: { summary: 'import consent records (enterprise_id, bank, purpose, granted, expires)', roles: ['steward'], body: 'csv', ok: 201 } },
+  '/v1/consents/revoke': { post: { summary: "revoke an enterprise's consents for a bank (one purpose or all)", roles: ['steward'], body: 'json', schema: 'Revoke', ok: 200 } },
+  '/v1/score': { post: { summary: 'score named enterprises with a released model; only those with scoring consent, the rest refused by id', roles: ['bank'], body: 'json', schema: 'PlainScore', ok: 200 } },
   '/v1/he/sessions': { post: { summary: 'open an HE session on an approved HE job: public and Galois keys in a binary envelope', roles: ['bank'], body: 'frames', ok: 201 } },
   '/v1/he/sessions/{id}': {
     get: { summary: 'session parameters, rotation steps, design or score statistics', roles: ['bank'], ok: 200 },
@@ -125,6 +127,8 @@ export function openApiDocument(version: string): object {
         Policy: component(policySchema),
         NewPrincipal: component(principalSchema),
         Round: { type: 'object', required: ['weights'], properties: { weights: { type: 'array', items: { type: 'number' } } } },
+        Revoke: { type: 'object', required: ['enterprise', 'bank'], properties: { enterprise: { type: 'string' }, bank: { type: 'string' }, purpose: { type: 'string', enum: ['training', 'scoring', 'report'] } } },
+        PlainScore: { type: 'object', required: ['job', 'ids'], properties: { job: { type: 'string' }, ids: { type: 'array', items: { type: 'string', maxLength: 64 } } } },
         ScoreRequest: { type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'string', maxLength: 64 } } } },
         Problem: {
           type: 'object',

@@ -107,6 +107,18 @@ const MIGRATIONS: string[] = [
     closed_at TEXT
   );
   `,
+  `
+  CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+  );
+  CREATE TABLE score_usage (
+    principal TEXT NOT NULL,
+    day TEXT NOT NULL,
+    enterprise TEXT NOT NULL,
+    PRIMARY KEY (principal, day, enterprise)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,6 +10,7 @@ const CATEGORY_OF: Record<number, ErrorCategory> = {
   413: 'too_large',
   415: 'media',
   422: 'validation',
+  429: 'rate',
 };
 
 export interface RequestOptions {

@@ -13,7 +13,7 @@ function frameBody(req: Request): Buffer {
 
 export function heRoutes(ctx: EnclaveContext): Router {
   const r = Router();
-  const sessions = new HeSessions(ctx.db, { ...ctx.settings.he, minTrainingRows: ctx.settings.minTrainingRows });
+  const sessions = new HeSessions(ctx.db, { ...ctx.settings.he, minTrainingRows: ctx.settings.minTrainingRows }, ctx.limiter);
   const frames = (limit: string) => express.raw({ type: FRAME_TYPE, limit });
   const id = (req: Request) => String(req.params.id);
 

@@ -1,0 +1,74 @@
+/**
+ * Extraction limits on per-enterprise outputs: a request rate per principal (a token bucket) and a
+ * daily quota of distinct enterprises, where the same enterprise scored again the same day counts
+ * once. Enterprises are stored as keyed hashes, never as codes.
+ */
+import { JointlabError } from '../../lab/errors';
+import { Pseudonymizer } from '../audit/pseudonym';
+import { Db } from '../store/db';
+
+export interface ScoringLimits {
+  /** Scoring requests a principal may make per minute. */
+  requestsPerMinute: number;
+  /** Distinct enterprises a principal may have scored per UTC day. */
+  enterprisesPerDay: number;
+  /** Ids one request may name. */
+  idsPerRequest: number;
+  /** Decimal places released scores are rounded to. */
+  digits: number;
+}
+
+export const DEFAULT_SCORING_LIMITS: ScoringLimits = { requestsPerMinute: 120, enterprisesPerDay: 50_000, idsPerRequest: 10_000, digits: 4 };
+
+export class ScoreLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly limits: ScoringLimits,
+    private readonly pseudonym: Pseudonymizer,
+  ) {}
+
+  get digits(): number {
+    return this.limits.digits;
+  }
+
+  /** Takes one request from the principal's bucket, or refuses with 429. */
+  takeRequest(principal: string, now = Date.now()): void {
+    const rate = this.limits.requestsPerMinute / 60_000;
+    const bucket = this.buckets.get(principal) ?? { tokens: this.limits.requestsPerMinute, at: now };
+    bucket.tokens = Math.min(this.limits.requestsPerMinute, bucket.tokens + (now - bucket.at) * rate);
+    bucket.at = now;
+    if (bucket.tokens < 1) {
+      this.buckets.set(principal, bucket);
+      throw new JointlabError('rate_limited', `at most ${this.limits.requestsPerMinute} scoring requests a minute; try again in ${Math.ceil((1 - bucket.tokens) / rate / 1000)} s`, 'rate');
+    }
+    bucket.tokens -= 1;
+    this.buckets.set(principal, bucket);
+  }
+
+  assertIdCount(count: number): void {
+    if (count < 1 || count > this.limits.idsPerRequest) throw new JointlabError('schema_violation', `name 1 to ${this.limits.idsPerRequest} enterprises per request`, 'usage');
+  }
+
+  /** Counts the enterprises about to be scored against today's quota; refuses the whole request if it would pass it. */
+  async chargeEnterprises(principal: string, ids: string[], today = new Date().toISOString().slice(0, 10)): Promise<void> {
+    const hashes = [...new Set(ids.map(this.pseudonym))];
+    await this.db.transaction(async (q) => {
+      const used = (await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM score_usage WHERE principal = ? AND day = ?', [principal, today]))!.n;
+      let fresh = 0;
+      for (let start = 0; start < hashes.length; start += 500) {
+        const batch = hashes.slice(start, start + 500);
+        const seen = (await q.get<{ n: number }>(`SELECT COUNT(*) AS n FROM score_usage WHERE principal = ? AND day = ? AND enterprise IN (${batch.map(() => '?').join(', ')})`, [principal, today, ...batch]))!.n;
+        fresh += batch.length - seen;
+      }
+      if (used + fresh > this.limits.enterprisesPerDay) {
+        throw new JointlabError('quota_exceeded', `the daily quota of ${this.limits.enterprisesPerDay} distinct enterprises would be passed (${used} used today)`, 'rate');
+      }
+      for (let start = 0; start < hashes.length; start += 300) {
+        const batch = hashes.slice(start, start + 300);
+        await q.run(`INSERT OR IGNORE INTO score_usage (principal, day, enterprise) VALUES ${batch.map(() => '(?, ?, ?)').join(', ')}`, batch.flatMap((h) => [principal, today, h]));
+      }
+    });
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Plaintext scoring of named enterprises with a released model: only enterprises holding a valid
+ * scoring consent for the asking bank are scored, the rest are refused by id with the reason; scores
+ * are rounded, and every request passes the extraction limits.
+ */
+import { frameOf } from '../../lab/data/columns';
+import { JoinedTable } from '../../lab/data/join';
+import { JointlabError } from '../../lab/errors';
+import { JobSpec } from '../../lab/spec/job-spec';
+import { loadModel } from '../../models';
+import { ModelFile } from '../../models/model';
+import { appendAudit } from '../audit/log';
+import { Principal } from '../auth/principals';
+import { checkConsent } from '../data/consents';
+import { datasetCells } from '../data/datasets';
+import { StoredResult, jobMode, visibleJob } from '../jobs/jobs';
+import { Db } from '../store/db';
+import { ScoreLimiter } from './limits';
+
+export interface ScoreAnswer {
+  scores: { id: string; score: number; points?: number }[];
+  refused: { id: string; reason: string }[];
+}
+
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+export async function scoreWithReleasedModel(db: Db, limiter: ScoreLimiter, actor: Principal, jobId: string, ids: string[]): Promise<ScoreAnswer> {
+  limiter.assertIdCount(ids.length);
+  limiter.takeRequest(actor.id);
+  const job = await visibleJob(db, jobId, actor);
+  if (jobMode(job) !== 'plaintext' || job.state !== 'released' || !job.result) {
+    throw new JointlabError('no_released_model', `job ${jobId} has no released model to score with`, 'conflict');
+  }
+  const model = (JSON.parse(job.result) as StoredResult).release.released.parameters?.model as ModelFile | undefined;
+  if (!model) throw new JointlabError('no_released_model', 'the job\'s parameters were withheld', 'conflict');
+  const spec = JSON.parse(job.spec) as JobSpec;
+  const platformColumns = new Set(spec.platform?.columns ?? []);
+  const bankOnly = model.features.filter((f) => !platformColumns.has(f.name)).map((f) => f.name);
+  if (!spec.platform || bankOnly.length) {
+    throw new JointlabError('needs_bank_features', `the model also needs the bank's own features (${bankOnly.join(', ') || 'all of them'}); score those applicants on the bank's side`, 'validation');
+  }
+  const consent = await checkConsent(db, actor.org, 'scoring', ids);
+  const columns = model.features.map((f) => f.name);
+  const { byId } = await datasetCells(db, spec.platform.dataset, columns);
+  const found = consent.allowed.filter((id) => byId.has(id));
+  const missing = consent.allowed.filter((id) => !byId.has(id));
+  await limiter.chargeEnterprises(actor.id, found);
+  const cells = new Map(columns.map((c, j) => [c, found.map((id) => byId.get(id)![j])]));
+  const joined: JoinedTable = { ids: found, names: columns, cells, lines: found.map((_, i) => i + 2) };
+  const categorical = new Set(model.features.filter((f) => f.kind === 'categorical').map((f) => f.name));
+  const fitted = loadModel(model);
+  const frame = frameOf(joined, columns, categorical);
+  const probabilities = found.length ? await fitted.predict(frame) : new Float64Array(0);
+  const points = found.length ? fitted.points?.(frame) : undefined;
+  await db.transaction((q) => appendAudit(q, { actor: actor.id, action: 'score', object: `job:${jobId}`, detail: { scored: found.length, refused: ids.length - found.length } }));
+  return {
+    scores: found.map((id, i) => ({ id, score: round(probabilities[i], limiter.digits), ...(points ? { points: round(points[i], Math.max(limiter.digits - 2, 0)) } : {}) })),
+    refused: [...consent.refused, ...missing.map((id) => ({ id, reason: 'no platform record' }))],
+  };
+}
