@@ -149,7 +149,9 @@ export function binNumeric(column: NumericColumn, labels: Uint8Array, options: B
       else missing.good++;
     } else present.push(v);
   }
-  const candidate = present.length ? [...new Set(quantileEdges(present, options.initialBins))] : [];
+  // Edges are rounded to three significant digits: a raw quantile is one enterprise's value, and a
+  // released scorecard must not carry it.
+  const candidate = present.length ? [...new Set(quantileEdges(present, options.initialBins).map((e) => Number(e.toPrecision(3))))] : [];
   const max = present.length ? present.reduce((a, b) => Math.max(a, b), -Infinity) : 0;
   const edges = candidate.filter((e) => e < max);
   const initial: Block[] = [...edges, Infinity].map((upper) => ({ good: 0, bad: 0, upper }));
