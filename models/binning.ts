@@ -11,6 +11,8 @@ export interface Bin {
   count: number;
   bad: number;
   woe: number;
+  /** Set when the bin stands for fewer than `minBinCount` rows: its WOE is held at 0 so it says nothing about them. */
+  noEvidence?: true;
 }
 
 export interface NumericBinning {
@@ -40,6 +42,11 @@ export interface BinningOptions {
   initialBins: number;
   /** Bins (other than the missing bin) smaller than this share of the rows are merged into a neighbour. */
   minBinShare: number;
+  /**
+   * Fewest rows a bin may stand for (the enclave passes its k). Smaller range bins are merged into a
+   * neighbour; a smaller missing or "other" bin, which has no neighbour, gets WOE 0: no evidence.
+   */
+  minBinCount?: number;
   monotonic: boolean;
 }
 
@@ -124,9 +131,11 @@ function formatBound(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/\.?0+$/, '');
 }
 
-function blocksToBins(blocks: Block[], missing: { good: number; bad: number }): { bins: Bin[]; missing: Bin; iv: number } {
-  // An empty missing bin would get a made-up WOE; it is kept at 0 (no evidence) and left out of the IV.
-  const hasMissing = missing.good + missing.bad > 0;
+function blocksToBins(blocks: Block[], missing: { good: number; bad: number }, minBinCount = 0): { bins: Bin[]; missing: Bin; iv: number } {
+  // An empty missing bin would get a made-up WOE, a tiny one would describe a handful of enterprises:
+  // both are kept at 0 (no evidence) and left out of the IV.
+  const missingCount = missing.good + missing.bad;
+  const hasMissing = missingCount > 0 && missingCount >= minBinCount;
   const cells = hasMissing ? [...blocks, missing] : blocks;
   const { woe, iv } = weightOfEvidence(cells);
   const bins = blocks.map((b, i) => ({
@@ -135,7 +144,8 @@ function blocksToBins(blocks: Block[], missing: { good: number; bad: number }): 
     bad: b.bad,
     woe: woe[i],
   }));
-  const missingBin = { label: 'missing', count: missing.good + missing.bad, bad: missing.bad, woe: hasMissing ? woe[blocks.length] : 0 };
+  const missingBin: Bin = { label: 'missing', count: missingCount, bad: missing.bad, woe: hasMissing ? woe[blocks.length] : 0 };
+  if (missingCount > 0 && !hasMissing) missingBin.noEvidence = true;
   return { bins, missing: missingBin, iv };
 }
 
@@ -162,15 +172,16 @@ export function binNumeric(column: NumericColumn, labels: Uint8Array, options: B
     if (labels[i]) b.bad++;
     else b.good++;
   }
-  const merged = mergeSmall(initial, options.minBinShare * column.values.length);
-  let best = blocksToBins(merged, missing);
+  const minBinCount = options.minBinCount ?? 0;
+  const merged = mergeSmall(initial, Math.max(options.minBinShare * column.values.length, minBinCount));
+  let best = blocksToBins(merged, missing, minBinCount);
   let bestBlocks = merged;
   if (options.monotonic) {
     // Whichever direction keeps more information value is the feature's natural trend.
     const up = poolToMonotonic(merged, true);
     const down = poolToMonotonic(merged, false);
-    const upBins = blocksToBins(up, missing);
-    const downBins = blocksToBins(down, missing);
+    const upBins = blocksToBins(up, missing, minBinCount);
+    const downBins = blocksToBins(down, missing, minBinCount);
     [best, bestBlocks] = upBins.iv >= downBins.iv ? [upBins, up] : [downBins, down];
   }
   return {
@@ -191,7 +202,8 @@ export function binCategorical(column: CategoricalColumn, labels: Uint8Array, op
     if (labels[i]) cell.bad++;
     else cell.good++;
   });
-  const minCount = options.minBinShare * column.values.length;
+  const minBinCount = options.minBinCount ?? 0;
+  const minCount = Math.max(options.minBinShare * column.values.length, minBinCount);
   const other = { good: 0, bad: 0, levels: [] as string[] };
   const kept: { level: string; good: number; bad: number }[] = [];
   for (const [level, cell] of byLevel) {
@@ -203,19 +215,30 @@ export function binCategorical(column: CategoricalColumn, labels: Uint8Array, op
   }
   kept.sort((a, b) => badRate(a) - badRate(b) || (a.level < b.level ? -1 : 1));
   const groups = [...kept.map((k) => ({ good: k.good, bad: k.bad, levels: [k.level] })), other];
-  const hasMissing = missing.good + missing.bad > 0;
+  const missingCount = missing.good + missing.bad;
+  const hasMissing = missingCount > 0 && missingCount >= minBinCount;
+  // Like the missing bin, an "other" bin too small to stand on its own carries no evidence.
+  const otherCount = other.good + other.bad;
+  const otherHasEvidence = otherCount > 0 && otherCount >= minBinCount;
   const { woe, iv } = weightOfEvidence(hasMissing ? [...groups, missing] : groups);
   const levelBins: [string, number][] = [];
-  groups.forEach((g, i) => g.levels.forEach((level) => levelBins.push([level, i])));
+  // Levels pooled into "other" are not listed: they reach it anyway, as unseen levels do.
+  groups.forEach((g, i) => i !== groups.length - 1 && g.levels.forEach((level) => levelBins.push([level, i])));
   const otherBin = groups.length - 1;
-  const bins = groups.map((g, i) => ({
-    label: i === otherBin ? 'other' : g.levels.join(', '),
-    count: g.good + g.bad,
-    bad: g.bad,
-    // An empty "other" bin carries no evidence.
-    woe: g.good + g.bad > 0 ? woe[i] : 0,
-  }));
-  const missingBin = { label: 'missing', count: missing.good + missing.bad, bad: missing.bad, woe: hasMissing ? woe[groups.length] : 0 };
+  const bins: Bin[] = groups.map((g, i) => {
+    const isOther = i === otherBin;
+    const bin: Bin = {
+      // Level names of the "other" bin stand for fewer rows each than a bin may: they are not listed.
+      label: isOther ? 'other' : g.levels.join(', '),
+      count: g.good + g.bad,
+      bad: g.bad,
+      woe: isOther && !otherHasEvidence ? 0 : woe[i],
+    };
+    if (isOther && otherCount > 0 && !otherHasEvidence) bin.noEvidence = true;
+    return bin;
+  });
+  const missingBin: Bin = { label: 'missing', count: missingCount, bad: missing.bad, woe: hasMissing ? woe[groups.length] : 0 };
+  if (missingCount > 0 && !hasMissing) missingBin.noEvidence = true;
   return { kind: 'categorical', name: column.name, levelBins, otherBin, bins, missing: missingBin, iv };
 }
 

@@ -35,7 +35,8 @@ const MIN_LEVEL_SHARE = 0.001;
 const MAX_LEVELS = 64;
 export const MISSING_LEVEL = '(missing)';
 
-export function fitEncoder(frame: Frame): Encoder {
+/** `minLevelCount`: categories seen on fewer training rows get no column (the enclave passes its k). */
+export function fitEncoder(frame: Frame, minLevelCount = 1): Encoder {
   const columns = frame.columns.map((c): EncodedColumn => {
     if (c.kind === 'numeric') {
       const values = c.values;
@@ -59,7 +60,7 @@ export function fitEncoder(frame: Frame): Encoder {
       counts.set(level, (counts.get(level) ?? 0) + 1);
     }
     const levels = [...counts.entries()]
-      .filter(([, n]) => n >= Math.max(1, MIN_LEVEL_SHARE * frame.rows))
+      .filter(([, n]) => n >= Math.max(minLevelCount, MIN_LEVEL_SHARE * frame.rows))
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .slice(0, MAX_LEVELS)
       .map(([level]) => level);

@@ -8,6 +8,8 @@ export interface LogisticParams {
   /** L2 penalty lambda (scikit-learn's 1/C); the intercept is not penalized. */
   l2: number;
   maxIterations: number;
+  /** Category levels seen on fewer training rows get no column (the enclave sets its k). */
+  minLevelCount: number;
 }
 
 export interface LogisticState {
@@ -52,10 +54,10 @@ class LogisticModel implements FittedModel {
 
 export const logisticRegression: ModelFamily<LogisticParams> = {
   kind: 'lr',
-  defaults: { l2: 1, maxIterations: 100 },
+  defaults: { l2: 1, maxIterations: 100, minLevelCount: 1 },
 
   async fit(frame: Frame, labels: Uint8Array, params: LogisticParams, context: FitContext): Promise<FittedModel> {
-    const encoder = fitEncoder(frame);
+    const encoder = fitEncoder(frame, params.minLevelCount);
     const design = encode(encoder, frame);
     const fit = fitLogistic(design.columns, labels, design.rows, {
       l2: params.l2,

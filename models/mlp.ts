@@ -23,6 +23,8 @@ export interface MlpParams {
   validationFraction: number;
   /** L2 penalty on weights (not biases), added to the mean log-loss. */
   l2: number;
+  /** Category levels seen on fewer training rows get no column (the enclave sets its k). */
+  minLevelCount: number;
 }
 
 export interface DenseLayer {
@@ -118,12 +120,13 @@ export const mlp: ModelFamily<MlpParams> = {
     patience: 10,
     validationFraction: 0.15,
     l2: 1e-4,
+    minLevelCount: 1,
   },
 
   async fit(frame: Frame, labels: Uint8Array, params: MlpParams, context: FitContext): Promise<FittedModel> {
     const { tf, backend } = await loadTensorflow();
     const random = new Random(context.seed);
-    const encoder = fitEncoder(frame);
+    const encoder = fitEncoder(frame, params.minLevelCount);
     const design = encode(encoder, frame);
     const sizes = [design.columns.length, ...params.hidden, 1];
     let best = initialLayers(sizes, random);

@@ -12,6 +12,8 @@ import { FitContext, FittedModel, ModelFamily, ModelFile } from './model';
 export interface ScorecardParams {
   initialBins: number;
   minBinShare: number;
+  /** Fewest rows any bin may stand for; the enclave sets it to the dataset's k. */
+  minBinCount: number;
   monotonic: boolean;
   /** Features whose information value is below this are binned and reported but left out of the fit. */
   minIv: number;
@@ -93,7 +95,7 @@ class ScorecardModel implements FittedModel {
 
 export const scorecard: ModelFamily<ScorecardParams> = {
   kind: 'scorecard',
-  defaults: { initialBins: 20, minBinShare: 0.05, monotonic: true, minIv: 0, l2: 1, baseScore: 600, baseOdds: 50, pdo: 20 },
+  defaults: { initialBins: 20, minBinShare: 0.05, minBinCount: 0, monotonic: true, minIv: 0, l2: 1, baseScore: 600, baseOdds: 50, pdo: 20 },
 
   async fit(frame: Frame, labels: Uint8Array, params: ScorecardParams, context: FitContext): Promise<FittedModel> {
     const total = frame.columns.length + 1;

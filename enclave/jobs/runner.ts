@@ -25,6 +25,17 @@ export interface RunnerOptions {
   minTrainingRows: number;
 }
 
+/**
+ * Disclosure control at fit time: no scorecard bin and no category column may stand for fewer than k
+ * rows, whatever the spec asked for (a bank cannot lower them through hyper-parameters).
+ */
+export function withDisclosureControl(params: Record<string, unknown>, k: number): Record<string, unknown> {
+  const out = { ...params };
+  if ('minBinCount' in out) out.minBinCount = Math.max(Number(out.minBinCount) || 0, k);
+  if ('minLevelCount' in out) out.minLevelCount = Math.max(Number(out.minLevelCount) || 0, k);
+  return out;
+}
+
 export class Runner {
   private queue: string[] = [];
   private current?: { jobId: string; worker?: Worker; cancelled: boolean };
@@ -107,7 +118,7 @@ export class Runner {
       const { rest, held } = stratifiedSplit(table.labels, spec.validation?.testFraction ?? 0.3, spec.validation?.seed ?? 42);
       input = {
         family: spec.model.family,
-        params: mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined),
+        params: withDisclosureControl(mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined), k),
         seed: spec.validation?.seed ?? 42,
         train: { frame: takeRows(table.frame, rest), labels: takeLabels(table.labels, rest) },
         test: { frame: takeRows(table.frame, held), labels: takeLabels(table.labels, held) },

@@ -79,15 +79,22 @@ export function coarseRoc(labels: Uint8Array, scores: Float64Array, k: number): 
 
 /** Scorecard bins standing for fewer than k rows: such a bin's WOE and points would describe a handful of enterprises. */
 function smallBins(description: Record<string, unknown>, k: number): string[] {
-  const features = (description.features as { name: string; bins: { count: number }[] }[] | undefined) ?? [];
+  const features = (description.features as { name: string; bins: { count: number; noEvidence?: true }[] }[] | undefined) ?? [];
   const small: string[] = [];
-  for (const f of features) if (f.bins.some((b) => b.count > 0 && b.count < k)) small.push(`a bin of feature "${f.name}" stands for fewer than ${k} rows`);
+  // A bin held at no evidence (WOE 0) says nothing about its rows; its count is suppressed below.
+  for (const f of features) if (f.bins.some((b) => b.count > 0 && b.count < k && !b.noEvidence)) small.push(`a bin of feature "${f.name}" stands for fewer than ${k} rows`);
   return small;
 }
 
-/** Counts (`count`, `bad`) between 1 and k - 1 anywhere in released parameters become null. */
+/** Released counts are rounded to a multiple of this, so that two releases cannot be differenced down to one row. */
+export const COUNT_ROUNDING = 5;
+
+/** Counts (`count`, `bad`) anywhere in released parameters: between 1 and k - 1 they become null, the rest are rounded. */
 export function suppressSmallCounts<T>(value: T, k: number): T {
-  return JSON.parse(JSON.stringify(value), (key, v) => ((key === 'count' || key === 'bad') && typeof v === 'number' && v > 0 && v < k ? null : v));
+  return JSON.parse(JSON.stringify(value), (key, v) => {
+    if ((key !== 'count' && key !== 'bad') || typeof v !== 'number' || v === 0) return v;
+    return v < k ? null : Math.round(v / COUNT_ROUNDING) * COUNT_ROUNDING;
+  });
 }
 
 export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): ReleaseOutcome {

@@ -80,3 +80,26 @@ describe('release check', () => {
     assert.deepEqual(Object.keys(r.released), ['metrics']);
   });
 });
+
+describe('disclosure control at fit time', () => {
+  it('raises bin and level minimums to k whatever the spec asked for', async () => {
+    const { withDisclosureControl } = await import('../../enclave/jobs/runner');
+    assert.deepEqual(withDisclosureControl({ minBinCount: 0, minBinShare: 0.0001 }, 10), { minBinCount: 10, minBinShare: 0.0001 });
+    assert.deepEqual(withDisclosureControl({ minLevelCount: 50 }, 10), { minLevelCount: 50 });
+    assert.deepEqual(withDisclosureControl({ hidden: [8] }, 10), { hidden: [8] });
+  });
+
+  it('gives a missing bin under k no evidence and never lists levels pooled into "other"', async () => {
+    const { binCategorical, binNumeric } = await import('../../models/binning');
+    const values = Float64Array.from({ length: 200 }, (_, i) => (i < 4 ? NaN : i));
+    const labels = Uint8Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const b = binNumeric({ name: 'x', kind: 'numeric', values }, labels, { initialBins: 10, minBinShare: 0, minBinCount: 10, monotonic: false });
+    assert.deepEqual([b.missing.count, b.missing.woe, b.missing.noEvidence], [4, 0, true]);
+    assert.ok(b.bins.every((bin) => bin.count >= 10));
+    const levels = Array.from({ length: 200 }, (_, i) => (i < 3 ? `rare${i}` : i % 2 ? 'A' : 'B'));
+    const c = binCategorical({ name: 'c', kind: 'categorical', values: levels }, labels, { initialBins: 10, minBinShare: 0, minBinCount: 10, monotonic: false });
+    assert.deepEqual(c.levelBins.map(([level]) => level).sort(), ['A', 'B']);
+    const other = c.bins[c.otherBin];
+    assert.deepEqual([other.label, other.count, other.woe, other.noEvidence], ['other', 3, 0, true]);
+  });
+});

@@ -32,7 +32,7 @@ describe('logistic regression', () => {
       [1, [0.83596909, 1.00422504], 0.04385035],
       [2, [0.57950442, 0.71736533], 0.01766106],
     ] as const) {
-      const model = await logisticRegression.fit(frame(x1, x2), y, { l2, maxIterations: 100 }, { seed: 1 });
+      const model = await logisticRegression.fit(frame(x1, x2), y, { ...logisticRegression.defaults, l2 }, { seed: 1 });
       const d = model.describe();
       weightsOf(d).forEach((w, j) => assert.ok(Math.abs(w - coef[j]) < 2e-7, `weight ${j}: ${w} vs ${coef[j]}`));
       assert.ok(Math.abs((d.intercept as number) - intercept) < 2e-7);
