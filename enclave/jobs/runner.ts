@@ -94,7 +94,8 @@ export class Runner {
     if (!jobId) return;
     this.current = { jobId, cancelled: false };
     this.idle = this.runJob(jobId)
-      .catch(() => undefined)
+      // A bug must not leave the job "running" for ever: it fails, with a reason that quotes nothing.
+      .catch(() => this.fail(jobId, 'the enclave hit an internal error while training this job'))
       .finally(() => {
         this.current = undefined;
         this.pump();
