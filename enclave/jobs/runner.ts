@@ -116,7 +116,9 @@ export class Runner {
     try {
       const table = await loadTrainingTable(this.db, spec, row.org, this.options.defaultK);
       k = table.k;
-      const { rest, held } = stratifiedSplit(table.labels, spec.validation?.testFraction ?? 0.3, spec.validation?.seed ?? 42);
+      const { rest, held } = table.split
+        ? { rest: table.split.train, held: table.split.test }
+        : stratifiedSplit(table.labels, spec.validation?.testFraction ?? 0.3, spec.validation?.seed ?? 42);
       input = {
         family: spec.model.family,
         params: withDisclosureControl(mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined), k),

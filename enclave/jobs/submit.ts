@@ -60,6 +60,9 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
       if (name === spec.label) problems.push({ pointer, message: 'is the label and cannot also be a feature' });
     });
   }
+  const split = spec.validation?.splitColumn;
+  if (split && upload && !uploadColumn(split)) problems.push({ pointer: '/validation/splitColumn', message: 'is not a column of the upload' });
+  if (split && (spec.bank?.columns ?? []).includes(split)) problems.push({ pointer: '/validation/splitColumn', message: 'cannot also be a feature' });
   if (spec.label && upload && !uploadColumn(spec.label)) {
     const platformLabel = dataset && datasetColumn(spec.label)?.policy === 'label';
     if (!platformLabel) problems.push({ pointer: '/label', message: 'is neither a column of the upload nor a label column of the dataset' });

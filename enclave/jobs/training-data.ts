@@ -1,5 +1,5 @@
 /** Assembles a job's training table inside the enclave: the bank's upload joined to the platform columns the spec names. */
-import { frameOf, labelsOf } from '../../lab/data/columns';
+import { frameOf, labelsOf, splitOf } from '../../lab/data/columns';
 import { JoinedTable } from '../../lab/data/join';
 import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
@@ -11,6 +11,8 @@ import { Db } from '../store/db';
 export interface TrainingTable {
   frame: Frame;
   labels: Uint8Array;
+  /** Rows marked train/test by the spec's split column, when it names one. */
+  split?: { train: Int32Array; test: Int32Array };
   /** The dataset's k, which the release check applies. */
   k: number;
 }
@@ -23,7 +25,8 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
   const bankColumns = bank.columns ?? [];
   const platformColumns = spec.platform?.columns ?? [];
   const labelInUpload = upload.columns.some((c) => c.name === label);
-  const uploadWanted = [...bankColumns, ...(labelInUpload ? [label] : [])];
+  const splitColumn = spec.validation?.splitColumn;
+  const uploadWanted = [...bankColumns, ...(labelInUpload ? [label] : []), ...(splitColumn ? [splitColumn] : [])];
   const uploadPositions = uploadWanted.map((name) => upload.columns.findIndex((c) => c.name === name));
   const platform = spec.platform
     ? await datasetCells(db, spec.platform.dataset, [...platformColumns, ...(labelInUpload ? [] : [label])])
@@ -51,11 +54,13 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
     return {
       frame: frameOf(joined, [...bankColumns, ...platformColumns], categorical),
       labels: labelsOf(joined, label),
+      ...(splitColumn ? { split: splitOf(joined, splitColumn) } : {}),
       k: platform?.meta.k ?? defaultK,
     };
   } catch (e) {
     // Row positions in the joined table would tell which of the bank's ids the platform holds: drop them.
     if (e instanceof JointlabError && e.code === 'bad_label') throw new JointlabError('bad_label', `label column "${label}" must hold 0 or 1 on every joined row`);
+    if (e instanceof JointlabError && e.code === 'bad_split_value') throw new JointlabError('bad_split_value', `split column "${splitColumn}" must hold train or test on every joined row`);
     throw e;
   }
 }

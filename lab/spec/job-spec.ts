@@ -60,6 +60,7 @@ export const jobSpecSchema = {
       properties: {
         testFraction: { type: 'number', minimum: 0.05, maximum: 0.5, default: 0.3 },
         seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 42 },
+        splitColumn: { ...COLUMN, description: 'a column of the bank upload holding train/test for each row; replaces testFraction' },
       },
       default: {},
     },
