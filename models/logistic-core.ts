@@ -22,6 +22,11 @@ export interface LogisticCoreOptions {
   onIteration?: (iteration: number, maxIterations: number) => void;
   /** Starting coefficients (weights, then the intercept); default zero weights and the base-rate intercept. */
   start?: Float64Array;
+  /**
+   * false: no intercept (held at 0). Differential privacy by output perturbation needs every
+   * coordinate penalized, so it brings its own constant column instead.
+   */
+  fitIntercept?: boolean;
 }
 
 /**
@@ -100,6 +105,7 @@ export function fitLogistic(columns: Float64Array[], y: ArrayLike<number>, n: nu
     const rate = Math.min(Math.max(pos / Math.max(n, 1), 1e-6), 1 - 1e-6);
     beta[d] = Math.log(rate / (1 - rate));
   }
+  if (options.fitIntercept === false) beta[d] = 0;
 
   let z = new Float64Array(n);
   let zTrial = new Float64Array(n);
@@ -142,6 +148,12 @@ export function fitLogistic(columns: Float64Array[], y: ArrayLike<number>, n: nu
       hess[j * D + j] += l2;
     }
     hess[d * D + d] = scale * sumSampleWeight;
+    if (options.fitIntercept === false) {
+      // Pin the intercept: a unit row and column in the Hessian and no gradient give it a zero step.
+      for (let j = 0; j < D; j++) hess[j * D + d] = hess[d * D + j] = 0;
+      hess[d * D + d] = 1;
+      grad[d] = 0;
+    }
     const step = solveSpd(hess, grad, D);
     // Full Newton steps can overshoot on heavy-tailed features; halving until the penalized loss
     // falls (backtracking) keeps every step a descent step.

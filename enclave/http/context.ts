@@ -18,6 +18,8 @@ export interface EnclaveSettings {
   heCipherLimit: string;
   he: Omit<HeSettings, 'minTrainingRows'>;
   scoring: ScoringLimits;
+  /** Differential-privacy budget (total epsilon) of each bank. */
+  epsilonBudget: number;
 }
 
 export const DEFAULT_SETTINGS: EnclaveSettings = {
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: EnclaveSettings = {
   heCipherLimit: '64mb',
   he: { maxRounds: DEFAULT_HE_SETTINGS.maxRounds, maxScoreIds: DEFAULT_HE_SETTINGS.maxScoreIds },
   scoring: DEFAULT_SCORING_LIMITS,
+  epsilonBudget: 10,
 };
 
 export interface EnclaveContext {

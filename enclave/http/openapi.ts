@@ -57,6 +57,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     get: { summary: "list jobs (a bank: its organization's)", roles: ['bank', 'steward'], query: [['state', false, 'filter by state']], ok: 200 },
     post: { summary: 'submit a model spec', roles: ['bank'], body: 'json', schema: 'JobSpec', ok: 201 },
   },
+  '/v1/privacy/budget': { get: { summary: "a bank's differential-privacy budget: total, spent, remaining (stewards name the org)", roles: ['bank', 'steward'], query: [['org', false, 'stewards: the bank organization']], ok: 200 } },
   '/v1/jobs/{id}': { get: { summary: 'job state and progress', roles: ['bank', 'steward'], ok: 200 } },
   '/v1/jobs/{id}/approve': { post: { summary: 'approve a job', roles: ['steward'], body: 'json', schema: 'Approve', ok: 200 } },
   '/v1/jobs/{id}/reject': { post: { summary: 'reject a job with a reason', roles: ['steward'], body: 'json', schema: 'Reject', ok: 200 } },

@@ -121,6 +121,7 @@ export class Runner {
         : stratifiedSplit(table.labels, spec.validation?.testFraction ?? 0.3, spec.validation?.seed ?? 42);
       input = {
         family: spec.model.family,
+        ...(spec.privacy ? { privacy: { epsilon: spec.privacy.epsilon, lambda: spec.privacy.lambda ?? 1e-3 } } : {}),
         params: withDisclosureControl(mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined), k),
         seed: spec.validation?.seed ?? 42,
         train: { frame: takeRows(table.frame, rest), labels: takeLabels(table.labels, rest) },

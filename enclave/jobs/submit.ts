@@ -12,6 +12,7 @@ import { UploadMeta, uploadByName } from '../data/uploads';
 import { Db } from '../store/db';
 import { JobRow, jobRow } from './jobs';
 import { riskFlags } from './risk-flags';
+import { assertBudget } from './privacy-budget';
 
 /** What each mode needs and refuses, as JSON-pointer problems. */
 function modeProblems(spec: JobSpec): Problem[] {
@@ -19,6 +20,8 @@ function modeProblems(spec: JobSpec): Problem[] {
   const mode = spec.mode ?? 'plaintext';
   const need = (present: unknown, pointer: string) => !present && problems.push({ pointer, message: `is required in ${mode} mode` });
   const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
+  if (spec.privacy && mode !== 'plaintext') problems.push({ pointer: '/privacy', message: 'differential privacy applies to plaintext training' });
+  if (spec.privacy && spec.model.family !== 'lr') problems.push({ pointer: '/privacy', message: 'differential privacy is available for logistic regression ("lr")' });
   if (mode === 'plaintext') {
     need(spec.bank, '/bank');
     need(spec.label, '/label');
@@ -76,7 +79,7 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
   return problems;
 }
 
-export async function submitJob(db: Db, body: unknown, actor: Principal): Promise<JobRow> {
+export async function submitJob(db: Db, body: unknown, actor: Principal, epsilonBudget: number): Promise<JobRow> {
   const spec = assertValid(validateSpec, body, 'spec');
   const modeIssues = modeProblems(spec);
   if (modeIssues.length) throw new ProblemsError('spec_mode', 'the spec does not fit its mode', modeIssues, 'validation');
@@ -88,6 +91,8 @@ export async function submitJob(db: Db, body: unknown, actor: Principal): Promis
   const id = `j_${randomUUID()}`;
   const now = new Date().toISOString();
   await db.transaction(async (q) => {
+    // Checked and charged in one transaction, so two submissions cannot both spend the last of the budget.
+    if (spec.privacy) await assertBudget(q, actor.org, spec.privacy.epsilon, epsilonBudget);
     await q.run('INSERT INTO jobs (id, owner, org, spec, state, flags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
       id,
       actor.id,

@@ -5,9 +5,12 @@ import { Frame } from '../../models/frame';
 import { binaryMetrics } from '../../models/metrics';
 import { ModelKind } from '../../models/model';
 import { loadTensorflow } from '../../models/tf-backend';
+import { PrivacyParams, withDifferentialPrivacy } from '../../models/privacy/dp-logistic';
 
 export interface WorkerInput {
   family: ModelKind;
+  /** Differential privacy: the family is wrapped by its mechanism. */
+  privacy?: PrivacyParams;
   params: Record<string, unknown>;
   seed: number;
   train: { frame: Frame; labels: Uint8Array };
@@ -29,7 +32,7 @@ export type WorkerMessage =
 
 async function run(input: WorkerInput): Promise<void> {
   const started = process.hrtime.bigint();
-  const family = families[input.family];
+  const family = input.privacy ? withDifferentialPrivacy(input.privacy) : families[input.family];
   const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
   const model = await family.fit(input.train.frame, input.train.labels, input.params as never, {
     seed: input.seed,

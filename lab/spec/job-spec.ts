@@ -64,6 +64,16 @@ export const jobSpecSchema = {
       },
       default: {},
     },
+    privacy: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['epsilon'],
+      description: "differential privacy for the released weights (logistic regression); epsilon is charged to the bank's budget",
+      properties: {
+        epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 50 },
+        lambda: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.001 },
+      },
+    },
     outputs: { type: 'array', items: { type: 'string', enum: OUTPUTS }, uniqueItems: true, minItems: 1, default: [...OUTPUTS] },
   },
 } as const;

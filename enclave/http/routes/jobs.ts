@@ -8,6 +8,7 @@ import { validators } from '../../../lab/spec/requests';
 import { getDatasetMeta } from '../../data/datasets';
 import { StoredResult, listJobs, viewJob, visibleJob } from '../../jobs/jobs';
 import { submitJob } from '../../jobs/submit';
+import { budgetView } from '../../jobs/privacy-budget';
 import { transition } from '../../jobs/transition';
 import { closeSessionsOfJob } from '../../he/sessions';
 import { allow, jsonBody, principalOf } from '../auth';
@@ -16,8 +17,15 @@ import { EnclaveContext } from '../context';
 export function jobRoutes(ctx: EnclaveContext): Router {
   const r = Router();
   r.post('/jobs', allow('bank'), async (req, res) => {
-    const row = await submitJob(ctx.db, jsonBody(req), principalOf(res));
+    const row = await submitJob(ctx.db, jsonBody(req), principalOf(res), ctx.settings.epsilonBudget);
     res.status(201).location(`/v1/jobs/${row.id}`).json(viewJob(row, principalOf(res)));
+  });
+
+  r.get('/privacy/budget', allow('bank', 'steward'), async (req, res) => {
+    const viewer = principalOf(res);
+    const org = viewer.role === 'bank' ? viewer.org : req.query.org;
+    if (typeof org !== 'string' || !org) throw new JointlabError('missing_parameter', 'query parameter "org" is required', 'usage');
+    res.json(await budgetView(ctx.db, org, ctx.settings.epsilonBudget));
   });
 
   r.get('/jobs', allow('bank', 'steward'), async (req, res) => {

@@ -1,0 +1,46 @@
+/** Differential privacy through the enclave: the per-bank epsilon budget, refusal at submission, and what is released. */
+import { strict as assert } from 'node:assert';
+import { TestEnclave, jointSpec, seedData, startTestEnclave, waitForJob } from '../helpers/enclave';
+
+describe('privacy budget', function () {
+  this.timeout(120_000);
+  let t: TestEnclave;
+  before(async () => {
+    t = await startTestEnclave();
+    await seedData(t);
+  });
+  after(() => t.enclave.close());
+
+  const submit = (epsilon: number, family = 'lr') => t.call('bankA', 'POST', '/v1/jobs', { body: JSON.stringify(jointSpec(family, { privacy: { epsilon } })), type: 'application/json' });
+  const budget = async (who: 'bankA' | 'bankB' | 'steward', org = '') => (await t.call(who, 'GET', `/v1/privacy/budget${org ? `?org=${org}` : ''}`)).json();
+
+  it('charges epsilon at submission, refuses a spec that would pass the budget, and gives back what never trained', async () => {
+    assert.deepEqual(await budget('bankA'), { org: 'bank-a', budget: 10, spent: 0, remaining: 10 });
+    const first = await submit(6);
+    assert.equal(first.status, 201, first.text);
+    const over = await submit(5);
+    assert.equal(over.status, 422);
+    assert.equal(over.json().code, 'budget_exceeded');
+    assert.deepEqual(await budget('steward', 'bank-a'), { org: 'bank-a', budget: 10, spent: 6, remaining: 4 });
+    assert.deepEqual(await budget('bankB'), { org: 'bank-b', budget: 10, spent: 0, remaining: 10 }, "another bank's budget is its own");
+    await t.client('steward').request('POST', `v1/jobs/${first.json().id}/reject`, { json: { reason: 'not now' } });
+    assert.equal((await budget('bankA')).spent, 0);
+  });
+
+  it('trains and releases noisy weights that record the mechanism', async () => {
+    const r = await submit(2);
+    const id = r.json().id;
+    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    assert.equal(await waitForJob(t, id), 'released');
+    const results = await t.client('bankA').request<{ released: { parameters: { model: { params: { privacy: { epsilon: number; mechanism: string } } } }; metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${id}/results`);
+    assert.equal(results.released.parameters.model.params.privacy.epsilon, 2);
+    assert.match(results.released.parameters.model.params.privacy.mechanism, /output perturbation/);
+    assert.ok(results.released.metrics.test.auc > 0.5);
+  });
+
+  it('refuses differential privacy where no mechanism is implemented', async () => {
+    const r = await submit(1, 'scorecard');
+    assert.equal(r.status, 422);
+    assert.deepEqual(r.json().problems, [{ pointer: '/privacy', message: 'differential privacy is available for logistic regression ("lr")' }]);
+  });
+});
