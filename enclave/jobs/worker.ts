@@ -6,6 +6,7 @@ import { binaryMetrics } from '../../models/metrics';
 import { ModelKind } from '../../models/model';
 import { loadTensorflow } from '../../models/tf-backend';
 import { PrivacyParams, withDifferentialPrivacy } from '../../models/privacy/dp-logistic';
+import { DP_SGD_DEFAULTS, withDpSgd } from '../../models/privacy/dp-sgd';
 
 export interface WorkerInput {
   family: ModelKind;
@@ -32,7 +33,12 @@ export type WorkerMessage =
 
 async function run(input: WorkerInput): Promise<void> {
   const started = process.hrtime.bigint();
-  const family = input.privacy ? withDifferentialPrivacy(input.privacy) : families[input.family];
+  // Privacy mechanisms wrap the family they protect.
+  const family = !input.privacy
+    ? families[input.family]
+    : input.family === 'mlp'
+      ? withDpSgd({ ...DP_SGD_DEFAULTS, epsilon: input.privacy.epsilon })
+      : withDifferentialPrivacy(input.privacy);
   const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
   const model = await family.fit(input.train.frame, input.train.labels, input.params as never, {
     seed: input.seed,

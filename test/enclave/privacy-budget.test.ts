@@ -38,9 +38,22 @@ describe('privacy budget', function () {
     assert.ok(results.released.metrics.test.auc > 0.5);
   });
 
+  it('trains an MLP by DP-SGD with the accountant\'s noise multiplier', async () => {
+    const r = await submit(3, 'mlp');
+    assert.equal(r.status, 201, r.text);
+    const id = r.json().id;
+    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    assert.equal(await waitForJob(t, id), 'released');
+    const results = await t.client('bankA').request<{ released: { parameters: { model: { params: { privacy: { epsilonSpent: number; noiseMultiplier: number; mechanism: string } } } } } }>('GET', `v1/jobs/${id}/results`);
+    const privacy = results.released.parameters.model.params.privacy;
+    assert.match(privacy.mechanism, /DP-SGD/);
+    assert.ok(privacy.epsilonSpent <= 3 && privacy.epsilonSpent > 2.9, `spent ${privacy.epsilonSpent}`);
+    assert.ok(privacy.noiseMultiplier > 0.5);
+  });
+
   it('refuses differential privacy where no mechanism is implemented', async () => {
     const r = await submit(1, 'scorecard');
     assert.equal(r.status, 422);
-    assert.deepEqual(r.json().problems, [{ pointer: '/privacy', message: 'differential privacy is available for logistic regression ("lr")' }]);
+    assert.deepEqual(r.json().problems, [{ pointer: '/privacy', message: 'differential privacy is available for logistic regression ("lr", output perturbation) and the MLP ("mlp", DP-SGD)' }]);
   });
 });
