@@ -21,7 +21,6 @@ function modeProblems(spec: JobSpec): Problem[] {
   const need = (present: unknown, pointer: string) => !present && problems.push({ pointer, message: `is required in ${mode} mode` });
   const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
   if (spec.privacy && mode !== 'plaintext') problems.push({ pointer: '/privacy', message: 'differential privacy applies to plaintext training' });
-  if (spec.privacy && spec.model.family === 'scorecard') problems.push({ pointer: '/privacy', message: 'differential privacy is available for logistic regression ("lr", output perturbation) and the MLP ("mlp", DP-SGD)' });
   if (mode === 'plaintext') {
     need(spec.bank, '/bank');
     need(spec.label, '/label');

@@ -7,6 +7,7 @@ import { ModelKind } from '../../models/model';
 import { loadTensorflow } from '../../models/tf-backend';
 import { PrivacyParams, withDifferentialPrivacy } from '../../models/privacy/dp-logistic';
 import { DP_SGD_DEFAULTS, withDpSgd } from '../../models/privacy/dp-sgd';
+import { withPrivateScorecard } from '../../models/privacy/dp-scorecard';
 
 export interface WorkerInput {
   family: ModelKind;
@@ -38,7 +39,9 @@ async function run(input: WorkerInput): Promise<void> {
     ? families[input.family]
     : input.family === 'mlp'
       ? withDpSgd({ ...DP_SGD_DEFAULTS, epsilon: input.privacy.epsilon })
-      : withDifferentialPrivacy(input.privacy);
+      : input.family === 'scorecard'
+        ? withPrivateScorecard(input.privacy)
+        : withDifferentialPrivacy(input.privacy);
   const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
   const model = await family.fit(input.train.frame, input.train.labels, input.params as never, {
     seed: input.seed,

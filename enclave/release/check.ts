@@ -110,7 +110,9 @@ export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): Rel
   const trainClasses = Math.min(outcome.classes.train.positive, outcome.classes.train.negative) < k ? `a label class has fewer than ${k} training rows` : undefined;
   const testClasses = Math.min(outcome.classes.test.positive, outcome.classes.test.negative) < k ? `a label class has fewer than ${k} test rows` : undefined;
 
-  const parameterProblem = tooFewRows ?? trainClasses ?? smallBins(outcome.description, k)[0];
+  // A differentially private scorecard's bin counts are noisy by design: the k rule on them is the mechanism's job.
+  const isPrivate = (outcome.model.params as { privacy?: unknown }).privacy !== undefined;
+  const parameterProblem = tooFewRows ?? trainClasses ?? (isPrivate ? undefined : smallBins(outcome.description, k)[0]);
   if (parameterProblem) hold('parameters', parameterProblem);
   else if (wants('parameters')) released.parameters = suppressSmallCounts({ model: outcome.model, description: outcome.description }, k);
 

@@ -51,3 +51,13 @@ export function snap(x: number, resolution: number, bound: number): number {
   const grid = 2 ** Math.ceil(Math.log2(resolution));
   return Math.min(bound, Math.max(-bound, Math.round(x / grid) * grid));
 }
+
+/**
+ * Two-sided geometric noise (the discrete Laplace mechanism) with P(k) proportional to
+ * exp(-epsilon |k| / sensitivity): integer-valued, so there are no floating-point low bits to leak.
+ */
+export function discreteLaplace(epsilon: number, sensitivity: number, u: UniformSource = secureUniform): number {
+  const p = Math.exp(-epsilon / sensitivity);
+  const geometric = (): number => Math.floor(Math.log(u.next()) / Math.log(p));
+  return geometric() - geometric();
+}

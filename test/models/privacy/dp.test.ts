@@ -93,3 +93,19 @@ describe('RDP accountant for DP-SGD', () => {
     assert.ok(Math.abs(sigma - 1.1) / 1.1 < 0.02, `sigma ${sigma}`);
   });
 });
+
+describe('discrete Laplace noise', () => {
+  it('is integer-valued with the variance 2p/(1-p)^2 of the two-sided geometric distribution', async () => {
+    const { discreteLaplace } = await import('../../../models/privacy/sampler');
+    const epsilon = 0.5;
+    const n = 40_000;
+    const draws = Array.from({ length: n }, () => discreteLaplace(epsilon, 1));
+    assert.ok(draws.every(Number.isInteger));
+    const p = Math.exp(-epsilon);
+    const expected = (2 * p) / (1 - p) ** 2;
+    const mean = draws.reduce((a, b) => a + b, 0) / n;
+    const variance = draws.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+    assert.ok(Math.abs(mean) < 0.1, `mean ${mean}`);
+    assert.ok(Math.abs(variance / expected - 1) < 0.06, `variance ${variance} vs ${expected}`);
+  });
+});
