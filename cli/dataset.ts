@@ -78,10 +78,12 @@ export function register(program: Command): void {
       .option('--sensitive <list>', 'columns usable only with explicit approval', list)
       .option('--forbidden <list>', 'columns never usable', list)
       .option('--label <list>', 'label columns', list)
-      .option('--k <n>', 'minimum rows behind every released figure', positiveInteger),
-  ).action(async (name: string, flags: PolicyFlags) => {
+      .option('--k <n>', 'minimum rows behind every released figure', positiveInteger)
+      .option('--require-training-consent', "joint training uses only the bank's customers with a training consent")
+      .option('--no-require-training-consent', 'joint training uses every matched customer'),
+  ).action(async (name: string, flags: PolicyFlags & { requireTrainingConsent?: boolean }) => {
     const columns = Object.fromEntries((['feature', 'sensitive', 'forbidden', 'label'] as const).filter((p) => flags[p]).map((p) => [p, flags[p]]));
-    const meta = await clientOf(flags).request<DatasetMeta>('PUT', `v1/datasets/${encodeURIComponent(name)}/policy`, { json: { columns, ...(flags.k ? { k: flags.k } : {}) } });
+    const meta = await clientOf(flags).request<DatasetMeta>('PUT', `v1/datasets/${encodeURIComponent(name)}/policy`, { json: { columns, ...(flags.k ? { k: flags.k } : {}), ...(flags.requireTrainingConsent !== undefined ? { requireTrainingConsent: flags.requireTrainingConsent } : {}) } });
     if (flags.json) printJson(meta);
     else printMeta(meta);
   });

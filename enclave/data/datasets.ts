@@ -16,6 +16,8 @@ export interface DatasetMeta {
   columns: ColumnInfo[];
   rows: number;
   k: number;
+  /** Joint training uses only the bank's customers that granted it a training consent. */
+  requireTrainingConsent: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -26,12 +28,22 @@ interface DatasetRow {
   columns: string;
   row_count: number;
   k: number;
+  require_training_consent: number;
   created_at: string;
   updated_at: string;
 }
 
 function toMeta(r: DatasetRow): DatasetMeta {
-  return { name: r.name, idColumn: r.id_column, columns: JSON.parse(r.columns), rows: r.row_count, k: r.k, createdAt: r.created_at, updatedAt: r.updated_at };
+  return {
+    name: r.name,
+    idColumn: r.id_column,
+    columns: JSON.parse(r.columns),
+    rows: r.row_count,
+    k: r.k,
+    requireTrainingConsent: r.require_training_consent === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 export function assertK(k: number): void {
@@ -108,18 +120,19 @@ export async function listDatasets(db: Db): Promise<DatasetMeta[]> {
   return (await db.all<DatasetRow>('SELECT * FROM datasets ORDER BY name')).map(toMeta);
 }
 
-export async function setPolicy(db: Db, name: string, update: PolicyUpdate, k: number | undefined, actor: Principal): Promise<DatasetMeta> {
+export async function setPolicy(db: Db, name: string, update: PolicyUpdate, k: number | undefined, actor: Principal, requireTrainingConsent?: boolean): Promise<DatasetMeta> {
   if (k !== undefined) assertK(k);
   await db.transaction(async (q) => {
     const row = await q.get<DatasetRow>('SELECT * FROM datasets WHERE name = ?', [name]);
     if (!row) throw new JointlabError('not_found', `no dataset "${name}"`, 'not_found');
     const columns = applyPolicy(JSON.parse(row.columns), update);
-    await q.run('UPDATE datasets SET columns = ?, k = ?, updated_at = ? WHERE name = ?', [JSON.stringify(columns), k ?? row.k, new Date().toISOString(), name]);
+    const consent = requireTrainingConsent === undefined ? row.require_training_consent : requireTrainingConsent ? 1 : 0;
+    await q.run('UPDATE datasets SET columns = ?, k = ?, require_training_consent = ?, updated_at = ? WHERE name = ?', [JSON.stringify(columns), k ?? row.k, consent, new Date().toISOString(), name]);
     await appendAudit(q, {
       actor: actor.id,
       action: 'dataset.policy',
       object: `dataset:${name}`,
-      detail: { policy: Object.fromEntries(Object.entries(update).map(([p, cols]) => [p, cols])), k: k ?? row.k },
+      detail: { policy: Object.fromEntries(Object.entries(update).map(([p, cols]) => [p, cols])), k: k ?? row.k, requireTrainingConsent: consent === 1 },
     });
   });
   return (await getDatasetMeta(db, name))!;

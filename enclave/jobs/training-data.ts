@@ -5,6 +5,7 @@ import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { Frame } from '../../models/frame';
 import { datasetCells } from '../data/datasets';
+import { checkConsent } from '../data/consents';
 import { uploadByName } from '../data/uploads';
 import { Db } from '../store/db';
 
@@ -34,7 +35,13 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
 
   const ids: string[] = [];
   const cells = new Map<string, string[]>([...uploadWanted, ...platformColumns, ...(labelInUpload ? [] : [label])].map((n) => [n, []]));
-  const rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  let rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  if (platform?.meta.requireTrainingConsent) {
+    // The steward's policy: only customers who authorized this bank to train on their records take part.
+    const { allowed } = await checkConsent(db, org, 'training', rows.map((r) => r.entity_id));
+    const consented = new Set(allowed);
+    rows = rows.filter((r) => consented.has(r.entity_id));
+  }
   for (const r of rows) {
     const fromPlatform = platform?.byId.get(r.entity_id);
     if (platform && !fromPlatform) continue;

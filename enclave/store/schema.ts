@@ -119,6 +119,9 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (principal, day, enterprise)
   );
   `,
+  `
+  ALTER TABLE datasets ADD COLUMN require_training_consent INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

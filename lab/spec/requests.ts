@@ -26,6 +26,7 @@ export const policySchema = {
   additionalProperties: false,
   properties: {
     k: { type: 'integer', minimum: 2, maximum: 10000, description: 'minimum rows behind every released figure' },
+    requireTrainingConsent: { type: 'boolean', description: "joint training uses only the bank's customers that granted it a training consent" },
     columns: {
       type: 'object',
       additionalProperties: false,

@@ -1,6 +1,8 @@
 /** Job flow inside one enclave: sensitive columns need explicit approval, rejection and cancellation, withheld outputs with reasons. */
 import { strict as assert } from 'node:assert';
-import { TestEnclave, jointSpec, seedData, startTestEnclave, waitForJob } from '../helpers/enclave';
+import { readFileSync } from 'node:fs';
+import { parseCsv } from '../../lab/data/csv';
+import { TestEnclave, csvOf, jointSpec, seedData, startTestEnclave, waitForJob } from '../helpers/enclave';
 
 describe('jobs in the enclave', function () {
   this.timeout(180_000);
@@ -87,5 +89,28 @@ describe('jobs in the enclave', function () {
     assert.equal(await waitForJob(t, id), 'failed');
     const view = await t.client('bankA').request<{ reason: string }>('GET', `v1/jobs/${id}`);
     assert.equal(view.reason, 'label column "existing_loans" must hold 0 or 1 on every joined row');
+  });
+
+  it('trains only on customers with a training consent when the steward requires it', async () => {
+    await t.client('steward').request('POST', 'v1/consents', { csv: csvOf(t.files.consent) });
+    await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { requireTrainingConsent: true } });
+    try {
+      const today = new Date().toISOString().slice(0, 10);
+      const consented = new Set(
+        parseCsv(readFileSync(t.files.consent, 'utf8'), 'c')
+          .rows.filter((r) => r[1] === 'bank-a' && r[2] === 'training' && r[3] <= today && today < r[4])
+          .map((r) => r[0]),
+      );
+      const customers = parseCsv(readFileSync(t.files.bank, 'utf8'), 'b').rows.map((r) => r[0]);
+      const expected = customers.filter((id) => consented.has(id)).length;
+      assert.ok(expected < customers.length);
+      const id = await submit(jointSpec('lr'));
+      await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+      assert.equal(await waitForJob(t, id), 'released');
+      const results = await t.client('bankA').request<{ released: { metrics: { rows: { train: number; test: number } } } }>('GET', `v1/jobs/${id}/results`);
+      assert.equal(results.released.metrics.rows.train + results.released.metrics.rows.test, expected);
+    } finally {
+      await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { requireTrainingConsent: false } });
+    }
   });
 });

@@ -41,7 +41,7 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
   });
   r.put('/datasets/:name/policy', allow('steward'), async (req, res) => {
     const body = assertValid(validators.policy, jsonBody(req), 'policy');
-    res.json(await setPolicy(ctx.db, String(req.params.name), body.columns ?? {}, body.k, principalOf(res)));
+    res.json(await setPolicy(ctx.db, String(req.params.name), body.columns ?? {}, body.k, principalOf(res), body.requireTrainingConsent));
   });
   return r;
 }
