@@ -3,6 +3,7 @@ import { COLUMN_POLICIES, ColumnInfo, ColumnPolicy } from '../../lab/spec/policy
 import { JointlabError } from '../../lab/errors';
 import { isMissingCell } from '../../lab/data/columns';
 import { appendAudit } from '../audit/log';
+import { releaseCount } from '../release/disclosure';
 import { Principal } from '../auth/principals';
 import { Db } from '../store/db';
 import { insertRows, parseUpload } from './csv-import';
@@ -142,8 +143,6 @@ export type ColumnAggregate =
   | { name: string; type: 'numeric'; present: number | null; missing: number | null; mean: number | null; sd: number | null }
   | { name: string; type: 'categorical'; present: number | null; missing: number | null; levels: { level: string; count: number }[]; otherLevels: number | null };
 
-/** A count is shown only when it is zero or stands for at least k rows. */
-const safeCount = (n: number, k: number): number | null => (n === 0 || n >= k ? n : null);
 
 /**
  * Aggregates of feature and label columns where at least k rows stand behind each figure; id,
@@ -165,13 +164,14 @@ export async function datasetAggregates(db: Db, meta: DatasetMeta): Promise<Colu
       const xs = values.map(Number);
       const mean = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
       const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length, 1));
-      out.push({ name: column.name, type: 'numeric', present: safeCount(values.length, k), missing: safeCount(missing, k), mean: enough ? mean : null, sd: enough ? sd : null });
+      out.push({ name: column.name, type: 'numeric', present: releaseCount(values.length, k), missing: releaseCount(missing, k), mean: enough ? mean : null, sd: enough ? sd : null });
     } else {
       const counts = new Map<string, number>();
       for (const v of values) counts.set(v.trim(), (counts.get(v.trim()) ?? 0) + 1);
-      const levels = [...counts.entries()].filter(([, n]) => n >= k).map(([level, count]) => ({ level, count })).sort((a, b) => b.count - a.count);
-      const other = values.length - levels.reduce((s, l) => s + l.count, 0);
-      out.push({ name: column.name, type: 'categorical', present: safeCount(values.length, k), missing: safeCount(missing, k), levels, otherLevels: safeCount(other, k) });
+      const levels = [...counts.entries()].filter(([, n]) => n >= k).map(([level, count]) => ({ level, count: releaseCount(count, k) as number })).sort((a, b) => b.count - a.count);
+      const shown = [...counts.values()].filter((n) => n >= k).reduce((a, b) => a + b, 0);
+      const other = values.length - shown;
+      out.push({ name: column.name, type: 'categorical', present: releaseCount(values.length, k), missing: releaseCount(missing, k), levels, otherLevels: releaseCount(other, k) });
     }
   });
   return out;

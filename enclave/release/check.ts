@@ -5,6 +5,7 @@
 import { OUTPUTS } from '../../lab/spec/job-spec';
 import { BinaryMetrics } from '../../models/metrics';
 import { ModelFile } from '../../models/model';
+import { releaseCount } from './disclosure';
 
 export type OutputPart = (typeof OUTPUTS)[number];
 
@@ -86,15 +87,9 @@ function smallBins(description: Record<string, unknown>, k: number): string[] {
   return small;
 }
 
-/** Released counts are rounded to a multiple of this, so that two releases cannot be differenced down to one row. */
-export const COUNT_ROUNDING = 5;
-
-/** Counts (`count`, `bad`) anywhere in released parameters: between 1 and k - 1 they become null, the rest are rounded. */
+/** Counts (`count`, `bad`) anywhere in released parameters pass through the disclosure rule. */
 export function suppressSmallCounts<T>(value: T, k: number): T {
-  return JSON.parse(JSON.stringify(value), (key, v) => {
-    if ((key !== 'count' && key !== 'bad') || typeof v !== 'number' || v === 0) return v;
-    return v < k ? null : Math.round(v / COUNT_ROUNDING) * COUNT_ROUNDING;
-  });
+  return JSON.parse(JSON.stringify(value), (key, v) => ((key === 'count' || key === 'bad') && typeof v === 'number' ? releaseCount(v, k) : v));
 }
 
 export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): ReleaseOutcome {
