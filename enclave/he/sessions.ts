@@ -4,7 +4,7 @@
  * live here; the cryptography itself is in `enclave-crypto.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { JointlabError } from '../../lab/errors';
+import { ErrorCategory, JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
 import { PARAM_SET_NAMES, ParamSetName, rotationSteps, slotsOf } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
@@ -20,7 +20,10 @@ import { jobMode, visibleJob } from '../jobs/jobs';
 import { transition } from '../jobs/transition';
 import { Db } from '../store/db';
 import { BasisTerm, ScoreStats, TrainingDesign, scoreBasis, scoreStats, trainingDesign } from './design';
-import { DEFAULT_FLOOD, FloodReport, checkKeys, encryptedScores, encryptedXty, newtonRound } from './enclave-crypto';
+import { DEFAULT_FLOOD, FloodReport, XtyInput, checkKeys, encryptedScores, newtonRound } from './enclave-crypto';
+import { XtyMessage } from './xty-worker';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 export interface HeSettings {
   /** Decrypted rounds allowed per key: every answer the bank decrypts tells it something. */
@@ -172,7 +175,7 @@ export class HeSessions {
     const { blobs } = decodeFrames(body);
     const design = await this.design(row, spec);
     const started = process.hrtime.bigint();
-    const xty = await encryptedXty({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs, columns: design.aligned });
+    const xty = await xtyInWorker({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs, columns: design.aligned });
     const stored = Buffer.concat(xty.flatMap((c) => [u32(c.length), Buffer.from(c)]));
     await this.db.run('UPDATE he_sessions SET xty = ? WHERE id = ?', [stored, id]);
     await this.count(id, body.length, 0);
@@ -292,6 +295,22 @@ export async function closeSessionsOfJob(db: Db, jobId: string): Promise<void> {
   const open = await db.all<{ id: string }>('SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL', [jobId]);
   for (const { id } of open) designs.delete(id);
   await db.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE job = ? AND closed_at IS NULL', [new Date().toISOString(), jobId]);
+}
+
+/** Runs Enc(X^T y) in a worker thread and hands back its bytes, or its error as a JointlabError. */
+function xtyInWorker(input: XtyInput): Promise<Uint8Array[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(join(__dirname, 'xty-worker.js'), { workerData: input });
+    let settled = false;
+    worker.once('message', (m: XtyMessage) => {
+      settled = true;
+      if (m.ok) resolve(m.xty);
+      else reject(new JointlabError(m.code, m.message, m.category as ErrorCategory));
+      void worker.terminate();
+    });
+    worker.once('error', () => !settled && reject(new JointlabError('he_failed', 'the encrypted computation failed', 'server')));
+    worker.once('exit', () => !settled && reject(new JointlabError('he_failed', 'the encrypted computation stopped', 'server')));
+  });
 }
 
 function u32(n: number): Buffer {
