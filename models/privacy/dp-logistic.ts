@@ -27,6 +27,19 @@ export function outputNoiseScale(n: number, lambda: number, epsilon: number): nu
   return 2 / (n * lambda * epsilon);
 }
 
+/**
+ * Output perturbation of an exact minimizer of (1/n) sum(logloss) + (lambda/2)|w|^2 on rows of norm
+ * at most 1: noise of density proportional to exp(-|b| / scale), snapped and clamped.
+ */
+export function perturb(weights: ArrayLike<number>, n: number, lambda: number, epsilon: number, uniform: UniformSource): number[] {
+  const d = weights.length;
+  const noiseScale = outputNoiseScale(n, lambda, epsilon);
+  const noise = sphericalLaplace(d, noiseScale, uniform);
+  // |w*| <= 1/lambda for a 1-Lipschitz loss: the clamp loses nothing the optimum could have.
+  const clampTo = 1 / lambda + 50 * noiseScale * d;
+  return Array.from(weights, (w, j) => snap(w + noise[j], noiseScale * 2 ** -20, clampTo));
+}
+
 export function withDifferentialPrivacy(privacy: PrivacyParams, uniform: UniformSource = secureUniform): ModelFamily<object> {
   if (!(privacy.epsilon > 0) || !(privacy.lambda > 0)) throw new RangeError('epsilon and lambda must be positive');
   return {
@@ -52,11 +65,7 @@ export function withDifferentialPrivacy(privacy: PrivacyParams, uniform: Uniform
       // fitLogistic minimizes sum(loss) + (l2/2)|w|^2, i.e. n times the normalized objective with l2 = n lambda.
       const fit = fitLogistic([...columns, constant], labels, n, { l2: n * privacy.lambda, fitIntercept: false, maxIterations: 200 });
       context.onProgress?.(1, 1, 'output perturbation');
-      const noiseScale = outputNoiseScale(n, privacy.lambda, privacy.epsilon);
-      const noise = sphericalLaplace(width + 1, noiseScale, uniform);
-      // |w*| <= 1/lambda for a 1-Lipschitz loss: the clamp loses nothing the optimum could have.
-      const clampTo = 1 / privacy.lambda + 50 * noiseScale * (width + 1);
-      const noisy = Array.from(fit.weights, (w, j) => snap(w + noise[j], noiseScale * 2 ** -20, clampTo));
+      const noisy = perturb(fit.weights, n, privacy.lambda, privacy.epsilon, uniform);
       // Back to the plaintext family's parametrization: weights on standardized features and an intercept.
       const weights = noisy.slice(0, width).map((w) => w * scale);
       const intercept = noisy[width] * Math.SQRT1_2;

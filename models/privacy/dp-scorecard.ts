@@ -14,8 +14,8 @@ import { fitEncoder } from '../encoding';
 import { fitLogistic } from '../logistic-core';
 import { FitContext, FittedModel, ModelFamily, ModelFile } from '../model';
 import { scorecard, ScorecardParams, ScorecardState } from '../scorecard';
-import { UniformSource, discreteLaplace, secureUniform, snap, sphericalLaplace } from './sampler';
-import { outputNoiseScale } from './dp-logistic';
+import { UniformSource, discreteLaplace, secureUniform } from './sampler';
+import { perturb } from './dp-logistic';
 
 const Z_EDGES = [-1.5, -0.5, 0.5, 1.5];
 const WOE_CLIP = 3;
@@ -86,10 +86,7 @@ export function withPrivateScorecard(privacy: { epsilon: number; lambda: number 
       });
       const constant = new Float64Array(n).fill(Math.SQRT1_2);
       const fit = fitLogistic([...columns, constant], labels, n, { l2: n * privacy.lambda, fitIntercept: false, maxIterations: 200 });
-      const noiseScale = outputNoiseScale(n, privacy.lambda, privacy.epsilon / 2);
-      const noise = sphericalLaplace(features + 1, noiseScale, uniform);
-      const clampTo = 1 / privacy.lambda + 50 * noiseScale * (features + 1);
-      const noisyWeights = Array.from(fit.weights, (w, j) => snap(w + noise[j], noiseScale * 2 ** -20, clampTo));
+      const noisyWeights = perturb(fit.weights, n, privacy.lambda, privacy.epsilon / 2, uniform);
       // WOE is clipped in training; binnings are clipped the same way so scoring matches.
       const clipped = binnings.map((b) => ({ ...b, bins: b.bins.map((bin) => ({ ...bin, woe: Math.max(-WOE_CLIP, Math.min(WOE_CLIP, bin.woe)) })), missing: { ...b.missing, woe: Math.max(-WOE_CLIP, Math.min(WOE_CLIP, b.missing.woe)) } }));
       const factor = p.pdo / Math.LN2;
