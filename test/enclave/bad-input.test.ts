@@ -1,16 +1,10 @@
 /** Hostile and broken requests get a clear 4xx with a stable code, never echo data, and never stop the service or lose what is stored. */
 import { strict as assert } from 'node:assert';
-import { TestEnclave, csvOf, jointSpec, seedData, startTestEnclave } from '../helpers/enclave';
+import { csvOf, jointSpec, useSeededEnclave } from '../helpers/enclave';
 
 describe('enclave bad input', function () {
   this.timeout(120_000);
-  let t: TestEnclave;
-
-  before(async () => {
-    t = await startTestEnclave();
-    await seedData(t);
-  });
-  after(() => t.enclave.close());
+  const t = useSeededEnclave();
 
   afterEach(async () => {
     // After every hostile request: still serving, and nothing stored was lost.

@@ -2,17 +2,11 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { parseCsv } from '../../lab/data/csv';
-import { TestEnclave, csvOf, jointSpec, seedData, startTestEnclave, waitForJob } from '../helpers/enclave';
+import { csvOf, jointSpec, useSeededEnclave, waitForJob } from '../helpers/enclave';
 
 describe('jobs in the enclave', function () {
   this.timeout(180_000);
-  let t: TestEnclave;
-
-  before(async () => {
-    t = await startTestEnclave();
-    await seedData(t);
-  });
-  after(() => t.enclave.close());
+  const t = useSeededEnclave();
 
   const submit = async (spec: object) => (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
 

@@ -1,15 +1,10 @@
 /** Differential privacy through the enclave: the per-bank epsilon budget, refusal at submission, and what is released. */
 import { strict as assert } from 'node:assert';
-import { TestEnclave, jointSpec, seedData, startTestEnclave, waitForJob } from '../helpers/enclave';
+import { jointSpec, useSeededEnclave, waitForJob } from '../helpers/enclave';
 
 describe('privacy budget', function () {
   this.timeout(120_000);
-  let t: TestEnclave;
-  before(async () => {
-    t = await startTestEnclave();
-    await seedData(t);
-  });
-  after(() => t.enclave.close());
+  const t = useSeededEnclave();
 
   const submit = (epsilon: number, family = 'lr') => t.call('bankA', 'POST', '/v1/jobs', { body: JSON.stringify(jointSpec(family, { privacy: { epsilon } })), type: 'application/json' });
   const budget = async (who: 'bankA' | 'bankB' | 'steward', org = '') => (await t.call(who, 'GET', `/v1/privacy/budget${org ? `?org=${org}` : ''}`)).json();

@@ -87,3 +87,17 @@ export async function waitForJob(t: TestEnclave, id: string, who: Who = 'bankA')
   }
   throw new Error('job did not settle');
 }
+
+/**
+ * Registers mocha hooks that start a seeded test enclave before the suite and close it after. The
+ * returned object forwards to that enclave, so a suite can hold it in a const from the start.
+ */
+export function useSeededEnclave(): TestEnclave {
+  let t: TestEnclave | undefined;
+  before(async () => {
+    t = await startTestEnclave();
+    await seedData(t);
+  });
+  after(() => t?.enclave.close());
+  return new Proxy({} as TestEnclave, { get: (_, key) => t![key as keyof TestEnclave] });
+}
