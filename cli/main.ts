@@ -14,6 +14,7 @@ import { register as registerJob } from './job';
 import { register as registerAudit } from './audit';
 import { register as registerConsent } from './consent';
 import { register as registerHe } from './he';
+import { register as registerPrivacy } from './privacy';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -38,7 +39,7 @@ export function buildProgram(): Command {
     // Needed for `upload list --json`, whose parent verb has options of its own.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerAudit]) {
+  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerPrivacy, registerAudit]) {
     register(program);
   }
   return program;

@@ -41,6 +41,7 @@ describe('end to end through the CLI', function () {
       JSON.stringify({ ...base, name: 'joint', platform: { dataset: 'platform', columns: PLATFORM_COLUMNS.filter((c) => c !== 'id' && c !== 'shareholder_changes_3y') } }),
     );
     const ids = ['bank-only', 'joint'].map((name) => json(runCli(['job', 'submit', join(dir, `${name}.json`), '--json'], as(bank))).id as string);
+    assert.deepEqual(json(runCli(['privacy', 'budget', '--json'], as(bank))), { org: 'bank-a', budget: 10, spent: 0, remaining: 10 });
     const queue = json(runCli(['job', 'list', '--state', 'submitted', '--json'], as(steward))).jobs;
     assert.deepEqual(queue.map((j: { id: string }) => j.id).sort(), [...ids].sort());
 
