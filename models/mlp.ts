@@ -41,7 +41,8 @@ export interface MlpState {
   epochs: number;
   bestEpoch: number;
   validationLoss: number;
-  backend: BackendName;
+  /** What trained it: a TensorFlow.js backend, or `js` for DP-SGD's own per-example gradients. */
+  backend: BackendName | 'js';
 }
 
 /** Forward pass in double precision on the CPU: scoring needs no TensorFlow and gives the same result on every backend. */

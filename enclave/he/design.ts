@@ -1,7 +1,8 @@
 /** The platform side of the HE protocols, in the clear inside the enclave: the design for encrypted-label training and the score basis. */
 import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
-import { isMissingCell } from '../../lab/data/columns';
+import { frameOf } from '../../lab/data/columns';
+import { JoinedTable } from '../../lab/data/join';
 import { Frame } from '../../models/frame';
 import { Encoder, MISSING_LEVEL, designNames, encode, fitEncoder } from '../../models/encoding';
 import { datasetCells } from '../data/datasets';
@@ -21,15 +22,19 @@ export interface TrainingDesign {
   k: number;
 }
 
+/** Typed columns from stored cells, through the same typing the local lab uses (types are known from import). */
 function frameFrom(columns: string[], types: string[], rows: string[][]): Frame {
-  return {
-    rows: rows.length,
-    columns: columns.map((name, j) =>
-      types[j] === 'numeric'
-        ? { name, kind: 'numeric' as const, values: Float64Array.from(rows, (r) => (isMissingCell(r[j]) ? NaN : Number(r[j]))) }
-        : { name, kind: 'categorical' as const, values: rows.map((r) => (isMissingCell(r[j]) ? null : r[j].trim())) },
-    ),
-  };
+  const cells = new Map(columns.map((name, j) => [name, rows.map((r) => r[j])]));
+  const joined: JoinedTable = { ids: rows.map((_, i) => String(i)), names: columns, cells, lines: rows.map((_, i) => i + 2) };
+  return frameOf(joined, columns, new Set(columns.filter((_, j) => types[j] === 'categorical')));
+}
+
+/** The job's platform columns, read once per request and handed to the functions below. */
+export type PlatformTable = Awaited<ReturnType<typeof datasetCells>> & { columns: string[] };
+
+export async function platformTable(db: Db, spec: JobSpec): Promise<PlatformTable> {
+  const columns = spec.platform!.columns;
+  return { ...(await datasetCells(db, spec.platform!.dataset, columns)), columns };
 }
 
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
@@ -87,9 +92,8 @@ export interface ScoreStats {
   categorical: string[];
 }
 
-export async function scoreStats(db: Db, spec: JobSpec): Promise<ScoreStats> {
-  const columns = spec.platform!.columns;
-  const { byId, types, meta } = await datasetCells(db, spec.platform!.dataset, columns);
+export function scoreStats(table: PlatformTable): ScoreStats {
+  const { byId, types, meta, columns } = table;
   const frame = frameFrom(columns, types, [...byId.values()]);
   const numeric: ScoreStats['numeric'] = {};
   const categorical: string[] = [];
@@ -108,9 +112,8 @@ export async function scoreStats(db: Db, spec: JobSpec): Promise<ScoreStats> {
 }
 
 /** Basis columns for the enterprises to score, from their platform rows (in the order of `ids`). */
-export async function scoreBasis(db: Db, spec: JobSpec, stats: ScoreStats, terms: BasisTerm[], ids: string[]): Promise<{ basis: Float64Array[]; missing: string[] }> {
-  const columns = spec.platform!.columns;
-  const { byId, types } = await datasetCells(db, spec.platform!.dataset, columns);
+export function scoreBasis(table: PlatformTable, stats: ScoreStats, terms: BasisTerm[], ids: string[]): { basis: Float64Array[]; missing: string[] } {
+  const { byId, types, columns } = table;
   const found = ids.filter((id) => byId.has(id));
   const frame = frameFrom(columns, types, found.map((id) => byId.get(id)!));
   const byName = new Map(frame.columns.map((c) => [c.name, c]));

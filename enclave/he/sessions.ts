@@ -19,7 +19,7 @@ import { ScoreLimiter } from '../scoring/limits';
 import { jobMode, visibleJob } from '../jobs/jobs';
 import { transition } from '../jobs/transition';
 import { Db } from '../store/db';
-import { BasisTerm, ScoreStats, TrainingDesign, scoreBasis, scoreStats, trainingDesign } from './design';
+import { BasisTerm, ScoreStats, TrainingDesign, platformTable, scoreBasis, scoreStats, trainingDesign } from './design';
 import { DEFAULT_FLOOD, FloodReport, XtyInput, checkKeys, encryptedScores, newtonRound } from './enclave-crypto';
 import { XtyMessage } from './xty-worker';
 import { join } from 'node:path';
@@ -129,7 +129,7 @@ export class HeSessions {
       const l2 = mergeParams(families.lr.defaults, spec.model.params as Record<string, unknown> | undefined).l2 as number;
       return { ...base, training: { uploadRows: design.uploadRows, design: design.names, l2, encoder: design.encoder } };
     }
-    return { ...base, scoring: await scoreStats(this.db, spec) };
+    return { ...base, scoring: scoreStats(await platformTable(this.db, spec)) };
   }
 
   /** Opens a session on an approved HE job: checks the keys, moves the job to running. */
@@ -228,7 +228,7 @@ export class HeSessions {
     const { row, spec } = await this.open(id, actor);
     if (jobMode(await visibleJob(this.db, row.job, actor)) !== 'he-score') throw new JointlabError('wrong_mode', 'models belong to private-scoring sessions', 'conflict');
     const { header, blobs } = decodeFrames<{ terms?: unknown }>(body);
-    const terms = assertTerms(header.terms, spec, await scoreStats(this.db, spec));
+    const terms = assertTerms(header.terms, spec, scoreStats(await platformTable(this.db, spec)));
     if (blobs.length !== terms.length + 1) throw new JointlabError('bad_ciphertext_count', `send ${terms.length + 1} coefficient ciphertexts (one per term, then the constant)`, 'usage');
     await this.db.run('UPDATE he_sessions SET coefficients = ? WHERE id = ?', [body, id]);
     await this.count(id, body.length, 0);
@@ -243,8 +243,8 @@ export class HeSessions {
     this.limiter.takeRequest(actor.id);
     const { header, blobs } = decodeFrames<{ terms: BasisTerm[] }>(row.coefficients);
     const consent = await checkConsent(this.db, actor.org, 'scoring', ids);
-    const stats = await scoreStats(this.db, spec);
-    const { basis, missing } = await scoreBasis(this.db, spec, stats, header.terms, consent.allowed);
+    const table = await platformTable(this.db, spec);
+    const { basis, missing } = scoreBasis(table, scoreStats(table), header.terms, consent.allowed);
     const scored = consent.allowed.filter((x) => !missing.includes(x));
     await this.limiter.chargeEnterprises(actor.id, scored);
     const slots = slotsOf(row.param_set);

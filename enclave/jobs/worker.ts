@@ -4,7 +4,6 @@ import { families } from '../../models';
 import { Frame } from '../../models/frame';
 import { binaryMetrics } from '../../models/metrics';
 import { ModelKind } from '../../models/model';
-import { loadTensorflow } from '../../models/tf-backend';
 import { PrivacyParams, withDifferentialPrivacy } from '../../models/privacy/dp-logistic';
 import { DP_SGD_DEFAULTS, withDpSgd } from '../../models/privacy/dp-sgd';
 import { withPrivateScorecard } from '../../models/privacy/dp-scorecard';
@@ -47,13 +46,15 @@ async function run(input: WorkerInput): Promise<void> {
     seed: input.seed,
     onProgress: (done, total, note) => post({ type: 'progress', done, total, note }),
   });
+  const description = model.describe();
   const trainScores = await model.predict(input.train.frame);
   const testScores = await model.predict(input.test.frame);
   post({
     type: 'result',
     model: model.toJSON(),
-    description: model.describe(),
-    backend: input.family === 'mlp' ? (await loadTensorflow()).backend : 'js',
+    description,
+    // The model says what trained it (DP-SGD runs in plain JavaScript, not on TensorFlow.js).
+    backend: typeof description.backend === 'string' ? description.backend : 'js',
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     metrics: { train: binaryMetrics(input.train.labels, trainScores), test: binaryMetrics(input.test.labels, testScores) },
     testScores,

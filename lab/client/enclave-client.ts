@@ -1,5 +1,6 @@
 /** The bank's and steward's HTTP client for the enclave: JSON and CSV in, problem+json turned back into JointlabErrors. */
 import { ErrorCategory, JointlabError, Problem, ProblemsError } from '../errors';
+import { FRAME_TYPE } from '../he/frames';
 
 const CATEGORY_OF: Record<number, ErrorCategory> = {
   400: 'usage',
@@ -16,7 +17,15 @@ const CATEGORY_OF: Record<number, ErrorCategory> = {
 export interface RequestOptions {
   json?: unknown;
   csv?: Buffer | string;
+  /** A binary HE envelope (lab/he/frames.ts). */
+  frames?: Buffer;
   query?: Record<string, string | number | undefined>;
+}
+
+/** Bytes of a request body and its answer, for the HE protocols' traffic figures. */
+export interface Traffic {
+  up: number;
+  down: number;
 }
 
 export class EnclaveClient {
@@ -25,7 +34,8 @@ export class EnclaveClient {
     readonly token?: string,
   ) {}
 
-  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  /** Sends a request and returns the raw answer; a non-2xx answer becomes a JointlabError (or ProblemsError). */
+  async send(method: string, path: string, options: RequestOptions = {}, traffic?: Traffic): Promise<Buffer> {
     const target = new URL(path, this.url.endsWith('/') ? this.url : `${this.url}/`);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') target.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -37,6 +47,9 @@ export class EnclaveClient {
     } else if (options.csv !== undefined) {
       headers['content-type'] = 'text/csv';
       body = options.csv;
+    } else if (options.frames !== undefined) {
+      headers['content-type'] = FRAME_TYPE;
+      body = options.frames;
     }
     let response: Response;
     try {
@@ -44,11 +57,15 @@ export class EnclaveClient {
     } catch {
       throw new JointlabError('enclave_unreachable', `cannot reach the enclave at ${this.url} (is \`jointlab enclave start\` running? set --url or JOINTLAB_URL)`, 'server');
     }
-    const text = await response.text();
-    if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (traffic) {
+      traffic.up += body === undefined ? 0 : Buffer.byteLength(body);
+      traffic.down += bytes.length;
+    }
+    if (response.ok) return bytes;
     let problem: { code?: string; detail?: string; problems?: Problem[] } = {};
     try {
-      problem = JSON.parse(text);
+      problem = JSON.parse(bytes.toString('utf8'));
     } catch {
       // Not problem+json (a proxy in between, say): the status alone has to do.
     }
@@ -59,5 +76,10 @@ export class EnclaveClient {
       throw new ProblemsError(code, `${detail}:\n${problem.problems.map((p) => `  ${p.pointer}: ${p.message}`).join('\n')}`, problem.problems, category);
     }
     throw new JointlabError(code, detail, category);
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}, traffic?: Traffic): Promise<T> {
+    const bytes = await this.send(method, path, options, traffic);
+    return (bytes.length ? JSON.parse(bytes.toString('utf8')) : undefined) as T;
   }
 }

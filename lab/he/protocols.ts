@@ -2,13 +2,13 @@
  * The bank's side of the two HE protocols over the enclave API: encrypted-label training (Newton
  * rounds whose new weights come back encrypted under the bank's key) and private-model scoring.
  */
-import { EnclaveClient } from '../client/enclave-client';
+import { EnclaveClient, Traffic } from '../client/enclave-client';
 import { JointlabError } from '../errors';
 import { Encoder } from '../../models/encoding';
 import { ModelFile } from '../../models/model';
 import { sigmoid } from '../../models/linalg';
 import { BankCrypto } from './bank-crypto';
-import { FRAME_TYPE, decodeFrames, encodeFrames } from './frames';
+import { decodeFrames, encodeFrames } from './frames';
 import { linearForm } from './model-terms';
 import { ParamSetName, rotationSteps } from './params';
 
@@ -22,47 +22,8 @@ export interface SessionInfo {
   scoring?: { numeric: Record<string, { mean: number; sd: number }>; categorical: string[] };
 }
 
-export interface Traffic {
-  /** Bytes the bank sent to the enclave and received from it in HE bodies. */
-  up: number;
-  down: number;
-}
-
-/** Sends a binary envelope and reads a binary envelope (or JSON) back, counting bytes both ways. */
-async function exchange(client: EnclaveClient, method: string, path: string, body: Buffer | object, traffic: Traffic): Promise<Buffer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${client.token}` };
-  let payload: string | Buffer;
-  if (Buffer.isBuffer(body)) {
-    headers['content-type'] = FRAME_TYPE;
-    payload = body;
-  } else {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  traffic.up += payload.length;
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, client.url.endsWith('/') ? client.url : `${client.url}/`), { method, headers, body: payload });
-  } catch {
-    throw new JointlabError('enclave_unreachable', `cannot reach the enclave at ${client.url}`, 'server');
-  }
-  const bytes = Buffer.from(await response.arrayBuffer());
-  traffic.down += bytes.length;
-  if (!response.ok) {
-    let problem: { code?: string; detail?: string } = {};
-    try {
-      problem = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      // status alone
-    }
-    throw new JointlabError(problem.code ?? `http_${response.status}`, problem.detail ?? `the enclave answered ${response.status}`, response.status >= 500 ? 'server' : response.status === 401 || response.status === 403 ? 'auth' : 'validation');
-  }
-  return bytes;
-}
-
 async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
-  const body = encodeFrames({ job, paramSet }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]);
-  return JSON.parse((await exchange(client, 'POST', 'v1/he/sessions', body, traffic)).toString('utf8')) as SessionInfo;
+  return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]) }, traffic);
 }
 
 export interface HeTrainOptions {
@@ -100,7 +61,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     for (let start = 0; start < options.labels.length; start += info.slots) {
       blocks.push(crypto.encrypt(Array.from(options.labels).slice(start, start + info.slots)));
     }
-    await exchange(options.client, 'POST', `v1/he/sessions/${info.id}/labels`, encodeFrames({}, blocks), traffic);
+    await options.client.send('POST', `v1/he/sessions/${info.id}/labels`, { frames: encodeFrames({}, blocks) }, traffic);
     const labelsDone = Date.now();
     const D = training.design.length;
     let beta = new Array<number>(D).fill(0);
@@ -108,7 +69,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     let converged = false;
     let floodBits = Infinity;
     while (rounds < info.maxRounds) {
-      const answer = decodeFrames<{ flood: { bits: number } }>(await exchange(options.client, 'POST', `v1/he/sessions/${info.id}/rounds`, { weights: beta }, traffic));
+      const answer = decodeFrames<{ flood: { bits: number } }>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: beta } }, traffic));
       const next = Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D));
       rounds++;
       floodBits = Math.min(floodBits, answer.header.flood.bits);
@@ -121,7 +82,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
         break;
       }
     }
-    await exchange(options.client, 'DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
+    await options.client.send('DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
     const model: ModelFile = {
       format: 'jointlab-model',
       version: 1,
@@ -169,11 +130,11 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
     const form = linearForm(options.model, { numeric: info.scoring!.numeric });
     const blobs = [...form.coefficients.map((c) => crypto.encryptReplicated(c)), crypto.encryptReplicated(form.constant)];
-    await exchange(options.client, 'POST', `v1/he/sessions/${info.id}/model`, encodeFrames({ terms: form.terms }, blobs), traffic);
+    await options.client.send('POST', `v1/he/sessions/${info.id}/model`, { frames: encodeFrames({ terms: form.terms }, blobs) }, traffic);
     const answer = decodeFrames<{ ids: string[]; refused: { id: string; reason: string }[]; flood: { bits: number } | null }>(
-      await exchange(options.client, 'POST', `v1/he/sessions/${info.id}/score`, { ids: options.ids }, traffic),
+      await options.client.send('POST', `v1/he/sessions/${info.id}/score`, { json: { ids: options.ids } }, traffic),
     );
-    await exchange(options.client, 'DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
+    await options.client.send('DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
     const values: number[] = [];
     for (const blob of answer.blobs) values.push(...Array.from(crypto.decrypt(blob)).slice(0, Math.min(info.slots, answer.header.ids.length - values.length)));
     const scores = answer.header.ids.map((id, i) => {

@@ -105,7 +105,7 @@ export function withDpSgd(privacy: DpSgdParams, uniform: UniformSource = secureU
       }
       const grid = (privacy.learningRate * sigma * privacy.clip) / (privacy.batchSize * 2 ** 20);
       const released = layers.map((L) => ({ ...L, weights: L.weights.map((w) => snap(w, grid, 1e6)), bias: L.bias.map((b) => snap(b, grid, 1e6)) }));
-      const state: MlpState = { encoder, layers: released, epochs: privacy.epochs, bestEpoch: privacy.epochs, validationLoss: NaN, backend: 'cpu' };
+      const state: MlpState = { encoder, layers: released, epochs: privacy.epochs, bestEpoch: privacy.epochs, validationLoss: NaN, backend: 'js' };
       const file: ModelFile = {
         format: 'jointlab-model',
         version: 1,

@@ -22,12 +22,19 @@ describe('privacy budget', function () {
     assert.equal((await budget('bankA')).spent, 0);
   });
 
-  it('trains and releases noisy weights that record the mechanism', async () => {
-    const r = await submit(2);
+  type Privacy = { epsilon: number; mechanism: string; epsilonSpent: number; noiseMultiplier: number };
+  /** Submits a private job, has it approved and trained, and returns what was released. */
+  async function released(epsilon: number, family: string) {
+    const r = await submit(epsilon, family);
+    assert.equal(r.status, 201, r.text);
     const id = r.json().id;
     await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
     assert.equal(await waitForJob(t, id), 'released');
-    const results = await t.client('bankA').request<{ released: { parameters: { model: { params: { privacy: { epsilon: number; mechanism: string } } } }; metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${id}/results`);
+    return t.client('bankA').request<{ released: { parameters: { model: { params: { privacy: Privacy } } }; metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${id}/results`);
+  }
+
+  it('trains and releases noisy weights that record the mechanism', async () => {
+    const results = await released(2, 'lr');
     assert.equal(results.released.parameters.model.params.privacy.epsilon, 2);
     assert.match(results.released.parameters.model.params.privacy.mechanism, /output perturbation/);
     // Utility at this size is noise-dominated by design; the benchmark measures it on the shared data.
@@ -35,12 +42,7 @@ describe('privacy budget', function () {
   });
 
   it('trains an MLP by DP-SGD with the accountant\'s noise multiplier', async () => {
-    const r = await submit(3, 'mlp');
-    assert.equal(r.status, 201, r.text);
-    const id = r.json().id;
-    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
-    assert.equal(await waitForJob(t, id), 'released');
-    const results = await t.client('bankA').request<{ released: { parameters: { model: { params: { privacy: { epsilonSpent: number; noiseMultiplier: number; mechanism: string } } } } } }>('GET', `v1/jobs/${id}/results`);
+    const results = await released(3, 'mlp');
     const privacy = results.released.parameters.model.params.privacy;
     assert.match(privacy.mechanism, /DP-SGD/);
     assert.ok(privacy.epsilonSpent <= 3 && privacy.epsilonSpent > 2.9, `spent ${privacy.epsilonSpent}`);
@@ -48,12 +50,7 @@ describe('privacy budget', function () {
   });
 
   it('makes a private scorecard from noisy bin counts and perturbed coefficients', async () => {
-    const r = await submit(2, 'scorecard');
-    assert.equal(r.status, 201, r.text);
-    const id = r.json().id;
-    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
-    assert.equal(await waitForJob(t, id), 'released');
-    const results = await t.client('bankA').request<{ released: { parameters: { model: { params: { privacy: { mechanism: string } } } }; metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${id}/results`);
+    const results = await released(2, 'scorecard');
     assert.match(results.released.parameters.model.params.privacy.mechanism, /discrete-Laplace counts/);
     // Utility at this size is noise-dominated by design; the benchmark measures it on the shared data.
     assert.equal(typeof results.released.metrics.test.auc, 'number');
