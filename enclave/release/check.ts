@@ -5,6 +5,7 @@
 import { OUTPUTS } from '../../lab/spec/job-spec';
 import { BinaryMetrics } from '../../models/metrics';
 import { ModelFile } from '../../models/model';
+import { Curves, releasedCurves } from './curves';
 import { releaseCount } from './disclosure';
 
 export type OutputPart = (typeof OUTPUTS)[number];
@@ -19,18 +20,10 @@ export interface TrainingOutcome {
   test: { labels: Uint8Array; scores: Float64Array };
 }
 
-export interface CurvePoint {
-  threshold: number;
-  fpr: number;
-  tpr: number;
-  /** Rows since the previous point: never fewer than k. */
-  rows: number;
-}
-
 export interface Released {
   parameters?: { model: ModelFile; description: Record<string, unknown> };
   metrics?: { train?: BinaryMetrics; test?: BinaryMetrics; rows: { train: number; test: number } };
-  curves?: { roc: CurvePoint[] };
+  curves?: Curves;
 }
 
 export interface Withheld {
@@ -48,34 +41,6 @@ export interface ReleaseRules {
   k: number;
   minTrainingRows: number;
   outputs: readonly OutputPart[];
-}
-
-/**
- * ROC points at tie boundaries, keeping a point only once at least k rows lie between it and the
- * previous kept point (and k rows remain after it), so no point can be traced to fewer than k rows.
- */
-export function coarseRoc(labels: Uint8Array, scores: Float64Array, k: number): CurvePoint[] {
-  const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
-  let pos = 0;
-  for (const y of labels) pos += y;
-  const neg = labels.length - pos;
-  const points: CurvePoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0, rows: 0 }];
-  let tp = 0;
-  let fp = 0;
-  let since = 0;
-  for (let r = 0; r < order.length; r++) {
-    const i = order[r];
-    if (labels[i]) tp++;
-    else fp++;
-    since++;
-    const tieEnds = r === order.length - 1 || scores[order[r + 1]] !== scores[i];
-    const remaining = order.length - r - 1;
-    if (tieEnds && since >= k && (remaining >= k || remaining === 0)) {
-      points.push({ threshold: scores[i], fpr: fp / neg, tpr: tp / pos, rows: since });
-      since = 0;
-    }
-  }
-  return points;
 }
 
 /** Scorecard bins standing for fewer than k rows: such a bin's WOE and points would describe a handful of enterprises. */
@@ -120,7 +85,7 @@ export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): Rel
 
   const curveProblem = tooFewRows ?? trainClasses ?? testClasses;
   if (curveProblem) hold('curves', curveProblem);
-  else if (wants('curves')) released.curves = { roc: coarseRoc(outcome.test.labels, outcome.test.scores, k) };
+  else if (wants('curves')) released.curves = releasedCurves(outcome.test.labels, outcome.test.scores, k);
 
   return { released, withheld, k };
 }

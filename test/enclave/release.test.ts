@@ -1,6 +1,7 @@
 /** The release check: what leaves, what is withheld, and the exact reasons. */
 import { strict as assert } from 'node:assert';
-import { TrainingOutcome, coarseRoc, releaseCheck, suppressSmallCounts } from '../../enclave/release/check';
+import { TrainingOutcome, releaseCheck, suppressSmallCounts } from '../../enclave/release/check';
+import { calibration, coarseRoc, equalCountRuns, scoreDistribution } from '../../enclave/release/curves';
 import { Random } from '../../models/random';
 
 function outcome(overrides: Partial<TrainingOutcome> = {}): TrainingOutcome {
@@ -42,6 +43,37 @@ describe('release check', () => {
     assert.ok(coarseRoc(o.test.labels, o.test.scores, 37).length <= 1 + 300 / 37);
   });
 
+
+  it('cuts equal-count runs only where the score changes, none shorter than k', () => {
+    assert.deepEqual(equalCountRuns([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5, 1), [[0, 2], [2, 4], [4, 6], [6, 8], [8, 10]]);
+    // A tie is never split: the run grows until the score changes; a tail shorter than a run joins the last one.
+    assert.deepEqual(equalCountRuns([1, 1, 1, 2, 3, 4, 5, 6], 4, 1), [[0, 3], [3, 5], [5, 8]]);
+    // k = 3 makes every run at least three long; the short tail joins the last run.
+    assert.deepEqual(equalCountRuns([1, 2, 3, 4, 5, 6, 7, 8], 4, 3), [[0, 3], [3, 8]]);
+  });
+
+  it('releases calibration by decile, with the observed rate only where both classes reach k', () => {
+    const scores = Float64Array.from({ length: 100 }, (_, i) => i / 100);
+    const labels = Uint8Array.from({ length: 100 }, (_, i) => i % 2);
+    const bins = calibration(labels, scores, 5);
+    assert.equal(bins.length, 10);
+    bins.forEach((b, d) => assert.deepEqual(b, { predicted: Number((0.045 + 0.1 * d).toFixed(4)), observed: 0.5, rows: 10 }));
+    assert.ok(calibration(labels, scores, 6).every((b) => b.observed === null && b.rows === 10));
+  });
+
+  it('releases the score distribution by class with counts under k suppressed', () => {
+    const o = outcome();
+    const bands = scoreDistribution(o.test.labels, o.test.scores, 10);
+    assert.equal(bands.length, 20);
+    for (const b of bands) {
+      assert.ok(b.from <= b.to);
+      for (const c of [b.good, b.bad]) assert.ok(c === null || c === 0 || (c >= 10 && c % 5 === 0), String(c));
+    }
+    // 15 rows per band and 60 bad rows in all: some bands carry fewer than 10 bad rows, and those are null.
+    assert.ok(bands.some((b) => b.bad === null));
+    const total = bands.reduce((s, b) => s + (b.good ?? 0) + (b.bad ?? 0), 0);
+    assert.ok(total <= 300 && total > 200, String(total));
+  });
   it('withholds everything, with the reason, when training rows are too few', () => {
     const r = releaseCheck(outcome({ rows: { train: 60, test: 300 } }), rules);
     assert.deepEqual(r.released, {});
