@@ -13,6 +13,7 @@ import { uploadRoutes } from './routes/uploads';
 import { heRoutes } from './routes/he';
 import { consentRoutes } from './routes/consents';
 import { scoringRoutes } from './routes/scoring';
+import { reportRoutes } from './routes/reports';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../../package.json') as { version: string };
@@ -39,7 +40,7 @@ export function createApp(ctx: EnclaveContext): Express {
 
   const v1 = express.Router();
   v1.use(authenticate(ctx.db));
-  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, consentRoutes, scoringRoutes, jobRoutes, heRoutes, auditRoutes]) v1.use(routes(ctx));
+  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, consentRoutes, scoringRoutes, jobRoutes, reportRoutes, heRoutes, auditRoutes]) v1.use(routes(ctx));
   app.use('/v1', v1);
   app.use(notFound);
   app.use(problemHandler(ctx.log));

@@ -4,7 +4,9 @@ import { JointlabError } from '../errors';
 import { JoinedTable } from './join';
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const MISSING = new Set(['', 'na', 'nan', 'null', 'none', 'n/a', '-']);
+/** Cells that mean "no value", compared trimmed and in lower case. */
+export const MISSING_TOKENS = ['', 'na', 'nan', 'null', 'none', 'n/a', '-'] as const;
+const MISSING = new Set<string>(MISSING_TOKENS);
 
 export function isMissingCell(cell: string): boolean {
   return MISSING.has(cell.trim().toLowerCase());

@@ -6,7 +6,8 @@ import { JobSpec } from '../../../lab/spec/job-spec';
 import { assertValid } from '../../../lab/spec/problems';
 import { validators } from '../../../lab/spec/requests';
 import { getDatasetMeta } from '../../data/datasets';
-import { StoredResult, listJobs, viewJob, visibleJob } from '../../jobs/jobs';
+import { listJobs, viewJob, visibleJob } from '../../jobs/jobs';
+import { jobResults } from '../../jobs/results';
 import { submitJob } from '../../jobs/submit';
 import { budgetView } from '../../jobs/privacy-budget';
 import { transition } from '../../jobs/transition';
@@ -86,12 +87,7 @@ export function jobRoutes(ctx: EnclaveContext): Router {
   });
 
   r.get('/jobs/:id/results', allow('bank', 'steward'), async (req, res) => {
-    const job = await visibleJob(ctx.db, String(req.params.id), principalOf(res));
-    if (!job.result) {
-      throw new JointlabError('no_results', `the job is ${job.state}; results exist once it has been trained and checked`, 'conflict');
-    }
-    const stored = JSON.parse(job.result) as StoredResult;
-    res.json({ id: job.id, state: job.state, reason: job.reason, backend: stored.backend, seconds: stored.seconds, ...stored.release });
+    res.json(jobResults(await visibleJob(ctx.db, String(req.params.id), principalOf(res))));
   });
   return r;
 }

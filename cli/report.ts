@@ -1,0 +1,62 @@
+/** `jointlab report` and `jointlab export`: a job's model report as HTML, its released model as JSON or PMML. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { toPmml } from '../lab/export/pmml';
+import { JointlabError } from '../lab/errors';
+import { ModelFile } from '../models/model';
+import { printJson } from './output';
+import { RemoteFlags, clientOf, remote } from './remote';
+import { readModelFile } from './score';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+const FORMATS = ['json', 'pmml'] as const;
+
+function writeOut(path: string | undefined, body: Buffer | string, json: boolean | undefined, what: string): void {
+  if (!path) {
+    process.stdout.write(body);
+    return;
+  }
+  writeFileSync(path, body);
+  if (json) printJson({ out: path, bytes: Buffer.byteLength(body) });
+  else console.log(`wrote ${what} to ${path}`);
+}
+
+/** A local model file (from `jointlab train --out`) in the asked format, without an enclave. */
+function exportLocal(path: string, format: (typeof FORMATS)[number], target: string): string {
+  readModelFile(path); // checks the file the way `jointlab score` would load it
+  const file = JSON.parse(readFileSync(path, 'utf8')) as ModelFile;
+  if (format === 'json') return `${JSON.stringify(file, null, 2)}\n`;
+  return toPmml(file, { target, modelName: path.replace(/^.*[\\/]/, '').replace(/\.json$/, ''), version });
+}
+
+export function register(program: Command): void {
+  remote(
+    program
+      .command('report <job>')
+      .description('a job\'s model report: one self-contained HTML page with SVG charts of the released figures (opens offline)')
+      .option('--out <file>', 'where to write the page (default: report-<job>.html)')
+      .option('--compare <job>', 'a job to compare with, or "none" (default: the bank-only job on the same upload and label, when there is one)'),
+  ).action(async (id: string, flags: RemoteFlags & { out?: string; compare?: string }) => {
+    const html = await clientOf(flags).send('GET', `v1/jobs/${encodeURIComponent(id)}/report`, { query: { compare: flags.compare } });
+    writeOut(flags.out ?? `report-${id}.html`, html, flags.json, 'the report');
+  });
+
+  remote(
+    program
+      .command('export [job]')
+      .description("a model for decision engines: a job's released model (or a local model file) as PMML 4.4 or jointlab JSON")
+      .addOption(new Option('--format <format>', 'pmml (logistic regression and scorecards) or json').choices(FORMATS).default('pmml'))
+      .option('--model <file>', 'convert this local model file instead of asking the enclave')
+      .option('--target <name>', 'name of the predicted field in PMML, for --model (a job uses its label)', 'default')
+      .option('--out <file>', 'write here instead of stdout'),
+  ).action(async (id: string | undefined, flags: RemoteFlags & { format: (typeof FORMATS)[number]; model?: string; target: string; out?: string }) => {
+    if (flags.model && id) throw new JointlabError('bad_arguments', 'give a job id or --model, not both', 'usage');
+    if (!flags.model && !id) throw new JointlabError('missing_argument', 'give a job id (or --model FILE for a local model)', 'usage');
+    const body = flags.model
+      ? exportLocal(flags.model, flags.format, flags.target)
+      : await clientOf(flags).send('GET', `v1/jobs/${encodeURIComponent(id!)}/model`, { query: { format: flags.format } });
+    writeOut(flags.out, body, flags.json, `the ${flags.format === 'pmml' ? 'PMML' : 'JSON'} model`);
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Reading a trained job's released outputs in other shapes: the model report (self-contained HTML)
+ * and the released model as a file (the model's own JSON or PMML 4.4). Each is built from the
+ * released results alone, so nothing the release check withheld can appear in them.
+ */
+import { Router } from 'express';
+import { JointlabError } from '../../../lab/errors';
+import { toPmml } from '../../../lab/export/pmml';
+import { JobSpec } from '../../../lab/spec/job-spec';
+import { JobRow, visibleJob } from '../../jobs/jobs';
+import { jobResults } from '../../jobs/results';
+import { Principal } from '../../auth/principals';
+import { Queries } from '../../store/db';
+import { ReportJob, renderReport } from '../../report/page';
+import { allow, principalOf } from '../auth';
+import { EnclaveContext } from '../context';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../../../package.json') as { version: string };
+
+export const MODEL_FORMATS = ['json', 'pmml'] as const;
+
+/** The report has no scripts and loads nothing: its policy says so, for a browser that opens it from the enclave. */
+const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+function reportJob(row: JobRow): ReportJob {
+  const spec = JSON.parse(row.spec) as JobSpec;
+  return { id: row.id, name: spec.name, spec, results: jobResults(row) };
+}
+
+/**
+ * The bank-only counterpart of a joint job: the latest trained job of the same organization on the
+ * same upload and label with no platform columns. Reports compare against it when both exist.
+ */
+async function bankOnlyTwin(q: Queries, row: JobRow): Promise<JobRow | undefined> {
+  const spec = JSON.parse(row.spec) as JobSpec;
+  if (!spec.platform || !spec.bank) return undefined;
+  const candidates = await q.all<JobRow>("SELECT * FROM jobs WHERE org = ? AND id != ? AND result IS NOT NULL AND state IN ('released', 'withheld') ORDER BY updated_at DESC, id", [row.org, row.id]);
+  return candidates.find((c) => {
+    const other = JSON.parse(c.spec) as JobSpec;
+    return !other.platform && other.bank?.upload === spec.bank?.upload && other.label === spec.label;
+  });
+}
+
+async function comparisonFor(q: Queries, row: JobRow, viewer: Principal, compare: unknown): Promise<JobRow | undefined> {
+  if (compare === 'none') return undefined;
+  if (typeof compare === 'string' && compare) return visibleJob(q, compare, viewer);
+  return bankOnlyTwin(q, row);
+}
+
+export function reportRoutes(ctx: EnclaveContext): Router {
+  const r = Router();
+  r.get('/jobs/:id/report', allow('bank', 'steward'), async (req, res) => {
+    const viewer = principalOf(res);
+    const row = await visibleJob(ctx.db, String(req.params.id), viewer);
+    const job = reportJob(row);
+    const other = await comparisonFor(ctx.db, row, viewer, req.query.compare);
+    const html = renderReport(job, other ? reportJob(other) : undefined);
+    res.type('html').set('content-security-policy', REPORT_POLICY).send(html);
+  });
+
+  r.get('/jobs/:id/model', allow('bank', 'steward'), async (req, res) => {
+    const format = req.query.format ?? 'json';
+    if (!MODEL_FORMATS.includes(format as (typeof MODEL_FORMATS)[number])) {
+      throw new JointlabError('bad_format', `format must be one of ${MODEL_FORMATS.join(', ')}`, 'usage');
+    }
+    const row = await visibleJob(ctx.db, String(req.params.id), principalOf(res));
+    const results = jobResults(row);
+    const parameters = results.released.parameters;
+    if (!parameters) {
+      const held = results.withheld.find((w) => w.part === 'parameters');
+      throw new JointlabError('not_released', held ? `the release check withheld the parameters: ${held.reason}` : 'the job did not ask for its parameters', 'conflict');
+    }
+    if (format === 'json') {
+      res.json(parameters.model);
+      return;
+    }
+    const spec = JSON.parse(row.spec) as JobSpec;
+    const pmml = toPmml(parameters.model, { target: spec.label ?? 'default', modelName: spec.name, version });
+    res.type('application/xml').set('content-disposition', `attachment; filename="${row.id}.pmml"`).send(pmml);
+  });
+  return r;
+}

@@ -1,0 +1,21 @@
+/** What `GET /v1/jobs/:id/results` answers: the release outcome of a trained job, and nothing the check held back. */
+import { JointlabError } from '../../lab/errors';
+import { JobState } from '../../lab/lifecycle';
+import { ReleaseOutcome } from '../release/check';
+import { JobRow, StoredResult } from './jobs';
+
+export interface JobResults extends ReleaseOutcome {
+  id: string;
+  state: JobState;
+  reason: string | null;
+  backend: string;
+  seconds: number;
+}
+
+export function jobResults(job: JobRow): JobResults {
+  if (!job.result) {
+    throw new JointlabError('no_results', `the job is ${job.state}; results exist once it has been trained and checked`, 'conflict');
+  }
+  const stored = JSON.parse(job.result) as StoredResult;
+  return { id: job.id, state: job.state, reason: job.reason, backend: stored.backend, seconds: stored.seconds, ...stored.release };
+}

@@ -1,0 +1,135 @@
+/**
+ * Small SVG charts drawn as strings, so a report is one self-contained file that opens offline.
+ * Every chart carries a title, axis labels and an accessible name; colours are chosen to stay
+ * apart for readers with red-green colour blindness.
+ */
+
+export const PALETTE = ['#1f5fa8', '#c25400', '#2b8a3e', '#6f42c1'];
+
+const WIDTH = 560;
+const HEIGHT = 340;
+const MARGIN = { left: 64, right: 16, top: 40, bottom: 52 };
+const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
+const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const num = (x: number): string => (Math.round(x * 100) / 100).toString();
+
+export interface Series {
+  name: string;
+  points: [number, number][];
+  /** 'line' joins the points; 'dots' marks them alone; 'dashed' is a reference line. */
+  style?: 'line' | 'dots' | 'dashed';
+}
+
+export interface Axes {
+  title: string;
+  x: string;
+  y: string;
+  xDomain: [number, number];
+  yDomain: [number, number];
+}
+
+let chartCount = 0;
+
+function frame(axes: Pick<Axes, 'title' | 'x' | 'y'>, body: string, xTicks: string, yTicks: string, legend: string): string {
+  const id = `chart${++chartCount}`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-labelledby="${id}">`,
+    `<title id="${id}">${escapeXml(axes.title)}</title>`,
+    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" class="chart-title">${escapeXml(axes.title)}</text>`,
+    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_W}" height="${PLOT_H}" fill="none" stroke="#888"/>`,
+    xTicks,
+    yTicks,
+    body,
+    `<text x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 10}" text-anchor="middle" class="axis-label">${escapeXml(axes.x)}</text>`,
+    `<text transform="translate(16 ${MARGIN.top + PLOT_H / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(axes.y)}</text>`,
+    legend,
+    '</svg>',
+  ].join('\n');
+}
+
+function ticks(domain: [number, number], count = 5): number[] {
+  const [lo, hi] = domain;
+  return Array.from({ length: count + 1 }, (_, i) => lo + ((hi - lo) * i) / count);
+}
+
+const tickLabel = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
+
+function legendOf(names: string[]): string {
+  return names
+    .map((name, i) => {
+      const y = MARGIN.top + 14 + i * 16;
+      const x = MARGIN.left + PLOT_W - 170;
+      return `<rect x="${x}" y="${y - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 18}" y="${y}" class="legend">${escapeXml(name)}</text>`;
+    })
+    .join('\n');
+}
+
+/** A line or scatter chart over numeric axes. */
+export function lineChart(axes: Axes, series: Series[]): string {
+  const sx = (x: number): number => MARGIN.left + ((x - axes.xDomain[0]) / (axes.xDomain[1] - axes.xDomain[0] || 1)) * PLOT_W;
+  const sy = (y: number): number => MARGIN.top + PLOT_H - ((y - axes.yDomain[0]) / (axes.yDomain[1] - axes.yDomain[0] || 1)) * PLOT_H;
+  const xTicks = ticks(axes.xDomain)
+    .map((t) => `<line x1="${num(sx(t))}" x2="${num(sx(t))}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H + 5}" stroke="#555"/><text x="${num(sx(t))}" y="${MARGIN.top + PLOT_H + 18}" text-anchor="middle" class="tick">${tickLabel(t)}</text>`)
+    .join('\n');
+  const yTicks = ticks(axes.yDomain)
+    .map((t) => `<line x1="${MARGIN.left - 5}" x2="${MARGIN.left}" y1="${num(sy(t))}" y2="${num(sy(t))}" stroke="#555"/><text x="${MARGIN.left - 8}" y="${num(sy(t) + 4)}" text-anchor="end" class="tick">${tickLabel(t)}</text>`)
+    .join('\n');
+  const named = series.filter((s) => s.style !== 'dashed');
+  const body = series
+    .map((s) => {
+      const colour = s.style === 'dashed' ? '#999' : PALETTE[named.indexOf(s) % PALETTE.length];
+      const at = s.points.map(([x, y]) => `${num(sx(x))},${num(sy(y))}`);
+      if (s.style === 'dots') return at.map((p) => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="4" fill="${colour}"><title>${escapeXml(s.name)}</title></circle>`).join('');
+      return `<polyline fill="none" stroke="${colour}" stroke-width="2"${s.style === 'dashed' ? ' stroke-dasharray="5 4"' : ''} points="${at.join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`;
+    })
+    .join('\n');
+  return frame(axes, body, xTicks, yTicks, legendOf(named.map((s) => s.name)));
+}
+
+export interface BarGroup {
+  label: string;
+  /** One value per series; null draws a hatched "suppressed" marker instead of a bar. */
+  values: (number | null)[];
+}
+
+/** Vertical bars, grouped by category, one colour per series. */
+export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: string[], groups: BarGroup[]): string {
+  const values = groups.flatMap((g) => g.values.filter((v): v is number => v !== null));
+  const lo = Math.min(0, ...values);
+  const hi = Math.max(0, ...values);
+  const domain: [number, number] = [lo, hi === lo ? lo + 1 : hi];
+  const sy = (y: number): number => MARGIN.top + PLOT_H - ((y - domain[0]) / (domain[1] - domain[0])) * PLOT_H;
+  const slot = PLOT_W / Math.max(groups.length, 1);
+  const barW = (slot * 0.8) / Math.max(seriesNames.length, 1);
+  const labelEvery = Math.ceil(groups.length / 12);
+  const xTicks = groups
+    .map((g, i) =>
+      i % labelEvery === 0
+        ? `<text x="${num(MARGIN.left + slot * (i + 0.5))}" y="${MARGIN.top + PLOT_H + 16}" text-anchor="middle" class="tick">${escapeXml(g.label.length > 14 ? `${g.label.slice(0, 13)}…` : g.label)}</text>`
+        : '',
+    )
+    .join('\n');
+  const yTicks = ticks(domain)
+    .map((t) => `<line x1="${MARGIN.left - 5}" x2="${MARGIN.left}" y1="${num(sy(t))}" y2="${num(sy(t))}" stroke="#555"/><text x="${MARGIN.left - 8}" y="${num(sy(t) + 4)}" text-anchor="end" class="tick">${tickLabel(t)}</text>`)
+    .join('\n');
+  const body = groups
+    .flatMap((g, i) =>
+      g.values.map((v, s) => {
+        const x = MARGIN.left + slot * i + slot * 0.1 + barW * s;
+        const name = `${g.label}, ${seriesNames[s]}: ${v === null ? 'suppressed (fewer than k rows)' : tickLabel(v)}`;
+        if (v === null) return `<rect x="${num(x)}" y="${MARGIN.top + PLOT_H - 12}" width="${num(barW)}" height="12" fill="url(#suppressed)"><title>${escapeXml(name)}</title></rect>`;
+        const top = sy(Math.max(v, 0));
+        const height = Math.abs(sy(v) - sy(0));
+        return `<rect x="${num(x)}" y="${num(top)}" width="${num(barW)}" height="${num(Math.max(height, 0.5))}" fill="${PALETTE[s % PALETTE.length]}"><title>${escapeXml(name)}</title></rect>`;
+      }),
+    )
+    .join('\n');
+  const hatch = '<defs><pattern id="suppressed" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2"/></pattern></defs>';
+  const zero = lo < 0 ? `<line x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#555"/>` : '';
+  return frame(axes, hatch + body + zero, xTicks, yTicks, seriesNames.length > 1 ? legendOf(seriesNames) : '');
+}

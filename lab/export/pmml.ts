@@ -1,0 +1,198 @@
+/**
+ * PMML 4.4 export, so banks can load a released model into their decision engines: logistic
+ * regression as a RegressionModel (standardization, missing-value indicators and one-hot levels as
+ * derived fields, exactly as the model scores) and scorecards as a Scorecard with reason codes.
+ * Numbers are written with JavaScript's shortest round-trip form, so nothing is lost in the file.
+ */
+import { FeatureBinning } from '../../models/binning';
+import { EncodedColumn, MISSING_LEVEL } from '../../models/encoding';
+import { LogisticState } from '../../models/logistic-regression';
+import { ModelFile } from '../../models/model';
+import { ScorecardState } from '../../models/scorecard';
+import { MISSING_TOKENS } from '../data/columns';
+import { JointlabError } from '../errors';
+
+export interface PmmlOptions {
+  /** Name of the target field (the label the model predicts). */
+  target: string;
+  modelName: string;
+  /** Application version written in the header. */
+  version: string;
+  /** Reason codes a scorecard returns per row. */
+  reasonCodes?: number;
+}
+
+export const PMML_KINDS = ['lr', 'scorecard'] as const;
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const attr = (value: string | number): string => String(value).replace(/[&<>"]/g, (c) => ENTITIES[c]);
+const n = (x: number): string => {
+  if (!Number.isFinite(x)) throw new JointlabError('not_exportable', 'the model holds a value that is not a finite number', 'validation');
+  return String(x);
+};
+
+/** Names of the fields this export derives, chosen so they cannot be mistaken for a data column of the same name. */
+export const derivedName = {
+  standardized: (name: string): string => `${name}#standardized`,
+  missing: (name: string): string => `${name}#missing`,
+  level: (name: string): string => `${name}#level`,
+};
+
+function header(options: PmmlOptions, description: string): string[] {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">',
+    `  <Header description="${attr(description)}"><Application name="jointlab" version="${attr(options.version)}"/></Header>`,
+  ];
+}
+
+/**
+ * The cells jointlab reads as "no value", in the spellings a CSV export is likely to carry: PMML
+ * compares values exactly, so each spelling is declared missing on every categorical field.
+ */
+const MISSING_SPELLINGS = [...new Set(MISSING_TOKENS.filter(Boolean).flatMap((t) => [t, t.toUpperCase(), t[0].toUpperCase() + t.slice(1)]))];
+const missingValues = MISSING_SPELLINGS.map((v) => `<Value value="${attr(v)}" property="missing"/>`).join('');
+
+function dataDictionary(features: ModelFile['features'], target?: string): string[] {
+  const fields = features.map((f) =>
+    f.kind === 'numeric'
+      ? `    <DataField name="${attr(f.name)}" optype="continuous" dataType="double"/>`
+      : `    <DataField name="${attr(f.name)}" optype="categorical" dataType="string">${missingValues}</DataField>`,
+  );
+  if (target) fields.push(`    <DataField name="${attr(target)}" optype="categorical" dataType="integer"><Value value="0"/><Value value="1"/></DataField>`);
+  return [`  <DataDictionary numberOfFields="${fields.length}">`, ...fields, '  </DataDictionary>'];
+}
+
+function miningSchema(features: ModelFile['features'], target?: string): string[] {
+  return [
+    '    <MiningSchema>',
+    // A numeric cell that is not a number (such as "NA") is missing, as it is when jointlab reads a CSV.
+    ...features.map((f) => `      <MiningField name="${attr(f.name)}"${f.kind === 'numeric' ? ' invalidValueTreatment="asMissing"' : ''}/>`),
+    ...(target ? [`      <MiningField name="${attr(target)}" usageType="target"/>`] : []),
+    '    </MiningSchema>',
+  ];
+}
+
+const constant = (x: number): string => `<Constant dataType="double">${n(x)}</Constant>`;
+
+/** Derived fields and regression terms of one encoded column, in the order of the design matrix. */
+function logisticTerms(column: EncodedColumn, weights: number[], at: number): { fields: string[]; terms: string[]; width: number } {
+  const field = `<FieldRef field="${attr(column.name)}"/>`;
+  if (column.kind === 'numeric') {
+    const std = derivedName.standardized(column.name);
+    // Mean imputation: a missing value standardizes to 0, so the division maps a missing input to 0.
+    const fields = [
+      `      <DerivedField name="${attr(std)}" optype="continuous" dataType="double"><Apply function="/" mapMissingTo="0"><Apply function="-">${field}${constant(column.mean)}</Apply>${constant(column.scale)}</Apply></DerivedField>`,
+    ];
+    const terms = [`      <NumericPredictor name="${attr(std)}" coefficient="${n(weights[at])}"/>`];
+    if (column.missingIndicator) {
+      const missing = derivedName.missing(column.name);
+      fields.push(
+        `      <DerivedField name="${attr(missing)}" optype="continuous" dataType="double"><Apply function="if"><Apply function="isMissing">${field}</Apply>${constant(1)}${constant(0)}</Apply></DerivedField>`,
+      );
+      terms.push(`      <NumericPredictor name="${attr(missing)}" coefficient="${n(weights[at + 1])}"/>`);
+    }
+    return { fields, terms, width: terms.length };
+  }
+  // A missing category is its own level, as the encoder treats it; unseen levels match no predictor.
+  const level = derivedName.level(column.name);
+  return {
+    fields: [`      <DerivedField name="${attr(level)}" optype="categorical" dataType="string"><FieldRef field="${attr(column.name)}" mapMissingTo="${attr(MISSING_LEVEL)}"/></DerivedField>`],
+    terms: column.levels.map((value, k) => `      <CategoricalPredictor name="${attr(level)}" value="${attr(value)}" coefficient="${n(weights[at + k])}"/>`),
+    width: column.levels.length,
+  };
+}
+
+function logisticPmml(file: ModelFile, options: PmmlOptions): string {
+  const state = file.state as LogisticState;
+  const fields: string[] = [];
+  const terms: string[] = [];
+  let at = 0;
+  for (const column of state.encoder.columns) {
+    const part = logisticTerms(column, state.weights, at);
+    fields.push(...part.fields);
+    terms.push(...part.terms);
+    at += part.width;
+  }
+  if (at !== state.weights.length) throw new JointlabError('bad_model_file', 'the model file has more weights than its encoder has columns', 'validation');
+  return [
+    ...header(options, 'logistic regression on standardized features; probability of the target value 1'),
+    ...dataDictionary(file.features, options.target),
+    `  <RegressionModel modelName="${attr(options.modelName)}" functionName="classification" normalizationMethod="logit">`,
+    ...miningSchema(file.features, options.target),
+    '    <Output>',
+    `      <OutputField name="probability_1" optype="continuous" dataType="double" feature="probability" value="1"/>`,
+    '    </Output>',
+    '    <LocalTransformations>',
+    ...fields,
+    '    </LocalTransformations>',
+    `    <RegressionTable targetCategory="1" intercept="${n(state.intercept)}">`,
+    ...terms,
+    '    </RegressionTable>',
+    '    <RegressionTable targetCategory="0" intercept="0"/>',
+    '  </RegressionModel>',
+    '</PMML>',
+    '',
+  ].join('\n');
+}
+
+/** PMML's string arrays quote entries and escape quotes inside them with a backslash. */
+const stringArray = (values: string[]): string => `<Array type="string" n="${values.length}">${values.map((v) => attr(`"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(' ')}</Array>`;
+
+/** The characteristic's attributes in PMML's first-match order: missing first, then the bins. */
+function binPredicates(binning: FeatureBinning, field: string): { predicate: string; bin: number }[] {
+  const missing = { predicate: `<SimplePredicate field="${field}" operator="isMissing"/>`, bin: -1 };
+  if (binning.kind === 'numeric') {
+    // Bin i holds edges[i-1] < x <= edges[i]: in order, "x <= edge" picks the first bin that holds x.
+    const ranges = binning.edges.map((edge, i) => ({ predicate: `<SimplePredicate field="${field}" operator="lessOrEqual" value="${n(edge)}"/>`, bin: i }));
+    return [missing, ...ranges, { predicate: '<True/>', bin: binning.edges.length }];
+  }
+  const listed = binning.bins
+    .map((_, bin) => ({ bin, levels: binning.levelBins.filter(([, b]) => b === bin).map(([level]) => level) }))
+    .filter((b) => b.bin !== binning.otherBin && b.levels.length > 0)
+    .map((b) => ({ predicate: `<SimpleSetPredicate field="${field}" booleanOperator="isIn">${stringArray(b.levels)}</SimpleSetPredicate>`, bin: b.bin }));
+  // Levels the training data did not list fall into the "other" bin, as the scorecard assigns them.
+  return [missing, ...listed, { predicate: '<True/>', bin: binning.otherBin }];
+}
+
+function scorecardPmml(file: ModelFile, options: PmmlOptions): string {
+  const state = file.state as ScorecardState;
+  const { factor, offset, intercept } = state;
+  // PMML wants at least one characteristic; a card of the intercept alone scores everyone the same.
+  if (!state.selected.length) throw new JointlabError('not_exportable', 'the scorecard has no feature in its regression, so there is nothing to export', 'validation');
+  const characteristics = state.selected.map(({ feature, coefficient }) => {
+    const binning = state.binnings[feature];
+    const field = attr(binning.name);
+    const pointsOf = (bin: number): number => -factor * coefficient * (bin < 0 ? binning.missing.woe : binning.bins[bin].woe);
+    const attributes = binPredicates(binning, field);
+    const best = Math.max(...attributes.map((a) => pointsOf(a.bin)));
+    return [
+      `      <Characteristic name="${attr(`${binning.name} points`)}" reasonCode="${field}" baselineScore="${n(best)}">`,
+      ...attributes.map((a) => `        <Attribute partialScore="${n(pointsOf(a.bin))}">${a.predicate}</Attribute>`),
+      '      </Characteristic>',
+    ].join('\n');
+  });
+  const reasons = options.reasonCodes ?? 3;
+  return [
+    ...header(options, 'credit scorecard: points per bin, higher is safer; reason codes name the features that cost the most points'),
+    ...dataDictionary(file.features),
+    `  <Scorecard modelName="${attr(options.modelName)}" functionName="regression" useReasonCodes="true" reasonCodeAlgorithm="pointsBelow" initialScore="${n(offset - factor * intercept)}" baselineMethod="other">`,
+    ...miningSchema(file.features),
+    '    <Output>',
+    '      <OutputField name="points" optype="continuous" dataType="double" feature="predictedValue"/>',
+    ...Array.from({ length: reasons }, (_, i) => `      <OutputField name="reason_${i + 1}" optype="categorical" dataType="string" feature="reasonCode" rank="${i + 1}"/>`),
+    '    </Output>',
+    '    <Characteristics>',
+    ...characteristics,
+    '    </Characteristics>',
+    '  </Scorecard>',
+    '</PMML>',
+    '',
+  ].join('\n');
+}
+
+export function toPmml(file: ModelFile, options: PmmlOptions): string {
+  if (file.kind === 'lr') return logisticPmml(file, options);
+  if (file.kind === 'scorecard') return scorecardPmml(file, options);
+  throw new JointlabError('not_exportable', `PMML export covers ${PMML_KINDS.join(' and ')} models; a ${file.kind} model exports as JSON only`, 'validation');
+}
