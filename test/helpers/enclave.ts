@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { addPrincipal } from '../../enclave/auth/principals';
 import { RunningEnclave, startEnclave } from '../../enclave/service';
 import { EnclaveClient } from '../../lab/client/enclave-client';
+import { ReleaseRules, TrainingOutcome, releaseCheck } from '../../enclave/release/check';
 import { writeSynth } from '../../lab/synth/write';
 import { tempDir } from './cli';
 
@@ -100,4 +101,21 @@ export function useSeededEnclave(): TestEnclave {
   });
   after(() => t?.enclave.close());
   return new Proxy({} as TestEnclave, { get: (_, key) => t![key as keyof TestEnclave] });
+}
+
+/**
+ * Stores a finished job whose result is what the release check made of `outcome` under `rules`,
+ * straight into the enclave's database: for tests that need exact figures, such as canaries that a
+ * page must never show because the check withheld them.
+ */
+export async function storeCheckedJob(t: TestEnclave, outcome: TrainingOutcome, rules: ReleaseRules, name = 'canary-job'): Promise<string> {
+  const release = releaseCheck(outcome, rules);
+  const id = `job_${name.replace(/\W/g, '')}${Date.now().toString(36)}`;
+  const now = new Date().toISOString();
+  const state = release.withheld.length ? 'withheld' : 'released';
+  await t.enclave.db.run(
+    'INSERT INTO jobs (id, owner, org, spec, state, flags, approved_sensitive, reason, progress, progress_note, result, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [id, 'alice', 'bank-a', JSON.stringify({ ...jointSpec('lr'), name }), state, '[]', '[]', null, 1, null, JSON.stringify({ release, backend: 'test', seconds: 0 }), now, now],
+  );
+  return id;
 }

@@ -1,0 +1,110 @@
+/** `jointlab report`: a self-contained HTML page with titled, labelled SVG charts of released figures only. */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TrainingOutcome } from '../../enclave/release/check';
+import { Random } from '../../models/random';
+import { TestEnclave, jointSpec, seedData, startTestEnclave, storeCheckedJob, waitForJob } from '../helpers/enclave';
+import { runCliAsync, tempDir } from '../helpers/cli';
+
+/** A training outcome carrying recognizable figures, so a page that shows one of them can be caught. */
+export function canaryOutcome(overrides: Partial<TrainingOutcome> = {}): TrainingOutcome {
+  const random = new Random(3);
+  const n = 400;
+  const labels = Uint8Array.from({ length: n }, (_, i) => (i % 100 === 0 ? 1 : 0));
+  const scores = Float64Array.from(labels, (y) => 0.31415926 * y + 0.5 * random.uniform());
+  return {
+    model: { format: 'jointlab-model', version: 1, kind: 'lr', features: [{ name: 'x', kind: 'numeric' }], params: {}, state: {} },
+    description: { intercept: -1.23456789, coefficients: [{ name: 'x', weight: 2.71828183 }] },
+    rows: { train: 900, test: n },
+    classes: { train: { positive: 90, negative: 810 }, test: { positive: 4, negative: 396 } },
+    metrics: { train: { auc: 0.65432198, ks: 0.33221144, gini: 0.30864396 }, test: { auc: 0.87654321, ks: 0.55667788, gini: 0.75308642 } },
+    test: { labels, scores },
+    ...overrides,
+  };
+}
+
+export const CANARY_RULES = { k: 10, minTrainingRows: 100, outputs: ['parameters', 'metrics', 'curves'] as const };
+/** Figures of canaryOutcome() that the release check withholds (test metrics, as a class has 4 test rows). */
+export const WITHHELD_CANARIES = ['0.8765', '0.5566', '0.7530', '0.7531'];
+
+const bankOnlySpec = (family: string) => {
+  const { platform: _platform, ...spec } = jointSpec(family, { name: `bank-only-${family}` });
+  return spec;
+};
+
+describe('jointlab report', function () {
+  this.timeout(300_000);
+  let t: TestEnclave;
+  const dir = tempDir('jointlab-report-');
+  const ids: Record<string, string> = {};
+  const env = (): NodeJS.ProcessEnv => ({ JOINTLAB_URL: t.enclave.url, JOINTLAB_TOKEN: t.tokens.bankA });
+
+  before(async () => {
+    t = await startTestEnclave();
+    await seedData(t);
+    for (const [key, spec] of Object.entries({ joint: jointSpec('scorecard'), bankOnly: bankOnlySpec('scorecard'), lr: jointSpec('lr') })) {
+      ids[key] = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+      await t.client('steward').request('POST', `v1/jobs/${ids[key]}/approve`, { json: { allowSensitive: [] } });
+      assert.equal(await waitForJob(t, ids[key]), 'released');
+    }
+  });
+  after(() => t.enclave.close());
+
+  it('writes one page with titled, labelled charts, the scorecard bins and the joint-versus-bank-only comparison', async () => {
+    const out = join(dir, 'report.html');
+    const r = await runCliAsync(['report', ids.joint, '--out', out], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    const html = readFileSync(out, 'utf8');
+    const results = await t.client('bankA').request<{ released: { metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${ids.joint}/results`);
+    const bankOnly = await t.client('bankA').request<{ released: { metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${ids.bankOnly}/results`);
+
+    const charts = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    const titles = charts.map((svg) => /<title id="[^"]+">([^<]+)<\/title>/.exec(svg)?.[1]);
+    for (const expected of ['ROC curve', 'KS', 'Score distribution by class', 'Calibration by decile', 'Information value by feature', 'points by bin']) {
+      assert.ok(titles.some((title) => title?.includes(expected)), `no chart titled "${expected}" in ${titles.join(' | ')}`);
+    }
+    for (const svg of charts) assert.equal((svg.match(/class="axis-label"/g) ?? []).length, 2, 'every chart labels both axes');
+    assert.match(html, /<h2>Joint versus bank-only<\/h2>/);
+    assert.ok(html.includes(ids.bankOnly));
+    assert.ok(html.includes(results.released.metrics.test.auc.toFixed(4)));
+    assert.ok(html.includes(bankOnly.released.metrics.test.auc.toFixed(4)));
+    assert.match(html, /<th>WOE<\/th>/);
+
+    // Self-contained: no script, nothing fetched, every style inline.
+    assert.doesNotMatch(html, /<script|<link|<img|src=|@import|url\((?!#)/i);
+    assert.deepEqual([...new Set(html.match(/https?:\/\/[^\s"']+/g) ?? [])], ['http://www.w3.org/2000/svg']);
+  });
+
+  it('draws a logistic regression without scorecard bins, and compares with nothing when told so', async () => {
+    const r = await runCliAsync(['report', ids.lr, '--compare', 'none', '--out', join(dir, 'lr.html'), '--json'], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).out, join(dir, 'lr.html'));
+    const html = readFileSync(join(dir, 'lr.html'), 'utf8');
+    assert.match(html, /Standardized coefficients/);
+    assert.doesNotMatch(html, /Scorecard bins|Joint versus bank-only/);
+  });
+
+  it('never draws a figure the release check withheld, and says what was withheld and why', async () => {
+    const id = await storeCheckedJob(t, canaryOutcome(), CANARY_RULES);
+    const html = (await t.call('bankA', 'GET', `/v1/jobs/${id}/report?compare=none`)).text;
+    for (const canary of WITHHELD_CANARIES) assert.ok(!html.includes(canary), `withheld figure ${canary} is on the page`);
+    // What was released is there (so the check above could have failed), and the curves, withheld too, are not drawn.
+    assert.ok(html.includes('0.6543'));
+    assert.match(html, /test metrics: a label class has fewer than 10 test rows/);
+    assert.doesNotMatch(html, /ROC curve/);
+    const all = await storeCheckedJob(t, canaryOutcome({ rows: { train: 50, test: 400 } }), CANARY_RULES, 'all-withheld');
+    const empty = (await t.call('bankA', 'GET', `/v1/jobs/${all}/report?compare=none`)).text;
+    for (const canary of ['0.6543', '2.7182', '1.2345', ...WITHHELD_CANARIES]) assert.ok(!empty.includes(canary), `withheld figure ${canary} is on the page`);
+    assert.match(empty, /trained on fewer than 100 rows/);
+  });
+
+  it('answers another bank 404 and a job without results 409, in plain words', async () => {
+    const other = await runCliAsync(['report', ids.joint, '--json'], { env: { ...env(), JOINTLAB_TOKEN: t.tokens.bankB } });
+    assert.equal(JSON.parse(other.stdout).error.code, 'not_found');
+    const pending = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: jointSpec('lr', { name: 'pending' }) })).id;
+    const r = await runCliAsync(['report', pending, '--json'], { env: env() });
+    assert.equal(JSON.parse(r.stdout).error.code, 'no_results');
+    assert.match(r.stderr, /results exist once it has been trained and checked/);
+  });
+});
