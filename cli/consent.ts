@@ -1,6 +1,7 @@
 /** `jointlab consent import FILE`: a steward loads information-subject authorizations into the enclave. */
 import { Command } from 'commander';
-import { printJson } from './output';
+import type { ConsentCount } from '../enclave/data/consents';
+import { printJson, table } from './output';
 import { RemoteFlags, clientOf, readFileArg, remote } from './remote';
 
 export function register(program: Command): void {
@@ -23,5 +24,14 @@ export function register(program: Command): void {
     const r = await clientOf(flags).request<{ revoked: number }>('POST', 'v1/consents/revoke', { json: { enterprise: flags.enterprise, bank: flags.bank, ...(flags.purpose ? { purpose: flags.purpose } : {}) } });
     if (flags.json) printJson(r);
     else console.log(`revoked ${r.revoked} consent record${r.revoked === 1 ? '' : 's'}`);
+  });
+  remote(consent.command('counts').description('steward: consents per bank and purpose by status (counts under k suppressed)')).action(async (flags: RemoteFlags) => {
+    const r = await clientOf(flags).request<{ k: number; counts: ConsentCount[] }>('GET', 'v1/consents/counts');
+    if (flags.json) printJson(r);
+    else if (!r.counts.length) console.log('no consent records');
+    else {
+      const cell = (n: number | null): string => (n === null ? `<${r.k}` : String(n));
+      console.log(table([['bank', 'purpose', 'in force', 'revoked', 'expired', 'pending'], ...r.counts.map((c) => [c.bank, c.purpose, cell(c.active), cell(c.revoked), cell(c.expired), cell(c.pending)])]));
+    }
   });
 }

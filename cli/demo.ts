@@ -14,6 +14,7 @@ interface DemoFlags {
   model: ModelKind;
   keep?: boolean;
   json?: boolean;
+  out: string | false;
 }
 
 export function register(program: Command): void {
@@ -24,12 +25,14 @@ export function register(program: Command): void {
     .addOption(new Option('--model <kind>', 'model family').choices([...MODEL_KINDS]).default('scorecard'))
     .option('--keep', 'keep the temporary database and CSV files and print where they are')
     .option('--no-encrypted', 'skip the two homomorphic-encryption steps')
+    .option('--out <dir>', "where to save the joint model's report and its PMML (or JSON) model", 'out/demo')
+    .option('--no-out', 'save no files')
     .option('--json', 'print one JSON object instead of text')
     .action(async (flags: DemoFlags) => {
       let step = 0;
       const say = flags.json ? undefined : (line: string, isStep = true) => console.log(isStep ? `${++step}. ${line}` : line);
       const bar = flags.json ? undefined : progressBar('training');
-      const outcome = await runDemo({ seed: flags.seed, model: flags.model, keep: flags.keep, encrypted: flags.encrypted, say, onProgress: bar?.update });
+      const outcome = await runDemo({ seed: flags.seed, model: flags.model, keep: flags.keep, encrypted: flags.encrypted, out: flags.out || undefined, say, onProgress: bar?.update });
       bar?.done();
       if (!outcome.audit.ok) process.exitCode = EXIT_CODES.server;
       if (flags.json) {

@@ -4,10 +4,11 @@
  * approves, both train in the enclave, the bank reads what was released, and the audit chain verifies.
  * Every step goes over real HTTP through the same client the CLI uses.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnclaveClient } from '../lab/client/enclave-client';
+import { PMML_KINDS } from '../lab/export/pmml';
 import { parseCsv } from '../lab/data/csv';
 import { heScore, heTrain } from '../lab/he/protocols';
 import { auc } from '../models/metrics';
@@ -35,6 +36,8 @@ export interface DemoOptions {
   onProgress?: (done: number, total: number, note?: string) => void;
   /** Run the two encrypted steps too (default yes). */
   encrypted?: boolean;
+  /** Folder to write the joint model's report and exported model into (created if missing). */
+  out?: string;
 }
 
 export interface DemoRun {
@@ -57,6 +60,8 @@ export interface DemoOutcome {
   lift: number;
   encrypted?: DemoEncrypted;
   audit: AuditVerdict;
+  /** The joint job's report (compared with the bank-only job) and its model for decision engines. */
+  files?: { report: string; model: string };
 }
 
 /** Platform features of the encrypted steps: numeric ones, so the scored model needs no category levels. */
@@ -142,13 +147,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     for (const r of runs) for (const w of r.withheld) say(`   ${r.name}: withheld ${w.part}: ${w.reason}`, false);
     const lift = aucOf('joint') - aucOf('bank only');
     say(`   joint lift in test AUC: ${lift >= 0 ? '+' : ''}${fixed(lift)}`, false);
+    const written = options.out ? await writeDeliverables(bank, runs.find((r) => r.name === 'joint')!, options.model, options.out) : undefined;
+    if (written) say(`bank saved the joint model's report (${written.report}) and its model for a decision engine (${written.model})`);
     const encrypted = options.encrypted === false ? undefined : await encryptedSteps(steward, bank, files, say);
     const audit = await steward.request<AuditVerdict>('GET', 'v1/audit/verify');
-    return { folder: options.keep ? folder : null, runs, lift, encrypted, audit };
+    return { folder: options.keep ? folder : null, runs, lift, encrypted, audit, ...(written ? { files: written } : {}) };
   } finally {
     await enclave.close();
     if (!options.keep) rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/** The report (which compares with the bank-only job by itself) and the model: PMML where the family has it. */
+async function writeDeliverables(bank: EnclaveClient, joint: DemoRun, kind: ModelKind, out: string): Promise<{ report: string; model: string }> {
+  mkdirSync(out, { recursive: true });
+  const report = join(out, `report-${joint.jobId}.html`);
+  writeFileSync(report, await bank.send('GET', `v1/jobs/${joint.jobId}/report`));
+  const format = (PMML_KINDS as readonly string[]).includes(kind) ? 'pmml' : 'json';
+  const model = join(out, `${joint.jobId}.${format}`);
+  writeFileSync(model, await bank.send('GET', `v1/jobs/${joint.jobId}/model`, { query: { format } }));
+  return { report, model };
 }
 
 /**

@@ -3,6 +3,7 @@ import { parseCsv } from '../../lab/data/csv';
 import { JointlabError } from '../../lab/errors';
 import { appendAudit } from '../audit/log';
 import { Principal } from '../auth/principals';
+import { releaseCount } from '../release/disclosure';
 import { Db } from '../store/db';
 import { CSV_LIMITS, decodeCsvBody } from './csv-import';
 
@@ -90,4 +91,28 @@ export async function revokeConsent(db: Db, input: { enterprise: string; bank: s
     await appendAudit(q, { actor: actor.id, action: 'consent.revoke', object: `enterprise:${pseudonym(input.enterprise)}`, detail: { bank: input.bank, purpose: input.purpose ?? 'all', revoked: r.changes } });
     return { revoked: r.changes };
   });
+}
+
+export interface ConsentCount {
+  bank: string;
+  purpose: Purpose;
+  /** Consents in force today, revoked, expired and not yet in force: counts through the disclosure rule. */
+  active: number | null;
+  revoked: number | null;
+  expired: number | null;
+  pending: number | null;
+}
+
+/** How many consents each bank holds per purpose, by status: the steward console's overview. */
+export async function consentCounts(db: Db, k: number, today = new Date().toISOString().slice(0, 10)): Promise<ConsentCount[]> {
+  const rows = await db.all<{ bank: string; purpose: Purpose; active: number; revoked: number; expired: number; pending: number }>(
+    `SELECT bank, purpose,
+       SUM(CASE WHEN revoked_at IS NULL AND granted <= ? AND expires > ? THEN 1 ELSE 0 END) AS active,
+       SUM(CASE WHEN revoked_at IS NOT NULL THEN 1 ELSE 0 END) AS revoked,
+       SUM(CASE WHEN revoked_at IS NULL AND expires <= ? THEN 1 ELSE 0 END) AS expired,
+       SUM(CASE WHEN revoked_at IS NULL AND granted > ? THEN 1 ELSE 0 END) AS pending
+     FROM consents GROUP BY bank, purpose ORDER BY bank, purpose`,
+    [today, today, today, today],
+  );
+  return rows.map((r) => ({ bank: r.bank, purpose: r.purpose, active: releaseCount(r.active, k), revoked: releaseCount(r.revoked, k), expired: releaseCount(r.expired, k), pending: releaseCount(r.pending, k) }));
 }

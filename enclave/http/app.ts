@@ -2,6 +2,7 @@
 import express, { Express } from 'express';
 import { SCHEMA_VERSION } from '../store/schema';
 import { authenticate } from './auth';
+import { consoleRoutes } from './console';
 import { EnclaveContext } from './context';
 import { openApiDocument } from './openapi';
 import { notFound, problemHandler } from './problem';
@@ -42,6 +43,7 @@ export function createApp(ctx: EnclaveContext): Express {
   v1.use(authenticate(ctx.db));
   for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, consentRoutes, scoringRoutes, jobRoutes, reportRoutes, heRoutes, auditRoutes]) v1.use(routes(ctx));
   app.use('/v1', v1);
+  app.use('/console', consoleRoutes());
   app.use(notFound);
   app.use(problemHandler(ctx.log));
   return app;

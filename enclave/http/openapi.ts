@@ -66,6 +66,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/jobs/{id}/report': { get: { summary: 'the model report: self-contained HTML with SVG charts of the released figures', roles: ['bank', 'steward'], query: [['compare', false, 'a job to compare with, or "none"; default: the bank-only job on the same upload and label']], ok: 200 } },
   '/v1/jobs/{id}/model': { get: { summary: 'the released model as a file: its own JSON, or PMML 4.4 (lr, scorecard)', roles: ['bank', 'steward'], query: [['format', false, 'json (default) or pmml']], ok: 200 } },
   '/v1/consents': { post: { summary: 'import consent records (enterprise_id, bank, purpose, granted, expires)', roles: ['steward'], body: 'csv', ok: 201 } },
+  '/v1/consents/counts': { get: { summary: 'consents per bank and purpose by status (in force, revoked, expired, pending), counts under k suppressed', roles: ['steward'], ok: 200 } },
   '/v1/consents/revoke': { post: { summary: "revoke an enterprise's consents for a bank (one purpose or all)", roles: ['steward'], body: 'json', schema: 'Revoke', ok: 200 } },
   '/v1/score': { post: { summary: 'score named enterprises with a released model; only those with scoring consent, the rest refused by id', roles: ['bank'], body: 'json', schema: 'PlainScore', ok: 200 } },
   '/v1/he/sessions': { post: { summary: 'open an HE session on an approved HE job: public and Galois keys in a binary envelope', roles: ['bank'], body: 'frames', ok: 201 } },

@@ -22,10 +22,13 @@ export interface ScoreBand {
   bad: number | null;
 }
 
-/** One decile of the test rows by score: mean predicted probability against the observed default rate. */
+/**
+ * A decile of the test rows by score (adjacent deciles pooled until both classes have k rows): mean
+ * predicted probability against the observed default rate.
+ */
 export interface CalibrationBin {
   predicted: number;
-  /** Null when either class in the decile has fewer than k rows: the rate would count a handful of them. */
+  /** Null only when even all rows pooled have a class under k: the rate would count a handful of them. */
   observed: number | null;
   rows: number | null;
 }
@@ -114,9 +117,34 @@ export function scoreDistribution(labels: Uint8Array, scores: Float64Array, k: n
   });
 }
 
+/**
+ * Pools adjacent runs until each holds at least k rows of either class (a short tail joins the run
+ * before it): low-risk deciles often hold only a few defaults, and their rate would count them.
+ */
+export function pooledRuns(labels: Uint8Array, runs: [number, number][], k: number): [number, number][] {
+  const enough = (run: [number, number]): boolean => {
+    const bad = badIn(labels, run);
+    return bad >= k && run[1] - run[0] - bad >= k;
+  };
+  const pooled: [number, number][] = [];
+  let open: [number, number] | undefined;
+  for (const run of runs) {
+    open = open ? [open[0], run[1]] : [...run];
+    if (enough(open)) {
+      pooled.push(open);
+      open = undefined;
+    }
+  }
+  if (open) {
+    if (pooled.length) pooled[pooled.length - 1][1] = open[1];
+    else pooled.push(open);
+  }
+  return pooled;
+}
+
 export function calibration(labels: Uint8Array, scores: Float64Array, k: number): CalibrationBin[] {
   const sorted = ascending(labels, scores);
-  return equalCountRuns(sorted.scores, CALIBRATION_BINS, k).map((run) => {
+  return pooledRuns(sorted.labels, equalCountRuns(sorted.scores, CALIBRATION_BINS, k), k).map((run) => {
     const rows = run[1] - run[0];
     const bad = badIn(sorted.labels, run);
     let sum = 0;

@@ -41,7 +41,7 @@ h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { font-size: 1.25rem; margin
 table { border-collapse: collapse; margin: 0.5rem 0; } th, td { border: 1px solid #bbb; padding: 0.25rem 0.6rem; text-align: right; } th:first-child, td:first-child { text-align: left; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; } .chart { max-width: 100%; height: auto; border: 1px solid #ddd; }
 .chart-title { font-size: 15px; font-weight: 600; } .axis-label { font-size: 13px; } .tick, .legend { font-size: 11px; }
-.withheld { background: #fff4e5; border-left: 4px solid #c25400; padding: 0.5rem 1rem; } .note { color: #444; }
+.withheld { background: #fff4e5; border-left: 4px solid #c25400; padding: 0.5rem 1rem; } .note { color: #444; } figure { margin: 0; }
 `;
 
 const fixed = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
@@ -99,8 +99,8 @@ function distributionChart(job: ReportJob): string {
   if (!bands?.length) return '';
   const totalGood = bands.reduce((s, b) => s + (b.good ?? 0), 0) || 1;
   const totalBad = bands.reduce((s, b) => s + (b.bad ?? 0), 0) || 1;
-  const groups: BarGroup[] = bands.map((b) => ({ label: `${b.from}–${b.to}`, values: [b.good === null ? null : b.good / totalGood, b.bad === null ? null : b.bad / totalBad] }));
-  return barChart({ title: 'Score distribution by class, test rows', x: 'Predicted probability of default (band)', y: 'Share of the class in the band' }, ['non-defaults (good)', 'defaults (bad)'], groups);
+  const groups: BarGroup[] = bands.map((b) => ({ label: `≤ ${b.to}`, values: [b.good === null ? null : b.good / totalGood, b.bad === null ? null : b.bad / totalBad] }));
+  return barChart({ title: 'Score distribution by class, test rows', x: 'Predicted probability of default (upper end of band)', y: 'Share of the class in the band' }, ['non-defaults (good)', 'defaults (bad)'], groups);
 }
 
 function calibrationChart(job: ReportJob): string {
@@ -108,12 +108,15 @@ function calibrationChart(job: ReportJob): string {
   if (!bins?.length) return '';
   const shown = bins.filter((b) => b.observed !== null);
   const top = Math.max(0.05, ...bins.map((b) => b.predicted), ...shown.map((b) => b.observed as number));
-  const hidden = bins.length - shown.length;
   const chart = lineChart({ title: 'Calibration by decile, test rows', x: 'Mean predicted probability of default', y: 'Observed default rate', xDomain: [0, top], yDomain: [0, top] }, [
     { name: 'deciles', points: shown.map((b) => [b.predicted, b.observed as number]), style: 'dots' },
     { name: 'perfect calibration', points: [[0, 0], [top, top]], style: 'dashed' },
   ]);
-  return hidden ? `<figure>${chart}<figcaption class="note">${hidden} of ${bins.length} deciles not drawn: a class in them has fewer than k rows.</figcaption></figure>` : chart;
+  const notes = [
+    bins.length < 10 ? `Adjacent deciles are pooled until each point has at least k defaults and k non-defaults: ${bins.length} points.` : '',
+    shown.length < bins.length ? `${bins.length - shown.length} pooled bin(s) not drawn: a class in them has fewer than k rows.` : '',
+  ].filter(Boolean);
+  return notes.length ? `<figure>${chart}<figcaption class="note">${notes.join(' ')}</figcaption></figure>` : chart;
 }
 
 function importanceChart(job: ReportJob): string {

@@ -59,14 +59,21 @@ function ticks(domain: [number, number], count = 5): number[] {
 
 const tickLabel = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
 
-function legendOf(names: string[]): string {
-  return names
-    .map((name, i) => {
-      const y = MARGIN.top + 14 + i * 16;
-      const x = MARGIN.left + PLOT_W - 170;
-      return `<rect x="${x}" y="${y - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 18}" y="${y}" class="legend">${escapeXml(name)}</text>`;
-    })
-    .join('\n');
+/** Line charts put the legend in the lower right, where ROC, KS and calibration curves leave room; bar charts in the upper left. */
+function legendOf(names: string[], corner: 'lower-right' | 'upper-left' = 'lower-right'): string {
+  const width = 24 + 6.2 * Math.max(0, ...names.map((n) => n.length));
+  const x = corner === 'lower-right' ? MARGIN.left + PLOT_W - width - 6 : MARGIN.left + 12;
+  const top = corner === 'lower-right' ? MARGIN.top + PLOT_H - 8 - names.length * 16 : MARGIN.top + 8;
+  const box = names.length ? `<rect x="${num(x - 6)}" y="${top - 4}" width="${num(width + 8)}" height="${names.length * 16 + 6}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>` : '';
+  return (
+    box +
+    names
+      .map((name, i) => {
+        const y = top + 12 + i * 16;
+        return `<rect x="${num(x)}" y="${y - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/><text x="${num(x + 18)}" y="${y}" class="legend">${escapeXml(name)}</text>`;
+      })
+      .join('\n')
+  );
 }
 
 /** A line or scatter chart over numeric axes. */
@@ -106,7 +113,9 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
   const sy = (y: number): number => MARGIN.top + PLOT_H - ((y - domain[0]) / (domain[1] - domain[0])) * PLOT_H;
   const slot = PLOT_W / Math.max(groups.length, 1);
   const barW = (slot * 0.8) / Math.max(seriesNames.length, 1);
-  const labelEvery = Math.ceil(groups.length / 12);
+  // Every label gets room for its text: with many groups only every n-th is written.
+  const longest = Math.max(1, ...groups.map((g) => Math.min(g.label.length, 14)));
+  const labelEvery = Math.max(1, Math.ceil((groups.length * (longest * 6.5 + 8)) / PLOT_W));
   const xTicks = groups
     .map((g, i) =>
       i % labelEvery === 0
@@ -131,5 +140,5 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
     .join('\n');
   const hatch = '<defs><pattern id="suppressed" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2"/></pattern></defs>';
   const zero = lo < 0 ? `<line x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#555"/>` : '';
-  return frame(axes, hatch + body + zero, xTicks, yTicks, seriesNames.length > 1 ? legendOf(seriesNames) : '');
+  return frame(axes, hatch + body + zero, xTicks, yTicks, seriesNames.length > 1 ? legendOf(seriesNames, 'upper-left') : '');
 }

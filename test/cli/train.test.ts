@@ -95,7 +95,7 @@ describe('jointlab synth / train / score (child processes)', function () {
   });
 
   it('has --help on every verb', () => {
-    for (const verb of ['demo', 'synth', 'train', 'score', 'enclave start', 'admin add-principal', 'dataset import', 'upload', 'job submit', 'job score', 'consent revoke', 'he train', 'he score', 'privacy budget', 'audit verify']) {
+    for (const verb of ['demo', 'synth', 'train', 'score', 'enclave start', 'admin add-principal', 'dataset import', 'upload', 'job submit', 'job score', 'consent revoke', 'consent counts', 'report', 'export', 'he train', 'he score', 'privacy budget', 'audit verify']) {
       const r = runCli([...verb.split(' '), '--help']);
       assert.equal(r.code, 0);
       assert.match(r.stdout, new RegExp(`Usage: jointlab ${verb}`));

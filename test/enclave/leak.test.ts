@@ -1,8 +1,8 @@
 /**
  * The leak suite: canary enterprises with unique feature values are planted in the platform's data;
- * hostile but schema-valid specs and requests are run; every response body and header, every log
- * line of the enclave, and every file the CLI exports are scanned for the canaries' values and for
- * the codes of enterprises without consent. (A refusal may name an id the request itself sent: that
+ * hostile but schema-valid specs and requests are run; every response body and header (model
+ * reports and PMML exports included), every log line of the enclave, and every file the CLI exports
+ * are scanned for the canaries' values and for the codes of enterprises without consent. (A refusal may name an id the request itself sent: that
  * tells the bank nothing new. Anything else is a leak.)
  */
 import { strict as assert } from 'node:assert';
@@ -90,6 +90,9 @@ describe('leak suite', function () {
     await call('bank', 'GET', `/v1/jobs/${id}`);
     await call('bank', 'GET', `/v1/jobs/${id}/results`);
     await call('steward', 'GET', `/v1/jobs/${id}/results`);
+    // The report and the exported model are built from the results: scanned all the same.
+    await call('bank', 'GET', `/v1/jobs/${id}/report`);
+    await call('bank', 'GET', `/v1/jobs/${id}/model?format=pmml`);
     return id;
   }
 
@@ -122,8 +125,9 @@ describe('leak suite', function () {
       if (r.status === 429) limited++;
     }
     assert.ok(limited > 0, 'bulk scoring was never limited');
-    // The audit trail, as the steward reads it.
+    // The audit trail and the consent counts, as the steward reads them.
     await call('steward', 'GET', '/v1/audit?limit=1000');
+    await call('steward', 'GET', '/v1/consents/counts');
     // Exported files: the CLI's score output for a model the bank received.
     const results = (await call('bank', 'GET', `/v1/jobs/${platformOnly}/results`)).json();
     const model = join(dir, 'released.json');

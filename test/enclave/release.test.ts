@@ -52,13 +52,20 @@ describe('release check', () => {
     assert.deepEqual(equalCountRuns([1, 2, 3, 4, 5, 6, 7, 8], 4, 3), [[0, 3], [3, 8]]);
   });
 
-  it('releases calibration by decile, with the observed rate only where both classes reach k', () => {
+  it('releases calibration by decile, pooling deciles until both classes reach k', () => {
     const scores = Float64Array.from({ length: 100 }, (_, i) => i / 100);
     const labels = Uint8Array.from({ length: 100 }, (_, i) => i % 2);
     const bins = calibration(labels, scores, 5);
     assert.equal(bins.length, 10);
     bins.forEach((b, d) => assert.deepEqual(b, { predicted: Number((0.045 + 0.1 * d).toFixed(4)), observed: 0.5, rows: 10 }));
-    assert.ok(calibration(labels, scores, 6).every((b) => b.observed === null && b.rows === 10));
+    // k = 6: a decile has 5 of each class, so deciles pool in pairs: 20 rows, mean score 0.095 + 0.2 d.
+    const pairs = calibration(labels, scores, 6);
+    assert.equal(pairs.length, 5);
+    pairs.forEach((b, d) => assert.deepEqual(b, { predicted: Number((0.095 + 0.2 * d).toFixed(4)), observed: 0.5, rows: 20 }));
+    // Defaults only in the top decile (10 rows): everything pools into one bin, and with k = 11 even that is not enough.
+    const top = Uint8Array.from({ length: 100 }, (_, i) => (i >= 90 ? 1 : 0));
+    assert.deepEqual(calibration(top, scores, 10), [{ predicted: 0.495, observed: 0.1, rows: 100 }]);
+    assert.deepEqual(calibration(top, scores, 11), [{ predicted: 0.495, observed: null, rows: 100 }]);
   });
 
   it('releases the score distribution by class with counts under k suppressed', () => {

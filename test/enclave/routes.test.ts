@@ -60,6 +60,7 @@ describe('enclave routes by role', function () {
     { method: 'GET', path: '/v1/jobs/{otherJob}/model', expect: { steward: 409, bankA: 409, bankB: 404 } },
     { method: 'POST', path: '/v1/consents', body: () => ({ body: readFileSync(t.files.consent), type: 'text/csv' }), expect: { admin: 403, steward: 201, researcher: 403, bankA: 403, bankB: 403 } },
     { method: 'POST', path: '/v1/score', body: () => json({ job: jobId, ids: ['x'] })(), expect: { admin: 403, steward: 403, researcher: 403, bankA: 422, bankB: 404 } },
+    { method: 'GET', path: '/v1/consents/counts', expect: { admin: 403, steward: 200, researcher: 403, bankA: 403, bankB: 403 } },
     { method: 'POST', path: '/v1/consents/revoke', body: json({ enterprise: 'x', bank: 'bank-a' }), expect: { admin: 403, steward: 200, researcher: 403, bankA: 403, bankB: 403 } },
     { method: 'GET', path: '/v1/he/sessions/he_nope', expect: { admin: 403, steward: 403, researcher: 403, bankA: 404, bankB: 404 } },
     { method: 'POST', path: '/v1/he/sessions/he_nope/score', body: json({ ids: ['x'] }), expect: { admin: 403, steward: 403, researcher: 403, bankA: 404, bankB: 404 } },

@@ -1,6 +1,6 @@
 /** Consent records: a steward imports them from the platform's authorization system. */
 import express, { Router } from 'express';
-import { importConsents } from '../../data/consents';
+import { consentCounts, importConsents } from '../../data/consents';
 import { allow, csvBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 
@@ -8,6 +8,9 @@ export function consentRoutes(ctx: EnclaveContext): Router {
   const r = Router();
   r.post('/consents', allow('steward'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
     res.status(201).json(await importConsents(ctx.db, csvBody(req), principalOf(res)));
+  });
+  r.get('/consents/counts', allow('steward'), async (_req, res) => {
+    res.json({ k: ctx.settings.defaultK, counts: await consentCounts(ctx.db, ctx.settings.defaultK) });
   });
   return r;
 }

@@ -1,0 +1,50 @@
+/**
+ * Building the page from API answers. Text from the API only ever goes in as text nodes, never as
+ * markup, so a job name or a reason cannot inject anything into the console.
+ */
+
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | boolean | ((event: Event) => void) | undefined>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (typeof value === 'function') el.addEventListener(name.replace(/^on/, ''), value);
+    else if (value === true) el.setAttribute(name, '');
+    else el.setAttribute(name, value);
+  }
+  for (const child of children) if (child !== null && child !== undefined && child !== false) el.append(typeof child === 'number' ? String(child) : child);
+  return el;
+}
+
+export function table(caption: string, headers: string[], rows: Child[][]): HTMLTableElement {
+  return h(
+    'table',
+    {},
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, ...headers.map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))),
+  );
+}
+
+/** Says something in the status line that screen readers announce; errors get the alert style. */
+export function announce(message: string, kind: 'info' | 'error' = 'info'): void {
+  const status = document.getElementById('status')!;
+  status.textContent = message;
+  status.className = kind;
+}
+
+export const fixed = (x: number | undefined, digits = 4): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+export const count = (n: number | null, k: number): string => (n === null ? `fewer than ${k}` : String(n));
+export const when = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+
+/** Lets the browser save text the console fetched with the token, as a file. */
+export function download(name: string, type: string, body: string): void {
+  const url = URL.createObjectURL(new Blob([body], { type }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

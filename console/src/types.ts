@@ -1,0 +1,77 @@
+/** The shapes of the enclave API's answers that the console reads (the API's OpenAPI document has them all). */
+
+export type Role = 'admin' | 'steward' | 'bank' | 'researcher';
+
+export interface Principal {
+  id: string;
+  name: string;
+  role: Role;
+  org: string;
+}
+
+export interface Job {
+  id: string;
+  name: string;
+  org: string;
+  state: string;
+  reason: string | null;
+  progress: number;
+  progressNote: string | null;
+  spec: { purpose: string; mode?: string; label?: string; model: { family: string }; platform?: { dataset: string; columns: string[] }; bank?: { upload: string; columns?: string[] }; privacy?: { epsilon: number } };
+  flags?: { code: string; message: string }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Metrics {
+  auc: number;
+  ks: number;
+  gini: number;
+}
+
+export interface Results {
+  id: string;
+  state: string;
+  reason: string | null;
+  backend: string;
+  seconds: number;
+  k: number;
+  released: {
+    parameters?: { model: { kind: string } };
+    metrics?: { train?: Metrics; test?: Metrics; rows: { train: number; test: number } };
+    curves?: { roc: unknown[] };
+  };
+  withheld: { part: string; reason: string }[];
+}
+
+export interface Dataset {
+  name: string;
+  rows: number;
+  k: number;
+  requireTrainingConsent: boolean;
+  columns: { name: string; type: string; policy: string }[];
+}
+
+export interface ConsentCount {
+  bank: string;
+  purpose: string;
+  active: number | null;
+  revoked: number | null;
+  expired: number | null;
+  pending: number | null;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  object: string;
+  detail: string;
+}
+
+export interface AuditVerdict {
+  ok: boolean;
+  entries: number;
+  firstBroken?: { seq: number; problem: string };
+}

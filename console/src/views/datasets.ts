@@ -1,0 +1,19 @@
+/** Platform datasets with their column policies and k. */
+import { h, table } from '../dom.js';
+import { Dataset } from '../types.js';
+import { Rendered, ViewContext } from './view.js';
+
+export async function datasetsView(ctx: ViewContext): Promise<Rendered> {
+  const { datasets } = await ctx.api.get<{ datasets: Dataset[] }>('/v1/datasets');
+  if (!datasets.length) return { title: 'Datasets', body: h('p', {}, 'No platform dataset has been imported.') };
+  const sections = datasets.map((d) =>
+    h(
+      'section',
+      { class: 'dataset' },
+      h('h3', {}, d.name),
+      h('p', {}, `${d.rows} rows · k = ${d.k} · ${d.requireTrainingConsent ? 'joint training only on customers with a training consent' : 'no training consent required'}`),
+      table(`Column policies of ${d.name}`, ['Column', 'Type', 'Policy'], d.columns.map((c) => [c.name, c.type, h('span', { class: `policy policy-${c.policy}` }, c.policy)])),
+    ),
+  );
+  return { title: 'Datasets', body: h('div', {}, ...sections) };
+}

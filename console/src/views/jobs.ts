@@ -1,0 +1,113 @@
+/**
+ * Jobs and their results. Only what the API released is shown: the results route leaves out every
+ * part the release check withheld, and the page lists those parts with the check's reasons.
+ */
+import { ApiError } from '../api.js';
+import { announce, download, fixed, h, table, when } from '../dom.js';
+import { Job, Results } from '../types.js';
+import { progressOf } from './running.js';
+import { Rendered, ViewContext } from './view.js';
+
+const FINAL = ['released', 'withheld', 'failed', 'cancelled', 'rejected'];
+const PMML_KINDS = ['lr', 'scorecard'];
+
+export async function jobsView(ctx: ViewContext): Promise<Rendered> {
+  if (ctx.param) return jobView(ctx, ctx.param);
+  const { jobs } = await ctx.api.get<{ jobs: Job[] }>('/v1/jobs');
+  const title = ctx.me.role === 'bank' ? `Jobs of ${ctx.me.org}` : 'All jobs';
+  if (!jobs.length) return { title, body: h('p', {}, 'No jobs yet.') };
+  const rows = jobs
+    .slice()
+    .reverse()
+    .map((j) => [h('a', { href: `#/jobs/${j.id}` }, j.name), j.org, j.spec.model.family, h('span', { class: `state state-${j.state}` }, j.state), when(j.updatedAt)]);
+  return { title, body: table('Jobs, newest first', ['Job', 'Organization', 'Model', 'State', 'Updated'], rows) };
+}
+
+function metricsTable(r: Results): HTMLElement | null {
+  const m = r.released.metrics;
+  if (!m) return null;
+  return table(
+    'Released metrics',
+    ['Rows', 'Count', 'AUC', 'KS', 'Gini'],
+    (['train', 'test'] as const).map((part) => [part, String(m.rows[part]), fixed(m[part]?.auc), fixed(m[part]?.ks), fixed(m[part]?.gini)]),
+  );
+}
+
+function withheldList(r: Results): HTMLElement | null {
+  if (!r.withheld.length) return null;
+  return h(
+    'section',
+    { class: 'withheld', 'aria-label': 'withheld outputs' },
+    h('h3', {}, 'Withheld by the release check'),
+    h('ul', {}, ...r.withheld.map((w) => h('li', {}, h('strong', {}, w.part), `: ${w.reason}`))),
+  );
+}
+
+async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> {
+  let r: Results;
+  try {
+    r = await ctx.api.get<Results>(`/v1/jobs/${encodeURIComponent(job.id)}/results`);
+  } catch (e) {
+    // Encrypted jobs deliver their outputs under the bank's key: the enclave holds no results for them.
+    if (e instanceof ApiError && e.status === 409) return h('p', { class: 'notice' }, 'The enclave holds no results for this job: encrypted jobs deliver their outputs to the bank under its own key.');
+    throw e;
+  }
+  const frame = h('div', { class: 'report-frame' });
+  const base = `/v1/jobs/${encodeURIComponent(job.id)}`;
+  const guard = (work: () => Promise<void>) => async () => {
+    try {
+      await work();
+    } catch (e) {
+      announce(e instanceof ApiError ? e.message : 'Something went wrong.', 'error');
+    }
+  };
+  const openReport = guard(async () => {
+    const html = await ctx.api.text(`${base}/report`);
+    // Sandboxed with no permissions: the report is static, and in the frame it can run nothing.
+    frame.replaceChildren(h('iframe', { title: `Model report of ${job.name}`, sandbox: '', srcdoc: html }));
+    announce(`Report of "${job.name}" opened below.`);
+  });
+  const kind = r.released.parameters?.model.kind;
+  const buttons = [
+    h('button', { type: 'button', class: 'primary', onclick: () => void openReport() }, 'Open report'),
+    h('button', { type: 'button', onclick: () => void guard(async () => download(`report-${job.id}.html`, 'text/html', await ctx.api.text(`${base}/report`)))() }, 'Download report'),
+    kind && PMML_KINDS.includes(kind)
+      ? h('button', { type: 'button', onclick: () => void guard(async () => download(`${job.id}.pmml`, 'application/xml', await ctx.api.text(`${base}/model?format=pmml`)))() }, 'Download PMML')
+      : null,
+    kind ? h('button', { type: 'button', onclick: () => void guard(async () => download(`${job.id}.json`, 'application/json', await ctx.api.text(`${base}/model?format=json`)))() }, 'Download model JSON') : null,
+  ];
+  return h(
+    'section',
+    { 'aria-label': 'results' },
+    h('h3', {}, 'Results'),
+    h('p', {}, `Trained on ${r.backend} in ${r.seconds.toFixed(2)} s; every released figure stands for at least k = ${r.k} rows.`),
+    metricsTable(r),
+    withheldList(r),
+    h('div', { class: 'actions' }, ...buttons),
+    frame,
+  );
+}
+
+async function jobView(ctx: ViewContext, id: string): Promise<Rendered> {
+  const job = await ctx.api.get<Job>(`/v1/jobs/${encodeURIComponent(id)}`);
+  const live = !FINAL.includes(job.state);
+  const cancel = async (): Promise<void> => {
+    try {
+      await ctx.api.post(`/v1/jobs/${encodeURIComponent(id)}/cancel`);
+      announce(`Cancelled "${job.name}".`);
+      ctx.refresh();
+    } catch (e) {
+      announce(e instanceof ApiError ? e.message : 'Something went wrong.', 'error');
+    }
+  };
+  const body = h(
+    'div',
+    { class: 'job', 'data-job': job.id, 'data-state': job.state },
+    h('p', {}, h('span', { class: `state state-${job.state}` }, job.state), job.reason ? ` — ${job.reason}` : '', ` · ${job.org} · ${job.spec.model.family} · updated ${when(job.updatedAt)}`),
+    live && job.state !== 'submitted' ? progressOf(job) : null,
+    job.state === 'approved' || job.state === 'running' ? h('button', { type: 'button', onclick: () => void cancel() }, 'Cancel job') : null,
+    job.flags?.length ? h('ul', { class: 'flags' }, ...job.flags.map((f) => h('li', {}, h('strong', {}, f.code.replace(/_/g, ' ')), `: ${f.message}`))) : null,
+    job.state === 'released' || job.state === 'withheld' ? await resultsSection(ctx, job) : null,
+  );
+  return { title: `Job ${job.name}`, body, ...(live ? { liveEvery: 1000 } : {}) };
+}

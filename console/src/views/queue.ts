@@ -1,0 +1,66 @@
+/** The steward's review queue: submitted jobs with their spec and risk flags, to approve or reject with a reason. */
+import { ApiError } from '../api.js';
+import { announce, h, when } from '../dom.js';
+import { Dataset, Job } from '../types.js';
+import { Rendered, ViewContext } from './view.js';
+
+function specSummary(job: Job): HTMLElement {
+  const s = job.spec;
+  const rows: [string, string][] = [
+    ['Purpose', s.purpose],
+    ['Mode', s.mode ?? 'plaintext'],
+    ['Model', s.model.family],
+    ['Label', s.label ?? '—'],
+    ['Bank columns', (s.bank?.columns ?? []).join(', ') || '—'],
+    ['Platform columns', s.platform ? `${s.platform.dataset}: ${s.platform.columns.join(', ')}` : 'none (bank-only)'],
+    ['Differential privacy', s.privacy ? `ε = ${s.privacy.epsilon}` : 'no'],
+  ];
+  return h('dl', { class: 'spec' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+function reviewCard(ctx: ViewContext, job: Job, datasets: Dataset[]): HTMLElement {
+  const dataset = datasets.find((d) => d.name === job.spec.platform?.dataset);
+  const sensitive = (job.spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
+  const boxes = sensitive.map((c) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'allow', value: c }), ` allow sensitive column ${c}`));
+  const reason = h('textarea', { id: `reason-${job.id}`, rows: '2', maxlength: '500' });
+  const act = async (action: 'approve' | 'reject'): Promise<void> => {
+    try {
+      if (action === 'approve') {
+        const allowSensitive = boxes.map((b) => b.querySelector('input')!).filter((i) => i.checked).map((i) => i.value);
+        await ctx.api.post(`/v1/jobs/${encodeURIComponent(job.id)}/approve`, { allowSensitive });
+        announce(`Approved "${job.name}". It starts training shortly; follow it under Running.`);
+      } else {
+        if (!reason.value.trim()) {
+          announce('Write a reason before rejecting: the bank reads it.', 'error');
+          reason.focus();
+          return;
+        }
+        await ctx.api.post(`/v1/jobs/${encodeURIComponent(job.id)}/reject`, { reason: reason.value.trim() });
+        announce(`Rejected "${job.name}".`);
+      }
+      ctx.refresh();
+    } catch (e) {
+      announce(e instanceof ApiError ? e.message : 'Something went wrong; nothing was changed.', 'error');
+    }
+  };
+  const flags = job.flags ?? [];
+  return h(
+    'article',
+    { class: 'card', 'data-job': job.id },
+    h('h3', {}, job.name),
+    h('p', { class: 'meta' }, `${job.org} · submitted ${when(job.createdAt)} · `, h('a', { href: `#/jobs/${job.id}` }, 'details')),
+    specSummary(job),
+    h('h4', {}, 'Risk flags'),
+    flags.length ? h('ul', { class: 'flags' }, ...flags.map((f) => h('li', {}, h('strong', {}, f.code.replace(/_/g, ' ')), `: ${f.message}`))) : h('p', {}, 'None.'),
+    boxes.length ? h('fieldset', {}, h('legend', {}, 'Sensitive columns need explicit approval'), ...boxes) : null,
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => void act('approve') }, `Approve ${job.name}`)),
+    h('div', { class: 'reject' }, h('label', { for: `reason-${job.id}` }, 'Reason for rejecting (the bank reads it)'), reason, h('button', { type: 'button', onclick: () => void act('reject') }, `Reject ${job.name}`)),
+  );
+}
+
+export async function queueView(ctx: ViewContext): Promise<Rendered> {
+  if (ctx.me.role !== 'steward') return { title: 'Review queue', body: h('p', { class: 'notice' }, 'The review queue is for data stewards.') };
+  const [{ jobs }, { datasets }] = await Promise.all([ctx.api.get<{ jobs: Job[] }>('/v1/jobs?state=submitted'), ctx.api.get<{ datasets: Dataset[] }>('/v1/datasets')]);
+  const body = jobs.length ? h('div', { class: 'cards' }, ...jobs.map((j) => reviewCard(ctx, j, datasets))) : h('p', {}, 'No jobs are waiting for review.');
+  return { title: `Review queue (${jobs.length})`, body };
+}

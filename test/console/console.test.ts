@@ -1,0 +1,180 @@
+/**
+ * The steward console in real headless Chromium (Debian's, driven by playwright-core): a steward
+ * signs in, approves a job, watches it finish and opens its report; a bank cannot see the queue;
+ * withheld figures never reach a page. Each page is saved as a screenshot under test-artifacts/.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CANARY_RULES, WITHHELD_CANARIES, canaryOutcome } from '../helpers/canary';
+import { REPO_ROOT } from '../helpers/cli';
+import { TestEnclave, csvOf, jointSpec, seedData, startTestEnclave, storeCheckedJob } from '../helpers/enclave';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'console');
+
+describe('steward console in headless Chromium', function () {
+  this.timeout(180_000);
+  let t: TestEnclave;
+  let browser: Browser;
+  let jobId: string;
+  let canaryId: string;
+  const contexts: BrowserContext[] = [];
+  /** Requests the pages made to anywhere but the enclave: must stay empty. */
+  const offsite: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      // CI installs Chromium (.ci/run); a developer machine without it skips rather than fails.
+      if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
+      this.skip();
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    t = await startTestEnclave();
+    await seedData(t);
+    await t.client('steward').request('POST', 'v1/consents', { csv: csvOf(t.files.consent) });
+    jobId = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: jointSpec('scorecard', { name: 'console-scorecard' }) })).id;
+    canaryId = await storeCheckedJob(t, canaryOutcome(), CANARY_RULES, 'canary');
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.enclave.close();
+  });
+
+  async function signedIn(token: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('request', (r) => {
+      if (!r.url().startsWith(t.enclave.url) && !r.url().startsWith('about:') && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) offsite.push(r.url());
+    });
+    await page.goto(`${t.enclave.url}/console/`);
+    // Keyboard only: the token field has focus on arrival, Enter submits.
+    await page.keyboard.type(token);
+    await page.keyboard.press('Enter');
+    await page.locator('#who').getByRole('button', { name: 'Sign out' }).waitFor();
+    return page;
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  it('shows a wrong token in plain words and stays on the sign-in form', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${t.enclave.url}/console/`);
+    await page.getByLabel('API token').fill('jl_not_a_token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Your token was not accepted').waitFor();
+    await shot(page, '01-sign-in-error');
+    assert.equal(await page.getByLabel('API token').count(), 1);
+    await page.context().close();
+  });
+
+  it('lets a steward review the queue, approve a job, watch it finish and open its report', async () => {
+    const page = await signedIn(t.tokens.steward);
+    const card = page.locator(`article[data-job="${jobId}"]`);
+    await card.waitFor();
+    assert.match(await card.innerText(), /Risk flags/);
+    assert.match(await card.innerText(), /tax_grade/);
+    await shot(page, '02-steward-queue');
+
+    await card.getByRole('button', { name: 'Approve console-scorecard' }).click();
+    await page.getByText('Approved "console-scorecard"').waitFor();
+
+    await page.getByRole('link', { name: 'Running' }).click();
+    await page.getByRole('heading', { name: 'Running' }).waitFor();
+    await shot(page, '03-running');
+
+    await page.goto(`${t.enclave.url}/console/#/jobs/${jobId}`);
+    await page.locator(`[data-job="${jobId}"][data-state="released"]`).waitFor({ timeout: 120_000 });
+    const text = await page.locator('main').innerText();
+    const results = await t.client('steward').request<{ released: { metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${jobId}/results`);
+    assert.ok(text.includes(results.released.metrics.test.auc.toFixed(4)), 'the released test AUC is on the page');
+    await shot(page, '04-job-released');
+
+    await page.getByRole('button', { name: 'Open report' }).click();
+    const report = page.frameLocator('iframe[title^="Model report"]');
+    await report.getByRole('heading', { name: 'Model report: console-scorecard' }).waitFor();
+    assert.ok((await report.locator('svg').count()) >= 5);
+    await shot(page, '05-report');
+  });
+
+  it('shows datasets with policies, consent counts and the verified audit chain, reachable by keyboard', async () => {
+    const page = await signedIn(t.tokens.steward);
+    // From the top of the page, Tab reaches the Datasets link and Enter opens it, focus on its heading.
+    // Page-side expressions as strings: the tests compile without the DOM's types.
+    await page.evaluate('document.activeElement && document.activeElement.blur()');
+    let reached = false;
+    for (let i = 0; i < 15 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate("document.activeElement && document.activeElement.textContent")) === 'Datasets';
+    }
+    assert.ok(reached, 'Tab never reached the Datasets link');
+    await page.keyboard.press('Enter');
+    await page.getByRole('table', { name: 'Column policies of platform' }).waitFor();
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'page-title');
+    assert.match(await page.locator('main').innerText(), /dishonest_debtor\s+\S+\s+sensitive/);
+    await shot(page, '06-datasets');
+    await page.getByRole('link', { name: 'Consents' }).click();
+    await page.getByRole('table').waitFor();
+    assert.match(await page.locator('main').innerText(), /bank-a\s+training/);
+    await shot(page, '07-consents');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByText('The audit chain is intact').waitFor();
+    assert.match(await page.locator('main').innerText(), /job\.approve|approved/);
+    await shot(page, '08-audit');
+  });
+
+  it("shows a bank its own jobs and results but never the steward's queue", async () => {
+    const page = await signedIn(t.tokens.bankB);
+    const nav = await page.locator('#nav').innerText();
+    assert.doesNotMatch(nav, /Review queue|Withheld|Audit|Consents/);
+    await page.getByRole('heading', { name: /Jobs of bank-b/ }).waitFor();
+    assert.doesNotMatch(await page.locator('main').innerText(), /console-scorecard/);
+    await page.goto(`${t.enclave.url}/console/#/queue`);
+    await page.getByText('This page is for the steward role').waitFor();
+    assert.doesNotMatch(await page.locator('main').innerText(), /console-scorecard|bank-a/);
+    await shot(page, '09-bank-no-queue');
+    await page.goto(`${t.enclave.url}/console/#/jobs/${jobId}`);
+    await page.getByText('Not found, or not visible to your organization').waitFor();
+
+    const owner = await signedIn(t.tokens.bankA);
+    await owner.goto(`${t.enclave.url}/console/#/jobs/${jobId}`);
+    await owner.getByRole('button', { name: 'Download PMML' }).waitFor();
+    assert.doesNotMatch(await owner.locator('main').innerText(), /Risk flags|small cohort/i);
+    await shot(owner, '10-bank-results');
+  });
+
+  it('never shows a value the release check withheld, on the job page or in its report', async () => {
+    const page = await signedIn(t.tokens.steward);
+    await page.goto(`${t.enclave.url}/console/#/jobs/${canaryId}`);
+    await page.getByText('Withheld by the release check').waitFor();
+    await page.getByRole('button', { name: 'Open report' }).click();
+    const report = page.frameLocator('iframe[title^="Model report"]');
+    await report.getByRole('heading', { name: /Model report/ }).waitFor();
+    const pageText = await page.locator('main').innerText();
+    const reportText = await report.locator('body').innerText();
+    for (const canary of WITHHELD_CANARIES) {
+      assert.ok(!pageText.includes(canary), `withheld ${canary} on the job page`);
+      assert.ok(!reportText.includes(canary), `withheld ${canary} in the report`);
+    }
+    // The released train AUC is shown, so the checks above look at a page that shows figures.
+    assert.ok(pageText.includes('0.6543'));
+    await shot(page, '11-withheld-job');
+    await page.getByRole('link', { name: 'Withheld' }).click();
+    const row = page.getByRole('row', { name: /canary/ }).first();
+    await row.waitFor();
+    assert.match(await page.locator('main').innerText(), /test metrics: a label class has fewer than 10 test rows/);
+    for (const canary of WITHHELD_CANARIES) assert.ok(!(await page.locator('main').innerText()).includes(canary));
+    await shot(page, '12-withheld-list');
+  });
+
+  it('loaded nothing from outside the enclave', () => {
+    assert.deepEqual(offsite, []);
+  });
+});
