@@ -3,26 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { formatCsv } from '../lab/data/csv';
 import type { JobView } from '../enclave/jobs/jobs';
+import type { JobResults } from '../enclave/jobs/results';
 import { isFinal, JobState } from '../lab/lifecycle';
 import { progressBar } from '../lab/progress';
 import { list } from './options';
 import { fixed, printJson, table } from './output';
 import { RemoteFlags, clientOf, readIdList, readJsonArg, remote } from './remote';
-
-interface Results {
-  id: string;
-  state: JobState;
-  reason: string | null;
-  backend: string;
-  seconds: number;
-  k: number;
-  released: {
-    parameters?: { model: { kind: string }; description: Record<string, unknown> };
-    metrics?: { train?: Record<string, number>; test?: Record<string, number>; rows: { train: number; test: number } };
-    curves?: { roc: unknown[] };
-  };
-  withheld: { part: string; reason: string }[];
-}
 
 /** States a watcher stops at: finished ones, and `succeeded`, which the release check leaves at once. */
 const settled = (state: JobState): boolean => isFinal(state);
@@ -32,7 +18,7 @@ function printJob(job: JobView): void {
   for (const f of job.flags ?? []) console.log(`  flag ${f.code}: ${f.message}`);
 }
 
-export function printResults(r: Results): void {
+export function printResults(r: JobResults): void {
   console.log(`job ${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}, k = ${r.k}, trained on ${r.backend} in ${r.seconds.toFixed(2)} s`);
   const m = r.released.metrics;
   if (m) {
@@ -44,7 +30,11 @@ export function printResults(r: Results): void {
     );
   }
   if (r.released.parameters) console.log(`parameters released: ${r.released.parameters.model.kind} model (save with --json and take .released.parameters.model)`);
-  if (r.released.curves) console.log(`ROC curve released with ${r.released.curves.roc.length} points of at least ${r.k} rows each`);
+  const curves = r.released.curves;
+  if (curves) {
+    console.log(`curves released, every point standing for at least ${r.k} rows: ROC (${curves.roc.length} points), score distribution (${curves.distribution.length} bands), calibration (${curves.calibration.length} bins)`);
+    console.log(`draw them: jointlab report ${r.id} --out report.html`);
+  }
   for (const w of r.withheld) console.log(`withheld ${w.part}: ${w.reason}`);
 }
 
@@ -125,7 +115,7 @@ export function register(program: Command): void {
     for (const x of r.refused) process.stderr.write(`refused ${x.id}: ${x.reason}\n`);
   });
   remote(job.command('results <id>').description('released weights and metrics, and what was withheld and why')).action(async (id: string, flags: RemoteFlags) => {
-    const r = await clientOf(flags).request<Results>('GET', `v1/jobs/${encodeURIComponent(id)}/results`);
+    const r = await clientOf(flags).request<JobResults>('GET', `v1/jobs/${encodeURIComponent(id)}/results`);
     if (flags.json) printJson(r);
     else printResults(r);
   });

@@ -24,6 +24,7 @@ import { AuditVerdict } from './audit/log';
 import { addPrincipal } from './auth/principals';
 import { DatasetMeta } from './data/datasets';
 import { UploadMeta } from './data/uploads';
+import { JobResults } from './jobs/results';
 import { startEnclave } from './service';
 
 export interface DemoOptions {
@@ -70,12 +71,6 @@ const HE_FEATURES = ['tax_arrears', 'vat_paid_12m_10k', 'electricity_yoy', 'util
 /** Sensitive and forbidden columns the demo's steward marks, to show policy at work. */
 const SENSITIVE = ['dishonest_debtor'];
 const FORBIDDEN = ['shareholder_changes_3y'];
-
-interface Results {
-  state: JobState;
-  released: { metrics?: { train?: BinaryMetrics; test?: BinaryMetrics } };
-  withheld: { part: string; reason: string }[];
-}
 
 export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   const say = options.say ?? (() => undefined);
@@ -133,7 +128,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
         await new Promise((r) => setTimeout(r, 200));
       }
       if (state !== 'released' && state !== 'withheld') throw new JointlabError('demo_failed', `the ${job.name} job ended ${state}`, 'server');
-      const results = await bank.request<Results>('GET', `v1/jobs/${job.id}/results`);
+      const results = await bank.request<JobResults>('GET', `v1/jobs/${job.id}/results`);
       runs.push({ name: job.name, jobId: job.id, state: results.state, features: job.features, metrics: results.released.metrics, withheld: results.withheld });
     }
     const aucOf = (name: string): number => runs.find((r) => r.name === name)?.metrics?.test?.auc ?? NaN;

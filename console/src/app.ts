@@ -117,7 +117,11 @@ async function route(): Promise<void> {
   }
 }
 
-window.addEventListener('hashchange', () => void route());
+window.addEventListener('hashchange', () => {
+  // A message belongs to the page it was said on.
+  announce('');
+  void route();
+});
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) void signIn(saved);
 else signInForm();

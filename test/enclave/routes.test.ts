@@ -126,6 +126,26 @@ describe('enclave routes by role', function () {
     assert.ok(bodies.length > 50);
   });
 
+  it('serves the console page and its scripts without a token, under a policy that allows only the enclave', async () => {
+    const bare = await fetch(`${t.enclave.url}/console`, { redirect: 'manual' });
+    assert.equal(bare.status, 301);
+    assert.equal(bare.headers.get('location'), '/console/');
+    const page = await t.call(null, 'GET', '/console/');
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(page.text, /<script type="module" src="\/console\/js\/app.js">/);
+    const policy = page.headers.get('content-security-policy') ?? '';
+    assert.match(policy, /script-src 'self'/);
+    assert.match(policy, /frame-ancestors 'none'/);
+    const script = await t.call(null, 'GET', '/console/js/app.js');
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /javascript/);
+    assert.equal((await t.call(null, 'GET', '/console/style.css')).status, 200);
+    const missing = await t.call(null, 'GET', '/console/js/nope.js');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json().code, 'no_route');
+  });
+
   it('lets a bank delete its own upload, after which it is gone', async () => {
     const extra = await t.client('bankA').request<{ id: string }>('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'to-delete' } });
     assert.equal((await t.call('bankA', 'DELETE', `/v1/uploads/${extra.id}`)).status, 204);

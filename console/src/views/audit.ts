@@ -8,6 +8,9 @@ export async function auditView(ctx: ViewContext): Promise<Rendered> {
   const banner = verdict.ok
     ? h('p', { class: 'verdict ok', role: 'status' }, `The audit chain is intact: all ${verdict.entries} entries verified.`)
     : h('p', { class: 'verdict broken', role: 'alert' }, `The audit chain is broken at entry ${verdict.firstBroken?.seq}: ${verdict.firstBroken?.problem}. Entries from there on cannot be trusted.`);
-  const rows = entries.map((e) => [String(e.seq), when(e.at), e.actor, e.action, e.object, h('code', {}, e.detail)]);
-  return { title: 'Audit log', body: h('div', {}, banner, table('Latest 100 entries', ['#', 'When', 'Actor', 'Action', 'Object', 'Detail'], rows)) };
+  const rows = entries
+    .slice()
+    .sort((a, b) => b.seq - a.seq)
+    .map((e) => [String(e.seq), when(e.at), e.actor, e.action, e.object, h('code', {}, e.detail)]);
+  return { title: 'Audit log', body: h('div', {}, banner, table('Latest 100 entries, newest first', ['#', 'When', 'Actor', 'Action', 'Object', 'Detail'], rows)) };
 }
