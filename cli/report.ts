@@ -15,7 +15,9 @@ const FORMATS = ['json', 'pmml'] as const;
 
 function writeOut(path: string | undefined, body: Buffer | string, json: boolean | undefined, what: string): void {
   if (!path) {
-    process.stdout.write(body);
+    // With --json the document travels inside one JSON object, so stdout stays one JSON value.
+    if (json) printJson({ content: body.toString() });
+    else process.stdout.write(body);
     return;
   }
   writeFileSync(path, body);

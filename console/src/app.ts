@@ -37,7 +37,13 @@ function signInForm(): void {
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'token-help' });
   const form = h(
     'form',
-    { class: 'signin', onsubmit: (e: Event) => (e.preventDefault(), void signIn(input.value.trim())) },
+    {
+      class: 'signin',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        void signIn(input.value.trim());
+      },
+    },
     h('h2', {}, 'Sign in'),
     h('label', { for: 'token' }, 'API token'),
     input,

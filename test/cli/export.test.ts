@@ -115,6 +115,8 @@ describe('jointlab export (PMML 4.4)', function () {
       assert.equal(pmml.code, 0, pmml.stderr);
       writeFileSync(pmmlFile, pmml.stdout);
       assert.match(pmml.stdout, /<MiningField name="default_12m" usageType="target"\/>/);
+      const wrapped = await runCliAsync(['export', jobId, '--json'], { env });
+      assert.equal(JSON.parse(wrapped.stdout).content, pmml.stdout);
       const { gap, rows } = largestGap(pmml.stdout, json, [t.files.bank, t.files.platform]);
       assert.ok(rows > 500 && gap <= 1e-9, `gap ${gap} over ${rows} rows`);
     });

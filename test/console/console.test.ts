@@ -4,11 +4,12 @@
  * withheld figures never reach a page. Each page is saved as a screenshot under test-artifacts/.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CANARY_RULES, WITHHELD_CANARIES, canaryOutcome } from '../helpers/canary';
 import { REPO_ROOT } from '../helpers/cli';
+import { PmmlDocument } from '../helpers/pmml-reader';
 import { TestEnclave, csvOf, jointSpec, seedData, startTestEnclave, storeCheckedJob } from '../helpers/enclave';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -89,6 +90,8 @@ describe('steward console in headless Chromium', function () {
     await page.getByRole('link', { name: 'Running' }).click();
     await page.getByRole('heading', { name: 'Running' }).waitFor();
     await shot(page, '03-running');
+    // The page redraws itself: the job leaves the list when it finishes, with no reload.
+    await page.getByText('No job is training now.').waitFor({ timeout: 120_000 });
 
     await page.goto(`${t.enclave.url}/console/#/jobs/${jobId}`);
     await page.locator(`[data-job="${jobId}"][data-state="released"]`).waitFor({ timeout: 120_000 });
@@ -130,7 +133,7 @@ describe('steward console in headless Chromium', function () {
     await shot(page, '08-audit');
   });
 
-  it("shows a bank its own jobs and results but never the steward's queue", async () => {
+  it("shows a bank its own jobs and results, with its model to download, but never the steward's queue", async () => {
     const page = await signedIn(t.tokens.bankB);
     const nav = await page.locator('#nav').innerText();
     assert.doesNotMatch(nav, /Review queue|Withheld|Audit|Consents/);
@@ -145,7 +148,10 @@ describe('steward console in headless Chromium', function () {
 
     const owner = await signedIn(t.tokens.bankA);
     await owner.goto(`${t.enclave.url}/console/#/jobs/${jobId}`);
-    await owner.getByRole('button', { name: 'Download PMML' }).waitFor();
+    const [pmml] = await Promise.all([owner.waitForEvent('download'), owner.getByRole('button', { name: 'Download PMML' }).click()]);
+    const saved = join(ARTIFACTS, pmml.suggestedFilename());
+    await pmml.saveAs(saved);
+    assert.equal(new PmmlDocument(readFileSync(saved, 'utf8')).kind, 'Scorecard');
     assert.doesNotMatch(await owner.locator('main').innerText(), /Risk flags|small cohort/i);
     await shot(owner, '10-bank-results');
   });
