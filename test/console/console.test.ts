@@ -4,7 +4,7 @@
  * withheld figures never reach a page. Each page is saved as a screenshot under test-artifacts/.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CANARY_RULES, WITHHELD_CANARIES, canaryOutcome } from '../helpers/canary';
@@ -178,6 +178,26 @@ describe('steward console in headless Chromium', function () {
     assert.match(await page.locator('main').innerText(), /test metrics: a label class has fewer than 10 test rows/);
     for (const canary of WITHHELD_CANARIES) assert.ok(!(await page.locator('main').innerText()).includes(canary));
     await shot(page, '12-withheld-list');
+  });
+
+  it('opens a saved report offline, every chart titled and both axes labelled', async () => {
+    const file = join(ARTIFACTS, 'report.html');
+    writeFileSync(file, (await t.call('bankA', 'GET', `/v1/jobs/${jobId}/report`)).text);
+    const context = await browser.newContext({ offline: true, viewport: { width: 1200, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`file://${file}`);
+    const charts = page.locator('svg.chart');
+    assert.ok((await charts.count()) >= 5);
+    for (const chart of await charts.all()) {
+      assert.ok(((await chart.getAttribute('aria-labelledby')) ?? '').length > 0);
+      assert.equal(await chart.locator('.axis-label').count(), 2);
+      assert.ok(((await chart.locator('.chart-title').textContent()) ?? '').length > 0);
+    }
+    assert.deepEqual(requests, [`file://${file}`]);
+    await shot(page, '13-report-offline');
   });
 
   it('loaded nothing from outside the enclave', () => {
