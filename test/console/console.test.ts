@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CANARY_RULES, WITHHELD_CANARIES, canaryOutcome } from '../helpers/canary';
 import { REPO_ROOT } from '../helpers/cli';
+import { LOWEST_CONTRAST } from '../helpers/contrast';
 import { PmmlDocument } from '../helpers/pmml-reader';
 import { TestEnclave, csvOf, jointSpec, seedData, startTestEnclave, storeCheckedJob } from '../helpers/enclave';
 
@@ -63,6 +64,12 @@ describe('steward console in headless Chromium', function () {
     return page;
   }
 
+  /** WCAG AA: normal text needs a contrast of at least 4.5:1 against its background. */
+  async function assertReadable(page: Page): Promise<void> {
+    const lowest = (await page.evaluate(LOWEST_CONTRAST)) as { ratio: number; text: string };
+    assert.ok(lowest.ratio >= 4.5, `"${lowest.text}" has a contrast of ${lowest.ratio.toFixed(2)}:1`);
+  }
+
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   it('shows a wrong token in plain words and stays on the sign-in form', async () => {
@@ -83,6 +90,7 @@ describe('steward console in headless Chromium', function () {
     assert.match(await card.innerText(), /Risk flags/);
     assert.match(await card.innerText(), /tax_grade/);
     await shot(page, '02-steward-queue');
+    await assertReadable(page);
 
     await card.getByRole('button', { name: 'Approve console-scorecard' }).click();
     await page.getByText('Approved "console-scorecard"').waitFor();
@@ -99,6 +107,7 @@ describe('steward console in headless Chromium', function () {
     const results = await t.client('steward').request<{ released: { metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${jobId}/results`);
     assert.ok(text.includes(results.released.metrics.test.auc.toFixed(4)), 'the released test AUC is on the page');
     await shot(page, '04-job-released');
+    await assertReadable(page);
 
     await page.getByRole('button', { name: 'Open report' }).click();
     const report = page.frameLocator('iframe[title^="Model report"]');
@@ -124,13 +133,14 @@ describe('steward console in headless Chromium', function () {
     assert.match(await page.locator('main').innerText(), /dishonest_debtor\s+\S+\s+sensitive/);
     await shot(page, '06-datasets');
     await page.getByRole('link', { name: 'Consents' }).click();
-    await page.getByRole('table').waitFor();
+    await page.getByRole('table', { name: /Consent records by status/ }).waitFor();
     assert.match(await page.locator('main').innerText(), /bank-a\s+training/);
     await shot(page, '07-consents');
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByText('The audit chain is intact').waitFor();
     assert.match(await page.locator('main').innerText(), /job\.approve|approved/);
     await shot(page, '08-audit');
+    await assertReadable(page);
   });
 
   it("shows a bank its own jobs and results, with its model to download, but never the steward's queue", async () => {
@@ -178,6 +188,7 @@ describe('steward console in headless Chromium', function () {
     assert.match(await page.locator('main').innerText(), /test metrics: a label class has fewer than 10 test rows/);
     for (const canary of WITHHELD_CANARIES) assert.ok(!(await page.locator('main').innerText()).includes(canary));
     await shot(page, '12-withheld-list');
+    await assertReadable(page);
   });
 
   it('opens a saved report offline, every chart titled and both axes labelled', async () => {
