@@ -33,6 +33,8 @@ export function announce(message: string, kind: 'info' | 'error' = 'info'): void
   const status = document.getElementById('status')!;
   status.textContent = message;
   status.className = kind;
+  // An error interrupts (alert); anything else waits its turn (status).
+  status.setAttribute('role', kind === 'error' ? 'alert' : 'status');
 }
 
 export const fixed = (x: number | undefined, digits = 4): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));

@@ -116,6 +116,36 @@ describe('steward console in headless Chromium', function () {
     await shot(page, '05-report');
   });
 
+  it('explains a refused approval in plain words, then approves once the sensitive column is ticked', async () => {
+    const spec = jointSpec('lr', { name: 'needs-sensitive' });
+    spec.platform.columns.push('dishonest_debtor');
+    const id = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    const page = await signedIn(t.tokens.steward);
+    const card = page.locator(`article[data-job="${id}"]`);
+    await card.getByRole('button', { name: 'Approve needs-sensitive' }).click();
+    await page.getByText('What you sent was not accepted. The spec uses sensitive columns that must be approved explicitly: dishonest_debtor.').waitFor();
+    assert.equal((await t.client('steward').request<{ state: string }>('GET', `v1/jobs/${id}`)).state, 'submitted');
+    await shot(page, '05b-sensitive-refused');
+    await card.getByLabel('allow sensitive column dishonest_debtor').check();
+    await card.getByRole('button', { name: 'Approve needs-sensitive' }).click();
+    await page.getByText('Approved "needs-sensitive"').waitFor();
+    const job = await t.client('steward').request<{ approvedSensitive: string[] }>('GET', `v1/jobs/${id}`);
+    assert.deepEqual(job.approvedSensitive, ['dishonest_debtor']);
+  });
+
+  it('rejects with the reason the steward wrote, and asks for one when it is missing', async () => {
+    const id = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: jointSpec('lr', { name: 'to-reject' }) })).id;
+    const page = await signedIn(t.tokens.steward);
+    const card = page.locator(`article[data-job="${id}"]`);
+    await card.getByRole('button', { name: 'Reject to-reject' }).click();
+    await page.getByText('Write a reason before rejecting').waitFor();
+    await card.getByLabel('Reason for rejecting').fill('purpose too vague');
+    await card.getByRole('button', { name: 'Reject to-reject' }).click();
+    await page.getByText('Rejected "to-reject"').waitFor();
+    const job = await t.client('bankA').request<{ state: string; reason: string }>('GET', `v1/jobs/${id}`);
+    assert.deepEqual([job.state, job.reason], ['rejected', 'purpose too vague']);
+  });
+
   it('shows datasets with policies, consent counts and the verified audit chain, reachable by keyboard', async () => {
     const page = await signedIn(t.tokens.steward);
     // From the top of the page, Tab reaches the Datasets link and Enter opens it, focus on its heading.
