@@ -33,10 +33,15 @@ export interface Axes {
   yDomain: [number, number];
 }
 
-let chartCount = 0;
+/** An id for the chart's title element, from its text (FNV-1a), so the same report is the same bytes. */
+function titleId(title: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < title.length; i++) hash = Math.imul(hash ^ title.charCodeAt(i), 0x01000193) >>> 0;
+  return `chart-${hash.toString(16)}`;
+}
 
 function frame(axes: Pick<Axes, 'title' | 'x' | 'y'>, body: string, xTicks: string, yTicks: string, legend: string): string {
-  const id = `chart${++chartCount}`;
+  const id = titleId(axes.title);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-labelledby="${id}">`,
     `<title id="${id}">${escapeXml(axes.title)}</title>`,
@@ -111,6 +116,8 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
   const hi = Math.max(0, ...values);
   const domain: [number, number] = [lo, hi === lo ? lo + 1 : hi];
   const sy = (y: number): number => MARGIN.top + PLOT_H - ((y - domain[0]) / (domain[1] - domain[0])) * PLOT_H;
+  // One hatch pattern per chart: ids must be unique in the page that holds every chart.
+  const hatchId = `${titleId(axes.title)}-suppressed`;
   const slot = PLOT_W / Math.max(groups.length, 1);
   const barW = (slot * 0.8) / Math.max(seriesNames.length, 1);
   // Every label gets room for its text: with many groups only every n-th is written.
@@ -131,14 +138,14 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
       g.values.map((v, s) => {
         const x = MARGIN.left + slot * i + slot * 0.1 + barW * s;
         const name = `${g.label}, ${seriesNames[s]}: ${v === null ? 'suppressed (fewer than k rows)' : tickLabel(v)}`;
-        if (v === null) return `<rect x="${num(x)}" y="${MARGIN.top + PLOT_H - 12}" width="${num(barW)}" height="12" fill="url(#suppressed)"><title>${escapeXml(name)}</title></rect>`;
+        if (v === null) return `<rect x="${num(x)}" y="${MARGIN.top + PLOT_H - 12}" width="${num(barW)}" height="12" fill="url(#${hatchId})"><title>${escapeXml(name)}</title></rect>`;
         const top = sy(Math.max(v, 0));
         const height = Math.abs(sy(v) - sy(0));
         return `<rect x="${num(x)}" y="${num(top)}" width="${num(barW)}" height="${num(Math.max(height, 0.5))}" fill="${PALETTE[s % PALETTE.length]}"><title>${escapeXml(name)}</title></rect>`;
       }),
     )
     .join('\n');
-  const hatch = '<defs><pattern id="suppressed" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2"/></pattern></defs>';
+  const hatch = `<defs><pattern id="${hatchId}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2"/></pattern></defs>`;
   const zero = lo < 0 ? `<line x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#555"/>` : '';
   return frame(axes, hatch + body + zero, xTicks, yTicks, seriesNames.length > 1 ? legendOf(seriesNames, 'upper-left') : '');
 }

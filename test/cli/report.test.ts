@@ -48,6 +48,10 @@ describe('jointlab report', function () {
     assert.ok(html.includes(results.released.metrics.test.auc.toFixed(4)));
     assert.ok(html.includes(bankOnly.released.metrics.test.auc.toFixed(4)));
     assert.match(html, /<th>WOE<\/th>/);
+    // Element ids are unique in the page, and the same job gives the same bytes.
+    const elementIds = [...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    assert.equal(new Set(elementIds).size, elementIds.length);
+    assert.equal((await t.call('bankA', 'GET', `/v1/jobs/${ids.joint}/report`)).text, html);
 
     // Self-contained: no script, nothing fetched, every style inline.
     assert.doesNotMatch(html, /<script|<link|<img|src=|@import|url\((?!#)/i);
