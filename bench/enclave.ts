@@ -79,6 +79,24 @@ async function main(): Promise<void> {
         lastJob = id;
       }
 
+      // The report and the PMML file are drawn from the stored results on each request: their cost
+      // against reading the results as JSON, one client, same job (the scorecard).
+      const perRequest = async (path: string): Promise<number> => {
+        const rounds = 200;
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < rounds; i++) {
+          const res = await fetch(`${enclave.url}${path}`, { headers: { authorization: `Bearer ${bankToken}` } });
+          await res.arrayBuffer();
+          if (res.status !== 200) throw new Error(`${path}: status ${res.status}`);
+        }
+        return (seconds(started) * 1000) / rounds;
+      };
+      const resultsMs = await perRequest(`/v1/jobs/${lastJob}/results`);
+      for (const [name, path] of [['report (HTML)', `/v1/jobs/${lastJob}/report`], ['model (PMML)', `/v1/jobs/${lastJob}/model?format=pmml`]] as const) {
+        const ms = await perRequest(path);
+        console.log(`  GET ${name}: ${ms.toFixed(2)} ms a request against ${resultsMs.toFixed(2)} ms for the results JSON (${(ms / resultsMs).toFixed(2)}x)`);
+      }
+
       for (const clients of [1, 8, 32]) {
         const total = 4000;
         let sent = 0;
