@@ -5,6 +5,7 @@
 import { ApiError } from '../api.js';
 import { announce, download, fixed, h, table, when } from '../dom.js';
 import { Job, Results } from '../types.js';
+import { specSummary } from './queue.js';
 import { progressOf } from './running.js';
 import { Rendered, ViewContext } from './view.js';
 
@@ -106,6 +107,7 @@ async function jobView(ctx: ViewContext, id: string): Promise<Rendered> {
     h('p', {}, h('span', { class: `state state-${job.state}` }, job.state), job.reason ? ` — ${job.reason}` : '', ` · ${job.org} · ${job.spec.model.family} · updated ${when(job.updatedAt)}`),
     live && job.state !== 'submitted' ? progressOf(job) : null,
     job.state === 'approved' || job.state === 'running' ? h('button', { type: 'button', onclick: () => void cancel() }, 'Cancel job') : null,
+    h('details', {}, h('summary', {}, 'Spec'), specSummary(job)),
     job.flags?.length ? h('ul', { class: 'flags' }, ...job.flags.map((f) => h('li', {}, h('strong', {}, f.code.replace(/_/g, ' ')), `: ${f.message}`))) : null,
     job.state === 'released' || job.state === 'withheld' ? await resultsSection(ctx, job) : null,
   );

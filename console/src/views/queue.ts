@@ -4,7 +4,8 @@ import { announce, h, when } from '../dom.js';
 import { Dataset, Job } from '../types.js';
 import { Rendered, ViewContext } from './view.js';
 
-function specSummary(job: Job): HTMLElement {
+/** The spec as a steward reads it: purpose, model, label and every column asked for. */
+export function specSummary(job: Job): HTMLElement {
   const s = job.spec;
   const rows: [string, string][] = [
     ['Purpose', s.purpose],
