@@ -41,7 +41,8 @@ describe('steward console in headless Chromium', function () {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      // As root in CI: no sandbox; no GPU; nothing fetched in the background (the network is closed); /tmp rather than a small /dev/shm.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     });
   });
   after(async () => {
