@@ -88,5 +88,8 @@ describe('jointlab report', function () {
     const r = await runCliAsync(['report', pending, '--json'], { env: env() });
     assert.equal(JSON.parse(r.stdout).error.code, 'no_results');
     assert.match(r.stderr, /results exist once it has been trained and checked/);
+    const against = await runCliAsync(['report', ids.joint, '--compare', pending, '--json'], { env: env() });
+    assert.equal(JSON.parse(against.stdout).error.code, 'no_results');
+    assert.match(against.stderr, /the job to compare with is submitted/);
   });
 });

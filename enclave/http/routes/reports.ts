@@ -7,7 +7,7 @@ import { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
 import { toPmml } from '../../../lab/export/pmml';
 import { JobSpec } from '../../../lab/spec/job-spec';
-import { JobRow, visibleJob } from '../../jobs/jobs';
+import { JobRow, jobRow, visibleJob } from '../../jobs/jobs';
 import { jobResults } from '../../jobs/results';
 import { Principal } from '../../auth/principals';
 import { Queries } from '../../store/db';
@@ -35,16 +35,25 @@ function reportJob(row: JobRow): ReportJob {
 async function bankOnlyTwin(q: Queries, row: JobRow): Promise<JobRow | undefined> {
   const spec = JSON.parse(row.spec) as JobSpec;
   if (!spec.platform || !spec.bank) return undefined;
-  const candidates = await q.all<JobRow>("SELECT * FROM jobs WHERE org = ? AND id != ? AND result IS NOT NULL AND state IN ('released', 'withheld') ORDER BY updated_at DESC, id", [row.org, row.id]);
-  return candidates.find((c) => {
+  // Specs only: results are large, and just one of them is read.
+  const candidates = await q.all<Pick<JobRow, 'id' | 'spec'>>(
+    "SELECT id, spec FROM jobs WHERE org = ? AND id != ? AND result IS NOT NULL AND state IN ('released', 'withheld') ORDER BY updated_at DESC, id",
+    [row.org, row.id],
+  );
+  const twin = candidates.find((c) => {
     const other = JSON.parse(c.spec) as JobSpec;
     return !other.platform && other.bank?.upload === spec.bank?.upload && other.label === spec.label;
   });
+  return twin && jobRow(q, twin.id);
 }
 
 async function comparisonFor(q: Queries, row: JobRow, viewer: Principal, compare: unknown): Promise<JobRow | undefined> {
   if (compare === 'none') return undefined;
-  if (typeof compare === 'string' && compare) return visibleJob(q, compare, viewer);
+  if (typeof compare === 'string' && compare) {
+    const other = await visibleJob(q, compare, viewer);
+    if (!other.result) throw new JointlabError('no_results', `the job to compare with is ${other.state}; only a trained and checked job can be compared`, 'conflict');
+    return other;
+  }
   return bankOnlyTwin(q, row);
 }
 
