@@ -6,7 +6,8 @@
 import { JobSpec } from '../../lab/spec/job-spec';
 import { JobResults } from '../jobs/results';
 import { CurvePoint } from '../release/curves';
-import { BarGroup, barChart, escapeXml, lineChart } from './svg';
+import { escapeXml } from '../../lab/text';
+import { BarGroup, barChart, lineChart } from './svg';
 
 export interface ReportJob {
   id: string;

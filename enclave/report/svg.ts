@@ -3,18 +3,15 @@
  * Every chart carries a title, axis labels and an accessible name; colours are chosen to stay
  * apart for readers with red-green colour blindness.
  */
+import { escapeXml } from '../../lab/text';
 
-export const PALETTE = ['#1f5fa8', '#c25400', '#2b8a3e', '#6f42c1'];
+const PALETTE = ['#1f5fa8', '#c25400', '#2b8a3e', '#6f42c1'];
 
 const WIDTH = 560;
 const HEIGHT = 340;
 const MARGIN = { left: 64, right: 16, top: 40, bottom: 52 };
 const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
 const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const num = (x: number): string => (Math.round(x * 100) / 100).toString();
 

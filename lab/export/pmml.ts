@@ -11,6 +11,7 @@ import { ModelFile } from '../../models/model';
 import { ScorecardState } from '../../models/scorecard';
 import { MISSING_TOKENS } from '../data/columns';
 import { JointlabError } from '../errors';
+import { escapeXml } from '../text';
 
 export interface PmmlOptions {
   /** Name of the target field (the label the model predicts). */
@@ -24,8 +25,6 @@ export interface PmmlOptions {
 
 export const PMML_KINDS = ['lr', 'scorecard'] as const;
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-const attr = (value: string | number): string => String(value).replace(/[&<>"]/g, (c) => ENTITIES[c]);
 const n = (x: number): string => {
   if (!Number.isFinite(x)) throw new JointlabError('not_exportable', 'the model holds a value that is not a finite number', 'validation');
   return String(x);
@@ -42,7 +41,7 @@ function header(options: PmmlOptions, description: string): string[] {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">',
-    `  <Header description="${attr(description)}"><Application name="jointlab" version="${attr(options.version)}"/></Header>`,
+    `  <Header description="${escapeXml(description)}"><Application name="jointlab" version="${escapeXml(options.version)}"/></Header>`,
   ];
 }
 
@@ -51,15 +50,15 @@ function header(options: PmmlOptions, description: string): string[] {
  * compares values exactly, so each spelling is declared missing on every categorical field.
  */
 const MISSING_SPELLINGS = [...new Set(MISSING_TOKENS.filter(Boolean).flatMap((t) => [t, t.toUpperCase(), t[0].toUpperCase() + t.slice(1)]))];
-const missingValues = MISSING_SPELLINGS.map((v) => `<Value value="${attr(v)}" property="missing"/>`).join('');
+const missingValues = MISSING_SPELLINGS.map((v) => `<Value value="${escapeXml(v)}" property="missing"/>`).join('');
 
 function dataDictionary(features: ModelFile['features'], target?: string): string[] {
   const fields = features.map((f) =>
     f.kind === 'numeric'
-      ? `    <DataField name="${attr(f.name)}" optype="continuous" dataType="double"/>`
-      : `    <DataField name="${attr(f.name)}" optype="categorical" dataType="string">${missingValues}</DataField>`,
+      ? `    <DataField name="${escapeXml(f.name)}" optype="continuous" dataType="double"/>`
+      : `    <DataField name="${escapeXml(f.name)}" optype="categorical" dataType="string">${missingValues}</DataField>`,
   );
-  if (target) fields.push(`    <DataField name="${attr(target)}" optype="categorical" dataType="integer"><Value value="0"/><Value value="1"/></DataField>`);
+  if (target) fields.push(`    <DataField name="${escapeXml(target)}" optype="categorical" dataType="integer"><Value value="0"/><Value value="1"/></DataField>`);
   return [`  <DataDictionary numberOfFields="${fields.length}">`, ...fields, '  </DataDictionary>'];
 }
 
@@ -67,8 +66,8 @@ function miningSchema(features: ModelFile['features'], target?: string): string[
   return [
     '    <MiningSchema>',
     // A numeric cell that is not a number (such as "NA") is missing, as it is when jointlab reads a CSV.
-    ...features.map((f) => `      <MiningField name="${attr(f.name)}"${f.kind === 'numeric' ? ' invalidValueTreatment="asMissing"' : ''}/>`),
-    ...(target ? [`      <MiningField name="${attr(target)}" usageType="target"/>`] : []),
+    ...features.map((f) => `      <MiningField name="${escapeXml(f.name)}"${f.kind === 'numeric' ? ' invalidValueTreatment="asMissing"' : ''}/>`),
+    ...(target ? [`      <MiningField name="${escapeXml(target)}" usageType="target"/>`] : []),
     '    </MiningSchema>',
   ];
 }
@@ -77,28 +76,28 @@ const constant = (x: number): string => `<Constant dataType="double">${n(x)}</Co
 
 /** Derived fields and regression terms of one encoded column, in the order of the design matrix. */
 function logisticTerms(column: EncodedColumn, weights: number[], at: number): { fields: string[]; terms: string[]; width: number } {
-  const field = `<FieldRef field="${attr(column.name)}"/>`;
+  const field = `<FieldRef field="${escapeXml(column.name)}"/>`;
   if (column.kind === 'numeric') {
     const std = derivedName.standardized(column.name);
     // Mean imputation: a missing value standardizes to 0, so the division maps a missing input to 0.
     const fields = [
-      `      <DerivedField name="${attr(std)}" optype="continuous" dataType="double"><Apply function="/" mapMissingTo="0"><Apply function="-">${field}${constant(column.mean)}</Apply>${constant(column.scale)}</Apply></DerivedField>`,
+      `      <DerivedField name="${escapeXml(std)}" optype="continuous" dataType="double"><Apply function="/" mapMissingTo="0"><Apply function="-">${field}${constant(column.mean)}</Apply>${constant(column.scale)}</Apply></DerivedField>`,
     ];
-    const terms = [`      <NumericPredictor name="${attr(std)}" coefficient="${n(weights[at])}"/>`];
+    const terms = [`      <NumericPredictor name="${escapeXml(std)}" coefficient="${n(weights[at])}"/>`];
     if (column.missingIndicator) {
       const missing = derivedName.missing(column.name);
       fields.push(
-        `      <DerivedField name="${attr(missing)}" optype="continuous" dataType="double"><Apply function="if"><Apply function="isMissing">${field}</Apply>${constant(1)}${constant(0)}</Apply></DerivedField>`,
+        `      <DerivedField name="${escapeXml(missing)}" optype="continuous" dataType="double"><Apply function="if"><Apply function="isMissing">${field}</Apply>${constant(1)}${constant(0)}</Apply></DerivedField>`,
       );
-      terms.push(`      <NumericPredictor name="${attr(missing)}" coefficient="${n(weights[at + 1])}"/>`);
+      terms.push(`      <NumericPredictor name="${escapeXml(missing)}" coefficient="${n(weights[at + 1])}"/>`);
     }
     return { fields, terms, width: terms.length };
   }
   // A missing category is its own level, as the encoder treats it; unseen levels match no predictor.
   const level = derivedName.level(column.name);
   return {
-    fields: [`      <DerivedField name="${attr(level)}" optype="categorical" dataType="string"><FieldRef field="${attr(column.name)}" mapMissingTo="${attr(MISSING_LEVEL)}"/></DerivedField>`],
-    terms: column.levels.map((value, k) => `      <CategoricalPredictor name="${attr(level)}" value="${attr(value)}" coefficient="${n(weights[at + k])}"/>`),
+    fields: [`      <DerivedField name="${escapeXml(level)}" optype="categorical" dataType="string"><FieldRef field="${escapeXml(column.name)}" mapMissingTo="${escapeXml(MISSING_LEVEL)}"/></DerivedField>`],
+    terms: column.levels.map((value, k) => `      <CategoricalPredictor name="${escapeXml(level)}" value="${escapeXml(value)}" coefficient="${n(weights[at + k])}"/>`),
     width: column.levels.length,
   };
 }
@@ -118,7 +117,7 @@ function logisticPmml(file: ModelFile, options: PmmlOptions): string {
   return [
     ...header(options, 'logistic regression on standardized features; probability of the target value 1'),
     ...dataDictionary(file.features, options.target),
-    `  <RegressionModel modelName="${attr(options.modelName)}" functionName="classification" normalizationMethod="logit">`,
+    `  <RegressionModel modelName="${escapeXml(options.modelName)}" functionName="classification" normalizationMethod="logit">`,
     ...miningSchema(file.features, options.target),
     '    <Output>',
     `      <OutputField name="probability_1" optype="continuous" dataType="double" feature="probability" value="1"/>`,
@@ -137,7 +136,7 @@ function logisticPmml(file: ModelFile, options: PmmlOptions): string {
 }
 
 /** PMML's string arrays quote entries and escape quotes inside them with a backslash. */
-const stringArray = (values: string[]): string => `<Array type="string" n="${values.length}">${values.map((v) => attr(`"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(' ')}</Array>`;
+const stringArray = (values: string[]): string => `<Array type="string" n="${values.length}">${values.map((v) => escapeXml(`"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(' ')}</Array>`;
 
 /** The characteristic's attributes in PMML's first-match order: missing first, then the bins. */
 function binPredicates(binning: FeatureBinning, field: string): { predicate: string; bin: number }[] {
@@ -162,12 +161,12 @@ function scorecardPmml(file: ModelFile, options: PmmlOptions): string {
   if (!state.selected.length) throw new JointlabError('not_exportable', 'the scorecard has no feature in its regression, so there is nothing to export', 'validation');
   const characteristics = state.selected.map(({ feature, coefficient }) => {
     const binning = state.binnings[feature];
-    const field = attr(binning.name);
+    const field = escapeXml(binning.name);
     const pointsOf = (bin: number): number => -factor * coefficient * (bin < 0 ? binning.missing.woe : binning.bins[bin].woe);
     const attributes = binPredicates(binning, field);
     const best = Math.max(...attributes.map((a) => pointsOf(a.bin)));
     return [
-      `      <Characteristic name="${attr(`${binning.name} points`)}" reasonCode="${field}" baselineScore="${n(best)}">`,
+      `      <Characteristic name="${escapeXml(`${binning.name} points`)}" reasonCode="${field}" baselineScore="${n(best)}">`,
       ...attributes.map((a) => `        <Attribute partialScore="${n(pointsOf(a.bin))}">${a.predicate}</Attribute>`),
       '      </Characteristic>',
     ].join('\n');
@@ -176,7 +175,7 @@ function scorecardPmml(file: ModelFile, options: PmmlOptions): string {
   return [
     ...header(options, 'credit scorecard: points per bin, higher is safer; reason codes name the features that cost the most points'),
     ...dataDictionary(file.features),
-    `  <Scorecard modelName="${attr(options.modelName)}" functionName="regression" useReasonCodes="true" reasonCodeAlgorithm="pointsBelow" initialScore="${n(offset - factor * intercept)}" baselineMethod="other">`,
+    `  <Scorecard modelName="${escapeXml(options.modelName)}" functionName="regression" useReasonCodes="true" reasonCodeAlgorithm="pointsBelow" initialScore="${n(offset - factor * intercept)}" baselineMethod="other">`,
     ...miningSchema(file.features),
     '    <Output>',
     '      <OutputField name="points" optype="continuous" dataType="double" feature="predictedValue"/>',
