@@ -62,4 +62,9 @@ export class Api {
   }
 }
 
+/** The sentence to show for a failure: the API's own words, or a general one for anything else. */
+export function messageOf(error: unknown): string {
+  return error instanceof ApiError ? error.message : 'Something went wrong; nothing was changed.';
+}
+
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1).replace(/\.$/, '');

@@ -2,7 +2,7 @@
  * Jobs and their results. Only what the API released is shown: the results route leaves out every
  * part the release check withheld, and the page lists those parts with the check's reasons.
  */
-import { ApiError } from '../api.js';
+import { ApiError, messageOf } from '../api.js';
 import { announce, download, fixed, h, table, when } from '../dom.js';
 import { Job, Results } from '../types.js';
 import { specSummary } from './queue.js';
@@ -59,9 +59,11 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
     try {
       await work();
     } catch (e) {
-      announce(e instanceof ApiError ? e.message : 'Something went wrong.', 'error');
+      announce(messageOf(e), 'error');
     }
   };
+  const downloadButton = (label: string, file: string, type: string, path: string): HTMLElement =>
+    h('button', { type: 'button', onclick: () => void guard(async () => download(file, type, await ctx.api.text(path)))() }, label);
   const openReport = guard(async () => {
     const html = await ctx.api.text(`${base}/report`);
     // Sandboxed with no permissions: the report is static, and in the frame it can run nothing.
@@ -71,11 +73,9 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
   const kind = r.released.parameters?.model.kind;
   const buttons = [
     h('button', { type: 'button', class: 'primary', onclick: () => void openReport() }, 'Open report'),
-    h('button', { type: 'button', onclick: () => void guard(async () => download(`report-${job.id}.html`, 'text/html', await ctx.api.text(`${base}/report`)))() }, 'Download report'),
-    kind && PMML_KINDS.includes(kind)
-      ? h('button', { type: 'button', onclick: () => void guard(async () => download(`${job.id}.pmml`, 'application/xml', await ctx.api.text(`${base}/model?format=pmml`)))() }, 'Download PMML')
-      : null,
-    kind ? h('button', { type: 'button', onclick: () => void guard(async () => download(`${job.id}.json`, 'application/json', await ctx.api.text(`${base}/model?format=json`)))() }, 'Download model JSON') : null,
+    downloadButton('Download report', `report-${job.id}.html`, 'text/html', `${base}/report`),
+    kind && PMML_KINDS.includes(kind) ? downloadButton('Download PMML', `${job.id}.pmml`, 'application/xml', `${base}/model?format=pmml`) : null,
+    kind ? downloadButton('Download model JSON', `${job.id}.json`, 'application/json', `${base}/model?format=json`) : null,
   ];
   return h(
     'section',
@@ -98,7 +98,7 @@ async function jobView(ctx: ViewContext, id: string): Promise<Rendered> {
       announce(`Cancelled "${job.name}".`);
       ctx.refresh();
     } catch (e) {
-      announce(e instanceof ApiError ? e.message : 'Something went wrong.', 'error');
+      announce(messageOf(e), 'error');
     }
   };
   const body = h(

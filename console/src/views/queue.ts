@@ -1,5 +1,5 @@
 /** The steward's review queue: submitted jobs with their spec and risk flags, to approve or reject with a reason. */
-import { ApiError } from '../api.js';
+import { messageOf } from '../api.js';
 import { announce, h, when } from '../dom.js';
 import { Dataset, Job } from '../types.js';
 import { Rendered, ViewContext } from './view.js';
@@ -41,7 +41,7 @@ function reviewCard(ctx: ViewContext, job: Job, datasets: Dataset[]): HTMLElemen
       }
       ctx.refresh();
     } catch (e) {
-      announce(e instanceof ApiError ? e.message : 'Something went wrong; nothing was changed.', 'error');
+      announce(messageOf(e), 'error');
     }
   };
   const flags = job.flags ?? [];
