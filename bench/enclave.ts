@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addPrincipal } from '../enclave/auth/principals';
 import { openStore } from '../enclave/store/schema';
+import { parseCsv } from '../lab/data/csv';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { BANK_COLUMNS, PLATFORM_COLUMNS, SYNTH_DEFAULTS } from '../lab/synth/generate';
 import { writeSynth } from '../lab/synth/write';
@@ -96,6 +97,24 @@ async function main(): Promise<void> {
         const ms = await perRequest(path);
         console.log(`  GET ${name}: ${ms.toFixed(2)} ms a request against ${resultsMs.toFixed(2)} ms for the results JSON (${(ms / resultsMs).toFixed(2)}x)`);
       }
+
+      // Plaintext scoring of consented enterprises with a platform-only model, 100 ids a request.
+      await steward.request('POST', 'v1/consents', { csv: readFileSync(files.consent) });
+      const scorer = await bank.request<{ id: string }>('POST', 'v1/jobs', {
+        json: { name: 'bench-score', purpose: 'benchmark', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: platformColumns }, label: 'default_12m', model: { family: 'lr' } },
+      });
+      await steward.request('POST', `v1/jobs/${scorer.id}/approve`, { json: {} });
+      while (!['released', 'withheld', 'failed'].includes((await bank.request<{ state: string }>('GET', `v1/jobs/${scorer.id}`)).state)) await new Promise((r) => setTimeout(r, 20));
+      const scoringIds = parseCsv(readFileSync(files.consent, 'utf8'), 'consent').rows.filter((r) => r[1] === SYNTH_DEFAULTS.bank && r[2] === 'scoring').map((r) => r[0]);
+      const batches = 50;
+      let scored = 0;
+      const scoreStart = process.hrtime.bigint();
+      for (let b = 0; b < batches; b++) {
+        const answer = await bank.request<{ scores: unknown[] }>('POST', 'v1/score', { json: { job: scorer.id, ids: scoringIds.slice(b * 100, b * 100 + 100) } });
+        scored += answer.scores.length;
+      }
+      const scoreMs = (seconds(scoreStart) * 1000) / batches;
+      console.log(`  POST /v1/score, 100 ids a request (${scored} scored in all): ${scoreMs.toFixed(2)} ms a request against ${resultsMs.toFixed(2)} ms for the results JSON (${(scoreMs / resultsMs).toFixed(2)}x)`);
 
       for (const clients of [1, 8, 32]) {
         const total = 4000;

@@ -177,8 +177,22 @@ export async function datasetAggregates(db: Db, meta: DatasetMeta): Promise<Colu
   return out;
 }
 
-/** The named columns' cells of every row, by enterprise id, with the columns' types: the enclave-internal read that joins use. */
-export async function datasetCells(db: Db, dataset: string, columns: string[]): Promise<{ byId: Map<string, string[]>; types: ('numeric' | 'categorical')[]; meta: DatasetMeta }> {
+/** Rows of the given enterprises, through the unique (dataset, entity_id) index, in batches under SQLite's parameter limit. */
+async function rowsOf(db: Db, dataset: string, ids: readonly string[]): Promise<{ entity_id: string; cells: string }[]> {
+  const unique = [...new Set(ids)];
+  const rows: { entity_id: string; cells: string }[] = [];
+  for (let start = 0; start < unique.length; start += 500) {
+    const batch = unique.slice(start, start + 500);
+    rows.push(...(await db.all<{ entity_id: string; cells: string }>(`SELECT entity_id, cells FROM dataset_rows WHERE dataset = ? AND entity_id IN (${batch.map(() => '?').join(', ')})`, [dataset, ...batch])));
+  }
+  return rows;
+}
+
+/**
+ * The named columns' cells by enterprise id, with the columns' types: the enclave-internal read that
+ * joins use (every row), and scoring (only the ids asked about).
+ */
+export async function datasetCells(db: Db, dataset: string, columns: string[], ids?: readonly string[]): Promise<{ byId: Map<string, string[]>; types: ('numeric' | 'categorical')[]; meta: DatasetMeta }> {
   const meta = await getDatasetMeta(db, dataset);
   if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
   const stored = meta.columns.filter((c) => c.policy !== 'id');
@@ -187,7 +201,7 @@ export async function datasetCells(db: Db, dataset: string, columns: string[]): 
     if (at < 0) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
     return at;
   });
-  const rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ?', [dataset]);
+  const rows = ids ? await rowsOf(db, dataset, ids) : await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ?', [dataset]);
   const byId = new Map<string, string[]>();
   for (const r of rows) {
     const cells = JSON.parse(r.cells) as string[];

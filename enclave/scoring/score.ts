@@ -41,7 +41,7 @@ export async function scoreWithReleasedModel(db: Db, limiter: ScoreLimiter, acto
   }
   const consent = await checkConsent(db, actor.org, 'scoring', ids);
   const columns = model.features.map((f) => f.name);
-  const { byId } = await datasetCells(db, spec.platform.dataset, columns);
+  const { byId } = await datasetCells(db, spec.platform.dataset, columns, consent.allowed);
   const found = consent.allowed.filter((id) => byId.has(id));
   const missing = consent.allowed.filter((id) => !byId.has(id));
   await limiter.chargeEnterprises(actor.id, found);

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { addPrincipal } from '../../enclave/auth/principals';
 import { startEnclave } from '../../enclave/service';
 import { EnclaveClient } from '../../lab/client/enclave-client';
+import { frameOf } from '../../lab/data/columns';
 import { formatCsv, parseCsv } from '../../lab/data/csv';
+import { loadJoined } from '../../lab/train';
+import { loadModel } from '../../models';
+import { ModelFile } from '../../models/model';
 import { tempDir } from '../helpers/cli';
 import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../helpers/enclave';
 
@@ -47,6 +51,25 @@ describe('scoring with released models', function () {
       assert.equal(s.score, Number(s.score.toFixed(4)), 'scores are rounded to 4 places');
       assert.ok(s.points > 300 && s.points < 900);
     }
+  });
+
+  it('scores 1,200 enterprises in one request as the released model does on their platform rows', async () => {
+    const platformIds = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p').rows.map((r) => r[0]);
+    const many = platformIds.slice(100, 1300);
+    const absent = '91330000MA0000000X';
+    const rows = [...many, absent].map((id) => [id, 'bank-a', 'scoring', day(-30), day(300)]);
+    await t.client('steward').request('POST', 'v1/consents', { csv: formatCsv(['enterprise_id', 'bank', 'purpose', 'granted', 'expires'], rows) });
+    const r = await score('bankA', [...many, absent]);
+    assert.deepEqual(r.refused, [{ id: absent, reason: 'no platform record' }]);
+    assert.deepEqual(r.scores.map((x) => x.id), many);
+    // The same model, loaded here, on the same rows read from the CSV file.
+    const released = await t.client('bankA').request<{ released: { parameters: { model: ModelFile } } }>('GET', `v1/jobs/${job}/results`);
+    const model = loadModel(released.released.parameters.model);
+    const joined = loadJoined([t.files.platform], 'id');
+    const frame = frameOf(joined, FEATURES, new Set(model.features.filter((f) => f.kind === 'categorical').map((f) => f.name)));
+    const expected = await model.predict(frame);
+    const at = new Map(joined.ids.map((id, i) => [id, i]));
+    for (const x of r.scores) assert.equal(x.score, Number(expected[at.get(x.id)!].toFixed(4)), x.id);
   });
 
   it('takes revocation and expiry into account on the very next request', async () => {
