@@ -1,17 +1,14 @@
 /** `jointlab report` and `jointlab export`: a job's model report as HTML, its released model as JSON or PMML. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { toPmml } from '../lab/export/pmml';
+import { MODEL_FORMATS, ModelFormat, toPmml } from '../lab/export/pmml';
 import { JointlabError } from '../lab/errors';
-import { ModelFile } from '../models/model';
 import { printJson } from './output';
 import { RemoteFlags, clientOf, remote } from './remote';
 import { readModelFile } from './score';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
-
-const FORMATS = ['json', 'pmml'] as const;
 
 function writeOut(path: string | undefined, body: Buffer | string, json: boolean | undefined, what: string): void {
   if (!path) {
@@ -26,9 +23,9 @@ function writeOut(path: string | undefined, body: Buffer | string, json: boolean
 }
 
 /** A local model file (from `jointlab train --out`) in the asked format, without an enclave. */
-function exportLocal(path: string, format: (typeof FORMATS)[number], target: string): string {
-  readModelFile(path); // checks the file the way `jointlab score` would load it
-  const file = JSON.parse(readFileSync(path, 'utf8')) as ModelFile;
+function exportLocal(path: string, format: ModelFormat, target: string): string {
+  // Loaded the way `jointlab score` loads it, so a file that export accepts also scores.
+  const file = readModelFile(path).toJSON();
   if (format === 'json') return `${JSON.stringify(file, null, 2)}\n`;
   return toPmml(file, { target, modelName: path.replace(/^.*[\\/]/, '').replace(/\.json$/, ''), version });
 }
@@ -49,11 +46,11 @@ export function register(program: Command): void {
     program
       .command('export [job]')
       .description("a model for decision engines: a job's released model (or a local model file) as PMML 4.4 or jointlab JSON")
-      .addOption(new Option('--format <format>', 'pmml (logistic regression and scorecards) or json').choices(FORMATS).default('pmml'))
+      .addOption(new Option('--format <format>', 'pmml (logistic regression and scorecards) or json').choices(MODEL_FORMATS).default('pmml'))
       .option('--model <file>', 'convert this local model file instead of asking the enclave')
       .option('--target <name>', 'name of the predicted field in PMML, for --model (a job uses its label)', 'default')
       .option('--out <file>', 'write here instead of stdout'),
-  ).action(async (id: string | undefined, flags: RemoteFlags & { format: (typeof FORMATS)[number]; model?: string; target: string; out?: string }) => {
+  ).action(async (id: string | undefined, flags: RemoteFlags & { format: ModelFormat; model?: string; target: string; out?: string }) => {
     if (flags.model && id) throw new JointlabError('bad_arguments', 'give a job id or --model, not both', 'usage');
     if (!flags.model && !id) throw new JointlabError('missing_argument', 'give a job id (or --model FILE for a local model)', 'usage');
     const body = flags.model

@@ -25,6 +25,10 @@ export interface PmmlOptions {
 
 export const PMML_KINDS = ['lr', 'scorecard'] as const;
 
+/** The shapes a released model can be exported in: jointlab's own JSON, or PMML 4.4. */
+export const MODEL_FORMATS = ['json', 'pmml'] as const;
+export type ModelFormat = (typeof MODEL_FORMATS)[number];
+
 const n = (x: number): string => {
   if (!Number.isFinite(x)) throw new JointlabError('not_exportable', 'the model holds a value that is not a finite number', 'validation');
   return String(x);

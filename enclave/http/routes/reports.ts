@@ -5,7 +5,7 @@
  */
 import { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
-import { toPmml } from '../../../lab/export/pmml';
+import { MODEL_FORMATS, ModelFormat, toPmml } from '../../../lab/export/pmml';
 import { JobSpec } from '../../../lab/spec/job-spec';
 import { JobRow, jobRow, visibleJob } from '../../jobs/jobs';
 import { jobResults } from '../../jobs/results';
@@ -17,8 +17,6 @@ import { EnclaveContext } from '../context';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../../../package.json') as { version: string };
-
-export const MODEL_FORMATS = ['json', 'pmml'] as const;
 
 /** The report has no scripts and loads nothing: its policy says so, for a browser that opens it from the enclave. */
 const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
@@ -70,7 +68,7 @@ export function reportRoutes(ctx: EnclaveContext): Router {
 
   r.get('/jobs/:id/model', allow('bank', 'steward'), async (req, res) => {
     const format = req.query.format ?? 'json';
-    if (!MODEL_FORMATS.includes(format as (typeof MODEL_FORMATS)[number])) {
+    if (!MODEL_FORMATS.includes(format as ModelFormat)) {
       throw new JointlabError('bad_format', `format must be one of ${MODEL_FORMATS.join(', ')}`, 'usage');
     }
     const row = await visibleJob(ctx.db, String(req.params.id), principalOf(res));
