@@ -245,7 +245,8 @@ export class HeSessions {
     const consent = await checkConsent(this.db, actor.org, 'scoring', ids);
     const table = await platformTable(this.db, spec);
     const { basis, missing } = scoreBasis(table, scoreStats(table), header.terms, consent.allowed);
-    const scored = consent.allowed.filter((x) => !missing.includes(x));
+    const absent = new Set(missing);
+    const scored = consent.allowed.filter((x) => !absent.has(x));
     await this.limiter.chargeEnterprises(actor.id, scored);
     const slots = slotsOf(row.param_set);
     const ciphers: Uint8Array[] = [];
