@@ -1,0 +1,105 @@
+/**
+ * Private-model scoring over an open HE session: the bank's encrypted coefficients and the plaintext
+ * shape of its model's terms in, then encrypted scores for consented enterprises, one per slot.
+ */
+import { JointlabError } from '../../lab/errors';
+import { decodeFrames } from '../../lab/he/frames';
+import { slotsOf } from '../../lab/he/params';
+import { JobSpec } from '../../lab/spec/job-spec';
+import { appendAudit } from '../audit/log';
+import { Principal } from '../auth/principals';
+import { checkConsent } from '../data/consents';
+import { ScoreLimiter } from '../scoring/limits';
+import { Db } from '../store/db';
+import { BasisTerm, ScoreStats, platformTable, scoreBasis, scoreStats } from './design';
+import { DEFAULT_FLOOD, FloodReport, encryptedScores } from './enclave-crypto';
+import { OpenSession, countTraffic } from './session-store';
+
+/** The bank's encrypted coefficients and the plaintext shape of its model's terms, kept for the session. */
+export async function receiveModel(db: Db, session: OpenSession, body: Buffer): Promise<{ terms: number }> {
+  const { row, spec } = session;
+  const { header, blobs } = decodeFrames<{ terms?: unknown }>(body);
+  const terms = assertTerms(header.terms, spec, scoreStats(await platformTable(db, spec)));
+  if (blobs.length !== terms.length + 1) throw new JointlabError('bad_ciphertext_count', `send ${terms.length + 1} coefficient ciphertexts (one per term, then the constant)`, 'usage');
+  await db.run('UPDATE he_sessions SET coefficients = ? WHERE id = ?', [body, row.id]);
+  await countTraffic(db, row.id, body.length, 0);
+  return { terms: terms.length };
+}
+
+export interface EncryptedScores {
+  ids: string[];
+  refused: { id: string; reason: string }[];
+  flood: FloodReport | undefined;
+  ciphers: Uint8Array[];
+}
+
+/** Encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
+export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, maxIds: number, session: OpenSession, ids: string[], actor: Principal): Promise<EncryptedScores> {
+  const { row, spec } = session;
+  if (!row.coefficients) throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
+  if (ids.length === 0 || ids.length > maxIds) throw new JointlabError('schema_violation', `send 1 to ${maxIds} ids`, 'usage');
+  limiter.takeRequest(actor.id);
+  const { header, blobs } = decodeFrames<{ terms: BasisTerm[] }>(row.coefficients);
+  const consent = await checkConsent(db, actor.org, 'scoring', ids);
+  const table = await platformTable(db, spec);
+  const { basis, missing } = scoreBasis(table, scoreStats(table), header.terms, consent.allowed);
+  const absent = new Set(missing);
+  const scored = consent.allowed.filter((x) => !absent.has(x));
+  await limiter.chargeEnterprises(actor.id, scored);
+  const slots = slotsOf(row.param_set);
+  const ciphers: Uint8Array[] = [];
+  let flood: FloodReport | undefined;
+  for (let start = 0; start < scored.length; start += slots) {
+    const r = await encryptedScores({
+      paramSet: row.param_set,
+      publicKey: row.public_key!,
+      coefficients: blobs,
+      basis: basis.map((b) => b.subarray(start, start + slots)),
+      policy: DEFAULT_FLOOD,
+    });
+    ciphers.push(r.cipher);
+    flood = r.flood;
+  }
+  await db.transaction(async (q) => {
+    await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length } });
+  });
+  await countTraffic(db, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
+  return {
+    ids: scored,
+    refused: [...consent.refused, ...missing.map((m) => ({ id: m, reason: 'no platform record' }))],
+    flood,
+    ciphers,
+  };
+}
+
+const MAX_TERMS = 512;
+
+function assertTerms(value: unknown, spec: JobSpec, stats: ScoreStats): BasisTerm[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_TERMS) throw new JointlabError('schema_violation', `"terms" must list 1 to ${MAX_TERMS} terms`, 'usage');
+  const columns = new Set(spec.platform!.columns);
+  return value.map((t, i) => {
+    const term = t as Record<string, unknown>;
+    const bad = (why: string): never => {
+      throw new JointlabError('schema_violation', `term ${i}: ${why}`, 'usage');
+    };
+    if (typeof term?.feature !== 'string' || !columns.has(term.feature)) bad('names no platform column of the job');
+    const numeric = (term.feature as string) in stats.numeric;
+    switch (term.kind) {
+      case 'z':
+        if (!numeric) bad('"z" needs a numeric feature');
+        return { feature: term.feature as string, kind: 'z' };
+      case 'missing':
+        return { feature: term.feature as string, kind: 'missing' };
+      case 'level':
+        if (numeric || typeof term.level !== 'string') bad('"level" needs a categorical feature and a level');
+        return { feature: term.feature as string, kind: 'level', level: term.level as string };
+      case 'bin': {
+        const bound = (b: unknown) => b === null || (typeof b === 'number' && Number.isFinite(b));
+        if (!numeric || !bound(term.lower) || !bound(term.upper)) bad('"bin" needs a numeric feature and finite or null bounds');
+        return { feature: term.feature as string, kind: 'bin', lower: term.lower as number | null, upper: term.upper as number | null };
+      }
+      default:
+        return bad('kind must be z, missing, level or bin');
+    }
+  });
+}

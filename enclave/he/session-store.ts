@@ -1,0 +1,102 @@
+/**
+ * The stored side of HE sessions: a bank's keys and ciphertexts bound to one HE job and one
+ * principal, looked up for that principal only, counted as bytes and rounds, and deleted on close.
+ */
+import { JointlabError } from '../../lab/errors';
+import { ParamSetName } from '../../lab/he/params';
+import { JobSpec } from '../../lab/spec/job-spec';
+import { Principal } from '../auth/principals';
+import { JobRow, visibleJob } from '../jobs/jobs';
+import { Db } from '../store/db';
+
+export interface HeSettings {
+  /** Decrypted rounds allowed per key: every answer the bank decrypts tells it something. */
+  maxRounds: number;
+  maxScoreIds: number;
+  minTrainingRows: number;
+}
+
+export const DEFAULT_HE_SETTINGS: HeSettings = { maxRounds: 30, maxScoreIds: 100_000, minTrainingRows: 100 };
+
+export interface SessionRow {
+  id: string;
+  job: string;
+  owner: string;
+  org: string;
+  param_set: ParamSetName;
+  public_key: Buffer | null;
+  galois_keys: Buffer | null;
+  xty: Buffer | null;
+  coefficients: Buffer | null;
+  rounds: number;
+  bytes_in: number;
+  bytes_out: number;
+  created_at: string;
+  closed_at: string | null;
+}
+
+/** An open session with its job, as the protocol use cases receive it. */
+export interface OpenSession {
+  row: SessionRow;
+  job: JobRow;
+  spec: JobSpec;
+}
+
+export async function sessionRow(db: Db, id: string, viewer: Principal): Promise<SessionRow> {
+  const row = await db.get<SessionRow>('SELECT * FROM he_sessions WHERE id = ?', [id]);
+  // Sessions belong to the principal that opened them; anyone else is told it does not exist.
+  if (!row || row.owner !== viewer.id) throw new JointlabError('not_found', 'no such HE session', 'not_found');
+  return row;
+}
+
+/** The session, if it is still open and its job still running. */
+export async function openSession(db: Db, id: string, viewer: Principal): Promise<OpenSession> {
+  const row = await sessionRow(db, id, viewer);
+  if (row.closed_at || !row.public_key) throw new JointlabError('session_closed', 'the HE session is closed', 'conflict');
+  const job = await visibleJob(db, row.job, viewer);
+  if (job.state !== 'running') throw new JointlabError('session_closed', `the session's job is ${job.state}`, 'conflict');
+  return { row, job, spec: JSON.parse(job.spec) as JobSpec };
+}
+
+export async function countTraffic(db: Db, id: string, bytesIn: number, bytesOut: number, round = 0): Promise<void> {
+  await db.run('UPDATE he_sessions SET bytes_in = bytes_in + ?, bytes_out = bytes_out + ?, rounds = rounds + ? WHERE id = ?', [bytesIn, bytesOut, round, id]);
+}
+
+/** Per-session state kept in memory (rebuilt from the store after a restart); dropped when a session closes. */
+const forgetters: ((id: string) => void)[] = [];
+
+export function onSessionClosed(forget: (id: string) => void): void {
+  forgetters.push(forget);
+}
+
+export function forgetSession(id: string): void {
+  for (const forget of forgetters) forget(id);
+}
+
+/** Deletes the keys and ciphertexts of every open session of a job that ended some other way (cancelled). */
+export async function closeSessionsOfJob(db: Db, jobId: string): Promise<void> {
+  const open = await db.all<{ id: string }>('SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL', [jobId]);
+  for (const { id } of open) forgetSession(id);
+  await db.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE job = ? AND closed_at IS NULL', [new Date().toISOString(), jobId]);
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+/** Several ciphertexts in one stored column: each prefixed by its length. */
+export function joinU32(parts: Uint8Array[]): Buffer {
+  return Buffer.concat(parts.flatMap((c) => [u32(c.length), Buffer.from(c)]));
+}
+
+export function splitU32(buffer: Buffer): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < buffer.length; ) {
+    const n = buffer.readUInt32BE(at);
+    out.push(new Uint8Array(buffer.buffer, buffer.byteOffset + at + 4, n));
+    at += 4 + n;
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+/**
+ * Encrypted-label training over an open HE session: the bank's encrypted labels in, Enc(X^T y)
+ * computed once, then Newton rounds whose encrypted answers only the bank can read.
+ */
+import { ErrorCategory, JointlabError } from '../../lab/errors';
+import { decodeFrames } from '../../lab/he/frames';
+import { slotsOf } from '../../lab/he/params';
+import { mergeParams } from '../../lab/params';
+import { JobSpec } from '../../lab/spec/job-spec';
+import { families } from '../../models';
+import { inverseSpd } from '../../models/linalg';
+import { newtonPieces } from '../../models/logistic-core';
+import { Db } from '../store/db';
+import { TrainingDesign, trainingDesign } from './design';
+import { DEFAULT_FLOOD, FloodReport, XtyInput, newtonRound } from './enclave-crypto';
+import { OpenSession, SessionRow, countTraffic, joinU32, onSessionClosed, splitU32 } from './session-store';
+import { XtyMessage } from './xty-worker';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/** Plaintext designs are rebuilt from the store on first use after a restart, then kept per session. */
+const designs = new Map<string, TrainingDesign>();
+onSessionClosed((id) => designs.delete(id));
+
+export function rememberDesign(id: string, design: TrainingDesign): void {
+  designs.set(id, design);
+}
+
+export async function sessionDesign(db: Db, row: SessionRow, spec: JobSpec): Promise<TrainingDesign> {
+  let design = designs.get(row.id);
+  if (!design) {
+    design = await trainingDesign(db, spec, row.org);
+    designs.set(row.id, design);
+  }
+  return design;
+}
+
+export function trainingL2(spec: JobSpec): number {
+  return mergeParams(families.lr.defaults, spec.model.params as Record<string, unknown> | undefined).l2 as number;
+}
+
+/** Enc(X^T y) from the bank's encrypted labels, computed once and kept for the rounds. */
+export async function receiveLabels(db: Db, session: OpenSession, body: Buffer): Promise<{ seconds: number }> {
+  const { row, spec } = session;
+  if (row.xty) throw new JointlabError('labels_exist', 'the labels of this session were sent already', 'conflict');
+  const { blobs } = decodeFrames(body);
+  const design = await sessionDesign(db, row, spec);
+  const started = process.hrtime.bigint();
+  const xty = await xtyInWorker({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs, columns: design.aligned });
+  await db.run('UPDATE he_sessions SET xty = ? WHERE id = ?', [joinU32(xty), row.id]);
+  await countTraffic(db, row.id, body.length, 0);
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/** One Newton round at the weights the bank sends; answers Enc(new weights), flooded. */
+export async function newtonRoundOf(db: Db, session: OpenSession, weights: number[], maxRounds: number): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
+  const { row, spec } = session;
+  if (!row.xty) throw new JointlabError('no_labels', 'send the encrypted labels first', 'conflict');
+  if (row.rounds >= maxRounds) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
+  const design = await sessionDesign(db, row, spec);
+  const D = design.names.length;
+  if (weights.length !== D || !weights.every(Number.isFinite)) throw new JointlabError('schema_violation', `send ${D} finite weights (the design's columns, the intercept last)`, 'usage');
+  const { hessian, gradient } = newtonPieces(design.matched, design.matchedRows, weights, trainingL2(spec));
+  const matrix = inverseSpd(hessian, D);
+  const offset = Float64Array.from(weights, (w, k) => {
+    let step = 0;
+    for (let j = 0; j < D; j++) step += matrix[k * D + j] * gradient[j];
+    return w - step;
+  });
+  // Each label ciphertext meets every column; its largest |value| in the block bounds the product.
+  const slots = slotsOf(row.param_set);
+  let freshSquares = 0;
+  for (let start = 0; start < design.uploadRows; start += slots) {
+    for (const c of design.aligned) {
+      let max = 0;
+      for (let i = start; i < Math.min(start + slots, c.length); i++) max = Math.max(max, Math.abs(c[i]));
+      freshSquares += max * max;
+    }
+  }
+  const inputL1 = design.aligned.reduce((t, c) => t + c.reduce((a, v) => a + Math.abs(v), 0), 0);
+  const result = await newtonRound({
+    paramSet: row.param_set,
+    publicKey: row.public_key!,
+    xty: splitU32(row.xty),
+    matrix,
+    offset,
+    noise: { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1 },
+    policy: DEFAULT_FLOOD,
+  });
+  await countTraffic(db, row.id, 0, result.cipher.length, 1);
+  return { ...result, round: row.rounds + 1 };
+}
+
+/** Runs Enc(X^T y) in a worker thread and hands back its bytes, or its error as a JointlabError. */
+function xtyInWorker(input: XtyInput): Promise<Uint8Array[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(join(__dirname, 'xty-worker.js'), { workerData: input });
+    let settled = false;
+    worker.once('message', (m: XtyMessage) => {
+      settled = true;
+      if (m.ok) resolve(m.xty);
+      else reject(new JointlabError(m.code, m.message, m.category as ErrorCategory));
+      void worker.terminate();
+    });
+    worker.once('error', () => !settled && reject(new JointlabError('he_failed', 'the encrypted computation failed', 'server')));
+    worker.once('exit', () => !settled && reject(new JointlabError('he_failed', 'the encrypted computation stopped', 'server')));
+  });
+}
