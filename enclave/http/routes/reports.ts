@@ -7,6 +7,7 @@ import { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
 import { MODEL_FORMATS, ModelFormat, toPmml } from '../../../lab/export/pmml';
 import { JobSpec } from '../../../lab/spec/job-spec';
+import { isBankOnlyTwin } from '../../../lab/spec/bank-only-twin';
 import { JobRow, jobRow, visibleJob } from '../../jobs/jobs';
 import { jobResults } from '../../jobs/results';
 import { Principal } from '../../auth/principals';
@@ -38,10 +39,7 @@ async function bankOnlyTwin(q: Queries, row: JobRow): Promise<JobRow | undefined
     "SELECT id, spec FROM jobs WHERE org = ? AND id != ? AND result IS NOT NULL AND state IN ('released', 'withheld') ORDER BY updated_at DESC, id",
     [row.org, row.id],
   );
-  const twin = candidates.find((c) => {
-    const other = JSON.parse(c.spec) as JobSpec;
-    return !other.platform && other.bank?.upload === spec.bank?.upload && other.label === spec.label;
-  });
+  const twin = candidates.find((c) => isBankOnlyTwin(spec, JSON.parse(c.spec) as JobSpec));
   return twin && jobRow(q, twin.id);
 }
 
