@@ -2,6 +2,7 @@
 /** The `jointlab` command: one file per verb, one place that turns errors into messages and exit codes. */
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, JointlabError } from '../lab/errors';
+import { fileError } from '../lab/data/file-errors';
 import { register as registerScore } from './score';
 import { register as registerSynth } from './synth';
 import { register as registerTrain } from './train';
@@ -20,8 +21,10 @@ import { register as registerReport } from './report';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
-function fail(error: unknown, json: boolean): never {
-  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_CODES.usage);
+function fail(thrown: unknown, json: boolean): never {
+  if (thrown instanceof CommanderError) process.exit(thrown.exitCode === 0 ? 0 : EXIT_CODES.usage);
+  // A file the user named that cannot be written or read is the user's to fix: say which and why.
+  const error = fileError(thrown);
   const known = error instanceof JointlabError;
   const code = known ? error.code : 'internal_error';
   // Unknown errors can carry anything in their text; only the debug switch shows it.

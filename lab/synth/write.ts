@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { formatCsv } from '../data/csv';
 import { JointlabError } from '../errors';
+import { errnoWords } from '../data/file-errors';
 import { SynthOptions, SynthTables, synthesize } from './generate';
 
 export interface SynthFiles {
@@ -17,19 +18,10 @@ export function synthFiles(dir: string): SynthFiles {
   return { platform: join(dir, SYNTH_FILE_NAMES.platform), bank: join(dir, SYNTH_FILE_NAMES.bank), consent: join(dir, SYNTH_FILE_NAMES.consent) };
 }
 
-const ERRNO_WORDS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on the device',
-  ENOTDIR: 'a part of the path is a file',
-  // Pseudo file systems such as /proc answer ENOENT for a folder that cannot exist there.
-  ENOENT: 'this file system does not allow it',
-};
-
+/** Pseudo file systems such as /proc answer ENOENT for a folder that cannot exist there, under a parent that does. */
 function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code ?? 'unknown';
-  return `${ERRNO_WORDS[code] ?? 'the system refused'}: ${code}`;
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? `this file system does not allow it: ${code}` : errnoWords(code);
 }
 
 /**

@@ -91,6 +91,21 @@ describe('first hour: no stack traces, no bare "internal error" (child processes
     });
   });
 
+  it('--out in a missing folder names the file and the reason instead of "internal error"', () => {
+    const bank = join(dir, 'small', 'bank.csv');
+    assert.equal(runCli(['synth', '--enterprises', '300', '--bank-customers', '200', '--out', join(dir, 'small')]).code, 0);
+    const trained = runCli(['train', '--data', bank, '--label', 'default_12m', '--out', join(dir, 'nowhere', 'model.json'), '--json']);
+    assert.equal(trained.code, EXIT_CODES.usage, trained.stderr);
+    assert.equal(JSON.parse(trained.stdout.trim().split('\n').pop()!).error.code, 'file_error');
+    assert.match(trained.stderr, /nowhere\/model\.json: cannot open \(no such file or folder: ENOENT\)/);
+    const model = join(dir, 'small.json');
+    assert.equal(runCli(['train', '--data', bank, '--label', 'default_12m', '--out', model]).code, 0);
+    const scored = runCli(['score', '--model', model, '--data', bank, '--out', join(dir, 'nowhere', 'scores.csv')]);
+    assert.equal(scored.code, EXIT_CODES.usage, scored.stderr);
+    assert.match(scored.stderr, /nowhere\/scores\.csv: cannot open \(no such file or folder/);
+    assert.doesNotMatch(scored.stderr + trained.stderr, /internal error|\n\s+at /);
+  });
+
   describe('reading a database file', () => {
     it('audit verify --db on a missing file fails clearly and creates nothing', () => {
       const db = join(dir, 'typo.db');
