@@ -46,7 +46,19 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that stops early (`jointlab score ... | head -1`) closes the pipe; that is the reader's
+ * choice, not a failure, so the CLI stops quietly with success, as Unix filters do.
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_CODES.ok);
+    throw e;
+  });
+}
+
 if (require.main === module) {
+  quietOnClosedPipe();
   buildProgram()
     .parseAsync(process.argv)
     .catch((e) => fail(e, process.argv.includes('--json')));
