@@ -18,6 +18,23 @@ const PARSER_ERRORS: Record<string, [number, string, string]> = {
   'request.size.invalid': [400, 'bad_length', 'the request body length does not match its header'],
 };
 
+/** zlib and brotli name their failures with these codes when a body is not what its content-encoding says. */
+const isDecompressionError = (code: unknown): boolean => typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR') || code.startsWith('ERR_BROTLI') || code.startsWith('ERR_ZSTD'));
+
+/**
+ * Errors that express and its parsers raise for a client's mistake without a `type`: bad
+ * percent-encoding in a path (the router's URIError), a body that does not decompress, and any
+ * other error they mark as a 4xx. Their messages may quote the request, so none is passed on.
+ */
+function clientError(err: unknown): [number, string, string] | undefined {
+  if (err instanceof URIError) return [400, 'bad_path', 'the request path has malformed percent-encoding'];
+  const e = err as { status?: unknown; statusCode?: unknown; code?: unknown } | null;
+  const status = Number(e?.status ?? e?.statusCode);
+  if (!Number.isInteger(status) || status < 400 || status > 499) return undefined;
+  if (isDecompressionError(e?.code)) return [400, 'bad_content_encoding', 'the request body does not decode as its content-encoding says'];
+  return [status, 'bad_request', 'the request could not be read'];
+}
+
 function send(res: Parameters<ErrorRequestHandler>[2], status: number, code: string, detail: string, extra: Record<string, unknown> = {}): void {
   res.status(status).type(PROBLEM_TYPE).send(JSON.stringify({ type: `urn:jointlab:problem:${code}`, title: code.replace(/_/g, ' '), status, code, detail, ...extra }));
 }
@@ -34,6 +51,8 @@ export function problemHandler(log: (line: string) => void): ErrorRequestHandler
     }
     const parser = typeof err?.type === 'string' ? PARSER_ERRORS[err.type] : undefined;
     if (parser) return send(res, ...parser);
+    const client = clientError(err);
+    if (client) return send(res, ...client);
     // Only the error's class reaches the log: messages of unknown errors may quote data.
     log(`internal error: ${err?.constructor?.name ?? typeof err}`);
     // The full stack only for an operator who asked for it on a test machine.

@@ -1,6 +1,6 @@
 /** Hostile and broken requests get a clear 4xx with a stable code, never echo data, and never stop the service or lose what is stored. */
 import { strict as assert } from 'node:assert';
-import { csvOf, jointSpec, useSeededEnclave } from '../helpers/enclave';
+import { csvOf, jointSpec, useSeededEnclave } from '../../helpers/enclave';
 
 describe('enclave bad input', function () {
   this.timeout(120_000);

@@ -2,16 +2,16 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addPrincipal } from '../../enclave/auth/principals';
-import { startEnclave } from '../../enclave/service';
-import { EnclaveClient } from '../../lab/client/enclave-client';
-import { frameOf } from '../../lab/data/columns';
-import { formatCsv, parseCsv } from '../../lab/data/csv';
-import { loadJoined } from '../../lab/train';
-import { loadModel } from '../../models';
-import { ModelFile } from '../../models/model';
-import { tempDir } from '../helpers/cli';
-import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../helpers/enclave';
+import { addPrincipal } from '../../../enclave/auth/principals';
+import { startEnclave } from '../../../enclave/service';
+import { EnclaveClient } from '../../../lab/client/enclave-client';
+import { frameOf } from '../../../lab/data/columns';
+import { formatCsv, parseCsv } from '../../../lab/data/csv';
+import { loadJoined } from '../../../lab/train';
+import { loadModel } from '../../../models';
+import { ModelFile } from '../../../models/model';
+import { tempDir } from '../../helpers/cli';
+import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../../helpers/enclave';
 
 const FEATURES = ['tax_grade', 'tax_arrears', 'court_cases_3y', 'enforcement_records', 'years_established'];
 const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);

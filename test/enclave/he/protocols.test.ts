@@ -6,19 +6,19 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { frameOf, labelsOf, splitOf } from '../../lab/data/columns';
-import { parseCsv } from '../../lab/data/csv';
-import { BankCrypto } from '../../lab/he/bank-crypto';
-import { FRAME_TYPE, encodeFrames } from '../../lab/he/frames';
-import { rotationSteps } from '../../lab/he/params';
-import { heScore, heTrain } from '../../lab/he/protocols';
-import { sealHeapBytes } from '../../lab/he/seal-runtime';
-import { loadJoined, train } from '../../lab/train';
-import { loadModel } from '../../models';
-import { takeLabels, takeRows } from '../../models/frame';
-import { auc } from '../../models/metrics';
-import { SHARED_DATASETS } from '../helpers/cli';
-import { TestEnclave, csvOf, startTestEnclave } from '../helpers/enclave';
+import { frameOf, labelsOf, splitOf } from '../../../lab/data/columns';
+import { parseCsv } from '../../../lab/data/csv';
+import { BankCrypto } from '../../../lab/he/bank-crypto';
+import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
+import { rotationSteps } from '../../../lab/he/params';
+import { heScore, heTrain } from '../../../lab/he/protocols';
+import { sealHeapBytes } from '../../../lab/he/seal-runtime';
+import { loadJoined, train } from '../../../lab/train';
+import { loadModel } from '../../../models';
+import { takeLabels, takeRows } from '../../../models/frame';
+import { auc } from '../../../models/metrics';
+import { SHARED_DATASETS } from '../../helpers/cli';
+import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
 
 async function approvedJob(t: TestEnclave, spec: object): Promise<string> {
   const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec });
