@@ -42,6 +42,8 @@ export interface Results {
     curves?: { roc: unknown[] };
   };
   withheld: { part: string; reason: string }[];
+  /** Whether the released model may score enterprises in the clear. */
+  scoring?: { passes: boolean; reason?: string; rule: { minFeatures: number; maxShare: number }; features: { name: string; share: number }[] };
 }
 
 export interface Dataset {

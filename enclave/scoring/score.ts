@@ -16,6 +16,7 @@ import { datasetCells } from '../data/datasets';
 import { StoredResult, jobMode, visibleJob } from '../jobs/jobs';
 import { Db } from '../store/db';
 import { ScoreLimiter } from './limits';
+import { scoringRuleVerdict } from './rule-verdict';
 
 export interface ScoreAnswer {
   scores: { id: string; score: number; points?: number }[];
@@ -31,7 +32,8 @@ export async function scoreWithReleasedModel(db: Db, limiter: ScoreLimiter, acto
   if (jobMode(job) !== 'plaintext' || job.state !== 'released' || !job.result) {
     throw new JointlabError('no_released_model', `job ${jobId} has no released model to score with`, 'conflict');
   }
-  const model = (JSON.parse(job.result) as StoredResult).release.released.parameters?.model as ModelFile | undefined;
+  const stored = JSON.parse(job.result) as StoredResult;
+  const model = stored.release.released.parameters?.model as ModelFile | undefined;
   if (!model) throw new JointlabError('no_released_model', 'the job\'s parameters were withheld', 'conflict');
   const spec = JSON.parse(job.spec) as JobSpec;
   const platformColumns = new Set(spec.platform?.columns ?? []);
@@ -39,6 +41,9 @@ export async function scoreWithReleasedModel(db: Db, limiter: ScoreLimiter, acto
   if (!spec.platform || bankOnly.length) {
     throw new JointlabError('needs_bank_features', `the model also needs the bank's own features (${bankOnly.join(', ') || 'all of them'}); score those applicants on the bank's side`, 'validation');
   }
+  // Jobs released before the rule existed are judged now, the same way.
+  const verdict = stored.scoring ?? (await scoringRuleVerdict(db, spec, model));
+  if (!verdict.passes) throw new JointlabError('scoring_rule', `this model may not score enterprises: ${verdict.reason}`, 'conflict');
   const consent = await checkConsent(db, actor.org, 'scoring', ids);
   const columns = model.features.map((f) => f.name);
   const { byId } = await datasetCells(db, spec.platform.dataset, columns, consent.allowed);
