@@ -54,6 +54,13 @@ export interface Dataset {
   columns: { name: string; type: string; policy: string }[];
 }
 
+/** A dataset's scoring policy and how far each bank has used the model budget (a bank: its own, counts under k as null). */
+export interface ScoringBudget {
+  dataset: string;
+  policy: { modelsPerWindow: number; windowDays: number; noiseSwap: number; noiseSd: number };
+  banks: { bank: string; models: number; byModels: { models: number; enterprises: number | null }[]; atLimit: number | null }[];
+}
+
 export interface ConsentCount {
   bank: string;
   purpose: string;

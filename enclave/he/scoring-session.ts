@@ -2,6 +2,7 @@
  * Private-model scoring over an open HE session: the bank's encrypted coefficients and the plaintext
  * shape of its model's terms in, then encrypted scores for consented enterprises, one per slot.
  */
+import { createHash } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
 import { slotsOf } from '../../lab/he/params';
@@ -10,6 +11,8 @@ import { appendAudit } from '../audit/log';
 import { Principal } from '../auth/principals';
 import { checkConsent } from '../data/consents';
 import { ScoreLimiter } from '../scoring/limits';
+import { scoringPolicyOf } from '../scoring/policy-store';
+import { chargeModelBudget } from '../release/model-budget';
 import { Db } from '../store/db';
 import { BasisTerm, ScoreStats, platformTable, scoreBasis, scoreStats } from './design';
 import { DEFAULT_FLOOD, FloodReport, encryptedScores } from './enclave-crypto';
@@ -34,18 +37,23 @@ export interface EncryptedScores {
 }
 
 /** Encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
-export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, maxIds: number, session: OpenSession, ids: string[], actor: Principal): Promise<EncryptedScores> {
+export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: OpenSession, ids: string[], actor: Principal): Promise<EncryptedScores> {
   const { row, spec } = session;
   if (!row.coefficients) throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
-  if (ids.length === 0 || ids.length > maxIds) throw new JointlabError('schema_violation', `send 1 to ${maxIds} ids`, 'usage');
+  // One per-request limit for scoring in the clear and under encryption.
+  limiter.assertIdCount(ids.length);
   limiter.takeRequest(actor.id);
   const { header, blobs } = decodeFrames<{ terms: BasisTerm[] }>(row.coefficients);
   const consent = await checkConsent(db, actor.org, 'scoring', ids);
   const table = await platformTable(db, spec);
-  const { basis, missing } = scoreBasis(table, scoreStats(table), header.terms, consent.allowed);
-  const absent = new Set(missing);
-  const scored = consent.allowed.filter((x) => !absent.has(x));
-  await limiter.chargeEnterprises(actor.id, scored);
+  const found = consent.allowed.filter((id) => table.byId.has(id));
+  const missing = consent.allowed.filter((id) => !table.byId.has(id));
+  await limiter.chargeEnterprises(actor.id, found);
+  // Every coefficient upload is a new model: the enclave cannot see what it computes, only that it changed.
+  const model = `he:${createHash('sha256').update(row.coefficients).digest('hex').slice(0, 32)}`;
+  const budget = await chargeModelBudget(db, limiter.pseudonym, await scoringPolicyOf(db, spec.platform!.dataset), { bank: actor.org, dataset: spec.platform!.dataset, model, ids: found });
+  const scored = budget.allowed;
+  const { basis } = scoreBasis(table, scoreStats(table), header.terms, scored);
   const slots = slotsOf(row.param_set);
   const ciphers: Uint8Array[] = [];
   let flood: FloodReport | undefined;
@@ -66,7 +74,7 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, maxIds: numb
   await countTraffic(db, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
   return {
     ids: scored,
-    refused: [...consent.refused, ...missing.map((m) => ({ id: m, reason: 'no platform record' }))],
+    refused: [...consent.refused, ...missing.map((m) => ({ id: m, reason: 'no platform record' })), ...budget.refused],
     flood,
     ciphers,
   };

@@ -133,7 +133,7 @@ export class HeSessions {
 
   /** he-score: encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
   async score(id: string, ids: string[], actor: Principal): Promise<EncryptedScores> {
-    return scoreEncrypted(this.db, this.limiter, this.settings.maxScoreIds, await this.inMode(id, actor, 'he-score'), ids, actor);
+    return scoreEncrypted(this.db, this.limiter, await this.inMode(id, actor, 'he-score'), ids, actor);
   }
 
   /** Closes the session: keys and ciphertexts deleted, the job finished. */

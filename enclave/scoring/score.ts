@@ -17,6 +17,8 @@ import { StoredResult, jobMode, visibleJob } from '../jobs/jobs';
 import { Db } from '../store/db';
 import { ScoreLimiter } from './limits';
 import { scoringRuleVerdict } from './rule-verdict';
+import { scoringPolicyOf } from './policy-store';
+import { chargeModelBudget } from '../release/model-budget';
 
 export interface ScoreAnswer {
   scores: { id: string; score: number; points?: number }[];
@@ -50,16 +52,19 @@ export async function scoreWithReleasedModel(db: Db, limiter: ScoreLimiter, acto
   const found = consent.allowed.filter((id) => byId.has(id));
   const missing = consent.allowed.filter((id) => !byId.has(id));
   await limiter.chargeEnterprises(actor.id, found);
-  const cells = new Map(columns.map((c, j) => [c, found.map((id) => byId.get(id)![j])]));
-  const joined: JoinedTable = { ids: found, names: columns, cells, lines: found.map((_, i) => i + 2) };
+  const policy = await scoringPolicyOf(db, spec.platform.dataset);
+  const budget = await chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset: spec.platform.dataset, model: `job:${jobId}`, ids: found });
+  const scored = budget.allowed;
+  const cells = new Map(columns.map((c, j) => [c, scored.map((id) => byId.get(id)![j])]));
+  const joined: JoinedTable = { ids: scored, names: columns, cells, lines: scored.map((_, i) => i + 2) };
   const categorical = new Set(model.features.filter((f) => f.kind === 'categorical').map((f) => f.name));
   const fitted = loadModel(model);
   const frame = frameOf(joined, columns, categorical);
-  const probabilities = found.length ? await fitted.predict(frame) : new Float64Array(0);
-  const points = found.length ? fitted.points?.(frame) : undefined;
-  await db.transaction((q) => appendAudit(q, { actor: actor.id, action: 'score', object: `job:${jobId}`, detail: { scored: found.length, refused: ids.length - found.length } }));
+  const probabilities = scored.length ? await fitted.predict(frame) : new Float64Array(0);
+  const points = scored.length ? fitted.points?.(frame) : undefined;
+  await db.transaction((q) => appendAudit(q, { actor: actor.id, action: 'score', object: `job:${jobId}`, detail: { scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } }));
   return {
-    scores: found.map((id, i) => ({ id, score: round(probabilities[i], limiter.digits), ...(points ? { points: round(points[i], Math.max(limiter.digits - 2, 0)) } : {}) })),
-    refused: [...consent.refused, ...missing.map((id) => ({ id, reason: 'no platform record' }))],
+    scores: scored.map((id, i) => ({ id, score: round(probabilities[i], limiter.digits), ...(points ? { points: round(points[i], Math.max(limiter.digits - 2, 0)) } : {}) })),
+    refused: [...consent.refused, ...missing.map((id) => ({ id, reason: 'no platform record' })), ...budget.refused],
   };
 }

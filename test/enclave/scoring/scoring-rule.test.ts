@@ -7,9 +7,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { formatCsv, parseCsv } from '../../../lab/data/csv';
 import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../../helpers/enclave';
+import { SPREAD } from './features';
 
-/** Platform features none of which carries half of a fitted model's score on the synthetic data. */
-export const SPREAD = ['tax_arrears', 'court_cases_3y', 'enforcement_records', 'years_established', 'utility_arrears_months', 'admin_penalties_3y', 'electricity_yoy'];
 const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 describe('the scoring rule', function () {
