@@ -12,6 +12,7 @@ import { Principal } from '../auth/principals';
 import { checkConsent } from '../data/consents';
 import { ScoreLimiter } from '../scoring/limits';
 import { scoringPolicyOf } from '../scoring/policy-store';
+import { perturbedCells } from '../scoring/perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
 import { Db } from '../store/db';
 import { BasisTerm, ScoreStats, platformTable, scoreBasis, scoreStats } from './design';
@@ -51,9 +52,13 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
   await limiter.chargeEnterprises(actor.id, found);
   // Every coefficient upload is a new model: the enclave cannot see what it computes, only that it changed.
   const model = `he:${createHash('sha256').update(row.coefficients).digest('hex').slice(0, 32)}`;
-  const budget = await chargeModelBudget(db, limiter.pseudonym, await scoringPolicyOf(db, spec.platform!.dataset), { bank: actor.org, dataset: spec.platform!.dataset, model, ids: found });
+  const dataset = spec.platform!.dataset;
+  const policy = await scoringPolicyOf(db, dataset);
+  const budget = await chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model, ids: found });
   const scored = budget.allowed;
-  const { basis } = scoreBasis(table, scoreStats(table), header.terms, scored);
+  // The basis is plaintext in the enclave: the score noise goes there, the same as for scoring in the clear.
+  const noisy = await perturbedCells(db, policy, dataset, table.columns, table.byId, scored);
+  const { basis } = scoreBasis({ ...table, byId: noisy }, scoreStats(table), header.terms, scored);
   const slots = slotsOf(row.param_set);
   const ciphers: Uint8Array[] = [];
   let flood: FloodReport | undefined;

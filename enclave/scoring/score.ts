@@ -1,7 +1,8 @@
 /**
  * Plaintext scoring of named enterprises with a released model: only enterprises holding a valid
- * scoring consent for the asking bank are scored, the rest are refused by id with the reason; scores
- * are rounded, and every request passes the extraction limits.
+ * scoring consent for the asking bank are scored, the rest are refused by id with the reason; the
+ * model must pass the scoring rule, each enterprise has a model budget, the model sees rows after the
+ * score noise, scores are rounded, and every request passes the extraction limits.
  */
 import { frameOf } from '../../lab/data/columns';
 import { JoinedTable } from '../../lab/data/join';
@@ -18,6 +19,7 @@ import { Db } from '../store/db';
 import { ScoreLimiter } from './limits';
 import { scoringRuleVerdict } from './rule-verdict';
 import { scoringPolicyOf } from './policy-store';
+import { perturbedCells } from './perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
 
 export interface ScoreAnswer {
@@ -55,7 +57,9 @@ export async function scoreWithReleasedModel(db: Db, limiter: ScoreLimiter, acto
   const policy = await scoringPolicyOf(db, spec.platform.dataset);
   const budget = await chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset: spec.platform.dataset, model: `job:${jobId}`, ids: found });
   const scored = budget.allowed;
-  const cells = new Map(columns.map((c, j) => [c, scored.map((id) => byId.get(id)![j])]));
+  // The model sees the rows after the score noise, never the stored values themselves.
+  const noisy = await perturbedCells(db, policy, spec.platform.dataset, columns, byId, scored);
+  const cells = new Map(columns.map((c, j) => [c, scored.map((id) => noisy.get(id)![j])]));
   const joined: JoinedTable = { ids: scored, names: columns, cells, lines: scored.map((_, i) => i + 2) };
   const categorical = new Set(model.features.filter((f) => f.kind === 'categorical').map((f) => f.name));
   const fitted = loadModel(model);

@@ -27,6 +27,8 @@ describe('scoring with released models', function () {
     t = await startTestEnclave();
     await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
     await t.client('bankA').request('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'customers' } });
+    // These tests compare scores with the released model's own: no score noise (test/enclave/scoring/score-noise.test.ts has it on).
+    await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0 } });
     const spec = { name: 'platform-only', purpose: 'scoring', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: FEATURES }, label: 'default_12m', model: { family: 'scorecard' } };
     job = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
     await t.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
