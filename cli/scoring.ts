@@ -29,7 +29,7 @@ export function register(program: Command): void {
       .description('show the scoring policy; stewards change it with the options')
       .option('--models-per-window <n>', 'distinct models that may score one enterprise for one bank in the window (default 2)', positiveInteger)
       .option('--window-days <n>', 'length of the window in days (default 30)', positiveInteger)
-      .option('--noise-swap <p>', "probability that a platform value is replaced by another enterprise's (0 to 0.9, default 0.2)", nonNegative)
+      .option('--noise-swap <p>', "probability that a platform value is replaced by another enterprise's (0 to 0.9, default 0.25)", nonNegative)
       .option('--noise-sd <s>', 'Gaussian noise on standardized numeric values, in standard deviations (0 to 5, default 0)', nonNegative),
   ).action(async (dataset: string, flags: PolicyFlags) => {
     const change = Object.fromEntries((['modelsPerWindow', 'windowDays', 'noiseSwap', 'noiseSd'] as const).filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]]));

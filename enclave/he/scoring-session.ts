@@ -23,7 +23,7 @@ import { OpenSession, countTraffic } from './session-store';
 export async function receiveModel(db: Db, session: OpenSession, body: Buffer): Promise<{ terms: number }> {
   const { row, spec } = session;
   const { header, blobs } = decodeFrames<{ terms?: unknown }>(body);
-  const terms = assertTerms(header.terms, spec, scoreStats(await platformTable(db, spec)));
+  const terms = assertTerms(header.terms, spec, await scoreStats(db, await platformTable(db, spec)));
   if (blobs.length !== terms.length + 1) throw new JointlabError('bad_ciphertext_count', `send ${terms.length + 1} coefficient ciphertexts (one per term, then the constant)`, 'usage');
   await db.run('UPDATE he_sessions SET coefficients = ? WHERE id = ?', [body, row.id]);
   await countTraffic(db, row.id, body.length, 0);
@@ -58,7 +58,7 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
   const scored = budget.allowed;
   // The basis is plaintext in the enclave: the score noise goes there, the same as for scoring in the clear.
   const noisy = await perturbedCells(db, policy, dataset, table.columns, table.byId, scored);
-  const { basis } = scoreBasis({ ...table, byId: noisy }, scoreStats(table), header.terms, scored);
+  const { basis } = scoreBasis({ ...table, byId: noisy }, await scoreStats(db, table), header.terms, scored);
   const slots = slotsOf(row.param_set);
   const ciphers: Uint8Array[] = [];
   let flood: FloodReport | undefined;
@@ -96,9 +96,11 @@ function assertTerms(value: unknown, spec: JobSpec, stats: ScoreStats): BasisTer
       throw new JointlabError('schema_violation', `term ${i}: ${why}`, 'usage');
     };
     if (typeof term?.feature !== 'string' || !columns.has(term.feature)) bad('names no platform column of the job');
-    const numeric = (term.feature as string) in stats.numeric;
+    const feature = term.feature as string;
+    const numeric = feature in stats.numeric || stats.withheld.includes(feature);
     switch (term.kind) {
       case 'z':
+        if (stats.withheld.includes(feature)) bad(`"z" needs the mean and sd of "${feature}", which the dataset's policy withholds; use "bin" and "missing" terms`);
         if (!numeric) bad('"z" needs a numeric feature');
         return { feature: term.feature as string, kind: 'z' };
       case 'missing':

@@ -79,7 +79,7 @@ export class HeSessions {
       const design = await sessionDesign(this.db, row, spec);
       return { ...base, training: { uploadRows: design.uploadRows, design: design.names, l2: trainingL2(spec), encoder: design.encoder } };
     }
-    return { ...base, scoring: scoreStats(await platformTable(this.db, spec)) };
+    return { ...base, scoring: await scoreStats(this.db, await platformTable(this.db, spec)) };
   }
 
   /** Opens a session on an approved HE job: checks the keys, moves the job to running. */

@@ -18,7 +18,7 @@ export interface ScoringPolicy {
 
 // Gaussian noise is off by default: on the shared data it leaves counts and grades decodable (rounded away) while
 // pushing values across scorecard bin edges (bench/scoring-noise.ts); the replacement bounds every column.
-export const DEFAULT_SCORING_POLICY: ScoringPolicy = { modelsPerWindow: 2, windowDays: 30, noiseSwap: 0.2, noiseSd: 0 };
+export const DEFAULT_SCORING_POLICY: ScoringPolicy = { modelsPerWindow: 2, windowDays: 30, noiseSwap: 0.25, noiseSd: 0 };
 
 /** Checks a (partial) policy the steward sends; each setting has a documented range. */
 export function assertScoringPolicy(update: Record<string, unknown>): Partial<ScoringPolicy> {

@@ -78,8 +78,8 @@ describe('score noise', function () {
       const expected = await model.predict(frameOf(joined, SPREAD, new Set()));
       const at = new Map(joined.ids.map((id, i) => [id, i]));
       const moved = first.filter((s) => Math.abs(s.score - expected[at.get(s.id)!]) > 1e-4).length / first.length;
-      // With 7 columns each swapped with probability 0.2, about 1 - 0.8^7 = 79% of rows have a swap; some land on the same value.
-      assert.ok(moved > 0.4 && moved < 0.95, `share of scores the noise moved: ${moved}`);
+      // With 7 columns each swapped with probability 0.25, about 1 - 0.75^7 = 87% of rows have a swap; some land on the same value.
+      assert.ok(moved > 0.4 && moved < 0.97, `share of scores the noise moved: ${moved}`);
 
       await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0 } });
       const clean = await score();
