@@ -20,7 +20,7 @@ import { NoiseColumn, perturbCells } from '../enclave/release/score-noise';
 import { DEFAULT_SCORING_POLICY, ScoringPolicy } from '../enclave/release/scoring-policy';
 
 const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
-const SWAPS = [0, 0.1, 0.2, 0.3];
+const SWAPS = [0, 0.1, 0.2, 0.25, 0.3];
 const SDS = [0, 0.1, 0.25, 0.5];
 
 async function main(): Promise<void> {

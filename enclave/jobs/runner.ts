@@ -158,9 +158,10 @@ export class Runner {
       },
       { k, minTrainingRows: this.options.minTrainingRows, outputs: (spec.outputs ?? []) as OutputPart[] },
     );
-    // The scoring rule is judged once, on the released model, and kept with it for scoring and the steward.
+    // The scoring rule is judged once, on a released platform-only model (the only kind that scores in the clear), and kept with it.
     const model = release.released.parameters?.model;
-    const scoring = model && spec.platform ? await scoringRuleVerdict(this.db, spec, model) : undefined;
+    const platformOnly = model && spec.platform && model.features.every((f) => spec.platform!.columns.includes(f.name));
+    const scoring = platformOnly ? await scoringRuleVerdict(this.db, spec, model) : undefined;
     const stored: StoredResult = { release, backend: message.backend, seconds: message.seconds, ...(scoring ? { scoring } : {}) };
     await transition(this.db, jobId, 'succeeded', ENCLAVE_ACTOR, {
       alsoWrite: async (q) => {

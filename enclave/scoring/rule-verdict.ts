@@ -8,8 +8,8 @@ import { datasetCells } from '../data/datasets';
 import { DEFAULT_SCORING_RULE, ScoringVerdict, scoringVerdict } from '../release/scoring-rule';
 import { Db } from '../store/db';
 
-/** Enough rows for variance shares to two decimals; a larger platform is sampled evenly. */
-const MAX_ROWS = 20_000;
+/** Enough rows for variance shares to two decimals; a larger platform is sampled evenly (the rule runs on the enclave's main thread). */
+const MAX_ROWS = 5_000;
 
 export async function scoringRuleVerdict(db: Db, spec: JobSpec, model: ModelFile): Promise<ScoringVerdict> {
   try {
