@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { formatCsv, parseCsv } from '../../../lab/data/csv';
 import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../../helpers/enclave';
 import { SPREAD } from './features';
+import { runCliAsync } from '../../helpers/cli';
 
 const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
@@ -45,6 +46,9 @@ describe('the scoring rule', function () {
     assert.equal(r.json().code, 'scoring_rule');
     assert.match(r.json().detail, /at least 3/);
     assert.ok(!r.text.includes(ids[0]));
+    const cli = await runCliAsync(['job', 'results', job], { env: { JOINTLAB_URL: t.enclave.url, JOINTLAB_TOKEN: t.tokens.steward } });
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /scoring rule: failed, the model cannot score enterprises: the model's score varies with 1 platform feature/);
   });
 
   it('refuses a model whose score is carried by one feature, and shows the shares', async () => {
