@@ -74,7 +74,7 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
     flood = r.flood;
   }
   await db.transaction(async (q) => {
-    await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length } });
+    await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } });
   });
   await countTraffic(db, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
   return {
