@@ -36,6 +36,10 @@ export function printResults(r: JobResults): void {
     console.log(`draw them: jointlab report ${r.id} --out report.html`);
   }
   for (const w of r.withheld) console.log(`withheld ${w.part}: ${w.reason}`);
+  if (r.scoring) {
+    const shares = r.scoring.features.map((f) => `${f.name} ${Math.round(f.share * 100)}%`).join(', ');
+    console.log(r.scoring.passes ? `scoring rule: passed (${shares})` : `scoring rule: failed, the model cannot score enterprises: ${r.scoring.reason}`);
+  }
 }
 
 export function register(program: Command): void {

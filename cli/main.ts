@@ -17,6 +17,7 @@ import { register as registerConsent } from './consent';
 import { register as registerHe } from './he';
 import { register as registerPrivacy } from './privacy';
 import { register as registerReport } from './report';
+import { register as registerScoring } from './scoring';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -43,7 +44,7 @@ export function buildProgram(): Command {
     // Needed for `upload list --json`, whose parent verb has options of its own.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerPrivacy, registerReport, registerAudit]) {
+  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerPrivacy, registerScoring, registerReport, registerAudit]) {
     register(program);
   }
   return program;

@@ -83,6 +83,8 @@ describe('homomorphic encryption', function () {
     let platformIds: string[];
     before(async () => {
       await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
+      // Private scores are compared with plaintext ones: no score noise, and room for every model these tests send.
+      await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0, modelsPerWindow: 100 } });
       await t.client('steward').request('POST', 'v1/consents', { csv: csvOf(t.files.consent) });
       platformIds = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p').rows.map((r) => r[0]);
     });
