@@ -30,6 +30,8 @@ export interface FuzzTally {
   /** Seconds spent waiting for answers, by route: where the run's time goes. */
   secondsByRoute: Record<string, number>;
   fiveXx: number;
+  /** Requests carrying SEAL-valid headers over damaged ciphertext contents, and how many of those got a 5xx. */
+  sealContents: { sent: number; fiveXx: number };
   failures: FuzzFailure[];
 }
 
@@ -83,8 +85,19 @@ function rawBytes(req: FuzzRequest, host: string): Buffer {
       lines[0] = `${req.method} ${req.path.replace('/v1/', '/v1/企业 ../\t')} HTTP/1.1`;
       lines.push(`content-length: ${body.length}`);
       break;
-    default:
-      lines.push('a header without a colon', `x-bad: a\u0001b`, `content-length: ${body.length}`);
+    default: {
+      // Header framing the parser must refuse, one kind per request, picked by its index.
+      const broken = [
+        ['a header without a colon', `content-length: ${body.length}`],
+        [`x-bad: a\u0001b`, `content-length: ${body.length}`],
+        [`content-length: ${body.length}`, `content-length: ${body.length + 1}`],
+        [`content-length: ${body.length}x`],
+        [`content-length: ${body.length}`, 'transfer-encoding: chunked'],
+        ['transfer-encoding: gzip, chunked'],
+        [` folded: continuation`, `content-length: ${body.length}`],
+      ];
+      lines.push(...broken[req.index % broken.length]);
+    }
   }
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8'), body]);
 }
@@ -170,7 +183,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzTally> {
   const url = new URL(options.url);
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '::1') throw new Error('the fuzzer only talks to an enclave on loopback');
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency ?? 4 });
-  const tally: FuzzTally = { seed: options.seed, sent: 0, seconds: 0, byClass: {}, byCode: {}, byRoute: {}, secondsByRoute: {}, fiveXx: 0, failures: [] };
+  const tally: FuzzTally = { seed: options.seed, sent: 0, seconds: 0, byClass: {}, byCode: {}, byRoute: {}, secondsByRoute: {}, fiveXx: 0, sealContents: { sent: 0, fiveXx: 0 }, failures: [] };
   const requests = fuzzRequests(options.seed, options.count, options.target, { sealContents: options.sealContents });
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -192,6 +205,10 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzTally> {
       const code = codeOf(answer);
       if (code) tally.byCode[code] = (tally.byCode[code] ?? 0) + 1;
       if (answer.status >= 500) tally.fiveXx++;
+      if (req.sealContents) {
+        tally.sealContents.sent++;
+        if (answer.status >= 500) tally.sealContents.fiveXx++;
+      }
       const problem = judge(req, answer);
       if (problem) {
         const failure = { index: req.index, route: req.route, request: describeRequest(req), problem };

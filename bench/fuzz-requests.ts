@@ -450,6 +450,12 @@ function framesBody(r: Random, op: Operation, t: FuzzTarget, m: string[], sealCo
 
 /** Fills a route template's `{id}`/`{name}` with a real id, another bank's, or a hostile segment. */
 function fillPath(r: Random, op: Operation, t: FuzzTarget, m: string[]): string {
+  if (op.path.startsWith('/console') && r.bernoulli(0.4)) {
+    // Static files: names that climb out, are too long, or hold bytes no file name has.
+    const segment = r.pick(HOSTILE_SEGMENTS);
+    m.push(`console:${segment.slice(0, 24)}`);
+    return `${r.pick(['/console/', '/console/js/'])}${r.bernoulli(0.1) ? segment.repeat(r.int(50, 500)) : segment}`;
+  }
   return op.path.replace(/\{(\w+)\}/g, () => {
     const kind = op.path.startsWith('/v1/jobs') ? 'job' : op.path.startsWith('/v1/uploads') ? 'upload' : op.path.startsWith('/v1/he') ? 'session' : 'dataset';
     const destructive = op.method === 'DELETE' || /\/(cancel|reject)$/.test(op.path);

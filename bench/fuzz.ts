@@ -98,14 +98,14 @@ async function main(): Promise<number> {
       concurrency,
       sealContents,
       onFailure: (f) => failures.length < 50 && failures.push(f),
-      onProgress: (sent) => process.stderr.write(`  ${sent} requests\r`),
+      onProgress: (sent) => process.stderr.isTTY && process.stderr.write(`  ${sent} requests\r`),
     });
     dispose();
     const rate = tally.sent / tally.seconds;
     console.log(`  ${tally.sent} requests in ${tally.seconds.toFixed(1)} s: ${rate.toFixed(0)} requests/s, against ${reference.toFixed(0)}/s valid GET /v1/jobs/:id in the same run (ratio ${(rate / reference).toFixed(2)})`);
     console.log(`  by status class:\n${table(tally.byClass)}`);
     console.log(`  by error code:\n${table(tally.byCode)}`);
-    console.log(`  5xx answers: ${tally.fiveXx}`);
+    console.log(`  5xx answers: ${tally.fiveXx} (of them to SEAL-valid headers over damaged ciphertexts: ${tally.sealContents.fiveXx} of ${tally.sealContents.sent} such requests)`);
     console.log(`  failed checks (5xx, not problem+json, no code, no answer): ${tally.failures.length}`);
     for (const f of failures.slice(0, 20)) console.log(`    ${f.problem}\n      ${f.request}`);
 
