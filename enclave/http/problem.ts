@@ -1,6 +1,7 @@
 /**
  * The enclave's single error handler: known errors become RFC 9457 problem+json with a stable code;
- * anything else is a bare 500 that says nothing about internals or data.
+ * anything else is a bare 500 that says nothing about internals or data. Requests that Node's HTTP
+ * parser refuses before express sees them are answered as problems here too.
  */
 import { ErrorRequestHandler, RequestHandler } from 'express';
 import { IncomingMessage, ServerResponse } from 'node:http';
