@@ -9,6 +9,7 @@ import { Db } from './store/db';
 import { openStore } from './store/schema';
 import { loadPseudonymizer } from './audit/pseudonym';
 import { ScoreLimiter } from './scoring/limits';
+import { addPrincipal } from './auth/principals';
 
 export interface EnclaveOptions {
   db: string;
@@ -23,6 +24,8 @@ export interface RunningEnclave {
   port: number;
   db: Db;
   runner: Runner;
+  /** The operator's token issuing, in process (what `jointlab admin add-principal` does on the database file). */
+  issueToken(principal: { name: string; role: string; org: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,9 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     port,
     db,
     runner,
+    async issueToken(principal) {
+      return (await addPrincipal(db, principal, 'operator')).token;
+    },
     close() {
       closing ??= (async () => {
         await runner.stop();

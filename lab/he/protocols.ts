@@ -19,7 +19,7 @@ export interface SessionInfo {
   maxRounds: number;
   bytes: { in: number; out: number };
   training?: { uploadRows: number; design: string[]; l2: number; encoder: Encoder };
-  scoring?: { numeric: Record<string, { mean: number; sd: number }>; categorical: string[] };
+  scoring?: { numeric: Record<string, { mean: number; sd: number }>; categorical: string[]; withheld: string[] };
 }
 
 async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
@@ -128,7 +128,7 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
   const crypto = await BankCrypto.create(options.paramSet, []);
   try {
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
-    const form = linearForm(options.model, { numeric: info.scoring!.numeric });
+    const form = linearForm(options.model, { numeric: info.scoring!.numeric, withheld: info.scoring!.withheld });
     const blobs = [...form.coefficients.map((c) => crypto.encryptReplicated(c)), crypto.encryptReplicated(form.constant)];
     await options.client.send('POST', `v1/he/sessions/${info.id}/model`, { frames: encodeFrames({ terms: form.terms }, blobs) }, traffic);
     const answer = decodeFrames<{ ids: string[]; refused: { id: string; reason: string }[]; flood: { bits: number } | null }>(
