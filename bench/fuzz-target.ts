@@ -25,9 +25,6 @@ export async function prepareFuzzTarget(url: string, tokens: Record<FuzzRole, st
   // would not reach them.
   const paramSet = 'n16384';
   const crypto = await BankCrypto.create(paramSet, rotationSteps(paramSet));
-  // Key generation blocks this process for seconds. An enclave in the same process then closes its
-  // idle keep-alive connections late, just as the next request reuses one (ECONNRESET): let it first.
-  await new Promise((resolve) => setTimeout(resolve, 200));
   const as = (who: FuzzRole) => new EnclaveClient(url, tokens[who]);
   const bank = as('bankA');
   const steward = as('steward');
