@@ -96,6 +96,7 @@ export async function prepareFuzzTarget(url: string, tokens: Record<FuzzRole, st
       Revoke: { enterprise: enterpriseIds[0], bank: 'bank-a', purpose: 'scoring' },
       PlainScore: { job: released, ids: enterpriseIds.slice(0, 20) },
       ScoreRequest: { ids: enterpriseIds.slice(0, 20) },
+      ScoringPolicy: { modelsPerWindow: 3, windowDays: 30, noiseSwap: 0.1, noiseSd: 0.5 },
     },
     csv: {
       '/v1/datasets': head(files.platform, 40),
