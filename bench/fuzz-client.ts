@@ -22,6 +22,8 @@ export interface FuzzFailure {
 
 export interface FuzzTally {
   seed: number;
+  /** Requests generated; `sent` counts each copy of a burst. */
+  generated: number;
   sent: number;
   seconds: number;
   byClass: Record<string, number>;
@@ -183,38 +185,42 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzTally> {
   const url = new URL(options.url);
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '::1') throw new Error('the fuzzer only talks to an enclave on loopback');
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency ?? 4 });
-  const tally: FuzzTally = { seed: options.seed, sent: 0, seconds: 0, byClass: {}, byCode: {}, byRoute: {}, secondsByRoute: {}, fiveXx: 0, sealContents: { sent: 0, fiveXx: 0 }, failures: [] };
+  const tally: FuzzTally = { seed: options.seed, generated: 0, sent: 0, seconds: 0, byClass: {}, byCode: {}, byRoute: {}, secondsByRoute: {}, fiveXx: 0, sealContents: { sent: 0, fiveXx: 0 }, failures: [] };
   const requests = fuzzRequests(options.seed, options.count, options.target, { sealContents: options.sealContents });
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const record = (req: FuzzRequest, answer: FuzzAnswer): void => {
+    tally.sent++;
+    options.onAnswer?.(req, answer);
+    if (tally.sent % 1000 === 0) options.onProgress?.(tally.sent);
+    const cls = answer.status ? `${Math.floor(answer.status / 100)}xx` : 'closed';
+    tally.byClass[cls] = (tally.byClass[cls] ?? 0) + 1;
+    tally.byRoute[req.route] = (tally.byRoute[req.route] ?? 0) + 1;
+    const code = codeOf(answer);
+    if (code) tally.byCode[code] = (tally.byCode[code] ?? 0) + 1;
+    if (answer.status >= 500) tally.fiveXx++;
+    if (req.sealContents) {
+      tally.sealContents.sent++;
+      if (answer.status >= 500) tally.sealContents.fiveXx++;
+    }
+    const problem = judge(req, answer);
+    if (problem) {
+      const failure = { index: req.index, route: req.route, request: describeRequest(req), problem };
+      tally.failures.push(failure);
+      options.onFailure?.(failure);
+    }
+  };
   const worker = async () => {
     for (;;) {
       if (elapsed() > options.maxSeconds) return;
       const next = requests.next();
       if (next.done) return;
       const req = next.value;
+      tally.generated++;
       const sentAt = process.hrtime.bigint();
-      const answer = await sendFuzzRequest(url, req, agent);
+      const answers = await Promise.all(Array.from({ length: req.burst ?? 1 }, () => sendFuzzRequest(url, req, agent)));
       tally.secondsByRoute[req.route] = (tally.secondsByRoute[req.route] ?? 0) + Number(process.hrtime.bigint() - sentAt) / 1e9;
-      tally.sent++;
-      options.onAnswer?.(req, answer);
-      if (tally.sent % 1000 === 0) options.onProgress?.(tally.sent);
-      const cls = answer.status ? `${Math.floor(answer.status / 100)}xx` : 'closed';
-      tally.byClass[cls] = (tally.byClass[cls] ?? 0) + 1;
-      tally.byRoute[req.route] = (tally.byRoute[req.route] ?? 0) + 1;
-      const code = codeOf(answer);
-      if (code) tally.byCode[code] = (tally.byCode[code] ?? 0) + 1;
-      if (answer.status >= 500) tally.fiveXx++;
-      if (req.sealContents) {
-        tally.sealContents.sent++;
-        if (answer.status >= 500) tally.sealContents.fiveXx++;
-      }
-      const problem = judge(req, answer);
-      if (problem) {
-        const failure = { index: req.index, route: req.route, request: describeRequest(req), problem };
-        tally.failures.push(failure);
-        options.onFailure?.(failure);
-      }
+      for (const answer of answers) record(req, answer);
     }
   };
   try {

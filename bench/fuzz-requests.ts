@@ -56,6 +56,8 @@ export interface FuzzRequest {
    * isolation work of issue 11 item 2, so the generator makes them only when asked.
    */
   sealContents?: boolean;
+  /** Sent this many times at once: races between requests that change the same object. */
+  burst?: number;
 }
 
 export interface FuzzOptions {
@@ -596,6 +598,11 @@ export function* fuzzRequests(seed: number, count: number, t: FuzzTarget, option
       m.push(`raw:${raw}`);
       body ??= Buffer.from('{}');
     }
-    yield { index, route: unknown ? 'unknown' : routeName(op), mutations: m, method, path, headers, body, raw, sealContents };
+    let burst: number | undefined;
+    if (!raw && method !== 'GET' && r.bernoulli(0.04)) {
+      burst = r.int(2, 4);
+      m.push(`burst:${burst}`);
+    }
+    yield { index, route: unknown ? 'unknown' : routeName(op), mutations: m, method, path, headers, body, raw, sealContents, burst };
   }
 }
