@@ -2,6 +2,7 @@
 import { AddressInfo } from 'node:net';
 import { Server } from 'node:http';
 import { createApp } from './http/app';
+import { answerClientError, answerExpectation } from './http/problem';
 import { DEFAULT_SETTINGS, EnclaveContext, EnclaveSettings } from './http/context';
 import { Runner } from './jobs/runner';
 import { Db } from './store/db';
@@ -42,6 +43,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     const s = app.listen(options.port, host, () => resolve(s));
     s.once('error', reject);
   });
+  server.on('clientError', answerClientError);
+  server.on('checkExpectation', answerExpectation);
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {

@@ -1,8 +1,11 @@
 /**
  * The enclave's single error handler: known errors become RFC 9457 problem+json with a stable code;
- * anything else is a bare 500 that says nothing about internals or data.
+ * anything else is a bare 500 that says nothing about internals or data. Requests that Node's HTTP
+ * parser refuses before express sees them are answered as problems here too.
  */
 import { ErrorRequestHandler, RequestHandler } from 'express';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Duplex } from 'node:stream';
 import { JointlabError, ProblemsError } from '../../lab/errors';
 
 export const PROBLEM_TYPE = 'application/problem+json';
@@ -35,8 +38,12 @@ function clientError(err: unknown): [number, string, string] | undefined {
   return [status, 'bad_request', 'the request could not be read'];
 }
 
+function problemJson(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ type: `urn:jointlab:problem:${code}`, title: code.replace(/_/g, ' '), status, code, detail, ...extra });
+}
+
 function send(res: Parameters<ErrorRequestHandler>[2], status: number, code: string, detail: string, extra: Record<string, unknown> = {}): void {
-  res.status(status).type(PROBLEM_TYPE).send(JSON.stringify({ type: `urn:jointlab:problem:${code}`, title: code.replace(/_/g, ' '), status, code, detail, ...extra }));
+  res.status(status).type(PROBLEM_TYPE).send(problemJson(status, code, detail, extra));
 }
 
 export const notFound: RequestHandler = (_req, res) => send(res, 404, 'no_route', 'there is no such route');
@@ -59,4 +66,33 @@ export function problemHandler(log: (line: string) => void): ErrorRequestHandler
     if (process.env.JOINTLAB_DEBUG) process.stderr.write(`${err?.stack ?? String(err)}\n`);
     send(res, 500, 'internal_error', 'the enclave could not complete the request');
   };
+}
+
+/** Node's HTTP parser codes that have their own status; every other parse failure is a 400. */
+const PARSER_STATUS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'the request line or headers are larger than the enclave accepts'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'body_too_large', 'the chunk extensions are larger than the enclave accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'the request did not arrive in time'],
+};
+
+/**
+ * Requests Node's HTTP parser refuses before express sees them (a broken request line, header or
+ * chunked encoding, a body shorter than its content-length) get a problem like every other error,
+ * instead of Node's bare `400 Bad Request`. For the server's `clientError` event.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  // Nothing can be said on a reset or half-written connection.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, detail] = PARSER_STATUS[err.code ?? ''] ?? [400, 'malformed_request', 'the request is not valid HTTP'];
+  const body = problemJson(status, code, detail);
+  socket.end(`HTTP/1.1 ${status} ${code.replace(/_/g, ' ')}\r\ncontent-type: ${PROBLEM_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+/** An `Expect` header other than 100-continue: Node answers 417 itself unless told how. For the server's `checkExpectation` event. */
+export function answerExpectation(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(417, { 'content-type': PROBLEM_TYPE, connection: 'close' }).end(problemJson(417, 'unsupported_expectation', 'the enclave meets no expectation but 100-continue'));
 }
