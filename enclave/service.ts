@@ -9,6 +9,7 @@ import { openStore } from './store/schema';
 import { loadPseudonymizer } from './audit/pseudonym';
 import { ScoreLimiter } from './scoring/limits';
 import { addPrincipal } from './auth/principals';
+import { holdSealPool } from './he/seal-pool';
 
 export interface EnclaveOptions {
   db: string;
@@ -35,6 +36,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const runner = new Runner(db, settings);
   await runner.recover();
   const pseudonym = await loadPseudonymizer(db);
+  // The SEAL workers start on the first HE request and stop when the last enclave of the process closes.
+  const releaseSealPool = holdSealPool(settings.he.pool);
   const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym) };
   const app = createApp(ctx);
   const host = options.host ?? '127.0.0.1';
@@ -59,6 +62,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await releaseSealPool();
         await db.close();
       })();
       return closing;
