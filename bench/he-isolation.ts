@@ -17,7 +17,8 @@ const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
 
 /** `repeats` scoring requests of one full ciphertext (`slots` enterprises, 30 terms); `lanes` of them at once. */
 async function scoringRate(crypto: Crypto, input: inThread.ScoreInput, slots: number, repeats: number, lanes: number): Promise<number> {
-  await crypto.encryptedScores(input);
+  // Warm-up: every lane's worker has SEAL loaded and the context built before the clock starts.
+  await Promise.all(Array.from({ length: lanes }, () => crypto.encryptedScores(input)));
   const started = process.hrtime.bigint();
   let left = repeats;
   await Promise.all(
@@ -82,10 +83,15 @@ export async function benchIsolation(): Promise<void> {
       policy: inThread.DEFAULT_FLOOD,
     };
     const repeats = 12;
-    const reference = await scoringRate(inThread, scoreInput, slots, repeats, 1);
-    const oneLane = await scoringRate(pooled, scoreInput, slots, repeats, 1);
-    const twoLanes = await scoringRate(pooled, scoreInput, slots, repeats, pooled.DEFAULT_SEAL_POOL.workers);
-    console.log(`  private scoring, ${terms} terms, ${slots.toLocaleString('en')} enterprises per request, ${repeats} requests:`);
+    let reference = 0;
+    let oneLane = 0;
+    let twoLanes = 0;
+    for (let k = 0; k < 2; k++) {
+      reference = Math.max(reference, await scoringRate(inThread, scoreInput, slots, repeats, 1));
+      oneLane = Math.max(oneLane, await scoringRate(pooled, scoreInput, slots, repeats, 1));
+      twoLanes = Math.max(twoLanes, await scoringRate(pooled, scoreInput, slots, repeats, pooled.DEFAULT_SEAL_POOL.workers));
+    }
+    console.log(`  private scoring, ${terms} terms, ${slots.toLocaleString('en')} enterprises per request, ${repeats} requests, best of two runs each:`);
     console.log(`    in-thread ${reference.toFixed(0)} scores/s; pool, one request at a time ${oneLane.toFixed(0)} scores/s (ratio ${(oneLane / reference).toFixed(2)}); pool, ${pooled.DEFAULT_SEAL_POOL.workers} at once ${twoLanes.toFixed(0)} scores/s (ratio ${(twoLanes / reference).toFixed(2)})`);
 
     const rows = 30_000;
@@ -96,9 +102,14 @@ export async function benchIsolation(): Promise<void> {
     const xtyInput: inThread.XtyInput = { paramSet, publicKey: bank.publicKeyBytes, galoisKeys: bank.galoisKeyBytes, labels, columns };
     const rounds = 8;
     await trainingSeconds(pooled, xtyInput, 1);
-    const threadSeconds = await trainingSeconds(inThread, xtyInput, rounds);
-    const poolSeconds = await trainingSeconds(pooled, xtyInput, rounds);
-    console.log(`  encrypted-label training compute, ${rows.toLocaleString('en')} rows x ${d - 1} columns + intercept: Enc(X^T y) and ${rounds} rounds`);
+    // Alternated and the faster of two kept: the machine is shared, and a burst of load should not decide the ratio.
+    let threadSeconds = Infinity;
+    let poolSeconds = Infinity;
+    for (let k = 0; k < 2; k++) {
+      threadSeconds = Math.min(threadSeconds, await trainingSeconds(inThread, xtyInput, rounds));
+      poolSeconds = Math.min(poolSeconds, await trainingSeconds(pooled, xtyInput, rounds));
+    }
+    console.log(`  encrypted-label training compute, ${rows.toLocaleString('en')} rows x ${d - 1} columns + intercept: Enc(X^T y) and ${rounds} rounds, faster of two runs each:`);
     console.log(`    in-thread ${threadSeconds.toFixed(2)} s; pool ${poolSeconds.toFixed(2)} s (ratio pool / in-thread ${(poolSeconds / threadSeconds).toFixed(2)})`);
 
     const sizes = await uploadSizes(paramSet);

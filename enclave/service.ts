@@ -45,6 +45,11 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     const s = app.listen(options.port, host, () => resolve(s));
     s.once('error', reject);
   });
+  // Idle keep-alive sockets outlive a client's 5-second blocks (a bank generating keys in the same
+  // process, a busy machine): with Node's default of 5 s, the server closes a socket just as the client
+  // reuses it, and a large upload dies with ECONNRESET.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {

@@ -120,7 +120,10 @@ function readCipher(r: Reader, shape: CipherShape): void {
   const perPoly = shape.n * shape.moduli.length;
   // A seeded blob carries the first polynomial and the seed of the second; a full one carries both.
   if ((count !== perPoly && count !== 2 * perPoly) || arraySize !== HEADER + 8 + 8 * count) fail();
+  const data = r.at;
   assertBelowModuli(r, count / perPoly, shape.n, shape.moduli);
+  // A full ciphertext whose second polynomial is zero is transparent: it hides nothing, and SEAL refuses to compute with it.
+  if (count === 2 * perPoly && new Uint8Array(r.bytes.buffer, r.bytes.byteOffset + data + perPoly * 8, perPoly * 8).every((b) => b === 0)) fail();
   if (count === perPoly) {
     if (r.header() !== SEED) fail();
     const prng = r.u8();

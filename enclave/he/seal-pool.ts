@@ -2,7 +2,8 @@
  * A small pool of worker threads that runs every SEAL computation on a bank's keys and ciphertexts,
  * so that no bank's bytes ever touch SEAL in the main thread. A worker is thrown away on any error
  * (once SEAL has thrown, its WebAssembly heap is suspect), on a crash and on a time limit; requests
- * wait in one bounded queue per bank and are served round-robin, so one bank cannot starve another.
+ * wait in one bounded queue per bank, and the waiting bank served longest ago goes next, so one bank
+ * cannot starve another.
  * The exported functions have the names, inputs and outputs of `enclave-crypto.ts`, whose
  * implementations run inside the workers.
  */
@@ -59,8 +60,12 @@ const failed = (code: string, message: string, category: ErrorCategory = 'server
 class SealPool {
   private readonly slots: Slot[] = [];
   private readonly queues = new Map<string, Job[]>();
-  /** Callers with waiting work, in the order they are served next. */
-  private readonly ring: string[] = [];
+  /**
+   * When each caller was last served (a dispatch count): the waiting caller served longest ago goes
+   * next, so a bank that just had a turn waits behind every other bank that is waiting.
+   */
+  private readonly lastServed = new Map<string, number>();
+  private dispatched = 0;
   private nextId = 1;
   private startFailures = 0;
   /** Parameter sets met so far: a replacement worker builds their contexts before its first job. */
@@ -76,26 +81,28 @@ class SealPool {
     }
     return new Promise((resolve, reject) => {
       queue.push({ op, input, caller, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.queues.has(caller)) {
-        this.queues.set(caller, queue);
-        this.ring.push(caller);
-      }
+      this.queues.set(caller, queue);
       this.dispatch();
     });
   }
 
   private dispatch(): void {
-    while (this.ring.length) {
+    while (this.queues.size) {
       let slot = this.slots.find((s) => !s.job);
       if (!slot) {
         if (this.slots.length >= this.settings.workers) return;
         slot = this.spawn();
       }
-      const caller = this.ring.shift()!;
+      let caller = '';
+      let oldest = Infinity;
+      for (const waiting of this.queues.keys()) {
+        const at = this.lastServed.get(waiting) ?? -1;
+        if (at < oldest) [caller, oldest] = [waiting, at];
+      }
       const queue = this.queues.get(caller)!;
       const job = queue.shift()!;
-      if (queue.length) this.ring.push(caller);
-      else this.queues.delete(caller);
+      if (!queue.length) this.queues.delete(caller);
+      this.lastServed.set(caller, this.dispatched++);
       this.start(slot, job);
     }
   }
@@ -157,7 +164,6 @@ class SealPool {
       this.startFailures = 0;
       for (const queue of this.queues.values()) for (const job of queue) job.reject(failed('he_unavailable', 'the encrypted-computation workers do not start'));
       this.queues.clear();
-      this.ring.length = 0;
     }
     this.discard(slot);
   }
@@ -177,7 +183,6 @@ class SealPool {
   async stop(): Promise<void> {
     for (const queue of this.queues.values()) for (const job of queue) job.reject(failed('he_unavailable', 'the enclave is stopping'));
     this.queues.clear();
-    this.ring.length = 0;
     const slots = this.slots.splice(0);
     for (const slot of slots) {
       if (slot.job) {
