@@ -34,6 +34,7 @@ export interface PoolOps {
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
   encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
   paramFacts: { input: ParamSetName; output: ParamFacts };
+  heapBytes: { input: null; output: number };
 }
 export type OpName = keyof PoolOps;
 
@@ -121,7 +122,7 @@ class SealPool {
 
   private start(slot: Slot, job: Job): void {
     const id = this.nextId++;
-    if (job.op !== 'paramFacts') this.warm.add((job.input as { paramSet: ParamSetName }).paramSet);
+    if (job.op !== 'paramFacts' && job.op !== 'heapBytes') this.warm.add((job.input as { paramSet: ParamSetName }).paramSet);
     const timer = setTimeout(() => this.lost(slot, failed('he_timeout', `the encrypted computation took longer than ${this.settings.timeLimitSeconds} s and was stopped`)), this.settings.timeLimitSeconds * 1000);
     slot.job = { id, job, timer };
     slot.worker.ref();
@@ -231,6 +232,11 @@ function run<K extends OpName>(op: K, input: PoolOps[K]['input']): Promise<PoolO
   // Started lazily: an enclave that never sees an HE request never loads SEAL.
   pool ??= new SealPool(settings);
   return pool.run(op, input, callers.getStore() ?? 'enclave');
+}
+
+/** The SEAL heap of the worker that answers (with one worker: the only one), for leak tests. */
+export function sealWorkerHeapBytes(): Promise<number> {
+  return run('heapBytes', null);
 }
 
 /** Parameter ids and moduli of a parameter set, asked of a worker once (they come from SEAL, not from any bank). */

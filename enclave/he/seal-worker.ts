@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
-import { ckks, loadSeal } from '../../lab/he/seal-runtime';
+import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
 import { checkKeys, encryptedScores, encryptedXty, newtonRound, paramFacts } from './enclave-crypto';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
 
@@ -18,6 +18,7 @@ const ops: Impl = {
   newtonRound,
   encryptedScores,
   paramFacts,
+  heapBytes: async () => sealHeapBytes(),
 };
 
 async function main(port: NonNullable<typeof parentPort>): Promise<void> {

@@ -18,7 +18,7 @@ import { ModelFile } from '../../../models/model';
 import { takeRows } from '../../../models/frame';
 import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
 import { DEFAULT_FLOOD, ScoreInput } from '../../../enclave/he/enclave-crypto';
-import { asCaller, encryptedScores, holdSealPool, sealPoolReplacements } from '../../../enclave/he/seal-pool';
+import { asCaller, encryptedScores, holdSealPool, sealPoolReplacements, sealWorkerHeapBytes } from '../../../enclave/he/seal-pool';
 import { JointlabError } from '../../../lab/errors';
 
 /**
@@ -226,7 +226,7 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
   });
 });
 
-describe('SEAL pool: fair between banks, bounded, timed', function () {
+describe('SEAL pool: fair between banks, bounded, timed, leak-free', function () {
   this.timeout(300_000);
   let crypto: BankCrypto;
   let input: ScoreInput;
@@ -265,6 +265,20 @@ describe('SEAL pool: fair between banks, bounded, timed', function () {
       assert.equal(answers[6], 'ok');
       // Round-robin: bank A is served right after bank B's running request, not after B's queue.
       assert.deepEqual(order, ['bank-b', 'bank-a', 'bank-b', 'bank-b', 'bank-b']);
+    } finally {
+      await release();
+    }
+  });
+
+  it("keeps a worker's SEAL heap where it was over 60 scoring requests", async () => {
+    const release = holdSealPool({ workers: 1 });
+    try {
+      for (let k = 0; k < 5; k++) await encryptedScores(input);
+      const warm = await sealWorkerHeapBytes();
+      const replaced = sealPoolReplacements();
+      for (let k = 0; k < 60; k++) await encryptedScores(input);
+      assert.equal(sealPoolReplacements(), replaced, 'the worker was replaced: this would not measure one heap');
+      assert.equal(await sealWorkerHeapBytes(), warm);
     } finally {
       await release();
     }
