@@ -219,6 +219,7 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
     for (const [when, [trained, scoreGap]] of [['during', during], ['after', after]] as const) {
       assert.ok(trained.converged, `training ${when} the attack did not converge`);
       const gap = Math.max(...(trained.model.state as { weights: number[] }).weights.map((w, j) => Math.abs(w - (before.model.state as { weights: number[] }).weights[j])));
+      console.log(`      bank A ${when} the flood: weights within ${gap.toExponential(1)} of the reference run, scores within ${scoreGap.toExponential(1)} of plaintext`);
       assert.ok(gap < 1e-3, `training ${when} the attack: weights ${gap} from the reference`);
       assert.ok(scoreGap < 1e-4, `scoring ${when} the attack: largest score gap ${scoreGap}`);
     }
