@@ -72,7 +72,7 @@ export async function paramFacts(paramSet: ParamSetName): Promise<ParamFacts> {
       firstModuli: BigUint64Array.from(scope.own(first.parms).coeffModulus),
       keyModuli: BigUint64Array.from(scope.own(key.parms).coeffModulus),
       scale: rt.scale,
-      maxGaloisKeys: rotationSteps(paramSet).length,
+      rotationSteps: rotationSteps(paramSet),
     };
   });
 }

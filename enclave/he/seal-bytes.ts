@@ -15,8 +15,19 @@ export interface ParamFacts {
   keyModuli: BigUint64Array;
   /** Scale of fresh ciphertexts. */
   scale: number;
-  /** Most Galois keys a bank needs to send (one per declared rotation step). */
-  maxGaloisKeys: number;
+  /** Rotation steps the protocols use: the Galois keys a bank sends are for these and no others. */
+  rotationSteps: number[];
+}
+
+/**
+ * Where SEAL files the key for a rotation by `step` in CKKS: Galois element 3^step mod 2N, at index
+ * (element - 1) / 2 (SEAL's GaloisTool::get_elt_from_step and GaloisKeys::get_index).
+ */
+export function galoisIndex(step: number, n: number): number {
+  const m = 2 * n;
+  let element = 1;
+  for (let k = 0; k < step; k++) element = (element * 3) % m;
+  return (element - 1) / 2;
 }
 
 const HEADER = 16;
@@ -134,11 +145,12 @@ function readCipher(r: Reader, shape: CipherShape): void {
 }
 
 function checked(what: string, code: 'bad_ciphertext' | 'bad_key', check: () => void): void {
+  const plural = what.endsWith('keys');
   try {
     check();
   } catch (e) {
-    if (e instanceof Compressed) throw new JointlabError(code, `${what} is compressed; send SEAL objects uncompressed (compression mode none)`, 'usage');
-    if (e instanceof Malformed) throw new JointlabError(code, `${what} does not load under this session's parameters`, 'usage');
+    if (e instanceof Compressed) throw new JointlabError(code, `${what} ${plural ? 'are' : 'is'} compressed; send SEAL objects uncompressed (compression mode none)`, 'usage');
+    if (e instanceof Malformed) throw new JointlabError(code, `${what} ${plural ? 'do' : 'does'} not load under this session's parameters`, 'usage');
     throw e;
   }
 }
@@ -162,8 +174,13 @@ export function assertPublicKey(f: ParamFacts, bytes: Uint8Array): void {
   });
 }
 
-/** Galois keys: key-level parms id, one key-switching key per present Galois element, each a well-formed public key. */
-export function assertGaloisKeys(f: ParamFacts, bytes: Uint8Array): void {
+/**
+ * Galois keys: key-level parms id, key-switching keys only for declared rotation steps, each a
+ * well-formed public key; with `complete`, one for every declared step (the protocol rotates by all).
+ */
+export function assertGaloisKeys(f: ParamFacts, bytes: Uint8Array, complete: boolean): void {
+  const declared = new Map(f.rotationSteps.map((step) => [galoisIndex(step, f.polyModulusDegree), step]));
+  const missing = new Set(declared.values());
   checked('the Galois keys', 'bad_key', () => {
     const r = new Reader(bytes);
     if (r.header() !== bytes.length) fail();
@@ -171,13 +188,14 @@ export function assertGaloisKeys(f: ParamFacts, bytes: Uint8Array): void {
     const elements = r.u64();
     if (elements > f.polyModulusDegree) fail();
     const decomposition = f.keyModuli.length - 1;
-    let present = 0;
-    for (let e = 0; e < elements; e++) {
+    for (let index = 0; index < elements; index++) {
       const parts = r.u64();
       if (parts === 0) continue;
-      if (parts !== decomposition || ++present > f.maxGaloisKeys) fail();
+      if (parts !== decomposition || !declared.has(index)) fail();
+      missing.delete(declared.get(index)!);
       for (let k = 0; k < parts; k++) readCipher(r, keyShape(f));
     }
     if (r.at !== bytes.length) fail();
   });
+  if (complete && missing.size) throw new JointlabError('bad_key', `the Galois keys lack rotation step ${Math.min(...missing)}`, 'usage');
 }

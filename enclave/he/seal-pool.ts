@@ -253,14 +253,15 @@ function paramFacts(paramSet: ParamSetName): Promise<ParamFacts> {
 export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, galoisKeys: Uint8Array, needsRotations: boolean): Promise<void> {
   const f = await paramFacts(paramSet);
   assertPublicKey(f, publicKey);
-  if (galoisKeys.length) assertGaloisKeys(f, galoisKeys);
+  if (galoisKeys.length) assertGaloisKeys(f, galoisKeys, needsRotations);
+  else if (needsRotations) throw new JointlabError('bad_key', 'this protocol needs Galois keys for the declared rotation steps', 'usage');
   await run('checkKeys', { paramSet, publicKey, galoisKeys, needsRotations });
 }
 
 export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
   const f = await paramFacts(input.paramSet);
   assertPublicKey(f, input.publicKey);
-  if (input.galoisKeys.length) assertGaloisKeys(f, input.galoisKeys);
+  assertGaloisKeys(f, input.galoisKeys, true);
   input.labels.forEach((b, i) => assertCiphertext(f, b, `label ciphertext ${i}`));
   return run('encryptedXty', input);
 }
