@@ -81,6 +81,8 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
   before(async () => {
     t = await startTestEnclave({ enterprises: 2000, bankCustomers: 1000 });
     await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
+    // Bank A's private scores are compared with plaintext ones: no score noise, and room for every model sent here.
+    await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0, modelsPerWindow: 100 } });
     const consents = parseCsv(readFileSync(t.files.consent, 'utf8'), 'c').rows.filter((r) => r[2] === 'scoring' && r[3] <= '2026-11-01' && r[4] > '2026-12-31');
     consentedA = consents.map((r) => r[0]).slice(0, 200);
     consentedB = consents.map((r) => r[0]).slice(0, 50);
