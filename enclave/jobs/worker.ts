@@ -1,6 +1,7 @@
 /** Worker thread that fits one model, so that training never blocks the enclave's HTTP API. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { families } from '../../models';
+import { Encoder } from '../../models/encoding';
 import { Frame } from '../../models/frame';
 import { binaryMetrics } from '../../models/metrics';
 import { ModelKind } from '../../models/model';
@@ -13,6 +14,8 @@ export interface WorkerInput {
   /** Differential privacy: the family is wrapped by its mechanism. */
   privacy?: PrivacyParams;
   params: Record<string, unknown>;
+  /** The standardization to fit with (the enclave's population-independent one); fitted on the rows when absent. */
+  encoder?: Encoder;
   seed: number;
   train: { frame: Frame; labels: Uint8Array };
   test: { frame: Frame; labels: Uint8Array };
@@ -44,6 +47,7 @@ async function run(input: WorkerInput): Promise<void> {
   const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
   const model = await family.fit(input.train.frame, input.train.labels, input.params as never, {
     seed: input.seed,
+    ...(input.encoder ? { encoder: input.encoder } : {}),
     onProgress: (done, total, note) => post({ type: 'progress', done, total, note }),
   });
   const description = model.describe();
