@@ -15,6 +15,8 @@ export interface FitContext {
    * It must list the frame's columns in order.
    */
   encoder?: Encoder;
+  /** Noise for released counts that parameters are computed from (scorecard bins), by cell; absent: exact. */
+  countNoise?: (tag: string) => number;
 }
 
 /** The saved form of a fitted model: plain JSON, enough to score rows again without the training data. */

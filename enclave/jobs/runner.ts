@@ -132,6 +132,8 @@ export class Runner {
         params: withDisclosureControl(mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined), k),
         // The scorecard bins its own columns; every other family standardizes with the population-independent encoder.
         ...(spec.model.family !== 'scorecard' || spec.privacy ? { encoder: table.encoder } : {}),
+        // A scorecard's bin counts, from which its WOE comes, carry the population's noise (a DP one has its own).
+        ...(spec.model.family === 'scorecard' && !spec.privacy ? { noiseKey: table.noise.key } : {}),
         seed: spec.validation?.seed ?? 42,
         train: { frame: takeRows(table.frame, rest), labels: takeLabels(table.labels, rest) },
         test: { frame: takeRows(table.frame, held), labels: takeLabels(table.labels, held) },

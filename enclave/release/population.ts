@@ -24,10 +24,12 @@ const MAX_LEVELS = 64;
  * Under a DP spec the job's epsilon is split: this share buys the model's mechanism, the rest the
  * released counts and test metrics. The standardization is population-independent and costs none.
  */
-export const DP_SHARES = { model: 0.8, counts: 0.05, auc: 0.075, ks: 0.075 } as const;
+export const DP_SHARES = { model: 0.75, counts: 0.1, auc: 0.075, ks: 0.075 } as const;
 
 /** Named, independent noise streams of one population: the same population and figure always draw the same numbers. */
 export interface PopulationNoise {
+  /** The derived key (hex), which can travel to a training worker; never released. */
+  readonly key: string;
   uniform(figure: string): UniformSource;
 }
 
@@ -36,8 +38,14 @@ export interface PopulationNoise {
  * that decides the population and its labels (see training-data.ts), `figure` names what is released.
  */
 export function keyedNoise(secret: Buffer, population: string): PopulationNoise {
-  const key = createHmac('sha256', secret).update(`population\u0000${population}`).digest();
+  return noiseFromKey(createHmac('sha256', secret).update(`population\u0000${population}`).digest('hex'));
+}
+
+/** The same noise streams from a derived key (in the training worker). */
+export function noiseFromKey(hexKey: string): PopulationNoise {
+  const key = Buffer.from(hexKey, 'hex');
   return {
+    key: hexKey,
     uniform(figure: string): UniformSource {
       const stream = createHmac('sha256', key).update(figure).digest();
       let block = Buffer.alloc(0);
@@ -57,6 +65,11 @@ export function keyedNoise(secret: Buffer, population: string): PopulationNoise 
       };
     },
   };
+}
+
+/** Clamped count noise per named cell (scorecard bins), as the training worker hands it to the model. */
+export function cellNoise(noise: PopulationNoise): (tag: string) => number {
+  return (tag) => noisyValue(0, noise.uniform(`cell:${tag}`));
 }
 
 /** Laplace noise of the given scale from one uniform draw. */
