@@ -15,7 +15,7 @@ import { jobMode, visibleJob } from '../jobs/jobs';
 import { transition } from '../jobs/transition';
 import { Db, Queries } from '../store/db';
 import { differencingCheck, recordPopulation } from '../release/differencing';
-import { noisyCount } from '../release/population';
+import { noisyValue } from '../release/population';
 import { ScoreStats, platformTable, scoreStats, trainingDesign } from './design';
 import { checkKeys } from './enclave-crypto';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
@@ -105,7 +105,7 @@ export class HeSessions {
       const design = await trainingDesign(this.db, spec, actor.org);
       const least = Math.max(this.settings.minTrainingRows, design.k);
       // Decided on a noisy count: a threshold at exactly `least` matched rows would say whether one more id is on the platform.
-      if ((noisyCount(design.matchedRows, 0, design.noise.uniform('he.matched')) ?? 0) < least) {
+      if (noisyValue(design.matchedRows, design.noise.uniform('he.matched')) < least) {
         throw new JointlabError('too_few_rows', `fewer than about ${least} of the upload's rows are on the platform`, 'validation');
       }
       const tooClose = await differencingCheck(this.db, design.print, design.k);

@@ -123,3 +123,20 @@ describe('a tracker: three populations that each differ by far more than k', fun
     assert.ok(rows.every((r) => r % 5 === 0));
   });
 });
+
+describe('population fingerprints', () => {
+  it('count the enterprises two populations do not share, up to k, from keyed hashes only', async () => {
+    const { differenceSize, fingerprintIds } = await import('../../../enclave/release/differencing');
+    const secret = Buffer.alloc(32, 3);
+    const ids = Array.from({ length: 500 }, (_, i) => `id-${i}`);
+    const a = await fingerprintIds(secret, ids);
+    assert.equal(a.length, 500 * 8);
+    assert.equal(differenceSize(a, await fingerprintIds(secret, [...ids].reverse())), 0);
+    assert.equal(differenceSize(a, await fingerprintIds(secret, [...ids, 'extra'])), 1);
+    assert.equal(differenceSize(a, await fingerprintIds(secret, [...ids.slice(3), 'x', 'y'])), 5);
+    assert.equal(differenceSize(a, await fingerprintIds(secret, ids.slice(100)), 10), 10);
+    // Under another enclave's key the same ids hash differently: the fingerprint names no id.
+    assert.notDeepEqual(await fingerprintIds(Buffer.alloc(32, 4), ids), a);
+    assert.ok(!a.toString('latin1').includes('id-1'));
+  });
+});
