@@ -5,7 +5,7 @@ import { frameOf } from '../../lab/data/columns';
 import { JoinedTable } from '../../lab/data/join';
 import { Frame } from '../../models/frame';
 import { Encoder, designNames, encode } from '../../models/encoding';
-import { PopulationPrint, digestOf, fingerprintIds } from '../release/differencing';
+import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
 import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
 import { datasetCells } from '../data/datasets';
 import { uploadByName } from '../data/uploads';
@@ -68,7 +68,9 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   );
   const secret = await populationSecret(db);
   const request = requestDigest(ids, `${meta.name}@${meta.createdAt}/${meta.rows}`);
-  const fingerprint = await fingerprintIds(secret, matchedAt.map((i) => ids[i].entity_id));
+  // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
+  const matchedIds = matchedAt.map((i) => ids[i].entity_id);
+  const fingerprint = await fingerprintIds(secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys())));
   const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded: await fingerprintIds(secret, ids.map((r) => r.entity_id)), ids: fingerprint };
   const matched = [...encode(encoder, frame).columns];
   const aligned = matched.map((c) => {

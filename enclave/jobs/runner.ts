@@ -121,10 +121,10 @@ export class Runner {
       const table = await loadTrainingTable(this.db, spec, row.org, this.options.defaultK);
       k = table.k;
       noise = table.noise;
-      print = table.print;
       const { rest, held } = table.split
         ? { rest: table.split.train, held: table.split.test }
         : stratifiedSplit(table.labels, spec.validation?.testFraction ?? 0.3, spec.validation?.seed ?? 42);
+      print = await table.print?.(rest);
       input = {
         family: spec.model.family,
         // Under DP the model's mechanism gets its share of epsilon; the rest buys the released counts and metrics.

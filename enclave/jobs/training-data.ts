@@ -5,7 +5,7 @@ import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { Encoder } from '../../models/encoding';
 import { Frame } from '../../models/frame';
-import { PopulationPrint, digestOf, fingerprintIds } from '../release/differencing';
+import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
 import { PopulationNoise, SourceColumn, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
 import { datasetCells } from '../data/datasets';
 import { checkConsent } from '../data/consents';
@@ -23,8 +23,8 @@ export interface TrainingTable {
   encoder: Encoder;
   /** Noise keyed to this request and population, for every figure released about it. */
   noise: PopulationNoise;
-  /** What the differencing control compares (jobs that read platform data). */
-  print?: PopulationPrint;
+  /** What the differencing control compares (jobs that read platform data), once the training rows are chosen. */
+  print?: (train: ArrayLike<number>) => Promise<PopulationPrint>;
 }
 
 /**
@@ -99,7 +99,9 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
       k,
       encoder: await referenceEncoderYielding(sources, k),
       noise: keyedNoise(secret, digestOf([request, ids.toString('base64'), label, JSON.stringify(spec.validation ?? {})])),
-      ...(spec.platform ? { print: { org, dataset: spec.platform.dataset, columns: platformColumns, uploaded, ids } } : {}),
+      ...(spec.platform
+        ? { print: async (train: ArrayLike<number>) => ({ org, dataset: spec.platform!.dataset, columns: platformColumns, uploaded, ids: await fingerprintIds(secret, withRoles(joined.ids, train)) }) }
+        : {}),
     };
   } catch (e) {
     // Row positions in the joined table would tell which of the bank's ids the platform holds: drop them.

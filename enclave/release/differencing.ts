@@ -18,8 +18,19 @@ export interface PopulationPrint {
   columns: string[];
   /** Sorted keyed hashes of every id the bank sent (on the platform or not), HASH_BYTES each. */
   uploaded: Buffer;
-  /** Sorted keyed hashes of the joined enterprise ids, HASH_BYTES each. */
+  /** Sorted keyed hashes of the joined enterprise ids with their role (train or test), HASH_BYTES each. */
   ids: Buffer;
+}
+
+/**
+ * What the joined population is compared by: each id with the part it lands in, so that moving one
+ * enterprise from the test rows to the training rows (the bank's own split column can) counts as a
+ * difference, as adding or removing it does.
+ */
+export function withRoles(ids: readonly string[], train: ArrayLike<number>): string[] {
+  const inTrain = new Uint8Array(ids.length);
+  for (let i = 0; i < train.length; i++) inTrain[train[i]] = 1;
+  return ids.map((id, i) => `${id}\u0000${inTrain[i] ? 'train' : 'test'}`);
 }
 
 /**

@@ -62,6 +62,14 @@ describe('differencing two uploads that differ by one enterprise', function () {
     });
   }
 
+  it('moving the one enterprise from the training rows to the test rows by the split column: withheld too', async () => {
+    // The same ids as "with", so the bank sent nothing new; but the training rows differ by the target.
+    await upload(w, 'bankA', 'moved', [...w.customers, [...w.lineFor(w.target.id).slice(0, -1), 'test']]);
+    const moved = await runJob(w, 'bankA', lrSpec('moved', 'moved'));
+    assert.equal(moved.state, 'withheld');
+    assert.match(moved.reason ?? '', /differencing control/);
+  });
+
   it("two encrypted-label training sessions: the second is refused with its reason, another bank's encoder reconstructs nothing", async () => {
     const spec = (name: string, uploadName: string) => ({ name, purpose: 'differencing test', mode: 'he-train', bank: { upload: uploadName }, platform: { dataset: 'platform', columns: TARGET_COLUMNS }, model: { family: 'lr' } });
     const approved = async (who: 'bankA' | 'bankB', body: object): Promise<string> => {
