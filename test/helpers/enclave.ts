@@ -1,4 +1,5 @@
 /** An enclave started in-process on port 0 over a temporary SQLite file, with one principal per role and two banks. */
+import { formatCsv } from '../../lab/data/csv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addPrincipal } from '../../enclave/auth/principals';
@@ -71,6 +72,20 @@ export async function seedData(t: TestEnclave): Promise<{ uploadId: string }> {
   });
   const upload = await t.client('bankA').request<{ id: string }>('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'customers' } });
   return { uploadId: upload.id };
+}
+
+/** A date `offset` days from today (YYYY-MM-DD), for consent records valid around now. */
+export const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+/** The platform table without column policies (steward) and the bank table as bank A's "customers". */
+export async function importPlainData(t: TestEnclave): Promise<void> {
+  await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
+  await t.client('bankA').request('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'customers' } });
+}
+
+/** Scoring consents for `ids`, valid from yesterday for 30 days, to bank A's organization. */
+export async function grantScoring(t: TestEnclave, ids: string[]): Promise<void> {
+  await t.client('steward').request('POST', 'v1/consents', { csv: formatCsv(['enterprise_id', 'bank', 'purpose', 'granted', 'expires'], ids.map((id) => [id, 'bank-a', 'scoring', day(-1), day(30)])) });
 }
 
 export const jointSpec = (family = 'scorecard', extra: Record<string, unknown> = {}) => ({

@@ -5,12 +5,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { formatCsv, parseCsv } from '../../../lab/data/csv';
+import { parseCsv } from '../../../lab/data/csv';
 import { runCliAsync } from '../../helpers/cli';
-import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../../helpers/enclave';
+import { TestEnclave, startTestEnclave, waitForJob, importPlainData, grantScoring } from '../../helpers/enclave';
 import { SPREAD } from './features';
 
-const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 interface ScoreAnswer {
   scores: { id: string; score: number }[];
@@ -25,10 +24,9 @@ describe('the model budget', function () {
 
   before(async () => {
     t = await startTestEnclave();
-    await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
-    await t.client('bankA').request('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'customers' } });
+    await importPlainData(t);
     ids = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p').rows.slice(0, 30).map((r) => r[0]);
-    await t.client('steward').request('POST', 'v1/consents', { csv: formatCsv(['enterprise_id', 'bank', 'purpose', 'granted', 'expires'], ids.map((id) => [id, 'bank-a', 'scoring', day(-1), day(30)])) });
+    await grantScoring(t, ids);
     for (const [family, l2] of [['lr', 1], ['scorecard', 0], ['lr', 10]] as const) {
       const spec = { name: `budget-${family}-${l2}`, purpose: 'scoring', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: SPREAD }, label: 'default_12m', model: { family, ...(family === 'lr' ? { params: { l2 } } : {}) } };
       const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec });

@@ -10,14 +10,13 @@ import { readFileSync } from 'node:fs';
 import { NoiseColumn, perturbCells } from '../../../enclave/release/score-noise';
 import { DEFAULT_SCORING_POLICY } from '../../../enclave/release/scoring-policy';
 import { frameOf } from '../../../lab/data/columns';
-import { formatCsv, parseCsv } from '../../../lab/data/csv';
+import { parseCsv } from '../../../lab/data/csv';
 import { loadJoined } from '../../../lab/train';
 import { loadModel } from '../../../models';
 import { ModelFile } from '../../../models/model';
-import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../../helpers/enclave';
+import { TestEnclave, startTestEnclave, waitForJob, importPlainData, grantScoring } from '../../helpers/enclave';
 import { SPREAD } from './features';
 
-const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 describe('score noise', function () {
   this.timeout(300_000);
@@ -54,10 +53,9 @@ describe('score noise', function () {
     let ids: string[];
     before(async () => {
       t = await startTestEnclave();
-      await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
-      await t.client('bankA').request('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'customers' } });
+      await importPlainData(t);
       ids = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p').rows.slice(0, 400).map((r) => r[0]);
-      await t.client('steward').request('POST', 'v1/consents', { csv: formatCsv(['enterprise_id', 'bank', 'purpose', 'granted', 'expires'], ids.map((id) => [id, 'bank-a', 'scoring', day(-1), day(30)])) });
+      await grantScoring(t, ids);
       const spec = { name: 'noisy', purpose: 'scoring', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: SPREAD }, label: 'default_12m', model: { family: 'lr' } };
       job = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
       await t.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });

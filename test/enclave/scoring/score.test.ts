@@ -11,11 +11,11 @@ import { loadJoined } from '../../../lab/train';
 import { loadModel } from '../../../models';
 import { ModelFile } from '../../../models/model';
 import { tempDir } from '../../helpers/cli';
-import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../../helpers/enclave';
+import { SPREAD } from './features';
+import { TestEnclave, csvOf, startTestEnclave, waitForJob, importPlainData, day } from '../../helpers/enclave';
 
 // No one of these carries half of the models' scores: they pass the scoring rule (enclave/release/scoring-rule.ts).
-const FEATURES = ['tax_arrears', 'court_cases_3y', 'enforcement_records', 'years_established', 'utility_arrears_months', 'admin_penalties_3y', 'electricity_yoy'];
-const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const FEATURES = SPREAD;
 
 describe('scoring with released models', function () {
   this.timeout(120_000);
@@ -25,8 +25,7 @@ describe('scoring with released models', function () {
 
   before(async () => {
     t = await startTestEnclave();
-    await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
-    await t.client('bankA').request('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'customers' } });
+    await importPlainData(t);
     // These tests compare scores with the released model's own: no score noise (test/enclave/scoring/score-noise.test.ts has it on).
     await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0 } });
     const spec = { name: 'platform-only', purpose: 'scoring', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: FEATURES }, label: 'default_12m', model: { family: 'scorecard' } };

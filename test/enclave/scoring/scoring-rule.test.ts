@@ -5,12 +5,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { formatCsv, parseCsv } from '../../../lab/data/csv';
-import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../../helpers/enclave';
+import { parseCsv } from '../../../lab/data/csv';
+import { TestEnclave, startTestEnclave, waitForJob, importPlainData, grantScoring } from '../../helpers/enclave';
 import { SPREAD } from './features';
 import { runCliAsync } from '../../helpers/cli';
 
-const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 describe('the scoring rule', function () {
   this.timeout(300_000);
@@ -19,10 +18,9 @@ describe('the scoring rule', function () {
 
   before(async () => {
     t = await startTestEnclave();
-    await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
-    await t.client('bankA').request('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'customers' } });
+    await importPlainData(t);
     ids = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p').rows.slice(0, 50).map((r) => r[0]);
-    await t.client('steward').request('POST', 'v1/consents', { csv: formatCsv(['enterprise_id', 'bank', 'purpose', 'granted', 'expires'], ids.map((id) => [id, 'bank-a', 'scoring', day(-1), day(30)])) });
+    await grantScoring(t, ids);
   });
   after(() => t.enclave.close());
 
