@@ -18,7 +18,8 @@ import { ScoreStats, platformTable, scoreStats, trainingDesign } from './design'
 import { checkKeys } from './enclave-crypto';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
-import { newtonRoundOf, receiveLabels, rememberDesign, sessionDesign, trainingL2 } from './training-session';
+import { newtonRoundOf, receiveLabels, rememberDesign, sessionDesign, sessionRounds, trainingL2 } from './training-session';
+import { assertHeSettings } from '../../lab/spec/he-spec';
 import { FloodReport } from './enclave-crypto';
 
 export { DEFAULT_HE_SETTINGS, closeSessionsOfJob } from './session-store';
@@ -70,7 +71,7 @@ export class HeSessions {
       slots: slotsOf(row.param_set),
       rotationSteps: rotationSteps(row.param_set),
       rounds: row.rounds,
-      maxRounds: this.settings.maxRounds,
+      maxRounds: sessionRounds(spec, this.settings.maxRounds),
       bytes: { in: row.bytes_in, out: row.bytes_out },
       closed: row.closed_at !== null,
     };
@@ -95,8 +96,10 @@ export class HeSessions {
     const mode = jobMode(job);
     if (mode === 'plaintext') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
     if (job.state !== 'approved') throw new JointlabError('bad_transition', `the job is ${job.state}; an HE session needs an approved job`, 'conflict');
-    await checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train');
     const spec = JSON.parse(job.spec) as JobSpec;
+    const he = assertHeSettings(spec);
+    if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
+    await checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train');
     const id = `he_${randomUUID()}`;
     if (mode === 'he-train') {
       const design = await trainingDesign(this.db, spec, actor.org);

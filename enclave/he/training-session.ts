@@ -5,9 +5,8 @@
 import { ErrorCategory, JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
 import { slotsOf } from '../../lab/he/params';
-import { mergeParams } from '../../lab/params';
 import { JobSpec } from '../../lab/spec/job-spec';
-import { families } from '../../models';
+import { assertHeSettings } from '../../lab/spec/he-spec';
 import { inverseSpd } from '../../models/linalg';
 import { newtonPieces } from '../../models/logistic-core';
 import { Db } from '../store/db';
@@ -35,8 +34,14 @@ export async function sessionDesign(db: Db, row: SessionRow, spec: JobSpec): Pro
   return design;
 }
 
+/** The job's l2, checked against its documented range again at use. */
 export function trainingL2(spec: JobSpec): number {
-  return mergeParams(families.lr.defaults, spec.model.params as Record<string, unknown> | undefined).l2 as number;
+  return assertHeSettings(spec).l2;
+}
+
+/** Decrypted rounds a session allows: the job's bounded setting, under the enclave's own cap. */
+export function sessionRounds(spec: JobSpec, enclaveCap: number): number {
+  return Math.min(enclaveCap, assertHeSettings(spec).rounds);
 }
 
 /** Enc(X^T y) from the bank's encrypted labels, computed once and kept for the rounds. */
@@ -56,6 +61,7 @@ export async function receiveLabels(db: Db, session: OpenSession, body: Buffer):
 export async function newtonRoundOf(db: Db, session: OpenSession, weights: number[], maxRounds: number): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
   const { row, spec } = session;
   if (!row.xty) throw new JointlabError('no_labels', 'send the encrypted labels first', 'conflict');
+  maxRounds = sessionRounds(spec, maxRounds);
   if (row.rounds >= maxRounds) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
   const design = await sessionDesign(db, row, spec);
   const D = design.names.length;
