@@ -10,6 +10,7 @@ import type { PublicKey } from 'node-seal/implementation/public-key';
 import { JointlabError } from '../../lab/errors';
 import { PARAM_SETS, ParamSetName, ROTATION_BASE, rotationSteps } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
+import { applyLabelCheck, labelCheckTotal, loadRelinKeys } from './label-check';
 
 /** Fresh-encryption noise standard deviation SEAL samples (its default, 3.2 rounded as SEAL does). */
 const SIGMA = 3.19;
@@ -224,6 +225,8 @@ export interface XtyInput {
   labels: Uint8Array[];
   /** Design columns aligned to the same rows (zero where the platform has no such enterprise). */
   columns: Float64Array[];
+  /** The bank's relinearization keys: when given, Enc(label check) is appended after the columns' totals (see label-check.ts). */
+  relinKeys?: Uint8Array;
 }
 
 /**
@@ -239,7 +242,8 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
     if (labels.length !== Math.ceil(rows / rt.slots)) {
       throw new JointlabError('bad_ciphertext_count', `expected ${Math.ceil(rows / rt.slots)} label ciphertexts for ${rows} rows`, 'usage');
     }
-    return input.columns.map((column) => {
+    const check = input.relinKeys ? [labelCheckTotal(rt, scope, labels, loadRelinKeys(rt, scope, input.relinKeys, sealBlobLooksWhole), (ct) => sumSlots(rt, scope, ct, gk))] : [];
+    const totals = input.columns.map((column) => {
       const inner = new Scope();
       try {
         const sum = inner.own(rt.seal.CipherText());
@@ -264,6 +268,7 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
         inner.dispose();
       }
     });
+    return [...totals, ...check];
   });
 }
 
@@ -277,6 +282,8 @@ export interface RoundInput {
   offset: Float64Array;
   noise: Omit<NoiseInputs, 'weightL1' | 'rotations'>;
   policy: FloodPolicy;
+  /** Enc(label check) from `encryptedXty`, and the size of the fresh per-slot factor it is added with. */
+  check?: { cipher: Uint8Array; gain: number };
 }
 
 /** Enc(offset + matrix · X^T y), flooded: the bank's new weights, readable only with its secret key. */
@@ -313,6 +320,7 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
       terms++;
     }
     rt.evaluator.rescaleToNext(result, result);
+    if (input.check) applyLabelCheck(rt, scope, result, input.check.cipher, input.check.gain);
     const offset = new Float64Array(rt.slots);
     offset.set(input.offset);
     const plainOffset = encodeAt(rt, scope, offset, result.scale, result);

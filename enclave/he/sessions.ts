@@ -18,7 +18,8 @@ import { ScoreStats, platformTable, scoreStats, trainingDesign } from './design'
 import { checkKeys } from './enclave-crypto';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
-import { newtonRoundOf, receiveLabels, rememberDesign, sessionDesign, sessionRounds, trainingL2 } from './training-session';
+import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
+import type { RoundPrivacy } from '../release/he-rounds';
 import { assertHeSettings } from '../../lab/spec/he-spec';
 import { FloodReport } from './enclave-crypto';
 
@@ -37,7 +38,7 @@ export interface SessionInfo {
   bytes: { in: number; out: number };
   closed: boolean;
   /** he-train: rows of the bank's upload, in whose order labels are encrypted, and the design the weights follow. */
-  training?: { uploadRows: number; design: string[]; l2: number; encoder: unknown };
+  training?: { uploadRows: number; design: string[]; l2: number; encoder: unknown; privacy: RoundPrivacy };
   /** he-score: what the `z` terms are standardized by. */
   scoring?: ScoreStats;
 }
@@ -78,7 +79,10 @@ export class HeSessions {
     if (row.closed_at) return base;
     if (mode === 'he-train') {
       const design = await sessionDesign(this.db, row, spec);
-      return { ...base, training: { uploadRows: design.uploadRows, design: design.names, l2: trainingL2(spec), encoder: design.encoder } };
+      return {
+        ...base,
+        training: { uploadRows: design.uploadRows, design: design.names, l2: trainingL2(spec), encoder: design.encoder, privacy: roundPrivacy(spec, design.names.length, this.settings.maxRounds) },
+      };
     }
     return { ...base, scoring: scoreStats(await platformTable(this.db, spec)) };
   }
