@@ -61,10 +61,10 @@ async function main(): Promise<void> {
     await steward.request('POST', 'v1/datasets', { csv: readFileSync(host), query: { name: 'host', idColumn: 'id' } });
     await bank.request('POST', 'v1/uploads', { csv: `id\n${trainIds.join('\n')}\n`, query: { name: 'train-ids' } });
 
+    // n8192 is refused for training on 21,000 rows (too little room for flooding); the label check's cost on it is measured below.
     console.log('\nepsilon (delta 1e-6), rounds, parameter set: test AUC (gap to plaintext), largest weight gap, rounds used, seconds, MB up / down');
     const settings: [number, number, ParamSetName][] = [
       [HE_BOUNDS.epsilon.default, HE_BOUNDS.rounds.default, 'n16384'],
-      [HE_BOUNDS.epsilon.default, HE_BOUNDS.rounds.default, 'n8192'],
       [5, HE_BOUNDS.rounds.default, 'n16384'],
       [HE_BOUNDS.epsilon.max, HE_BOUNDS.rounds.default, 'n16384'],
     ];
@@ -107,12 +107,13 @@ async function main(): Promise<void> {
         }
         return times.sort((a, b) => a - b)[1];
       };
-      const without = await median(() => encryptedXty(base));
       const totals = await encryptedXty({ ...base, relinKeys: crypto.relinKeyBytes });
+      const without = await median(() => encryptedXty(base));
       const withCheck = await median(() => encryptedXty({ ...base, relinKeys: crypto.relinKeyBytes }));
       const matrix = new Float64Array(121);
       for (let k = 0; k < 11; k++) matrix[k * 12] = 1e-4;
-      const round = { paramSet, publicKey: crypto.publicKeyBytes, xty: totals.slice(0, 11), matrix, offset: new Float64Array(11), noise: { freshL2: 100, rows, inputL1: rows * 11 }, policy: DEFAULT_FLOOD };
+      const round = { paramSet, publicKey: crypto.publicKeyBytes, xty: totals.slice(0, 11), matrix, offset: new Float64Array(11), noise: { freshL2: 100, rows, inputL1: rows * 11 }, policy: { ...DEFAULT_FLOOD, minBits: -100 } };
+      // Timing only: the flood's minimum is waived so that n8192, which refuses training at this size, is timed too.
       const roundWithout = await median(() => newtonRound(round));
       const roundWith = await median(() => newtonRound({ ...round, check: { cipher: totals[11], gain: LABEL_CHECK.gain[paramSet] } }));
       console.log(`  ${paramSet}: Enc(X^T y) ${without.toFixed(2)} s without the check (today's protocol), ${withCheck.toFixed(2)} s with it (x${(withCheck / without).toFixed(2)})`);

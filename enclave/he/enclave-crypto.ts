@@ -8,9 +8,9 @@ import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { PublicKey } from 'node-seal/implementation/public-key';
 import { JointlabError } from '../../lab/errors';
-import { PARAM_SETS, ParamSetName, ROTATION_BASE, rotationSteps } from '../../lab/he/params';
+import { CONJUGATION_STEP, PARAM_SETS, ParamSetName, ROTATION_BASE, rotationSteps } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
-import { applyLabelCheck, labelCheckTotal, loadRelinKeys } from './label-check';
+import { applyLabelCheck, labelCheckTotal, loadRelinKeys, realParts } from './label-check';
 
 /** Fresh-encryption noise standard deviation SEAL samples (its default, 3.2 rounded as SEAL does). */
 const SIGMA = 3.19;
@@ -68,7 +68,8 @@ export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, g
     const out = scope.own(rt.seal.CipherText());
     for (const step of rotationSteps(paramSet)) {
       try {
-        rt.evaluator.rotateVector(zero, step, gk, out);
+        if (step === CONJUGATION_STEP) rt.evaluator.complexConjugate(zero, gk, out);
+        else rt.evaluator.rotateVector(zero, step, gk, out);
       } catch {
         throw new JointlabError('bad_key', `the Galois keys lack rotation step ${step}`, 'usage');
       }
@@ -237,7 +238,8 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
   const rt = await ckks(input.paramSet);
   return withScope((scope) => {
     const { gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
-    const labels = input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`));
+    // 2 Re(y): a label's imaginary part would otherwise reach the bank through the rounds, unchecked.
+    const labels = realParts(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), gk);
     const rows = input.columns[0]?.length ?? 0;
     if (labels.length !== Math.ceil(rows / rt.slots)) {
       throw new JointlabError('bad_ciphertext_count', `expected ${Math.ceil(rows / rt.slots)} label ciphertexts for ${rows} rows`, 'usage');
@@ -252,6 +254,7 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
         labels.forEach((label, block) => {
           const slice = new Float64Array(rt.slots);
           slice.set(column.subarray(block * rt.slots, (block + 1) * rt.slots));
+          for (let i = 0; i < slice.length; i++) slice[i] *= 0.5; // the labels arrive as 2 Re(y)
           // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
           if (slice.every((v) => v === 0)) return;
           const plain = encodeAt(rt, inner, slice, rt.scale, label);

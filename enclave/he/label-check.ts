@@ -5,6 +5,7 @@
  * noise) and the answer is unchanged; any other label turns every slot of every answer into noise.
  */
 import type { CipherText } from 'node-seal/implementation/cipher-text';
+import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { RelinKeys } from 'node-seal/implementation/relin-keys';
 import { randomBytes } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
@@ -22,6 +23,20 @@ export function secretFactors(count: number): Float64Array {
   });
 }
 
+/**
+ * 2 Re(y) of each label ciphertext, y plus its complex conjugate: CKKS slots are complex, and a bank
+ * could hide a lookup in the real part behind an imaginary part that zeroes the real part of
+ * y (y - 1). Both X^T y and the check then see the same real labels (doubled; the columns are halved).
+ */
+export function realParts(rt: CkksRuntime, scope: Scope, labels: CipherText[], gk: GaloisKeys): CipherText[] {
+  return labels.map((label) => {
+    const real = scope.own(rt.seal.CipherText());
+    rt.evaluator.complexConjugate(label, gk, real);
+    rt.evaluator.add(real, label, real);
+    return real;
+  });
+}
+
 /** Relinearization keys from the bank: loaded under the session's parameters, or a 400. */
 export function loadRelinKeys(rt: CkksRuntime, scope: Scope, bytes: Uint8Array, looksWhole: (b: Uint8Array) => boolean): RelinKeys {
   const rk = scope.own(rt.seal.RelinKeys());
@@ -35,19 +50,20 @@ export function loadRelinKeys(rt: CkksRuntime, scope: Scope, bytes: Uint8Array, 
 }
 
 /**
- * Enc(c) in every slot, one level below the labels: per block y (y - 1) (ciphertext times
+ * Enc(c) in every slot, one level below the labels, from the doubled real labels u = 2 Re(y): per
+ * block u (u - 2) = 4 y (y - 1) (ciphertext times
  * ciphertext, relinearized, rescaled), times a secret random plaintext of integer coefficients (it
  * spends no level: CKKS keeps the scale), summed over blocks and then over slots.
  */
 export function labelCheckTotal(rt: CkksRuntime, scope: Scope, labels: CipherText[], rk: RelinKeys, sumSlots: (ct: CipherText) => void): Uint8Array {
   // The answer's scale must equal the rounds' (Δ² / q, then the matrix's scale): labels at exactly the set's scale.
   if (labels.some((l) => l.scale !== rt.scale)) throw new JointlabError('bad_ciphertext', "a label ciphertext is not at this session's scale", 'usage');
-  const ones = scope.own(rt.encoder.encode(new Float64Array(rt.slots).fill(1), rt.scale));
+  const twos = scope.own(rt.encoder.encode(new Float64Array(rt.slots).fill(2), rt.scale));
   const shifted = scope.own(rt.seal.CipherText());
   const z = scope.own(rt.seal.CipherText());
   const total = scope.own(rt.seal.CipherText());
   labels.forEach((label, block) => {
-    rt.evaluator.subPlain(label, ones, shifted);
+    rt.evaluator.subPlain(label, twos, shifted);
     rt.evaluator.multiply(label, shifted, z);
     rt.evaluator.relinearize(z, rk, z);
     rt.evaluator.rescaleToNext(z, z);
