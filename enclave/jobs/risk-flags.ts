@@ -2,6 +2,7 @@
 import { JobSpec } from '../../lab/spec/job-spec';
 import { HE_BOUNDS, assertHeSettings } from '../../lab/spec/he-spec';
 import { PARAM_SET_NAMES } from '../../lab/he/params';
+import { MAX_ROUND_WEIGHT } from '../release/he-rounds';
 import { Db } from '../store/db';
 import { DatasetMeta } from '../data/datasets';
 import { UploadMeta } from '../data/uploads';
@@ -35,7 +36,7 @@ export function heFlag(spec: JobSpec): RiskFlag | undefined {
     code: 'he_protocol',
     message:
       `encrypted-label training on ${set}: l2 ${he.l2} (allowed ${b.l2.min} to ${b.l2.max}), at most ${he.rounds} decrypted Newton rounds (allowed ${b.rounds.min} to ${b.rounds.max}), ` +
-      `epsilon ${he.epsilon} over those rounds (allowed ${b.epsilon.min} to ${b.epsilon.max}, charged to the bank's budget). ` +
+      `epsilon ${he.epsilon} over those rounds (allowed ${b.epsilon.min} to ${b.epsilon.max}, charged to the bank's budget), round weights within ±${MAX_ROUND_WEIGHT}. ` +
       "Labels stay encrypted; non-binary labels turn every answer into noise, and each answer carries Gaussian noise sized to one enterprise's row: " +
       'the bank learns its model weights with that noise, not a row (see README, encrypted-label training)',
   };
