@@ -248,6 +248,9 @@ describe('homomorphic encryption', function () {
       assert.equal((await labelsSent).status, 200);
       assert.equal((await round([0, 0])).status, 400, 'wrong number of weights');
       assert.equal((await round([0, 'x', 0])).status, 400, 'a weight that is not a number');
+      const outside = await round([0, 0, 50]);
+      assert.equal(outside.status, 400, 'a weight past the bound');
+      assert.equal(outside.json().code, 'weight_out_of_range');
       assert.equal((await round([0, 0, 0])).status, 200);
       assert.equal((await round([0, 0, 0])).status, 200);
       const third = await round([0, 0, 0]);

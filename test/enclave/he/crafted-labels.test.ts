@@ -48,7 +48,7 @@ describe('crafted encrypted labels', function () {
   after(() => t.enclave.close());
 
   /** One session with the given labels: all its rounds at w = 0, decrypted and averaged (the bank's best use of its rounds). */
-  async function roundsAtZero(labels: Float64Array, he: { rounds: number; epsilon?: number } = { rounds: ROUNDS }): Promise<{ mean: number[]; encoder: Encoder; design: string[] }> {
+  async function roundsAtZero(labels: Float64Array, he: { rounds: number; epsilon?: number } = { rounds: ROUNDS }): Promise<{ mean: number[]; first: number[]; encoder: Encoder; design: string[] }> {
     const bank = t.client('bankA');
     const spec = { name: 'crafted', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: COLUMNS }, model: { family: 'lr', params: { l2: L2 } }, he: { ...he, paramSet: PARAM_SET } };
     const { id: job } = await bank.request<{ id: string }>('POST', 'v1/jobs', { json: spec });
@@ -63,15 +63,15 @@ describe('crafted encrypted labels', function () {
       await bank.send('POST', `v1/he/sessions/${session.id}/labels`, { frames: encodeFrames({ relinKeys: true }, [crypto.relinKeyBytes, ...blocks]) });
       const width = session.training.design.length;
       const sum = new Array<number>(width).fill(0);
+      let first: number[] = [];
       for (let r = 0; r < session.maxRounds; r++) {
         const answer = decodeFrames(await bank.send('POST', `v1/he/sessions/${session.id}/rounds`, { json: { weights: new Array(width).fill(0) } }));
-        crypto
-          .decrypt(answer.blobs[0])
-          .subarray(0, width)
-          .forEach((v, k) => (sum[k] += v));
+        const values = Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, width));
+        if (r === 0) first = values;
+        values.forEach((v, k) => (sum[k] += v));
       }
       await bank.send('DELETE', `v1/he/sessions/${session.id}`);
-      return { mean: sum.map((v) => v / session.maxRounds), encoder: session.training.encoder, design: session.training.design };
+      return { mean: sum.map((v) => v / session.maxRounds), first, encoder: session.training.encoder, design: session.training.design };
     } finally {
       crypto.dispose();
     }
@@ -135,6 +135,15 @@ describe('crafted encrypted labels', function () {
       console.log(`      y = ${scale.toExponential(0)} e_i: reconstruction error per column (sd): ${errors.map((e) => e.toPrecision(3)).join(', ')}`);
       errors.forEach((e, k) => assert.ok(e >= 0.5, `${COLUMNS[k]}: error ${e} sd`));
     }
+  });
+
+  it('a label strictly between 0 and 1 (valid for the noise, not binary) turns every slot of the answer into noise', async () => {
+    // One round (the check's factor is fresh each round, so averages of it shrink): without the check it
+    // would differ from y = 0's by 0.5 H^-1 x_i plus the rounds' noise, under 0.5 in every slot.
+    const answer = (await roundsAtZero(unit(targets[0], 0.5))).first;
+    const moved = answer.map((v, k) => Math.abs(v - zero[k]));
+    console.log(`      y = 0.5 e_i: smallest change of a slot ${Math.min(...moved).toPrecision(3)}`);
+    assert.ok(Math.min(...moved) > 1, `slots moved by ${moved}`);
   });
 
   it('a single positive y = e_i, differenced against y = 0, at the most revealing settings allowed: error at least 0.5 sd on every column', async () => {
