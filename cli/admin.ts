@@ -1,9 +1,9 @@
 /** `jointlab admin add-principal`: the operator issues API tokens on the enclave's own disk. */
 import { Command } from 'commander';
 import { addPrincipal } from '../enclave/auth/principals';
-import { openStore } from '../enclave/store/schema';
 import { ROLES } from '../lab/spec/policy';
 import { printJson } from './output';
+import { openDbFile } from './db-file';
 
 interface AddFlags {
   name: string;
@@ -24,10 +24,13 @@ export function register(program: Command): void {
     .option('--db <file>', 'SQLite database file of the enclave', process.env.JOINTLAB_DB ?? 'jointlab.db')
     .option('--json', 'print one JSON object instead of text')
     .action(async (flags: AddFlags) => {
-      const db = await openStore(flags.db);
+      // The operator may issue the first token before the enclave has ever started, so a new file is
+      // allowed, but said out loud: a mistyped --db would otherwise hand out a token nobody accepts.
+      const { db, created } = await openDbFile(flags.db, 'create');
       try {
         const { principal, token } = await addPrincipal(db, flags, 'operator');
-        if (flags.json) printJson({ ...principal, token });
+        if (created) process.stderr.write(`jointlab: created a new database ${flags.db} (no enclave has used it yet; start one with --db ${flags.db})\n`);
+        if (flags.json) printJson({ ...principal, token, createdDatabase: created });
         else {
           console.log(`added ${principal.role} "${principal.name}" of ${principal.org} (${principal.id})`);
           console.log(`token (shown once): ${token}`);

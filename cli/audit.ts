@@ -1,22 +1,22 @@
 /** `jointlab audit verify | tail`: check the hash chain and read the latest entries, over HTTP or straight from the database file. */
 import { Command } from 'commander';
 import { AuditEntry, tailAudit, verifyAudit } from '../enclave/audit/log';
-import { openStore } from '../enclave/store/schema';
 import { Queries } from '../enclave/store/db';
 import { EXIT_CODES } from '../lab/errors';
 import { positiveInteger } from './options';
 import { printJson, table } from './output';
 import { RemoteFlags, clientOf, remote } from './remote';
+import { openDbFile } from './db-file';
 
 interface AuditFlags extends RemoteFlags {
   db?: string;
   lines: number;
 }
 
-/** With --db the file is read directly (the operator's way, no server needed); otherwise the API is asked. */
+/** With --db the file is read directly (the operator's way, no server needed); otherwise the API is asked. A missing file is an error, never a new empty database. */
 async function viaDbOrApi<T>(flags: AuditFlags, local: (q: Queries) => Promise<T>, path: string): Promise<T> {
   if (!flags.db) return clientOf(flags).request<T>('GET', path);
-  const db = await openStore(flags.db);
+  const { db } = await openDbFile(flags.db, 'existing');
   try {
     return await local(db);
   } finally {

@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import type { ColumnAggregate, DatasetMeta } from '../enclave/data/datasets';
 import { list, positiveInteger } from './options';
 import { fixed, printJson, table } from './output';
-import { RemoteFlags, clientOf, readFileArg, remote } from './remote';
+import { RemoteFlags, assertIdColumn, clientOf, readFileArg, remote } from './remote';
+import { columnsBesidesId } from '../lab/text';
 
 interface ImportFlags extends RemoteFlags {
   name: string;
@@ -23,7 +24,7 @@ interface PolicyFlags extends RemoteFlags {
 }
 
 function printMeta(meta: DatasetMeta & { aggregates?: ColumnAggregate[] }): void {
-  console.log(`dataset ${meta.name}: ${meta.rows} rows, id column "${meta.idColumn}", k = ${meta.k}`);
+  console.log(`dataset ${meta.name}: ${meta.rows} rows, ${columnsBesidesId(meta.columns.length - 1, meta.idColumn)}, k = ${meta.k}`);
   const aggregates = new Map((meta.aggregates ?? []).map((a) => [a.name, a]));
   const show = (n: number | null | undefined): string => (n === null ? `<${meta.k}` : n === undefined ? '' : String(n));
   console.log(
@@ -52,18 +53,25 @@ export function register(program: Command): void {
       .option('--label <list>', 'label columns', list),
   ).action(async (file: string, flags: ImportFlags) => {
     const client = clientOf(flags);
+    const csv = readFileArg(file);
+    assertIdColumn(file, csv, flags.idColumn, '--id-column');
     const meta = await client.request<DatasetMeta>('POST', 'v1/datasets', {
-      csv: readFileArg(file),
+      csv,
       query: { name: flags.name, idColumn: flags.idColumn, k: flags.k, sensitive: flags.sensitive?.join(','), forbidden: flags.forbidden?.join(','), label: flags.label?.join(',') },
     });
     if (flags.json) printJson(meta);
-    else console.log(`imported ${meta.rows} rows with ${meta.columns.length} columns as dataset "${meta.name}"`);
+    else {
+      const count = (policy: string) => meta.columns.filter((c) => c.policy === policy).length;
+      const policies = (['feature', 'sensitive', 'forbidden', 'label'] as const).map((p) => `${count(p)} ${p}`).join(', ');
+      console.log(`imported ${meta.rows} rows as dataset "${meta.name}": ${columnsBesidesId(meta.columns.length - 1, meta.idColumn)} (${policies})`);
+    }
   });
   remote(dataset.command('list').description('datasets with their columns and policies')).action(async (flags: RemoteFlags) => {
     const { datasets } = await clientOf(flags).request<{ datasets: DatasetMeta[] }>('GET', 'v1/datasets');
     if (flags.json) printJson({ datasets });
     else if (!datasets.length) console.log('no datasets');
-    else console.log(table([['name', 'rows', 'columns', 'k'], ...datasets.map((d) => [d.name, String(d.rows), String(d.columns.length), String(d.k)])]));
+    // "columns" counts as everywhere else: the columns besides the id column.
+    else console.log(table([['name', 'rows', 'columns', 'id column', 'k'], ...datasets.map((d) => [d.name, String(d.rows), String(d.columns.length - 1), d.idColumn, String(d.k)])]));
   });
   remote(dataset.command('show <name>').description('schema, policy and aggregates that at least k rows stand behind')).action(async (name: string, flags: RemoteFlags) => {
     const meta = await clientOf(flags).request<DatasetMeta & { aggregates: ColumnAggregate[] }>('GET', `v1/datasets/${encodeURIComponent(name)}`);

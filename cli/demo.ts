@@ -1,6 +1,6 @@
 /** `jointlab demo`: the whole story on synthetic data and a temporary enclave, the joint model against the bank-only one. */
 import { Command, Option } from 'commander';
-import { runDemo } from '../enclave/demo';
+import { runDemo } from '../demo/story';
 import { EXIT_CODES } from '../lab/errors';
 import { progressBar } from '../lab/progress';
 import { SYNTH_DEFAULTS } from '../lab/synth/generate';

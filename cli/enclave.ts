@@ -1,10 +1,12 @@
 /** `jointlab enclave start`: serve the enclave API over one SQLite file until SIGTERM or SIGINT. */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { Command, Option } from 'commander';
 import { startEnclave } from '../enclave/service';
 import { DEFAULT_SETTINGS, EnclaveSettings } from '../enclave/http/context';
 import { JointlabError } from '../lab/errors';
 import { integer, positiveInteger } from './options';
+import { assertDbPath, dbOpenError } from './db-file';
 
 interface StartFlags {
   port: number;
@@ -17,6 +19,28 @@ interface StartFlags {
 }
 
 type FileSettings = Partial<{ port: number; host: string; db: string } & EnclaveSettings>;
+
+/** A listen error said in words; EADDRINUSE and friends are about the machine, not about jointlab. */
+function listenError(host: string, port: number, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE') return new JointlabError('port_in_use', `port ${port} on ${host} is already in use (stop what holds it, or pick another with --port; 0 picks a free one)`, 'server');
+  if (code === 'EACCES') return new JointlabError('port_not_allowed', `port ${port} on ${host} needs privileges this user lacks (pick one above 1023 with --port)`, 'server');
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new JointlabError('bad_host', `--host ${host}: not an address of this machine`, 'usage');
+  return error;
+}
+
+/**
+ * Tries the address before the database is opened, so that a busy port leaves no new database file
+ * behind. The enclave's own listen can still lose a race to another process; that error is mapped too.
+ */
+async function assertCanListen(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (e) => reject(listenError(host, port, e)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
 
 function readConfig(path: string): FileSettings {
   try {
@@ -45,10 +69,15 @@ export function register(program: Command): void {
       // A value from the config file wins only over a built-in default.
       const pick = <T>(key: keyof StartFlags, fromFile: T | undefined, value: T): T => (command.getOptionValueSource(key) === 'default' && fromFile !== undefined ? fromFile : value);
       const log = flags.quiet ? () => undefined : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      const db = pick('db', file.db, flags.db);
+      const port = pick('port', file.port, flags.port);
+      const host = pick('host', file.host, flags.host);
+      assertDbPath(db, 'create');
+      await assertCanListen(host, port);
       const running = await startEnclave({
-        db: pick('db', file.db, flags.db),
-        port: pick('port', file.port, flags.port),
-        host: pick('host', file.host, flags.host),
+        db,
+        port,
+        host,
         settings: {
           defaultK: pick('k', file.defaultK, flags.k),
           minTrainingRows: pick('minTrainingRows', file.minTrainingRows, flags.minTrainingRows),
@@ -56,6 +85,8 @@ export function register(program: Command): void {
           ...(file.jsonLimit ? { jsonLimit: file.jsonLimit } : {}),
         },
         log,
+      }).catch((e: unknown) => {
+        throw listenError(host, port, dbOpenError(db, e));
       });
       // The first line on stdout is the address, so scripts (and tests) can start on port 0 and read it.
       process.stdout.write(`jointlab enclave listening on ${running.url}\n`);

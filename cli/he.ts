@@ -4,7 +4,6 @@ import { Command, Option } from 'commander';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { readCsvFile } from '../lab/data/csv';
 import { isMissingCell } from '../lab/data/columns';
-import { formatCsv } from '../lab/data/csv';
 import { JointlabError } from '../lab/errors';
 import { PARAM_SET_NAMES, ParamSetName } from '../lab/he/params';
 import { heScore, heTrain } from '../lab/he/protocols';
@@ -12,7 +11,7 @@ import { JobSpec } from '../lab/spec/job-spec';
 import { HE_BOUNDS } from '../lab/spec/he-spec';
 import { readModelFile } from './score';
 import { list, positiveInteger } from './options';
-import { printJson } from './output';
+import { printJson, scoresCsv } from './output';
 import { RemoteFlags, clientOf, readIdList, remote } from './remote';
 
 interface CommonFlags extends RemoteFlags {
@@ -126,8 +125,8 @@ export function register(program: Command): void {
       printJson({ job, scores: result.scores, refused: result.refused, floodBits: result.floodBits, bytes: result.traffic, seconds: result.seconds });
       return;
     }
-    const points = model.kind === 'scorecard';
-    const csv = formatCsv(['id', 'score', ...(points ? ['points'] : [])], result.scores.map((s) => [s.id, s.score, ...(points ? [s.points!] : [])]));
+    // Decrypted scores carry CKKS noise well below the fourth decimal: printed as released scores are.
+    const csv = scoresCsv(result.scores);
     if (flags.out) writeFileSync(flags.out, csv);
     else process.stdout.write(csv);
     for (const r of result.refused) say(`refused ${r.id}: ${r.reason}`);

@@ -1,14 +1,14 @@
 /** `jointlab job ...`: banks submit specs and read results; stewards review, approve and reject. */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { formatCsv } from '../lab/data/csv';
 import type { JobView } from '../enclave/jobs/jobs';
 import type { JobResults } from '../enclave/jobs/results';
 import { isFinal, JobState } from '../lab/lifecycle';
 import { progressBar } from '../lab/progress';
 import { list } from './options';
-import { fixed, printJson, table } from './output';
+import { fixed, printJson, scoresCsv, table } from './output';
 import { RemoteFlags, clientOf, readIdList, readJsonArg, remote } from './remote';
+import { printContext, resultsContext } from './results-context';
 
 /** States a watcher stops at: finished ones, and `succeeded`, which the release check leaves at once. */
 const settled = (state: JobState): boolean => isFinal(state);
@@ -29,13 +29,17 @@ export function printResults(r: JobResults): void {
       ]),
     );
   }
-  if (r.released.parameters) console.log(`parameters released: ${r.released.parameters.model.kind} model (save with --json and take .released.parameters.model)`);
+  if (r.released.parameters) console.log(`parameters released: ${r.released.parameters.model.kind} model; save it with: jointlab export ${r.id} --format json --out model.json (or --format pmml)`);
   const curves = r.released.curves;
   if (curves) {
     console.log(`curves released, every point standing for at least ${r.k} rows: ROC (${curves.roc.length} points), score distribution (${curves.distribution.length} bands), calibration (${curves.calibration.length} bins)`);
     console.log(`draw them: jointlab report ${r.id} --out report.html`);
   }
   for (const w of r.withheld) console.log(`withheld ${w.part}: ${w.reason}`);
+  if (r.scoring) {
+    const shares = r.scoring.features.map((f) => `${f.name} ${Math.round(f.share * 100)}%`).join(', ');
+    console.log(r.scoring.passes ? `scoring rule: passed (${shares})` : `scoring rule: failed, the model cannot score enterprises: ${r.scoring.reason}`);
+  }
 }
 
 export function register(program: Command): void {
@@ -100,7 +104,7 @@ export function register(program: Command): void {
       .command('score <id>')
       .description('bank: score named enterprises with the job\'s released model (only those with scoring consent; the rest are refused by id)')
       .requiredOption('--ids <file>', 'a CSV with an "id" column, or one id per line')
-      .option('--out <file>', 'write the scores as CSV here instead of stdout'),
+      .option('--out <file>', 'write the scores as CSV here (4 decimals, as released) instead of stdout'),
   ).action(async (id: string, flags: RemoteFlags & { ids: string; out?: string }) => {
     const ids = readIdList(flags.ids);
     const r = await clientOf(flags).request<{ scores: { id: string; score: number; points?: number }[]; refused: { id: string; reason: string }[] }>('POST', 'v1/score', { json: { job: id, ids } });
@@ -108,15 +112,21 @@ export function register(program: Command): void {
       printJson(r);
       return;
     }
-    const points = r.scores.some((s) => s.points !== undefined);
-    const csv = formatCsv(['id', 'score', ...(points ? ['points'] : [])], r.scores.map((s) => [s.id, s.score, ...(points ? [s.points ?? ''] : [])]));
+    const csv = scoresCsv(r.scores);
     if (flags.out) writeFileSync(flags.out, csv);
     else process.stdout.write(csv);
     for (const x of r.refused) process.stderr.write(`refused ${x.id}: ${x.reason}\n`);
   });
-  remote(job.command('results <id>').description('released weights and metrics, and what was withheld and why')).action(async (id: string, flags: RemoteFlags) => {
-    const r = await clientOf(flags).request<JobResults>('GET', `v1/jobs/${encodeURIComponent(id)}/results`);
-    if (flags.json) printJson(r);
-    else printResults(r);
+  remote(
+    job.command('results <id>').description("released weights and metrics, what was withheld and why, the job's epsilon under DP, and how it compares with the bank-only model"),
+  ).action(async (id: string, flags: RemoteFlags) => {
+    const client = clientOf(flags);
+    const r = await client.request<JobResults>('GET', `v1/jobs/${encodeURIComponent(id)}/results`);
+    const context = await resultsContext(client, r);
+    if (flags.json) printJson({ ...r, ...context });
+    else {
+      printResults(r);
+      printContext(r, context);
+    }
   });
 }

@@ -2,6 +2,7 @@
 /** The `jointlab` command: one file per verb, one place that turns errors into messages and exit codes. */
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, JointlabError } from '../lab/errors';
+import { fileError } from '../lab/data/file-errors';
 import { register as registerScore } from './score';
 import { register as registerSynth } from './synth';
 import { register as registerTrain } from './train';
@@ -16,12 +17,15 @@ import { register as registerConsent } from './consent';
 import { register as registerHe } from './he';
 import { register as registerPrivacy } from './privacy';
 import { register as registerReport } from './report';
+import { register as registerScoring } from './scoring';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
-function fail(error: unknown, json: boolean): never {
-  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_CODES.usage);
+function fail(thrown: unknown, json: boolean): never {
+  if (thrown instanceof CommanderError) process.exit(thrown.exitCode === 0 ? 0 : EXIT_CODES.usage);
+  // A file the user named that cannot be written or read is the user's to fix: say which and why.
+  const error = fileError(thrown);
   const known = error instanceof JointlabError;
   const code = known ? error.code : 'internal_error';
   // Unknown errors can carry anything in their text; only the debug switch shows it.
@@ -40,13 +44,25 @@ export function buildProgram(): Command {
     // Needed for `upload list --json`, whose parent verb has options of its own.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerPrivacy, registerReport, registerAudit]) {
+  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerPrivacy, registerScoring, registerReport, registerAudit]) {
     register(program);
   }
   return program;
 }
 
+/**
+ * A reader that stops early (`jointlab score ... | head -1`) closes the pipe; that is the reader's
+ * choice, not a failure, so the CLI stops quietly with success, as Unix filters do.
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_CODES.ok);
+    throw e;
+  });
+}
+
 if (require.main === module) {
+  quietOnClosedPipe();
   buildProgram()
     .parseAsync(process.argv)
     .catch((e) => fail(e, process.argv.includes('--json')));

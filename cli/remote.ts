@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { JointlabError } from '../lab/errors';
-import { readCsvFile } from '../lab/data/csv';
+import { parseCsv, readCsvFile } from '../lab/data/csv';
+import { didYouMean } from '../lab/text';
 
 export interface RemoteFlags {
   url: string;
@@ -47,4 +48,21 @@ export function readIdList(path: string): string[] {
   const at = table.header.indexOf('id');
   const ids = at >= 0 ? table.rows.map((r) => r[at]) : [table.header[0], ...table.rows.map((r) => r[0])];
   return ids.map((x) => x.trim()).filter(Boolean);
+}
+
+/**
+ * Checks the id column against the file's header before sending it, so that a wrong name costs no
+ * upload and the message names this verb's own flag (the enclave's answer cannot know it).
+ */
+export function assertIdColumn(file: string, csv: Buffer, idColumn: string, flag: string): void {
+  const end = csv.indexOf('\n');
+  let header: string[];
+  try {
+    header = parseCsv(csv.subarray(0, end < 0 ? csv.length : end).toString('utf8') + '\n', file).header;
+  } catch {
+    return; // A broken file is reported in full by the enclave, which reads all of it.
+  }
+  if (!header.includes(idColumn)) {
+    throw new JointlabError('unknown_column', `${file}: there is no id column "${idColumn}"${didYouMean(idColumn, header)} (name it with ${flag})`, 'usage');
+  }
 }

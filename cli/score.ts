@@ -4,11 +4,10 @@ import { Command } from 'commander';
 import { loadModel } from '../models';
 import { ModelInputError } from '../models/frame';
 import { frameOf } from '../lab/data/columns';
-import { formatCsv } from '../lab/data/csv';
 import { JointlabError } from '../lab/errors';
 import { loadJoined } from '../lab/train';
 import { collect } from './options';
-import { printJson } from './output';
+import { printJson, scoresCsv } from './output';
 
 interface ScoreFlags {
   model: string;
@@ -35,7 +34,7 @@ export function readModelFile(path: string) {
 export function register(program: Command): void {
   program
     .command('score')
-    .description('score rows with a saved model: prints id and probability of default (and points for scorecards) as CSV')
+    .description('score rows with a saved model: prints id and probability of default (and points for scorecards) as CSV, with 4 decimals (--json: full precision)')
     .requiredOption('--model <file>', 'model file written by `jointlab train --out`')
     .requiredOption('--data <file>', 'CSV file; repeat to inner-join several files on --id', collect)
     .option('--id <column>', 'id column to join on', 'id')
@@ -58,13 +57,12 @@ export function register(program: Command): void {
         if (e instanceof ModelInputError) throw new JointlabError('model_input', e.message);
         throw e;
       }
-      const header = ['id', 'score', ...(points ? ['points'] : [])];
-      const rows = joined.ids.map((id, i) => [id, scores[i], ...(points ? [points[i]] : [])]);
+      const rows = joined.ids.map((id, i) => ({ id, score: scores[i], ...(points ? { points: points[i] } : {}) }));
       if (flags.json) {
-        printJson({ model: model.kind, rows: rows.length, scores: rows.map((r) => Object.fromEntries(header.map((h, k) => [h, r[k]]))), out: flags.out ?? null });
+        printJson({ model: model.kind, rows: rows.length, scores: rows, out: flags.out ?? null });
         return;
       }
-      const csv = formatCsv(header, rows);
+      const csv = scoresCsv(rows);
       if (flags.out) writeFileSync(flags.out, csv);
       else process.stdout.write(csv);
     });

@@ -1,7 +1,8 @@
 /** `jointlab synth`: write deterministic synthetic platform, bank and consent tables. */
 import { Command } from 'commander';
 import { SYNTH_DEFAULTS } from '../lab/synth/generate';
-import { writeSynth } from '../lab/synth/write';
+import { existsSync } from 'node:fs';
+import { synthFiles, writeSynth } from '../lab/synth/write';
 import { JointlabError } from '../lab/errors';
 import { integer, positiveInteger } from './options';
 import { printJson } from './output';
@@ -12,6 +13,7 @@ interface SynthFlags {
   seed: number;
   bank: string;
   out: string;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -24,10 +26,16 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed; the same seed writes the same files', integer, SYNTH_DEFAULTS.seed)
     .option('--bank <name>', 'bank the bank table and consents belong to', SYNTH_DEFAULTS.bank)
     .option('--out <dir>', 'folder to write into', 'synth')
+    .option('--force', 'overwrite platform.csv, bank.csv and consent.csv if the folder already has them')
     .option('--json', 'print one JSON object instead of text')
     .action((flags: SynthFlags) => {
       if (flags.bankCustomers > flags.enterprises) {
         throw new JointlabError('bad_sizes', '--bank-customers cannot exceed --enterprises', 'usage');
+      }
+      // Files written by hand or by another seed are not replaced without being asked.
+      const existing = Object.values(synthFiles(flags.out)).filter((f) => existsSync(f));
+      if (existing.length > 0 && !flags.force) {
+        throw new JointlabError('out_exists', `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} (pass --force to overwrite, or choose another --out)`, 'usage');
       }
       const { files, tables } = writeSynth({ enterprises: flags.enterprises, bankCustomers: flags.bankCustomers, seed: flags.seed, bank: flags.bank }, flags.out);
       const defaults = tables.bank.rows.reduce((s, r) => s + Number(r[r.length - 1]), 0);

@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import type { UploadMeta } from '../enclave/data/uploads';
 import { JointlabError } from '../lab/errors';
 import { printJson, table } from './output';
-import { RemoteFlags, clientOf, readFileArg, remote } from './remote';
+import { RemoteFlags, assertIdColumn, clientOf, readFileArg, remote } from './remote';
+import { columnsBesidesId } from '../lab/text';
 
 interface UploadFlags extends RemoteFlags {
   name?: string;
@@ -22,15 +23,18 @@ export function register(program: Command): void {
       .enablePositionalOptions(),
   ).action(async (file: string | undefined, flags: UploadFlags) => {
     if (!file || !flags.name) throw new JointlabError('usage', 'usage: jointlab upload FILE --name NAME (or: upload list, upload delete ID)', 'usage');
-    const meta = await clientOf(flags).request<UploadMeta>('POST', 'v1/uploads', { csv: readFileArg(file), query: { name: flags.name, idColumn: flags.idColumn } });
+    const csv = readFileArg(file);
+    assertIdColumn(file, csv, flags.idColumn, '--id-column');
+    const meta = await clientOf(flags).request<UploadMeta>('POST', 'v1/uploads', { csv, query: { name: flags.name, idColumn: flags.idColumn } });
     if (flags.json) printJson(meta);
-    else console.log(`uploaded ${meta.rows} rows with ${meta.columns.length} columns as "${meta.name}" (${meta.id})`);
+    // An upload's columns exclude its id column already, as a dataset's count does once the id is set aside.
+    else console.log(`uploaded ${meta.rows} rows as "${meta.name}" (${meta.id}): ${columnsBesidesId(meta.columns.length, meta.idColumn)}`);
   });
   remote(upload.command('list').description('your organization\'s uploads')).action(async (flags: RemoteFlags) => {
     const { uploads } = await clientOf(flags).request<{ uploads: UploadMeta[] }>('GET', 'v1/uploads');
     if (flags.json) printJson({ uploads });
     else if (!uploads.length) console.log('no uploads');
-    else console.log(table([['id', 'name', 'rows', 'columns'], ...uploads.map((u) => [u.id, u.name, String(u.rows), String(u.columns.length)])]));
+    else console.log(table([['id', 'name', 'rows', 'columns', 'id column'], ...uploads.map((u) => [u.id, u.name, String(u.rows), String(u.columns.length), u.idColumn])]));
   });
   remote(upload.command('delete <id>').description('delete an upload and every row of it')).action(async (id: string, flags: RemoteFlags) => {
     await clientOf(flags).request('DELETE', `v1/uploads/${encodeURIComponent(id)}`);

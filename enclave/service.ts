@@ -2,12 +2,14 @@
 import { AddressInfo } from 'node:net';
 import { Server } from 'node:http';
 import { createApp } from './http/app';
+import { answerClientError, answerExpectation } from './http/problem';
 import { DEFAULT_SETTINGS, EnclaveContext, EnclaveSettings } from './http/context';
 import { Runner } from './jobs/runner';
 import { Db } from './store/db';
 import { openStore } from './store/schema';
 import { loadPseudonymizer } from './audit/pseudonym';
 import { ScoreLimiter } from './scoring/limits';
+import { addPrincipal } from './auth/principals';
 
 export interface EnclaveOptions {
   db: string;
@@ -22,6 +24,8 @@ export interface RunningEnclave {
   port: number;
   db: Db;
   runner: Runner;
+  /** The operator's token issuing, in process (what `jointlab admin add-principal` does on the database file). */
+  issueToken(principal: { name: string; role: string; org: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -39,6 +43,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     const s = app.listen(options.port, host, () => resolve(s));
     s.once('error', reject);
   });
+  server.on('clientError', answerClientError);
+  server.on('checkExpectation', answerExpectation);
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
@@ -46,6 +52,9 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     port,
     db,
     runner,
+    async issueToken(principal) {
+      return (await addPrincipal(db, principal, 'operator')).token;
+    },
     close() {
       closing ??= (async () => {
         await runner.stop();

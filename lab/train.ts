@@ -40,7 +40,7 @@ export interface TrainResult {
 }
 
 export function loadJoined(files: string[], id: string): JoinedTable {
-  return innerJoin(files.map((source) => ({ source, table: readCsvFile(source) })), id);
+  return innerJoin(files.map((source) => ({ source, table: readCsvFile(source) })), id, '--id');
 }
 
 /** All columns but the id, label and split column, unless the caller names them. */

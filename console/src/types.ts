@@ -42,6 +42,8 @@ export interface Results {
     curves?: { roc: unknown[] };
   };
   withheld: { part: string; reason: string }[];
+  /** Whether the released model may score enterprises in the clear. */
+  scoring?: { passes: boolean; reason?: string; rule: { minFeatures: number; maxShare: number }; features: { name: string; share: number }[] };
 }
 
 export interface Dataset {
@@ -50,6 +52,13 @@ export interface Dataset {
   k: number;
   requireTrainingConsent: boolean;
   columns: { name: string; type: string; policy: string }[];
+}
+
+/** A dataset's scoring policy and how far each bank has used the model budget (a bank: its own, counts under k as null). */
+export interface ScoringBudget {
+  dataset: string;
+  policy: { modelsPerWindow: number; windowDays: number; noiseSwap: number; noiseSd: number };
+  banks: { bank: string; models: number; byModels: { models: number; enterprises: number | null }[]; atLimit: number | null }[];
 }
 
 export interface ConsentCount {

@@ -157,7 +157,7 @@ export async function datasetAggregates(db: Db, meta: DatasetMeta): Promise<Colu
   const out: ColumnAggregate[] = [];
   stored.forEach((column, j) => {
     if (column.policy !== 'feature' && column.policy !== 'label') return;
-    const values = cells.map((r) => r[j]).filter((v) => !isMissingCell(v));
+    const values = cells.map((r) => r[j]).filter((v) => !isMissingCell(v, column.type));
     const missing = cells.length - values.length;
     if (column.type === 'numeric') {
       const enough = values.length >= k;

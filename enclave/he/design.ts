@@ -5,7 +5,7 @@ import { frameOf } from '../../lab/data/columns';
 import { JoinedTable } from '../../lab/data/join';
 import { Frame } from '../../models/frame';
 import { Encoder, MISSING_LEVEL, designNames, encode, fitEncoder } from '../../models/encoding';
-import { datasetCells } from '../data/datasets';
+import { datasetAggregates, datasetCells } from '../data/datasets';
 import { uploadByName } from '../data/uploads';
 import { checkConsent } from '../data/consents';
 import { Db } from '../store/db';
@@ -90,28 +90,35 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
 export type BasisTerm = Term;
 
 export interface ScoreStats {
-  /** Platform-wide mean and standard deviation of each numeric feature (over at least k rows), used for the `z` terms. */
+  /**
+   * Mean and standard deviation of each numeric feature the `z` terms standardize by, rounded to 3
+   * significant digits: the bank needs them to rewrite its model, and the enclave standardizes with
+   * the same rounded figures, so the scores do not change.
+   */
   numeric: Record<string, { mean: number; sd: number }>;
   categorical: string[];
+  /** Numeric features whose figures the dataset's aggregates withhold (sensitive, label, fewer than k values): no `z` terms on them. */
+  withheld: string[];
 }
 
-export function scoreStats(table: PlatformTable): ScoreStats {
-  const { byId, types, meta, columns } = table;
-  const frame = frameFrom(columns, types, [...byId.values()]);
+const coarse = (x: number): number => Number(x.toPrecision(3));
+
+/**
+ * What a private-scoring session hands out about its columns: no more than the dataset's own
+ * aggregates release (the same function decides), and that rounded.
+ */
+export async function scoreStats(db: Db, table: PlatformTable): Promise<ScoreStats> {
+  const aggregates = new Map((await datasetAggregates(db, table.meta)).map((a) => [a.name, a]));
   const numeric: ScoreStats['numeric'] = {};
   const categorical: string[] = [];
-  for (const c of frame.columns) {
-    if (c.kind === 'categorical') {
-      categorical.push(c.name);
-      continue;
-    }
-    const present = c.values.filter((v) => !Number.isNaN(v));
-    if (present.length < meta.k) throw new JointlabError('too_few_rows', `feature "${c.name}" has fewer than ${meta.k} values`, 'validation');
-    const mean = present.reduce((a, b) => a + b, 0) / present.length;
-    const sd = Math.sqrt(present.reduce((a, b) => a + (b - mean) ** 2, 0) / present.length) || 1;
-    numeric[c.name] = { mean, sd };
-  }
-  return { numeric, categorical };
+  const withheld: string[] = [];
+  table.columns.forEach((name, j) => {
+    if (table.types[j] === 'categorical') return void categorical.push(name);
+    const a = aggregates.get(name);
+    if (a?.type === 'numeric' && a.mean !== null && a.sd !== null) numeric[name] = { mean: coarse(a.mean), sd: coarse(a.sd) || 1 };
+    else withheld.push(name);
+  });
+  return { numeric, categorical, withheld };
 }
 
 /** Basis columns for the enterprises to score, from their platform rows (in the order of `ids`). */

@@ -2,6 +2,7 @@
  * Private-model scoring over an open HE session: the bank's encrypted coefficients and the plaintext
  * shape of its model's terms in, then encrypted scores for consented enterprises, one per slot.
  */
+import { createHash } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
 import { slotsOf } from '../../lab/he/params';
@@ -10,6 +11,9 @@ import { appendAudit } from '../audit/log';
 import { Principal } from '../auth/principals';
 import { checkConsent } from '../data/consents';
 import { ScoreLimiter } from '../scoring/limits';
+import { scoringPolicyOf } from '../scoring/policy-store';
+import { perturbedCells } from '../scoring/perturbed-rows';
+import { chargeModelBudget } from '../release/model-budget';
 import { Db } from '../store/db';
 import { BasisTerm, ScoreStats, platformTable, scoreBasis, scoreStats } from './design';
 import { DEFAULT_FLOOD, FloodReport, encryptedScores } from './enclave-crypto';
@@ -19,7 +23,7 @@ import { OpenSession, countTraffic } from './session-store';
 export async function receiveModel(db: Db, session: OpenSession, body: Buffer): Promise<{ terms: number }> {
   const { row, spec } = session;
   const { header, blobs } = decodeFrames<{ terms?: unknown }>(body);
-  const terms = assertTerms(header.terms, spec, scoreStats(await platformTable(db, spec)));
+  const terms = assertTerms(header.terms, spec, await scoreStats(db, await platformTable(db, spec)));
   if (blobs.length !== terms.length + 1) throw new JointlabError('bad_ciphertext_count', `send ${terms.length + 1} coefficient ciphertexts (one per term, then the constant)`, 'usage');
   await db.run('UPDATE he_sessions SET coefficients = ? WHERE id = ?', [body, row.id]);
   await countTraffic(db, row.id, body.length, 0);
@@ -34,18 +38,27 @@ export interface EncryptedScores {
 }
 
 /** Encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
-export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, maxIds: number, session: OpenSession, ids: string[], actor: Principal): Promise<EncryptedScores> {
+export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: OpenSession, ids: string[], actor: Principal): Promise<EncryptedScores> {
   const { row, spec } = session;
   if (!row.coefficients) throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
-  if (ids.length === 0 || ids.length > maxIds) throw new JointlabError('schema_violation', `send 1 to ${maxIds} ids`, 'usage');
+  // One per-request limit for scoring in the clear and under encryption.
+  limiter.assertIdCount(ids.length);
   limiter.takeRequest(actor.id);
   const { header, blobs } = decodeFrames<{ terms: BasisTerm[] }>(row.coefficients);
   const consent = await checkConsent(db, actor.org, 'scoring', ids);
   const table = await platformTable(db, spec);
-  const { basis, missing } = scoreBasis(table, scoreStats(table), header.terms, consent.allowed);
-  const absent = new Set(missing);
-  const scored = consent.allowed.filter((x) => !absent.has(x));
-  await limiter.chargeEnterprises(actor.id, scored);
+  const found = consent.allowed.filter((id) => table.byId.has(id));
+  const missing = consent.allowed.filter((id) => !table.byId.has(id));
+  await limiter.chargeEnterprises(actor.id, found);
+  // Every coefficient upload is a new model: the enclave cannot see what it computes, only that it changed.
+  const model = `he:${createHash('sha256').update(row.coefficients).digest('hex').slice(0, 32)}`;
+  const dataset = spec.platform!.dataset;
+  const policy = await scoringPolicyOf(db, dataset);
+  const budget = await chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model, ids: found });
+  const scored = budget.allowed;
+  // The basis is plaintext in the enclave: the score noise goes there, the same as for scoring in the clear.
+  const noisy = await perturbedCells(db, policy, dataset, table.columns, table.byId, scored);
+  const { basis } = scoreBasis({ ...table, byId: noisy }, await scoreStats(db, table), header.terms, scored);
   const slots = slotsOf(row.param_set);
   const ciphers: Uint8Array[] = [];
   let flood: FloodReport | undefined;
@@ -61,12 +74,12 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, maxIds: numb
     flood = r.flood;
   }
   await db.transaction(async (q) => {
-    await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length } });
+    await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } });
   });
   await countTraffic(db, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
   return {
     ids: scored,
-    refused: [...consent.refused, ...missing.map((m) => ({ id: m, reason: 'no platform record' }))],
+    refused: [...consent.refused, ...missing.map((m) => ({ id: m, reason: 'no platform record' })), ...budget.refused],
     flood,
     ciphers,
   };
@@ -83,9 +96,11 @@ function assertTerms(value: unknown, spec: JobSpec, stats: ScoreStats): BasisTer
       throw new JointlabError('schema_violation', `term ${i}: ${why}`, 'usage');
     };
     if (typeof term?.feature !== 'string' || !columns.has(term.feature)) bad('names no platform column of the job');
-    const numeric = (term.feature as string) in stats.numeric;
+    const feature = term.feature as string;
+    const numeric = feature in stats.numeric || stats.withheld.includes(feature);
     switch (term.kind) {
       case 'z':
+        if (stats.withheld.includes(feature)) bad(`"z" needs the mean and sd of "${feature}", which the dataset's policy withholds; use "bin" and "missing" terms`);
         if (!numeric) bad('"z" needs a numeric feature');
         return { feature: term.feature as string, kind: 'z' };
       case 'missing':

@@ -84,7 +84,7 @@ export class HeSessions {
         training: { uploadRows: design.uploadRows, design: design.names, l2: trainingL2(spec), encoder: design.encoder, privacy: roundPrivacy(spec, design.names.length, this.settings.maxRounds) },
       };
     }
-    return { ...base, scoring: scoreStats(await platformTable(this.db, spec)) };
+    return { ...base, scoring: await scoreStats(this.db, await platformTable(this.db, spec)) };
   }
 
   /** Opens a session on an approved HE job: checks the keys, moves the job to running. */
@@ -140,7 +140,7 @@ export class HeSessions {
 
   /** he-score: encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
   async score(id: string, ids: string[], actor: Principal): Promise<EncryptedScores> {
-    return scoreEncrypted(this.db, this.limiter, this.settings.maxScoreIds, await this.inMode(id, actor, 'he-score'), ids, actor);
+    return scoreEncrypted(this.db, this.limiter, await this.inMode(id, actor, 'he-score'), ids, actor);
   }
 
   /** Closes the session: keys and ciphertexts deleted, the job finished. */

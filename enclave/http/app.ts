@@ -4,6 +4,7 @@ import { SCHEMA_VERSION } from '../store/schema';
 import { authenticate } from './auth';
 import { consoleRoutes } from './console';
 import { EnclaveContext } from './context';
+import { jsonParser } from './json-parser';
 import { openApiDocument } from './openapi';
 import { notFound, problemHandler } from './problem';
 import { auditRoutes } from './routes/audit';
@@ -29,7 +30,7 @@ export function createApp(ctx: EnclaveContext): Express {
     res.on('finish', () => ctx.log(`${req.method} ${req.originalUrl.split('?')[0]} ${res.statusCode} ${Date.now() - started}ms`));
     next();
   });
-  app.use(express.json({ limit: ctx.settings.jsonLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonParser(ctx.settings.jsonLimit));
 
   const openapi = openApiDocument(version);
   app.get('/v1/health', (_req, res) => {

@@ -68,6 +68,11 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/consents': { post: { summary: 'import consent records (enterprise_id, bank, purpose, granted, expires)', roles: ['steward'], body: 'csv', ok: 201 } },
   '/v1/consents/counts': { get: { summary: 'consents per bank and purpose by status (in force, revoked, expired, pending), counts under k suppressed', roles: ['steward'], ok: 200 } },
   '/v1/consents/revoke': { post: { summary: "revoke an enterprise's consents for a bank (one purpose or all)", roles: ['steward'], body: 'json', schema: 'Revoke', ok: 200 } },
+  '/v1/scoring/policy/{dataset}': {
+    get: { summary: "a dataset's scoring policy: model budget (models per enterprise and bank in a window) and score noise", roles: ['bank', 'steward'], ok: 200 },
+    put: { summary: 'set the scoring policy of a dataset', roles: ['steward'], body: 'json', schema: 'ScoringPolicy', ok: 200 },
+  },
+  '/v1/scoring/budget/{dataset}': { get: { summary: 'model-budget use per bank: enterprises by number of models that scored them (a bank: its own, counts under k suppressed)', roles: ['bank', 'steward'], query: [['bank', false, 'stewards: one bank organization']], ok: 200 } },
   '/v1/score': { post: { summary: 'score named enterprises with a released model; only those with scoring consent, the rest refused by id', roles: ['bank'], body: 'json', schema: 'PlainScore', ok: 200 } },
   '/v1/he/sessions': { post: { summary: 'open an HE session on an approved HE job: public and Galois keys in a binary envelope', roles: ['bank'], body: 'frames', ok: 201 } },
   '/v1/he/sessions/{id}': {
@@ -133,6 +138,16 @@ export function openApiDocument(version: string): object {
         Round: { type: 'object', required: ['weights'], properties: { weights: { type: 'array', items: { type: 'number' } } } },
         Revoke: { type: 'object', required: ['enterprise', 'bank'], properties: { enterprise: { type: 'string' }, bank: { type: 'string' }, purpose: { type: 'string', enum: ['training', 'scoring', 'report'] } } },
         PlainScore: { type: 'object', required: ['job', 'ids'], properties: { job: { type: 'string' }, ids: { type: 'array', items: { type: 'string', maxLength: 64 } } } },
+        ScoringPolicy: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            modelsPerWindow: { type: 'integer', minimum: 1, maximum: 100 },
+            windowDays: { type: 'integer', minimum: 1, maximum: 3650 },
+            noiseSwap: { type: 'number', minimum: 0, maximum: 0.9 },
+            noiseSd: { type: 'number', minimum: 0, maximum: 5 },
+          },
+        },
         ScoreRequest: { type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'string', maxLength: 64 } } } },
         Problem: {
           type: 'object',

@@ -6,6 +6,7 @@ import { Principal } from '../auth/principals';
 import { Queries } from '../store/db';
 import { RiskFlag } from './risk-flags';
 import { ReleaseOutcome } from '../release/check';
+import { ScoringVerdict } from '../release/scoring-rule';
 
 export interface JobRow {
   id: string;
@@ -44,6 +45,8 @@ export interface StoredResult {
   release: ReleaseOutcome;
   backend: string;
   seconds: number;
+  /** Whether the released model may score enterprises in the clear (enclave/release/scoring-rule.ts). */
+  scoring?: ScoringVerdict;
 }
 
 export function viewJob(row: JobRow, viewer: Principal): JobView {

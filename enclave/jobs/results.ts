@@ -2,6 +2,7 @@
 import { JointlabError } from '../../lab/errors';
 import { JobState } from '../../lab/lifecycle';
 import { ReleaseOutcome } from '../release/check';
+import { ScoringVerdict } from '../release/scoring-rule';
 import { JobRow, StoredResult } from './jobs';
 
 export interface JobResults extends ReleaseOutcome {
@@ -10,6 +11,7 @@ export interface JobResults extends ReleaseOutcome {
   reason: string | null;
   backend: string;
   seconds: number;
+  scoring?: ScoringVerdict;
 }
 
 export function jobResults(job: JobRow): JobResults {
@@ -17,5 +19,5 @@ export function jobResults(job: JobRow): JobResults {
     throw new JointlabError('no_results', `the job is ${job.state}; results exist once it has been trained and checked`, 'conflict');
   }
   const stored = JSON.parse(job.result) as StoredResult;
-  return { id: job.id, state: job.state, reason: job.reason, backend: stored.backend, seconds: stored.seconds, ...stored.release };
+  return { id: job.id, state: job.state, reason: job.reason, backend: stored.backend, seconds: stored.seconds, ...stored.release, ...(stored.scoring ? { scoring: stored.scoring } : {}) };
 }

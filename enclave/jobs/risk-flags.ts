@@ -6,9 +6,10 @@ import { MAX_ROUND_WEIGHT } from '../release/he-rounds';
 import { Db } from '../store/db';
 import { DatasetMeta } from '../data/datasets';
 import { UploadMeta } from '../data/uploads';
+import { DEFAULT_SCORING_RULE } from '../release/scoring-rule';
 
 export interface RiskFlag {
-  code: 'sensitive_columns' | 'small_cohort' | 'rare_label' | 'bank_only' | 'he_protocol';
+  code: 'sensitive_columns' | 'small_cohort' | 'rare_label' | 'bank_only' | 'scoring_rule' | 'he_protocol';
   message: string;
 }
 
@@ -49,6 +50,16 @@ export async function riskFlags(db: Db, spec: JobSpec, upload: UploadMeta | unde
   if (!spec.platform) flags.push({ code: 'bank_only', message: 'uses no platform data' });
   const he = heFlag(spec);
   if (he) flags.push(he);
+  const platformCount = spec.platform?.columns.length ?? 0;
+  // The scoring rule (enclave/release/scoring-rule.ts) is judged on the released model; a spec this narrow cannot pass it.
+  if (spec.platform && platformCount < DEFAULT_SCORING_RULE.minFeatures && spec.mode !== 'he-train') {
+    flags.push({
+      code: 'scoring_rule',
+      message: spec.mode === 'he-score'
+        ? `private scoring over ${platformCount} platform column${platformCount === 1 ? '' : 's'}: each score tracks few values (noise and the model budget still apply)`
+        : `${platformCount} platform column${platformCount === 1 ? '' : 's'}: the model will fail the scoring rule (at least ${DEFAULT_SCORING_RULE.minFeatures}) and cannot score enterprises`,
+    });
+  }
 
   // Private-model scoring joins nothing; its per-enterprise checks (consent) happen per request.
   if (!upload) return flags;

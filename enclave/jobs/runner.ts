@@ -15,6 +15,7 @@ import { releaseCheck, OutputPart } from '../release/check';
 import { Db } from '../store/db';
 import { JobRow, StoredResult, jobMode, jobRow, listJobs } from './jobs';
 import { loadTrainingTable } from './training-data';
+import { scoringRuleVerdict } from '../scoring/rule-verdict';
 import { transition } from './transition';
 import { WorkerInput, WorkerMessage } from './worker';
 
@@ -157,7 +158,11 @@ export class Runner {
       },
       { k, minTrainingRows: this.options.minTrainingRows, outputs: (spec.outputs ?? []) as OutputPart[] },
     );
-    const stored: StoredResult = { release, backend: message.backend, seconds: message.seconds };
+    // The scoring rule is judged once, on a released platform-only model (the only kind that scores in the clear), and kept with it.
+    const model = release.released.parameters?.model;
+    const platformOnly = model && spec.platform && model.features.every((f) => spec.platform!.columns.includes(f.name));
+    const scoring = platformOnly ? await scoringRuleVerdict(this.db, spec, model) : undefined;
+    const stored: StoredResult = { release, backend: message.backend, seconds: message.seconds, ...(scoring ? { scoring } : {}) };
     await transition(this.db, jobId, 'succeeded', ENCLAVE_ACTOR, {
       alsoWrite: async (q) => {
         await q.run('UPDATE jobs SET result = ?, progress = 1 WHERE id = ?', [JSON.stringify(stored), jobId]);

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Problem, ProblemsError } from '../../lab/errors';
 import { JobSpec, validateSpec } from '../../lab/spec/job-spec';
-import { assertValid } from '../../lab/spec/problems';
+import { assertValid, unknownColumnProblem } from '../../lab/spec/problems';
 import { mergeParams } from '../../lab/params';
 import { families } from '../../models';
 import { appendAudit } from '../audit/log';
@@ -47,9 +47,12 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
   if (spec.platform && !dataset) problems.push({ pointer: '/platform/dataset', message: 'there is no dataset of that name' });
   const uploadColumn = (name: string) => upload?.columns.find((c) => c.name === name);
   const datasetColumn = (name: string) => dataset?.columns.find((c) => c.name === name);
+  // Suggestions come from names the bank can see and use anyway (`dataset show` lists them), never from rows.
+  const uploadNames = upload?.columns.map((c) => c.name) ?? [];
+  const usableNames = dataset?.columns.filter((c) => c.policy === 'feature' || c.policy === 'sensitive').map((c) => c.name) ?? [];
   (spec.bank?.columns ?? []).forEach((name, i) => {
     const pointer = `/bank/columns/${i}`;
-    if (upload && !uploadColumn(name)) problems.push({ pointer, message: 'is not a column of the upload' });
+    if (upload && !uploadColumn(name)) problems.push(unknownColumnProblem(pointer, name, 'upload', uploadNames));
     if (name === spec.label) problems.push({ pointer, message: 'is the label and cannot also be a feature' });
     if (spec.platform?.columns.includes(name)) problems.push({ pointer, message: 'is also named among the platform columns; rename it in the upload' });
   });
@@ -57,7 +60,7 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
     spec.platform!.columns.forEach((name, i) => {
       const pointer = `/platform/columns/${i}`;
       const column = datasetColumn(name);
-      if (!column) problems.push({ pointer, message: 'is not a column of the dataset' });
+      if (!column) problems.push(unknownColumnProblem(pointer, name, 'dataset', usableNames));
       else if (column.policy === 'forbidden') problems.push({ pointer, message: "is forbidden by the dataset's policy" });
       else if (column.policy === 'id') problems.push({ pointer, message: 'is the id column' });
       else if (column.policy === 'label') problems.push({ pointer, message: 'is a label column and cannot be a feature' });
@@ -65,7 +68,7 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
     });
   }
   const split = spec.validation?.splitColumn;
-  if (split && upload && !uploadColumn(split)) problems.push({ pointer: '/validation/splitColumn', message: 'is not a column of the upload' });
+  if (split && upload && !uploadColumn(split)) problems.push(unknownColumnProblem('/validation/splitColumn', split, 'upload', uploadNames));
   if (split && (spec.bank?.columns ?? []).includes(split)) problems.push({ pointer: '/validation/splitColumn', message: 'cannot also be a feature' });
   if (spec.label && upload && !uploadColumn(spec.label)) {
     const platformLabel = dataset && datasetColumn(spec.label)?.policy === 'label';

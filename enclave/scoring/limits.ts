@@ -26,7 +26,8 @@ export class ScoreLimiter {
   constructor(
     private readonly db: Db,
     private readonly limits: ScoringLimits,
-    private readonly pseudonym: Pseudonymizer,
+    /** Keyed hashes of enterprise ids, shared with the model budget. */
+    readonly pseudonym: Pseudonymizer,
   ) {}
 
   get digits(): number {

@@ -122,6 +122,27 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE datasets ADD COLUMN require_training_consent INTEGER NOT NULL DEFAULT 0;
   `,
+  // Scoring: the steward's per-dataset scoring policy, and which models scored which enterprise (keyed hashes) for the model budget.
+  `
+  CREATE TABLE scoring_policy (
+    dataset TEXT PRIMARY KEY,
+    models_per_window INTEGER NOT NULL,
+    window_days INTEGER NOT NULL,
+    noise_swap REAL NOT NULL,
+    noise_sd REAL NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE score_models (
+    bank TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    enterprise TEXT NOT NULL,
+    model TEXT NOT NULL,
+    first_at TEXT NOT NULL,
+    PRIMARY KEY (bank, dataset, enterprise, model)
+  );
+  CREATE INDEX score_models_window ON score_models (dataset, first_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

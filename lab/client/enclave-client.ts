@@ -53,7 +53,7 @@ export class EnclaveClient {
     }
     let response: Response;
     try {
-      response = await fetch(target, { method, headers, body });
+      response = await fetchOnce(target, { method, headers, body });
     } catch {
       throw new JointlabError('enclave_unreachable', `cannot reach the enclave at ${this.url} (is \`jointlab enclave start\` running? set --url or JOINTLAB_URL)`, 'server');
     }
@@ -81,5 +81,24 @@ export class EnclaveClient {
   async request<T>(method: string, path: string, options: RequestOptions = {}, traffic?: Traffic): Promise<T> {
     const bytes = await this.send(method, path, options, traffic);
     return (bytes.length ? JSON.parse(bytes.toString('utf8')) : undefined) as T;
+  }
+}
+
+/** Socket errors that mean the connection was closed under the request, before any answer came. */
+const CLOSED_UNDER_US = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * One fetch, sent again once if a kept-alive connection turns out to be closed. A bank's client
+ * encrypts or decrypts for seconds between requests, blocking its event loop past the moment it
+ * would have dropped the idle socket; the server has closed it meanwhile and never read the request,
+ * so sending it again on a fresh connection is safe.
+ */
+async function fetchOnce(target: URL, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(target, init);
+  } catch (e) {
+    const code = (e as { cause?: { code?: string } }).cause?.code;
+    if (!code || !CLOSED_UNDER_US.has(code)) throw e;
+    return fetch(target, init);
   }
 }

@@ -4,12 +4,22 @@ import { JointlabError } from '../errors';
 import { JoinedTable } from './join';
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-/** Cells that mean "no value", compared trimmed and in lower case. */
-export const MISSING_TOKENS = ['', 'na', 'nan', 'null', 'none', 'n/a', '-'] as const;
+/** Cells that mean "no value" in any column, compared trimmed and in lower case. */
+export const MISSING_TOKENS = ['', 'na', 'nan', 'null', 'n/a', '-'] as const;
+/**
+ * Words that mean "no value" only where a number is expected. In a category column they are a
+ * category of their own: `collateral = none` (a loan without collateral) is 45% of our bank rows,
+ * and reading it as a gap would merge it with truly unknown values.
+ */
+export const NUMERIC_MISSING_WORDS = ['none'] as const;
 const MISSING = new Set<string>(MISSING_TOKENS);
+const MISSING_NUMBER = new Set<string>([...MISSING_TOKENS, ...NUMERIC_MISSING_WORDS]);
 
-export function isMissingCell(cell: string): boolean {
-  return MISSING.has(cell.trim().toLowerCase());
+export type CellKind = 'numeric' | 'categorical';
+
+/** Whether a cell is a gap in a column of the given kind (categorical unless told, the stricter reading). */
+export function isMissingCell(cell: string, kind: CellKind = 'categorical'): boolean {
+  return (kind === 'numeric' ? MISSING_NUMBER : MISSING).has(cell.trim().toLowerCase());
 }
 
 /** Share of non-missing cells that must parse as numbers for a column to count as numeric. */
@@ -34,7 +44,7 @@ export function typedColumn(joined: JoinedTable, name: string, categorical: Read
   let present = 0;
   let numeric = 0;
   for (const c of cells) {
-    if (isMissingCell(c)) continue;
+    if (isMissingCell(c, 'numeric')) continue;
     present++;
     if (NUMBER.test(c.trim())) numeric++;
   }
@@ -43,7 +53,7 @@ export function typedColumn(joined: JoinedTable, name: string, categorical: Read
   }
   const values = new Float64Array(cells.length);
   cells.forEach((c, i) => {
-    if (isMissingCell(c)) values[i] = NaN;
+    if (isMissingCell(c, 'numeric')) values[i] = NaN;
     else if (NUMBER.test(c.trim())) values[i] = Number(c);
     else {
       throw new JointlabError(

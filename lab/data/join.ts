@@ -2,6 +2,7 @@
 import { basename, extname } from 'node:path';
 import { JointlabError } from '../errors';
 import { CsvTable } from './csv';
+import { didYouMean } from '../text';
 
 export interface SourceTable {
   /** Where the table came from, for messages and for prefixing clashing column names. */
@@ -22,9 +23,13 @@ export function sourceBaseName(source: string): string {
   return basename(source, extname(source));
 }
 
-function indexById(t: SourceTable, idColumn: string): Map<string, number> {
+/** `idOption`: the flag that names the id column where the caller is a CLI verb (`--id`, `--id-column`); the API has none. */
+function indexById(t: SourceTable, idColumn: string, idOption?: string): Map<string, number> {
   const k = t.table.header.indexOf(idColumn);
-  if (k < 0) throw new JointlabError('unknown_column', `${t.source}: there is no id column "${idColumn}" (use --id to name it)`);
+  if (k < 0) {
+    const how = idOption ? ` (name it with ${idOption})` : '';
+    throw new JointlabError('unknown_column', `${t.source}: there is no id column "${idColumn}"${didYouMean(idColumn, t.table.header)}${how}`);
+  }
   const index = new Map<string, number>();
   t.table.rows.forEach((row, r) => {
     const id = row[k].trim();
@@ -39,9 +44,9 @@ function indexById(t: SourceTable, idColumn: string): Map<string, number> {
  * Joins on `idColumn`. A column name found in more than one table is prefixed with each table's
  * file base name (`guest.x0`, `host.x0`) so that neither side's feature is lost.
  */
-export function innerJoin(tables: SourceTable[], idColumn: string): JoinedTable {
+export function innerJoin(tables: SourceTable[], idColumn: string, idOption?: string): JoinedTable {
   if (tables.length === 0) throw new JointlabError('no_data', 'no data file given', 'usage');
-  const indexes = tables.map((t) => indexById(t, idColumn));
+  const indexes = tables.map((t) => indexById(t, idColumn, idOption));
   const seen = new Map<string, number>();
   for (const t of tables) for (const h of t.table.header) if (h !== idColumn) seen.set(h, (seen.get(h) ?? 0) + 1);
   const names: string[] = [];

@@ -50,8 +50,11 @@ function header(options: PmmlOptions, description: string): string[] {
 }
 
 /**
- * The cells jointlab reads as "no value", in the spellings a CSV export is likely to carry: PMML
- * compares values exactly, so each spelling is declared missing on every categorical field.
+ * The cells jointlab reads as "no value" in a category column, in the spellings a CSV export is
+ * likely to carry: PMML compares values exactly, so each spelling is declared missing on every
+ * categorical field. Words such as "none" are categories there (collateral "none"), so they are not
+ * declared; in numeric fields they are invalid numbers, which `invalidValueTreatment="asMissing"` reads
+ * as missing, as jointlab does.
  */
 const MISSING_SPELLINGS = [...new Set(MISSING_TOKENS.filter(Boolean).flatMap((t) => [t, t.toUpperCase(), t[0].toUpperCase() + t.slice(1)]))];
 const missingValues = MISSING_SPELLINGS.map((v) => `<Value value="${escapeXml(v)}" property="missing"/>`).join('');

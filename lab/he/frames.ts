@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { JointlabError } from '../errors';
+import { exceedsJsonDepth } from '../json-depth';
 
 const MAGIC = Buffer.from('JLHE');
 export const FRAME_TYPE = 'application/vnd.jointlab.he';
@@ -47,7 +48,8 @@ export function decodeFrames<H = Record<string, unknown>>(body: Buffer): { heade
   } catch {
     return bad();
   }
-  if (!header || typeof header !== 'object' || Array.isArray(header)) bad();
+  // Callers read the header's fields and validators recurse, so its depth is bounded like any JSON body's.
+  if (!header || typeof header !== 'object' || Array.isArray(header) || exceedsJsonDepth(header)) bad();
   at += headLength;
   const count = read32();
   if (count > MAX_BLOBS) bad();
@@ -60,7 +62,7 @@ export function decodeFrames<H = Record<string, unknown>>(body: Buffer): { heade
   }
   if (at !== body.length) bad();
   const digests = (header as { sha256?: unknown }).sha256;
-  if (!Array.isArray(digests) || digests.length !== blobs.length) bad();
+  if (!Array.isArray(digests) || digests.length !== blobs.length || !digests.every((d) => typeof d === 'string')) bad();
   blobs.forEach((b, k) => {
     if (digest(b) !== (digests as unknown[])[k]) throw new JointlabError('digest_mismatch', `blob ${k} of the HE envelope does not match its SHA-256`, 'usage');
   });

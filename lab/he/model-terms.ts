@@ -26,6 +26,8 @@ export interface LinearForm {
 
 export interface PlatformStats {
   numeric: Record<string, { mean: number; sd: number }>;
+  /** Numeric columns whose figures the enclave withholds: a model can use them only through bins. */
+  withheld?: string[];
 }
 
 function logisticForm(encoder: Encoder, weights: number[], intercept: number, stats: PlatformStats): LinearForm {
@@ -38,6 +40,9 @@ function logisticForm(encoder: Encoder, weights: number[], intercept: number, st
       const w = weights[at++];
       const wMissing = column.missingIndicator ? weights[at++] : 0;
       const platform = stats.numeric[column.name];
+      if (!platform && stats.withheld?.includes(column.name)) {
+        throw new JointlabError('model_feature', `the dataset's policy withholds the mean and sd of "${column.name}": private scoring can use it only in a scorecard (bins)`, 'validation');
+      }
       if (!platform) throw new JointlabError('model_feature', `feature "${column.name}" is not a numeric platform column of the job`, 'validation');
       // (x - m)/s with x = mean_P + sd_P z: coefficient on z, a shift that applies only when present.
       const shift = (w * (platform.mean - column.mean)) / column.scale;

@@ -26,7 +26,7 @@ export interface SessionInfo {
     /** What the rounds disclose: each round's answer carries Gaussian noise (see enclave/release/he-rounds.ts). */
     privacy: { epsilon: number; delta: number; rounds: number; clip: number; noiseStd: number; maxWeight: number };
   };
-  scoring?: { numeric: Record<string, { mean: number; sd: number }>; categorical: string[] };
+  scoring?: { numeric: Record<string, { mean: number; sd: number }>; categorical: string[]; withheld: string[] };
 }
 
 async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
@@ -157,7 +157,7 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
   const crypto = await BankCrypto.create(options.paramSet, []);
   try {
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
-    const form = linearForm(options.model, { numeric: info.scoring!.numeric });
+    const form = linearForm(options.model, { numeric: info.scoring!.numeric, withheld: info.scoring!.withheld });
     const blobs = [...form.coefficients.map((c) => crypto.encryptReplicated(c)), crypto.encryptReplicated(form.constant)];
     await options.client.send('POST', `v1/he/sessions/${info.id}/model`, { frames: encodeFrames({ terms: form.terms }, blobs) }, traffic);
     const answer = decodeFrames<{ ids: string[]; refused: { id: string; reason: string }[]; flood: { bits: number } | null }>(

@@ -1,7 +1,9 @@
 /** Writes the synthetic tables as CSV files into one folder. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { formatCsv } from '../data/csv';
+import { JointlabError } from '../errors';
+import { errnoWords } from '../data/file-errors';
 import { SynthOptions, SynthTables, synthesize } from './generate';
 
 export interface SynthFiles {
@@ -10,10 +12,48 @@ export interface SynthFiles {
   consent: string;
 }
 
+export const SYNTH_FILE_NAMES = { platform: 'platform.csv', bank: 'bank.csv', consent: 'consent.csv' } as const;
+
+export function synthFiles(dir: string): SynthFiles {
+  return { platform: join(dir, SYNTH_FILE_NAMES.platform), bank: join(dir, SYNTH_FILE_NAMES.bank), consent: join(dir, SYNTH_FILE_NAMES.consent) };
+}
+
+/** Pseudo file systems such as /proc answer ENOENT for a folder that cannot exist there, under a parent that does. */
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? `this file system does not allow it: ${code}` : errnoWords(code);
+}
+
+/**
+ * Creates the output folder one level at a time. Node's `mkdirSync(..., { recursive: true })` loops
+ * forever under /proc (ENOENT for a parent that exists), so the recursion is ours and every failure
+ * becomes a message that names the folder.
+ */
+export function assertOutputFolder(dir: string): void {
+  const path = resolve(dir);
+  if (existsSync(path)) {
+    if (!statSync(path).isDirectory()) throw new JointlabError('out_not_a_folder', `--out ${dir}: is an existing file; --out names a folder to write platform.csv, bank.csv and consent.csv into`, 'usage');
+    return;
+  }
+  const parent = dirname(path);
+  if (parent !== path) assertOutputFolder(parent);
+  try {
+    mkdirSync(path);
+  } catch (e) {
+    throw new JointlabError('out_not_writable', `--out ${dir}: cannot create the folder ${path} (${reason(e)})`, 'usage');
+  }
+}
+
 export function writeSynth(options: SynthOptions, dir: string): { files: SynthFiles; tables: SynthTables } {
+  assertOutputFolder(dir);
   const tables = synthesize(options);
-  mkdirSync(dir, { recursive: true });
-  const files = { platform: join(dir, 'platform.csv'), bank: join(dir, 'bank.csv'), consent: join(dir, 'consent.csv') };
-  for (const key of ['platform', 'bank', 'consent'] as const) writeFileSync(files[key], formatCsv(tables[key].header, tables[key].rows));
+  const files = synthFiles(dir);
+  for (const key of ['platform', 'bank', 'consent'] as const) {
+    try {
+      writeFileSync(files[key], formatCsv(tables[key].header, tables[key].rows));
+    } catch (e) {
+      throw new JointlabError('out_not_writable', `${files[key]}: cannot be written (${reason(e)})`, 'usage');
+    }
+  }
   return { files, tables };
 }

@@ -89,6 +89,15 @@ describe('jointlab export (PMML 4.4)', function () {
     }
   });
 
+  it('declares no real category of our data missing: collateral "none" is a level, not a gap', () => {
+    for (const family of ['lr', 'scorecard']) {
+      const pmml = readFileSync(join(dir, `${family}.pmml`), 'utf8');
+      const collateral = /<DataField name="collateral"[^>]*>(.*?)<\/DataField>/.exec(pmml)![1];
+      assert.match(collateral, /<Value value="NA" property="missing"\/>/);
+      assert.doesNotMatch(collateral, /value="none"/i, family);
+    }
+  });
+
   it('gives reason codes that name the features costing the most points', () => {
     const doc = new PmmlDocument(readFileSync(join(dir, 'scorecard.pmml'), 'utf8'));
     const { rows } = rowsOf([bank, platform]);

@@ -41,9 +41,11 @@ describe('jointlab synth / train / score (child processes)', function () {
     const scored = parseCsv(r.stdout, 'stdout');
     assert.deepEqual(scored.header, ['id', 'score']);
     assert.equal(scored.rows.length, 2000);
-    assert.ok(scored.rows.every(([, s]) => Number(s) > 0 && Number(s) < 1));
+    // 4 decimals in text: a probability under 0.00005 prints as 0.0000, as a released score would.
+    assert.ok(scored.rows.every(([, s]) => /^[01]\.\d{4}$/.test(s) && Number(s) >= 0 && Number(s) <= 1));
     const json = JSON.parse(runCli(['score', '--model', model, '--data', bank, '--data', platform, '--json']).stdout);
-    assert.equal(json.scores[5].score, Number(scored.rows[5][1]));
+    // Text prints 4 decimals, as released scores have; --json keeps the full value.
+    assert.equal(scored.rows[5][1], json.scores[5].score.toFixed(4));
   });
 
   it('prints human text with a metrics table when --json is absent', () => {

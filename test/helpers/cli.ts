@@ -14,12 +14,14 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+/** `timeout` (ms) kills a CLI that hangs, so a hang fails the test instead of stalling the suite. */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): CliRun {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
     maxBuffer: 64 << 20,
+    timeout: options.timeout,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -57,4 +59,23 @@ export function startEnclaveProcess(db: string): Promise<{ child: import('node:c
     });
     child.on('exit', (code) => reject(new Error(`enclave exited with ${code}: ${err}`)));
   });
+}
+
+/** Runs the CLI and closes its stdout after the first line, as `jointlab ... | head -1` does. */
+export function runCliFirstLine(args: string[]): Promise<CliRun> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    const newline = stdout.indexOf('\n');
+    if (newline >= 0) {
+      stdout = stdout.slice(0, newline + 1);
+      child.stdout.destroy();
+    }
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
 }

@@ -44,6 +44,18 @@ function withheldList(r: Results): HTMLElement | null {
   );
 }
 
+function scoringRule(r: Results): HTMLElement | null {
+  const v = r.scoring;
+  if (!v) return null;
+  return h(
+    'section',
+    { class: 'scoring-rule', 'aria-label': 'scoring rule' },
+    h('h3', {}, 'Scoring rule'),
+    h('p', {}, v.passes ? 'Passed: the model may score consented enterprises.' : `Failed: the model cannot score enterprises. ${v.reason ?? ''}`),
+    v.features.length ? table('Share of the platform score variance per feature', ['Feature', 'Share'], v.features.map((f) => [f.name, `${Math.round(f.share * 100)}%`])) : null,
+  );
+}
+
 async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> {
   let r: Results;
   try {
@@ -84,6 +96,7 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
     h('p', {}, `Trained on ${r.backend} in ${r.seconds.toFixed(2)} s; every released figure stands for at least k = ${r.k} rows.`),
     metricsTable(r),
     withheldList(r),
+    scoringRule(r),
     h('div', { class: 'actions' }, ...buttons),
     frame,
   );

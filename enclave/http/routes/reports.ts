@@ -7,11 +7,10 @@ import { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
 import { MODEL_FORMATS, ModelFormat, toPmml } from '../../../lab/export/pmml';
 import { JobSpec } from '../../../lab/spec/job-spec';
-import { JobRow, jobRow, visibleJob } from '../../jobs/jobs';
+import { visibleJob } from '../../jobs/jobs';
 import { jobResults } from '../../jobs/results';
-import { Principal } from '../../auth/principals';
-import { Queries } from '../../store/db';
-import { ReportJob, renderReport } from '../../report/page';
+import { comparisonFor, reportJob } from '../../report/comparison';
+import { renderReport } from '../../report/page';
 import { allow, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 
@@ -20,40 +19,6 @@ const { version } = require('../../../../package.json') as { version: string };
 
 /** The report has no scripts and loads nothing: its policy says so, for a browser that opens it from the enclave. */
 const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
-function reportJob(row: JobRow): ReportJob {
-  const spec = JSON.parse(row.spec) as JobSpec;
-  return { id: row.id, name: spec.name, spec, results: jobResults(row) };
-}
-
-/**
- * The bank-only counterpart of a joint job: the latest trained job of the same organization on the
- * same upload and label with no platform columns. Reports compare against it when both exist.
- */
-async function bankOnlyTwin(q: Queries, row: JobRow): Promise<JobRow | undefined> {
-  const spec = JSON.parse(row.spec) as JobSpec;
-  if (!spec.platform || !spec.bank) return undefined;
-  // Specs only: results are large, and just one of them is read.
-  const candidates = await q.all<Pick<JobRow, 'id' | 'spec'>>(
-    "SELECT id, spec FROM jobs WHERE org = ? AND id != ? AND result IS NOT NULL AND state IN ('released', 'withheld') ORDER BY updated_at DESC, id",
-    [row.org, row.id],
-  );
-  const twin = candidates.find((c) => {
-    const other = JSON.parse(c.spec) as JobSpec;
-    return !other.platform && other.bank?.upload === spec.bank?.upload && other.label === spec.label;
-  });
-  return twin && jobRow(q, twin.id);
-}
-
-async function comparisonFor(q: Queries, row: JobRow, viewer: Principal, compare: unknown): Promise<JobRow | undefined> {
-  if (compare === 'none') return undefined;
-  if (typeof compare === 'string' && compare) {
-    const other = await visibleJob(q, compare, viewer);
-    if (!other.result) throw new JointlabError('no_results', `the job to compare with is ${other.state}; only a trained and checked job can be compared`, 'conflict');
-    return other;
-  }
-  return bankOnlyTwin(q, row);
-}
 
 export function reportRoutes(ctx: EnclaveContext): Router {
   const r = Router();

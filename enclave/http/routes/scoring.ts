@@ -1,12 +1,21 @@
-/** Per-enterprise outputs in the clear: scoring with a released model, behind consent and extraction limits. */
+/** Per-enterprise outputs in the clear: scoring with a released model, behind consent and extraction limits; the steward's scoring policy and model-budget counts. */
 import { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
 import { revokeConsent } from '../../data/consents';
+import { getDatasetMeta } from '../../data/datasets';
+import { budgetCounts } from '../../release/model-budget';
+import { releaseCount } from '../../release/disclosure';
+import { scoringPolicyOf, setScoringPolicy } from '../../scoring/policy-store';
 import { scoreWithReleasedModel } from '../../scoring/score';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 
 const stringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 64);
+
+async function datasetOf(ctx: EnclaveContext, name: string): Promise<string> {
+  if (!(await getDatasetMeta(ctx.db, name))) throw new JointlabError('not_found', `no dataset "${name}"`, 'not_found');
+  return name;
+}
 
 export function scoringRoutes(ctx: EnclaveContext): Router {
   const r = Router();
@@ -14,6 +23,30 @@ export function scoringRoutes(ctx: EnclaveContext): Router {
     const body = jsonBody(req) as { job?: unknown; ids?: unknown };
     if (typeof body.job !== 'string' || !stringList(body.ids)) throw new JointlabError('schema_violation', 'send {"job": "<id>", "ids": ["<enterprise id>", ...]}', 'usage');
     res.json(await scoreWithReleasedModel(ctx.db, ctx.limiter, principalOf(res), body.job, body.ids));
+  });
+  r.get('/scoring/policy/:dataset', allow('bank', 'steward'), async (req, res) => {
+    const dataset = await datasetOf(ctx, String(req.params.dataset));
+    res.json({ dataset, ...(await scoringPolicyOf(ctx.db, dataset)) });
+  });
+  r.put('/scoring/policy/:dataset', allow('steward'), async (req, res) => {
+    const body = jsonBody(req);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new JointlabError('schema_violation', 'send {"modelsPerWindow"?, "windowDays"?, "noiseSwap"?, "noiseSd"?}', 'usage');
+    const dataset = String(req.params.dataset);
+    res.json({ dataset, ...(await setScoringPolicy(ctx.db, dataset, body as Record<string, unknown>, principalOf(res))) });
+  });
+  r.get('/scoring/budget/:dataset', allow('bank', 'steward'), async (req, res) => {
+    const viewer = principalOf(res);
+    const dataset = await datasetOf(ctx, String(req.params.dataset));
+    const meta = (await getDatasetMeta(ctx.db, dataset))!;
+    const policy = await scoringPolicyOf(ctx.db, dataset);
+    const asked = typeof req.query.bank === 'string' && req.query.bank ? req.query.bank : undefined;
+    // A bank sees its own organization's counts, each standing for at least k enterprises; the steward sees every bank's, exact.
+    const bank = viewer.role === 'bank' ? viewer.org : asked;
+    const counts = await budgetCounts(ctx.db, policy, dataset, bank);
+    const shown = viewer.role === 'bank'
+      ? counts.map((c) => ({ ...c, byModels: c.byModels.map((b) => ({ models: b.models, enterprises: releaseCount(b.enterprises, meta.k) })), atLimit: releaseCount(c.atLimit, meta.k) }))
+      : counts;
+    res.json({ dataset, policy, banks: shown });
   });
   r.post('/consents/revoke', allow('steward'), async (req, res) => {
     const body = jsonBody(req) as { enterprise?: unknown; bank?: unknown; purpose?: unknown };

@@ -1,6 +1,6 @@
 /** Differential privacy through the enclave: the per-bank epsilon budget, refusal at submission, and what is released. */
 import { strict as assert } from 'node:assert';
-import { jointSpec, useSeededEnclave, waitForJob } from '../helpers/enclave';
+import { jointSpec, useSeededEnclave, waitForJob } from '../../helpers/enclave';
 
 describe('privacy budget', function () {
   this.timeout(120_000);

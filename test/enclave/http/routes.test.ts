@@ -1,8 +1,8 @@
 /** Every route with every role: the status each principal gets, and no body carrying an enterprise id. */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { DOCUMENTED_ROUTES } from '../../enclave/http/openapi';
-import { TestEnclave, Who, csvOf, jointSpec, seedData, startTestEnclave, waitForJob } from '../helpers/enclave';
+import { DOCUMENTED_ROUTES } from '../../../enclave/http/openapi';
+import { TestEnclave, Who, csvOf, jointSpec, seedData, startTestEnclave, waitForJob } from '../../helpers/enclave';
 
 const ROLES: Who[] = ['admin', 'steward', 'researcher', 'bankA', 'bankB'];
 

@@ -6,24 +6,24 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { frameOf, labelsOf, splitOf } from '../../lab/data/columns';
-import { parseCsv } from '../../lab/data/csv';
-import { BankCrypto } from '../../lab/he/bank-crypto';
-import { FRAME_TYPE, encodeFrames } from '../../lab/he/frames';
-import { rotationSteps } from '../../lab/he/params';
-import { heScore, heTrain } from '../../lab/he/protocols';
-import { sealHeapBytes } from '../../lab/he/seal-runtime';
-import { loadJoined, train } from '../../lab/train';
-import { loadModel } from '../../models';
-import { takeLabels, takeRows } from '../../models/frame';
-import { auc } from '../../models/metrics';
-import { Encoder, encode } from '../../models/encoding';
-import { inverseSpd } from '../../models/linalg';
-import { newtonPieces } from '../../models/logistic-core';
-import { HE_BOUNDS } from '../../lab/spec/he-spec';
-import { clipNorm, roundNoiseStd } from '../../enclave/release/he-rounds';
-import { SHARED_DATASETS } from '../helpers/cli';
-import { TestEnclave, csvOf, startTestEnclave } from '../helpers/enclave';
+import { frameOf, labelsOf, splitOf } from '../../../lab/data/columns';
+import { parseCsv } from '../../../lab/data/csv';
+import { BankCrypto } from '../../../lab/he/bank-crypto';
+import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
+import { rotationSteps } from '../../../lab/he/params';
+import { heScore, heTrain } from '../../../lab/he/protocols';
+import { sealHeapBytes } from '../../../lab/he/seal-runtime';
+import { loadJoined, train } from '../../../lab/train';
+import { loadModel } from '../../../models';
+import { takeLabels, takeRows } from '../../../models/frame';
+import { auc } from '../../../models/metrics';
+import { Encoder, encode } from '../../../models/encoding';
+import { inverseSpd } from '../../../models/linalg';
+import { newtonPieces } from '../../../models/logistic-core';
+import { HE_BOUNDS } from '../../../lab/spec/he-spec';
+import { clipNorm, roundNoiseStd } from '../../../enclave/release/he-rounds';
+import { SHARED_DATASETS } from '../../helpers/cli';
+import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
 
 async function approvedJob(t: TestEnclave, spec: object): Promise<string> {
   const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec });
@@ -101,6 +101,8 @@ describe('homomorphic encryption', function () {
     let platformIds: string[];
     before(async () => {
       await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
+      // Private scores are compared with plaintext ones: no score noise, and room for every model these tests send.
+      await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0, modelsPerWindow: 100 } });
       await t.client('steward').request('POST', 'v1/consents', { csv: csvOf(t.files.consent) });
       platformIds = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p').rows.map((r) => r[0]);
     });

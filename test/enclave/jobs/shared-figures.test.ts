@@ -6,11 +6,11 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatCsv } from '../../lab/data/csv';
-import { loadJoined, train } from '../../lab/train';
-import { ModelKind } from '../../models/model';
-import { SHARED_DATASETS } from '../helpers/cli';
-import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../helpers/enclave';
+import { formatCsv } from '../../../lab/data/csv';
+import { loadJoined, train } from '../../../lab/train';
+import { ModelKind } from '../../../models/model';
+import { SHARED_DATASETS } from '../../helpers/cli';
+import { TestEnclave, csvOf, startTestEnclave, waitForJob } from '../../helpers/enclave';
 
 const guest = join(SHARED_DATASETS, 'default_credit_hetero_guest.csv');
 const host = join(SHARED_DATASETS, 'default_credit_hetero_host.csv');

@@ -8,13 +8,13 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addPrincipal } from '../../enclave/auth/principals';
-import { RunningEnclave, startEnclave } from '../../enclave/service';
-import { formatCsv, parseCsv } from '../../lab/data/csv';
-import { generateUscc } from '../../lab/synth/uscc';
-import { writeSynth } from '../../lab/synth/write';
-import { Random } from '../../models/random';
-import { runCli, tempDir } from '../helpers/cli';
+import { addPrincipal } from '../../../enclave/auth/principals';
+import { RunningEnclave, startEnclave } from '../../../enclave/service';
+import { formatCsv, parseCsv } from '../../../lab/data/csv';
+import { generateUscc } from '../../../lab/synth/uscc';
+import { writeSynth } from '../../../lab/synth/write';
+import { Random } from '../../../models/random';
+import { runCli, tempDir } from '../../helpers/cli';
 
 /** Feature values no real row has, in the columns a spec is most likely to touch. */
 const CANARY_VALUES = [

@@ -1,8 +1,8 @@
 /** Job flow inside one enclave: sensitive columns need explicit approval, rejection and cancellation, withheld outputs with reasons. */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { parseCsv } from '../../lab/data/csv';
-import { csvOf, jointSpec, useSeededEnclave, waitForJob } from '../helpers/enclave';
+import { parseCsv } from '../../../lab/data/csv';
+import { csvOf, jointSpec, useSeededEnclave, waitForJob } from '../../helpers/enclave';
 
 describe('jobs in the enclave', function () {
   this.timeout(180_000);

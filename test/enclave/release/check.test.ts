@@ -1,8 +1,8 @@
 /** The release check: what leaves, what is withheld, and the exact reasons. */
 import { strict as assert } from 'node:assert';
-import { TrainingOutcome, releaseCheck, suppressSmallCounts } from '../../enclave/release/check';
-import { calibration, coarseRoc, equalCountRuns, scoreDistribution } from '../../enclave/release/curves';
-import { Random } from '../../models/random';
+import { TrainingOutcome, releaseCheck, suppressSmallCounts } from '../../../enclave/release/check';
+import { calibration, coarseRoc, equalCountRuns, scoreDistribution } from '../../../enclave/release/curves';
+import { Random } from '../../../models/random';
 
 function outcome(overrides: Partial<TrainingOutcome> = {}): TrainingOutcome {
   const random = new Random(1);
@@ -122,14 +122,14 @@ describe('release check', () => {
 
 describe('disclosure control at fit time', () => {
   it('raises bin and level minimums to k whatever the spec asked for', async () => {
-    const { withDisclosureControl } = await import('../../enclave/jobs/runner');
+    const { withDisclosureControl } = await import('../../../enclave/jobs/runner');
     assert.deepEqual(withDisclosureControl({ minBinCount: 0, minBinShare: 0.0001 }, 10), { minBinCount: 10, minBinShare: 0.0001 });
     assert.deepEqual(withDisclosureControl({ minLevelCount: 50 }, 10), { minLevelCount: 50 });
     assert.deepEqual(withDisclosureControl({ hidden: [8] }, 10), { hidden: [8] });
   });
 
   it('gives a missing bin under k no evidence and never lists levels pooled into "other"', async () => {
-    const { binCategorical, binNumeric } = await import('../../models/binning');
+    const { binCategorical, binNumeric } = await import('../../../models/binning');
     const values = Float64Array.from({ length: 200 }, (_, i) => (i < 4 ? NaN : i));
     const labels = Uint8Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? 1 : 0));
     const b = binNumeric({ name: 'x', kind: 'numeric', values }, labels, { initialBins: 10, minBinShare: 0, minBinCount: 10, monotonic: false });

@@ -1,6 +1,6 @@
 /** Hostile and broken requests get a clear 4xx with a stable code, never echo data, and never stop the service or lose what is stored. */
 import { strict as assert } from 'node:assert';
-import { csvOf, jointSpec, useSeededEnclave } from '../helpers/enclave';
+import { csvOf, jointSpec, useSeededEnclave } from '../../helpers/enclave';
 
 describe('enclave bad input', function () {
   this.timeout(120_000);
@@ -56,7 +56,7 @@ describe('enclave bad input', function () {
       body.problems.map((p: { pointer: string; message: string }) => `${p.pointer} ${p.message}`),
       [
         '/bank/columns/1 is the label and cannot also be a feature',
-        '/platform/columns/1 is not a column of the dataset',
+        '/platform/columns/1 "no_such_column" is not a column of the dataset',
         "/platform/columns/2 is forbidden by the dataset's policy",
         '/model/params/l3 unknown hyper-parameter "l3"; known: l2, maxIterations, minLevelCount',
       ],

@@ -1,13 +1,13 @@
 /** The lifecycle table walked move by move through the one transition function, with its audit entries. */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { transition } from '../../enclave/jobs/transition';
-import { verifyAudit } from '../../enclave/audit/log';
-import { Db } from '../../enclave/store/db';
-import { openStore } from '../../enclave/store/schema';
-import { JOB_STATES, JobState, TRANSITIONS, canMove } from '../../lab/lifecycle';
-import { JointlabError } from '../../lab/errors';
-import { tempDir } from '../helpers/cli';
+import { transition } from '../../../enclave/jobs/transition';
+import { verifyAudit } from '../../../enclave/audit/log';
+import { Db } from '../../../enclave/store/db';
+import { openStore } from '../../../enclave/store/schema';
+import { JOB_STATES, JobState, TRANSITIONS, canMove } from '../../../lab/lifecycle';
+import { JointlabError } from '../../../lab/errors';
+import { tempDir } from '../../helpers/cli';
 
 describe('job lifecycle', () => {
   let db: Db;

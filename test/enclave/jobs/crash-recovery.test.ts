@@ -1,9 +1,9 @@
 /** kill -9 during training, then a restart: no submitted job and no audit entry is lost, and the chain verifies. */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { EnclaveClient } from '../../lab/client/enclave-client';
-import { runCli, startEnclaveProcess, tempDir } from '../helpers/cli';
-import { csvOf, jointSpec } from '../helpers/enclave';
+import { EnclaveClient } from '../../../lab/client/enclave-client';
+import { runCli, startEnclaveProcess, tempDir } from '../../helpers/cli';
+import { csvOf, jointSpec } from '../../helpers/enclave';
 
 describe('crash recovery', function () {
   this.timeout(180_000);

@@ -2,7 +2,8 @@
  * The main job, end to end on a temporary database and synthetic data: the steward imports the
  * platform table, the bank uploads its customers, submits a joint and a bank-only spec, the steward
  * approves, both train in the enclave, the bank reads what was released, and the audit chain verifies.
- * Every step goes over real HTTP through the same client the CLI uses.
+ * Every step goes over real HTTP through the same client the CLI uses; the demo is a client of both
+ * sides, so it lives outside the enclave and reaches it only through the service start and its tokens.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,12 +21,11 @@ import { BANK_COLUMNS, PLATFORM_COLUMNS, SYNTH_DEFAULTS } from '../lab/synth/gen
 import { writeSynth } from '../lab/synth/write';
 import { BinaryMetrics } from '../models/metrics';
 import { ModelKind } from '../models/model';
-import { AuditVerdict } from './audit/log';
-import { addPrincipal } from './auth/principals';
-import { DatasetMeta } from './data/datasets';
-import { UploadMeta } from './data/uploads';
-import { JobResults } from './jobs/results';
-import { startEnclave } from './service';
+import type { AuditVerdict } from '../enclave/audit/log';
+import type { DatasetMeta } from '../enclave/data/datasets';
+import type { UploadMeta } from '../enclave/data/uploads';
+import type { JobResults } from '../enclave/jobs/results';
+import { startEnclave } from '../enclave/service';
 
 export interface DemoOptions {
   seed: number;
@@ -79,8 +79,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   try {
     say(`enclave started on ${enclave.url} with a temporary SQLite database`);
     const { files } = writeSynth({ ...SYNTH_DEFAULTS, seed: options.seed }, join(folder, 'synth'));
-    const steward = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 'steward', role: 'steward', org: 'platform' }, 'operator')).token);
-    const bank = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 'risk-team', role: 'bank', org: SYNTH_DEFAULTS.bank }, 'operator')).token);
+    const steward = new EnclaveClient(enclave.url, await enclave.issueToken({ name: 'steward', role: 'steward', org: 'platform' }));
+    const bank = new EnclaveClient(enclave.url, await enclave.issueToken({ name: 'risk-team', role: 'bank', org: SYNTH_DEFAULTS.bank }));
 
     const dataset = await steward.request<DatasetMeta>('POST', 'v1/datasets', {
       csv: readFileSync(files.platform),

@@ -1,0 +1,104 @@
+/**
+ * The per-enterprise model budget: one enterprise may be scored for one bank by at most N distinct
+ * models of a dataset within a window, so that a bank cannot send model after model (one per column,
+ * or a unit vector each time) and read an enterprise's values off the scores. Charged before anything
+ * is computed; enterprises over budget are refused by id. Enterprises are stored as keyed hashes.
+ */
+import { Pseudonymizer } from '../audit/pseudonym';
+import { Db } from '../store/db';
+import { ScoringPolicy } from './scoring-policy';
+
+export interface BudgetCharge {
+  bank: string;
+  dataset: string;
+  /** A released job (`job:<id>`) or a private model (`he:<digest of its ciphertexts>`). */
+  model: string;
+  ids: string[];
+}
+
+export interface BudgetOutcome {
+  allowed: string[];
+  refused: { id: string; reason: string }[];
+}
+
+const DAY = 86_400_000;
+
+export function budgetReason(policy: ScoringPolicy): string {
+  return `model budget: already scored for this bank by ${policy.modelsPerWindow} other model${policy.modelsPerWindow === 1 ? '' : 's'} in the last ${policy.windowDays} days`;
+}
+
+/** Charges the model to each enterprise that has room for it; a model already charged to an enterprise in the window costs nothing again. */
+export async function chargeModelBudget(db: Db, pseudonym: Pseudonymizer, policy: ScoringPolicy, charge: BudgetCharge, now = Date.now()): Promise<BudgetOutcome> {
+  const since = new Date(now - policy.windowDays * DAY).toISOString();
+  const at = new Date(now).toISOString();
+  const hashOf = new Map(charge.ids.map((id) => [id, pseudonym(id)]));
+  const allowed: string[] = [];
+  const refused: BudgetOutcome['refused'] = [];
+  await db.transaction(async (q) => {
+    const models = new Map<string, Set<string>>();
+    const hashes = [...new Set(hashOf.values())];
+    for (let start = 0; start < hashes.length; start += 500) {
+      const batch = hashes.slice(start, start + 500);
+      const rows = await q.all<{ enterprise: string; model: string }>(
+        `SELECT enterprise, model FROM score_models WHERE bank = ? AND dataset = ? AND first_at > ? AND enterprise IN (${batch.map(() => '?').join(', ')})`,
+        [charge.bank, charge.dataset, since, ...batch],
+      );
+      for (const r of rows) models.set(r.enterprise, (models.get(r.enterprise) ?? new Set()).add(r.model));
+    }
+    const fresh: string[] = [];
+    for (const id of charge.ids) {
+      const hash = hashOf.get(id)!;
+      const used = models.get(hash) ?? new Set<string>();
+      if (used.has(charge.model)) allowed.push(id);
+      else if (used.size < policy.modelsPerWindow) {
+        used.add(charge.model);
+        models.set(hash, used);
+        fresh.push(hash);
+        allowed.push(id);
+      } else refused.push({ id, reason: budgetReason(policy) });
+    }
+    // An entry older than the window is renewed rather than duplicated.
+    for (let start = 0; start < fresh.length; start += 200) {
+      const batch = fresh.slice(start, start + 200);
+      await q.run(
+        `INSERT OR REPLACE INTO score_models (bank, dataset, enterprise, model, first_at) VALUES ${batch.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        batch.flatMap((h) => [charge.bank, charge.dataset, h, charge.model, at]),
+      );
+    }
+  });
+  return { allowed, refused };
+}
+
+export interface BudgetCounts {
+  bank: string;
+  /** Distinct models that scored any enterprise in the window. */
+  models: number;
+  /** Enterprises scored in the window, by how many distinct models scored them. */
+  byModels: { models: number; enterprises: number }[];
+  /** Enterprises that have used up the budget: further models are refused for them. */
+  atLimit: number;
+}
+
+/** How far each bank has used the budget of a dataset, as counts over enterprises (never which ones). */
+export async function budgetCounts(db: Db, policy: ScoringPolicy, dataset: string, bank?: string, now = Date.now()): Promise<BudgetCounts[]> {
+  const since = new Date(now - policy.windowDays * DAY).toISOString();
+  const rows = await db.all<{ bank: string; used: number; enterprises: number }>(
+    `SELECT bank, used, COUNT(*) AS enterprises FROM (
+       SELECT bank, enterprise, COUNT(*) AS used FROM score_models WHERE dataset = ? AND first_at > ? ${bank ? 'AND bank = ?' : ''} GROUP BY bank, enterprise
+     ) GROUP BY bank, used ORDER BY bank, used`,
+    [dataset, since, ...(bank ? [bank] : [])],
+  );
+  const models = await db.all<{ bank: string; n: number }>(
+    `SELECT bank, COUNT(DISTINCT model) AS n FROM score_models WHERE dataset = ? AND first_at > ? ${bank ? 'AND bank = ?' : ''} GROUP BY bank`,
+    [dataset, since, ...(bank ? [bank] : [])],
+  );
+  return models.map((m) => {
+    const mine = rows.filter((r) => r.bank === m.bank);
+    return {
+      bank: m.bank,
+      models: m.n,
+      byModels: mine.map((r) => ({ models: r.used, enterprises: r.enterprises })),
+      atLimit: mine.filter((r) => r.used >= policy.modelsPerWindow).reduce((s, r) => s + r.enterprises, 0),
+    };
+  });
+}

@@ -1,0 +1,91 @@
+/** Platform rows as scoring models see them: perturbed by the dataset's score noise (enclave/release/score-noise.ts). */
+import { randomBytes } from 'node:crypto';
+import { isMissingCell } from '../../lab/data/columns';
+import { JointlabError } from '../../lab/errors';
+import { DatasetMeta, getDatasetMeta } from '../data/datasets';
+import { NoiseColumn, donorRows, perturbCells } from '../release/score-noise';
+import { ScoringPolicy } from '../release/scoring-policy';
+import { Db } from '../store/db';
+
+const keys = new WeakMap<Db, Promise<Buffer>>();
+
+/** The enclave secret the noise is drawn from; made once per database and never leaves it. */
+export function scoreNoiseKey(db: Db): Promise<Buffer> {
+  let key = keys.get(db);
+  if (!key) {
+    key = (async () => {
+      await db.run("INSERT OR IGNORE INTO secrets (name, value) VALUES ('score-noise-key', ?)", [randomBytes(32)]);
+      return (await db.get<{ value: Buffer }>("SELECT value FROM secrets WHERE name = 'score-noise-key'"))!.value;
+    })();
+    keys.set(db, key);
+  }
+  return key;
+}
+
+/** Positions of the named columns in stored cells (which leave out the id column). */
+function positionsOf(meta: DatasetMeta, columns: readonly string[]): number[] {
+  const stored = meta.columns.filter((c) => c.policy !== 'id');
+  return columns.map((name) => {
+    const at = stored.findIndex((c) => c.name === name);
+    if (at < 0) throw new JointlabError('unknown_column', `dataset "${meta.name}" has no column "${name}"`);
+    return at;
+  });
+}
+
+/** Population standard deviations of numeric columns; stored rows never change after import, so they are computed once. */
+const sds = new WeakMap<Db, Map<string, number>>();
+
+async function columnSds(db: Db, meta: DatasetMeta, columns: readonly string[]): Promise<number[]> {
+  const cache = sds.get(db) ?? new Map<string, number>();
+  sds.set(db, cache);
+  const keyOf = (c: string) => `${meta.name}\u0000${meta.createdAt}\u0000${c}`;
+  const wanted = columns.filter((c) => !cache.has(keyOf(c)));
+  if (wanted.length) {
+    const at = positionsOf(meta, wanted);
+    const sums = wanted.map(() => ({ n: 0, s: 0, ss: 0 }));
+    for (const r of await db.all<{ cells: string }>('SELECT cells FROM dataset_rows WHERE dataset = ?', [meta.name])) {
+      const cells = JSON.parse(r.cells) as string[];
+      at.forEach((p, j) => {
+        if (isMissingCell(cells[p])) return;
+        const x = Number(cells[p]);
+        if (!Number.isFinite(x)) return;
+        sums[j].n++;
+        sums[j].s += x;
+        sums[j].ss += x * x;
+      });
+    }
+    wanted.forEach((c, j) => {
+      const { n, s, ss } = sums[j];
+      cache.set(keyOf(c), n > 1 ? Math.sqrt(Math.max(ss / n - (s / n) ** 2, 0)) : 0);
+    });
+  }
+  return columns.map((c) => cache.get(keyOf(c))!);
+}
+
+/**
+ * The cells of `ids` (each present in `byId`, in the order of `columns`) after the score noise. With
+ * the noise off they are the stored cells.
+ */
+export async function perturbedCells(db: Db, policy: ScoringPolicy, dataset: string, columns: readonly string[], byId: ReadonlyMap<string, string[]>, ids: readonly string[]): Promise<Map<string, string[]>> {
+  if (policy.noiseSwap <= 0 && policy.noiseSd <= 0) return new Map(ids.map((id) => [id, byId.get(id)!]));
+  const meta = await getDatasetMeta(db, dataset);
+  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
+  const key = await scoreNoiseKey(db);
+  const types = columns.map((name) => meta.columns.find((c) => c.name === name)!.type as NoiseColumn['type']);
+  const spread = await columnSds(db, meta, columns.filter((_, j) => types[j] === 'numeric'));
+  let n = 0;
+  const noiseColumns: NoiseColumn[] = columns.map((name, j) => ({ name, type: types[j], sd: types[j] === 'numeric' ? spread[n++] : 0 }));
+  const wanted = donorRows(key, policy, ids, noiseColumns, meta.rows);
+  const at = positionsOf(meta, columns);
+  const donors = new Map<number, string[]>();
+  for (let start = 0; start < wanted.length; start += 500) {
+    const batch = wanted.slice(start, start + 500);
+    const rows = await db.all<{ row: number; cells: string }>(`SELECT row, cells FROM dataset_rows WHERE dataset = ? AND row IN (${batch.map(() => '?').join(', ')})`, [dataset, ...batch]);
+    for (const r of rows) {
+      const cells = JSON.parse(r.cells) as string[];
+      donors.set(r.row, at.map((p) => cells[p]));
+    }
+  }
+  const none = columns.map(() => '');
+  return new Map(ids.map((id) => [id, perturbCells(key, policy, id, byId.get(id)!, noiseColumns, meta.rows, (row) => donors.get(row) ?? none)]));
+}
