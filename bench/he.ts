@@ -1,7 +1,8 @@
 /**
  * HE benchmark, printed as ratios in one run: encrypted scoring throughput against plaintext scoring
  * of the same model on the same rows (30 features), encrypted-label training wall time against
- * plaintext training on the same data, and bytes sent each way.
+ * plaintext training on the same data, bytes sent each way, and what running SEAL in the isolated
+ * worker pool costs against the same calls in the calling thread (`he-isolation.ts`).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { logisticRegression } from '../models/logistic-regression';
 import { Random } from '../models/random';
 import { sigmoid } from '../models/linalg';
 import { Frame } from '../models/frame';
+import { benchIsolation } from './he-isolation';
 
 const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
       console.log(`  encrypted ${heRate.toFixed(0)} scores/s against plaintext ${plainRate.toFixed(0)} scores/s: plaintext is ${(plainRate / heRate).toFixed(0)}x faster`);
       console.log(`  bytes: bank -> enclave ${mb(r.traffic.up)}, enclave -> bank ${mb(r.traffic.down)}; flooding >= ${r.floodBits?.toFixed(1)} bits`);
     }
+    await benchIsolation();
   } finally {
     await enclave.close();
     rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { openStore } from './store/schema';
 import { loadPseudonymizer } from './audit/pseudonym';
 import { ScoreLimiter } from './scoring/limits';
 import { addPrincipal } from './auth/principals';
+import { holdSealPool } from './he/seal-pool';
 
 export interface EnclaveOptions {
   db: string;
@@ -36,6 +37,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const runner = new Runner(db, settings);
   await runner.recover();
   const pseudonym = await loadPseudonymizer(db);
+  // The SEAL workers start on the first HE request and stop when the last enclave of the process closes.
+  const releaseSealPool = holdSealPool(settings.he.pool);
   const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym) };
   const app = createApp(ctx);
   const host = options.host ?? '127.0.0.1';
@@ -45,6 +48,11 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   });
   server.on('clientError', answerClientError);
   server.on('checkExpectation', answerExpectation);
+  // Idle keep-alive sockets outlive a client's 5-second blocks (a bank generating keys in the same
+  // process, a busy machine): with Node's default of 5 s, the server closes a socket just as the client
+  // reuses it, and a large upload dies with ECONNRESET.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
@@ -62,6 +70,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await releaseSealPool();
         await db.close();
       })();
       return closing;

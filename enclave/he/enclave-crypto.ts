@@ -2,7 +2,10 @@
  * The enclave's side of CKKS: it loads a bank's public and Galois keys (never a secret key), checks
  * every ciphertext it is sent against the session's parameters, computes on platform features in the
  * clear and the bank's data encrypted, and floods each result with fresh noise before it leaves.
- * Results are handed back as bytes; no SEAL object outlives the call that made it.
+ * Results are handed back as bytes; no SEAL object outlives the call that made it. These functions
+ * run inside the SEAL pool's workers (`seal-pool.ts` exports the same functions for the enclave to
+ * call); calling them directly runs SEAL in the calling thread, which only the benchmark's in-thread
+ * reference and the worker itself do.
  */
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
@@ -11,6 +14,7 @@ import { JointlabError } from '../../lab/errors';
 import { CONJUGATION_STEP, PARAM_SETS, ParamSetName, ROTATION_BASE, rotationSteps } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
 import { applyLabelCheck, labelCheckTotal, loadRelinKeys, realParts } from './label-check';
+import type { ParamFacts } from './seal-bytes';
 
 /** Fresh-encryption noise standard deviation SEAL samples (its default, 3.2 rounded as SEAL does). */
 const SIGMA = 3.19;
@@ -54,6 +58,24 @@ function loadKeys(rt: CkksRuntime, scope: Scope, publicKey: Uint8Array, galoisKe
     throw new JointlabError('bad_key', "the Galois keys do not load under this session's parameters", 'usage');
   }
   return { pk, gk };
+}
+
+/** The parms ids and moduli that `seal-bytes.ts` checks a bank's bytes against, read from SEAL's own context. */
+export async function paramFacts(paramSet: ParamSetName): Promise<ParamFacts> {
+  const rt = await ckks(paramSet);
+  return withScope((scope) => {
+    const first = scope.own(rt.context.firstContextData);
+    const key = scope.own(rt.context.keyContextData);
+    return {
+      polyModulusDegree: PARAM_SETS[paramSet].polyModulusDegree,
+      firstParmsId: BigUint64Array.from(scope.own(rt.context.firstParmsId).values),
+      keyParmsId: BigUint64Array.from(scope.own(rt.context.keyParmsId).values),
+      firstModuli: BigUint64Array.from(scope.own(first.parms).coeffModulus),
+      keyModuli: BigUint64Array.from(scope.own(key.parms).coeffModulus),
+      scale: rt.scale,
+      rotationSteps: rotationSteps(paramSet),
+    };
+  });
 }
 
 /** Checks keys once at registration: they load, and (when rotations are needed) every declared rotation step works. */

@@ -16,7 +16,8 @@ import { perturbedCells } from '../scoring/perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
 import { Db } from '../store/db';
 import { BasisTerm, ScoreStats, platformTable, scoreBasis, scoreStats } from './design';
-import { DEFAULT_FLOOD, FloodReport, encryptedScores } from './enclave-crypto';
+import { DEFAULT_FLOOD, FloodReport } from './enclave-crypto';
+import { encryptedScores } from './seal-pool';
 import { OpenSession, countTraffic } from './session-store';
 
 /** The bank's encrypted coefficients and the plaintext shape of its model's terms, kept for the session. */

@@ -15,7 +15,7 @@ import { jobMode, visibleJob } from '../jobs/jobs';
 import { transition } from '../jobs/transition';
 import { Db } from '../store/db';
 import { ScoreStats, platformTable, scoreStats, trainingDesign } from './design';
-import { checkKeys } from './enclave-crypto';
+import { asCaller, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
@@ -103,7 +103,7 @@ export class HeSessions {
     const spec = JSON.parse(job.spec) as JobSpec;
     const he = assertHeSettings(spec);
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
-    await checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train');
+    await asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
     const id = `he_${randomUUID()}`;
     if (mode === 'he-train') {
       const design = await trainingDesign(this.db, spec, actor.org);
@@ -125,12 +125,14 @@ export class HeSessions {
 
   /** he-train: the bank's encrypted labels in, Enc(X^T y) computed once and kept for the rounds. */
   async labels(id: string, body: Buffer, actor: Principal): Promise<{ seconds: number }> {
-    return receiveLabels(this.db, await this.inMode(id, actor, 'he-train'), body);
+    const session = await this.inMode(id, actor, 'he-train');
+    return asCaller(actor.org, () => receiveLabels(this.db, session, body));
   }
 
   /** he-train: one Newton round at the weights the bank sends; answers Enc(new weights), flooded. */
   async round(id: string, weights: number[], actor: Principal): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
-    return newtonRoundOf(this.db, await this.inMode(id, actor, 'he-train'), weights, this.settings.maxRounds);
+    const session = await this.inMode(id, actor, 'he-train');
+    return asCaller(actor.org, () => newtonRoundOf(this.db, session, weights, this.settings.maxRounds));
   }
 
   /** he-score: the bank's encrypted coefficients and the plaintext shape of its model's terms. */
@@ -140,7 +142,8 @@ export class HeSessions {
 
   /** he-score: encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
   async score(id: string, ids: string[], actor: Principal): Promise<EncryptedScores> {
-    return scoreEncrypted(this.db, this.limiter, await this.inMode(id, actor, 'he-score'), ids, actor);
+    const session = await this.inMode(id, actor, 'he-score');
+    return asCaller(actor.org, () => scoreEncrypted(this.db, this.limiter, session, ids, actor));
   }
 
   /** Closes the session: keys and ciphertexts deleted, the job finished. */

@@ -2,7 +2,7 @@
  * Encrypted-label training over an open HE session: the bank's encrypted labels in, Enc(X^T y)
  * computed once, then Newton rounds whose encrypted answers only the bank can read.
  */
-import { ErrorCategory, JointlabError } from '../../lab/errors';
+import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
 import { slotsOf } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
@@ -11,12 +11,10 @@ import { inverseSpd } from '../../models/linalg';
 import { newtonPieces } from '../../models/logistic-core';
 import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
-import { DEFAULT_FLOOD, FloodReport, XtyInput, newtonRound } from './enclave-crypto';
+import { DEFAULT_FLOOD, FloodReport } from './enclave-crypto';
+import { encryptedXty, newtonRound } from './seal-pool';
 import { OpenSession, SessionRow, countTraffic, joinU32, onSessionClosed, splitU32 } from './session-store';
-import { XtyMessage } from './xty-worker';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, RoundPrivacy, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 
 /** Plaintext designs are rebuilt from the store on first use after a restart, then kept per session. */
 const designs = new Map<string, TrainingDesign>();
@@ -62,7 +60,7 @@ export async function receiveLabels(db: Db, session: OpenSession, body: Buffer):
   }
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
-  const xty = await xtyInWorker({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] });
+  const xty = await encryptedXty({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] });
   await db.run('UPDATE he_sessions SET xty = ? WHERE id = ?', [joinU32(xty), row.id]);
   await countTraffic(db, row.id, body.length, 0);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
@@ -113,20 +111,4 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   });
   await countTraffic(db, row.id, 0, result.cipher.length, 1);
   return { ...result, round: row.rounds + 1 };
-}
-
-/** Runs Enc(X^T y) in a worker thread and hands back its bytes, or its error as a JointlabError. */
-function xtyInWorker(input: XtyInput): Promise<Uint8Array[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(join(__dirname, 'xty-worker.js'), { workerData: input });
-    let settled = false;
-    worker.once('message', (m: XtyMessage) => {
-      settled = true;
-      if (m.ok) resolve(m.xty);
-      else reject(new JointlabError(m.code, m.message, m.category as ErrorCategory));
-      void worker.terminate();
-    });
-    worker.once('error', () => !settled && reject(new JointlabError('he_failed', 'the encrypted computation failed', 'server')));
-    worker.once('exit', () => !settled && reject(new JointlabError('he_failed', 'the encrypted computation stopped', 'server')));
-  });
 }

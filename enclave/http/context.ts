@@ -2,6 +2,7 @@
 import { Db } from '../store/db';
 import { Runner } from '../jobs/runner';
 import { DEFAULT_HE_SETTINGS, HeSettings } from '../he/sessions';
+import { SealPoolSettings } from '../he/seal-pool';
 import { Pseudonymizer } from '../audit/pseudonym';
 import { DEFAULT_SCORING_LIMITS, ScoreLimiter, ScoringLimits } from '../scoring/limits';
 
@@ -16,7 +17,8 @@ export interface EnclaveSettings {
   /** Largest HE session body (public and Galois keys) and largest ciphertext envelope. */
   heKeyLimit: string;
   heCipherLimit: string;
-  he: Omit<HeSettings, 'minTrainingRows'>;
+  /** HE limits; `pool` sizes the SEAL worker pool (defaults in `seal-pool.ts`: a worker per core, 8 waiting per bank, 300 s). */
+  he: Omit<HeSettings, 'minTrainingRows'> & { pool?: Partial<SealPoolSettings> };
   scoring: ScoringLimits;
   /** Differential-privacy budget (total epsilon) of each bank. */
   epsilonBudget: number;

@@ -19,7 +19,10 @@ export class BankCrypto {
     publicKey: PublicKey,
     private readonly encryptor: Encryptor,
     private readonly decryptor: Decryptor,
-    /** Serialized (seeded, compressed) keys to hand to the enclave. */
+    /**
+     * Serialized (seeded, uncompressed) keys to hand to the enclave, which refuses compressed SEAL
+     * objects: SEAL's decompressor aborts on damaged input, so it never runs on a bank's bytes.
+     */
     readonly publicKeyBytes: Uint8Array,
     readonly galoisKeyBytes: Uint8Array,
     /** Relinearization keys, for the enclave's label check (training only; empty otherwise). */
@@ -46,9 +49,9 @@ export class BankCrypto {
         publicKey,
         rt.seal.Encryptor(rt.context, publicKey, secretKey),
         rt.seal.Decryptor(rt.context, secretKey),
-        publicSerial.saveArray(rt.seal.ComprModeType.zstd),
-        galoisSerial ? galoisSerial.saveArray(rt.seal.ComprModeType.zstd) : new Uint8Array(0),
-        relinSerial ? relinSerial.saveArray(rt.seal.ComprModeType.zstd) : new Uint8Array(0),
+        publicSerial.saveArray(rt.seal.ComprModeType.none),
+        galoisSerial ? galoisSerial.saveArray(rt.seal.ComprModeType.none) : new Uint8Array(0),
+        relinSerial ? relinSerial.saveArray(rt.seal.ComprModeType.none) : new Uint8Array(0),
       );
     } finally {
       scope.dispose();
@@ -65,7 +68,7 @@ export class BankCrypto {
       padded.set(Array.from(values));
       const plain = scope.own(rt.encoder.encode(padded, rt.scale));
       const serial = scope.own(this.encryptor.encryptSymmetricSerializable(plain));
-      return serial.saveArray(rt.seal.ComprModeType.zstd);
+      return serial.saveArray(rt.seal.ComprModeType.none);
     } finally {
       scope.dispose();
     }

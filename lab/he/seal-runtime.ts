@@ -4,6 +4,8 @@
  * live in WebAssembly memory that the garbage collector never frees, so nothing may outlive its scope
  * by accident. Only this module and the two crypto modules built on it (the bank's `bank-crypto.ts`
  * and the enclave's `enclave-crypto.ts`) ever hold a SEAL handle; everything else sees bytes and numbers.
+ * In the enclave each SEAL pool worker (`enclave/he/seal-worker.ts`) loads its own copy, so the module's
+ * caches below are per thread: a bank's bytes never reach the main thread's SEAL.
  */
 import type { SEALLibrary } from 'node-seal/implementation/seal';
 import type { Context } from 'node-seal/implementation/context';

@@ -1,0 +1,280 @@
+/**
+ * A small pool of worker threads that runs every SEAL computation on a bank's keys and ciphertexts,
+ * so that no bank's bytes ever touch SEAL in the main thread. A worker is thrown away on any error
+ * (once SEAL has thrown, its WebAssembly heap is suspect), on a crash and on a time limit; requests
+ * wait in one bounded queue per bank, and the waiting bank served longest ago goes next, so one bank
+ * cannot starve another.
+ * The exported functions have the names, inputs and outputs of `enclave-crypto.ts`, whose
+ * implementations run inside the workers.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ErrorCategory, JointlabError } from '../../lab/errors';
+import { ParamSetName } from '../../lab/he/params';
+import type { FloodReport, RoundInput, ScoreInput, XtyInput } from './enclave-crypto';
+import { ParamFacts, assertCiphertext, assertGaloisKeys, assertPublicKey, assertRelinKeys } from './seal-bytes';
+
+export interface SealPoolSettings {
+  /** Worker threads, each with its own SEAL heap; one per core by default. */
+  workers: number;
+  /** Computations one bank may have waiting (not counting running ones) before it gets 429 `he_busy`. */
+  queuePerCaller: number;
+  /** A computation still running after this long is stopped with its worker. */
+  timeLimitSeconds: number;
+}
+
+export const DEFAULT_SEAL_POOL: SealPoolSettings = { workers: Math.max(1, Math.min(4, availableParallelism())), queuePerCaller: 8, timeLimitSeconds: 300 };
+
+/** What the pool's worker runs, by name, with the argument it is sent. */
+export interface PoolOps {
+  checkKeys: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; needsRotations: boolean }; output: void };
+  encryptedXty: { input: XtyInput; output: Uint8Array[] };
+  newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
+  encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
+  paramFacts: { input: ParamSetName; output: ParamFacts };
+  heapBytes: { input: null; output: number };
+}
+export type OpName = keyof PoolOps;
+
+export type ToWorker = { id: number; op: OpName; input: unknown };
+export type FromWorker = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string; category: ErrorCategory };
+
+interface Job {
+  op: OpName;
+  input: unknown;
+  caller: string;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: { id: number; job: Job; timer: NodeJS.Timeout };
+  /** Set once the worker has answered anything: a worker that dies before that failed to start. */
+  started: boolean;
+}
+
+const failed = (code: string, message: string, category: ErrorCategory = 'server') => new JointlabError(code, message, category);
+
+class SealPool {
+  private readonly slots: Slot[] = [];
+  private readonly queues = new Map<string, Job[]>();
+  /**
+   * When each caller was last served (a dispatch count): the waiting caller served longest ago goes
+   * next, so a bank that just had a turn waits behind every other bank that is waiting.
+   */
+  private readonly lastServed = new Map<string, number>();
+  private dispatched = 0;
+  private nextId = 1;
+  private startFailures = 0;
+  /** Parameter sets met so far: a replacement worker builds their contexts before its first job. */
+  private readonly warm = new Set<ParamSetName>();
+  replaced = 0;
+
+  constructor(readonly settings: SealPoolSettings) {}
+
+  run<K extends OpName>(op: K, input: PoolOps[K]['input'], caller: string): Promise<PoolOps[K]['output']> {
+    const queue = this.queues.get(caller) ?? [];
+    if (queue.length >= this.settings.queuePerCaller) {
+      return Promise.reject(failed('he_busy', `${this.settings.queuePerCaller} of your encrypted computations are already waiting; retry when they finish`, 'rate'));
+    }
+    return new Promise((resolve, reject) => {
+      queue.push({ op, input, caller, resolve: resolve as (v: unknown) => void, reject });
+      this.queues.set(caller, queue);
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queues.size) {
+      let slot = this.slots.find((s) => !s.job);
+      if (!slot) {
+        if (this.slots.length >= this.settings.workers) return;
+        slot = this.spawn();
+      }
+      let caller = '';
+      let oldest = Infinity;
+      for (const waiting of this.queues.keys()) {
+        const at = this.lastServed.get(waiting) ?? -1;
+        if (at < oldest) [caller, oldest] = [waiting, at];
+      }
+      const queue = this.queues.get(caller)!;
+      const job = queue.shift()!;
+      if (!queue.length) this.queues.delete(caller);
+      this.lastServed.set(caller, this.dispatched++);
+      this.start(slot, job);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(join(__dirname, 'seal-worker.js'), { workerData: { warm: [...this.warm] } });
+    const slot: Slot = { worker, started: false };
+    this.slots.push(slot);
+    worker.on('message', (m: FromWorker) => this.answered(slot, m));
+    worker.on('error', () => this.lost(slot, failed('he_failed', 'the encrypted computation failed')));
+    worker.on('exit', () => this.lost(slot, failed('he_failed', 'the encrypted computation stopped')));
+    // An idle worker must not keep the process (a test, the CLI) alive.
+    worker.unref();
+    return slot;
+  }
+
+  private start(slot: Slot, job: Job): void {
+    const id = this.nextId++;
+    if (job.op !== 'paramFacts' && job.op !== 'heapBytes') this.warm.add((job.input as { paramSet: ParamSetName }).paramSet);
+    const timer = setTimeout(() => this.lost(slot, failed('he_timeout', `the encrypted computation took longer than ${this.settings.timeLimitSeconds} s and was stopped`)), this.settings.timeLimitSeconds * 1000);
+    slot.job = { id, job, timer };
+    slot.worker.ref();
+    slot.worker.postMessage({ id, op: job.op, input: job.input } satisfies ToWorker);
+  }
+
+  private answered(slot: Slot, m: FromWorker): void {
+    // Message 0 is the worker's "SEAL loaded": from then on its failures are its jobs', not its start's.
+    if (m.id === 0) {
+      slot.started = true;
+      this.startFailures = 0;
+      return;
+    }
+    const running = slot.job;
+    if (!running || running.id !== m.id) return;
+    clearTimeout(running.timer);
+    slot.job = undefined;
+    slot.worker.unref();
+    if (m.ok) {
+      running.job.resolve(m.value);
+      this.dispatch();
+      return;
+    }
+    // Whatever failed, the worker's SEAL heap has seen it: the worker goes, a fresh one takes its place.
+    running.job.reject(failed(m.code, m.message, m.category));
+    this.discard(slot);
+  }
+
+  /** A worker that crashed, exited or ran out of time: its job fails, it is replaced. */
+  private lost(slot: Slot, error: JointlabError): void {
+    if (!this.slots.includes(slot)) return;
+    const running = slot.job;
+    slot.job = undefined;
+    if (running) {
+      clearTimeout(running.timer);
+      running.job.reject(error);
+    }
+    if (!slot.started && ++this.startFailures >= 3) {
+      // Workers that cannot even start would be respawned forever: fail what waits instead.
+      this.startFailures = 0;
+      for (const queue of this.queues.values()) for (const job of queue) job.reject(failed('he_unavailable', 'the encrypted-computation workers do not start'));
+      this.queues.clear();
+    }
+    this.discard(slot);
+  }
+
+  private discard(slot: Slot): void {
+    const at = this.slots.indexOf(slot);
+    if (at < 0) return;
+    this.slots.splice(at, 1);
+    this.replaced++;
+    slot.worker.removeAllListeners();
+    // A late 'error' from a dying worker must not become an uncaught exception.
+    slot.worker.on('error', () => undefined);
+    void slot.worker.terminate();
+    this.dispatch();
+  }
+
+  async stop(): Promise<void> {
+    for (const queue of this.queues.values()) for (const job of queue) job.reject(failed('he_unavailable', 'the enclave is stopping'));
+    this.queues.clear();
+    const slots = this.slots.splice(0);
+    for (const slot of slots) {
+      if (slot.job) {
+        clearTimeout(slot.job.timer);
+        slot.job.job.reject(failed('he_unavailable', 'the enclave is stopping'));
+      }
+      slot.worker.removeAllListeners();
+      slot.worker.on('error', () => undefined);
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}
+
+let pool: SealPool | undefined;
+let settings: SealPoolSettings = DEFAULT_SEAL_POOL;
+let users = 0;
+const facts = new Map<ParamSetName, Promise<ParamFacts>>();
+const callers = new AsyncLocalStorage<string>();
+
+/** Each running enclave holds the pool; the last one to let go stops its workers. */
+export function holdSealPool(wanted: Partial<SealPoolSettings> = {}): () => Promise<void> {
+  settings = { ...DEFAULT_SEAL_POOL, ...wanted };
+  users++;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--users > 0 || !pool) return;
+    const stopping = pool;
+    pool = undefined;
+    await stopping.stop();
+  };
+}
+
+/** Runs `work` on behalf of `caller` (a bank's organisation): the unit the pool is fair between. */
+export function asCaller<T>(caller: string, work: () => Promise<T>): Promise<T> {
+  return callers.run(caller, work);
+}
+
+/** Workers thrown away and replaced so far (for tests and the benchmark). */
+export function sealPoolReplacements(): number {
+  return pool?.replaced ?? 0;
+}
+
+function run<K extends OpName>(op: K, input: PoolOps[K]['input']): Promise<PoolOps[K]['output']> {
+  // Started lazily: an enclave that never sees an HE request never loads SEAL.
+  pool ??= new SealPool(settings);
+  return pool.run(op, input, callers.getStore() ?? 'enclave');
+}
+
+/** The SEAL heap of the worker that answers (with one worker: the only one), for leak tests. */
+export function sealWorkerHeapBytes(): Promise<number> {
+  return run('heapBytes', null);
+}
+
+/** Parameter ids and moduli of a parameter set, asked of a worker once (they come from SEAL, not from any bank). */
+function paramFacts(paramSet: ParamSetName): Promise<ParamFacts> {
+  let known = facts.get(paramSet);
+  if (!known) {
+    known = run('paramFacts', paramSet);
+    facts.set(paramSet, known);
+    known.catch(() => facts.delete(paramSet));
+  }
+  return known;
+}
+
+export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, galoisKeys: Uint8Array, needsRotations: boolean): Promise<void> {
+  const f = await paramFacts(paramSet);
+  assertPublicKey(f, publicKey);
+  if (galoisKeys.length) assertGaloisKeys(f, galoisKeys, needsRotations);
+  else if (needsRotations) throw new JointlabError('bad_key', 'this protocol needs Galois keys for the declared rotation steps', 'usage');
+  await run('checkKeys', { paramSet, publicKey, galoisKeys, needsRotations });
+}
+
+export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
+  const f = await paramFacts(input.paramSet);
+  assertPublicKey(f, input.publicKey);
+  assertGaloisKeys(f, input.galoisKeys, true);
+  input.labels.forEach((b, i) => assertCiphertext(f, b, `label ciphertext ${i}`));
+  if (input.relinKeys) assertRelinKeys(f, input.relinKeys);
+  return run('encryptedXty', input);
+}
+
+export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
+  assertPublicKey(await paramFacts(input.paramSet), input.publicKey);
+  return run('newtonRound', input);
+}
+
+export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
+  const f = await paramFacts(input.paramSet);
+  assertPublicKey(f, input.publicKey);
+  input.coefficients.forEach((b, i) => assertCiphertext(f, b, `coefficient ciphertext ${i}`));
+  return run('encryptedScores', input);
+}

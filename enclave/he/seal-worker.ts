@@ -1,0 +1,46 @@
+/**
+ * A SEAL pool worker: loads SEAL once, then runs the enclave's HE computations (`enclave-crypto.ts`)
+ * one at a time as the pool sends them. After any failure the pool terminates this thread, so a
+ * heap that SEAL left in a bad state never serves another request.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { JointlabError } from '../../lab/errors';
+import { ParamSetName } from '../../lab/he/params';
+import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
+import { checkKeys, encryptedScores, encryptedXty, newtonRound, paramFacts } from './enclave-crypto';
+import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
+
+type Impl = { [K in OpName]: (input: PoolOps[K]['input']) => Promise<PoolOps[K]['output']> };
+
+const ops: Impl = {
+  checkKeys: (i) => checkKeys(i.paramSet, i.publicKey, i.galoisKeys, i.needsRotations),
+  encryptedXty,
+  newtonRound,
+  encryptedScores,
+  paramFacts,
+  heapBytes: async () => sealHeapBytes(),
+};
+
+async function main(port: NonNullable<typeof parentPort>): Promise<void> {
+  // Contexts of the parameter sets already in use are built before the first job, not during it.
+  await loadSeal();
+  for (const name of (workerData as { warm: ParamSetName[] }).warm) await ckks(name);
+  port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies FromWorker);
+  port.on('message', (m: ToWorker) => {
+    (ops[m.op] as (input: unknown) => Promise<unknown>)(m.input)
+      .then((value) => port.postMessage({ id: m.id, ok: true, value } satisfies FromWorker))
+      .catch((e: unknown) => {
+        // Only our own errors cross back with their text; anything else becomes a generic failure.
+        const known = e instanceof JointlabError;
+        port.postMessage({
+          id: m.id,
+          ok: false,
+          code: known ? e.code : 'he_failed',
+          message: known ? e.message : 'the encrypted computation failed',
+          category: known ? e.category : 'server',
+        } satisfies FromWorker);
+      });
+  });
+}
+
+if (parentPort) void main(parentPort);
