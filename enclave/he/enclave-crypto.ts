@@ -226,7 +226,7 @@ export interface FloodPolicy {
 
 export const DEFAULT_FLOOD: FloodPolicy = { bits: 30, minBits: 12, precision: 1e-5 };
 
-function floodSize(policy: FloodPolicy, estimate: number): FloodReport {
+export function floodSize(policy: FloodPolicy, estimate: number): FloodReport {
   const wanted = estimate * 2 ** policy.bits;
   const valueStd = Math.min(wanted, policy.precision);
   const bits = Math.log2(valueStd / estimate);

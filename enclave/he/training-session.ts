@@ -11,7 +11,7 @@ import { inverseSpd } from '../../models/linalg';
 import { newtonPieces } from '../../models/logistic-core';
 import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
-import { DEFAULT_FLOOD, FloodReport } from './enclave-crypto';
+import { DEFAULT_FLOOD, FloodReport, floodSize, noiseEstimate, rotationsPerSum } from './enclave-crypto';
 import { encryptedXty, newtonRound } from './seal-pool';
 import { OpenSession, SessionRow, countTraffic, joinU32, onSessionClosed, splitU32 } from './session-store';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, RoundPrivacy, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
@@ -99,6 +99,10 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     }
   }
   const inputL1 = design.aligned.reduce((t, c) => t + c.reduce((a, v) => a + Math.abs(v), 0), 0);
+  // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
+  let weightL1 = 0;
+  for (let k = 0; k < D; k++) weightL1 = Math.max(weightL1, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
+  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1, rotations: rotationsPerSum(slots), weightL1 }));
   const result = await newtonRound({
     paramSet: row.param_set,
     publicKey: row.public_key!,

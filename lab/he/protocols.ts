@@ -77,19 +77,33 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     let converged = false;
     let floodBits = Infinity;
     const bound = training.privacy.maxWeight;
-    const round = async (weights: number[]): Promise<number[]> => {
-      // The enclave takes weights within ±maxWeight; a first step that overshoots is pulled back.
-      const sent = weights.map((w) => Math.max(-bound, Math.min(bound, w)));
-      const answer = decodeFrames<{ flood: { bits: number } }>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: sent } }, traffic));
-      rounds++;
-      floodBits = Math.min(floodBits, answer.header.flood.bits);
-      return Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D));
+    let accepted = beta;
+    /**
+     * One round at `weights`, pulled back within ±maxWeight. Far from the optimum the Hessian can be
+     * too ill-conditioned for the flood's precision (the enclave refuses with insufficient_precision);
+     * the step is then halved back toward the last weights a round was answered at, a few times.
+     */
+    const round = async (weights: number[]): Promise<{ next: number[]; at: number[] }> => {
+      let at = weights.map((w) => Math.max(-bound, Math.min(bound, w)));
+      for (let tries = 0; ; tries++) {
+        try {
+          const answer = decodeFrames<{ flood: { bits: number } }>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: at } }, traffic));
+          rounds++;
+          floodBits = Math.min(floodBits, answer.header.flood.bits);
+          accepted = at;
+          return { next: Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D)), at };
+        } catch (e) {
+          const farther = at.some((w, k) => w !== accepted[k]);
+          if (!(e instanceof JointlabError) || e.code !== 'insufficient_precision' || !farther || tries >= 6) throw e;
+          at = at.map((w, k) => (w + accepted[k]) / 2);
+        }
+      }
     };
     // Newton rounds until the steps stop shrinking: from then on each answer differs from the last by the rounds' noise.
     let previous = Infinity;
     while (rounds < info.maxRounds) {
-      const next = await round(beta);
-      const change = Math.max(...next.map((v, k) => Math.abs(v - beta[k])));
+      const { next, at } = await round(beta);
+      const change = Math.max(...next.map((v, k) => Math.abs(v - at[k])));
       beta = next;
       options.onRound?.(rounds, change, floodBits);
       if (change < (options.tolerance ?? 1e-4) || change > previous / 2) {
@@ -100,14 +114,15 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     }
     // The rounds left are spent at the same weights and averaged: the noise shrinks as one over their square root.
     if (converged && rounds < info.maxRounds) {
-      const at = beta;
+      let at: number[] | undefined;
       const sum = new Array<number>(D).fill(0);
       let count = 0;
       while (rounds < info.maxRounds) {
-        const next = await round(at);
-        next.forEach((v, k) => (sum[k] += v));
+        const answer = await round(at ?? beta);
+        at = answer.at;
+        answer.next.forEach((v, k) => (sum[k] += v));
         count++;
-        options.onRound?.(rounds, Math.max(...next.map((v, k) => Math.abs(v - at[k]))), floodBits);
+        options.onRound?.(rounds, Math.max(...answer.next.map((v, k) => Math.abs(v - at![k]))), floodBits);
       }
       beta = sum.map((v) => v / count);
     }
