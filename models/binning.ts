@@ -48,6 +48,18 @@ export interface BinningOptions {
    */
   minBinCount?: number;
   monotonic: boolean;
+  /**
+   * Noise added to each released bin's good and bad counts before WOE is computed from them (the
+   * enclave passes noise keyed to the population, so a bin's WOE does not pin its exact counts);
+   * `tag` names the cell. Absent: exact counts.
+   */
+  countNoise?: (tag: string) => number;
+}
+
+/** A cell's counts with the caller's noise, whole and never negative. */
+function perturbed<T extends { good: number; bad: number }>(cell: T, tag: string, noise?: (tag: string) => number): T {
+  if (!noise) return cell;
+  return { ...cell, good: Math.max(0, Math.round(cell.good + noise(`${tag}:good`))), bad: Math.max(0, Math.round(cell.bad + noise(`${tag}:bad`))) };
 }
 
 interface Block {
@@ -184,6 +196,10 @@ export function binNumeric(column: NumericColumn, labels: Uint8Array, options: B
     const downBins = blocksToBins(down, missing, minBinCount);
     [best, bestBlocks] = upBins.iv >= downBins.iv ? [upBins, up] : [downBins, down];
   }
+  if (options.countNoise) {
+    const noise = options.countNoise;
+    best = blocksToBins(bestBlocks.map((b, i) => perturbed(b, `${column.name}:${i}`, noise)), perturbed(missing, `${column.name}:missing`, noise), minBinCount);
+  }
   return {
     kind: 'numeric',
     name: column.name,
@@ -214,11 +230,13 @@ export function binCategorical(column: CategoricalColumn, labels: Uint8Array, op
     }
   }
   kept.sort((a, b) => badRate(a) - badRate(b) || (a.level < b.level ? -1 : 1));
-  const groups = [...kept.map((k) => ({ good: k.good, bad: k.bad, levels: [k.level] })), other];
+  const noise = options.countNoise;
+  const groups = [...kept.map((k) => ({ good: k.good, bad: k.bad, levels: [k.level] })), other].map((g, i) => perturbed(g, `${column.name}:${i}`, noise));
+  Object.assign(missing, perturbed(missing, `${column.name}:missing`, noise));
   const missingCount = missing.good + missing.bad;
   const hasMissing = missingCount > 0 && missingCount >= minBinCount;
   // Like the missing bin, an "other" bin too small to stand on its own carries no evidence.
-  const otherCount = other.good + other.bad;
+  const otherCount = groups[groups.length - 1].good + groups[groups.length - 1].bad;
   const otherHasEvidence = otherCount > 0 && otherCount >= minBinCount;
   const { woe, iv } = weightOfEvidence(hasMissing ? [...groups, missing] : groups);
   const levelBins: [string, number][] = [];

@@ -57,7 +57,7 @@ export const logisticRegression: ModelFamily<LogisticParams> = {
   defaults: { l2: 1, maxIterations: 100, minLevelCount: 1 },
 
   async fit(frame: Frame, labels: Uint8Array, params: LogisticParams, context: FitContext): Promise<FittedModel> {
-    const encoder = fitEncoder(frame, params.minLevelCount);
+    const encoder = context.encoder ?? fitEncoder(frame, params.minLevelCount);
     const design = encode(encoder, frame);
     const fit = fitLogistic(design.columns, labels, design.rows, {
       l2: params.l2,

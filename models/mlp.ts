@@ -127,7 +127,7 @@ export const mlp: ModelFamily<MlpParams> = {
   async fit(frame: Frame, labels: Uint8Array, params: MlpParams, context: FitContext): Promise<FittedModel> {
     const { tf, backend } = await loadTensorflow();
     const random = new Random(context.seed);
-    const encoder = fitEncoder(frame, params.minLevelCount);
+    const encoder = context.encoder ?? fitEncoder(frame, params.minLevelCount);
     const design = encode(encoder, frame);
     const sizes = [design.columns.length, ...params.hidden, 1];
     let best = initialLayers(sizes, random);

@@ -1,4 +1,5 @@
 /** The one interface every model family implements, and the JSON file a fitted model is saved as. */
+import type { Encoder } from './encoding';
 import { Frame, FeatureRef } from './frame';
 
 export const MODEL_KINDS = ['lr', 'scorecard', 'mlp'] as const;
@@ -8,6 +9,14 @@ export interface FitContext {
   seed: number;
   /** Called as work advances; `done` of `total` steps, with an optional short note such as the epoch. */
   onProgress?: (done: number, total: number, note?: string) => void;
+  /**
+   * A standardization fixed by the caller instead of one fitted on these rows (the enclave passes one
+   * that does not depend on who is in the population, so the released encoder says nothing about it).
+   * It must list the frame's columns in order.
+   */
+  encoder?: Encoder;
+  /** Noise for released counts that parameters are computed from (scorecard bins), by cell; absent: exact. */
+  countNoise?: (tag: string) => number;
 }
 
 /** The saved form of a fitted model: plain JSON, enough to score rows again without the training data. */

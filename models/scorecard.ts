@@ -101,7 +101,8 @@ export const scorecard: ModelFamily<ScorecardParams> = {
     const total = frame.columns.length + 1;
     const binnings = frame.columns.map((column, j) => {
       context.onProgress?.(j, total, `binning ${column.name}`);
-      return column.kind === 'numeric' ? binNumeric(column, labels, params) : binCategorical(column, labels, params);
+      const options = context.countNoise ? { ...params, countNoise: context.countNoise } : params;
+      return column.kind === 'numeric' ? binNumeric(column, labels, options) : binCategorical(column, labels, options);
     });
     const chosen = binnings.flatMap((b, j) => (b.iv >= params.minIv ? [j] : []));
     // With no informative feature the card is the intercept alone: the base rate.

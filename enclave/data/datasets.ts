@@ -4,6 +4,7 @@ import { JointlabError } from '../../lab/errors';
 import { isMissingCell } from '../../lab/data/columns';
 import { appendAudit } from '../audit/log';
 import { releaseCount } from '../release/disclosure';
+import { coarseMoments } from '../release/population';
 import { Principal } from '../auth/principals';
 import { Db } from '../store/db';
 import { insertRows, parseUpload } from './csv-import';
@@ -164,7 +165,9 @@ export async function datasetAggregates(db: Db, meta: DatasetMeta): Promise<Colu
       const xs = values.map(Number);
       const mean = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
       const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length, 1));
-      out.push({ name: column.name, type: 'numeric', present: releaseCount(values.length, k), missing: releaseCount(missing, k), mean: enough ? mean : null, sd: enough ? sd : null });
+      // The same coarse moments as a job's standardization (enclave/release/population.ts): one says no more than the other.
+      const coarse = coarseMoments(mean, sd);
+      out.push({ name: column.name, type: 'numeric', present: releaseCount(values.length, k), missing: releaseCount(missing, k), mean: enough ? coarse.mean : null, sd: enough ? (sd > 0 ? coarse.scale : 0) : null });
     } else {
       const counts = new Map<string, number>();
       for (const v of values) counts.set(v.trim(), (counts.get(v.trim()) ?? 0) + 1);

@@ -4,10 +4,13 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { frameOf } from '../../lab/data/columns';
 import { JoinedTable } from '../../lab/data/join';
 import { Frame } from '../../models/frame';
-import { Encoder, MISSING_LEVEL, designNames, encode, fitEncoder } from '../../models/encoding';
+import { Encoder, designNames, encode } from '../../models/encoding';
+import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
+import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
 import { datasetAggregates, datasetCells } from '../data/datasets';
 import { uploadByName } from '../data/uploads';
 import { checkConsent } from '../data/consents';
+import { requestDigest } from '../jobs/training-data';
 import { Db } from '../store/db';
 import { Term } from '../../lab/he/model-terms';
 
@@ -21,6 +24,9 @@ export interface TrainingDesign {
   uploadRows: number;
   matchedRows: number;
   k: number;
+  /** What the differencing control compares, and noise keyed to this request and population. */
+  print: PopulationPrint;
+  noise: PopulationNoise;
 }
 
 /** Typed columns from stored cells, through the same typing the local lab uses (types are known from import). */
@@ -43,7 +49,7 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   if (!upload) throw new JointlabError('not_found', `upload "${spec.bank!.upload}" no longer exists`, 'not_found');
   const columns = spec.platform!.columns;
   const { byId, types, meta } = await datasetCells(db, spec.platform!.dataset, columns);
-  const ids = await db.all<{ entity_id: string }>('SELECT entity_id FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  const ids = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
   // The steward's policy, as for plaintext training: rows without this bank's training consent are zero rows of the design.
   const consented = meta.requireTrainingConsent ? new Set((await checkConsent(db, org, 'training', ids.map((r) => r.entity_id))).allowed) : undefined;
   const matchedAt: number[] = [];
@@ -56,16 +62,19 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
     }
   });
   const frame = frameFrom(columns, types, rows);
-  const fitted = fitEncoder(frame);
-  // The encoder goes to the bank with the model: a category level standing for fewer than k rows would say who has it.
-  const encoder = {
-    ...fitted,
-    columns: fitted.columns.map((c, j) => {
-      if (c.kind !== 'categorical') return c;
-      const values = frame.columns[j].values as (string | null)[];
-      return { ...c, levels: c.levels.filter((level) => values.filter((v) => (v ?? MISSING_LEVEL) === level).length >= meta.k) };
-    }),
-  };
+  // The encoder goes to the bank: it is the platform-wide standardization, the same whoever joined,
+  // so two sessions' encoders cannot be subtracted down to an enterprise (enclave/release/population.ts).
+  const all = [...byId.values()];
+  const encoder = await referenceEncoderYielding(
+    frame.columns.map((c, j) => ({ name: c.name, kind: c.kind, cells: all.map((r) => r[j]) })),
+    meta.k,
+  );
+  const secret = await populationSecret(db);
+  const request = requestDigest(ids, `${meta.name}@${meta.createdAt}/${meta.rows}`);
+  // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
+  const matchedIds = matchedAt.map((i) => ids[i].entity_id);
+  const fingerprint = await fingerprintIds(secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys())));
+  const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded: await fingerprintIds(secret, ids.map((r) => r.entity_id)), ids: fingerprint };
   const matched = [...encode(encoder, frame).columns];
   const aligned = matched.map((c) => {
     const out = new Float64Array(ids.length);
@@ -83,6 +92,8 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
     uploadRows: ids.length,
     matchedRows: matchedAt.length,
     k: meta.k,
+    print,
+    noise: keyedNoise(secret, digestOf([request, fingerprint.toString('base64'), 'he-train'])),
   };
 }
 

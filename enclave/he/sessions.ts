@@ -13,7 +13,9 @@ import { Principal } from '../auth/principals';
 import { ScoreLimiter } from '../scoring/limits';
 import { jobMode, visibleJob } from '../jobs/jobs';
 import { transition } from '../jobs/transition';
-import { Db } from '../store/db';
+import { Db, Queries } from '../store/db';
+import { differencingCheck, recordPopulation } from '../release/differencing';
+import { noisyValue } from '../release/population';
 import { ScoreStats, platformTable, scoreStats, trainingDesign } from './design';
 import { asCaller, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
@@ -105,11 +107,18 @@ export class HeSessions {
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
     await asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
     const id = `he_${randomUUID()}`;
+    let recordPrint: ((q: Queries) => Promise<void>) | undefined;
     if (mode === 'he-train') {
       const design = await trainingDesign(this.db, spec, actor.org);
       const least = Math.max(this.settings.minTrainingRows, design.k);
-      if (design.matchedRows < least) throw new JointlabError('too_few_rows', `fewer than ${least} of the upload's rows are on the platform`, 'validation');
+      // Decided on a noisy count: a threshold at exactly `least` matched rows would say whether one more id is on the platform.
+      if (noisyValue(design.matchedRows, design.noise.uniform('he.matched')) < least) {
+        throw new JointlabError('too_few_rows', `fewer than about ${least} of the upload's rows are on the platform`, 'validation');
+      }
+      const tooClose = await differencingCheck(this.db, design.print, design.k);
+      if (tooClose) throw new JointlabError('population_too_close', tooClose, 'conflict');
       rememberDesign(id, design);
+      recordPrint = (q) => recordPopulation(q, `he:${id}`, design.print);
     }
     await transition(this.db, job.id, 'running', actor.id, {
       alsoWrite: async (q) => {
@@ -118,6 +127,8 @@ export class HeSessions {
           [id, job.id, actor.id, actor.org, paramSet, Buffer.from(blobs[0]), Buffer.from(blobs[1]), body.length, new Date().toISOString()],
         );
         await appendAudit(q, { actor: actor.id, action: 'he.session.open', object: `he:${id}`, detail: { job: job.id, paramSet } });
+        // An encrypted-label session releases weights over its population: later jobs are compared with it.
+        await recordPrint?.(q);
       },
     });
     return this.info(id, actor);

@@ -11,7 +11,9 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { families } from '../../models';
 import { takeLabels, takeRows } from '../../models/frame';
 import { stratifiedSplit } from '../../models/split';
-import { releaseCheck, OutputPart } from '../release/check';
+import { beforeTraining, releaseCheck, OutputPart, ReleaseOutcome } from '../release/check';
+import { PopulationPrint, differencingCheck, recordPopulation } from '../release/differencing';
+import { DP_SHARES, PopulationNoise } from '../release/population';
 import { Db } from '../store/db';
 import { JobRow, StoredResult, jobMode, jobRow, listJobs } from './jobs';
 import { loadTrainingTable } from './training-data';
@@ -114,16 +116,25 @@ export class Runner {
     const spec = JSON.parse(row.spec) as JobSpec;
     let input: WorkerInput;
     let k: number;
+    let noise: PopulationNoise;
+    let print: PopulationPrint | undefined;
     try {
       const table = await loadTrainingTable(this.db, spec, row.org, this.options.defaultK);
       k = table.k;
+      noise = table.noise;
       const { rest, held } = table.split
         ? { rest: table.split.train, held: table.split.test }
         : stratifiedSplit(table.labels, spec.validation?.testFraction ?? 0.3, spec.validation?.seed ?? 42);
+      print = await table.print?.(rest);
       input = {
         family: spec.model.family,
-        ...(spec.privacy ? { privacy: { epsilon: spec.privacy.epsilon, lambda: spec.privacy.lambda ?? 1e-3 } } : {}),
+        // Under DP the model's mechanism gets its share of epsilon; the rest buys the released counts and metrics.
+        ...(spec.privacy ? { privacy: { epsilon: spec.privacy.epsilon * DP_SHARES.model, lambda: spec.privacy.lambda ?? 1e-3 } } : {}),
         params: withDisclosureControl(mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined), k),
+        // The scorecard bins its own columns; every other family standardizes with the population-independent encoder.
+        ...(spec.model.family !== 'scorecard' || spec.privacy ? { encoder: table.encoder } : {}),
+        // A scorecard's bin counts, from which its WOE comes, carry the population's noise (a DP one has its own).
+        ...(spec.model.family === 'scorecard' && !spec.privacy ? { noiseKey: table.noise.key } : {}),
         seed: spec.validation?.seed ?? 42,
         train: { frame: takeRows(table.frame, rest), labels: takeLabels(table.labels, rest) },
         test: { frame: takeRows(table.frame, held), labels: takeLabels(table.labels, held) },
@@ -137,8 +148,18 @@ export class Runner {
       for (const y of labels) positive += y;
       return { positive, negative: labels.length - positive };
     };
-    if (Math.min(counts(input.train.labels).positive, counts(input.train.labels).negative) === 0) {
-      await this.fail(jobId, 'the training rows hold only one label value');
+    const outputs = (spec.outputs ?? []) as OutputPart[];
+    const rules = { k, minTrainingRows: this.options.minTrainingRows, outputs, noise, ...(spec.privacy ? { epsilon: spec.privacy.epsilon } : {}) };
+    const sizes = {
+      rows: { train: input.train.labels.length, test: input.test.labels.length },
+      classes: { train: counts(input.train.labels), test: counts(input.test.labels) },
+    };
+    // Decided on noisy counts, before any fit: "only one label value" or "too few rows" on exact
+    // counts would say whether the one id whose label differs joined. The differencing control next.
+    const stop = beforeTraining(sizes, rules) ?? (print && (await differencingCheck(this.db, print, k)));
+    if (stop) {
+      // Nothing is fitted: every output the spec asked for is withheld with the one reason.
+      await this.finish(jobId, { release: { released: {}, withheld: outputs.map((part) => ({ part, reason: stop })), k }, backend: 'none', seconds: 0 }, outputs, undefined, stop);
       return;
     }
     const message = await this.inWorker(jobId, input);
@@ -147,31 +168,30 @@ export class Runner {
       await this.fail(jobId, message?.type === 'error' ? 'training failed inside the worker' : 'the training worker stopped unexpectedly');
       return;
     }
-    const release = releaseCheck(
-      {
-        model: message.model as never,
-        description: message.description,
-        rows: { train: input.train.labels.length, test: input.test.labels.length },
-        classes: { train: counts(input.train.labels), test: counts(input.test.labels) },
-        metrics: message.metrics,
-        test: { labels: input.test.labels, scores: message.testScores },
-      },
-      { k, minTrainingRows: this.options.minTrainingRows, outputs: (spec.outputs ?? []) as OutputPart[] },
-    );
+    const release = releaseCheck({ model: message.model as never, description: message.description, ...sizes, metrics: message.metrics, test: { labels: input.test.labels, scores: message.testScores } }, rules);
     // The scoring rule is judged once, on a released platform-only model (the only kind that scores in the clear), and kept with it.
     const model = release.released.parameters?.model;
     const platformOnly = model && spec.platform && model.features.every((f) => spec.platform!.columns.includes(f.name));
     const scoring = platformOnly ? await scoringRuleVerdict(this.db, spec, model) : undefined;
-    const stored: StoredResult = { release, backend: message.backend, seconds: message.seconds, ...(scoring ? { scoring } : {}) };
+    await this.finish(jobId, { release, backend: message.backend, seconds: message.seconds, ...(scoring ? { scoring } : {}) }, outputs, print);
+  }
+
+  /** Stores the checked result and moves the job on; a job that releases anything leaves its population's fingerprint behind. */
+  private async finish(jobId: string, stored: StoredResult & { release: ReleaseOutcome }, outputs: OutputPart[], print?: PopulationPrint, reason?: string): Promise<void> {
+    const { release } = stored;
     await transition(this.db, jobId, 'succeeded', ENCLAVE_ACTOR, {
       alsoWrite: async (q) => {
         await q.run('UPDATE jobs SET result = ?, progress = 1 WHERE id = ?', [JSON.stringify(stored), jobId]);
       },
     });
-    const parametersOut = release.released.parameters !== undefined || !(spec.outputs ?? []).includes('parameters');
+    const parametersOut = release.released.parameters !== undefined || !outputs.includes('parameters');
     const anythingOut = Object.keys(release.released).length > 0;
-    if (parametersOut && anythingOut) await transition(this.db, jobId, 'released', ENCLAVE_ACTOR, { reason: release.withheld.length ? 'released in part' : undefined });
-    else await transition(this.db, jobId, 'withheld', ENCLAVE_ACTOR, { reason: release.withheld.map((w) => `${w.part}: ${w.reason}`).join('; ') });
+    if (parametersOut && anythingOut) {
+      await transition(this.db, jobId, 'released', ENCLAVE_ACTOR, {
+        reason: release.withheld.length ? 'released in part' : undefined,
+        alsoWrite: print ? (q) => recordPopulation(q, jobId, print) : undefined,
+      });
+    } else await transition(this.db, jobId, 'withheld', ENCLAVE_ACTOR, { reason: reason ?? release.withheld.map((w) => `${w.part}: ${w.reason}`).join('; ') });
   }
 
   private inWorker(jobId: string, input: WorkerInput): Promise<WorkerMessage | undefined> {

@@ -3,7 +3,10 @@ import { frameOf, labelsOf, splitOf } from '../../lab/data/columns';
 import { JoinedTable } from '../../lab/data/join';
 import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
+import { Encoder } from '../../models/encoding';
 import { Frame } from '../../models/frame';
+import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
+import { PopulationNoise, SourceColumn, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
 import { datasetCells } from '../data/datasets';
 import { checkConsent } from '../data/consents';
 import { uploadByName } from '../data/uploads';
@@ -16,6 +19,20 @@ export interface TrainingTable {
   split?: { train: Int32Array; test: Int32Array };
   /** The dataset's k, which the release check applies. */
   k: number;
+  /** The standardization the model is fitted with: from the whole upload and platform table, not from who joined. */
+  encoder: Encoder;
+  /** Noise keyed to this request and population, for every figure released about it. */
+  noise: PopulationNoise;
+  /** What the differencing control compares (jobs that read platform data), once the training rows are chosen. */
+  print?: (train: ArrayLike<number>) => Promise<PopulationPrint>;
+}
+
+/**
+ * A digest of the bank's request for noise keys: the upload's rows and the dataset's import (a
+ * policy change is not a new request; a re-import is).
+ */
+export function requestDigest(uploadRows: { entity_id: string; cells: string }[], datasetVersion: string): string {
+  return digestOf([datasetVersion, ...uploadRows.flatMap((r) => [r.entity_id, r.cells])]);
 }
 
 export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defaultK: number): Promise<TrainingTable> {
@@ -36,6 +53,7 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
   const ids: string[] = [];
   const cells = new Map<string, string[]>([...uploadWanted, ...platformColumns, ...(labelInUpload ? [] : [label])].map((n) => [n, []]));
   let rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  const uploadRows = rows;
   if (platform?.meta.requireTrainingConsent) {
     // The steward's policy: only customers who authorized this bank to train on their records take part.
     const { allowed } = await checkConsent(db, org, 'training', rows.map((r) => r.entity_id));
@@ -58,11 +76,32 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
     ...platformColumns.filter((_, j) => platform?.types[j] === 'categorical'),
   ]);
   try {
+    const frame = frameOf(joined, [...bankColumns, ...platformColumns], categorical);
+    const k = platform?.meta.k ?? defaultK;
+    // Sources of the standardization: every row of the upload for the bank's columns, every platform row for the platform's.
+    const uploadCells = uploadRows.map((r) => JSON.parse(r.cells) as string[]);
+    const platformRows = platform ? [...platform.byId.values()] : [];
+    const sources: SourceColumn[] = frame.columns.map((c, j) => {
+      const inUpload = j < bankColumns.length;
+      const at = inUpload ? upload.columns.findIndex((u) => u.name === c.name) : j - bankColumns.length;
+      return { name: c.name, kind: c.kind, cells: inUpload ? uploadCells.map((r) => r[at]) : platformRows.map((r) => r[at]) };
+    });
+    const secret = await populationSecret(db);
+    // The request: the upload's content and the dataset's version (the same upload under a new spec is
+    // the same request). The noise key adds what decides the training rows and labels.
+    const request = requestDigest(uploadRows, spec.platform ? `${spec.platform.dataset}@${platform!.meta.createdAt}/${platform!.meta.rows}` : '-');
+    const ids = await fingerprintIds(secret, joined.ids);
+    const uploaded = await fingerprintIds(secret, uploadRows.map((r) => r.entity_id));
     return {
-      frame: frameOf(joined, [...bankColumns, ...platformColumns], categorical),
+      frame,
       labels: labelsOf(joined, label),
       ...(splitColumn ? { split: splitOf(joined, splitColumn) } : {}),
-      k: platform?.meta.k ?? defaultK,
+      k,
+      encoder: await referenceEncoderYielding(sources, k),
+      noise: keyedNoise(secret, digestOf([request, ids.toString('base64'), label, JSON.stringify(spec.validation ?? {})])),
+      ...(spec.platform
+        ? { print: async (train: ArrayLike<number>) => ({ org, dataset: spec.platform!.dataset, columns: platformColumns, uploaded, ids: await fingerprintIds(secret, withRoles(joined.ids, train)) }) }
+        : {}),
     };
   } catch (e) {
     // Row positions in the joined table would tell which of the bank's ids the platform holds: drop them.

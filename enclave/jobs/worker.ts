@@ -1,6 +1,8 @@
 /** Worker thread that fits one model, so that training never blocks the enclave's HTTP API. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { families } from '../../models';
+import { Encoder } from '../../models/encoding';
+import { cellNoise, noiseFromKey } from '../release/population';
 import { Frame } from '../../models/frame';
 import { binaryMetrics } from '../../models/metrics';
 import { ModelKind } from '../../models/model';
@@ -13,6 +15,10 @@ export interface WorkerInput {
   /** Differential privacy: the family is wrapped by its mechanism. */
   privacy?: PrivacyParams;
   params: Record<string, unknown>;
+  /** The standardization to fit with (the enclave's population-independent one); fitted on the rows when absent. */
+  encoder?: Encoder;
+  /** Key of the population's noise: scorecard bin counts get their noise before WOE (enclave/release/population.ts). */
+  noiseKey?: string;
   seed: number;
   train: { frame: Frame; labels: Uint8Array };
   test: { frame: Frame; labels: Uint8Array };
@@ -44,6 +50,8 @@ async function run(input: WorkerInput): Promise<void> {
   const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
   const model = await family.fit(input.train.frame, input.train.labels, input.params as never, {
     seed: input.seed,
+    ...(input.encoder ? { encoder: input.encoder } : {}),
+    ...(input.noiseKey ? { countNoise: cellNoise(noiseFromKey(input.noiseKey)) } : {}),
     onProgress: (done, total, note) => post({ type: 'progress', done, total, note }),
   });
   const description = model.describe();

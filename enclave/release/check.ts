@@ -5,8 +5,9 @@
 import { OUTPUTS } from '../../lab/spec/job-spec';
 import { BinaryMetrics } from '../../models/metrics';
 import { ModelFile } from '../../models/model';
+import { randomBytes } from 'node:crypto';
 import { Curves, releasedCurves } from './curves';
-import { releaseCount } from './disclosure';
+import { DP_SHARES, PopulationNoise, keyedNoise, noisyCount, noisyValue, releasedMetric } from './population';
 
 export type OutputPart = (typeof OUTPUTS)[number];
 
@@ -41,6 +42,10 @@ export interface ReleaseRules {
   k: number;
   minTrainingRows: number;
   outputs: readonly OutputPart[];
+  /** Noise keyed to the job's population (training-data.ts); fresh random noise when absent. */
+  noise?: PopulationNoise;
+  /** The job's epsilon under a DP spec: counts and test metrics get their shares of it (population.ts DP_SHARES). */
+  epsilon?: number;
 }
 
 /** Scorecard bins standing for fewer than k rows: such a bin's WOE and points would describe a handful of enterprises. */
@@ -52,13 +57,73 @@ function smallBins(description: Record<string, unknown>, k: number): string[] {
   return small;
 }
 
-/** Counts (`count`, `bad`) anywhere in released parameters pass through the disclosure rule. */
-export function suppressSmallCounts<T>(value: T, k: number): T {
-  return JSON.parse(JSON.stringify(value), (key, v) => ((key === 'count' || key === 'bad') && typeof v === 'number' ? releaseCount(v, k) : v));
+/** Counts (`count`, `bad`) anywhere in released parameters pass through the disclosure rule: noisy, rounded, null under k. */
+export function suppressSmallCounts<T>(value: T, k: number, noise: PopulationNoise = freshNoise(), scale?: number): T {
+  const u = noise.uniform('parameters.counts');
+  return JSON.parse(JSON.stringify(value), (key, v) => ((key === 'count' || key === 'bad') && typeof v === 'number' ? noisyCount(v, k, u, scale) : v));
+}
+
+function freshNoise(): PopulationNoise {
+  return keyedNoise(randomBytes(32), 'unkeyed');
+}
+
+/**
+ * The metrics as released. Without DP: three decimals at a keyed random rounding point; two nearly
+ * equal populations' AUC and KS differ by where one enterprise's score ranks among the other class's
+ * (at most 1 / the smaller class), which the differencing control (differencing.ts) keeps from being
+ * asked. Under DP: Laplace noise of sensitivity 1 / the smaller test class on AUC and KS with their
+ * shares of epsilon, Gini from the noisy AUC; train metrics are not released.
+ */
+function releasedMetrics(m: BinaryMetrics, noise: PopulationNoise, part: string, dp?: { epsilon: number; smallerClass: number }): BinaryMetrics {
+  const sensitivity = dp ? 1 / Math.max(dp.smallerClass, 1) : 0;
+  const auc = releasedMetric(m.auc, noise.uniform(`${part}.auc`), dp ? sensitivity / (DP_SHARES.auc * dp.epsilon) : 0);
+  const ks = releasedMetric(m.ks, noise.uniform(`${part}.ks`), dp ? sensitivity / (DP_SHARES.ks * dp.epsilon) : 0);
+  return { auc, ks, gini: Number((2 * auc - 1).toFixed(3)) };
+}
+
+/** Under DP: one row moves a row count and a class count by one each (L1 sensitivity 2 over the six counts below). */
+function countNoiseScale(epsilon: number | undefined): number | undefined {
+  return epsilon !== undefined ? 2 / (DP_SHARES.counts * epsilon) : undefined;
+}
+
+/**
+ * Every count noisy, and so every decision on one: a rule that flips at exactly 100 rows or at
+ * exactly k in a class would tell the bank whether one more of its ids joined. The same population
+ * and rules give the same figures (the noise is keyed), wherever they are asked for.
+ */
+export function noisyFigures(
+  outcome: Pick<TrainingOutcome, 'rows' | 'classes'>,
+  rules: Pick<ReleaseRules, 'noise' | 'epsilon'>,
+): { rows: { train: number; test: number }; trainRows: number; classes: { train: number; test: number } } {
+  const noise = rules.noise ?? freshNoise();
+  const scale = countNoiseScale(rules.epsilon);
+  // Released row counts are rounded; decisions are taken on the unrounded noisy values (rounding would lift 9 to 10).
+  const count = (figure: string, n: number): number => noisyCount(n, 0, noise.uniform(figure), scale) ?? 0;
+  const value = (figure: string, n: number): number => noisyValue(n, noise.uniform(figure), scale);
+  return {
+    rows: { train: count('rows.train', outcome.rows.train), test: count('rows.test', outcome.rows.test) },
+    trainRows: value('rows.train', outcome.rows.train),
+    classes: {
+      train: Math.min(value('classes.train.positive', outcome.classes.train.positive), value('classes.train.negative', outcome.classes.train.negative)),
+      test: Math.min(value('classes.test.positive', outcome.classes.test.positive), value('classes.test.negative', outcome.classes.test.negative)),
+    },
+  };
+}
+
+/** The reason no fit is worth running (too few rows, or a class under k, on the noisy counts), or undefined. */
+export function beforeTraining(outcome: Pick<TrainingOutcome, 'rows' | 'classes'>, rules: ReleaseRules): string | undefined {
+  const { trainRows, classes } = noisyFigures(outcome, rules);
+  if (trainRows < rules.minTrainingRows) return `trained on fewer than about ${rules.minTrainingRows} rows`;
+  if (classes.train < rules.k) return `a label class has fewer than about ${rules.k} training rows`;
+  return undefined;
 }
 
 export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): ReleaseOutcome {
   const { k } = rules;
+  const noise = rules.noise ?? freshNoise();
+  const dp = rules.epsilon;
+  const countScale = countNoiseScale(dp);
+  const { rows, trainRows, classes } = noisyFigures(outcome, rules);
   const withheld: Withheld[] = [];
   const released: Released = {};
   const wants = (part: OutputPart): boolean => rules.outputs.includes(part);
@@ -66,26 +131,31 @@ export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): Rel
     if (wants(part)) withheld.push({ part, reason });
   };
 
-  const tooFewRows = outcome.rows.train < rules.minTrainingRows ? `trained on fewer than ${rules.minTrainingRows} rows` : undefined;
-  const trainClasses = Math.min(outcome.classes.train.positive, outcome.classes.train.negative) < k ? `a label class has fewer than ${k} training rows` : undefined;
-  const testClasses = Math.min(outcome.classes.test.positive, outcome.classes.test.negative) < k ? `a label class has fewer than ${k} test rows` : undefined;
+  const tooFewRows = trainRows < rules.minTrainingRows ? `trained on fewer than about ${rules.minTrainingRows} rows` : undefined;
+  const trainClasses = classes.train < k ? `a label class has fewer than about ${k} training rows` : undefined;
+  const testClasses = classes.test < k ? `a label class has fewer than about ${k} test rows` : undefined;
 
   // A differentially private scorecard's bin counts are noisy by design: the k rule on them is the mechanism's job.
   const isPrivate = (outcome.model.params as { privacy?: unknown }).privacy !== undefined;
   const parameterProblem = tooFewRows ?? trainClasses ?? (isPrivate ? undefined : smallBins(outcome.description, k)[0]);
   if (parameterProblem) hold('parameters', parameterProblem);
-  else if (wants('parameters')) released.parameters = suppressSmallCounts({ model: outcome.model, description: outcome.description }, k);
+  else if (wants('parameters')) released.parameters = suppressSmallCounts({ model: outcome.model, description: outcome.description }, k, noise, countScale);
 
   const metricsProblem = tooFewRows ?? trainClasses;
   if (metricsProblem) hold('metrics', metricsProblem);
   else if (wants('metrics')) {
-    released.metrics = { train: outcome.metrics.train, ...(testClasses ? {} : { test: outcome.metrics.test }), rows: outcome.rows };
+    // The sensitivity is taken from the noisy class counts (post-processing), never the exact ones.
+    const smallerClass = Math.max(classes.test, k);
+    const test = testClasses ? {} : { test: releasedMetrics(outcome.metrics.test, noise, 'test', dp !== undefined ? { epsilon: dp, smallerClass } : undefined) };
+    // Under DP the budget buys the test metrics only: train metrics describe the training rows again.
+    const train = dp !== undefined ? {} : { train: releasedMetrics(outcome.metrics.train, noise, 'train') };
+    released.metrics = { ...train, ...test, rows };
     if (testClasses) withheld.push({ part: 'metrics', reason: `test metrics: ${testClasses}` });
   }
 
-  const curveProblem = tooFewRows ?? trainClasses ?? testClasses;
+  const curveProblem = dp !== undefined ? 'curves are not released under a DP spec: the epsilon buys the model, counts and test metrics' : (tooFewRows ?? trainClasses ?? testClasses);
   if (curveProblem) hold('curves', curveProblem);
-  else if (wants('curves')) released.curves = releasedCurves(outcome.test.labels, outcome.test.scores, k);
+  else if (wants('curves')) released.curves = releasedCurves(outcome.test.labels, outcome.test.scores, k, noise);
 
   return { released, withheld, k };
 }

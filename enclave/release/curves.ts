@@ -4,6 +4,10 @@
  * The report and the console draw only these; the rows themselves never leave.
  */
 import { releaseCount } from './disclosure';
+import { PopulationNoise, noisyCount, releasedShare } from './population';
+
+/** How a count is released: rounded and suppressed under k by default, noisy in a job's release. */
+export type CountRule = (n: number) => number | null;
 
 export interface CurvePoint {
   threshold: number;
@@ -108,12 +112,12 @@ function badIn(labels: Uint8Array, [from, to]: [number, number]): number {
   return bad;
 }
 
-export function scoreDistribution(labels: Uint8Array, scores: Float64Array, k: number): ScoreBand[] {
+export function scoreDistribution(labels: Uint8Array, scores: Float64Array, k: number, count: CountRule = (n) => releaseCount(n, k)): ScoreBand[] {
   const sorted = ascending(labels, scores);
   return equalCountRuns(sorted.scores, DISTRIBUTION_BANDS, k).map((run) => {
     const bad = badIn(sorted.labels, run);
     const good = run[1] - run[0] - bad;
-    return { from: significant(sorted.scores[run[0]]), to: significant(sorted.scores[run[1] - 1]), good: releaseCount(good, k), bad: releaseCount(bad, k) };
+    return { from: significant(sorted.scores[run[0]]), to: significant(sorted.scores[run[1] - 1]), good: count(good), bad: count(bad) };
   });
 }
 
@@ -142,18 +146,35 @@ export function pooledRuns(labels: Uint8Array, runs: [number, number][], k: numb
   return pooled;
 }
 
-export function calibration(labels: Uint8Array, scores: Float64Array, k: number): CalibrationBin[] {
+export function calibration(
+  labels: Uint8Array,
+  scores: Float64Array,
+  k: number,
+  count: CountRule = (n) => releaseCount(n, k),
+  share: (x: number) => number = (x) => rounded(x),
+): CalibrationBin[] {
   const sorted = ascending(labels, scores);
   return pooledRuns(sorted.labels, equalCountRuns(sorted.scores, CALIBRATION_BINS, k), k).map((run) => {
     const rows = run[1] - run[0];
     const bad = badIn(sorted.labels, run);
     let sum = 0;
     for (let i = run[0]; i < run[1]; i++) sum += sorted.scores[i];
-    const observed = bad >= k && rows - bad >= k ? rounded(bad / rows) : null;
-    return { predicted: rounded(sum / rows), observed, rows: releaseCount(rows, k) };
+    const observed = bad >= k && rows - bad >= k ? share(bad / rows) : null;
+    return { predicted: rounded(sum / rows), observed, rows: count(rows) };
   });
 }
 
-export function releasedCurves(labels: Uint8Array, scores: Float64Array, k: number): Curves {
-  return { roc: coarseRoc(labels, scores, k), distribution: scoreDistribution(labels, scores, k), calibration: calibration(labels, scores, k) };
+/**
+ * The curves as a job releases them: every count noisy (keyed to the population) and every share
+ * (ROC coordinates, observed rates) to two decimals at a keyed random point. Exact fractions such as
+ * fp / negatives would give away the exact class counts of the test rows, and so who joined.
+ */
+export function releasedCurves(labels: Uint8Array, scores: Float64Array, k: number, noise: PopulationNoise): Curves {
+  const counts = noise.uniform('curves.counts');
+  const shares = noise.uniform('curves.shares');
+  const count: CountRule = (n) => noisyCount(n, k, counts);
+  const roc = coarseRoc(labels, scores, k).map((p, i) =>
+    i === 0 ? p : { threshold: significant(p.threshold), fpr: releasedShare(p.fpr, shares), tpr: releasedShare(p.tpr, shares), rows: count(p.rows) ?? k },
+  );
+  return { roc, distribution: scoreDistribution(labels, scores, k, count), calibration: calibration(labels, scores, k, count, (x) => releasedShare(x, shares)) };
 }

@@ -1,7 +1,8 @@
 /**
- * Statistical disclosure control of single figures, shared by everything the enclave releases
- * (job results, dataset aggregates): a count that stands for fewer than k rows is suppressed, the
- * others are rounded, so that two releases cannot be differenced down to one enterprise.
+ * Statistical disclosure control of single figures about a population the bank cannot choose
+ * (dataset aggregates, consent counts): a count that stands for fewer than k rows is suppressed, the
+ * others are rounded. Figures about a job's population, which the bank does choose, are noisy as
+ * well (population.ts): deterministic rounding alone can be differenced across two chosen populations.
  */
 
 /** Released counts are rounded to a multiple of this. */

@@ -143,6 +143,19 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX score_models_window ON score_models (dataset, first_at);
   `,
+  `
+  -- The differencing control (enclave/release/differencing.ts): who each released job trained on, as keyed hashes.
+  CREATE TABLE released_populations (
+    subject TEXT PRIMARY KEY,
+    org TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    uploaded BLOB NOT NULL,
+    ids BLOB NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX released_populations_org ON released_populations (org, dataset);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,8 +4,9 @@
  * and scaled to norm at most 1 (a constant column stands in for the intercept, so every coordinate
  * is penalized), the objective (1/n) sum(logloss) + (lambda/2)|w|^2 is minimized exactly, and noise
  * with density proportional to exp(-(n lambda epsilon / 2)|b|) is added to the weights. The
- * standardization comes from the training rows, as in the plaintext family; in the enclave those
- * means and scales are k-safe aggregates, not covered by epsilon (stated, not hidden).
+ * standardization comes from the training rows, as in the plaintext family, unless the caller fixes
+ * one (the enclave passes a standardization that does not depend on the job's population, so it
+ * costs none of epsilon).
  */
 import { Frame } from '../frame';
 import { encode, fitEncoder } from '../encoding';
@@ -47,7 +48,7 @@ export function withDifferentialPrivacy(privacy: PrivacyParams, uniform: Uniform
     defaults: logisticRegression.defaults,
     async fit(frame: Frame, labels: Uint8Array, params: object, context: FitContext): Promise<FittedModel> {
       const base = { ...logisticRegression.defaults, ...(params as Record<string, unknown>) };
-      const encoder = fitEncoder(frame, base.minLevelCount as number);
+      const encoder = context.encoder ?? fitEncoder(frame, base.minLevelCount as number);
       const design = encode(encoder, frame);
       const n = design.rows;
       const width = design.columns.length;

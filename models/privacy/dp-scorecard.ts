@@ -5,8 +5,8 @@
  * edge is learned from single rows, and every good and bad count gets discrete Laplace noise (a row
  * lands in one bin per feature, so the counts' sensitivity is the number of features). WOE comes from
  * the noisy counts. The other half buys the regression on WOE, by output perturbation (WOE clipped
- * to [-3, 3] so rows have bounded norm). Standardization means are k-safe aggregates, not covered by
- * epsilon, as in the other private families.
+ * to [-3, 3] so rows have bounded norm). The standardization comes from the rows unless the caller
+ * fixes one (the enclave fixes one that does not depend on the job's population).
  */
 import { Frame, featureRefs } from '../frame';
 import { CategoricalBinning, FeatureBinning, NumericBinning, binAssigner, binWoe, weightOfEvidence } from '../binning';
@@ -26,7 +26,7 @@ export function withPrivateScorecard(privacy: { epsilon: number; lambda: number 
     defaults: scorecard.defaults,
     async fit(frame: Frame, labels: Uint8Array, params: object, context: FitContext): Promise<FittedModel> {
       const p = { ...scorecard.defaults, ...(params as Record<string, unknown>) } as ScorecardParams;
-      const encoder = fitEncoder(frame, Math.max(1, p.minBinCount));
+      const encoder = context.encoder ?? fitEncoder(frame, Math.max(1, p.minBinCount));
       const features = frame.columns.length;
       const countEpsilon = privacy.epsilon / 2;
       const noisy = (c: number) => Math.max(0, c + discreteLaplace(countEpsilon, features, uniform));

@@ -5,7 +5,7 @@
  * for. The per-example gradients are computed here in plain double precision (TensorFlow.js has no
  * cheap per-example gradients); the model it returns is an ordinary MLP model file. No early stopping:
  * looking at a validation slice would spend budget too. Standardization comes from the training
- * rows, as in the plaintext family; in the enclave those are k-safe aggregates, not covered by epsilon.
+ * rows unless the caller fixes one (the enclave fixes one that does not depend on the job's population).
  */
 import { Frame } from '../frame';
 import { encode, fitEncoder, rowMajor } from '../encoding';
@@ -36,7 +36,7 @@ export function withDpSgd(privacy: DpSgdParams, uniform: UniformSource = secureU
     defaults: mlp.defaults,
     async fit(frame: Frame, labels: Uint8Array, params: object, context: FitContext): Promise<FittedModel> {
       const base = { ...mlp.defaults, ...(params as Record<string, unknown>) } as typeof mlp.defaults;
-      const encoder = fitEncoder(frame, base.minLevelCount);
+      const encoder = context.encoder ?? fitEncoder(frame, base.minLevelCount);
       const design = encode(encoder, frame);
       const n = design.rows;
       const width = design.columns.length;

@@ -15,6 +15,7 @@ import { heScore, heTrain } from '../../../lab/he/protocols';
 import { sealHeapBytes } from '../../../lab/he/seal-runtime';
 import { loadJoined, train } from '../../../lab/train';
 import { loadModel } from '../../../models';
+import { logisticRegression } from '../../../models/logistic-regression';
 import { takeLabels, takeRows } from '../../../models/frame';
 import { auc } from '../../../models/metrics';
 import { Encoder, encode } from '../../../models/encoding';
@@ -68,14 +69,22 @@ describe('homomorphic encryption', function () {
       assert.equal(view.state, 'released');
 
       const plain = await train({ data: [host, guest, split], id: 'id', label: 'y', model: 'lr', features: ['default_credit_hetero_host.x0', ...columns.slice(1).map((c) => `default_credit_hetero_host.${c}`)], splitColumn: 'split', testFraction: 0, seed: 1 });
-      const plainState = plain.fitted.toJSON().state as { weights: number[]; intercept: number };
-      const heState = result.model.state as { weights: number[]; intercept: number };
+      const hostJoined = loadJoined([host, guest, split], 'id');
+      const hostParts = splitOf(hostJoined, 'split');
+      const hostFrame = frameOf(hostJoined, columns.map((c) => `default_credit_hetero_host.${c}`), new Set());
+      const renamedRows = (rows: Int32Array) => {
+        const f = takeRows(hostFrame, rows);
+        return { ...f, columns: f.columns.map((c, j) => ({ ...c, name: columns[j] })) };
+      };
+      // The session's encoder is the platform-wide standardization (enclave/release/population.ts): the
+      // plaintext reference is the same regression with that encoder.
+      const heState = result.model.state as { weights: number[]; intercept: number; encoder: Encoder };
+      const reference = await logisticRegression.fit(renamedRows(hostParts.train), takeLabels(labelsOf(hostJoined, 'y'), hostParts.train), { ...logisticRegression.defaults, l2: (result.model.params as { l2: number }).l2 }, { seed: 1, encoder: heState.encoder });
+      const plainState = reference.toJSON().state as { weights: number[]; intercept: number };
       const gaps = [...plainState.weights.map((w, j) => Math.abs(w - heState.weights[j])), Math.abs(plainState.intercept - heState.intercept)];
 
-      const hostJoined = loadJoined([host, guest, split], 'id');
-      const test = splitOf(hostJoined, 'split').test;
-      const frame = takeRows(frameOf(hostJoined, columns.map((c) => `default_credit_hetero_host.${c}`), new Set()), test);
-      const renamed = { ...frame, columns: frame.columns.map((c, j) => ({ ...c, name: columns[j] })) };
+      const test = hostParts.test;
+      const renamed = renamedRows(test);
       const testLabels = takeLabels(labelsOf(hostJoined, 'y'), test);
       const heAuc = auc(testLabels, await loadModel(result.model).predict(renamed));
       const trainFrame = takeRows(frameOf(hostJoined, columns.map((c) => `default_credit_hetero_host.${c}`), new Set()), splitOf(hostJoined, 'split').train);

@@ -1,7 +1,7 @@
 /**
  * The dataset's training-consent policy applies to encrypted-label training as it does to plaintext
- * training: rows without this bank's valid training consent are not in the design (the encoder the
- * session hands out is fitted on consented rows only), and a bank without consents cannot train.
+ * training: rows without this bank's valid training consent are zero rows of the session's design
+ * (out of X^T y, H and g), and a bank without consents cannot train.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
 import { rotationSteps } from '../../../lab/he/params';
 import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
+import { trainingDesign } from '../../../enclave/he/design';
 
 describe('HE training under the training-consent policy', function () {
   this.timeout(300_000);
@@ -49,22 +50,20 @@ describe('HE training under the training-consent policy', function () {
     const at = platform.header.indexOf(feature);
     const value = new Map(platform.rows.map((r) => [r[0], r[at]]));
     const customers = parseCsv(readFileSync(t.files.bank, 'utf8'), 'b').rows.map((r) => r[0]);
-    const mean = (ids: string[]) => {
-      const xs = ids.map((id) => value.get(id)).filter((v): v is string => v !== undefined && v.trim() !== '').map(Number);
-      return xs.reduce((a, b) => a + b, 0) / xs.length;
-    };
     const matched = customers.filter((id) => value.has(id));
     const allowed = matched.filter((id) => consented.has(id));
     assert.ok(allowed.length < matched.length && allowed.length > 100);
 
     const open = await openSession('bankA');
     assert.equal(open.status, 201, open.text);
-    const encoder = open.json().training.encoder as { columns: { name: string; mean: number }[] };
-    const column = encoder.columns.find((c) => c.name === feature)!;
-    assert.ok(Math.abs(column.mean - mean(allowed)) < 1e-9, `encoder mean ${column.mean} vs consented ${mean(allowed)}`);
-    assert.ok(Math.abs(column.mean - mean(matched)) > 1e-6, 'the encoder was fitted on rows without consent');
     // The labels still go in upload order, one slot per uploaded row: the bank learns nothing of who consented.
     assert.equal(open.json().training.uploadRows, customers.length);
+    // The session's design, as the enclave builds it for the rounds: consented matched rows only, the others zero rows.
+    const stored = await t.enclave.db.get<{ spec: string }>('SELECT spec FROM jobs WHERE id = ?', [open.json().job]);
+    const design = await trainingDesign(t.enclave.db, JSON.parse(stored!.spec), 'bank-a');
+    assert.equal(design.matchedRows, allowed.length);
+    const zeroRow = (i: number) => design.aligned.every((c) => c[i] === 0);
+    customers.forEach((id, i) => assert.equal(zeroRow(i), !allowed.includes(id), `upload row ${i}`));
   });
 
   it('refuses to train for a bank that holds no training consents', async () => {

@@ -65,9 +65,9 @@ describe('jobs in the enclave', function () {
         const results = (await t.call(who, 'GET', `/v1/jobs/${id}/results`)).json();
         assert.deepEqual(results.released, {});
         assert.deepEqual(results.withheld, [
-          { part: 'parameters', reason: 'a label class has fewer than 2000 training rows' },
-          { part: 'metrics', reason: 'a label class has fewer than 2000 training rows' },
-          { part: 'curves', reason: 'a label class has fewer than 2000 training rows' },
+          { part: 'parameters', reason: 'a label class has fewer than about 2000 training rows' },
+          { part: 'metrics', reason: 'a label class has fewer than about 2000 training rows' },
+          { part: 'curves', reason: 'a label class has fewer than about 2000 training rows' },
         ]);
       }
     } finally {
@@ -102,7 +102,9 @@ describe('jobs in the enclave', function () {
       await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
       assert.equal(await waitForJob(t, id), 'released');
       const results = await t.client('bankA').request<{ released: { metrics: { rows: { train: number; test: number } } } }>('GET', `v1/jobs/${id}/results`);
-      assert.equal(results.released.metrics.rows.train + results.released.metrics.rows.test, expected);
+      // Released counts are noisy and rounded to 5 (enclave/release/population.ts): close, never exact on purpose.
+      const { train, test } = results.released.metrics.rows;
+      assert.ok(Math.abs(train + test - expected) <= 40, `${train} + ${test} vs ${expected}`);
     } finally {
       await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { requireTrainingConsent: false } });
     }

@@ -1,4 +1,14 @@
 /**
+ * Released AUC is rounded to three decimals at a keyed point, and the model is standardized on the
+ * whole upload and platform table rather than the training rows (enclave/release/population.ts):
+ * how far that may move a figure from the lab's. LR is invariant to the standardization but for its
+ * penalty; the MLP's training path changes with it (bench/population.ts: 0.7686 -> 0.7652, while
+ * its own seed-to-seed spread on this data is about 0.006).
+ */
+const RELEASE_TOLERANCE = 0.002;
+const MLP_TOLERANCE = 0.01;
+
+/**
  * The controls cost no accuracy when they are not asked for: with k = 10 and no differential
  * privacy, jobs through the enclave on ../shared/datasets (platform = host, bank = guest with its
  * labels and the fixed split) reach the same test AUC as the local lab, and the reference figures.
@@ -18,12 +28,22 @@ const split = join(SHARED_DATASETS, 'default_credit_split.csv');
 const HOST = Array.from({ length: 10 }, (_, j) => `x${j}`);
 const GUEST = Array.from({ length: 13 }, (_, j) => `g_x${j}`);
 
+const lab = async (family: ModelKind, files: string[]) => (await train({ data: files, id: 'id', label: 'y', model: family, splitColumn: 'split', testFraction: 0, seed: 42 })).metrics.test.auc;
+
 describe('shared-data figures through the enclave (k = 10, no DP)', function () {
-  this.timeout(300_000);
+  this.timeout(900_000);
   let t: TestEnclave;
+
+  // The lab's figures, computed before the enclave starts: local training blocks this process for
+  // seconds, and an HTTP keep-alive socket left idle across such a block can be dropped under load.
+  const labAuc: Record<string, number> = {};
 
   before(async function () {
     if (!existsSync(split)) this.skip();
+    labAuc.lr = await lab('lr', [guest, host, split]);
+    labAuc.bankLr = await lab('lr', [guest, split]);
+    labAuc.scorecard = await lab('scorecard', [guest, host, split]);
+    labAuc.mlp = await lab('mlp', [guest, host, split]);
     t = await startTestEnclave();
     await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(host), query: { name: 'host', idColumn: 'id' } });
     // The bank's upload: its labels, its 13 features (renamed so they do not clash with the host's) and the split.
@@ -49,30 +69,34 @@ describe('shared-data figures through the enclave (k = 10, no DP)', function () 
     assert.equal(await waitForJob(t, id), 'released');
     const results = await t.client('bankA').request<{ released: { metrics: { test: { auc: number }; rows: { train: number; test: number } } }; withheld: unknown[] }>('GET', `v1/jobs/${id}/results`);
     assert.deepEqual(results.withheld, []);
-    assert.deepEqual(results.released.metrics.rows, { train: 21_000, test: 9_000 });
+    // Counts leave noisy and rounded to 5 (enclave/release/population.ts).
+    const { rows } = results.released.metrics;
+    assert.ok(Math.abs(rows.train - 21_000) <= 25 && Math.abs(rows.test - 9_000) <= 25, JSON.stringify(rows));
     return results.released.metrics.test.auc;
   }
 
-  const lab = async (family: ModelKind, files: string[]) => (await train({ data: files, id: 'id', label: 'y', model: family, splitColumn: 'split', testFraction: 0, seed: 42 })).metrics.test.auc;
 
   it('logistic regression: the lab figure, within 0.005 of 0.714; bank only near 0.651', async () => {
     const joint = await enclaveAuc('lr', true);
-    assert.ok(Math.abs(joint - (await lab('lr', [guest, host, split]))) < 1e-9, `enclave ${joint}`);
+    console.log(`      LR: lab ${labAuc.lr.toFixed(4)}, enclave (released) ${joint}`);
+    assert.ok(Math.abs(joint - labAuc.lr) <= RELEASE_TOLERANCE, `enclave ${joint}`);
     assert.ok(Math.abs(joint - 0.714) <= 0.005);
     const bankOnly = await enclaveAuc('lr', false);
-    assert.ok(Math.abs(bankOnly - (await lab('lr', [guest, split]))) < 1e-9);
+    assert.ok(Math.abs(bankOnly - labAuc.bankLr) <= RELEASE_TOLERANCE, `enclave ${bankOnly}`);
     assert.ok(Math.abs(bankOnly - 0.651) <= 0.005);
   });
 
   it('scorecard: the lab figure, at least 0.760', async () => {
     const joint = await enclaveAuc('scorecard', true);
-    assert.ok(Math.abs(joint - (await lab('scorecard', [guest, host, split]))) < 1e-9, `enclave ${joint}`);
+    console.log(`      scorecard: lab ${labAuc.scorecard.toFixed(4)}, enclave (released) ${joint}`);
+    assert.ok(Math.abs(joint - labAuc.scorecard) <= RELEASE_TOLERANCE, `enclave ${joint}`);
     assert.ok(joint >= 0.76);
   });
 
   it('MLP: the lab figure, at least 0.755', async () => {
     const joint = await enclaveAuc('mlp', true);
-    assert.ok(Math.abs(joint - (await lab('mlp', [guest, host, split]))) < 1e-9, `enclave ${joint}`);
+    console.log(`      MLP: lab ${labAuc.mlp.toFixed(4)}, enclave (released) ${joint}`);
+    assert.ok(Math.abs(joint - labAuc.mlp) <= MLP_TOLERANCE, `enclave ${joint}`);
     assert.ok(joint >= 0.755);
   });
 });

@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { TrainingOutcome, releaseCheck, suppressSmallCounts } from '../../../enclave/release/check';
 import { calibration, coarseRoc, equalCountRuns, scoreDistribution } from '../../../enclave/release/curves';
+import { keyedNoise } from '../../../enclave/release/population';
 import { Random } from '../../../models/random';
 
 function outcome(overrides: Partial<TrainingOutcome> = {}): TrainingOutcome {
@@ -20,7 +21,9 @@ function outcome(overrides: Partial<TrainingOutcome> = {}): TrainingOutcome {
   };
 }
 
-const rules = { k: 10, minTrainingRows: 100, outputs: ['parameters', 'metrics', 'curves'] as const };
+// Noise keyed under a fixed secret: the same figures on every run.
+const noise = keyedNoise(Buffer.alloc(32, 7), 'release-test');
+const rules = { k: 10, minTrainingRows: 100, outputs: ['parameters', 'metrics', 'curves'] as const, noise };
 
 describe('release check', () => {
   it('releases parameters, metrics and a coarse curve when every rule holds', () => {
@@ -85,21 +88,21 @@ describe('release check', () => {
     const r = releaseCheck(outcome({ rows: { train: 60, test: 300 } }), rules);
     assert.deepEqual(r.released, {});
     assert.deepEqual(r.withheld, [
-      { part: 'parameters', reason: 'trained on fewer than 100 rows' },
-      { part: 'metrics', reason: 'trained on fewer than 100 rows' },
-      { part: 'curves', reason: 'trained on fewer than 100 rows' },
+      { part: 'parameters', reason: 'trained on fewer than about 100 rows' },
+      { part: 'metrics', reason: 'trained on fewer than about 100 rows' },
+      { part: 'curves', reason: 'trained on fewer than about 100 rows' },
     ]);
   });
 
   it('withholds when a label class has fewer than k rows', () => {
-    const r = releaseCheck(outcome({ classes: { train: { positive: 9, negative: 691 }, test: { positive: 60, negative: 240 } } }), rules);
-    assert.deepEqual(r.withheld.map((w) => w.reason), Array(3).fill('a label class has fewer than 10 training rows'));
-    const testOnly = releaseCheck(outcome({ classes: { train: { positive: 140, negative: 560 }, test: { positive: 4, negative: 296 } } }), rules);
+    const r = releaseCheck(outcome({ classes: { train: { positive: 3, negative: 697 }, test: { positive: 60, negative: 240 } } }), rules);
+    assert.deepEqual(r.withheld.map((w) => w.reason), Array(3).fill('a label class has fewer than about 10 training rows'));
+    const testOnly = releaseCheck(outcome({ classes: { train: { positive: 140, negative: 560 }, test: { positive: 2, negative: 298 } } }), rules);
     assert.ok(testOnly.released.parameters && testOnly.released.metrics?.train);
     assert.equal(testOnly.released.metrics?.test, undefined);
     assert.deepEqual(testOnly.withheld, [
-      { part: 'metrics', reason: 'test metrics: a label class has fewer than 10 test rows' },
-      { part: 'curves', reason: 'a label class has fewer than 10 test rows' },
+      { part: 'metrics', reason: 'test metrics: a label class has fewer than about 10 test rows' },
+      { part: 'curves', reason: 'a label class has fewer than about 10 test rows' },
     ]);
   });
 
@@ -110,8 +113,26 @@ describe('release check', () => {
     assert.deepEqual(r.withheld, [{ part: 'parameters', reason: 'a bin of feature "tax_grade" stands for fewer than 10 rows' }]);
   });
 
-  it('suppresses small counts inside released parameters', () => {
-    assert.deepEqual(suppressSmallCounts({ bins: [{ count: 500, bad: 4 }, { count: 0, bad: 0 }] }, 10), { bins: [{ count: 500, bad: null }, { count: 0, bad: 0 }] });
+  it('releases counts inside parameters noisy and rounded, and none under k', () => {
+    const out = suppressSmallCounts({ bins: [{ count: 500, bad: 2 }, { count: 0, bad: 0 }] }, 10, noise);
+    assert.deepEqual(out.bins.slice(1), [{ count: null, bad: null }]);
+    assert.equal(out.bins[0].bad, null);
+    assert.ok(Math.abs(out.bins[0].count! - 500) <= 25 && out.bins[0].count! % 5 === 0, String(out.bins[0].count));
+    // Keyed to the population: asking again gives the same figures, so there is nothing to average.
+    assert.deepEqual(suppressSmallCounts({ bins: [{ count: 500, bad: 2 }, { count: 0, bad: 0 }] }, 10, noise), out);
+  });
+
+  it('releases no exact row count and no metric beyond three decimals', () => {
+    const counts = new Set<number>();
+    for (let n = 1000; n < 1040; n++) {
+      const r = releaseCheck(outcome({ rows: { train: n, test: 300 } }), { ...rules, noise: keyedNoise(Buffer.alloc(32, 7), `population ${n}`) });
+      const released = r.released.metrics!.rows.train;
+      assert.equal(released % 5, 0);
+      counts.add(released - n);
+      assert.equal(String(r.released.metrics!.test!.auc).replace(/^0\./, '').length <= 3, true);
+    }
+    // The noise is not a fixed offset: the released count minus the true one takes many values.
+    assert.ok(counts.size > 5, String([...counts]));
   });
 
   it('leaves out what the spec did not ask for', () => {
