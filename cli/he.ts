@@ -8,6 +8,7 @@ import { JointlabError } from '../lab/errors';
 import { PARAM_SET_NAMES, ParamSetName } from '../lab/he/params';
 import { heScore, heTrain } from '../lab/he/protocols';
 import { JobSpec } from '../lab/spec/job-spec';
+import { HE_BOUNDS } from '../lab/spec/he-spec';
 import { readModelFile } from './score';
 import { list, positiveInteger } from './options';
 import { printJson, scoresCsv } from './output';
@@ -55,9 +56,11 @@ export function register(program: Command): void {
       .option('--label-column <column>', 'label column of --labels', 'default_12m')
       .option('--dataset <name>', 'platform dataset', 'platform')
       .requiredOption('--platform-features <list>', 'comma-separated platform columns', list)
-      .option('--l2 <lambda>', 'L2 penalty (1 = scikit-learn C = 1)', Number, 1)
+      .option('--l2 <lambda>', `L2 penalty (1 = scikit-learn C = 1; allowed ${HE_BOUNDS.l2.min} to ${HE_BOUNDS.l2.max})`, Number, HE_BOUNDS.l2.default)
+      .option('--rounds <n>', `decrypted Newton rounds the session allows (${HE_BOUNDS.rounds.min} to ${HE_BOUNDS.rounds.max})`, positiveInteger, HE_BOUNDS.rounds.default)
+      .option('--epsilon <e>', `differential privacy of the rounds, charged to your budget (${HE_BOUNDS.epsilon.min} to ${HE_BOUNDS.epsilon.max})`, Number, HE_BOUNDS.epsilon.default)
       .option('--out <file>', 'save the model (usable by `jointlab score` and `jointlab he score`)'),
-  ).action(async (flags: CommonFlags & { upload: string; labels: string; labelColumn: string; dataset: string; platformFeatures: string[]; l2: number; out?: string }) => {
+  ).action(async (flags: CommonFlags & { upload: string; labels: string; labelColumn: string; dataset: string; platformFeatures: string[]; l2: number; rounds: number; epsilon: number; out?: string }) => {
     const say = flags.json ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const client = clientOf(flags);
     const table = readCsvFile(flags.labels);
@@ -75,6 +78,7 @@ export function register(program: Command): void {
       bank: { upload: flags.upload },
       platform: { dataset: flags.dataset, columns: flags.platformFeatures },
       model: { family: 'lr', params: { l2: flags.l2 } },
+      he: { paramSet: flags.paramSet, rounds: flags.rounds, epsilon: flags.epsilon },
     };
     const job = await approvedJob(client, flags, spec, say);
     say(`generating ${flags.paramSet} keys and encrypting ${labels.length} labels`);

@@ -9,12 +9,13 @@ import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release
 import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
 import { datasetAggregates, datasetCells } from '../data/datasets';
 import { uploadByName } from '../data/uploads';
+import { checkConsent } from '../data/consents';
 import { requestDigest } from '../jobs/training-data';
 import { Db } from '../store/db';
 import { Term } from '../../lab/he/model-terms';
 
 export interface TrainingDesign {
-  /** Design columns over the bank's upload rows in upload order; rows the platform lacks are zero. */
+  /** Design columns over the bank's upload rows in upload order; rows the platform lacks, or without a required training consent, are zero. */
   aligned: Float64Array[];
   /** The same columns over the matched rows only, for the Hessian and gradient. */
   matched: Float64Array[];
@@ -49,11 +50,13 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   const columns = spec.platform!.columns;
   const { byId, types, meta } = await datasetCells(db, spec.platform!.dataset, columns);
   const ids = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  // The steward's policy, as for plaintext training: rows without this bank's training consent are zero rows of the design.
+  const consented = meta.requireTrainingConsent ? new Set((await checkConsent(db, org, 'training', ids.map((r) => r.entity_id))).allowed) : undefined;
   const matchedAt: number[] = [];
   const rows: string[][] = [];
   ids.forEach((r, i) => {
     const cells = byId.get(r.entity_id);
-    if (cells) {
+    if (cells && (!consented || consented.has(r.entity_id))) {
       matchedAt.push(i);
       rows.push(cells);
     }

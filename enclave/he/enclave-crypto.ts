@@ -11,8 +11,9 @@ import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { PublicKey } from 'node-seal/implementation/public-key';
 import { JointlabError } from '../../lab/errors';
-import { PARAM_SETS, ParamSetName, ROTATION_BASE, rotationSteps } from '../../lab/he/params';
+import { CONJUGATION_STEP, PARAM_SETS, ParamSetName, ROTATION_BASE, rotationSteps } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
+import { applyLabelCheck, labelCheckTotal, loadRelinKeys, realParts } from './label-check';
 import type { ParamFacts } from './seal-bytes';
 
 /** Fresh-encryption noise standard deviation SEAL samples (its default, 3.2 rounded as SEAL does). */
@@ -89,7 +90,8 @@ export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, g
     const out = scope.own(rt.seal.CipherText());
     for (const step of rotationSteps(paramSet)) {
       try {
-        rt.evaluator.rotateVector(zero, step, gk, out);
+        if (step === CONJUGATION_STEP) rt.evaluator.complexConjugate(zero, gk, out);
+        else rt.evaluator.rotateVector(zero, step, gk, out);
       } catch {
         throw new JointlabError('bad_key', `the Galois keys lack rotation step ${step}`, 'usage');
       }
@@ -224,7 +226,7 @@ export interface FloodPolicy {
 
 export const DEFAULT_FLOOD: FloodPolicy = { bits: 30, minBits: 12, precision: 1e-5 };
 
-function floodSize(policy: FloodPolicy, estimate: number): FloodReport {
+export function floodSize(policy: FloodPolicy, estimate: number): FloodReport {
   const wanted = estimate * 2 ** policy.bits;
   const valueStd = Math.min(wanted, policy.precision);
   const bits = Math.log2(valueStd / estimate);
@@ -246,6 +248,8 @@ export interface XtyInput {
   labels: Uint8Array[];
   /** Design columns aligned to the same rows (zero where the platform has no such enterprise). */
   columns: Float64Array[];
+  /** The bank's relinearization keys: when given, Enc(label check) is appended after the columns' totals (see label-check.ts). */
+  relinKeys?: Uint8Array;
 }
 
 /**
@@ -256,12 +260,14 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
   const rt = await ckks(input.paramSet);
   return withScope((scope) => {
     const { gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
-    const labels = input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`));
+    // 2 Re(y): a label's imaginary part would otherwise reach the bank through the rounds, unchecked.
+    const labels = realParts(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), gk);
     const rows = input.columns[0]?.length ?? 0;
     if (labels.length !== Math.ceil(rows / rt.slots)) {
       throw new JointlabError('bad_ciphertext_count', `expected ${Math.ceil(rows / rt.slots)} label ciphertexts for ${rows} rows`, 'usage');
     }
-    return input.columns.map((column) => {
+    const check = input.relinKeys ? [labelCheckTotal(rt, scope, labels, loadRelinKeys(rt, scope, input.relinKeys, sealBlobLooksWhole), (ct) => sumSlots(rt, scope, ct, gk))] : [];
+    const totals = input.columns.map((column) => {
       const inner = new Scope();
       try {
         const sum = inner.own(rt.seal.CipherText());
@@ -270,6 +276,7 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
         labels.forEach((label, block) => {
           const slice = new Float64Array(rt.slots);
           slice.set(column.subarray(block * rt.slots, (block + 1) * rt.slots));
+          for (let i = 0; i < slice.length; i++) slice[i] *= 0.5; // the labels arrive as 2 Re(y)
           // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
           if (slice.every((v) => v === 0)) return;
           const plain = encodeAt(rt, inner, slice, rt.scale, label);
@@ -286,6 +293,7 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
         inner.dispose();
       }
     });
+    return [...totals, ...check];
   });
 }
 
@@ -299,6 +307,8 @@ export interface RoundInput {
   offset: Float64Array;
   noise: Omit<NoiseInputs, 'weightL1' | 'rotations'>;
   policy: FloodPolicy;
+  /** Enc(label check) from `encryptedXty`, and the size of the fresh per-slot factor it is added with. */
+  check?: { cipher: Uint8Array; gain: number };
 }
 
 /** Enc(offset + matrix · X^T y), flooded: the bank's new weights, readable only with its secret key. */
@@ -335,6 +345,7 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
       terms++;
     }
     rt.evaluator.rescaleToNext(result, result);
+    if (input.check) applyLabelCheck(rt, scope, result, input.check.cipher, input.check.gain);
     const offset = new Float64Array(rt.slots);
     offset.set(input.offset);
     const plainOffset = encodeAt(rt, scope, offset, result.scale, result);

@@ -20,11 +20,13 @@ export interface ParamFacts {
 }
 
 /**
- * Where SEAL files the key for a rotation by `step` in CKKS: Galois element 3^step mod 2N, at index
+ * Where SEAL files the key for a rotation by `step` in CKKS: Galois element 3^step mod 2N (2N - 1 for step 0), at index
  * (element - 1) / 2 (SEAL's GaloisTool::get_elt_from_step and GaloisKeys::get_index).
  */
 export function galoisIndex(step: number, n: number): number {
   const m = 2 * n;
+  // Step 0 is complex conjugation: element 2N - 1.
+  if (step === 0) return (m - 2) / 2;
   let element = 1;
   for (let k = 0; k < step; k++) element = (element * 3) % m;
   return (element - 1) / 2;
@@ -198,4 +200,18 @@ export function assertGaloisKeys(f: ParamFacts, bytes: Uint8Array, complete: boo
     if (r.at !== bytes.length) fail();
   });
   if (complete && missing.size) throw new JointlabError('bad_key', `the Galois keys lack rotation step ${Math.min(...missing)}`, 'usage');
+}
+
+/** Relinearization keys (for the label check): key-level parms id, exactly one key-switching key, for s^2 at index 0. */
+export function assertRelinKeys(f: ParamFacts, bytes: Uint8Array): void {
+  checked('the relinearization keys', 'bad_key', () => {
+    const r = new Reader(bytes);
+    if (r.header() !== bytes.length) fail();
+    r.parmsId(f.keyParmsId);
+    if (r.u64() !== 1) fail();
+    const parts = r.u64();
+    if (parts !== f.keyModuli.length - 1) fail();
+    for (let k = 0; k < parts; k++) readCipher(r, keyShape(f));
+    if (r.at !== bytes.length) fail();
+  });
 }

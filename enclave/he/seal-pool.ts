@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { ErrorCategory, JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import type { FloodReport, RoundInput, ScoreInput, XtyInput } from './enclave-crypto';
-import { ParamFacts, assertCiphertext, assertGaloisKeys, assertPublicKey } from './seal-bytes';
+import { ParamFacts, assertCiphertext, assertGaloisKeys, assertPublicKey, assertRelinKeys } from './seal-bytes';
 
 export interface SealPoolSettings {
   /** Worker threads, each with its own SEAL heap; one per core by default. */
@@ -263,6 +263,7 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
   assertPublicKey(f, input.publicKey);
   assertGaloisKeys(f, input.galoisKeys, true);
   input.labels.forEach((b, i) => assertCiphertext(f, b, `label ciphertext ${i}`));
+  if (input.relinKeys) assertRelinKeys(f, input.relinKeys);
   return run('encryptedXty', input);
 }
 

@@ -20,7 +20,9 @@ import { ScoreStats, platformTable, scoreStats, trainingDesign } from './design'
 import { asCaller, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
-import { newtonRoundOf, receiveLabels, rememberDesign, sessionDesign, trainingL2 } from './training-session';
+import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
+import type { RoundPrivacy } from '../release/he-rounds';
+import { assertHeSettings } from '../../lab/spec/he-spec';
 import { FloodReport } from './enclave-crypto';
 
 export { DEFAULT_HE_SETTINGS, closeSessionsOfJob } from './session-store';
@@ -38,7 +40,7 @@ export interface SessionInfo {
   bytes: { in: number; out: number };
   closed: boolean;
   /** he-train: rows of the bank's upload, in whose order labels are encrypted, and the design the weights follow. */
-  training?: { uploadRows: number; design: string[]; l2: number; encoder: unknown };
+  training?: { uploadRows: number; design: string[]; l2: number; encoder: unknown; privacy: RoundPrivacy };
   /** he-score: what the `z` terms are standardized by. */
   scoring?: ScoreStats;
 }
@@ -72,14 +74,17 @@ export class HeSessions {
       slots: slotsOf(row.param_set),
       rotationSteps: rotationSteps(row.param_set),
       rounds: row.rounds,
-      maxRounds: this.settings.maxRounds,
+      maxRounds: sessionRounds(spec, this.settings.maxRounds),
       bytes: { in: row.bytes_in, out: row.bytes_out },
       closed: row.closed_at !== null,
     };
     if (row.closed_at) return base;
     if (mode === 'he-train') {
       const design = await sessionDesign(this.db, row, spec);
-      return { ...base, training: { uploadRows: design.uploadRows, design: design.names, l2: trainingL2(spec), encoder: design.encoder } };
+      return {
+        ...base,
+        training: { uploadRows: design.uploadRows, design: design.names, l2: trainingL2(spec), encoder: design.encoder, privacy: roundPrivacy(spec, design.names.length, this.settings.maxRounds) },
+      };
     }
     return { ...base, scoring: await scoreStats(this.db, await platformTable(this.db, spec)) };
   }
@@ -97,8 +102,10 @@ export class HeSessions {
     const mode = jobMode(job);
     if (mode === 'plaintext') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
     if (job.state !== 'approved') throw new JointlabError('bad_transition', `the job is ${job.state}; an HE session needs an approved job`, 'conflict');
-    await asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
     const spec = JSON.parse(job.spec) as JobSpec;
+    const he = assertHeSettings(spec);
+    if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
+    await asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
     const id = `he_${randomUUID()}`;
     let recordPrint: ((q: Queries) => Promise<void>) | undefined;
     if (mode === 'he-train') {

@@ -5,46 +5,62 @@
 import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
 import { slotsOf } from '../../lab/he/params';
-import { mergeParams } from '../../lab/params';
 import { JobSpec } from '../../lab/spec/job-spec';
-import { families } from '../../models';
+import { assertHeSettings } from '../../lab/spec/he-spec';
 import { inverseSpd } from '../../models/linalg';
 import { newtonPieces } from '../../models/logistic-core';
 import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
-import { DEFAULT_FLOOD, FloodReport } from './enclave-crypto';
+import { DEFAULT_FLOOD, FloodReport, floodSize, noiseEstimate, rotationsPerSum } from './enclave-crypto';
 import { encryptedXty, newtonRound } from './seal-pool';
 import { OpenSession, SessionRow, countTraffic, joinU32, onSessionClosed, splitU32 } from './session-store';
+import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, RoundPrivacy, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
 
 /** Plaintext designs are rebuilt from the store on first use after a restart, then kept per session. */
 const designs = new Map<string, TrainingDesign>();
 onSessionClosed((id) => designs.delete(id));
 
-export function rememberDesign(id: string, design: TrainingDesign): void {
-  designs.set(id, design);
+/** The design as the rounds use it: rows clipped to the norm the noise is calibrated to (see enclave/release/he-rounds.ts). */
+export function rememberDesign(id: string, design: TrainingDesign): TrainingDesign {
+  const clipped = { ...design, ...clipRows(design.aligned, design.matched, clipNorm(design.aligned.length)) };
+  designs.set(id, clipped);
+  return clipped;
 }
 
 export async function sessionDesign(db: Db, row: SessionRow, spec: JobSpec): Promise<TrainingDesign> {
-  let design = designs.get(row.id);
-  if (!design) {
-    design = await trainingDesign(db, spec, row.org);
-    designs.set(row.id, design);
-  }
-  return design;
+  return designs.get(row.id) ?? rememberDesign(row.id, await trainingDesign(db, spec, row.org));
 }
 
+/** What the session's rounds disclose, for the bank to plan its rounds by (nothing in it depends on the data). */
+export function roundPrivacy(spec: JobSpec, columns: number, enclaveCap: number): RoundPrivacy {
+  const he = assertHeSettings(spec);
+  const rounds = sessionRounds(spec, enclaveCap);
+  const clip = clipNorm(columns);
+  return { epsilon: he.epsilon, delta: HE_DELTA, rounds, clip, noiseStd: roundNoiseStd(he.epsilon, rounds, clip), maxWeight: MAX_ROUND_WEIGHT };
+}
+
+/** The job's l2, checked against its documented range again at use. */
 export function trainingL2(spec: JobSpec): number {
-  return mergeParams(families.lr.defaults, spec.model.params as Record<string, unknown> | undefined).l2 as number;
+  return assertHeSettings(spec).l2;
+}
+
+/** Decrypted rounds a session allows: the job's bounded setting, under the enclave's own cap. */
+export function sessionRounds(spec: JobSpec, enclaveCap: number): number {
+  return Math.min(enclaveCap, assertHeSettings(spec).rounds);
 }
 
 /** Enc(X^T y) from the bank's encrypted labels, computed once and kept for the rounds. */
 export async function receiveLabels(db: Db, session: OpenSession, body: Buffer): Promise<{ seconds: number }> {
   const { row, spec } = session;
   if (row.xty) throw new JointlabError('labels_exist', 'the labels of this session were sent already', 'conflict');
-  const { blobs } = decodeFrames(body);
+  const { header, blobs } = decodeFrames<{ relinKeys?: unknown }>(body);
+  // The label check is not optional: without relinearization keys there are no rounds.
+  if (header.relinKeys !== true || blobs.length < 1) {
+    throw new JointlabError('label_check_keys', 'send the relinearization keys as the first blob, marked "relinKeys": true in the header, then the label ciphertexts', 'usage');
+  }
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
-  const xty = await encryptedXty({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs, columns: design.aligned });
+  const xty = await encryptedXty({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] });
   await db.run('UPDATE he_sessions SET xty = ? WHERE id = ?', [joinU32(xty), row.id]);
   await countTraffic(db, row.id, body.length, 0);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
@@ -54,15 +70,22 @@ export async function receiveLabels(db: Db, session: OpenSession, body: Buffer):
 export async function newtonRoundOf(db: Db, session: OpenSession, weights: number[], maxRounds: number): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
   const { row, spec } = session;
   if (!row.xty) throw new JointlabError('no_labels', 'send the encrypted labels first', 'conflict');
+  maxRounds = sessionRounds(spec, maxRounds);
   if (row.rounds >= maxRounds) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
   const design = await sessionDesign(db, row, spec);
   const D = design.names.length;
   if (weights.length !== D || !weights.every(Number.isFinite)) throw new JointlabError('schema_violation', `send ${D} finite weights (the design's columns, the intercept last)`, 'usage');
+  if (weights.some((w) => Math.abs(w) > MAX_ROUND_WEIGHT)) throw new JointlabError('weight_out_of_range', `round weights must lie within ±${MAX_ROUND_WEIGHT}`, 'usage');
+  const stored = splitU32(row.xty);
+  if (stored.length !== D + 1) throw new JointlabError('no_label_check', 'this session holds no label check; open a new session', 'conflict');
+  const privacy = roundPrivacy(spec, D, maxRounds);
   const { hessian, gradient } = newtonPieces(design.matched, design.matchedRows, weights, trainingL2(spec));
+  // The round's noise goes into v = g - X^T y before H^-1, in the clear part: no change to the ciphertexts.
+  const noisy = noisedGradient(gradient, privacy.noiseStd);
   const matrix = inverseSpd(hessian, D);
   const offset = Float64Array.from(weights, (w, k) => {
     let step = 0;
-    for (let j = 0; j < D; j++) step += matrix[k * D + j] * gradient[j];
+    for (let j = 0; j < D; j++) step += matrix[k * D + j] * noisy[j];
     return w - step;
   });
   // Each label ciphertext meets every column; its largest |value| in the block bounds the product.
@@ -76,14 +99,19 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     }
   }
   const inputL1 = design.aligned.reduce((t, c) => t + c.reduce((a, v) => a + Math.abs(v), 0), 0);
+  // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
+  let weightL1 = 0;
+  for (let k = 0; k < D; k++) weightL1 = Math.max(weightL1, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
+  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1, rotations: rotationsPerSum(slots), weightL1 }));
   const result = await newtonRound({
     paramSet: row.param_set,
     publicKey: row.public_key!,
-    xty: splitU32(row.xty),
+    xty: stored.slice(0, D),
     matrix,
     offset,
     noise: { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1 },
     policy: DEFAULT_FLOOD,
+    check: { cipher: stored[D], gain: LABEL_CHECK.gain[row.param_set] },
   });
   await countTraffic(db, row.id, 0, result.cipher.length, 1);
   return { ...result, round: row.rounds + 1 };

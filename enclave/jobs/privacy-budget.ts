@@ -1,10 +1,12 @@
 /**
- * Each bank's differential-privacy budget: epsilon is charged when a job is submitted and given back
+ * Each bank's differential-privacy budget (plaintext DP and the noised rounds of encrypted-label
+ * training alike): epsilon is charged when a job is submitted and given back
  * only if the job never trains (rejected or cancelled before it ran). A spec that would pass the
  * budget is refused at submission.
  */
 import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
+import { HE_BOUNDS } from '../../lab/spec/he-spec';
 import { Queries } from '../store/db';
 
 export interface BudgetView {
@@ -17,10 +19,16 @@ export interface BudgetView {
 /** States whose epsilon is not charged: the data was never touched for them. */
 const UNCHARGED = ['rejected', 'cancelled'];
 
+/** What a job costs: plaintext DP's epsilon, or the total epsilon of an encrypted-label training session's noised rounds. */
+export function chargedEpsilon(spec: JobSpec): number {
+  if (spec.mode === 'he-train') return spec.he?.epsilon ?? HE_BOUNDS.epsilon.default;
+  return spec.privacy?.epsilon ?? 0;
+}
+
 export async function spentEpsilon(q: Queries, org: string): Promise<number> {
   const rows = await q.all<{ spec: string; state: string }>('SELECT spec, state FROM jobs WHERE org = ?', [org]);
   let spent = 0;
-  for (const r of rows) if (!UNCHARGED.includes(r.state)) spent += (JSON.parse(r.spec) as JobSpec).privacy?.epsilon ?? 0;
+  for (const r of rows) if (!UNCHARGED.includes(r.state)) spent += chargedEpsilon(JSON.parse(r.spec) as JobSpec);
   return spent;
 }
 

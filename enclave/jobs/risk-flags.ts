@@ -1,12 +1,15 @@
-/** Automatic flags on a submitted spec, for the steward's review: sensitive columns, small cohorts, rare labels. */
+/** Automatic flags on a submitted spec, for the steward's review: sensitive columns, small cohorts, rare labels, HE protocols. */
 import { JobSpec } from '../../lab/spec/job-spec';
+import { HE_BOUNDS, assertHeSettings } from '../../lab/spec/he-spec';
+import { PARAM_SET_NAMES } from '../../lab/he/params';
+import { MAX_ROUND_WEIGHT } from '../release/he-rounds';
 import { Db } from '../store/db';
 import { DatasetMeta } from '../data/datasets';
 import { UploadMeta } from '../data/uploads';
 import { DEFAULT_SCORING_RULE } from '../release/scoring-rule';
 
 export interface RiskFlag {
-  code: 'sensitive_columns' | 'small_cohort' | 'rare_label' | 'bank_only' | 'scoring_rule';
+  code: 'sensitive_columns' | 'small_cohort' | 'rare_label' | 'bank_only' | 'scoring_rule' | 'he_protocol';
   message: string;
 }
 
@@ -16,11 +19,37 @@ export const SMALL_COHORT = 500;
 export const RARE_LABEL_COUNT = 50;
 export const RARE_LABEL_RATE = 0.01;
 
+/** What an HE job's protocol lets the bank learn, with its settings against their documented bounds. */
+export function heFlag(spec: JobSpec): RiskFlag | undefined {
+  if (spec.mode !== 'he-train' && spec.mode !== 'he-score') return undefined;
+  const he = assertHeSettings(spec);
+  const b = HE_BOUNDS;
+  const set = he.paramSet ?? `the bank's choice of ${PARAM_SET_NAMES.join(' or ')}`;
+  if (spec.mode === 'he-score') {
+    return {
+      code: 'he_protocol',
+      message:
+        `private-model scoring on ${set}: the bank's model stays encrypted, so neither you nor the enclave sees it; ` +
+        'the bank learns one score per consented enterprise it names, for any linear model it chooses (a one-feature model reads that feature of each consented enterprise)',
+    };
+  }
+  return {
+    code: 'he_protocol',
+    message:
+      `encrypted-label training on ${set}: l2 ${he.l2} (allowed ${b.l2.min} to ${b.l2.max}), at most ${he.rounds} decrypted Newton rounds (allowed ${b.rounds.min} to ${b.rounds.max}), ` +
+      `epsilon ${he.epsilon} over those rounds (allowed ${b.epsilon.min} to ${b.epsilon.max}, charged to the bank's budget), round weights within ±${MAX_ROUND_WEIGHT}. ` +
+      "Labels stay encrypted; non-binary labels turn every answer into noise, and each answer carries Gaussian noise sized to one enterprise's row: " +
+      'the bank learns its model weights with that noise, not a row (see README, encrypted-label training)',
+  };
+}
+
 export async function riskFlags(db: Db, spec: JobSpec, upload: UploadMeta | undefined, dataset: DatasetMeta | undefined): Promise<RiskFlag[]> {
   const flags: RiskFlag[] = [];
   const sensitive = (spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
   if (sensitive.length) flags.push({ code: 'sensitive_columns', message: `asks for sensitive columns: ${sensitive.join(', ')}` });
   if (!spec.platform) flags.push({ code: 'bank_only', message: 'uses no platform data' });
+  const he = heFlag(spec);
+  if (he) flags.push(he);
   const platformCount = spec.platform?.columns.length ?? 0;
   // The scoring rule (enclave/release/scoring-rule.ts) is judged on the released model; a spec this narrow cannot pass it.
   if (spec.platform && platformCount < DEFAULT_SCORING_RULE.minFeatures && spec.mode !== 'he-train') {

@@ -12,7 +12,8 @@ import { UploadMeta, uploadByName } from '../data/uploads';
 import { Db } from '../store/db';
 import { JobRow, jobRow } from './jobs';
 import { riskFlags } from './risk-flags';
-import { assertBudget } from './privacy-budget';
+import { assertBudget, chargedEpsilon } from './privacy-budget';
+import { assertHeSettings } from '../../lab/spec/he-spec';
 
 /** What each mode needs and refuses, as JSON-pointer problems. */
 function modeProblems(spec: JobSpec): Problem[] {
@@ -22,6 +23,7 @@ function modeProblems(spec: JobSpec): Problem[] {
   const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
   if (spec.privacy && mode !== 'plaintext') problems.push({ pointer: '/privacy', message: 'differential privacy applies to plaintext training' });
   if (mode === 'plaintext') {
+    refuse(spec.he, '/he');
     need(spec.bank, '/bank');
     need(spec.label, '/label');
   } else if (mode === 'he-train') {
@@ -83,6 +85,12 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
 
 export async function submitJob(db: Db, body: unknown, actor: Principal, epsilonBudget: number): Promise<JobRow> {
   const spec = assertValid(validateSpec, body, 'spec');
+  if (spec.mode === 'he-train' || spec.mode === 'he-score') {
+    // Bounded HE settings are a 400 like any schema violation; stored resolved, so what is charged and used is what was reviewed.
+    const he = assertHeSettings(spec);
+    const paramSet = he.paramSet ? { paramSet: he.paramSet } : {};
+    spec.he = spec.mode === 'he-train' ? { ...paramSet, rounds: he.rounds, epsilon: he.epsilon } : paramSet;
+  }
   const modeIssues = modeProblems(spec);
   if (modeIssues.length) throw new ProblemsError('spec_mode', 'the spec does not fit its mode', modeIssues, 'validation');
   const upload = spec.bank ? await uploadByName(db, actor.org, spec.bank.upload) : undefined;
@@ -94,7 +102,8 @@ export async function submitJob(db: Db, body: unknown, actor: Principal, epsilon
   const now = new Date().toISOString();
   await db.transaction(async (q) => {
     // Checked and charged in one transaction, so two submissions cannot both spend the last of the budget.
-    if (spec.privacy) await assertBudget(q, actor.org, spec.privacy.epsilon, epsilonBudget);
+    const epsilon = chargedEpsilon(spec);
+    if (epsilon > 0) await assertBudget(q, actor.org, epsilon, epsilonBudget);
     await q.run('INSERT INTO jobs (id, owner, org, spec, state, flags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
       id,
       actor.id,

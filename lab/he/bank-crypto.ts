@@ -25,12 +25,14 @@ export class BankCrypto {
      */
     readonly publicKeyBytes: Uint8Array,
     readonly galoisKeyBytes: Uint8Array,
+    /** Relinearization keys, for the enclave's label check (training only; empty otherwise). */
+    readonly relinKeyBytes: Uint8Array,
   ) {
     for (const o of [secretKey, publicKey, encryptor, decryptor]) this.scope.own(o);
   }
 
-  /** A fresh key pair, plus Galois keys for exactly the rotation steps the enclave declared. */
-  static async create(paramSet: ParamSetName, rotationSteps: number[]): Promise<BankCrypto> {
+  /** A fresh key pair, plus Galois keys for exactly the rotation steps the enclave declared, and relinearization keys if asked. */
+  static async create(paramSet: ParamSetName, rotationSteps: number[], options: { relinKeys?: boolean } = {}): Promise<BankCrypto> {
     const rt = await ckks(paramSet);
     const scope = new Scope();
     try {
@@ -40,6 +42,7 @@ export class BankCrypto {
       const publicSerial = scope.own(keygen.createPublicKeySerializable());
       // No steps, no Galois keys (SEAL would read an empty list as "every power of two").
       const galoisSerial = rotationSteps.length ? scope.own(keygen.createGaloisKeysSerializable(Int32Array.from(rotationSteps))) : undefined;
+      const relinSerial = options.relinKeys ? scope.own(keygen.createRelinKeysSerializable()) : undefined;
       return new BankCrypto(
         rt,
         secretKey,
@@ -48,6 +51,7 @@ export class BankCrypto {
         rt.seal.Decryptor(rt.context, secretKey),
         publicSerial.saveArray(rt.seal.ComprModeType.none),
         galoisSerial ? galoisSerial.saveArray(rt.seal.ComprModeType.none) : new Uint8Array(0),
+        relinSerial ? relinSerial.saveArray(rt.seal.ComprModeType.none) : new Uint8Array(0),
       );
     } finally {
       scope.dispose();

@@ -38,5 +38,10 @@ export const ROTATION_BASE = 8;
 export function rotationSteps(name: ParamSetName): number[] {
   const steps: number[] = [];
   for (let p = 1; p < slotsOf(name); p *= ROTATION_BASE) steps.push(p);
+  // Step 0 is SEAL's complex conjugation: the enclave keeps only the real part of the labels (CKKS slots are complex).
+  steps.push(CONJUGATION_STEP);
   return steps;
 }
+
+/** The rotation "step" SEAL reads as complex conjugation. */
+export const CONJUGATION_STEP = 0;

@@ -18,7 +18,14 @@ export interface SessionInfo {
   rotationSteps: number[];
   maxRounds: number;
   bytes: { in: number; out: number };
-  training?: { uploadRows: number; design: string[]; l2: number; encoder: Encoder };
+  training?: {
+    uploadRows: number;
+    design: string[];
+    l2: number;
+    encoder: Encoder;
+    /** What the rounds disclose: each round's answer carries Gaussian noise (see enclave/release/he-rounds.ts). */
+    privacy: { epsilon: number; delta: number; rounds: number; clip: number; noiseStd: number; maxWeight: number };
+  };
   scoring?: { numeric: Record<string, { mean: number; sd: number }>; categorical: string[]; withheld: string[] };
 }
 
@@ -48,7 +55,7 @@ export interface HeTrainResult {
 export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   const started = Date.now();
   const traffic: Traffic = { up: 0, down: 0 };
-  const crypto = await BankCrypto.create(options.paramSet, rotationSteps(options.paramSet));
+  const crypto = await BankCrypto.create(options.paramSet, rotationSteps(options.paramSet), { relinKeys: true });
   try {
     const keysDone = Date.now();
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
@@ -61,26 +68,63 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     for (let start = 0; start < options.labels.length; start += info.slots) {
       blocks.push(crypto.encrypt(Array.from(options.labels).slice(start, start + info.slots)));
     }
-    await options.client.send('POST', `v1/he/sessions/${info.id}/labels`, { frames: encodeFrames({}, blocks) }, traffic);
+    // The relinearization keys go first: the enclave checks under encryption that every label is 0 or 1.
+    await options.client.send('POST', `v1/he/sessions/${info.id}/labels`, { frames: encodeFrames({ relinKeys: true }, [crypto.relinKeyBytes, ...blocks]) }, traffic);
     const labelsDone = Date.now();
     const D = training.design.length;
     let beta = new Array<number>(D).fill(0);
     let rounds = 0;
     let converged = false;
     let floodBits = Infinity;
+    const bound = training.privacy.maxWeight;
+    let accepted = beta;
+    /**
+     * One round at `weights`, pulled back within ±maxWeight. Far from the optimum the Hessian can be
+     * too ill-conditioned for the flood's precision (the enclave refuses with insufficient_precision);
+     * the step is then halved back toward the last weights a round was answered at, a few times.
+     */
+    const round = async (weights: number[]): Promise<{ next: number[]; at: number[] }> => {
+      let at = weights.map((w) => Math.max(-bound, Math.min(bound, w)));
+      for (let tries = 0; ; tries++) {
+        try {
+          const answer = decodeFrames<{ flood: { bits: number } }>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: at } }, traffic));
+          rounds++;
+          floodBits = Math.min(floodBits, answer.header.flood.bits);
+          accepted = at;
+          return { next: Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D)), at };
+        } catch (e) {
+          const farther = at.some((w, k) => w !== accepted[k]);
+          if (!(e instanceof JointlabError) || e.code !== 'insufficient_precision' || !farther || tries >= 6) throw e;
+          at = at.map((w, k) => (w + accepted[k]) / 2);
+        }
+      }
+    };
+    // Newton rounds until the steps stop shrinking: from then on each answer differs from the last by the rounds' noise.
+    let previous = Infinity;
     while (rounds < info.maxRounds) {
-      const answer = decodeFrames<{ flood: { bits: number } }>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: beta } }, traffic));
-      const next = Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D));
-      rounds++;
-      floodBits = Math.min(floodBits, answer.header.flood.bits);
-      const change = Math.max(...next.map((v, k) => Math.abs(v - beta[k])));
+      const { next, at } = await round(beta);
+      const change = Math.max(...next.map((v, k) => Math.abs(v - at[k])));
       beta = next;
-      options.onRound?.(rounds, change, answer.header.flood.bits);
-      // The flood makes every answer noisy at about its precision: a change below the tolerance is convergence.
-      if (change < (options.tolerance ?? 1e-4)) {
+      options.onRound?.(rounds, change, floodBits);
+      if (change < (options.tolerance ?? 1e-4) || change > previous / 2) {
         converged = true;
         break;
       }
+      previous = change;
+    }
+    // The rounds left are spent at the same weights and averaged: the noise shrinks as one over their square root.
+    if (converged && rounds < info.maxRounds) {
+      let at: number[] | undefined;
+      const sum = new Array<number>(D).fill(0);
+      let count = 0;
+      while (rounds < info.maxRounds) {
+        const answer = await round(at ?? beta);
+        at = answer.at;
+        answer.next.forEach((v, k) => (sum[k] += v));
+        count++;
+        options.onRound?.(rounds, Math.max(...answer.next.map((v, k) => Math.abs(v - at![k]))), floodBits);
+      }
+      beta = sum.map((v) => v / count);
     }
     await options.client.send('DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
     const model: ModelFile = {

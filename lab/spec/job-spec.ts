@@ -5,6 +5,10 @@
 import Ajv from 'ajv';
 import { FromSchema } from 'json-schema-to-ts';
 import { MODEL_KINDS } from '../../models/model';
+import { heSchema } from './he-spec';
+
+/** The HE block without its own $id, embedded in the spec. */
+const { $id: _heId, ...HE_BLOCK } = heSchema;
 
 const NAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
 const COLUMN = { type: 'string', minLength: 1, maxLength: 128 } as const;
@@ -74,6 +78,7 @@ export const jobSpecSchema = {
         lambda: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.001 },
       },
     },
+    he: HE_BLOCK,
     outputs: { type: 'array', items: { type: 'string', enum: OUTPUTS }, uniqueItems: true, minItems: 1, default: [...OUTPUTS] },
   },
 } as const;

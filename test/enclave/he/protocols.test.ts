@@ -15,10 +15,14 @@ import { heScore, heTrain } from '../../../lab/he/protocols';
 import { sealHeapBytes } from '../../../lab/he/seal-runtime';
 import { loadJoined, train } from '../../../lab/train';
 import { loadModel } from '../../../models';
-import { Encoder } from '../../../models/encoding';
 import { logisticRegression } from '../../../models/logistic-regression';
 import { takeLabels, takeRows } from '../../../models/frame';
 import { auc } from '../../../models/metrics';
+import { Encoder, encode } from '../../../models/encoding';
+import { inverseSpd } from '../../../models/linalg';
+import { newtonPieces } from '../../../models/logistic-core';
+import { HE_BOUNDS } from '../../../lab/spec/he-spec';
+import { clipNorm, roundNoiseStd } from '../../../enclave/release/he-rounds';
 import { SHARED_DATASETS } from '../../helpers/cli';
 import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
 
@@ -44,7 +48,9 @@ describe('homomorphic encryption', function () {
       if (!existsSync(split)) this.skip();
     });
 
-    it('matches plaintext logistic regression: weights within 1e-3, test AUC within 0.002', async () => {
+    // epsilon 5: the AUC stays within 0.002 in every draw (worst -0.0010 in 60 simulated); at the default 2 one draw in about 60 passes it (bench/he-safety.ts).
+    const EPSILON = 5;
+    it('matches plaintext logistic regression within the documented DP cost: weights within 5 sd of the rounds\' noise, test AUC within 0.002', async () => {
       // The platform holds the host's 10 features; the bank holds the guest's labels of the training rows.
       await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(host), query: { name: 'host', idColumn: 'id' } });
       const joined = loadJoined([guest, split], 'id');
@@ -53,11 +59,14 @@ describe('homomorphic encryption', function () {
       const trainIds = Array.from(parts.train, (i) => joined.ids[i]);
       await t.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${trainIds.join('\n')}\n`, query: { name: 'train-ids' } });
       const columns = Array.from({ length: 10 }, (_, j) => `x${j}`);
-      const job = await approvedJob(t, { name: 'he-lr', purpose: 'test', mode: 'he-train', bank: { upload: 'train-ids' }, platform: { dataset: 'host', columns }, model: { family: 'lr' } });
+      const job = await approvedJob(t, { name: 'he-lr', purpose: 'test', mode: 'he-train', bank: { upload: 'train-ids' }, platform: { dataset: 'host', columns }, model: { family: 'lr' }, he: { epsilon: EPSILON } });
 
       const result = await heTrain({ client: t.client('bankA'), job, paramSet: 'n16384', labels: takeLabels(labels, parts.train) });
       assert.ok(result.converged, `not converged in ${result.rounds} rounds`);
       assert.ok(result.floodBits >= 12, `flooding ${result.floodBits} bits`);
+      // Asked at once: after seconds of local work below, an idle keep-alive socket may be closed under the client.
+      const view = await t.client('bankA').request<{ state: string }>('GET', `v1/jobs/${job}`);
+      assert.equal(view.state, 'released');
 
       const plain = await train({ data: [host, guest, split], id: 'id', label: 'y', model: 'lr', features: ['default_credit_hetero_host.x0', ...columns.slice(1).map((c) => `default_credit_hetero_host.${c}`)], splitColumn: 'split', testFraction: 0, seed: 1 });
       const hostJoined = loadJoined([host, guest, split], 'id');
@@ -73,17 +82,25 @@ describe('homomorphic encryption', function () {
       const reference = await logisticRegression.fit(renamedRows(hostParts.train), takeLabels(labelsOf(hostJoined, 'y'), hostParts.train), { ...logisticRegression.defaults, l2: (result.model.params as { l2: number }).l2 }, { seed: 1, encoder: heState.encoder });
       const plainState = reference.toJSON().state as { weights: number[]; intercept: number };
       const gaps = [...plainState.weights.map((w, j) => Math.abs(w - heState.weights[j])), Math.abs(plainState.intercept - heState.intercept)];
-      assert.ok(Math.max(...gaps) < 1e-3, `largest weight gap ${Math.max(...gaps)}`);
 
       const test = hostParts.test;
       const renamed = renamedRows(test);
       const testLabels = takeLabels(labelsOf(hostJoined, 'y'), test);
       const heAuc = auc(testLabels, await loadModel(result.model).predict(renamed));
+      const trainFrame = takeRows(frameOf(hostJoined, columns.map((c) => `default_credit_hetero_host.${c}`), new Set()), splitOf(hostJoined, 'split').train);
+      const heDesign = encode((result.model.state as { encoder: Encoder }).encoder, { ...trainFrame, columns: trainFrame.columns.map((c, j) => ({ ...c, name: columns[j] })) }).columns;
+      // The documented DP cost (enclave/release/he-rounds.ts): each round's answer carries H^-1 N(0, s^2 I); the weights stay within 5 of its standard deviations.
+      const hessian = newtonPieces(heDesign, heDesign[0].length, [...plainState.weights, plainState.intercept], 1).hessian;
+      const inverse = inverseSpd(hessian, gaps.length);
+      const noiseStd = roundNoiseStd(EPSILON, HE_BOUNDS.rounds.default, clipNorm(gaps.length));
+      gaps.forEach((gap, k) => {
+        const sd = noiseStd * Math.sqrt(inverse.subarray(k * gaps.length, (k + 1) * gaps.length).reduce((a, v) => a + v * v, 0));
+        assert.ok(gap < 5 * sd + 1e-3, `weight ${k}: gap ${gap} against the noise's ${sd}`);
+      });
+
       assert.ok(Math.abs(heAuc - plain.metrics.test.auc) < 0.002, `AUC ${heAuc} vs ${plain.metrics.test.auc}`);
       assert.ok(Math.abs(heAuc - 0.706) < 0.005, `AUC ${heAuc} vs scikit-learn's 0.706`);
 
-      const view = await t.client('bankA').request<{ state: string }>('GET', `v1/jobs/${job}`);
-      assert.equal(view.state, 'released');
       const keysLeft = await t.enclave.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_sessions WHERE public_key IS NOT NULL OR galois_keys IS NOT NULL');
       assert.equal(keysLeft?.n, 0, 'keys outlived the session');
     });
@@ -150,7 +167,7 @@ describe('homomorphic encryption', function () {
     it('answers tampered, truncated, wrong-parameter and oversized keys and ciphertexts with 4xx and keeps serving', async () => {
       await t.client('bankA').request('POST', 'v1/uploads', { csv: csvOf(t.files.bank), query: { name: 'customers' } });
       const job = await approvedJob(t, { name: 'he-hostile', purpose: 'test', mode: 'he-train', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: ['years_established'] }, model: { family: 'lr' } });
-      const good = await BankCrypto.create('n16384', rotationSteps('n16384'));
+      const good = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
       const small = await BankCrypto.create('n8192', rotationSteps('n8192'));
       try {
         const open = (pk: Uint8Array, gk: Uint8Array, paramSet = 'n16384') =>
@@ -191,7 +208,17 @@ describe('homomorphic encryption', function () {
           ['a truncated ciphertext', Array(blocks).fill(label.subarray(0, label.length - 100)), 'bad_ciphertext'],
           ['too few ciphertexts', [], 'bad_ciphertext_count'],
         ] as [string, Uint8Array[], string][]) {
-          const r = await t.call('bankA', 'POST', `/v1/he/sessions/${session}/labels`, { body: encodeFrames({}, blobs), type: FRAME_TYPE });
+          const r = await t.call('bankA', 'POST', `/v1/he/sessions/${session}/labels`, { body: encodeFrames({ relinKeys: true }, [good.relinKeyBytes, ...blobs]), type: FRAME_TYPE });
+          assert.equal(r.status, 400, `${what}: ${r.text}`);
+          assert.equal(r.json().code, code, what);
+        }
+        // The label check cannot be skipped: labels without relinearization keys, or with broken ones, are refused.
+        const fresh = Array(blocks).fill(label) as Uint8Array[];
+        for (const [what, body, code] of [
+          ['labels without relinearization keys', encodeFrames({}, fresh), 'label_check_keys'],
+          ['truncated relinearization keys', encodeFrames({ relinKeys: true }, [good.relinKeyBytes.subarray(0, 5000), ...fresh]), 'bad_key'],
+        ] as [string, Buffer, string][]) {
+          const r = await t.call('bankA', 'POST', `/v1/he/sessions/${session}/labels`, { body, type: FRAME_TYPE });
           assert.equal(r.status, 400, `${what}: ${r.text}`);
           assert.equal(r.json().code, code, what);
         }
@@ -206,7 +233,7 @@ describe('homomorphic encryption', function () {
 
   it('caps decrypted rounds per key and checks the weights it is sent', async () => {
     const capped = await startTestEnclave({ enterprises: 1500, bankCustomers: 800, maxRounds: 2 });
-    const crypto = await BankCrypto.create('n16384', rotationSteps('n16384'));
+    const crypto = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
     try {
       await capped.client('steward').request('POST', 'v1/datasets', { csv: csvOf(capped.files.platform), query: { name: 'platform', idColumn: 'id' } });
       const bankRows = parseCsv(readFileSync(capped.files.bank, 'utf8'), 'b').rows;
@@ -222,7 +249,7 @@ describe('homomorphic encryption', function () {
       for (let start = 0; start < labels.length; start += 8192) blocks.push(crypto.encrypt(labels.slice(start, start + 8192)));
       // Enc(X^T y) runs in a worker thread: the API answers while it computes.
       let labelsDone = false;
-      const labelsSent = capped.call('bankA', 'POST', `/v1/he/sessions/${session}/labels`, { body: encodeFrames({}, blocks), type: FRAME_TYPE }).then((r) => {
+      const labelsSent = capped.call('bankA', 'POST', `/v1/he/sessions/${session}/labels`, { body: encodeFrames({ relinKeys: true }, [crypto.relinKeyBytes, ...blocks]), type: FRAME_TYPE }).then((r) => {
         labelsDone = true;
         return r;
       });
@@ -232,6 +259,9 @@ describe('homomorphic encryption', function () {
       assert.equal((await labelsSent).status, 200);
       assert.equal((await round([0, 0])).status, 400, 'wrong number of weights');
       assert.equal((await round([0, 'x', 0])).status, 400, 'a weight that is not a number');
+      const outside = await round([0, 0, 50]);
+      assert.equal(outside.status, 400, 'a weight past the bound');
+      assert.equal(outside.json().code, 'weight_out_of_range');
       assert.equal((await round([0, 0, 0])).status, 200);
       assert.equal((await round([0, 0, 0])).status, 200);
       const third = await round([0, 0, 0]);
