@@ -121,6 +121,7 @@ export class HeSessions {
       recordPrint = (q) => recordPopulation(q, `he:${id}`, design.print);
     }
     await transition(this.db, job.id, 'running', actor.id, {
+      exclusive: true,
       alsoWrite: async (q) => {
         await q.run(
           'INSERT INTO he_sessions (id, job, owner, org, param_set, public_key, galois_keys, bytes_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

@@ -51,8 +51,21 @@ export function sessionRounds(spec: JobSpec, enclaveCap: number): number {
 
 /** Enc(X^T y) from the bank's encrypted labels, computed once and kept for the rounds. */
 export async function receiveLabels(db: Db, session: OpenSession, body: Buffer): Promise<{ seconds: number }> {
+  const { row } = session;
+  if (row.xty || labelsInFlight.has(row.id)) throw new JointlabError('labels_exist', 'the labels of this session were sent already', 'conflict');
+  labelsInFlight.add(row.id);
+  try {
+    return await computeXty(db, session, body);
+  } finally {
+    labelsInFlight.delete(row.id);
+  }
+}
+
+/** Sessions whose Enc(X^T y) is being computed: a second labels request meanwhile is the same conflict as one after it. */
+const labelsInFlight = new Set<string>();
+
+async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{ seconds: number }> {
   const { row, spec } = session;
-  if (row.xty) throw new JointlabError('labels_exist', 'the labels of this session were sent already', 'conflict');
   const { header, blobs } = decodeFrames<{ relinKeys?: unknown }>(body);
   // The label check is not optional: without relinearization keys there are no rounds.
   if (header.relinKeys !== true || blobs.length < 1) {
@@ -103,6 +116,9 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   let weightL1 = 0;
   for (let k = 0; k < D; k++) weightL1 = Math.max(weightL1, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
   floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1, rotations: rotationsPerSum(slots), weightL1 }));
+  // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
+  const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
+  if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
   const result = await newtonRound({
     paramSet: row.param_set,
     publicKey: row.public_key!,
@@ -113,6 +129,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     policy: DEFAULT_FLOOD,
     check: { cipher: stored[D], gain: LABEL_CHECK.gain[row.param_set] },
   });
-  await countTraffic(db, row.id, 0, result.cipher.length, 1);
-  return { ...result, round: row.rounds + 1 };
+  await countTraffic(db, row.id, 0, result.cipher.length);
+  const { rounds } = (await db.get<{ rounds: number }>('SELECT rounds FROM he_sessions WHERE id = ?', [row.id]))!;
+  return { ...result, round: rounds };
 }
