@@ -154,9 +154,11 @@ export class Runner {
       rows: { train: input.train.labels.length, test: input.test.labels.length },
       classes: { train: counts(input.train.labels), test: counts(input.test.labels) },
     };
-    // Decided on noisy counts, before any fit: "only one label value" or "too few rows" on exact
-    // counts would say whether the one id whose label differs joined. The differencing control next.
-    const stop = beforeTraining(sizes, rules) ?? (print && (await differencingCheck(this.db, print, k)));
+    // The differencing control first: its reason reads the same whatever the difference, and a job it
+    // stops says so rather than whatever else a noisy count happened to trip. Then the size rules,
+    // decided on noisy counts before any fit: "only one label value" or "too few rows" on exact counts
+    // would say whether the one id whose label differs joined.
+    const stop = (print && (await differencingCheck(this.db, print, k))) || beforeTraining(sizes, rules);
     if (stop) {
       // Nothing is fitted: every output the spec asked for is withheld with the one reason.
       await this.finish(jobId, { release: { released: {}, withheld: outputs.map((part) => ({ part, reason: stop })), k }, backend: 'none', seconds: 0 }, outputs, undefined, stop);

@@ -108,8 +108,8 @@ describe('a tracker: three populations that each differ by far more than k', fun
   after(() => w.t.enclave.close());
 
   it('combined (P1 - P2 - P3 with P1 = S + T + target, P2 = S, P3 = T), they still do not give the target', async () => {
-    const t = w.customers.slice(0, 300);
-    const s = w.customers.slice(300);
+    const t = w.customers.slice(0, 600);
+    const s = w.customers.slice(600);
     await upload(w, 'bankA', 'p1', [...s, ...t, w.lineFor(w.target.id)]);
     await upload(w, 'bankA', 'p2', s);
     await upload(w, 'bankA', 'p3', t);

@@ -1,5 +1,5 @@
 /**
- * Membership from counts, rebuilt through the HTTP API: a bank uploads 300 of its customers, then the
+ * Membership from counts, rebuilt through the HTTP API: a bank uploads 600 of its customers, then the
  * same with one more id, and reads whether that enterprise is on the platform from what the two jobs
  * release. Two worlds side by side (bank A adds an enterprise the platform holds, bank B one it does
  * not hold); what the banks see must be the same in both, also when the bank pads the second upload
@@ -24,7 +24,7 @@ describe('membership from counts', function () {
     const random = new Random(77);
     // Valid codes the platform does not hold.
     outsiders = Array.from({ length: 12 }, () => generateUscc(random, '440300'));
-    const base = w.customers.slice(0, 300);
+    const base = w.customers.slice(0, 600);
     await upload(w, 'bankA', 'base', base);
     await upload(w, 'bankB', 'base', base);
     // World A adds the target (on the platform); world B adds an outsider.
@@ -37,13 +37,13 @@ describe('membership from counts', function () {
   });
   after(() => w.t.enclave.close());
 
-  it('the first job over 300 customers releases only noisy, rounded counts', async () => {
+  it('the first job over 600 customers releases only noisy, rounded counts', async () => {
     for (const who of ['bankA', 'bankB'] as const) {
       const job = await runJob(w, who, lrSpec('base', 'base'));
       assert.equal(job.state, 'released', job.reason ?? '');
       const rows = job.results.released.metrics!.rows.train;
       assert.equal(rows % 5, 0);
-      assert.ok(Math.abs(rows - 300) <= 25, String(rows));
+      assert.ok(Math.abs(rows - 600) <= 25, String(rows));
     }
   });
 
