@@ -54,12 +54,27 @@ function frame(axes: Pick<Axes, 'title' | 'x' | 'y'>, body: string, xTicks: stri
   ].join('\n');
 }
 
-function ticks(domain: [number, number], count = 5): number[] {
-  const [lo, hi] = domain;
-  return Array.from({ length: count + 1 }, (_, i) => lo + ((hi - lo) * i) / count);
+/**
+ * Round tick values for a domain: a step of 1, 2 or 5 times a power of ten giving about `count`
+ * intervals, and the domain widened to the ticks around it, so an axis reads 0, 0.05, 0.1, ...
+ * and never 0.0783, 0.157.
+ */
+export function niceScale(domain: [number, number], count = 5): { domain: [number, number]; ticks: number[]; digits: number } {
+  let [lo, hi] = domain;
+  if (!(hi > lo)) hi = lo + 1;
+  const raw = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * power >= raw * (1 - 1e-9)) ?? 10) * power;
+  // Decimals the step needs; ticks are rebuilt from integers so 0.1 + 0.2 never shows as 0.30000000000000004.
+  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.ceil(hi / step - 1e-9);
+  const ticks = Array.from({ length: last - first + 1 }, (_, i) => Number(((first + i) * step).toFixed(digits)));
+  return { domain: [ticks[0], ticks[ticks.length - 1]], ticks, digits };
 }
 
-const tickLabel = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
+/** A value in a bar's tooltip: three significant digits. */
+const valueLabel = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
 
 /** Line charts put the legend in the lower right, where ROC, KS and calibration curves leave room; bar charts in the upper left. */
 function legendOf(names: string[], corner: 'lower-right' | 'upper-left' = 'lower-right'): string {
@@ -78,16 +93,23 @@ function legendOf(names: string[], corner: 'lower-right' | 'upper-left' = 'lower
   );
 }
 
+function yTickMarks(scale: { ticks: number[]; digits: number }, sy: (y: number) => number): string {
+  return scale.ticks
+    .map((t) => `<line x1="${MARGIN.left - 5}" x2="${MARGIN.left}" y1="${num(sy(t))}" y2="${num(sy(t))}" stroke="#555"/><text x="${MARGIN.left - 8}" y="${num(sy(t) + 4)}" text-anchor="end" class="tick">${t.toFixed(scale.digits)}</text>`)
+    .join('\n');
+}
+
 /** A line or scatter chart over numeric axes. */
 export function lineChart(axes: Axes, series: Series[]): string {
+  const x = niceScale(axes.xDomain);
+  const y = niceScale(axes.yDomain);
+  axes = { ...axes, xDomain: x.domain, yDomain: y.domain };
   const sx = (x: number): number => MARGIN.left + ((x - axes.xDomain[0]) / (axes.xDomain[1] - axes.xDomain[0] || 1)) * PLOT_W;
   const sy = (y: number): number => MARGIN.top + PLOT_H - ((y - axes.yDomain[0]) / (axes.yDomain[1] - axes.yDomain[0] || 1)) * PLOT_H;
-  const xTicks = ticks(axes.xDomain)
-    .map((t) => `<line x1="${num(sx(t))}" x2="${num(sx(t))}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H + 5}" stroke="#555"/><text x="${num(sx(t))}" y="${MARGIN.top + PLOT_H + 18}" text-anchor="middle" class="tick">${tickLabel(t)}</text>`)
+  const xTicks = x.ticks
+    .map((t) => `<line x1="${num(sx(t))}" x2="${num(sx(t))}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H + 5}" stroke="#555"/><text x="${num(sx(t))}" y="${MARGIN.top + PLOT_H + 18}" text-anchor="middle" class="tick">${t.toFixed(x.digits)}</text>`)
     .join('\n');
-  const yTicks = ticks(axes.yDomain)
-    .map((t) => `<line x1="${MARGIN.left - 5}" x2="${MARGIN.left}" y1="${num(sy(t))}" y2="${num(sy(t))}" stroke="#555"/><text x="${MARGIN.left - 8}" y="${num(sy(t) + 4)}" text-anchor="end" class="tick">${tickLabel(t)}</text>`)
-    .join('\n');
+  const yTicks = yTickMarks(y, sy);
   const named = series.filter((s) => s.style !== 'dashed');
   const body = series
     .map((s) => {
@@ -109,9 +131,9 @@ export interface BarGroup {
 /** Vertical bars, grouped by category, one colour per series. */
 export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: string[], groups: BarGroup[]): string {
   const values = groups.flatMap((g) => g.values.filter((v): v is number => v !== null));
-  const lo = Math.min(0, ...values);
-  const hi = Math.max(0, ...values);
-  const domain: [number, number] = [lo, hi === lo ? lo + 1 : hi];
+  const scale = niceScale([Math.min(0, ...values), Math.max(0, ...values)]);
+  const domain = scale.domain;
+  const lo = domain[0];
   const sy = (y: number): number => MARGIN.top + PLOT_H - ((y - domain[0]) / (domain[1] - domain[0])) * PLOT_H;
   // One hatch pattern per chart: ids must be unique in the page that holds every chart.
   const hatchId = `${titleId(axes.title)}-suppressed`;
@@ -127,14 +149,12 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
         : '',
     )
     .join('\n');
-  const yTicks = ticks(domain)
-    .map((t) => `<line x1="${MARGIN.left - 5}" x2="${MARGIN.left}" y1="${num(sy(t))}" y2="${num(sy(t))}" stroke="#555"/><text x="${MARGIN.left - 8}" y="${num(sy(t) + 4)}" text-anchor="end" class="tick">${tickLabel(t)}</text>`)
-    .join('\n');
+  const yTicks = yTickMarks(scale, sy);
   const body = groups
     .flatMap((g, i) =>
       g.values.map((v, s) => {
         const x = MARGIN.left + slot * i + slot * 0.1 + barW * s;
-        const name = `${g.label}, ${seriesNames[s]}: ${v === null ? 'suppressed (fewer than k rows)' : tickLabel(v)}`;
+        const name = `${g.label}, ${seriesNames[s]}: ${v === null ? 'suppressed (fewer than k rows)' : valueLabel(v)}`;
         if (v === null) return `<rect x="${num(x)}" y="${MARGIN.top + PLOT_H - 12}" width="${num(barW)}" height="12" fill="url(#${hatchId})"><title>${escapeXml(name)}</title></rect>`;
         const top = sy(Math.max(v, 0));
         const height = Math.abs(sy(v) - sy(0));

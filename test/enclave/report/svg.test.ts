@@ -1,0 +1,29 @@
+/** The report's SVG charts: round axis ticks, a zero line, every category labelled, suppressed bars explained. */
+import { strict as assert } from 'node:assert';
+import { barChart, lineChart, niceScale } from '../../../enclave/report/svg';
+
+const tickTexts = (svg: string): string[] => [...svg.matchAll(/class="tick"[^>]*>([^<]*)</g)].map((m) => m[1]);
+
+/** A round tick has at most two significant digits (0.15, 30, 0.4), where 0.0783 or 0.157 have three. */
+const isRound = (text: string): boolean => text.replace(/^-/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length <= 2;
+
+describe('report charts', () => {
+  it('puts axis ticks at round values (1-2-5 steps) and widens the axis to the tick above the data', () => {
+    assert.deepEqual(niceScale([0, 0.3915]).ticks, [0, 0.1, 0.2, 0.3, 0.4]);
+    assert.deepEqual(niceScale([0, 0.21]).ticks, [0, 0.05, 0.1, 0.15, 0.2, 0.25]);
+    assert.deepEqual(niceScale([0, 1]).ticks, [0, 0.2, 0.4, 0.6, 0.8, 1]);
+    assert.deepEqual(niceScale([-12.4, 31]).ticks, [-20, -10, 0, 10, 20, 30, 40]);
+    assert.deepEqual(niceScale([0, 0]).ticks, [0, 0.2, 0.4, 0.6, 0.8, 1]);
+    // Calibration runs to the highest observed rate (0.3915 here): ticks 0, 0.1, ... 0.4, not 0.0783, 0.157.
+    const line = lineChart({ title: 'calibration', x: 'predicted', y: 'observed', xDomain: [0, 0.3915], yDomain: [0, 0.3915] }, [{ name: 'deciles', points: [[0.1, 0.12], [0.3915, 0.35]], style: 'dots' }]);
+    const bars = barChart({ title: 'shares', x: 'band', y: 'share' }, ['good', 'bad'], [{ label: 'a', values: [0.0783, 0.157] }, { label: 'b', values: [0.2, 0.011] }]);
+    for (const svg of [line, bars]) {
+      const ticks = tickTexts(svg).filter((t) => /^-?[\d.]+$/.test(t));
+      assert.ok(ticks.length >= 4, `too few numeric ticks: ${ticks.join(' ')}`);
+      for (const t of ticks) assert.ok(isRound(t), `tick ${t} is not a round value (all: ${ticks.join(' ')})`);
+      const values = ticks.map(Number);
+      for (let i = 2; i < values.length && values[i] > values[i - 1]; i++) assert.ok(Math.abs(values[i] - values[i - 1] - (values[1] - values[0])) < 1e-9, 'ticks are evenly spaced');
+    }
+    assert.deepEqual(tickTexts(line).slice(0, 5), ['0.0', '0.1', '0.2', '0.3', '0.4']);
+  });
+});
