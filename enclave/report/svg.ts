@@ -133,7 +133,6 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
   const values = groups.flatMap((g) => g.values.filter((v): v is number => v !== null));
   const scale = niceScale([Math.min(0, ...values), Math.max(0, ...values)]);
   const domain = scale.domain;
-  const lo = domain[0];
   const sy = (y: number): number => MARGIN.top + PLOT_H - ((y - domain[0]) / (domain[1] - domain[0])) * PLOT_H;
   // One hatch pattern per chart: ids must be unique in the page that holds every chart.
   const hatchId = `${titleId(axes.title)}-suppressed`;
@@ -163,6 +162,7 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
     )
     .join('\n');
   const hatch = `<defs><pattern id="${hatchId}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2"/></pattern></defs>`;
-  const zero = lo < 0 ? `<line x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#555"/>` : '';
+  // Bars grow from zero, up or down: the zero line is drawn over them so a reader sees which way each goes.
+  const zero = `<line class="zero-line" x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#222" stroke-width="1.5"/>`;
   return frame(axes, hatch + body + zero, xTicks, yTicks, seriesNames.length > 1 ? legendOf(seriesNames, 'upper-left') : '');
 }

@@ -27,3 +27,23 @@ describe('report charts', () => {
     assert.deepEqual(tickTexts(line).slice(0, 5), ['0.0', '0.1', '0.2', '0.3', '0.4']);
   });
 });
+
+describe('report bar charts', () => {
+  const zeroLineY = (svg: string): number | undefined => {
+    const m = /<line class="zero-line"[^>]*y1="([\d.]+)"/.exec(svg);
+    return m ? Number(m[1]) : undefined;
+  };
+  const tickY = (svg: string, text: string): number | undefined => {
+    const m = new RegExp(`<text x="[\\d.]+" y="([\\d.]+)" text-anchor="end" class="tick">${text}</text>`).exec(svg);
+    return m ? Number(m[1]) - 4 : undefined;
+  };
+
+  it('draws a zero line on points-by-bin charts, at the 0 tick, whether points are mixed or all positive', () => {
+    for (const points of [[-14.2, 3.5, 21], [4, 12, 30]]) {
+      const svg = barChart({ title: `tax_grade: points by bin ${points[0]}`, x: 'Bin', y: 'Points' }, ['points'], points.map((p, i) => ({ label: `bin ${i}`, values: [p] })));
+      const y = zeroLineY(svg);
+      assert.ok(y !== undefined, 'no zero line');
+      assert.ok(Math.abs(y - tickY(svg, '0')!) < 0.01, 'the zero line sits at the 0 tick');
+    }
+  });
+});
