@@ -7,11 +7,23 @@ import { escapeXml } from '../../lab/text';
 
 const PALETTE = ['#1f5fa8', '#c25400', '#2b8a3e', '#6f42c1'];
 
-const WIDTH = 560;
-const HEIGHT = 340;
+/** Where a chart's plot area sits: every chart has the same plot height; bar charts may grow wider and taller for their labels. */
+interface Layout {
+  width: number;
+  height: number;
+  plotW: number;
+  plotH: number;
+  left: number;
+  top: number;
+}
+
 const MARGIN = { left: 64, right: 16, top: 40, bottom: 52 };
-const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
-const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+const WIDTH = 560;
+const PLOT_H = 340 - MARGIN.top - MARGIN.bottom;
+
+function layout(plotW = WIDTH - MARGIN.left - MARGIN.right, bottom = MARGIN.bottom): Layout {
+  return { width: MARGIN.left + plotW + MARGIN.right, height: MARGIN.top + PLOT_H + bottom, plotW, plotH: PLOT_H, left: MARGIN.left, top: MARGIN.top };
+}
 
 const num = (x: number): string => (Math.round(x * 100) / 100).toString();
 
@@ -37,18 +49,18 @@ function titleId(title: string): string {
   return `chart-${hash.toString(16)}`;
 }
 
-function frame(axes: Pick<Axes, 'title' | 'x' | 'y'>, body: string, xTicks: string, yTicks: string, legend: string): string {
+function frame(at: Layout, axes: Pick<Axes, 'title' | 'x' | 'y'>, body: string, xTicks: string, yTicks: string, legend: string): string {
   const id = titleId(axes.title);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-labelledby="${id}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${num(at.width)} ${num(at.height)}" width="${num(at.width)}" height="${num(at.height)}" role="img" aria-labelledby="${id}">`,
     `<title id="${id}">${escapeXml(axes.title)}</title>`,
-    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" class="chart-title">${escapeXml(axes.title)}</text>`,
-    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_W}" height="${PLOT_H}" fill="none" stroke="#888"/>`,
+    `<text x="${num(at.width / 2)}" y="22" text-anchor="middle" class="chart-title">${escapeXml(axes.title)}</text>`,
+    `<rect x="${at.left}" y="${at.top}" width="${num(at.plotW)}" height="${at.plotH}" fill="none" stroke="#888"/>`,
     xTicks,
     yTicks,
     body,
-    `<text x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 10}" text-anchor="middle" class="axis-label">${escapeXml(axes.x)}</text>`,
-    `<text transform="translate(16 ${MARGIN.top + PLOT_H / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(axes.y)}</text>`,
+    `<text x="${num(at.left + at.plotW / 2)}" y="${num(at.height - 10)}" text-anchor="middle" class="axis-label">${escapeXml(axes.x)}</text>`,
+    `<text transform="translate(16 ${at.top + at.plotH / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(axes.y)}</text>`,
     legend,
     '</svg>',
   ].join('\n');
@@ -77,10 +89,10 @@ export function niceScale(domain: [number, number], count = 5): { domain: [numbe
 const valueLabel = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
 
 /** Line charts put the legend in the lower right, where ROC, KS and calibration curves leave room; bar charts in the upper left. */
-function legendOf(names: string[], corner: 'lower-right' | 'upper-left' = 'lower-right'): string {
+function legendOf(at: Layout, names: string[], corner: 'lower-right' | 'upper-left' = 'lower-right'): string {
   const width = 24 + 6.2 * Math.max(0, ...names.map((n) => n.length));
-  const x = corner === 'lower-right' ? MARGIN.left + PLOT_W - width - 6 : MARGIN.left + 12;
-  const top = corner === 'lower-right' ? MARGIN.top + PLOT_H - 8 - names.length * 16 : MARGIN.top + 8;
+  const x = corner === 'lower-right' ? at.left + at.plotW - width - 6 : at.left + 12;
+  const top = corner === 'lower-right' ? at.top + at.plotH - 8 - names.length * 16 : at.top + 8;
   const box = names.length ? `<rect x="${num(x - 6)}" y="${top - 4}" width="${num(width + 8)}" height="${names.length * 16 + 6}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>` : '';
   return (
     box +
@@ -93,9 +105,9 @@ function legendOf(names: string[], corner: 'lower-right' | 'upper-left' = 'lower
   );
 }
 
-function yTickMarks(scale: { ticks: number[]; digits: number }, sy: (y: number) => number): string {
+function yTickMarks(at: Layout, scale: { ticks: number[]; digits: number }, sy: (y: number) => number): string {
   return scale.ticks
-    .map((t) => `<line x1="${MARGIN.left - 5}" x2="${MARGIN.left}" y1="${num(sy(t))}" y2="${num(sy(t))}" stroke="#555"/><text x="${MARGIN.left - 8}" y="${num(sy(t) + 4)}" text-anchor="end" class="tick">${t.toFixed(scale.digits)}</text>`)
+    .map((t) => `<line x1="${at.left - 5}" x2="${at.left}" y1="${num(sy(t))}" y2="${num(sy(t))}" stroke="#555"/><text x="${at.left - 8}" y="${num(sy(t) + 4)}" text-anchor="end" class="tick">${t.toFixed(scale.digits)}</text>`)
     .join('\n');
 }
 
@@ -104,22 +116,24 @@ export function lineChart(axes: Axes, series: Series[]): string {
   const x = niceScale(axes.xDomain);
   const y = niceScale(axes.yDomain);
   axes = { ...axes, xDomain: x.domain, yDomain: y.domain };
-  const sx = (x: number): number => MARGIN.left + ((x - axes.xDomain[0]) / (axes.xDomain[1] - axes.xDomain[0] || 1)) * PLOT_W;
-  const sy = (y: number): number => MARGIN.top + PLOT_H - ((y - axes.yDomain[0]) / (axes.yDomain[1] - axes.yDomain[0] || 1)) * PLOT_H;
+  const at = layout();
+  const bottom = at.top + at.plotH;
+  const sx = (x: number): number => at.left + ((x - axes.xDomain[0]) / (axes.xDomain[1] - axes.xDomain[0] || 1)) * at.plotW;
+  const sy = (y: number): number => bottom - ((y - axes.yDomain[0]) / (axes.yDomain[1] - axes.yDomain[0] || 1)) * at.plotH;
   const xTicks = x.ticks
-    .map((t) => `<line x1="${num(sx(t))}" x2="${num(sx(t))}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H + 5}" stroke="#555"/><text x="${num(sx(t))}" y="${MARGIN.top + PLOT_H + 18}" text-anchor="middle" class="tick">${t.toFixed(x.digits)}</text>`)
+    .map((t) => `<line x1="${num(sx(t))}" x2="${num(sx(t))}" y1="${bottom}" y2="${bottom + 5}" stroke="#555"/><text x="${num(sx(t))}" y="${bottom + 18}" text-anchor="middle" class="tick">${t.toFixed(x.digits)}</text>`)
     .join('\n');
-  const yTicks = yTickMarks(y, sy);
+  const yTicks = yTickMarks(at, y, sy);
   const named = series.filter((s) => s.style !== 'dashed');
   const body = series
     .map((s) => {
       const colour = s.style === 'dashed' ? '#999' : PALETTE[named.indexOf(s) % PALETTE.length];
-      const at = s.points.map(([x, y]) => `${num(sx(x))},${num(sy(y))}`);
-      if (s.style === 'dots') return at.map((p) => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="4" fill="${colour}"><title>${escapeXml(s.name)}</title></circle>`).join('');
-      return `<polyline fill="none" stroke="${colour}" stroke-width="2"${s.style === 'dashed' ? ' stroke-dasharray="5 4"' : ''} points="${at.join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`;
+      const coords = s.points.map(([x, y]) => `${num(sx(x))},${num(sy(y))}`);
+      if (s.style === 'dots') return coords.map((p) => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="4" fill="${colour}"><title>${escapeXml(s.name)}</title></circle>`).join('');
+      return `<polyline fill="none" stroke="${colour}" stroke-width="2"${s.style === 'dashed' ? ' stroke-dasharray="5 4"' : ''} points="${coords.join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`;
     })
     .join('\n');
-  return frame(axes, body, xTicks, yTicks, legendOf(named.map((s) => s.name)));
+  return frame(at, axes, body, xTicks, yTicks, legendOf(at, named.map((s) => s.name)));
 }
 
 export interface BarGroup {
@@ -128,33 +142,56 @@ export interface BarGroup {
   values: (number | null)[];
 }
 
+/** Longest label written out in full; a longer one is cut with an ellipsis and keeps its full text as a tooltip. */
+const LABEL_CHARS = 24;
+/** Width of one character of the 11 px tick font, and the least room a rotated label needs across. */
+const CHAR_W = 6.5;
+const ROTATED_SLOT = 14;
+
+/**
+ * The category axis: every label is written. Labels that fit side by side stay level; otherwise they
+ * turn to read upwards, and the chart grows wider (so each has a 14 px slot) and taller (for the
+ * longest label) instead of dropping any.
+ */
+function categoryAxis(labels: string[]): { at: Layout; xTicks: string } {
+  const shown = labels.map((l) => (l.length > LABEL_CHARS ? `${l.slice(0, LABEL_CHARS - 1)}…` : l));
+  const longest = Math.max(1, ...shown.map((l) => l.length));
+  const base = layout();
+  const level = labels.length * (longest * CHAR_W + 8) <= base.plotW;
+  const at = level ? base : layout(Math.max(base.plotW, labels.length * ROTATED_SLOT), MARGIN.bottom - 16 + longest * CHAR_W);
+  const slot = at.plotW / Math.max(labels.length, 1);
+  const bottom = at.top + at.plotH;
+  const xTicks = labels
+    .map((label, i) => {
+      const x = num(at.left + slot * (i + 0.5));
+      const full = shown[i] === label ? '' : `<title>${escapeXml(label)}</title>`;
+      return level
+        ? `<text x="${x}" y="${bottom + 16}" text-anchor="middle" class="tick">${escapeXml(shown[i])}${full}</text>`
+        : `<text transform="translate(${x} ${bottom + 8}) rotate(-90)" dy="4" text-anchor="end" class="tick">${escapeXml(shown[i])}${full}</text>`;
+    })
+    .join('\n');
+  return { at, xTicks };
+}
+
 /** Vertical bars, grouped by category, one colour per series. */
 export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: string[], groups: BarGroup[]): string {
   const values = groups.flatMap((g) => g.values.filter((v): v is number => v !== null));
   const scale = niceScale([Math.min(0, ...values), Math.max(0, ...values)]);
   const domain = scale.domain;
-  const sy = (y: number): number => MARGIN.top + PLOT_H - ((y - domain[0]) / (domain[1] - domain[0])) * PLOT_H;
+  const { at, xTicks } = categoryAxis(groups.map((g) => g.label));
+  const bottom = at.top + at.plotH;
+  const sy = (y: number): number => bottom - ((y - domain[0]) / (domain[1] - domain[0])) * at.plotH;
   // One hatch pattern per chart: ids must be unique in the page that holds every chart.
   const hatchId = `${titleId(axes.title)}-suppressed`;
-  const slot = PLOT_W / Math.max(groups.length, 1);
+  const slot = at.plotW / Math.max(groups.length, 1);
   const barW = (slot * 0.8) / Math.max(seriesNames.length, 1);
-  // Every label gets room for its text: with many groups only every n-th is written.
-  const longest = Math.max(1, ...groups.map((g) => Math.min(g.label.length, 14)));
-  const labelEvery = Math.max(1, Math.ceil((groups.length * (longest * 6.5 + 8)) / PLOT_W));
-  const xTicks = groups
-    .map((g, i) =>
-      i % labelEvery === 0
-        ? `<text x="${num(MARGIN.left + slot * (i + 0.5))}" y="${MARGIN.top + PLOT_H + 16}" text-anchor="middle" class="tick">${escapeXml(g.label.length > 14 ? `${g.label.slice(0, 13)}…` : g.label)}</text>`
-        : '',
-    )
-    .join('\n');
-  const yTicks = yTickMarks(scale, sy);
+  const yTicks = yTickMarks(at, scale, sy);
   const body = groups
     .flatMap((g, i) =>
       g.values.map((v, s) => {
-        const x = MARGIN.left + slot * i + slot * 0.1 + barW * s;
+        const x = at.left + slot * i + slot * 0.1 + barW * s;
         const name = `${g.label}, ${seriesNames[s]}: ${v === null ? 'suppressed (fewer than k rows)' : valueLabel(v)}`;
-        if (v === null) return `<rect x="${num(x)}" y="${MARGIN.top + PLOT_H - 12}" width="${num(barW)}" height="12" fill="url(#${hatchId})"><title>${escapeXml(name)}</title></rect>`;
+        if (v === null) return `<rect x="${num(x)}" y="${num(sy(0) - 12)}" width="${num(barW)}" height="12" fill="url(#${hatchId})"><title>${escapeXml(name)}</title></rect>`;
         const top = sy(Math.max(v, 0));
         const height = Math.abs(sy(v) - sy(0));
         return `<rect x="${num(x)}" y="${num(top)}" width="${num(barW)}" height="${num(Math.max(height, 0.5))}" fill="${PALETTE[s % PALETTE.length]}"><title>${escapeXml(name)}</title></rect>`;
@@ -163,6 +200,6 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
     .join('\n');
   const hatch = `<defs><pattern id="${hatchId}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2"/></pattern></defs>`;
   // Bars grow from zero, up or down: the zero line is drawn over them so a reader sees which way each goes.
-  const zero = `<line class="zero-line" x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#222" stroke-width="1.5"/>`;
-  return frame(axes, hatch + body + zero, xTicks, yTicks, seriesNames.length > 1 ? legendOf(seriesNames, 'upper-left') : '');
+  const zero = `<line class="zero-line" x1="${at.left}" x2="${num(at.left + at.plotW)}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#222" stroke-width="1.5"/>`;
+  return frame(at, axes, hatch + body + zero, xTicks, yTicks, seriesNames.length > 1 ? legendOf(at, seriesNames, 'upper-left') : '');
 }

@@ -47,3 +47,26 @@ describe('report bar charts', () => {
     }
   });
 });
+
+describe('report category axes', () => {
+  const labels = (svg: string): string[] => [...svg.matchAll(/class="tick">([^<]*)/g)].map((m) => m[1]).filter((t) => !/^-?[\d.]+$/.test(t));
+
+  it('writes every feature name of an information-value chart, turned upwards and in a taller, wider chart when they do not fit side by side', () => {
+    const names = Array.from({ length: 30 }, (_, i) => `feature_number_${i}${i === 7 ? '_with_a_very_long_name_indeed' : ''}`);
+    const svg = barChart({ title: 'Information value by feature', x: 'Feature', y: 'IV' }, ['IV'], names.map((name, i) => ({ label: name, values: [0.3 - i * 0.01] })));
+    const written = labels(svg);
+    assert.equal(written.length, 30, 'one label per feature');
+    names.forEach((name, i) => {
+      if (name.length <= 24) assert.equal(written[i], name);
+      // A cut name keeps its full text as a tooltip.
+      else assert.ok(written[i].endsWith('…') && svg.includes(`<title>${name}</title>`), `${name} is neither written nor given in full`);
+    });
+    assert.match(svg, /rotate\(-90\)" dy="4" text-anchor="end" class="tick">feature_number_0/);
+    const [, width, height] = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg)!.map(Number);
+    assert.ok(width >= 560 && height > 340 + 100, `${width} x ${height}`);
+    // Few short labels stay level in the standard size.
+    const small = barChart({ title: 'few', x: 'Bin', y: 'Points' }, ['points'], ['A', 'B', 'C'].map((label) => ({ label, values: [1] })));
+    assert.deepEqual(labels(small), ['A', 'B', 'C']);
+    assert.match(small, /viewBox="0 0 560 340"/);
+  });
+});
