@@ -89,7 +89,7 @@ export function niceScale(domain: [number, number], count = 5): { domain: [numbe
 const valueLabel = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
 
 /** Line charts put the legend in the lower right, where ROC, KS and calibration curves leave room; bar charts in the upper left. */
-function legendOf(at: Layout, names: string[], corner: 'lower-right' | 'upper-left' = 'lower-right'): string {
+function legendOf(at: Layout, names: string[], corner: 'lower-right' | 'upper-left' = 'lower-right', fills: string[] = names.map((_, i) => PALETTE[i % PALETTE.length])): string {
   const width = 24 + 6.2 * Math.max(0, ...names.map((n) => n.length));
   const x = corner === 'lower-right' ? at.left + at.plotW - width - 6 : at.left + 12;
   const top = corner === 'lower-right' ? at.top + at.plotH - 8 - names.length * 16 : at.top + 8;
@@ -99,7 +99,7 @@ function legendOf(at: Layout, names: string[], corner: 'lower-right' | 'upper-le
     names
       .map((name, i) => {
         const y = top + 12 + i * 16;
-        return `<rect x="${num(x)}" y="${y - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/><text x="${num(x + 18)}" y="${y}" class="legend">${escapeXml(name)}</text>`;
+        return `<rect x="${num(x)}" y="${y - 9}" width="12" height="10" fill="${fills[i]}" stroke="#777" stroke-width="0.5"/><text x="${num(x + 18)}" y="${y}" class="legend">${escapeXml(name)}</text>`;
       })
       .join('\n')
   );
@@ -173,6 +173,8 @@ function categoryAxis(labels: string[]): { at: Layout; xTicks: string } {
   return { at, xTicks };
 }
 
+const SUPPRESSED = 'suppressed: fewer than k rows';
+
 /** Vertical bars, grouped by category, one colour per series. */
 export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: string[], groups: BarGroup[]): string {
   const values = groups.flatMap((g) => g.values.filter((v): v is number => v !== null));
@@ -190,7 +192,7 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
     .flatMap((g, i) =>
       g.values.map((v, s) => {
         const x = at.left + slot * i + slot * 0.1 + barW * s;
-        const name = `${g.label}, ${seriesNames[s]}: ${v === null ? 'suppressed (fewer than k rows)' : valueLabel(v)}`;
+        const name = `${g.label}, ${seriesNames[s]}: ${v === null ? SUPPRESSED : valueLabel(v)}`;
         if (v === null) return `<rect x="${num(x)}" y="${num(sy(0) - 12)}" width="${num(barW)}" height="12" fill="url(#${hatchId})"><title>${escapeXml(name)}</title></rect>`;
         const top = sy(Math.max(v, 0));
         const height = Math.abs(sy(v) - sy(0));
@@ -201,5 +203,9 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
   const hatch = `<defs><pattern id="${hatchId}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2"/></pattern></defs>`;
   // Bars grow from zero, up or down: the zero line is drawn over them so a reader sees which way each goes.
   const zero = `<line class="zero-line" x1="${at.left}" x2="${num(at.left + at.plotW)}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#222" stroke-width="1.5"/>`;
-  return frame(at, axes, hatch + body + zero, xTicks, yTicks, seriesNames.length > 1 ? legendOf(at, seriesNames, 'upper-left') : '');
+  // A hatched marker needs explaining wherever one is drawn, even on a one-series chart.
+  const suppressed = groups.some((g) => g.values.includes(null));
+  const entries = [...(seriesNames.length > 1 ? seriesNames : []), ...(suppressed ? [SUPPRESSED] : [])];
+  const fills = [...(seriesNames.length > 1 ? seriesNames.map((_, i) => PALETTE[i % PALETTE.length]) : []), ...(suppressed ? [`url(#${hatchId})`] : [])];
+  return frame(at, axes, hatch + body + zero, xTicks, yTicks, entries.length ? legendOf(at, entries, 'upper-left', fills) : '');
 }

@@ -70,3 +70,17 @@ describe('report category axes', () => {
     assert.match(small, /viewBox="0 0 560 340"/);
   });
 });
+
+describe('report legends', () => {
+  it('explains the hatched marker of a suppressed bar in the legend, with the same hatching', () => {
+    const svg = barChart({ title: 'Score distribution by class', x: 'band', y: 'share' }, ['good', 'bad'], [{ label: '≤ 0.1', values: [0.4, null] }, { label: '≤ 0.9', values: [0.6, 1] }]);
+    const hatch = /<pattern id="([^"]+)"/.exec(svg)![1];
+    const legend = /<rect x="[\d.]+" y="[\d.]+" width="12" height="10" fill="url\(#([^)]+)\)"[^>]*\/><text[^>]*class="legend">suppressed: fewer than k rows<\/text>/.exec(svg);
+    assert.ok(legend, 'no legend entry for suppressed bars');
+    assert.equal(legend[1], hatch);
+    assert.match(svg, /class="legend">good</);
+    // A one-series chart with nothing suppressed has no legend; with a suppressed bar it has one.
+    assert.doesNotMatch(barChart({ title: 'pts', x: 'Bin', y: 'Points' }, ['points'], [{ label: 'a', values: [1] }]), /class="legend"/);
+    assert.match(barChart({ title: 'pts', x: 'Bin', y: 'Points' }, ['points'], [{ label: 'a', values: [null] }, { label: 'b', values: [2] }]), /class="legend">suppressed: fewer than k rows</);
+  });
+});
