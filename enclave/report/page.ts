@@ -27,6 +27,7 @@ interface ScorecardBin {
   count: number | null;
   woe: number;
   points: number;
+  noEvidence?: true;
 }
 
 interface ScorecardFeature {
@@ -134,10 +135,19 @@ function importanceChart(job: ReportJob): string {
   return '';
 }
 
+/**
+ * Every scorecard has a missing bin, empty when the training rows had no gap in the feature: it has
+ * no rows, WOE 0 and no "no evidence" mark (a bin of 1 to k-1 rows has one), so it says nothing and
+ * is left out. Its released count is null rather than 0, since every count under k is.
+ */
+function isEmptyMissingBin(bin: ScorecardBin): boolean {
+  return bin.label === 'missing' && !bin.noEvidence && bin.woe === 0 && (bin.count === 0 || bin.count === null);
+}
+
 function scorecardSection(job: ReportJob): string {
   const description = job.results.released.parameters?.description;
   if (!description || !Array.isArray(description.features)) return '';
-  const features = (description.features as ScorecardFeature[]).filter((f) => f.inModel);
+  const features = (description.features as ScorecardFeature[]).filter((f) => f.inModel).map((f) => ({ ...f, bins: f.bins.filter((b) => !isEmptyMissingBin(b)) }));
   const parts = features.map((f) => {
     const chart = barChart({ title: `${f.name}: points by bin`, x: 'Bin', y: 'Points (higher is safer)' }, ['points'], f.bins.map((b) => ({ label: b.label, values: [b.points] })));
     const rows = f.bins.map((b) => `<tr><td>${escapeXml(b.label)}</td><td>${count(b.count)}</td><td>${fixed(b.woe)}</td><td>${fixed(b.points, 1)}</td></tr>`).join('');

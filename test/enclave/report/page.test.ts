@@ -1,0 +1,71 @@
+/** The model report page, drawn from a real fitted scorecard passed through the real release check. */
+import { strict as assert } from 'node:assert';
+import { TrainingOutcome, releaseCheck } from '../../../enclave/release/check';
+import { keyedNoise } from '../../../enclave/release/population';
+import { ReportJob, renderReport } from '../../../enclave/report/page';
+import { JobSpec } from '../../../lab/spec/job-spec';
+import { Frame } from '../../../models/frame';
+import { binaryMetrics } from '../../../models/metrics';
+import { Random } from '../../../models/random';
+import { scorecard } from '../../../models/scorecard';
+
+const noise = keyedNoise(Buffer.alloc(32, 3), 'report-page-test');
+const rules = { k: 10, minTrainingRows: 100, outputs: ['parameters', 'metrics', 'curves'] as const, noise };
+
+/** 4,000 rows: a numeric risk driver with no gaps, and a 0/1 flag that doubles the default rate. */
+function data(n = 4000, seed = 5): { frame: Frame; labels: Uint8Array } {
+  const random = new Random(seed);
+  const x = new Float64Array(n);
+  const flag = new Float64Array(n);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = random.uniform() * 10;
+    flag[i] = random.bernoulli(0.3) ? 1 : 0;
+    labels[i] = random.bernoulli((0.04 + 0.025 * x[i]) * (1 + flag[i])) ? 1 : 0;
+  }
+  return { frame: { rows: n, columns: [{ name: 'turnover', kind: 'numeric', values: x }, { name: 'tax_arrears', kind: 'numeric', values: flag }] }, labels };
+}
+
+export async function releasedScorecardJob(): Promise<ReportJob> {
+  const { frame, labels } = data();
+  const fitted = await scorecard.fit(frame, labels, { ...scorecard.defaults, minBinCount: rules.k }, { seed: 1 });
+  const scores = await fitted.predict(frame);
+  const metrics = binaryMetrics(labels, scores);
+  let positive = 0;
+  for (const y of labels) positive += y;
+  const classes = { positive, negative: labels.length - positive };
+  const outcome: TrainingOutcome = {
+    model: fitted.toJSON(),
+    description: fitted.describe(),
+    rows: { train: frame.rows, test: frame.rows },
+    classes: { train: classes, test: classes },
+    metrics: { train: metrics, test: metrics },
+    test: { labels, scores },
+  };
+  const spec = { name: 'page-test', purpose: 'test', bank: { upload: 'u', columns: ['turnover', 'tax_arrears'] }, label: 'default_12m', model: { family: 'scorecard' } } as JobSpec;
+  return { id: 'job-1', name: spec.name, spec, results: { id: 'job-1', state: 'released', reason: null, backend: 'js', seconds: 1, ...releaseCheck(outcome, rules) } };
+}
+
+const tableOf = (html: string, feature: string): string => new RegExp(`<caption>${feature} \\(IV[\\s\\S]*?</table>`).exec(html)?.[0] ?? '';
+
+describe('report page', () => {
+  it('leaves out a missing bin that holds no rows, in the chart and in the table', async () => {
+    const job = await releasedScorecardJob();
+    const features = job.results.released.parameters!.description.features as { name: string; bins: { label: string }[] }[];
+    // The released description still has the empty missing bin: the page is what leaves it out.
+    assert.ok(features.find((f) => f.name === 'turnover')!.bins.some((b) => b.label === 'missing'));
+    const html = renderReport(job);
+    const table = tableOf(html, 'turnover');
+    assert.ok(table, 'no bin table for turnover');
+    assert.doesNotMatch(table, /<td>missing<\/td>/);
+    assert.doesNotMatch(html, /turnover: points by bin[\s\S]*?missing, points[\s\S]*?<\/svg>/);
+  });
+
+  it('keeps a missing bin that has rows, or that stands for 1 to k-1 rows (no evidence)', async () => {
+    const job = await releasedScorecardJob();
+    const description = job.results.released.parameters!.description as { features: { name: string; bins: { label: string; count: number | null; woe: number; noEvidence?: true }[] }[] };
+    const turnover = description.features.find((f) => f.name === 'turnover')!;
+    turnover.bins[turnover.bins.length - 1] = { ...turnover.bins[turnover.bins.length - 1], count: null, noEvidence: true };
+    assert.match(tableOf(renderReport(job), 'turnover'), /<td>missing<\/td><td>fewer than k<\/td>/);
+  });
+});
