@@ -46,7 +46,12 @@ table { border-collapse: collapse; margin: 0.5rem 0; } th, td { border: 1px soli
 .withheld { background: #fff4e5; border-left: 4px solid #c25400; padding: 0.5rem 1rem; } .note { color: #444; } figure { margin: 0; }
 `;
 
-const fixed = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+/** A figure to `digits` decimals; one that rounds to zero is written 0.0, never -0.0. */
+function fixed(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  const text = x.toFixed(digits);
+  return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
+}
 const count = (x: number | null): string => (x === null ? 'fewer than k' : String(x));
 
 function metricsOf(job: ReportJob): Metrics | undefined {

@@ -68,4 +68,15 @@ describe('report page', () => {
     turnover.bins[turnover.bins.length - 1] = { ...turnover.bins[turnover.bins.length - 1], count: null, noEvidence: true };
     assert.match(tableOf(renderReport(job), 'turnover'), /<td>missing<\/td><td>fewer than k<\/td>/);
   });
+
+  it('never writes -0.0: a figure that rounds to zero is written 0.0', async () => {
+    const job = await releasedScorecardJob();
+    const description = job.results.released.parameters!.description as { features: { name: string; bins: { points: number; woe: number }[] }[] };
+    const bins = description.features.find((f) => f.name === 'turnover')!.bins;
+    bins[0] = { ...bins[0], points: -0.04, woe: -0.00004 };
+    bins[1] = { ...bins[1], points: -0 };
+    const html = renderReport(job);
+    assert.doesNotMatch(html, /-0\.0+(?!\d*[1-9])|>-0</);
+    assert.match(tableOf(html, 'turnover'), /<td>0\.0000<\/td><td>0\.0<\/td>/);
+  });
 });
