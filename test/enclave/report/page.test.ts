@@ -80,3 +80,12 @@ describe('report page', () => {
     assert.match(tableOf(html, 'turnover'), /<td>0\.0000<\/td><td>0\.0<\/td>/);
   });
 });
+
+describe('report page, flags', () => {
+  it('labels the bins of a 0/1 flag 0 and 1, not (-inf, 0] and (0, inf)', async () => {
+    const html = renderReport(await releasedScorecardJob());
+    const table = tableOf(html, 'tax_arrears');
+    assert.match(table, /<tbody><tr><td>0<\/td>.*<tr><td>1<\/td>/);
+    assert.doesNotMatch(html, /\(-inf, 0\]/);
+  });
+});
