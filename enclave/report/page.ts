@@ -7,6 +7,7 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { JobResults } from '../jobs/results';
 import { CurvePoint } from '../release/curves';
 import { escapeXml } from '../../lab/text';
+import { overfitCheck } from '../../lab/report/overfitting';
 import { BarGroup, barChart, lineChart } from './svg';
 
 export interface ReportJob {
@@ -43,7 +44,7 @@ h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { font-size: 1.25rem; margin
 table { border-collapse: collapse; margin: 0.5rem 0; } th, td { border: 1px solid #bbb; padding: 0.25rem 0.6rem; text-align: right; } th:first-child, td:first-child { text-align: left; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; } .chart { max-width: 100%; height: auto; border: 1px solid #ddd; }
 .chart-title { font-size: 15px; font-weight: 600; } .axis-label { font-size: 13px; } .tick, .legend { font-size: 11px; }
-.withheld { background: #fff4e5; border-left: 4px solid #c25400; padding: 0.5rem 1rem; } .note { color: #444; } figure { margin: 0; }
+.overfit { background: #fdecea; border-left: 4px solid #b3261e; padding: 0.5rem 1rem; } .withheld { background: #fff4e5; border-left: 4px solid #c25400; padding: 0.5rem 1rem; } .note { color: #444; } figure { margin: 0; }
 `;
 
 /** A figure to `digits` decimals; one that rounds to zero is written 0.0, never -0.0. */
@@ -67,7 +68,15 @@ function summary(job: ReportJob): string {
   const spec = job.spec;
   const privacy = spec.privacy ? `, differential privacy ε = ${spec.privacy.epsilon}` : '';
   return `<p>Job <code>${escapeXml(job.id)}</code>: ${escapeXml(spec.model.family)} model of <code>${escapeXml(spec.label ?? '')}</code>, ${escapeXml(spec.mode ?? 'plaintext')}${privacy}; state ${escapeXml(r.state)}; every released figure stands for at least k = ${r.k} rows.</p>
-<table><caption>Released metrics</caption><thead><tr><th>rows</th><th>count</th><th>AUC</th><th>KS</th><th>Gini</th></tr></thead><tbody>${rows}</tbody></table>`;
+<table><caption>Released metrics</caption><thead><tr><th>rows</th><th>count</th><th>AUC</th><th>KS</th><th>Gini</th></tr></thead><tbody>${rows}</tbody></table>
+${overfitNote(job)}`;
+}
+
+function overfitNote(job: ReportJob): string {
+  const m = job.results.released.metrics;
+  if (!m) return '';
+  const check = overfitCheck(m, job.spec.privacy !== undefined);
+  return check.flagged ? `<p class="overfit" role="alert"><strong>Warning.</strong> ${escapeXml(check.message)}</p>` : `<p class="note">${escapeXml(check.message)}</p>`;
 }
 
 function withheld(job: ReportJob): string {

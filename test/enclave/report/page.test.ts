@@ -89,3 +89,26 @@ describe('report page, flags', () => {
     assert.doesNotMatch(html, /\(-inf, 0\]/);
   });
 });
+
+describe('report page, overfitting', () => {
+  it('flags a model whose train AUC is more than 0.05 above its test AUC, and states the rule either way', async () => {
+    const job = await releasedScorecardJob();
+    job.results.released.metrics = { ...job.results.released.metrics!, train: { auc: 0.868, ks: 0.6, gini: 0.736 }, test: { auc: 0.753, ks: 0.4, gini: 0.506 } };
+    const flagged = renderReport(job);
+    assert.match(flagged, /<p class="overfit" role="alert"><strong>Warning.<\/strong> Overfitting: train AUC 0.868 is 0.115 above test AUC 0.753 \(flagged when the train AUC exceeds the test AUC by more than 0.05\)/);
+    job.results.released.metrics = { ...job.results.released.metrics, train: { auc: 0.79, ks: 0.5, gini: 0.58 } };
+    const fine = renderReport(job);
+    assert.doesNotMatch(fine, /class="overfit"/);
+    assert.match(fine, /No sign of overfitting: train AUC 0.790, test AUC 0.753 \(flagged when/);
+  });
+
+  it('says it cannot judge overfitting under differential privacy, where train metrics are not released', async () => {
+    const job = await releasedScorecardJob();
+    job.spec = { ...job.spec, privacy: { epsilon: 2 } } as JobSpec;
+    const { train: _train, ...released } = job.results.released.metrics!;
+    job.results.released.metrics = released;
+    const html = renderReport(job);
+    assert.doesNotMatch(html, /class="overfit"/);
+    assert.match(html, /Overfitting not checked: train metrics are not released under differential privacy/);
+  });
+});
