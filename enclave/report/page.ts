@@ -69,7 +69,8 @@ function summary(job: ReportJob): string {
   const privacy = spec.privacy ? `, differential privacy ε = ${spec.privacy.epsilon}` : '';
   return `<p>Job <code>${escapeXml(job.id)}</code>: ${escapeXml(spec.model.family)} model of <code>${escapeXml(spec.label ?? '')}</code>, ${escapeXml(spec.mode ?? 'plaintext')}${privacy}; state ${escapeXml(r.state)}; every released figure stands for at least k = ${r.k} rows.</p>
 <table><caption>Released metrics</caption><thead><tr><th>rows</th><th>count</th><th>AUC</th><th>KS</th><th>Gini</th></tr></thead><tbody>${rows}</tbody></table>
-${overfitNote(job)}`;
+${overfitNote(job)}
+${treesNote(job)}`;
 }
 
 function overfitNote(job: ReportJob): string {
@@ -146,7 +147,19 @@ function importanceChart(job: ReportJob): string {
     const top = (description.coefficients as { name: string; weight: number }[]).slice().sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).slice(0, 20);
     return barChart({ title: 'Standardized coefficients (largest 20 by size)', x: 'Feature', y: 'Coefficient on the log-odds of default' }, ['coefficient'], top.map((c) => ({ label: c.name, values: [c.weight] })));
   }
+  if (Array.isArray(description.importance)) {
+    const top = (description.importance as { name: string; share: number }[]).slice(0, 20);
+    return barChart({ title: 'Feature importance (largest 20 by share of split gain)', x: 'Feature', y: 'Share of the trees\' split gain' }, ['share'], top.map((f) => ({ label: f.name, values: [f.share] })));
+  }
   return '';
+}
+
+/** Boosted trees: how many, how large, how fast they learned, in one line. */
+function treesNote(job: ReportJob): string {
+  const d = job.results.released.parameters?.description;
+  if (!d || typeof d.trees !== 'number') return '';
+  const leaves = d.leaves as { total: number; mostInOneTree: number };
+  return `<p>Gradient-boosted trees: ${d.trees} trees of depth at most ${String(d.depth)} (learning rate ${String(d.learningRate)}), ${leaves.total} leaves in all, at most ${leaves.mostInOneTree} in one tree; every leaf and split side stands for at least k = ${job.results.k} rows.</p>`;
 }
 
 /**

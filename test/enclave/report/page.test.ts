@@ -8,6 +8,7 @@ import { Frame } from '../../../models/frame';
 import { binaryMetrics } from '../../../models/metrics';
 import { Random } from '../../../models/random';
 import { scorecard } from '../../../models/scorecard';
+import { gradientBoosting } from '../../../models/gradient-boosting';
 
 const noise = keyedNoise(Buffer.alloc(32, 3), 'report-page-test');
 const rules = { k: 10, minTrainingRows: 100, outputs: ['parameters', 'metrics', 'curves'] as const, noise };
@@ -26,9 +27,9 @@ function data(n = 4000, seed = 5): { frame: Frame; labels: Uint8Array } {
   return { frame: { rows: n, columns: [{ name: 'turnover', kind: 'numeric', values: x }, { name: 'tax_arrears', kind: 'numeric', values: flag }] }, labels };
 }
 
-export async function releasedScorecardJob(): Promise<ReportJob> {
+export async function releasedScorecardJob(family: 'scorecard' | 'gbdt' = 'scorecard'): Promise<ReportJob> {
   const { frame, labels } = data();
-  const fitted = await scorecard.fit(frame, labels, { ...scorecard.defaults, minBinCount: rules.k }, { seed: 1 });
+  const fitted = family === 'scorecard' ? await scorecard.fit(frame, labels, { ...scorecard.defaults, minBinCount: rules.k }, { seed: 1 }) : await gradientBoosting.fit(frame, labels, { ...gradientBoosting.defaults, minChildRows: rules.k, rounds: 40 }, { seed: 1 });
   const scores = await fitted.predict(frame);
   const metrics = binaryMetrics(labels, scores);
   let positive = 0;
@@ -42,7 +43,7 @@ export async function releasedScorecardJob(): Promise<ReportJob> {
     metrics: { train: metrics, test: metrics },
     test: { labels, scores },
   };
-  const spec = { name: 'page-test', purpose: 'test', bank: { upload: 'u', columns: ['turnover', 'tax_arrears'] }, label: 'default_12m', model: { family: 'scorecard' } } as JobSpec;
+  const spec = { name: 'page-test', purpose: 'test', bank: { upload: 'u', columns: ['turnover', 'tax_arrears'] }, label: 'default_12m', model: { family } } as JobSpec;
   return { id: 'job-1', name: spec.name, spec, results: { id: 'job-1', state: 'released', reason: null, backend: 'js', seconds: 1, ...releaseCheck(outcome, rules) } };
 }
 
@@ -110,5 +111,12 @@ describe('report page, overfitting', () => {
     const html = renderReport(job);
     assert.doesNotMatch(html, /class="overfit"/);
     assert.match(html, /Overfitting not checked: train metrics are not released under differential privacy/);
+  });
+
+  it('draws boosted trees: feature importance by share of split gain, and a line on the trees', async () => {
+    const html = renderReport(await releasedScorecardJob('gbdt'));
+    assert.match(html, /<title[^>]*>Feature importance \(largest 20 by share of split gain\)/);
+    assert.match(html, /Gradient-boosted trees: \d+ trees of depth at most 4/);
+    assert.doesNotMatch(html, /Scorecard bins/);
   });
 });
