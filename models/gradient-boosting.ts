@@ -79,7 +79,7 @@ export const gradientBoosting: ModelFamily<GradientBoostingParams> = {
     rowSample: 0.8,
     columnSample: 0.8,
     validationFraction: 0.1,
-    patience: 30,
+    patience: 15,
   },
 
   async fit(frame: Frame, labels: Uint8Array, params: GradientBoostingParams, context: FitContext): Promise<FittedModel> {

@@ -7,7 +7,7 @@ import { Column, Frame, takeLabels, takeRows } from '../frame';
 import { Random } from '../random';
 import { stratifiedSplit } from '../split';
 import { ColumnBins, binCount, binFrame, fitBins, lastThreshold } from './bins';
-import { BinTree, TreeParams, growTree, leafOf } from './tree';
+import { BinTree, TreeParams, growTree, leafOf, newScratch } from './tree';
 import { Tree, toValueTree } from './trees';
 
 export interface BoostParams extends TreeParams {
@@ -90,6 +90,7 @@ export function boost(frame: Frame, labels: Uint8Array, p: BoostParams, seed: nu
   const grad = new Float64Array(fitFrame.rows);
   const hess = new Float64Array(fitFrame.rows);
 
+  const scratch = newScratch(fitFrame.rows);
   const grown: BinTree[] = [];
   let best = { loss: Infinity, trees: 0 };
   for (let round = 0; round < p.rounds; round++) {
@@ -98,7 +99,7 @@ export function boost(frame: Frame, labels: Uint8Array, p: BoostParams, seed: nu
       grad[i] = q - fitLabels[i];
       hess[i] = Math.max(q * (1 - q), 1e-16);
     }
-    const tree = growTree({ binned, width, binCounts, lastThreshold: lastThresholds, grad, hess, sample: pickRows(random, fitFrame.rows, p.rowSample), features: pickColumns(random, width, p.columnSample) }, p);
+    const tree = growTree({ binned, width, binCounts, lastThreshold: lastThresholds, grad, hess, sample: pickRows(random, fitFrame.rows, p.rowSample), features: pickColumns(random, width, p.columnSample), scratch }, p);
     grown.push(tree);
     addTree(tree, binned, width, raw);
     onRound?.(round + 1, p.rounds);

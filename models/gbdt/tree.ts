@@ -43,7 +43,17 @@ export interface GrowInput {
   sample: Uint32Array;
   /** Features this tree may split on. */
   features: number[];
+  /** Buffers reused across nodes and trees, so that growing allocates (and collects) almost nothing. */
+  scratch: Scratch;
 }
+
+/** Histograms no longer in use, and room for the rows a partition moves right. */
+export interface Scratch {
+  histograms: Float64Array[];
+  right: Uint32Array;
+}
+
+export const newScratch = (rows: number): Scratch => ({ histograms: [], right: new Uint32Array(rows) });
 
 const STRIDE = (MAX_BINS + 1) * 3;
 
@@ -53,7 +63,8 @@ export const roundLeaf = (value: number): number => Math.round(value * 1e4) / 1e
 /** Sums of gradient, hessian and rows per (feature, bin) over rows[start, end). */
 function histogram(input: GrowInput, start: number, end: number): Float64Array {
   const { binned, width, grad, hess, sample, features } = input;
-  const hist = new Float64Array(width * STRIDE);
+  const reused = input.scratch.histograms.pop();
+  const hist = reused && reused.length === width * STRIDE ? reused.fill(0) : new Float64Array(width * STRIDE);
   for (let s = start; s < end; s++) {
     const r = sample[s];
     const g = grad[r];
@@ -68,6 +79,17 @@ function histogram(input: GrowInput, start: number, end: number): Float64Array {
     }
   }
   return hist;
+}
+
+/** Gradient and hessian sums over rows[start, end). */
+function sums(input: GrowInput, start: number, end: number): [number, number] {
+  let g = 0;
+  let h = 0;
+  for (let s = start; s < end; s++) {
+    g += input.grad[input.sample[s]];
+    h += input.hess[input.sample[s]];
+  }
+  return [g, h];
 }
 
 interface Split {
@@ -114,16 +136,17 @@ function bestSplit(input: GrowInput, hist: Float64Array, G: number, H: number, c
 /** Moves rows going left to the front of [start, end); returns where the right child begins. */
 function partition(input: GrowInput, start: number, end: number, split: Split): number {
   const { binned, width, sample } = input;
-  const right: number[] = [];
+  const right = input.scratch.right;
+  let moved = 0;
   let write = start;
   for (let s = start; s < end; s++) {
     const r = sample[s];
     const bin = binned[r * width + split.feature];
     const left = bin === MISSING_BIN ? split.missingLeft : bin <= split.threshold;
     if (left) sample[write++] = r;
-    else right.push(r);
+    else right[moved++] = r;
   }
-  for (let k = 0; k < right.length; k++) sample[write + k] = right[k];
+  sample.set(right.subarray(0, moved), write);
   return write;
 }
 
@@ -161,14 +184,18 @@ export function growTree(input: GrowInput, p: TreeParams): BinTree {
     }
     return [g, h, c];
   };
+  // Rounded as released, and boosting goes on from the rounded value so the metrics describe the released trees.
+  const setLeaf = (node: number, G: number, H: number): void => {
+    tree.value[node] = roundLeaf((-G / (H + p.l2)) * p.learningRate);
+  };
   const queue: Pending[] = [{ node: addNode(input.sample.length), start: 0, end: input.sample.length, depth: 0, hist: histogram(input, 0, input.sample.length) }];
   while (queue.length) {
     const { node, start, end, depth, hist } = queue.shift()!;
     const [G, H, count] = totals(hist);
     const split = depth < p.maxDepth && count >= 2 * p.minChildRows ? bestSplit(input, hist, G, H, count, p) : undefined;
     if (!split) {
-      // Rounded as released, and boosting goes on from the rounded value so the metrics describe the released trees.
-      tree.value[node] = roundLeaf((-G / (H + p.l2)) * p.learningRate);
+      setLeaf(node, G, H);
+      input.scratch.histograms.push(hist);
       continue;
     }
     const middle = partition(input, start, end, split);
@@ -180,6 +207,15 @@ export function growTree(input: GrowInput, p: TreeParams): BinTree {
     tree.left[node] = leftNode;
     tree.right[node] = rightNode;
     tree.gain[node] = split.gain;
+    if (depth + 1 >= p.maxDepth) {
+      // Children at the depth limit are leaves: their sums are enough, no histogram is needed.
+      const [gl, hl] = sums(input, start, middle);
+      const [gr, hr] = sums(input, middle, end);
+      setLeaf(leftNode, gl, hl);
+      setLeaf(rightNode, gr, hr);
+      input.scratch.histograms.push(hist);
+      continue;
+    }
     // Build the smaller child's histogram and take the larger one's as the parent's minus it.
     const leftSmaller = middle - start <= end - middle;
     const small = leftSmaller ? histogram(input, start, middle) : histogram(input, middle, end);
