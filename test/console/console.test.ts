@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CANARY_RULES, RELEASED_CANARY, WITHHELD_CANARIES, canaryOutcome } from '../helpers/canary';
 import { REPO_ROOT } from '../helpers/cli';
 import { LOWEST_CONTRAST } from '../helpers/contrast';
@@ -71,6 +71,14 @@ describe('steward console in headless Chromium', function () {
     assert.ok(lowest.ratio >= 4.5, `"${lowest.text}" has a contrast of ${lowest.ratio.toFixed(2)}:1`);
   }
 
+  /** A message sits next to its button: on the button's row, or starting at most 24 px under it. */
+  async function assertNextTo(button: Locator, message: Locator): Promise<void> {
+    const [b, m] = [await button.boundingBox(), await message.boundingBox()];
+    assert.ok(b && m, 'button and message are both on the page');
+    const gap = m.y - (b.y + b.height);
+    assert.ok(m.y + m.height >= b.y && gap <= 24, `the message starts ${gap.toFixed(0)} px below its button`);
+  }
+
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   it('shows a wrong token in plain words and stays on the sign-in form', async () => {
@@ -123,8 +131,14 @@ describe('steward console in headless Chromium', function () {
     const id = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
     const page = await signedIn(t.tokens.steward);
     const card = page.locator(`article[data-job="${id}"]`);
-    await card.getByRole('button', { name: 'Approve needs-sensitive' }).click();
-    await page.getByText('What you sent was not accepted. The spec uses sensitive columns that must be approved explicitly: dishonest_debtor.').waitFor();
+    const approve = card.getByRole('button', { name: 'Approve needs-sensitive' });
+    await approve.click();
+    // The API's words, next to the button that was pressed (same row of actions, read out as it appears), not in the status line above.
+    const refusal = card.locator('[data-action="approve"] .inline-message');
+    await refusal.getByText('What you sent was not accepted. The spec uses sensitive columns that must be approved explicitly: dishonest_debtor.').waitFor();
+    assert.equal(await refusal.getAttribute('aria-live'), 'assertive');
+    assert.equal(await page.locator('#status').innerText(), '');
+    await assertNextTo(approve, refusal);
     assert.equal((await t.client('steward').request<{ state: string }>('GET', `v1/jobs/${id}`)).state, 'submitted');
     await shot(page, '05b-sensitive-refused');
     await card.getByLabel('allow sensitive column dishonest_debtor').check();
@@ -138,8 +152,11 @@ describe('steward console in headless Chromium', function () {
     const id = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: jointSpec('lr', { name: 'to-reject' }) })).id;
     const page = await signedIn(t.tokens.steward);
     const card = page.locator(`article[data-job="${id}"]`);
-    await card.getByRole('button', { name: 'Reject to-reject' }).click();
-    await page.getByText('Write a reason before rejecting').waitFor();
+    const reject = card.getByRole('button', { name: 'Reject to-reject' });
+    await reject.click();
+    const missing = card.locator('[data-action="reject"] .inline-message');
+    await missing.getByText('Write a reason before rejecting').waitFor();
+    await assertNextTo(reject, missing);
     await card.getByLabel('Reason for rejecting').fill('purpose too vague');
     await card.getByRole('button', { name: 'Reject to-reject' }).click();
     await page.getByText('Rejected "to-reject"').waitFor();
