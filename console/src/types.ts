@@ -79,6 +79,18 @@ export interface AuditEntry {
   detail: string;
 }
 
+/** Who a principal named in the audit log is; GET /v1/audit gives them keyed by id beside the entries. */
+export interface AuditPrincipal {
+  name: string;
+  role: Role;
+  org: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  principals: Record<string, AuditPrincipal>;
+}
+
 export interface AuditVerdict {
   ok: boolean;
   entries: number;

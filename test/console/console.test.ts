@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CANARY_RULES, RELEASED_CANARY, WITHHELD_CANARIES, canaryOutcome } from '../helpers/canary';
 import { REPO_ROOT } from '../helpers/cli';
 import { LOWEST_CONTRAST } from '../helpers/contrast';
+import { FITS_WINDOW } from './layout-checks';
 import { PmmlDocument } from '../helpers/pmml-reader';
 import { TestEnclave, csvOf, jointSpec, seedData, startTestEnclave, storeCheckedJob } from '../helpers/enclave';
 
@@ -187,6 +188,18 @@ describe('steward console in headless Chromium', function () {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByText('The audit chain is intact').waitFor();
     assert.match(await page.locator('main').innerText(), /job\.approve|approved/);
+    // Actors by name and role, not by id; details as "key: value" text, not JSON.
+    const api = await t.client('steward').request<{ entries: { actor: string; action: string }[]; principals: Record<string, { name: string; role: string; org: string }> }>('GET', 'v1/audit', { query: { limit: 100 } });
+    const submitter = api.entries.find((e) => e.action === 'job.submitted')!.actor;
+    assert.deepEqual(api.principals[submitter], { name: 'alice', role: 'bank', org: 'bank-a' });
+    const actors = await page.locator('table.audit tbody tr td:nth-child(3)').allInnerTexts();
+    assert.ok(actors.length >= 10);
+    for (const actor of actors) assert.doesNotMatch(actor, /p_[0-9a-f]{8}-/, `an actor shown as an id: ${actor}`);
+    assert.ok(actors.some((a) => /alice\s+bank · bank-a/.test(a)), 'the bank user by name and role');
+    const details = (await page.locator('table.audit tbody tr td:nth-child(6)').allInnerTexts()).join('\n');
+    assert.doesNotMatch(details, /[{}"]/);
+    assert.match(details, /from:\s*submitted\s+to:\s*approved/);
+    assert.equal(await page.evaluate(FITS_WINDOW), '', 'the audit page fits the window');
     await shot(page, '08-audit');
     await assertReadable(page);
   });
