@@ -126,6 +126,20 @@ describe('steward console in headless Chromium', function () {
     await shot(page, '05-report');
   });
 
+  it('lists jobs with the test AUC each released, and a dash where the test metrics were withheld', async () => {
+    const page = await signedIn(t.tokens.steward);
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('table', { name: 'Jobs, newest first' }).waitFor();
+    const aucOf = async (name: string) => (await page.getByRole('row', { name: new RegExp(name) }).locator('[data-auc]').innerText()).trim();
+    const released = await t.client('steward').request<{ released: { metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${jobId}/results`);
+    assert.equal(await aucOf('console-scorecard'), released.released.metrics.test.auc.toFixed(4));
+    // The canary job's test metrics stand for too few rows: withheld, so no AUC, and none of the withheld figures.
+    assert.equal(await aucOf('canary'), '—');
+    const text = await page.locator('main').innerText();
+    for (const canary of WITHHELD_CANARIES) assert.ok(!text.includes(canary), `withheld ${canary} in the jobs list`);
+    await shot(page, '04b-jobs');
+  });
+
   it('explains a refused approval in plain words, then approves once the sensitive column is ticked', async () => {
     const spec = jointSpec('lr', { name: 'needs-sensitive' });
     spec.platform.columns.push('dishonest_debtor');
