@@ -3,7 +3,7 @@
  * the DOM's types): the page fits the window's width, and no identifier is broken across lines.
  */
 
-/** '' when nothing reaches past the window's right edge; otherwise what does. */
+/** '' when nothing reaches past the window's right edge and no table cell spills over; otherwise what does. */
 export const FITS_WINDOW = `(() => {
   const doc = document.documentElement;
   if (doc.scrollWidth > doc.clientWidth) return 'the document scrolls sideways: ' + doc.scrollWidth + ' > ' + doc.clientWidth + ' px';
@@ -14,6 +14,8 @@ export const FITS_WINDOW = `(() => {
     if (r.right > doc.clientWidth + 0.5) return el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' reaches ' + Math.round(r.right) + ' px, past ' + doc.clientWidth + ' px: "' + (el.textContent || '').trim().slice(0, 60) + '"';
     const style = getComputedStyle(el);
     if (/auto|scroll/.test(style.overflowX) && el.scrollWidth > el.clientWidth + 1) return el.tagName.toLowerCase() + ' scrolls sideways inside the page';
+    // Text spilling out of a fixed-width table cell runs over its neighbour: as bad as scrolling.
+    if ((el.tagName === 'TD' || el.tagName === 'TH') && el.scrollWidth > el.clientWidth + 1) return 'a table cell overflows: "' + (el.textContent || '').trim().slice(0, 60) + '"';
   }
   return '';
 })()`;
