@@ -3,7 +3,7 @@
  * part the release check withheld, and the page lists those parts with the check's reasons.
  */
 import { ApiError, messageOf } from '../api.js';
-import { announce, download, fixed, h, ident, table, when } from '../dom.js';
+import { announce, download, fixed, h, ident, inlineMessage, table, when } from '../dom.js';
 import { Job, Results } from '../types.js';
 import { specSummary } from './queue.js';
 import { progressOf } from './running.js';
@@ -97,11 +97,14 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
   }
   const frame = h('div', { class: 'report-frame' });
   const base = `/v1/jobs/${encodeURIComponent(job.id)}`;
+  // A failed download or report answers next to the buttons that asked for it.
+  const message = inlineMessage();
   const guard = (work: () => Promise<void>) => async () => {
+    message.say('');
     try {
       await work();
     } catch (e) {
-      announce(messageOf(e), 'error');
+      message.say(messageOf(e), 'error');
     }
   };
   const downloadButton = (label: string, file: string, type: string, path: string): HTMLElement =>
@@ -127,21 +130,30 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
     metricsTable(r),
     withheldList(r),
     scoringRule(r),
-    h('div', { class: 'actions' }, ...buttons),
+    h('div', { class: 'actions' }, ...buttons, message.element),
     frame,
   );
 }
 
+/** A refused cancel, kept across the live page's redraws (every second) until the next try. */
+const cancelRefusals = new Map<string, string>();
+
 async function jobView(ctx: ViewContext, id: string): Promise<Rendered> {
   const job = await ctx.api.get<Job>(`/v1/jobs/${encodeURIComponent(id)}`);
   const live = !FINAL.includes(job.state);
+  const cancelMessage = inlineMessage();
+  const refused = cancelRefusals.get(id);
+  if (refused) cancelMessage.say(refused, 'error');
   const cancel = async (): Promise<void> => {
+    cancelMessage.say('');
+    cancelRefusals.delete(id);
     try {
       await ctx.api.post(`/v1/jobs/${encodeURIComponent(id)}/cancel`);
       announce(`Cancelled "${job.name}".`);
       ctx.refresh();
     } catch (e) {
-      announce(messageOf(e), 'error');
+      cancelMessage.say(messageOf(e), 'error');
+      cancelRefusals.set(id, messageOf(e));
     }
   };
   const body = h(
@@ -149,7 +161,7 @@ async function jobView(ctx: ViewContext, id: string): Promise<Rendered> {
     { class: 'job', 'data-job': job.id, 'data-state': job.state },
     h('p', {}, h('span', { class: `state state-${job.state}` }, job.state), job.reason ? ` — ${job.reason}` : '', ` · ${job.org} · ${job.spec.model.family} · updated ${when(job.updatedAt)}`),
     live && job.state !== 'submitted' ? progressOf(job) : null,
-    job.state === 'approved' || job.state === 'running' ? h('button', { type: 'button', onclick: () => void cancel() }, 'Cancel job') : null,
+    job.state === 'approved' || job.state === 'running' ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => void cancel() }, 'Cancel job'), cancelMessage.element) : null,
     h('details', {}, h('summary', {}, 'Spec'), specSummary(job)),
     job.flags?.length ? h('ul', { class: 'flags' }, ...job.flags.map((f) => h('li', {}, h('strong', {}, f.code.replace(/_/g, ' ')), `: ${f.message}`))) : null,
     job.state === 'released' || job.state === 'withheld' ? await resultsSection(ctx, job) : null,
