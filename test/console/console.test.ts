@@ -1,7 +1,8 @@
 /**
  * The steward console in real headless Chromium (Debian's, driven by playwright-core): a steward
- * signs in, approves a job, watches it finish and opens its report; a bank cannot see the queue;
- * withheld figures never reach a page. Each page is saved as a screenshot under test-artifacts/.
+ * signs in, approves a job, watches it finish and opens its report; a bank cannot see the queue but
+ * has its uploads and budgets; withheld figures never reach a page; every page fits a 1280 px window
+ * with no id broken mid-word. Each page is saved as a screenshot under test-artifacts/console/.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -368,6 +369,8 @@ describe('steward console in headless Chromium', function () {
         await page.goto(`${t.enclave.url}/console/#/${path}`);
         await page.locator(`main [data-view="${path.replace('/', '')}"]`).waitFor();
         const where = `${who} #/${path}`;
+        // Folded parts (a job's spec) are checked unfolded, as a reader would open them.
+        await page.evaluate("document.querySelectorAll('main details').forEach((d) => { d.open = true; })");
         assert.equal(await page.evaluate(FITS_WINDOW), '', `${where} is wider than the window`);
         const ids = (await page.evaluate(BROKEN_IDS)) as { problems: string[]; marked: number; words: number };
         assert.deepEqual(ids.problems, [], `${where}: ${ids.problems.join('; ')}`);
