@@ -10,7 +10,7 @@ import { progressOf } from './running.js';
 import { Rendered, ViewContext } from './view.js';
 
 const FINAL = ['released', 'withheld', 'failed', 'cancelled', 'rejected'];
-const PMML_KINDS = ['lr', 'scorecard'];
+const PMML_KINDS = ['lr', 'scorecard', 'gbdt'];
 
 export async function jobsView(ctx: ViewContext): Promise<Rendered> {
   if (ctx.param) return jobView(ctx, ctx.param);
