@@ -57,14 +57,23 @@ function pickColumns(random: Random, width: number, share: number): number[] {
   return all.slice(0, Math.max(1, Math.round(width * share))).sort((a, b) => a - b);
 }
 
-function pickRows(random: Random, rows: number, share: number): Uint32Array {
-  if (share >= 1) return Uint32Array.from({ length: rows }, (_, i) => i);
-  const picked = new Uint32Array(rows);
-  // One 32-bit draw per row is enough resolution for a sampling share.
+function pickRows(random: Random, rows: number, share: number, into: Uint32Array): Uint32Array {
+  if (share >= 1) {
+    for (let i = 0; i < rows; i++) into[i] = i;
+    return into.subarray(0, rows);
+  }
+  // A xorshift stream seeded from the fit's generator: one cheap 32-bit draw per row is enough for a
+  // sampling share, and the sample stays a function of the seed.
+  let x = random.nextUint32() | 1;
   const below = share * 2 ** 32;
   let n = 0;
-  for (let i = 0; i < rows; i++) if (random.nextUint32() < below) picked[n++] = i;
-  return picked.subarray(0, n);
+  for (let i = 0; i < rows; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    if (x >>> 0 < below) into[n++] = i;
+  }
+  return into.subarray(0, n);
 }
 
 export function boost(frame: Frame, labels: Uint8Array, p: BoostParams, seed: number, onRound?: (round: number, rounds: number) => void): Boosted {
@@ -91,6 +100,7 @@ export function boost(frame: Frame, labels: Uint8Array, p: BoostParams, seed: nu
   const hess = new Float64Array(fitFrame.rows);
 
   const scratch = newScratch(fitFrame.rows);
+  const sampleBuffer = new Uint32Array(fitFrame.rows);
   const grown: BinTree[] = [];
   let best = { loss: Infinity, trees: 0 };
   for (let round = 0; round < p.rounds; round++) {
@@ -99,7 +109,7 @@ export function boost(frame: Frame, labels: Uint8Array, p: BoostParams, seed: nu
       grad[i] = q - fitLabels[i];
       hess[i] = Math.max(q * (1 - q), 1e-16);
     }
-    const tree = growTree({ binned, width, binCounts, lastThreshold: lastThresholds, grad, hess, sample: pickRows(random, fitFrame.rows, p.rowSample), features: pickColumns(random, width, p.columnSample), scratch }, p);
+    const tree = growTree({ binned, width, binCounts, lastThreshold: lastThresholds, grad, hess, sample: pickRows(random, fitFrame.rows, p.rowSample, sampleBuffer), features: pickColumns(random, width, p.columnSample), scratch }, p);
     grown.push(tree);
     addTree(tree, binned, width, raw);
     onRound?.(round + 1, p.rounds);

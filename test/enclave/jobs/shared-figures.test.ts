@@ -101,10 +101,11 @@ describe('shared-data figures through the enclave (k = 10, no DP)', function () 
     assert.ok(joint >= 0.755);
   });
 
-  it('gradient-boosted trees: the lab figure, above 0.775, with leaves of at least k rows whatever the spec asks', async () => {
+  it('gradient-boosted trees: the lab figure, at least 0.775', async () => {
     const joint = await enclaveAuc('gbdt', true);
     console.log(`      GBDT: lab ${labAuc.gbdt.toFixed(4)}, enclave (released) ${joint}`);
     assert.ok(Math.abs(joint - labAuc.gbdt) <= RELEASE_TOLERANCE, `enclave ${joint}`);
-    assert.ok(joint > 0.775);
+    // Released with three decimals at a keyed rounding point: the lab's 0.7757 leaves as 0.775 or 0.776.
+    assert.ok(joint >= 0.775);
   });
 });
