@@ -38,7 +38,8 @@ interface ScorecardFeature {
   bins: ScorecardBin[];
 }
 
-const STYLE = `
+/** The look every HTML report of the enclave shares. */
+export const REPORT_STYLE = `
 body { font: 15px/1.5 system-ui, "DejaVu Sans", sans-serif; color: #1a1a1a; background: #fff; margin: 0 auto; max-width: 1200px; padding: 1.5rem; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 0.5rem 0; } th, td { border: 1px solid #bbb; padding: 0.25rem 0.6rem; text-align: right; } th:first-child, td:first-child { text-align: left; }
@@ -48,7 +49,7 @@ table { border-collapse: collapse; margin: 0.5rem 0; } th, td { border: 1px soli
 `;
 
 /** A figure to `digits` decimals; one that rounds to zero is written 0.0, never -0.0. */
-function fixed(x: number | null | undefined, digits = 4): string {
+export function fixed(x: number | null | undefined, digits = 4): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
   const text = x.toFixed(digits);
   return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
@@ -202,5 +203,5 @@ export function renderReport(job: ReportJob, comparison?: ReportJob): string {
     comparison ? comparisonSection(job, comparison) : '',
     `<p class="note">Drawn by jointlab from released aggregates only. Job backend ${escapeXml(job.results.backend)}, trained in ${job.results.seconds.toFixed(2)} s.</p>`,
   ].join('\n');
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Model report: ${escapeXml(job.name)}</title><style>${STYLE}</style></head><body><main>\n${body}\n</main></body></html>\n`;
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Model report: ${escapeXml(job.name)}</title><style>${REPORT_STYLE}</style></head><body><main>\n${body}\n</main></body></html>\n`;
 }
