@@ -1,6 +1,6 @@
 /** The report's SVG charts: round axis ticks, a zero line, every category labelled, suppressed bars explained. */
 import { strict as assert } from 'node:assert';
-import { barChart, lineChart, niceScale } from '../../../enclave/report/svg';
+import { barChart, lineChart, niceScale } from '../../../lab/report/svg';
 
 const tickTexts = (svg: string): string[] => [...svg.matchAll(/class="tick"[^>]*>([^<]*)</g)].map((m) => m[1]);
 

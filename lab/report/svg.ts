@@ -3,7 +3,7 @@
  * Every chart carries a title, axis labels and an accessible name; colours are chosen to stay
  * apart for readers with red-green colour blindness.
  */
-import { escapeXml } from '../../lab/text';
+import { escapeXml } from '../text';
 
 const PALETTE = ['#1f5fa8', '#c25400', '#2b8a3e', '#6f42c1'];
 
