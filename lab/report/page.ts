@@ -8,7 +8,7 @@ import { BinaryMetrics } from '../../models/metrics';
 import { CurvePoint, Curves } from '../../models/curves';
 import { escapeXml } from '../text';
 import { overfitCheck } from './overfitting';
-import { BarGroup, barChart, lineChart } from './svg';
+import { BarGroup, barChart, lineChart, niceScale } from './svg';
 
 /** Everything a report draws; nothing else about the model or its rows reaches the page. */
 export interface ReportInput {
@@ -138,7 +138,8 @@ function calibrationChart(job: ReportInput): string {
   const bins = job.curves?.calibration;
   if (!bins?.length) return '';
   const shown = bins.filter((b) => b.observed !== null);
-  const top = Math.max(0.05, ...bins.map((b) => b.predicted), ...shown.map((b) => b.observed as number));
+  // The diagonal runs to the axis's round end, which the chart widens to.
+  const top = niceScale([0, Math.max(0.05, ...bins.map((b) => b.predicted), ...shown.map((b) => b.observed as number))]).domain[1];
   const chart = lineChart({ title: `Calibration by decile, ${job.rowsName}`, x: 'Mean predicted probability of default', y: 'Observed default rate', xDomain: [0, top], yDomain: [0, top] }, [
     { name: 'deciles', points: shown.map((b) => [b.predicted, b.observed as number]), style: 'dots' },
     { name: 'perfect calibration', points: [[0, 0], [top, top]], style: 'dashed' },
