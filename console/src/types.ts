@@ -61,6 +61,25 @@ export interface ScoringBudget {
   banks: { bank: string; models: number; byModels: { models: number; enterprises: number | null }[]; atLimit: number | null }[];
 }
 
+/** A bank's uploaded table as GET /v1/uploads describes it: its shape, never its rows. */
+export interface Upload {
+  id: string;
+  name: string;
+  org: string;
+  idColumn: string;
+  columns: { name: string; type: 'numeric' | 'categorical' }[];
+  rows: number;
+  createdAt: string;
+}
+
+/** An organization's differential-privacy budget (GET /v1/privacy/budget): epsilon granted, spent by its DP jobs, left. */
+export interface PrivacyBudget {
+  org: string;
+  budget: number;
+  spent: number;
+  remaining: number;
+}
+
 export interface ConsentCount {
   bank: string;
   purpose: string;
@@ -77,6 +96,18 @@ export interface AuditEntry {
   action: string;
   object: string;
   detail: string;
+}
+
+/** Who a principal named in the audit log is; GET /v1/audit gives them keyed by id beside the entries. */
+export interface AuditPrincipal {
+  name: string;
+  role: Role;
+  org: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  principals: Record<string, AuditPrincipal>;
 }
 
 export interface AuditVerdict {

@@ -12,6 +12,7 @@ import { ScorecardState } from '../../models/scorecard';
 import { MISSING_TOKENS } from '../data/columns';
 import { JointlabError } from '../errors';
 import { escapeXml } from '../text';
+import { treesPmml } from './pmml-trees';
 
 export interface PmmlOptions {
   /** Name of the target field (the label the model predicts). */
@@ -23,13 +24,13 @@ export interface PmmlOptions {
   reasonCodes?: number;
 }
 
-export const PMML_KINDS = ['lr', 'scorecard'] as const;
+export const PMML_KINDS = ['lr', 'scorecard', 'gbdt'] as const;
 
 /** The shapes a released model can be exported in: jointlab's own JSON, or PMML 4.4. */
 export const MODEL_FORMATS = ['json', 'pmml'] as const;
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
 
-const n = (x: number): string => {
+export const n = (x: number): string => {
   if (!Number.isFinite(x)) throw new JointlabError('not_exportable', 'the model holds a value that is not a finite number', 'validation');
   return String(x);
 };
@@ -41,7 +42,7 @@ export const derivedName = {
   level: (name: string): string => `${name}#level`,
 };
 
-function header(options: PmmlOptions, description: string): string[] {
+export function header(options: PmmlOptions, description: string): string[] {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">',
@@ -59,7 +60,7 @@ function header(options: PmmlOptions, description: string): string[] {
 const MISSING_SPELLINGS = [...new Set(MISSING_TOKENS.filter(Boolean).flatMap((t) => [t, t.toUpperCase(), t[0].toUpperCase() + t.slice(1)]))];
 const missingValues = MISSING_SPELLINGS.map((v) => `<Value value="${escapeXml(v)}" property="missing"/>`).join('');
 
-function dataDictionary(features: ModelFile['features'], target?: string): string[] {
+export function dataDictionary(features: ModelFile['features'], target?: string): string[] {
   const fields = features.map((f) =>
     f.kind === 'numeric'
       ? `    <DataField name="${escapeXml(f.name)}" optype="continuous" dataType="double"/>`
@@ -69,7 +70,7 @@ function dataDictionary(features: ModelFile['features'], target?: string): strin
   return [`  <DataDictionary numberOfFields="${fields.length}">`, ...fields, '  </DataDictionary>'];
 }
 
-function miningSchema(features: ModelFile['features'], target?: string): string[] {
+export function miningSchema(features: ModelFile['features'], target?: string): string[] {
   return [
     '    <MiningSchema>',
     // A numeric cell that is not a number (such as "NA") is missing, as it is when jointlab reads a CSV.
@@ -200,5 +201,6 @@ function scorecardPmml(file: ModelFile, options: PmmlOptions): string {
 export function toPmml(file: ModelFile, options: PmmlOptions): string {
   if (file.kind === 'lr') return logisticPmml(file, options);
   if (file.kind === 'scorecard') return scorecardPmml(file, options);
-  throw new JointlabError('not_exportable', `PMML export covers ${PMML_KINDS.join(' and ')} models; a ${file.kind} model exports as JSON only`, 'validation');
+  if (file.kind === 'gbdt') return treesPmml(file, options);
+  throw new JointlabError('not_exportable', `PMML export covers ${PMML_KINDS.join(', ')} models; a ${file.kind} model exports as JSON only`, 'validation');
 }

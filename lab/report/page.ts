@@ -85,7 +85,8 @@ function summary(job: ReportInput): string {
     .join('');
   return `<p>${escapeXml(job.intro)}</p>
 <table><caption>${escapeXml(job.metricsCaption)}</caption><thead><tr><th>rows</th><th>count</th><th>AUC</th><th>KS</th><th>Gini</th></tr></thead><tbody>${rows}</tbody></table>
-${overfitNote(job)}`;
+${overfitNote(job)}
+${treesNote(job)}`;
 }
 
 function overfitNote(job: ReportInput): string {
@@ -162,7 +163,19 @@ function importanceChart(job: ReportInput): string {
     const top = (description.coefficients as { name: string; weight: number }[]).slice().sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).slice(0, 20);
     return barChart({ title: 'Standardized coefficients (largest 20 by size)', x: 'Feature', y: 'Coefficient on the log-odds of default' }, ['coefficient'], top.map((c) => ({ label: c.name, values: [c.weight] })));
   }
+  if (Array.isArray(description.importance)) {
+    const top = (description.importance as { name: string; share: number }[]).slice(0, 20);
+    return barChart({ title: 'Feature importance (largest 20 by share of split gain)', x: 'Feature', y: 'Share of the trees\' split gain' }, ['share'], top.map((f) => ({ label: f.name, values: [f.share] })));
+  }
   return '';
+}
+
+/** Boosted trees: how many, how large, how fast they learned, in one line. */
+function treesNote(job: ReportInput): string {
+  const d = job.description;
+  if (!d || typeof d.trees !== 'number') return '';
+  const leaves = d.leaves as { total: number; mostInOneTree: number };
+  return `<p>Gradient-boosted trees: ${d.trees} trees of depth at most ${String(d.depth)} (learning rate ${String(d.learningRate)}), ${leaves.total} leaves in all, at most ${leaves.mostInOneTree} in one tree${job.k > 1 ? `; every leaf and split side stands for at least k = ${job.k} rows` : ''}.</p>`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { Frame } from '../../../models/frame';
 import { binaryMetrics } from '../../../models/metrics';
 import { Random } from '../../../models/random';
 import { scorecard } from '../../../models/scorecard';
+import { gradientBoosting } from '../../../models/gradient-boosting';
 
 const noise = keyedNoise(Buffer.alloc(32, 3), 'report-page-test');
 const rules = { k: 10, minTrainingRows: 100, outputs: ['parameters', 'metrics', 'curves'] as const, noise };
@@ -28,9 +29,9 @@ function data(n = 4000, seed = 5): { frame: Frame; labels: Uint8Array } {
   return { frame: { rows: n, columns: [{ name: 'turnover', kind: 'numeric', values: x }, { name: 'tax_arrears', kind: 'numeric', values: flag }] }, labels };
 }
 
-async function releasedScorecardJob(epsilon?: number): Promise<ReportInput> {
+async function releasedScorecardJob(epsilon?: number, family: 'scorecard' | 'gbdt' = 'scorecard'): Promise<ReportInput> {
   const { frame, labels } = data();
-  const fitted = await scorecard.fit(frame, labels, { ...scorecard.defaults, minBinCount: rules.k }, { seed: 1 });
+  const fitted = family === 'scorecard' ? await scorecard.fit(frame, labels, { ...scorecard.defaults, minBinCount: rules.k }, { seed: 1 }) : await gradientBoosting.fit(frame, labels, { ...gradientBoosting.defaults, minChildRows: rules.k, rounds: 40 }, { seed: 1 });
   const scores = await fitted.predict(frame);
   const metrics = binaryMetrics(labels, scores);
   let positive = 0;
@@ -44,7 +45,7 @@ async function releasedScorecardJob(epsilon?: number): Promise<ReportInput> {
     metrics: { train: metrics, test: metrics },
     test: { labels, scores },
   };
-  const spec = { name: 'page-test', purpose: 'test', bank: { upload: 'u', columns: ['turnover', 'tax_arrears'] }, label: 'default_12m', model: { family: 'scorecard' }, ...(epsilon ? { privacy: { epsilon } } : {}) } as JobSpec;
+  const spec = { name: 'page-test', purpose: 'test', bank: { upload: 'u', columns: ['turnover', 'tax_arrears'] }, label: 'default_12m', model: { family }, ...(epsilon ? { privacy: { epsilon } } : {}) } as JobSpec;
   const now = new Date().toISOString();
   const row: JobRow = { id: 'job-1', owner: 'alice', org: 'bank-a', spec: JSON.stringify(spec), state: 'released', flags: '[]', approved_sensitive: '[]', reason: null, progress: 1, progress_note: null, result: JSON.stringify({ release: releaseCheck(outcome, { ...rules, epsilon }), backend: 'js', seconds: 1 }), created_at: now, updated_at: now };
   return reportJob(row);
@@ -112,5 +113,12 @@ describe('report page, overfitting', () => {
     const html = renderReport(job);
     assert.doesNotMatch(html, /class="overfit"/);
     assert.match(html, /Overfitting not checked: train metrics are not released under differential privacy/);
+  });
+
+  it('draws boosted trees: feature importance by share of split gain, and a line on the trees', async () => {
+    const html = renderReport(await releasedScorecardJob(undefined, 'gbdt'));
+    assert.match(html, /<title[^>]*>Feature importance \(largest 20 by share of split gain\)/);
+    assert.match(html, /Gradient-boosted trees: \d+ trees of depth at most 4/);
+    assert.doesNotMatch(html, /Scorecard bins/);
   });
 });
