@@ -5,10 +5,11 @@
  */
 import { basename } from 'node:path';
 import { exactCurves } from '../../models/curves';
-import { ModelInputError } from '../../models/frame';
+import { ModelInputError, takeLabels } from '../../models/frame';
 import { BinaryMetrics, binaryMetrics } from '../../models/metrics';
 import { FittedModel } from '../../models/model';
-import { frameOf, labelsOf } from '../data/columns';
+import { stratifiedSplit } from '../../models/split';
+import { frameOf, labelsOf, splitOf } from '../data/columns';
 import { JoinedTable } from '../data/join';
 import { JointlabError } from '../errors';
 import { loadJoined } from '../train';
@@ -22,13 +23,20 @@ export interface LocalReportRequest {
   id: string;
   /** The 0/1 label column; found when the data has exactly one 0/1 column the model does not use. */
   label?: string;
+  /**
+   * The hold-out `jointlab train` made, to measure train and test rows apart as a job's report does
+   * (the same files, fraction and seed give the same split). Absent: every row is scored together.
+   */
+  split?: { testFraction: number; seed: number } | { column: string };
 }
 
 export interface LocalReport {
   html: string;
   label: string;
-  rows: number;
+  rows: { train?: number; test: number };
+  /** On the test rows, or on every row without a split. */
   metrics: BinaryMetrics;
+  train?: BinaryMetrics;
 }
 
 const isFlagCell = (c: string): boolean => ['0', '1', '0.0', '1.0'].includes(c.trim());
@@ -43,6 +51,14 @@ function labelColumn(joined: JoinedTable, model: FittedModel, named?: string): s
   throw new JointlabError('missing_label', `name the label column with --label: ${which}`, 'usage');
 }
 
+const renamed = ({ rest, held }: { rest: Int32Array; held: Int32Array }): { train: Int32Array; test: Int32Array } => ({ train: rest, test: held });
+
+function assertBothClasses(labels: Uint8Array, label: string, part: string): void {
+  let positive = 0;
+  for (const y of labels) positive += y;
+  if (positive === 0 || positive === labels.length) throw new JointlabError('one_class', `the label "${label}" holds only one value in the ${part}; a report needs both 0 and 1`);
+}
+
 export async function localReport(request: LocalReportRequest): Promise<LocalReport> {
   const { model } = request;
   const joined = loadJoined(request.data, request.id);
@@ -51,9 +67,6 @@ export async function localReport(request: LocalReportRequest): Promise<LocalRep
   }
   const label = labelColumn(joined, model, request.label);
   const labels = labelsOf(joined, label);
-  let positive = 0;
-  for (const y of labels) positive += y;
-  if (positive === 0 || positive === labels.length) throw new JointlabError('one_class', `the label "${label}" holds only one value in the data; a report needs both 0 and 1`);
   const categorical = new Set(model.features.filter((f) => f.kind === 'categorical').map((f) => f.name));
   const frame = frameOf(joined, model.features.map((f) => f.name), categorical);
   let scores: Float64Array;
@@ -63,23 +76,31 @@ export async function localReport(request: LocalReportRequest): Promise<LocalRep
     if (e instanceof ModelInputError) throw new JointlabError('model_input', e.message);
     throw e;
   }
-  const metrics = binaryMetrics(labels, scores);
   const files = request.data.map((d) => basename(d));
   const name = basename(request.modelFile).replace(/\.json$/, '');
+  const split = request.split;
+  const parts = !split ? undefined : 'column' in split ? splitOf(joined, split.column) : renamed(stratifiedSplit(labels, split.testFraction, split.seed));
+  if (parts && parts.test.length === 0) throw new JointlabError('no_test_rows', 'the split leaves no test rows to measure', 'usage');
+  const test = parts ? { labels: takeLabels(labels, parts.test), scores: Float64Array.from(parts.test, (i) => scores[i]) } : { labels, scores };
+  assertBothClasses(test.labels, label, parts ? 'test rows' : 'data');
+  const metrics = binaryMetrics(test.labels, test.scores);
+  const train = parts && parts.train.length ? binaryMetrics(takeLabels(labels, parts.train), Float64Array.from(parts.train, (i) => scores[i])) : undefined;
+  const rows = parts ? { train: parts.train.length, test: parts.test.length } : { test: labels.length };
+  const how = !split ? `scored on all ${labels.length} rows of ${files.join(' joined with ')}` : `measured on the hold-out of ${files.join(' joined with ')} (${'column' in split ? `column ${split.column}` : `test fraction ${split.testFraction}, seed ${split.seed}`}): ${rows.train} train and ${rows.test} test rows`;
   const input: ReportInput = {
     id: request.modelFile,
     name,
-    intro: `Local model ${basename(request.modelFile)}: ${model.kind} model of ${label}, evaluated on the ${labels.length} rows of ${files.join(' joined with ')}. Figures are exact: the rows are yours, so nothing is coarsened to k rows as in the enclave.`,
-    metricsCaption: 'Metrics on the given rows',
-    rowsName: `rows of ${files.join(' + ')}`,
-    testPart: 'data',
-    metrics: { test: metrics, rows: { test: labels.length } },
-    curves: exactCurves(labels, scores),
+    intro: `Local model ${basename(request.modelFile)}: ${model.kind} model of ${label}, ${how}. Figures are exact: the rows are yours, so nothing is coarsened to k rows as in the enclave.${split ? '' : ' If these rows include the ones the model was trained on, the figures are optimistic: give --test-fraction and --seed (or --split-column) as given to jointlab train to measure the held-out rows alone.'}`,
+    metricsCaption: split ? 'Metrics' : 'Metrics on the given rows',
+    rowsName: split ? 'test rows' : `rows of ${files.join(' + ')}`,
+    testPart: split ? 'test' : 'data',
+    metrics: { ...(train ? { train } : {}), test: metrics, rows },
+    curves: exactCurves(test.labels, test.scores),
     description: model.describe(),
     withheld: [],
     k: 1,
-    noTrainMetrics: 'the report scores the given rows only (compare with the train AUC `jointlab train` printed)',
+    ...(train ? {} : { noTrainMetrics: 'no train rows were named (give --test-fraction and --seed as given to jointlab train)' }),
     footer: 'Drawn by jointlab report --model from a local model file and local rows; the scorecard bin counts are those of the training rows.',
   };
-  return { html: renderReport(input), label, rows: labels.length, metrics };
+  return { html: renderReport(input), label, rows, metrics, ...(train ? { train } : {}) };
 }

@@ -23,12 +23,15 @@ describe('jointlab report --model (child processes)', function () {
     return { labels: labelsOf(joined, 'default_12m'), scores: await model.predict(frame) };
   }
 
+  const trained: Record<string, { metrics: { train: Record<string, number>; test: Record<string, number> }; rows: { train: number; test: number } }> = {};
+
   before(() => {
     const r = runCli(['synth', '--enterprises', '3000', '--bank-customers', '2000', '--seed', '4', '--out', data, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    for (const family of ['scorecard', 'lr']) {
-      const t = runCli(['train', ...files(), '--label', 'default_12m', '--model', family, '--out', join(dir, `${family}.json`), '--json']);
+    for (const family of ['scorecard', 'lr', 'gbdt']) {
+      const t = runCli(['train', ...files(), '--label', 'default_12m', '--model', family, '--seed', '7', '--out', join(dir, `${family}.json`), '--json']);
       assert.equal(t.code, 0, t.stderr);
+      trained[family] = JSON.parse(t.stdout);
     }
   });
 
@@ -38,10 +41,10 @@ describe('jointlab report --model (child processes)', function () {
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.label, 'default_12m', 'the only 0/1 column the model does not use is the label');
-    assert.equal(summary.rows, 2000);
+    assert.deepEqual(summary.rows, { test: 2000 });
     const { labels, scores } = await reference(join(dir, 'scorecard.json'));
     const expected = binaryMetrics(labels, scores);
-    for (const m of ['auc', 'ks', 'gini'] as const) assert.ok(Math.abs(summary.metrics[m] - expected[m]) < 1e-12, m);
+    for (const m of ['auc', 'ks', 'gini'] as const) assert.ok(Math.abs(summary.metrics.test[m] - expected[m]) < 1e-12, m);
 
     const html = readFileSync(out, 'utf8');
     const charts = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
@@ -64,10 +67,31 @@ describe('jointlab report --model (child processes)', function () {
   it('draws a local logistic regression with its coefficients, and names the default output after the model', () => {
     const r = runCli(['report', '--model', join(dir, 'lr.json'), ...files(), '--label', 'default_12m'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /wrote the report to report-lr\.html: 2000 rows, label default_12m, AUC 0\.\d{4}/);
+    assert.match(r.stdout, /wrote the report to report-lr\.html: label default_12m, 2000 rows, AUC 0\.\d{4}/);
     const html = readFileSync(join(dir, 'report-lr.html'), 'utf8');
     assert.match(html, /Standardized coefficients/);
     assert.doesNotMatch(html, /Scorecard bins/);
+  });
+
+  it('re-makes the hold-out of jointlab train (same fraction and seed): its train and test metrics, and an overfitting flag when train AUC is over test AUC by more than 0.05', () => {
+    for (const family of ['scorecard', 'gbdt']) {
+      const out = join(dir, `${family}-split.html`);
+      const r = runCli(['report', '--model', join(dir, `${family}.json`), ...files(), '--test-fraction', '0.3', '--seed', '7', '--out', out, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const summary = JSON.parse(r.stdout);
+      assert.deepEqual(summary.rows, trained[family].rows);
+      for (const part of ['train', 'test'] as const) {
+        for (const m of ['auc', 'ks', 'gini']) assert.ok(Math.abs(summary.metrics[part][m] - trained[family].metrics[part][m]) < 1e-12, `${family} ${part} ${m}`);
+      }
+      const html = readFileSync(out, 'utf8');
+      assert.match(html, new RegExp(`<td>train</td><td>${trained[family].rows.train}</td><td>${trained[family].metrics.train.auc.toFixed(4)}</td>`));
+      assert.match(html, /ROC curve, test rows/);
+      const gap = trained[family].metrics.train.auc - trained[family].metrics.test.auc;
+      if (gap > 0.051) assert.match(html, /class="overfit" role="alert"><strong>Warning.<\/strong> Overfitting: train AUC/, `${family}: gap ${gap}`);
+      if (gap < 0.049) assert.match(html, /No sign of overfitting/, `${family}: gap ${gap}`);
+    }
+    // Boosted trees on 1,400 rows learn their training rows: the shared data's gap is far over 0.05.
+    assert.ok(trained.gbdt.metrics.train.auc - trained.gbdt.metrics.test.auc > 0.1);
   });
 
   it('refuses unclear requests with a usage error: no --data, a job and --model, an unknown label', () => {
@@ -77,6 +101,7 @@ describe('jointlab report --model (child processes)', function () {
       [['report', 'job_1', '--model', model, ...files()], 'bad_arguments'],
       [['report', '--model', model, ...files(), '--label', 'no_such_column'], 'unknown_column'],
       [['report', '--model', model, '--data', join(data, 'platform.csv')], 'unknown_column'],
+      [['report', '--model', model, ...files(), '--test-fraction', '0.3', '--split-column', 'x'], 'bad_arguments'],
     ];
     for (const [args, code] of cases) {
       const r = runCli([...args, '--json']);
