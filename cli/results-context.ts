@@ -7,7 +7,7 @@ import type { JobView } from '../enclave/jobs/jobs';
 import type { JobResults } from '../enclave/jobs/results';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { COMPARABLE_STATES, isBankOnlyTwin } from '../lab/spec/bank-only-twin';
-import { OverfitCheck, overfitCheck } from '../lab/report/overfitting';
+import { DP_NO_TRAIN, OverfitCheck, overfitCheck } from '../lab/report/overfitting';
 import { fixed } from './output';
 
 export interface ResultsContext {
@@ -38,7 +38,7 @@ export async function resultsContext(client: EnclaveClient, r: JobResults): Prom
   }
   const own = r.released.metrics?.test?.auc;
   const belowBankOnly = own !== undefined && bankOnly?.testAuc != null && own < bankOnly.testAuc;
-  return { epsilon, bankOnly, belowBankOnly, overfitting: overfitCheck(r.released.metrics, epsilon !== null) };
+  return { epsilon, bankOnly, belowBankOnly, overfitting: overfitCheck(r.released.metrics, epsilon !== null ? DP_NO_TRAIN : undefined) };
 }
 
 export function printContext(r: JobResults, c: ResultsContext): void {

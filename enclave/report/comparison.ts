@@ -4,14 +4,7 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { isBankOnlyTwin } from '../../lab/spec/bank-only-twin';
 import { Principal } from '../auth/principals';
 import { JobRow, jobRow, visibleJob } from '../jobs/jobs';
-import { jobResults } from '../jobs/results';
 import { Queries } from '../store/db';
-import { ReportJob } from './page';
-
-export function reportJob(row: JobRow): ReportJob {
-  const spec = JSON.parse(row.spec) as JobSpec;
-  return { id: row.id, name: spec.name, spec, results: jobResults(row) };
-}
 
 /**
  * The bank-only counterpart of a joint job: the latest trained job of the same organization on the

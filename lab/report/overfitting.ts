@@ -22,11 +22,15 @@ interface Aucs {
   test?: { auc: number };
 }
 
-export function overfitCheck(metrics: Aucs | undefined, dp = false): OverfitCheck {
+/** Why a job's train AUC is missing under DP; a local report says its own reason. */
+export const DP_NO_TRAIN = 'train metrics are not released under differential privacy';
+
+/** `missing`: why there is no train AUC to compare (DP_NO_TRAIN for a DP job), when there is none. */
+export function overfitCheck(metrics: Aucs | undefined, missing = 'the train or test AUC is not available'): OverfitCheck {
   const train = metrics?.train?.auc;
   const test = metrics?.test?.auc;
   if (train === undefined || test === undefined || !Number.isFinite(train) || !Number.isFinite(test)) {
-    const why = dp ? 'train metrics are not released under differential privacy' : 'the train or test AUC is not available';
+    const why = missing;
     return { flagged: null, gap: null, message: `Overfitting not checked: ${why}.` };
   }
   const gap = Number((train - test).toFixed(3));

@@ -9,8 +9,9 @@ import { MODEL_FORMATS, ModelFormat, toPmml } from '../../../lab/export/pmml';
 import { JobSpec } from '../../../lab/spec/job-spec';
 import { visibleJob } from '../../jobs/jobs';
 import { jobResults } from '../../jobs/results';
-import { comparisonFor, reportJob } from '../../report/comparison';
-import { renderReport } from '../../report/page';
+import { renderReport } from '../../../lab/report/page';
+import { comparisonFor } from '../../report/comparison';
+import { reportJob } from '../../report/job-report';
 import { allow, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 

@@ -1,8 +1,10 @@
-/** The model report page, drawn from a real fitted scorecard passed through the real release check. */
+/** The model report page of a job: a real fitted scorecard passed through the real release check, as the enclave stores it. */
 import { strict as assert } from 'node:assert';
 import { TrainingOutcome, releaseCheck } from '../../../enclave/release/check';
 import { keyedNoise } from '../../../enclave/release/population';
-import { ReportJob, renderReport } from '../../../enclave/report/page';
+import { JobRow } from '../../../enclave/jobs/jobs';
+import { reportJob } from '../../../enclave/report/job-report';
+import { ReportInput, renderReport } from '../../../lab/report/page';
 import { JobSpec } from '../../../lab/spec/job-spec';
 import { Frame } from '../../../models/frame';
 import { binaryMetrics } from '../../../models/metrics';
@@ -27,7 +29,7 @@ function data(n = 4000, seed = 5): { frame: Frame; labels: Uint8Array } {
   return { frame: { rows: n, columns: [{ name: 'turnover', kind: 'numeric', values: x }, { name: 'tax_arrears', kind: 'numeric', values: flag }] }, labels };
 }
 
-export async function releasedScorecardJob(family: 'scorecard' | 'gbdt' = 'scorecard'): Promise<ReportJob> {
+async function releasedScorecardJob(epsilon?: number, family: 'scorecard' | 'gbdt' = 'scorecard'): Promise<ReportInput> {
   const { frame, labels } = data();
   const fitted = family === 'scorecard' ? await scorecard.fit(frame, labels, { ...scorecard.defaults, minBinCount: rules.k }, { seed: 1 }) : await gradientBoosting.fit(frame, labels, { ...gradientBoosting.defaults, minChildRows: rules.k, rounds: 40 }, { seed: 1 });
   const scores = await fitted.predict(frame);
@@ -43,8 +45,10 @@ export async function releasedScorecardJob(family: 'scorecard' | 'gbdt' = 'score
     metrics: { train: metrics, test: metrics },
     test: { labels, scores },
   };
-  const spec = { name: 'page-test', purpose: 'test', bank: { upload: 'u', columns: ['turnover', 'tax_arrears'] }, label: 'default_12m', model: { family } } as JobSpec;
-  return { id: 'job-1', name: spec.name, spec, results: { id: 'job-1', state: 'released', reason: null, backend: 'js', seconds: 1, ...releaseCheck(outcome, rules) } };
+  const spec = { name: 'page-test', purpose: 'test', bank: { upload: 'u', columns: ['turnover', 'tax_arrears'] }, label: 'default_12m', model: { family }, ...(epsilon ? { privacy: { epsilon } } : {}) } as JobSpec;
+  const now = new Date().toISOString();
+  const row: JobRow = { id: 'job-1', owner: 'alice', org: 'bank-a', spec: JSON.stringify(spec), state: 'released', flags: '[]', approved_sensitive: '[]', reason: null, progress: 1, progress_note: null, result: JSON.stringify({ release: releaseCheck(outcome, { ...rules, epsilon }), backend: 'js', seconds: 1 }), created_at: now, updated_at: now };
+  return reportJob(row);
 }
 
 const tableOf = (html: string, feature: string): string => new RegExp(`<caption>${feature} \\(IV[\\s\\S]*?</table>`).exec(html)?.[0] ?? '';
@@ -52,7 +56,7 @@ const tableOf = (html: string, feature: string): string => new RegExp(`<caption>
 describe('report page', () => {
   it('leaves out a missing bin that holds no rows, in the chart and in the table', async () => {
     const job = await releasedScorecardJob();
-    const features = job.results.released.parameters!.description.features as { name: string; bins: { label: string }[] }[];
+    const features = job.description!.features as { name: string; bins: { label: string }[] }[];
     // The released description still has the empty missing bin: the page is what leaves it out.
     assert.ok(features.find((f) => f.name === 'turnover')!.bins.some((b) => b.label === 'missing'));
     const html = renderReport(job);
@@ -64,7 +68,7 @@ describe('report page', () => {
 
   it('keeps a missing bin that has rows, or that stands for 1 to k-1 rows (no evidence)', async () => {
     const job = await releasedScorecardJob();
-    const description = job.results.released.parameters!.description as { features: { name: string; bins: { label: string; count: number | null; woe: number; noEvidence?: true }[] }[] };
+    const description = job.description! as { features: { name: string; bins: { label: string; count: number | null; woe: number; noEvidence?: true }[] }[] };
     const turnover = description.features.find((f) => f.name === 'turnover')!;
     turnover.bins[turnover.bins.length - 1] = { ...turnover.bins[turnover.bins.length - 1], count: null, noEvidence: true };
     assert.match(tableOf(renderReport(job), 'turnover'), /<td>missing<\/td><td>fewer than k<\/td>/);
@@ -72,7 +76,7 @@ describe('report page', () => {
 
   it('never writes -0.0: a figure that rounds to zero is written 0.0', async () => {
     const job = await releasedScorecardJob();
-    const description = job.results.released.parameters!.description as { features: { name: string; bins: { points: number; woe: number }[] }[] };
+    const description = job.description! as { features: { name: string; bins: { points: number; woe: number }[] }[] };
     const bins = description.features.find((f) => f.name === 'turnover')!.bins;
     bins[0] = { ...bins[0], points: -0.04, woe: -0.00004 };
     bins[1] = { ...bins[1], points: -0 };
@@ -94,27 +98,25 @@ describe('report page, flags', () => {
 describe('report page, overfitting', () => {
   it('flags a model whose train AUC is more than 0.05 above its test AUC, and states the rule either way', async () => {
     const job = await releasedScorecardJob();
-    job.results.released.metrics = { ...job.results.released.metrics!, train: { auc: 0.868, ks: 0.6, gini: 0.736 }, test: { auc: 0.753, ks: 0.4, gini: 0.506 } };
+    job.metrics = { ...job.metrics!, train: { auc: 0.868, ks: 0.6, gini: 0.736 }, test: { auc: 0.753, ks: 0.4, gini: 0.506 } };
     const flagged = renderReport(job);
     assert.match(flagged, /<p class="overfit" role="alert"><strong>Warning.<\/strong> Overfitting: train AUC 0.868 is 0.115 above test AUC 0.753 \(flagged when the train AUC exceeds the test AUC by more than 0.05\)/);
-    job.results.released.metrics = { ...job.results.released.metrics, train: { auc: 0.79, ks: 0.5, gini: 0.58 } };
+    job.metrics = { ...job.metrics, train: { auc: 0.79, ks: 0.5, gini: 0.58 } };
     const fine = renderReport(job);
     assert.doesNotMatch(fine, /class="overfit"/);
     assert.match(fine, /No sign of overfitting: train AUC 0.790, test AUC 0.753 \(flagged when/);
   });
 
   it('says it cannot judge overfitting under differential privacy, where train metrics are not released', async () => {
-    const job = await releasedScorecardJob();
-    job.spec = { ...job.spec, privacy: { epsilon: 2 } } as JobSpec;
-    const { train: _train, ...released } = job.results.released.metrics!;
-    job.results.released.metrics = released;
+    const job = await releasedScorecardJob(2);
+    assert.ok(job.metrics?.test && !job.metrics.train, 'the release check keeps train metrics back under DP');
     const html = renderReport(job);
     assert.doesNotMatch(html, /class="overfit"/);
     assert.match(html, /Overfitting not checked: train metrics are not released under differential privacy/);
   });
 
   it('draws boosted trees: feature importance by share of split gain, and a line on the trees', async () => {
-    const html = renderReport(await releasedScorecardJob('gbdt'));
+    const html = renderReport(await releasedScorecardJob(undefined, 'gbdt'));
     assert.match(html, /<title[^>]*>Feature importance \(largest 20 by share of split gain\)/);
     assert.match(html, /Gradient-boosted trees: \d+ trees of depth at most 4/);
     assert.doesNotMatch(html, /Scorecard bins/);

@@ -1,6 +1,6 @@
 /** The report's SVG charts: round axis ticks, a zero line, every category labelled, suppressed bars explained. */
 import { strict as assert } from 'node:assert';
-import { barChart, lineChart, niceScale } from '../../../enclave/report/svg';
+import { barChart, lineChart, niceScale } from '../../../lab/report/svg';
 
 const tickTexts = (svg: string): string[] => [...svg.matchAll(/class="tick"[^>]*>([^<]*)</g)].map((m) => m[1]);
 
@@ -79,6 +79,9 @@ describe('report legends', () => {
     assert.ok(legend, 'no legend entry for suppressed bars');
     assert.equal(legend[1], hatch);
     assert.match(svg, /class="legend">good</);
+    // The legend sits above the plot, so no bar can run under it.
+    const plotTop = Number(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="[\d.]+" fill="none" stroke="#888"\/>/.exec(svg)![1]);
+    for (const m of svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" class="legend">/g)) assert.ok(Number(m[1]) < plotTop, `legend at ${m[1]} inside the plot from ${plotTop}`);
     // A one-series chart with nothing suppressed has no legend; with a suppressed bar it has one.
     assert.doesNotMatch(barChart({ title: 'pts', x: 'Bin', y: 'Points' }, ['points'], [{ label: 'a', values: [1] }]), /class="legend"/);
     assert.match(barChart({ title: 'pts', x: 'Bin', y: 'Points' }, ['points'], [{ label: 'a', values: [null] }, { label: 'b', values: [2] }]), /class="legend">suppressed: fewer than k rows</);

@@ -3,7 +3,7 @@
  * Every chart carries a title, axis labels and an accessible name; colours are chosen to stay
  * apart for readers with red-green colour blindness.
  */
-import { escapeXml } from '../../lab/text';
+import { escapeXml } from '../text';
 
 const PALETTE = ['#1f5fa8', '#c25400', '#2b8a3e', '#6f42c1'];
 
@@ -21,8 +21,8 @@ const MARGIN = { left: 64, right: 16, top: 40, bottom: 52 };
 const WIDTH = 560;
 const PLOT_H = 340 - MARGIN.top - MARGIN.bottom;
 
-function layout(plotW = WIDTH - MARGIN.left - MARGIN.right, bottom = MARGIN.bottom): Layout {
-  return { width: MARGIN.left + plotW + MARGIN.right, height: MARGIN.top + PLOT_H + bottom, plotW, plotH: PLOT_H, left: MARGIN.left, top: MARGIN.top };
+function layout(plotW = WIDTH - MARGIN.left - MARGIN.right, bottom = MARGIN.bottom, top = MARGIN.top): Layout {
+  return { width: MARGIN.left + plotW + MARGIN.right, height: top + PLOT_H + bottom, plotW, plotH: PLOT_H, left: MARGIN.left, top };
 }
 
 const num = (x: number): string => (Math.round(x * 100) / 100).toString();
@@ -88,21 +88,36 @@ export function niceScale(domain: [number, number], count = 5): { domain: [numbe
 /** A value in a bar's tooltip: three significant digits. */
 const valueLabel = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
 
-/** Line charts put the legend in the lower right, where ROC, KS and calibration curves leave room; bar charts in the upper left. */
-function legendOf(at: Layout, names: string[], corner: 'lower-right' | 'upper-left' = 'lower-right', fills: string[] = names.map((_, i) => PALETTE[i % PALETTE.length])): string {
+/** Line charts put the legend in the lower right, where ROC, KS and calibration curves leave room. */
+function legendOf(at: Layout, names: string[]): string {
   const width = 24 + 6.2 * Math.max(0, ...names.map((n) => n.length));
-  const x = corner === 'lower-right' ? at.left + at.plotW - width - 6 : at.left + 12;
-  const top = corner === 'lower-right' ? at.top + at.plotH - 8 - names.length * 16 : at.top + 8;
+  const x = at.left + at.plotW - width - 6;
+  const top = at.top + at.plotH - 8 - names.length * 16;
   const box = names.length ? `<rect x="${num(x - 6)}" y="${top - 4}" width="${num(width + 8)}" height="${names.length * 16 + 6}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>` : '';
   return (
     box +
     names
       .map((name, i) => {
         const y = top + 12 + i * 16;
-        return `<rect x="${num(x)}" y="${y - 9}" width="12" height="10" fill="${fills[i]}" stroke="#777" stroke-width="0.5"/><text x="${num(x + 18)}" y="${y}" class="legend">${escapeXml(name)}</text>`;
+        return `<rect x="${num(x)}" y="${y - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/><text x="${num(x + 18)}" y="${y}" class="legend">${escapeXml(name)}</text>`;
       })
       .join('\n')
   );
+}
+
+/** A legend in one row between the title and the plot (the row's items shrink their gaps to fit). */
+function legendRow(at: Layout, names: string[], fills: string[]): string {
+  const widths = names.map((n) => 18 + CHAR_W * n.length);
+  const gap = Math.max(8, Math.min(24, (at.plotW - widths.reduce((a, b) => a + b, 0)) / Math.max(names.length - 1, 1)));
+  let x = at.left;
+  const y = at.top - 8;
+  return names
+    .map((name, i) => {
+      const item = `<rect x="${num(x)}" y="${y - 9}" width="12" height="10" fill="${fills[i]}" stroke="#777" stroke-width="0.5"/><text x="${num(x + 18)}" y="${y}" class="legend">${escapeXml(name)}</text>`;
+      x += widths[i] + gap;
+      return item;
+    })
+    .join('\n');
 }
 
 function yTickMarks(at: Layout, scale: { ticks: number[]; digits: number }, sy: (y: number) => number): string {
@@ -153,12 +168,12 @@ const ROTATED_SLOT = 14;
  * turn to read upwards, and the chart grows wider (so each has a 14 px slot) and taller (for the
  * longest label) instead of dropping any.
  */
-function categoryAxis(labels: string[]): { at: Layout; xTicks: string } {
+function categoryAxis(labels: string[], top: number): { at: Layout; xTicks: string } {
   const shown = labels.map((l) => (l.length > LABEL_CHARS ? `${l.slice(0, LABEL_CHARS - 1)}…` : l));
   const longest = Math.max(1, ...shown.map((l) => l.length));
-  const base = layout();
+  const base = layout(undefined, undefined, top);
   const level = labels.length * (longest * CHAR_W + 8) <= base.plotW;
-  const at = level ? base : layout(Math.max(base.plotW, labels.length * ROTATED_SLOT), MARGIN.bottom - 16 + longest * CHAR_W);
+  const at = level ? base : layout(Math.max(base.plotW, labels.length * ROTATED_SLOT), MARGIN.bottom - 16 + longest * CHAR_W, top);
   const slot = at.plotW / Math.max(labels.length, 1);
   const bottom = at.top + at.plotH;
   const xTicks = labels
@@ -180,7 +195,10 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
   const values = groups.flatMap((g) => g.values.filter((v): v is number => v !== null));
   const scale = niceScale([Math.min(0, ...values), Math.max(0, ...values)]);
   const domain = scale.domain;
-  const { at, xTicks } = categoryAxis(groups.map((g) => g.label));
+  // A legend above the plot, in the room it needs, where bars reaching the top cannot run under it.
+  const suppressed = groups.some((g) => g.values.includes(null));
+  const entries = [...(seriesNames.length > 1 ? seriesNames : []), ...(suppressed ? [SUPPRESSED] : [])];
+  const { at, xTicks } = categoryAxis(groups.map((g) => g.label), MARGIN.top + (entries.length ? 20 : 0));
   const bottom = at.top + at.plotH;
   const sy = (y: number): number => bottom - ((y - domain[0]) / (domain[1] - domain[0])) * at.plotH;
   // One hatch pattern per chart: ids must be unique in the page that holds every chart.
@@ -204,8 +222,6 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
   // Bars grow from zero, up or down: the zero line is drawn over them so a reader sees which way each goes.
   const zero = `<line class="zero-line" x1="${at.left}" x2="${num(at.left + at.plotW)}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#222" stroke-width="1.5"/>`;
   // A hatched marker needs explaining wherever one is drawn, even on a one-series chart.
-  const suppressed = groups.some((g) => g.values.includes(null));
-  const entries = [...(seriesNames.length > 1 ? seriesNames : []), ...(suppressed ? [SUPPRESSED] : [])];
   const fills = [...(seriesNames.length > 1 ? seriesNames.map((_, i) => PALETTE[i % PALETTE.length]) : []), ...(suppressed ? [`url(#${hatchId})`] : [])];
-  return frame(at, axes, hatch + body + zero, xTicks, yTicks, entries.length ? legendOf(at, entries, 'upper-left', fills) : '');
+  return frame(at, axes, hatch + body + zero, xTicks, yTicks, entries.length ? legendRow(at, entries, fills) : '');
 }
