@@ -5,7 +5,7 @@ import { assertValid } from '../../../lab/spec/problems';
 import { validators } from '../../../lab/spec/requests';
 import { DEFAULT_K, datasetAggregates, getDatasetMeta, importDataset, listDatasets, setPolicy } from '../../data/datasets';
 import { datasetUsage } from '../../report/usage';
-import { renderUsage } from '../../report/usage-page';
+import { renderUsage } from '../../../lab/report/usage-page';
 import { allow, csvBody, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 

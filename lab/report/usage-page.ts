@@ -1,6 +1,6 @@
 /** The dataset usage report as one self-contained HTML page, in the model report's style. */
-import type { DatasetUsage } from '../../lab/api/usage';
-import { escapeXml } from '../../lab/text';
+import type { DatasetUsage } from '../api/usage';
+import { escapeXml } from '../text';
 import { REPORT_STYLE, fixed } from './page';
 import { barChart } from './svg';
 
