@@ -36,7 +36,9 @@ export function platformShares(model: ModelFile, description: Record<string, unk
   if (model.kind === 'scorecard') {
     for (const f of (description.features as { name: string; iv: number; inModel?: boolean }[] | undefined) ?? []) if (f.inModel !== false && platform.has(f.name)) raw.set(f.name, f.iv);
   } else if (model.kind === 'lr') {
-    const state = model.state as LogisticState;
+    const state = model.state as Partial<LogisticState>;
+    // A model file without its encoder (a job stored by hand) has no reading either.
+    if (!state.encoder?.columns || !state.weights) return undefined;
     let at = 0;
     for (const column of state.encoder.columns) {
       const width = column.kind === 'numeric' ? (column.missingIndicator ? 2 : 1) : column.levels.length;

@@ -198,6 +198,11 @@ describe('steward console in headless Chromium', function () {
     assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'page-title');
     assert.match(await page.locator('main').innerText(), /dishonest_debtor\s+\S+\s+sensitive/);
     await shot(page, '06-datasets');
+    // The steward's usage report for data providers downloads as the same self-contained page the CLI writes.
+    const [usage] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download usage report of platform' }).click()]);
+    const usageFile = join(ARTIFACTS, usage.suggestedFilename());
+    await usage.saveAs(usageFile);
+    assert.match(readFileSync(usageFile, 'utf8'), /<title>Dataset usage: platform<\/title>/);
     await page.getByRole('link', { name: 'Consents' }).click();
     await page.getByRole('table', { name: /Consent records by status/ }).waitFor();
     assert.match(await page.locator('main').innerText(), /bank-a\s+training/);
