@@ -15,9 +15,9 @@ import { loadJoined } from '../../../lab/train';
 import { loadModel } from '../../../models';
 import { ModelFile } from '../../../models/model';
 import { TestEnclave, grantScoring, importPlainData, startTestEnclave, waitForJob } from '../../helpers/enclave';
-import { SPREAD } from './features';
+import { BANK_COLUMNS, SPREAD } from './features';
 
-export const BANK_COLUMNS = ['loan_amount_10k', 'relationship_months', 'worst_overdue_days_12m', 'collateral'];
+
 
 describe('the platform part of a joint model', function () {
   this.timeout(300_000);
