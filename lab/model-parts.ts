@@ -44,7 +44,7 @@ export interface ModelParts {
 export function notSplittable(kind: string): JointlabError {
   return new JointlabError(
     'not_splittable',
-    `a ${kind === 'mlp' ? 'MLP' : kind} model cannot be split into a bank part and a platform part: its score is not a sum of per-feature parts (hidden layers mix the bank's and the platform's features). ` +
+    `${kind === 'mlp' ? 'an MLP' : `a ${kind}`} model cannot be split into a bank part and a platform part: its score is not a sum of per-feature parts (hidden layers mix the bank's and the platform's features). ` +
       'Train a joint logistic regression or scorecard instead ("model": {"family": "lr"} or {"family": "scorecard"}), whose platform part the enclave returns for consented applicants, ' +
       'or a platform-only model, which scores whole in the enclave (jointlab job score ID --ids FILE)',
     'validation',
