@@ -15,6 +15,7 @@ import { loadModel } from '../../models';
 import { ModelFile } from '../../models/model';
 import { BANK_COLUMNS, SPREAD } from '../enclave/scoring/features';
 import { runCliAsync } from '../helpers/cli';
+import { PmmlDocument } from '../helpers/pmml-reader';
 import { TestEnclave, grantScoring, importPlainData, startTestEnclave, waitForJob } from '../helpers/enclave';
 
 describe('job score with --bank-features (joint models)', function () {
@@ -81,6 +82,26 @@ describe('job score with --bank-features (joint models)', function () {
       });
       assert.match(text.stderr, new RegExp(`refused ${ids[55]}: no scoring consent for this bank`));
       assert.match(text.stderr, /scored 55 applicants with the joint .*: platform part \(9 features\) from the enclave, bank part \(\d features\) added here; refused 5/);
+    });
+  }
+
+  for (const family of ['lr', 'scorecard'] as const) {
+    it(`${family}: the split PMML on the bank's features and the enclave's platform part gives the CLI's full score within 1e-9`, async () => {
+      const pmml = join(t.dir, `${family}-bank-part.pmml`);
+      const exported = await runCliAsync(['export', jobs[family], '--format', 'pmml', '--split', '--out', pmml], as);
+      assert.equal(exported.code, 0, exported.stderr);
+      const doc = new PmmlDocument(readFileSync(pmml, 'utf8'));
+      assert.ok(doc.inputFields.includes('platform_part'));
+      assert.ok(!doc.inputFields.some((f) => SPREAD.includes(f)), 'the bank part names no platform feature');
+      const r = JSON.parse((await runCliAsync(['job', 'score', jobs[family], '--ids', bankFile, '--bank-features', bankFile, '--json'], as)).stdout) as JointScores;
+      const bank = parseCsv(readFileSync(bankFile, 'utf8'), 'bank');
+      const rowOf = new Map(bank.rows.map((row) => [row[0], Object.fromEntries(bank.header.map((h, j) => [h, row[j]]))]));
+      let worst = 0;
+      for (const s of r.scores) {
+        const row = { ...rowOf.get(s.id)!, platform_part: s.platformPart };
+        worst = Math.max(worst, family === 'lr' ? Math.abs(doc.probability(row) - s.score) : Math.abs(doc.score(row).points - s.points!));
+      }
+      assert.ok(worst < 1e-9, `largest difference ${worst}`);
     });
   }
 
