@@ -124,6 +124,27 @@ describe('job score with --bank-features (joint models)', function () {
     assert.match(missing.stderr, /partial\.csv has no column "relationship_months"/);
   });
 
+  it('says an MLP cannot be split, and what to do instead, wherever a split is asked for', async () => {
+    const spec = { name: 'joint-mlp', purpose: 'joint scoring', bank: { upload: 'customers', columns: BANK_COLUMNS }, platform: { dataset: 'platform', columns: SPREAD }, label: 'default_12m', model: { family: 'mlp', params: { hidden: [8], maxEpochs: 5 } } };
+    const job = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    await t.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
+    assert.equal(await waitForJob(t, job), 'released');
+    const advice = /an MLP model cannot be split into a bank part and a platform part: its score is not a sum of per-feature parts.*joint logistic regression or scorecard.*platform-only model/;
+    const api = await t.call('bankA', 'POST', '/v1/score', { body: JSON.stringify({ job, ids, part: 'platform' }), type: 'application/json' });
+    assert.equal(api.status, 422);
+    assert.equal(api.json().code, 'not_splittable');
+    assert.match(api.json().detail, advice);
+    const joint = await runCliAsync(['job', 'score', job, '--ids', bankFile, '--bank-features', bankFile], as);
+    assert.equal(joint.code, 3);
+    assert.match(joint.stderr, advice);
+    const whole = await runCliAsync(['job', 'score', job, '--ids', bankFile], as);
+    assert.equal(whole.code, 3);
+    assert.match(whole.stderr, /the model is joint.*An MLP cannot be split into parts: train a joint logistic regression or scorecard, or a platform-only model/);
+    const pmml = await runCliAsync(['export', job, '--format', 'pmml', '--split'], as);
+    assert.equal(pmml.code, 3);
+    assert.match(pmml.stderr, advice);
+  });
+
   it('keeps the model budget: a third model is refused by id, with the reason', async () => {
     // The two joint models above have used the budget of two models for these applicants.
     const spec = { name: 'joint-lr-3', purpose: 'joint scoring', bank: { upload: 'customers', columns: BANK_COLUMNS }, platform: { dataset: 'platform', columns: SPREAD.slice(0, 8) }, label: 'default_12m', model: { family: 'lr' } };
