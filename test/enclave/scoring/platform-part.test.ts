@@ -78,6 +78,19 @@ describe('the platform part of a joint model', function () {
     });
   }
 
+  it('computes the part on platform rows after the score noise, as whole scores are', async () => {
+    const exact = ((await ask(jobs.lr, consented, 'platform')).json() as PlatformPartAnswer).parts;
+    await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0.5 } });
+    try {
+      const noisy = ((await ask(jobs.lr, consented, 'platform')).json() as PlatformPartAnswer).parts;
+      const moved = noisy.filter((p, i) => Math.abs(p.value - exact[i].value) > 1e-9).length;
+      // Each platform cell is swapped with probability 0.5: nearly every applicant's part moves.
+      assert.ok(moved > consented.length / 2, `${moved} of ${consented.length} parts moved`);
+    } finally {
+      await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0 } });
+    }
+  });
+
   it('refuses whole scores of a joint model with 422 and points at the platform part', async () => {
     const r = await ask(jobs.lr, consented);
     assert.equal(r.status, 422);
