@@ -91,6 +91,19 @@ describe('the platform part of a joint model', function () {
     }
   });
 
+  it('scores one applicant whose numeric platform cell is missing, typed as the model expects', async () => {
+    // Alone in a request, a column of gaps reads as categorical from its cells; the model's kinds decide instead.
+    const platform = parseCsv(readFileSync(t.files.platform, 'utf8'), 'platform');
+    const at = platform.header.indexOf('electricity_yoy');
+    const gaps = new Set(platform.rows.filter((r) => r[at] === '' || r[at] === 'NA').map((r) => r[0]));
+    const target = consented.find((id) => gaps.has(id))!;
+    assert.ok(target, 'a consented applicant without electricity_yoy');
+    const all = ((await ask(jobs.lr, consented, 'platform')).json() as PlatformPartAnswer).parts;
+    const alone = await ask(jobs.lr, [target], 'platform');
+    assert.equal(alone.status, 200, alone.text);
+    assert.equal((alone.json() as PlatformPartAnswer).parts[0].value, all.find((p) => p.id === target)!.value);
+  });
+
   it('refuses whole scores of a joint model with 422 and points at the platform part', async () => {
     const r = await ask(jobs.lr, consented);
     assert.equal(r.status, 422);
