@@ -40,11 +40,25 @@ export interface ModelParts {
   full(bank: number, platform: number): FullScore;
 }
 
+/** Families whose score is a sum of per-feature parts in the log-odds. */
+export const SPLITTABLE_KINDS = ['lr', 'scorecard'] as const;
+
+export function isSplittable(kind: string): kind is (typeof SPLITTABLE_KINDS)[number] {
+  return (SPLITTABLE_KINDS as readonly string[]).includes(kind);
+}
+
+/** What mixes the features in a family that cannot be split, in words for the refusal. */
+const MIXING: Record<string, { name: string; why: string }> = {
+  mlp: { name: 'an MLP', why: "hidden layers mix the bank's and the platform's features" },
+  gbdt: { name: 'a boosted-trees model', why: "a tree splits on the bank's and the platform's features along one path" },
+};
+
 /** The refusal every split of a non-additive model gets, with the nearest things that do work. */
 export function notSplittable(kind: string): JointlabError {
+  const { name, why } = MIXING[kind] ?? { name: `a ${kind} model`, why: 'its parameters do not add up per feature' };
   return new JointlabError(
     'not_splittable',
-    `${kind === 'mlp' ? 'an MLP' : `a ${kind}`} model cannot be split into a bank part and a platform part: its score is not a sum of per-feature parts (hidden layers mix the bank's and the platform's features). ` +
+    `${name}${kind === 'mlp' ? ' model' : ''} cannot be split into a bank part and a platform part: its score is not a sum of per-feature parts (${why}). ` +
       'Train a joint logistic regression or scorecard instead ("model": {"family": "lr"} or {"family": "scorecard"}), whose platform part the enclave returns for consented applicants, ' +
       'or a platform-only model, which scores whole in the enclave (jointlab job score ID --ids FILE)',
     'validation',

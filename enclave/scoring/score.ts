@@ -9,7 +9,7 @@
 import { JoinedTable } from '../../lab/data/join';
 import { modelFrame } from '../../lab/data/model-frame';
 import { JointlabError } from '../../lab/errors';
-import { splitModel } from '../../lab/model-parts';
+import { isSplittable, notSplittable, splitModel } from '../../lab/model-parts';
 import { JobSpec } from '../../lab/spec/job-spec';
 import type { PlatformPartAnswer } from '../../lab/api/platform-part';
 import { loadModel } from '../../models';
@@ -101,7 +101,8 @@ export async function scoreWithReleasedModel(db: Db, limiter: ScoreLimiter, acto
   const released = await releasedModel(db, limiter, actor, jobId, ids);
   const { model, bankFeatures } = released;
   if (bankFeatures.length) {
-    const how = model.kind === 'mlp' ? ' An MLP cannot be split into parts: train a joint logistic regression or scorecard, or a platform-only model.' : ` Ask for its platform part instead ({"job", "ids", "part": "platform"}) and add the bank part on your side: jointlab job score ${jobId} --ids FILE --bank-features FILE`;
+    const refusal = notSplittable(model.kind).message;
+    const how = !isSplittable(model.kind) ? ` ${refusal[0].toUpperCase()}${refusal.slice(1)}.` : ` Ask for its platform part instead ({"job", "ids", "part": "platform"}) and add the bank part on your side: jointlab job score ${jobId} --ids FILE --bank-features FILE`;
     throw new JointlabError('needs_bank_features', `the model is joint: it also needs the bank's own features (${bankFeatures.join(', ')}), which the enclave does not hold.${how}`, 'validation');
   }
   const fitted = loadModel(model);

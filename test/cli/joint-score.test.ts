@@ -139,7 +139,7 @@ describe('job score with --bank-features (joint models)', function () {
     assert.match(joint.stderr, advice);
     const whole = await runCliAsync(['job', 'score', job, '--ids', bankFile], as);
     assert.equal(whole.code, 3);
-    assert.match(whole.stderr, /the model is joint.*An MLP cannot be split into parts: train a joint logistic regression or scorecard, or a platform-only model/);
+    assert.match(whole.stderr, /the model is joint.*An MLP model cannot be split into a bank part and a platform part.*joint logistic regression or scorecard.*platform-only model/);
     const pmml = await runCliAsync(['export', job, '--format', 'pmml', '--split'], as);
     assert.equal(pmml.code, 3);
     assert.match(pmml.stderr, advice);

@@ -73,5 +73,7 @@ describe('model parts', () => {
         return true;
       },
     );
+    const trees: ModelFile = { ...file, kind: 'gbdt' };
+    assert.throws(() => splitModel(trees, ['x1']), /a boosted-trees model cannot be split into a bank part and a platform part: .*a tree splits on the bank's and the platform's features along one path/);
   });
 });
