@@ -1,7 +1,8 @@
 /** `jointlab report` and `jointlab export`: a job's (or a local model's) report as HTML, its released model as JSON or PMML. */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { MODEL_FORMATS, ModelFormat, toPmml } from '../lab/export/pmml';
+import { MODEL_FORMATS, ModelFormat, PLATFORM_PART_FIELD, toPmml } from '../lab/export/pmml';
+import { exportBankPart } from './export-split';
 import { JointlabError } from '../lab/errors';
 import { localReport } from '../lab/report/local-report';
 import { collect, fraction, integer } from './options';
@@ -75,13 +76,17 @@ export function register(program: Command): void {
       .addOption(new Option('--format <format>', 'pmml (logistic regression and scorecards) or json').choices(MODEL_FORMATS).default('pmml'))
       .option('--model <file>', 'convert this local model file instead of asking the enclave')
       .option('--target <name>', 'name of the predicted field in PMML, for --model (a job uses its label)', 'default')
+      .option('--split', `joint models, PMML: the bank's part only, with an input field "${PLATFORM_PART_FIELD}" for the platform part the enclave returns (jointlab job score --json)`)
       .option('--out <file>', 'write here instead of stdout'),
-  ).action(async (id: string | undefined, flags: RemoteFlags & { format: ModelFormat; model?: string; target: string; out?: string }) => {
+  ).action(async (id: string | undefined, flags: RemoteFlags & { format: ModelFormat; model?: string; target: string; split?: boolean; out?: string }) => {
     if (flags.model && id) throw new JointlabError('bad_arguments', 'give a job id or --model, not both', 'usage');
     if (!flags.model && !id) throw new JointlabError('missing_argument', 'give a job id (or --model FILE for a local model)', 'usage');
-    const body = flags.model
-      ? exportLocal(flags.model, flags.format, flags.target)
-      : await clientOf(flags).send('GET', `v1/jobs/${encodeURIComponent(id!)}/model`, { query: { format: flags.format } });
+    if (flags.split && (flags.model || flags.format !== 'pmml')) throw new JointlabError('bad_arguments', '--split takes a job id (its spec names the platform features) and --format pmml', 'usage');
+    const body = flags.split
+      ? await exportBankPart(clientOf(flags), id!)
+      : flags.model
+        ? exportLocal(flags.model, flags.format, flags.target)
+        : await clientOf(flags).send('GET', `v1/jobs/${encodeURIComponent(id!)}/model`, { query: { format: flags.format } });
     writeOut(flags.out, body, flags.json, `the ${flags.format === 'pmml' ? 'PMML' : 'JSON'} model`);
   });
 }

@@ -244,7 +244,9 @@ export class PmmlDocument {
     for (const c of children(child(this.model, 'Characteristics')!, 'Characteristic')) {
       const hit = children(c, 'Attribute').find((a) => this.predicate(a.children[0], fields));
       if (!hit) throw new Error(`no attribute of ${c.attrs.name} matched`);
-      const partial = Number(hit.attrs.partialScore);
+      // PMML 4.4: an attribute's points are its partialScore, or the value of its ComplexPartialScore expression.
+      const complex = child(hit, 'ComplexPartialScore');
+      const partial = complex ? Number(this.expression(complex.children[0], fields)) : Number(hit.attrs.partialScore);
       points += partial;
       below.push({ code: hit.attrs.reasonCode ?? c.attrs.reasonCode, gap: Number(c.attrs.baselineScore) - partial });
     }

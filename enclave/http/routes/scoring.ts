@@ -6,11 +6,12 @@ import { getDatasetMeta } from '../../data/datasets';
 import { budgetCounts } from '../../release/model-budget';
 import { releaseCount } from '../../release/disclosure';
 import { scoringPolicyOf, setScoringPolicy } from '../../scoring/policy-store';
-import { scoreWithReleasedModel } from '../../scoring/score';
+import { assertValid } from '../../../lab/spec/problems';
+import { validateScoreRequest } from '../../../lab/spec/score-request';
+import { scorePlatformPart, scoreWithReleasedModel } from '../../scoring/score';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 
-const stringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 64);
 
 async function datasetOf(ctx: EnclaveContext, name: string): Promise<string> {
   if (!(await getDatasetMeta(ctx.db, name))) throw new JointlabError('not_found', `no dataset "${name}"`, 'not_found');
@@ -20,9 +21,9 @@ async function datasetOf(ctx: EnclaveContext, name: string): Promise<string> {
 export function scoringRoutes(ctx: EnclaveContext): Router {
   const r = Router();
   r.post('/score', allow('bank'), async (req, res) => {
-    const body = jsonBody(req) as { job?: unknown; ids?: unknown };
-    if (typeof body.job !== 'string' || !stringList(body.ids)) throw new JointlabError('schema_violation', 'send {"job": "<id>", "ids": ["<enterprise id>", ...]}', 'usage');
-    res.json(await scoreWithReleasedModel(ctx.db, ctx.limiter, principalOf(res), body.job, body.ids));
+    const body = assertValid(validateScoreRequest, jsonBody(req), 'scoring request');
+    const actor = principalOf(res);
+    res.json(body.part === 'platform' ? await scorePlatformPart(ctx.db, ctx.limiter, actor, body.job, body.ids) : await scoreWithReleasedModel(ctx.db, ctx.limiter, actor, body.job, body.ids));
   });
   r.get('/scoring/policy/:dataset', allow('bank', 'steward'), async (req, res) => {
     const dataset = await datasetOf(ctx, String(req.params.dataset));
