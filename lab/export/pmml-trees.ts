@@ -7,10 +7,7 @@ import { GradientBoostingState } from '../../models/gradient-boosting';
 import { isLeaf, Tree } from '../../models/gbdt/trees';
 import { ModelFile } from '../../models/model';
 import { escapeXml } from '../text';
-import { PmmlOptions, dataDictionary, header, miningSchema, n } from './pmml';
-
-/** A PMML string Array entry: quoted, with quotes and backslashes escaped, so levels may hold spaces. */
-const quoted = (level: string): string => `"${level.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+import { PmmlOptions, dataDictionary, header, miningSchema, n, stringArray } from './pmml-document';
 
 /** The nodes of one tree, from `at` down, each inner node naming the child missing values take. */
 function nodeXml(tree: Tree, at: number, predicate: string, file: ModelFile, indent: string): string[] {
@@ -20,7 +17,7 @@ function nodeXml(tree: Tree, at: number, predicate: string, file: ModelFile, ind
   const field = escapeXml(file.features[node.feature].name);
   const leftPredicate =
     'levels' in node
-      ? `<SimpleSetPredicate field="${field}" booleanOperator="isIn"><Array type="string" n="${node.levels.length}">${escapeXml(node.levels.map(quoted).join(' '))}</Array></SimpleSetPredicate>`
+      ? `<SimpleSetPredicate field="${field}" booleanOperator="isIn">${stringArray(node.levels)}</SimpleSetPredicate>`
       : node.upTo === null
         ? `<SimplePredicate field="${field}" operator="isNotMissing"/>`
         : `<SimplePredicate field="${field}" operator="lessOrEqual" value="${n(node.upTo)}"/>`;
