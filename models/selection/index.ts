@@ -2,3 +2,9 @@
 export * from './path';
 export { selectFeatures, keepColumns, keepEncoderColumns } from './select';
 export type { SelectionContext } from './select';
+export { selectionContext } from './context';
+
+/** The families selection runs for. */
+export function selectsFeatures(family: string): family is 'lr' | 'scorecard' {
+  return family === 'lr' || family === 'scorecard';
+}
