@@ -1,7 +1,8 @@
 /** Feature selection in the CLI: the flags `train` takes, and the path printed as a table. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { assertSelection } from '../lab/spec/selection-spec';
-import { SELECTION_CRITERIA, SELECTION_METHODS, SelectionOptions, SelectionResult, SelectionStep } from '../models/selection/path';
+import type { ReleasedSelection } from '../lab/api/selection';
+import { SELECTION_CRITERIA, SELECTION_METHODS, SelectionMetric, SelectionOptions } from '../models/selection/path';
 import { positiveInteger } from './options';
 import { table } from './output';
 
@@ -50,18 +51,19 @@ export function selectionFromFlags(flags: SelectionFlags): SelectionOptions | un
   return assertSelection(given);
 }
 
-function valueText(s: Pick<SelectionStep, 'metric' | 'value'>): string {
+function valueText(s: { metric: SelectionMetric; value: number | null }): string {
+  if (s.value === null) return 'withheld';
   if (!Number.isFinite(s.value)) return String(s.value);
-  if (s.metric === 'aic') return s.value.toFixed(1);
+  if (s.metric === 'aic') return s.value.toFixed(Number.isInteger(s.value) ? 0 : 1);
   if (s.metric === 'vif') return s.value >= 1000 ? s.value.toExponential(2) : s.value.toPrecision(3);
   return s.value.toFixed(3);
 }
 
-/** The path as a table: step, action, feature, metric and its value (and the feature a correlated one gave way to). */
-export function selectionLines(selection: SelectionResult): string {
+/** The path as a table: step, action, feature, metric and its value (and the feature a correlated one gave way to); a local run's or a release's. */
+export function selectionLines(selection: ReleasedSelection): string {
   const rows = selection.path.map((s) => [String(s.step), s.action, s.feature, s.metric, valueText(s), s.against ? `kept ${s.against}` : '']);
   const start = selection.start ? `search started from the intercept-only model, ${selection.start.metric} ${valueText(selection.start)}\n` : '';
-  const kept = `kept ${selection.features.length} feature${selection.features.length === 1 ? '' : 's'}: ${selection.features.join(', ') || '(none)'}`;
+  const kept = `kept ${selection.features.length} feature${selection.features.length === 1 ? '' : 's'}: ${selection.features.join(', ') || '(none)'}${selection.note ? `\n${selection.note}` : ''}`;
   if (!rows.length) return `feature selection: nothing filtered or searched\n${kept}`;
   return `feature selection:\n${start}${table([['step', 'action', 'feature', 'metric', 'value', ''], ...rows])}\n${kept}`;
 }

@@ -49,4 +49,6 @@ export interface SelectionResult {
   path: SelectionStep[];
   /** The criterion of the intercept-only model, where the search started (forward and stepwise only). */
   start?: { metric: SelectionMetric; value: number };
+  /** Criterion auc: the validation slice's class counts (the enclave decides on them whether AUC figures may leave; never released). */
+  validation?: { positive: number; negative: number };
 }

@@ -86,7 +86,12 @@ export function selectFeatures(frame: Frame, labels: Uint8Array, options: Select
         })();
   const blocks: FeatureBlock[] = alive.map((j) => ({ name: frame.columns[j].name, columns: blocksOf(j) }));
   const search = searchFeatures(blocks, labels, { method: options.method, criterion: options.criterion, maxFeatures: options.maxFeatures, validationFraction: options.validationFraction, l2: context.l2, seed: context.seed }, path.length + 1);
-  return { features: search.chosen.map((b) => blocks[b].name), path: [...path, ...search.path], start: { metric: options.criterion, value: search.start } };
+  return {
+    features: search.chosen.map((b) => blocks[b].name),
+    path: [...path, ...search.path],
+    start: { metric: options.criterion, value: search.start },
+    ...(search.validation ? { validation: search.validation } : {}),
+  };
 }
 
 /** The frame's columns named in `features`, in the frame's order. */

@@ -35,8 +35,9 @@ function take(column: Float64Array, rows: Int32Array): Float64Array {
 }
 
 /** The criterion of the model on a set of blocks (indices, sorted); lower is better for AIC, higher for AUC. */
-function criterionOf(blocks: readonly FeatureBlock[], labels: Uint8Array, options: SearchOptions): (set: readonly number[]) => number {
+function criterionOf(blocks: readonly FeatureBlock[], labels: Uint8Array, options: SearchOptions): { score: (set: readonly number[]) => number; validation?: { positive: number; negative: number } } {
   const cache = new Map<string, number>();
+  let validation: { positive: number; negative: number } | undefined;
   let evaluate: (set: readonly number[]) => number;
   if (options.criterion === 'aic') {
     evaluate = (set) => {
@@ -49,6 +50,8 @@ function criterionOf(blocks: readonly FeatureBlock[], labels: Uint8Array, option
     const { rest, held } = stratifiedSplit(labels, options.validationFraction, options.seed);
     const fitLabels = Uint8Array.from(rest, (i) => labels[i]);
     const heldLabels = Uint8Array.from(held, (i) => labels[i]);
+    const positive = heldLabels.reduce((a, y) => a + y, 0);
+    validation = { positive, negative: heldLabels.length - positive };
     const fitBlocks = blocks.map((b) => b.columns.map((c) => take(c, rest)));
     const heldBlocks = blocks.map((b) => b.columns.map((c) => take(c, held)));
     evaluate = (set) => {
@@ -58,18 +61,24 @@ function criterionOf(blocks: readonly FeatureBlock[], labels: Uint8Array, option
       return auc(heldLabels, predictLogistic(set.flatMap((j) => heldBlocks[j]), heldLabels.length, fit.weights, fit.intercept));
     };
   }
-  return (set) => {
+  const score = (set: readonly number[]): number => {
     const sorted = [...set].sort((a, b) => a - b);
     const key = sorted.join(',');
     let value = cache.get(key);
     if (value === undefined) cache.set(key, (value = evaluate(sorted)));
     return value;
   };
+  return { score, ...(validation ? { validation } : {}) };
 }
 
 /** Runs the search; `firstStep` numbers the path after any filter steps. */
-export function searchFeatures(blocks: readonly FeatureBlock[], labels: Uint8Array, options: SearchOptions, firstStep = 1): { chosen: number[]; path: SelectionStep[]; start: number } {
-  const score = criterionOf(blocks, labels, options);
+export function searchFeatures(
+  blocks: readonly FeatureBlock[],
+  labels: Uint8Array,
+  options: SearchOptions,
+  firstStep = 1,
+): { chosen: number[]; path: SelectionStep[]; start: number; validation?: { positive: number; negative: number } } {
+  const { score, validation } = criterionOf(blocks, labels, options);
   const metric = options.criterion;
   // Strictly better, by the margin the criterion needs: any fall in AIC, a real rise in AUC.
   const improves = (candidate: number, current: number): boolean => (metric === 'aic' ? candidate < current - 1e-9 : candidate >= current + MIN_AUC_GAIN);
@@ -105,5 +114,5 @@ export function searchFeatures(blocks: readonly FeatureBlock[], labels: Uint8Arr
       path.push({ step: step++, action: 'drop', feature: blocks[gone].name, metric, value: drop.value });
     }
   }
-  return { chosen, path, start };
+  return { chosen, path, start, ...(validation ? { validation } : {}) };
 }
