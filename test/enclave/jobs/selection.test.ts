@@ -16,6 +16,7 @@ describe('feature selection in a job spec', function () {
       [jointSpec('lr', { selection, privacy: { epsilon: 2 } }), /refused under differential privacy/],
       [jointSpec('gbdt', { selection }), /applies to "lr" and "scorecard", not "gbdt"/],
       [jointSpec('mlp', { selection }), /not "mlp"/],
+      [jointSpec('lr', { selection, mode: 'he-train', label: undefined, bank: { upload: 'customers' } }), /runs in plaintext training only/],
     ];
     for (const [spec, message] of cases) {
       const r = await post(spec);
