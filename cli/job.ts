@@ -12,6 +12,7 @@ import { readCsvFile } from '../lab/data/csv';
 import { innerJoin } from '../lab/data/join';
 import { RemoteFlags, clientOf, readIdList, readJsonArg, remote } from './remote';
 import { printContext, resultsContext } from './results-context';
+import { selectionLines } from './selection-output';
 
 /** States a watcher stops at: finished ones, and `succeeded`, which the release check leaves at once. */
 const settled = (state: JobState): boolean => isFinal(state);
@@ -33,6 +34,7 @@ export function printResults(r: JobResults): void {
     );
   }
   if (r.released.parameters) console.log(`parameters released: ${r.released.parameters.model.kind} model; save it with: jointlab export ${r.id} --format json --out model.json (or --format pmml)`);
+  if (r.released.selection) console.log(selectionLines(r.released.selection));
   const curves = r.released.curves;
   if (curves) {
     console.log(`curves released, every point standing for at least ${r.k} rows: ROC (${curves.roc.length} points), score distribution (${curves.distribution.length} bands), calibration (${curves.calibration.length} bins)`);

@@ -14,6 +14,7 @@ import { JobRow, jobRow } from './jobs';
 import { riskFlags } from './risk-flags';
 import { assertBudget, chargedEpsilon } from './privacy-budget';
 import { assertHeSettings } from '../../lab/spec/he-spec';
+import { selectionProblems } from '../../lab/spec/selection-spec';
 
 /** What each mode needs and refuses, as JSON-pointer problems. */
 function modeProblems(spec: JobSpec): Problem[] {
@@ -22,6 +23,7 @@ function modeProblems(spec: JobSpec): Problem[] {
   const need = (present: unknown, pointer: string) => !present && problems.push({ pointer, message: `is required in ${mode} mode` });
   const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
   if (spec.privacy && mode !== 'plaintext') problems.push({ pointer: '/privacy', message: 'differential privacy applies to plaintext training' });
+  problems.push(...selectionProblems(spec));
   if (spec.privacy && spec.model.family === 'gbdt') problems.push({ pointer: '/privacy', message: 'differential privacy covers "lr", "scorecard" and "mlp"; boosted trees are released under the k rule on every leaf and split side' });
   if (mode === 'plaintext') {
     refuse(spec.he, '/he');

@@ -7,6 +7,9 @@ import { BinaryMetrics } from '../../models/metrics';
 import { ModelFile } from '../../models/model';
 import { randomBytes } from 'node:crypto';
 import { Curves, releasedCurves } from './curves';
+import { SelectionResult } from '../../models/selection/path';
+import { releasedSelection } from './selection';
+import { ReleasedSelection } from '../../lab/api/selection';
 import { DP_SHARES, PopulationNoise, keyedNoise, noisyCount, noisyValue, releasedMetric } from './population';
 
 export type OutputPart = (typeof OUTPUTS)[number];
@@ -19,10 +22,14 @@ export interface TrainingOutcome {
   metrics: { train: BinaryMetrics; test: BinaryMetrics };
   /** Test labels and scores, row by row: used here to draw coarse curves, never released. */
   test: { labels: Uint8Array; scores: Float64Array };
+  /** Feature selection's path, when the spec asked for it. */
+  selection?: SelectionResult;
 }
 
 export interface Released {
   parameters?: { model: ModelFile; description: Record<string, unknown> };
+  /** Released with the parameters and withheld with them: the kept features in order and each step's figure. */
+  selection?: ReleasedSelection;
   metrics?: { train?: BinaryMetrics; test?: BinaryMetrics; rows: { train: number; test: number } };
   curves?: Curves;
 }
@@ -149,7 +156,11 @@ export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): Rel
   const isPrivate = (outcome.model.params as { privacy?: unknown }).privacy !== undefined;
   const parameterProblem = tooFewRows ?? trainClasses ?? (isPrivate ? undefined : [...smallBins(outcome.description, k), ...smallTreeNodes(outcome.model, k)][0]);
   if (parameterProblem) hold('parameters', parameterProblem);
-  else if (wants('parameters')) released.parameters = suppressSmallCounts({ model: outcome.model, description: outcome.description }, k, noise, countScale);
+  else if (wants('parameters')) {
+    released.parameters = suppressSmallCounts({ model: outcome.model, description: outcome.description }, k, noise, countScale);
+    // Selection is refused under DP at submission; were it to run, its figures would not be accounted.
+    if (outcome.selection && dp === undefined) released.selection = releasedSelection(outcome.selection, noise, k);
+  }
 
   const metricsProblem = tooFewRows ?? trainClasses;
   if (metricsProblem) hold('metrics', metricsProblem);
