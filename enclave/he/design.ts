@@ -22,6 +22,8 @@ export interface TrainingDesign {
   encoder: Encoder;
   names: string[];
   uploadRows: number;
+  /** The upload's enterprise ids in row order: the bank's own ids, handed back so it can put its labels in this order. */
+  uploadIds: string[];
   matchedRows: number;
   k: number;
   /** What the differencing control compares, and noise keyed to this request and population. */
@@ -90,6 +92,7 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
     encoder,
     names: [...designNames(encoder), '(intercept)'],
     uploadRows: ids.length,
+    uploadIds: ids.map((r) => r.entity_id),
     matchedRows: matchedAt.length,
     k: meta.k,
     print,

@@ -40,7 +40,7 @@ export interface SessionInfo {
   bytes: { in: number; out: number };
   closed: boolean;
   /** he-train: rows of the bank's upload, in whose order labels are encrypted, and the design the weights follow. */
-  training?: { uploadRows: number; design: string[]; l2: number; encoder: unknown; privacy: RoundPrivacy };
+  training?: { uploadRows: number; uploadIds: string[]; design: string[]; l2: number; encoder: unknown; privacy: RoundPrivacy };
   /** he-score: what the `z` terms are standardized by. */
   scoring?: ScoreStats;
 }
@@ -83,7 +83,7 @@ export class HeSessions {
       const design = await sessionDesign(this.db, row, spec);
       return {
         ...base,
-        training: { uploadRows: design.uploadRows, design: design.names, l2: trainingL2(spec), encoder: design.encoder, privacy: roundPrivacy(spec, design.names.length, this.settings.maxRounds) },
+        training: { uploadRows: design.uploadRows, uploadIds: design.uploadIds, design: design.names, l2: trainingL2(spec), encoder: design.encoder, privacy: roundPrivacy(spec, design.names.length, this.settings.maxRounds) },
       };
     }
     return { ...base, scoring: await scoreStats(this.db, await platformTable(this.db, spec)) };

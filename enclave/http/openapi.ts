@@ -53,6 +53,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     get: { summary: 'upload metadata', roles: ['bank', 'steward'], ok: 200 },
     delete: { summary: 'delete an upload and its rows', roles: ['bank'], ok: 204 },
   },
+  '/v1/uploads/{id}/ids': { get: { summary: "the upload's enterprise ids in row order, for the bank that uploaded them (to pair labels by id)", roles: ['bank'], ok: 200 } },
   '/v1/jobs': {
     get: { summary: "list jobs (a bank: its organization's)", roles: ['bank', 'steward'], query: [['state', false, 'filter by state']], ok: 200 },
     post: { summary: 'submit a model spec', roles: ['bank'], body: 'json', schema: 'JobSpec', ok: 201 },

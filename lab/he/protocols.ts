@@ -9,6 +9,7 @@ import { ModelFile } from '../../models/model';
 import { sigmoid } from '../../models/linalg';
 import { BankCrypto } from './bank-crypto';
 import { decodeFrames, encodeFrames } from './frames';
+import { KeyedLabels, alignLabels } from './label-alignment';
 import { linearForm } from './model-terms';
 import { ParamSetName, rotationSteps } from './params';
 
@@ -20,6 +21,8 @@ export interface SessionInfo {
   bytes: { in: number; out: number };
   training?: {
     uploadRows: number;
+    /** The upload's enterprise ids in row order (the bank's own ids): labels are encrypted in this order. */
+    uploadIds: string[];
     design: string[];
     l2: number;
     encoder: Encoder;
@@ -37,8 +40,8 @@ export interface HeTrainOptions {
   client: EnclaveClient;
   job: string;
   paramSet: ParamSetName;
-  /** The bank's 0/1 labels in the order of the rows of its upload. */
-  labels: ArrayLike<number>;
+  /** The bank's 0/1 labels by enterprise id, in any order: they are put into the upload's order by id. */
+  labels: KeyedLabels;
   tolerance?: number;
   onRound?: (round: number, change: number, floodBits: number) => void;
 }
@@ -60,14 +63,10 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     const keysDone = Date.now();
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
     const training = info.training!;
-    if (options.labels.length !== training.uploadRows) {
-      throw new JointlabError('label_count', `the upload has ${training.uploadRows} rows but ${options.labels.length} labels were given; use the file that was uploaded`, 'usage');
-    }
-    for (const y of Array.from(options.labels)) if (y !== 0 && y !== 1) throw new JointlabError('bad_label', 'labels must be 0 or 1', 'validation');
+    for (const y of Array.from(options.labels.values)) if (y !== 0 && y !== 1) throw new JointlabError('bad_label', 'labels must be 0 or 1', 'validation');
+    const labels = alignLabels(training.uploadIds, options.labels);
     const blocks: Uint8Array[] = [];
-    for (let start = 0; start < options.labels.length; start += info.slots) {
-      blocks.push(crypto.encrypt(Array.from(options.labels).slice(start, start + info.slots)));
-    }
+    for (let start = 0; start < labels.length; start += info.slots) blocks.push(crypto.encrypt(labels.subarray(start, start + info.slots)));
     // The relinearization keys go first: the enclave checks under encryption that every label is 0 or 1.
     await options.client.send('POST', `v1/he/sessions/${info.id}/labels`, { frames: encodeFrames({ relinKeys: true }, [crypto.relinKeyBytes, ...blocks]) }, traffic);
     const labelsDone = Date.now();

@@ -11,6 +11,7 @@ import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
 import { ParamSetName, rotationSteps } from '../../../lab/he/params';
 import { HeTrainResult, heScore, heTrain } from '../../../lab/he/protocols';
+import { KeyedLabels } from '../../../lab/he/label-alignment';
 import { ckks, withScope } from '../../../lab/he/seal-runtime';
 import { loadJoined, train } from '../../../lab/train';
 import { loadModel } from '../../../models';
@@ -120,7 +121,7 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
   }
 
   /** Bank A's encrypted-label training on its upload's 0/1 labels. */
-  async function victimTrains(labels: number[]): Promise<HeTrainResult> {
+  async function victimTrains(labels: KeyedLabels): Promise<HeTrainResult> {
     // The largest epsilon allowed: the least noise in the rounds, on a cohort this small.
     const job = await approved('bankA', { ...trainSpec(`victim-train-${Date.now()}`, 'a-ids'), he: { epsilon: HE_BOUNDS.epsilon.max } });
     return heTrain({ client: t.client('bankA'), job, paramSet: 'n16384', labels });
@@ -175,7 +176,8 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
   it(`serves bank A correctly through ${POISONED} poisoned requests from bank B, each answered 4xx with a stable code`, async () => {
     const fitted = await train({ data: [t.files.bank, t.files.platform], id: 'id', label: 'default_12m', model: 'lr', features, testFraction: 0.3, seed: 3 });
     const model = fitted.fitted.toJSON();
-    const labels = parseCsv(readFileSync(t.files.bank, 'utf8'), 'b').rows.map((r) => Number(r[r.length - 1]));
+    const rows = parseCsv(readFileSync(t.files.bank, 'utf8'), 'b').rows;
+    const labels = { ids: rows.map((r) => r[0]), values: rows.map((r) => Number(r[r.length - 1])) };
 
     const before = await victimTrains(labels);
     assert.ok(before.converged, 'the reference training did not converge');
