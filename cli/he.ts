@@ -6,6 +6,8 @@ import { readCsvFile } from '../lab/data/csv';
 import { isMissingCell } from '../lab/data/columns';
 import { JointlabError } from '../lab/errors';
 import { PARAM_SET_NAMES, ParamSetName } from '../lab/he/params';
+import { HE_TRAINING_PARAM_SETS, heTrainingProblems } from '../enclave/release/he-training-fit';
+import type { DatasetMeta } from '../enclave/data/datasets';
 import { KeyedLabels, alignLabels } from '../lab/he/label-alignment';
 import type { UploadMeta } from '../enclave/data/uploads';
 import { heScore, heTrain } from '../lab/he/protocols';
@@ -77,10 +79,22 @@ async function assertLabelsMatch(client: EnclaveClient, upload: string, labels: 
   alignLabels(ids, labels);
 }
 
-function common(command: Command): Command {
+/** The enclave's own rule (enclave/release/he-training-fit.ts), applied before submitting: a spec no round could flood never waits for a steward. */
+async function assertTrainingFits(client: EnclaveClient, spec: JobSpec): Promise<void> {
+  const dataset = await client.request<DatasetMeta>('GET', `v1/datasets/${encodeURIComponent(spec.platform!.dataset)}`);
+  const columns = spec.platform!.columns.map((name) => ({ name, categorical: dataset.columns.find((c) => c.name === name)?.type === 'categorical' }));
+  const problems = heTrainingProblems({ paramSet: spec.he?.paramSet as ParamSetName, l2: (spec.model.params as { l2: number }).l2, columns });
+  if (problems.length) {
+    const flagOf: Record<string, string> = { '/he/paramSet': '--param-set' };
+    const lines = problems.map((p) => `  ${flagOf[p.pointer] ?? `--platform-features ${columns[Number(p.pointer.split('/').pop())]?.name}`}: ${p.message}`);
+    throw new JointlabError('he_training_unfit', `encrypted-label training could not noise-flood the rounds of these settings:\n${lines.join('\n')}`, 'validation');
+  }
+}
+
+function common(command: Command, paramSets: readonly ParamSetName[], why = ''): Command {
   return remote(command)
     .option('--job <id>', 'an approved HE job to use (default: submit one and wait for approval)')
-    .addOption(new Option('--param-set <name>', 'CKKS parameter set').choices(PARAM_SET_NAMES).default('n16384'))
+    .addOption(new Option('--param-set <name>', `CKKS parameter set${why}`).choices(paramSets).default('n16384'))
     .option('--wait <seconds>', 'how long to wait for approval', positiveInteger, 600);
 }
 
@@ -101,6 +115,8 @@ export function register(program: Command): void {
       .option('--rounds <n>', `decrypted Newton rounds the session allows (${HE_BOUNDS.rounds.min} to ${HE_BOUNDS.rounds.max})`, positiveInteger, HE_BOUNDS.rounds.default)
       .option('--epsilon <e>', `differential privacy of the rounds, charged to your budget (${HE_BOUNDS.epsilon.min} to ${HE_BOUNDS.epsilon.max})`, Number, HE_BOUNDS.epsilon.default)
       .option('--out <file>', 'save the model (usable by `jointlab score` and `jointlab he score`)'),
+    HE_TRAINING_PARAM_SETS,
+    ' (training runs on n16384 only: at n8192 no round can be noise-flooded)',
   ).action(async (flags: CommonFlags & { upload: string; labels: string; labelColumn: string; idColumn: string; dataset: string; platformFeatures: string[]; l2: number; rounds: number; epsilon: number; out?: string }) => {
     const say = flags.json ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const client = clientOf(flags);
@@ -115,6 +131,7 @@ export function register(program: Command): void {
       model: { family: 'lr', params: { l2: flags.l2 } },
       he: { paramSet: flags.paramSet, rounds: flags.rounds, epsilon: flags.epsilon },
     };
+    if (!flags.job) await assertTrainingFits(client, spec);
     const job = await approvedJob(client, flags, spec, say);
     say(`generating ${flags.paramSet} keys and encrypting ${labels.ids.length} labels`);
     const result = await heTrain({
@@ -142,6 +159,7 @@ export function register(program: Command): void {
       .requiredOption('--ids <file>', 'enterprise ids to score: a CSV with an "id" column, or one id per line')
       .option('--dataset <name>', 'platform dataset', 'platform')
       .option('--out <file>', 'write the scores as CSV here instead of stdout'),
+    PARAM_SET_NAMES,
   ).action(async (flags: CommonFlags & { model: string; ids: string; dataset: string; out?: string }) => {
     const say = flags.json ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const client = clientOf(flags);

@@ -36,6 +36,17 @@ async function openSession(client: EnclaveClient, crypto: BankCrypto, job: strin
   return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]) }, traffic);
 }
 
+/**
+ * A protocol stopped on an error after its session opened: the session is closed with the error's
+ * code, so the enclave marks the job failed (not running at 0% until cancelled). A failure to report
+ * is not allowed to hide the error itself, which the caller throws on.
+ */
+async function reportFailure(client: EnclaveClient, session: string | undefined, e: unknown): Promise<void> {
+  if (!session) return;
+  const code = e instanceof JointlabError && /^[a-z][a-z0-9_]{0,63}$/.test(e.code) ? e.code : 'client_error';
+  await client.send('DELETE', `v1/he/sessions/${session}`, { query: { failed: code } }).catch(() => undefined);
+}
+
 export interface HeTrainOptions {
   client: EnclaveClient;
   job: string;
@@ -59,9 +70,11 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   const started = Date.now();
   const traffic: Traffic = { up: 0, down: 0 };
   const crypto = await BankCrypto.create(options.paramSet, rotationSteps(options.paramSet), { relinKeys: true });
+  let session: string | undefined;
   try {
     const keysDone = Date.now();
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
+    session = info.id;
     const training = info.training!;
     for (const y of Array.from(options.labels.values)) if (y !== 0 && y !== 1) throw new JointlabError('bad_label', 'labels must be 0 or 1', 'validation');
     const labels = alignLabels(training.uploadIds, options.labels);
@@ -143,6 +156,9 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
       traffic,
       seconds: { keys: (keysDone - started) / 1000, labels: (labelsDone - keysDone) / 1000, rounds: (done - labelsDone) / 1000, total: (done - started) / 1000 },
     };
+  } catch (e) {
+    await reportFailure(options.client, session, e);
+    throw e;
   } finally {
     crypto.dispose();
   }
@@ -169,8 +185,10 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
   const traffic: Traffic = { up: 0, down: 0 };
   // Scoring needs no rotations: no Galois keys are made or sent.
   const crypto = await BankCrypto.create(options.paramSet, []);
+  let session: string | undefined;
   try {
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
+    session = info.id;
     const form = linearForm(options.model, { numeric: info.scoring!.numeric, withheld: info.scoring!.withheld });
     const blobs = [...form.coefficients.map((c) => crypto.encryptReplicated(c)), crypto.encryptReplicated(form.constant)];
     await options.client.send('POST', `v1/he/sessions/${info.id}/model`, { frames: encodeFrames({ terms: form.terms }, blobs) }, traffic);
@@ -186,6 +204,9 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
       return { id, score: sigmoid((form.scaling!.offset - v) / form.scaling!.factor), points: v };
     });
     return { scores, refused: answer.header.refused, floodBits: answer.header.flood?.bits ?? null, traffic, seconds: (Date.now() - started) / 1000 };
+  } catch (e) {
+    await reportFailure(options.client, session, e);
+    throw e;
   } finally {
     crypto.dispose();
   }

@@ -18,7 +18,7 @@ import { HE_BOUNDS } from '../../lab/spec/he-spec';
 
 const FEATURES = ['tax_arrears', 'vat_paid_12m_10k', 'court_cases_3y', 'enforcement_records', 'years_established'];
 
-describe('he train pairs labels with the upload by id', function () {
+describe('he train against a running enclave', function () {
   this.timeout(600_000);
   let t: TestEnclave;
   let bank: { header: string[]; rows: string[][] };
@@ -88,6 +88,33 @@ describe('he train pairs labels with the upload by id', function () {
     }
     const after = (await t.client('bankA').request<{ jobs: unknown[] }>('GET', 'v1/jobs')).jobs.length;
     assert.equal(after, before, 'a refused labels file submitted a job');
+  });
+
+  it('offers n16384 only for training, both sets for private scoring', async () => {
+    const r = await runCliAsync(['he', 'train', '--upload', 'customer-ids', '--labels', t.files.bank, '--platform-features', 'years_established', '--param-set', 'n8192'], as());
+    assert.equal(r.code, EXIT_CODES.usage, r.stderr);
+    assert.match(r.stderr, /Allowed choices are n16384\b/);
+    assert.match((await runCliAsync(['he', 'train', '--help'])).stdout, /training runs on n16384 only/);
+    assert.match((await runCliAsync(['he', 'score', '--help'])).stdout, /choices: "n8192", "n16384"/);
+  });
+
+  it('refuses a categorical platform column at an l2 the rounds cannot flood before submitting, and trains at the l2 it names', async () => {
+    const before = (await t.client('bankA').request<{ jobs: unknown[] }>('GET', 'v1/jobs')).jobs.length;
+    const labels = file('labels.csv', bank.rows);
+    const refused = await runCliAsync(['he', 'train', '--upload', 'customer-ids', '--labels', labels, '--platform-features', 'tax_grade,years_established', '--wait', '2'], as());
+    assert.equal(refused.code, EXIT_CODES.validation, refused.stderr);
+    assert.match(refused.stderr, /--platform-features tax_grade: "tax_grade" is categorical.*--l2 3/);
+    assert.equal((await t.client('bankA').request<{ jobs: unknown[] }>('GET', 'v1/jobs')).jobs.length, before, 'a refused spec was submitted');
+
+    const spec = { name: 'he-cat', purpose: 'test', mode: 'he-train', bank: { upload: 'customer-ids' }, platform: { dataset: 'platform', columns: ['tax_grade', 'years_established'] }, model: { family: 'lr', params: { l2: 3 } } };
+    const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    const out = join(t.dir, 'categorical.json');
+    const trained = await runCliAsync(['he', 'train', '--job', id, '--upload', 'customer-ids', '--labels', labels, '--platform-features', 'tax_grade,years_established', '--out', out], as());
+    assert.equal(trained.code, 0, trained.stderr);
+    assert.match(trained.stdout, /trained under encryption/);
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).features[0].kind, 'categorical');
+    assert.equal((await t.client('bankA').request<{ state: string }>('GET', `v1/jobs/${id}`)).state, 'released');
   });
 
   it("hands an upload's ids back to the bank that uploaded it only", async () => {
