@@ -5,12 +5,13 @@
  * Every step goes over real HTTP through the same client the CLI uses; the demo is a client of both
  * sides, so it lives outside the enclave and reaches it only through the service start and its tokens.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { PMML_KINDS } from '../lab/export/pmml';
-import { parseCsv } from '../lab/data/csv';
+import { formatCsv, parseCsv } from '../lab/data/csv';
 import { heScore, heTrain } from '../lab/he/protocols';
 import { auc } from '../models/metrics';
 import { fixed, table } from '../lab/text';
@@ -25,7 +26,7 @@ import type { AuditVerdict } from '../enclave/audit/log';
 import type { DatasetMeta } from '../enclave/data/datasets';
 import type { UploadMeta } from '../enclave/data/uploads';
 import type { JobResults } from '../enclave/jobs/results';
-import { startEnclave } from '../enclave/service';
+import { RunningEnclave, startEnclave } from '../enclave/service';
 
 export interface DemoOptions {
   seed: number;
@@ -77,6 +78,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   const folder = mkdtempSync(join(tmpdir(), 'jointlab-demo-'));
   const enclave = await startEnclave({ db: join(folder, 'enclave.db'), port: 0 });
   try {
+    await seedDemoSecrets(enclave, options.seed);
     say(`enclave started on ${enclave.url} with a temporary SQLite database`);
     const { files } = writeSynth({ ...SYNTH_DEFAULTS, seed: options.seed }, join(folder, 'synth'));
     const steward = new EnclaveClient(enclave.url, await enclave.issueToken({ name: 'steward', role: 'steward', org: 'platform' }));
@@ -153,6 +155,35 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   }
 }
 
+/**
+ * The day the demo's story is told on: the synthetic consents (granted and expiring on fixed dates)
+ * are moved by whole days so that on any calendar day the same ones are in force as on this one,
+ * and the same seed prints the same consent and scoring figures whenever it runs.
+ */
+export const DEMO_DATE = '2026-12-01';
+
+/** `today` defaults to the enclave's clock, which decides which consents are in force. */
+export function consentsAsOfToday(csv: string, today = new Date()): string {
+  const day = 86_400_000;
+  const shift = Math.floor(today.getTime() / day) - Math.floor(Date.parse(DEMO_DATE) / day);
+  const move = (date: string) => new Date(Date.parse(date) + shift * day).toISOString().slice(0, 10);
+  const table = parseCsv(csv, 'consent.csv');
+  const at = ['granted', 'expires'].map((c) => table.header.indexOf(c));
+  return formatCsv(table.header, table.rows.map((r) => r.map((cell, j) => (at.includes(j) && cell ? move(cell) : cell))));
+}
+
+/**
+ * The demo enclave's noise keys, derived from the seed: its released figures are keyed noise
+ * (enclave/release/population.ts), and with a fresh random key per temporary enclave the same seed
+ * would print other figures on every run. A real enclave draws its keys at random and keeps them.
+ */
+async function seedDemoSecrets(enclave: RunningEnclave, seed: number): Promise<void> {
+  for (const name of ['population-key', 'score-noise-key']) {
+    const key = createHash('sha256').update(`jointlab demo\u0000${name}\u0000${seed}`).digest();
+    await enclave.db.run('INSERT OR REPLACE INTO secrets (name, value) VALUES (?, ?)', [name, key]);
+  }
+}
+
 /** The report (which compares with the bank-only job by itself) and the model: PMML where the family has it. */
 async function writeDeliverables(bank: EnclaveClient, joint: DemoRun, kind: ModelKind, out: string): Promise<{ report: string; model: string }> {
   mkdirSync(out, { recursive: true });
@@ -170,7 +201,7 @@ async function writeDeliverables(bank: EnclaveClient, joint: DemoRun, kind: Mode
  * AUC on them with its own labels. The platform sees neither the labels nor the model.
  */
 async function encryptedSteps(steward: EnclaveClient, bank: EnclaveClient, files: { platform: string; bank: string; consent: string }, say: (line: string, step?: boolean) => void): Promise<DemoEncrypted> {
-  const consents = await steward.request<{ records: number }>('POST', 'v1/consents', { csv: readFileSync(files.consent) });
+  const consents = await steward.request<{ records: number }>('POST', 'v1/consents', { csv: consentsAsOfToday(readFileSync(files.consent, 'utf8')) });
   say(`steward imported ${consents.records} consent records`);
   const table = parseCsv(readFileSync(files.bank, 'utf8'), files.bank);
   const ids = table.rows.map((r) => r[0]);

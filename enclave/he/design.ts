@@ -7,7 +7,7 @@ import { Frame } from '../../models/frame';
 import { Encoder, designNames, encode } from '../../models/encoding';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
 import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
-import { datasetAggregates, datasetCells } from '../data/datasets';
+import { datasetAggregates, datasetCells, datasetVersion } from '../data/datasets';
 import { uploadByName } from '../data/uploads';
 import { checkConsent } from '../data/consents';
 import { requestDigest } from '../jobs/training-data';
@@ -72,7 +72,7 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
     meta.k,
   );
   const secret = await populationSecret(db);
-  const request = requestDigest(ids, `${meta.name}@${meta.createdAt}/${meta.rows}`);
+  const request = requestDigest(ids, await datasetVersion(db, meta));
   // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
   const matchedIds = matchedAt.map((i) => ids[i].entity_id);
   const fingerprint = await fingerprintIds(secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys())));
