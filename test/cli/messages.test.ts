@@ -60,6 +60,20 @@ describe('messages that help (CLI against a running enclave)', function () {
     assert.equal(r.code, EXIT_CODES.usage, r.stderr);
     assert.match(r.stderr, /\/model\/family: must be one of lr, scorecard, mlp/);
   });
+
+  it("privacy budget without --org shows a steward every bank's budget and names --org, not the API's query parameter", async () => {
+    const r = await runCliAsync(['privacy', 'budget'], as('steward'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /query parameter/);
+    assert.match(r.stdout, /^org\s+budget\s+spent\s+remaining$/m);
+    assert.match(r.stdout, /^bank-a\s+10\s+0\s+10$/m);
+    assert.match(r.stdout, /--org ORG/);
+    const json = JSON.parse((await runCliAsync(['privacy', 'budget', '--json'], as('steward'))).stdout);
+    assert.deepEqual(json.budgets, [{ org: 'bank-a', budget: 10, spent: 0, remaining: 10 }]);
+    const one = await runCliAsync(['privacy', 'budget', '--org', 'bank-a'], as('steward'));
+    assert.match(one.stdout, /^bank-a: epsilon 0 spent of 10, 10 remaining$/m);
+    assert.match((await runCliAsync(['privacy', 'budget'], as('bankA'))).stdout, /^bank-a: epsilon 0 spent of 10, 10 remaining$/m);
+  });
 });
 
 describe('messages that help (local CLI)', () => {
