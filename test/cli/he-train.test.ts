@@ -13,7 +13,7 @@ import { loadJoined } from '../../lab/train';
 import { loadModel } from '../../models';
 import { auc } from '../../models/metrics';
 import { runCliAsync } from '../helpers/cli';
-import { TestEnclave, csvOf, startTestEnclave } from '../helpers/enclave';
+import { TestEnclave, csvOf, day, startTestEnclave } from '../helpers/enclave';
 import { HE_BOUNDS } from '../../lab/spec/he-spec';
 
 const FEATURES = ['tax_arrears', 'vat_paid_12m_10k', 'court_cases_3y', 'enforcement_records', 'years_established'];
@@ -115,6 +115,23 @@ describe('he train against a running enclave', function () {
     assert.match(trained.stdout, /trained under encryption/);
     assert.equal(JSON.parse(readFileSync(out, 'utf8')).features[0].kind, 'categorical');
     assert.equal((await t.client('bankA').request<{ state: string }>('GET', `v1/jobs/${id}`)).state, 'released');
+  });
+
+  it('he score prints scores with the same 4 decimals as score and job score', async () => {
+    const model = join(t.dir, 'platform-lr.json');
+    const local = await runCliAsync(['train', '--data', t.files.bank, '--data', t.files.platform, '--label', 'default_12m', '--features', FEATURES.join(','), '--out', model]);
+    assert.equal(local.code, 0, local.stderr);
+    const ids = bank.rows.slice(0, 30).map((r) => r[0]);
+    await t.client('steward').request('POST', 'v1/consents', { csv: formatCsv(['enterprise_id', 'bank', 'purpose', 'granted', 'expires'], ids.map((id) => [id, 'bank-a', 'scoring', day(-1), day(30)])) });
+    const file = join(t.dir, 'applicants.csv');
+    writeFileSync(file, formatCsv(['id'], ids.map((id) => [id])));
+    const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: { name: 'he-digits', purpose: 'test', mode: 'he-score', platform: { dataset: 'platform', columns: FEATURES }, model: { family: 'lr' } } });
+    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    const r = await runCliAsync(['he', 'score', '--job', id, '--model', model, '--ids', file], as());
+    assert.equal(r.code, 0, r.stderr);
+    const scores = parseCsv(r.stdout, 'stdout');
+    assert.equal(scores.rows.length, 30);
+    for (const row of scores.rows) assert.match(row[scores.header.indexOf('score')], /^0\.\d{4}$/);
   });
 
   it("hands an upload's ids back to the bank that uploaded it only", async () => {
