@@ -1,7 +1,7 @@
-/** A bank's own tables: upload, list, read metadata, delete. Rows never come back out. */
+/** A bank's own tables: upload, list, read metadata, delete. Rows never come back out; the ids come back to the bank that uploaded them. */
 import express, { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
-import { createUpload, deleteUpload, listUploads, visibleUpload } from '../../data/uploads';
+import { createUpload, deleteUpload, listUploads, uploadIds, visibleUpload } from '../../data/uploads';
 import { allow, csvBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 
@@ -18,6 +18,9 @@ export function uploadRoutes(ctx: EnclaveContext): Router {
   });
   r.get('/uploads/:id', allow('bank', 'steward'), async (req, res) => {
     res.json(await visibleUpload(ctx.db, String(req.params.id), principalOf(res)));
+  });
+  r.get('/uploads/:id/ids', allow('bank'), async (req, res) => {
+    res.json({ ids: await uploadIds(ctx.db, String(req.params.id), principalOf(res)) });
   });
   r.delete('/uploads/:id', allow('bank'), async (req, res) => {
     await deleteUpload(ctx.db, String(req.params.id), principalOf(res));
