@@ -1,29 +1,15 @@
 /** The AUC cost of each epsilon: DP logistic regression on the shared data (joint, fixed split), against the plaintext fit. */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { frameOf, labelsOf, splitOf } from '../lab/data/columns';
-import { loadJoined } from '../lab/train';
-import { takeLabels, takeRows } from '../models/frame';
+import { sharedSplit } from './shared-data';
 import { logisticRegression } from '../models/logistic-regression';
 import { auc } from '../models/metrics';
 import { withDifferentialPrivacy } from '../models/privacy/dp-logistic';
 import { DP_SGD_DEFAULTS, withDpSgd } from '../models/privacy/dp-sgd';
 import { withPrivateScorecard } from '../models/privacy/dp-scorecard';
 
-const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
-
 async function main(): Promise<void> {
-  const files = ['default_credit_hetero_guest.csv', 'default_credit_hetero_host.csv', 'default_credit_split.csv'].map((f) => join(SHARED, f));
-  if (!files.every(existsSync)) {
-    console.log(`DP benchmark skipped: ${SHARED} not found`);
-    return;
-  }
-  const joined = loadJoined(files, 'id');
-  const frame = frameOf(joined, joined.names.filter((n) => n !== 'y' && n !== 'split'), new Set());
-  const labels = labelsOf(joined, 'y');
-  const parts = splitOf(joined, 'split');
-  const train = { frame: takeRows(frame, parts.train), y: takeLabels(labels, parts.train) };
-  const test = { frame: takeRows(frame, parts.test), y: takeLabels(labels, parts.test) };
+  const shared = sharedSplit('DP benchmark');
+  if (!shared) return;
+  const { train, test } = shared;
   const plain = await logisticRegression.fit(train.frame, train.y, logisticRegression.defaults, { seed: 1 });
   console.log(`differential privacy, joint logistic regression on the shared data (21,000 / 9,000 rows), lambda = 1e-3`);
   console.log(`  no DP: test AUC ${auc(test.y, await plain.predict(test.frame)).toFixed(4)}`);

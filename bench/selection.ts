@@ -1,29 +1,15 @@
 /** Feature selection on the shared data (fixed split): features kept, test AUC and time, against the fit on every feature in the same run. */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { frameOf, labelsOf, splitOf } from '../lab/data/columns';
-import { loadJoined } from '../lab/train';
-import { takeLabels, takeRows } from '../models/frame';
+import { sharedSplit } from './shared-data';
 import { logisticRegression } from '../models/logistic-regression';
 import { auc } from '../models/metrics';
 import { scorecard } from '../models/scorecard';
 import { SELECTION_DEFAULTS, SelectionOptions, keepColumns, selectFeatures, selectionContext } from '../models/selection';
 
-const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
-
 async function main(): Promise<void> {
-  const files = ['default_credit_hetero_guest.csv', 'default_credit_hetero_host.csv', 'default_credit_split.csv'].map((f) => join(SHARED, f));
-  if (!files.every(existsSync)) {
-    console.log(`selection benchmark skipped: ${SHARED} not found`);
-    return;
-  }
-  const joined = loadJoined(files, 'id');
-  const frame = frameOf(joined, joined.names.filter((n) => n !== 'y' && n !== 'split'), new Set());
-  const labels = labelsOf(joined, 'y');
-  const parts = splitOf(joined, 'split');
-  const train = { frame: takeRows(frame, parts.train), y: takeLabels(labels, parts.train) };
-  const test = { frame: takeRows(frame, parts.test), y: takeLabels(labels, parts.test) };
-  console.log(`feature selection on the shared data (${parts.train.length} / ${parts.test.length} rows, ${frame.columns.length} features)`);
+  const shared = sharedSplit('selection benchmark');
+  if (!shared) return;
+  const { frame, train, test } = shared;
+  console.log(`feature selection on the shared data (${train.rows.length} / ${test.rows.length} rows, ${frame.columns.length} features)`);
   const cases: [string, Partial<SelectionOptions>][] = [
     ['stepwise by AIC, IV >= 0.02, VIF <= 10', { method: 'stepwise', criterion: 'aic', ivMin: 0.02, maxVif: 10 }],
     ['forward by validation AUC', { method: 'forward', criterion: 'auc' }],

@@ -4,7 +4,7 @@
  * part (from the released model) to the platform part it releases anyway, and keeps nothing of the
  * file. The full score tells the bank no more than the platform part it could ask for alone.
  */
-import { JointScores, NO_BANK_ROW, assertBankColumns, bankRowsOf, fullScores } from '../../lab/client/joint-score';
+import { JointScores, assertBankColumns, bankRowsOf, jointScores } from '../../lab/client/joint-score';
 import { parseCsv } from '../../lab/data/csv';
 import { innerJoin } from '../../lab/data/join';
 import { JointlabError } from '../../lab/errors';
@@ -29,13 +29,5 @@ export async function scoreApplicants(db: Db, limiter: ScoreLimiter, actor: Prin
   assertBankColumns(parts, bank, FILE);
   const { rows, missing } = bankRowsOf(bank, bank.ids);
   const answer = await scorePlatformPart(db, limiter, actor, jobId, rows.ids);
-  return {
-    job: jobId,
-    kind: parts.kind,
-    unit: parts.unit,
-    bankFeatures: parts.bank.map((f) => f.name),
-    platformFeatures: parts.platform.map((f) => f.name),
-    scores: fullScores(parts, rows, answer.parts),
-    refused: [...missing.map((id) => ({ id, reason: NO_BANK_ROW })), ...answer.refused],
-  };
+  return jointScores(jobId, parts, rows, missing, answer);
 }

@@ -71,6 +71,11 @@ export async function scoreJointly(client: EnclaveClient, job: string, bank: Joi
   const answer = rows.ids.length
     ? await client.request<PlatformPartAnswer>('POST', 'v1/score', { json: { job, ids: rows.ids, part: 'platform' } })
     : { parts: [], refused: [] as PlatformPartAnswer['refused'] };
+  return jointScores(job, parts, rows, missing, answer);
+}
+
+/** The answer of joint scoring: full scores of the applicants the enclave scored, refusals of the others (no bank row first). */
+export function jointScores(job: string, parts: ModelParts, rows: JoinedTable, missing: readonly string[], answer: Pick<PlatformPartAnswer, 'parts' | 'refused'>): JointScores {
   return {
     job,
     kind: parts.kind,
