@@ -1,12 +1,13 @@
 /** `jointlab audit verify | tail`: check the hash chain and read the latest entries, over HTTP or straight from the database file. */
 import { Command } from 'commander';
-import { AuditEntry, tailAudit, verifyAudit } from '../enclave/audit/log';
+import { tailAudit, verifyAudit } from '../enclave/audit/log';
 import { Queries } from '../enclave/store/db';
 import { EXIT_CODES } from '../lab/errors';
 import { positiveInteger } from './options';
 import { printJson, table } from './output';
 import { RemoteFlags, clientOf, remote } from './remote';
 import { openDbFile } from './db-file';
+import type { AuditEntry } from '../lab/api/audit';
 
 interface AuditFlags extends RemoteFlags {
   db?: string;

@@ -13,6 +13,7 @@ import { readModelFile } from './score';
 import { list, positiveInteger } from './options';
 import { printJson, scoresCsv } from './output';
 import { RemoteFlags, clientOf, readIdList, remote } from './remote';
+import type { JobView } from '../lab/api/jobs';
 
 interface CommonFlags extends RemoteFlags {
   job?: string;
@@ -24,12 +25,12 @@ interface CommonFlags extends RemoteFlags {
 async function approvedJob(client: EnclaveClient, flags: CommonFlags, spec: JobSpec, say: (line: string) => void): Promise<string> {
   let id = flags.job;
   if (!id) {
-    id = (await client.request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    id = (await client.request<JobView>('POST', 'v1/jobs', { json: spec })).id;
     say(`submitted job ${id}; waiting up to ${flags.wait} s for a steward to approve it (jointlab job approve ${id})`);
   }
   const deadline = Date.now() + flags.wait * 1000;
   for (;;) {
-    const { state, reason } = await client.request<{ state: string; reason: string | null }>('GET', `v1/jobs/${encodeURIComponent(id)}`);
+    const { state, reason } = await client.request<JobView>('GET', `v1/jobs/${encodeURIComponent(id)}`);
     if (state === 'approved') return id;
     if (state !== 'submitted') throw new JointlabError('job_not_approved', `job ${id} is ${state}${reason ? ` (${reason})` : ''}`, 'validation');
     if (Date.now() > deadline) throw new JointlabError('approval_timeout', `job ${id} was not approved within ${flags.wait} s; run again with --job ${id} once it is`, 'validation');

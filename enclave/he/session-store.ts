@@ -5,7 +5,7 @@
 import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { JobRow, visibleJob } from '../jobs/jobs';
 import { Db } from '../store/db';
 

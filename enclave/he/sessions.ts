@@ -9,41 +9,23 @@ import { decodeFrames } from '../../lab/he/frames';
 import { PARAM_SET_NAMES, ParamSetName, rotationSteps, slotsOf } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { ScoreLimiter } from '../scoring/limits';
 import { jobMode, visibleJob } from '../jobs/jobs';
 import { transition } from '../jobs/transition';
 import { Db, Queries } from '../store/db';
 import { differencingCheck, recordPopulation } from '../release/differencing';
 import { noisyValue } from '../release/population';
-import { ScoreStats, platformTable, scoreStats, trainingDesign } from './design';
+import { platformTable, scoreStats, trainingDesign } from './design';
 import { asCaller, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
-import type { RoundPrivacy } from '../release/he-rounds';
 import { assertHeSettings } from '../../lab/spec/he-spec';
-import { FloodReport } from './enclave-crypto';
+import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
 
 export { DEFAULT_HE_SETTINGS, closeSessionsOfJob } from './session-store';
 export type { HeSettings } from './session-store';
-
-export interface SessionInfo {
-  id: string;
-  job: string;
-  mode: 'he-train' | 'he-score';
-  paramSet: ParamSetName;
-  slots: number;
-  rotationSteps: number[];
-  rounds: number;
-  maxRounds: number;
-  bytes: { in: number; out: number };
-  closed: boolean;
-  /** he-train: rows of the bank's upload, in whose order labels are encrypted, and the design the weights follow. */
-  training?: { uploadRows: number; design: string[]; l2: number; encoder: unknown; privacy: RoundPrivacy };
-  /** he-score: what the `z` terms are standardized by. */
-  scoring?: ScoreStats;
-}
 
 export class HeSessions {
   constructor(
@@ -136,7 +118,7 @@ export class HeSessions {
   }
 
   /** he-train: the bank's encrypted labels in, Enc(X^T y) computed once and kept for the rounds. */
-  async labels(id: string, body: Buffer, actor: Principal): Promise<{ seconds: number }> {
+  async labels(id: string, body: Buffer, actor: Principal): Promise<LabelsAnswer> {
     const session = await this.inMode(id, actor, 'he-train');
     return asCaller(actor.org, () => receiveLabels(this.db, session, body));
   }
@@ -148,7 +130,7 @@ export class HeSessions {
   }
 
   /** he-score: the bank's encrypted coefficients and the plaintext shape of its model's terms. */
-  async model(id: string, body: Buffer, actor: Principal): Promise<{ terms: number }> {
+  async model(id: string, body: Buffer, actor: Principal): Promise<ModelAnswer> {
     return receiveModel(this.db, await this.inMode(id, actor, 'he-score'), body);
   }
 

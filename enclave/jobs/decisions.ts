@@ -3,21 +3,17 @@
  * rejection, cancellation) and written through the one `transition()`. Routes, the runner and the HE
  * sessions ask this module; none of them decides a move on its own.
  */
-import { JobState, canMove } from '../../lab/lifecycle';
+import { canMove } from '../../lab/lifecycle';
 import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
 import { closeSessionsOfJob } from '../he/session-store';
 import { Db } from '../store/db';
 import { jobMode, visibleJob } from './jobs';
 import { Runner } from './runner';
 import { transition } from './transition';
-
-export interface JobMove {
-  id: string;
-  state: JobState;
-}
+import type { JobMove } from '../../lab/api/jobs';
 
 /**
  * Approves a submitted job. Sensitive platform columns must be named by the steward one by one; the

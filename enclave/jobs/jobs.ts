@@ -2,11 +2,11 @@
 import { JobSpec } from '../../lab/spec/job-spec';
 import { JobState } from '../../lab/lifecycle';
 import { JointlabError } from '../../lab/errors';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { Queries } from '../store/db';
-import { RiskFlag } from './risk-flags';
-import { ReleaseOutcome } from '../release/check';
-import { ScoringVerdict } from '../release/scoring-rule';
+import type { JobView, RiskFlag } from '../../lab/api/jobs';
+import type { ScoringVerdict } from '../../lab/api/scoring';
+import type { ReleaseOutcome } from '../../lab/api/results';
 
 export interface JobRow {
   id: string;
@@ -22,22 +22,6 @@ export interface JobRow {
   result: string | null;
   created_at: string;
   updated_at: string;
-}
-
-export interface JobView {
-  id: string;
-  name: string;
-  org: string;
-  owner: string;
-  state: JobState;
-  reason: string | null;
-  progress: number;
-  progressNote: string | null;
-  spec: JobSpec;
-  flags?: RiskFlag[];
-  approvedSensitive: string[];
-  createdAt: string;
-  updatedAt: string;
 }
 
 /** What the enclave keeps of a finished training run: the release outcome, and for the steward the reasons behind it. */

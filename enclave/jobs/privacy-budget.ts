@@ -8,13 +8,7 @@ import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { HE_BOUNDS } from '../../lab/spec/he-spec';
 import { Queries } from '../store/db';
-
-export interface BudgetView {
-  org: string;
-  budget: number;
-  spent: number;
-  remaining: number;
-}
+import type { PrivacyBudget } from '../../lab/api/jobs';
 
 /** States whose epsilon is not charged: the data was never touched for them. */
 const UNCHARGED = ['rejected', 'cancelled'];
@@ -32,7 +26,7 @@ export async function spentEpsilon(q: Queries, org: string): Promise<number> {
   return spent;
 }
 
-export async function budgetView(q: Queries, org: string, budget: number): Promise<BudgetView> {
+export async function budgetView(q: Queries, org: string, budget: number): Promise<PrivacyBudget> {
   const spent = await spentEpsilon(q, org);
   return { org, budget, spent, remaining: Math.max(0, budget - spent) };
 }

@@ -11,7 +11,7 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { families } from '../../models';
 import { takeLabels, takeRows } from '../../models/frame';
 import { stratifiedSplit } from '../../models/split';
-import { beforeTraining, releaseCheck, OutputPart, ReleaseOutcome } from '../release/check';
+import { beforeTraining, releaseCheck } from '../release/check';
 import { PopulationPrint, differencingCheck, recordPopulation } from '../release/differencing';
 import { DP_SHARES, PopulationNoise } from '../release/population';
 import { Db } from '../store/db';
@@ -20,6 +20,7 @@ import { loadTrainingTable } from './training-data';
 import { scoringRuleVerdict } from '../scoring/rule-verdict';
 import { transition } from './transition';
 import { WorkerInput, WorkerMessage } from './worker';
+import type { OutputPart, ReleaseOutcome } from '../../lab/api/results';
 
 export const ENCLAVE_ACTOR = 'enclave';
 

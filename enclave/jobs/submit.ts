@@ -6,14 +6,16 @@ import { assertValid, unknownColumnProblem } from '../../lab/spec/problems';
 import { mergeParams } from '../../lab/params';
 import { families } from '../../models';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
-import { DatasetMeta, getDatasetMeta } from '../data/datasets';
-import { UploadMeta, uploadByName } from '../data/uploads';
+import type { Principal } from '../../lab/api/principals';
+import { getDatasetMeta } from '../data/datasets';
+import { uploadByName } from '../data/uploads';
 import { Db } from '../store/db';
 import { JobRow, jobRow } from './jobs';
 import { riskFlags } from './risk-flags';
 import { assertBudget, chargedEpsilon } from './privacy-budget';
 import { assertHeSettings } from '../../lab/spec/he-spec';
+import type { UploadMeta } from '../../lab/api/uploads';
+import type { DatasetMeta } from '../../lab/api/datasets';
 
 /** What each mode needs and refuses, as JSON-pointer problems. */
 function modeProblems(spec: JobSpec): Problem[] {

@@ -2,14 +2,12 @@
  * The release check: the one function every training outcome passes through before anything leaves
  * the enclave. It returns what may be released and, for each part held back, the reason.
  */
-import { OUTPUTS } from '../../lab/spec/job-spec';
 import { BinaryMetrics } from '../../models/metrics';
 import { ModelFile } from '../../models/model';
 import { randomBytes } from 'node:crypto';
-import { Curves, releasedCurves } from './curves';
+import { releasedCurves } from './curves';
 import { DP_SHARES, PopulationNoise, keyedNoise, noisyCount, noisyValue, releasedMetric } from './population';
-
-export type OutputPart = (typeof OUTPUTS)[number];
+import type { OutputPart, ReleaseOutcome, Released, Withheld } from '../../lab/api/results';
 
 export interface TrainingOutcome {
   model: ModelFile;
@@ -19,23 +17,6 @@ export interface TrainingOutcome {
   metrics: { train: BinaryMetrics; test: BinaryMetrics };
   /** Test labels and scores, row by row: used here to draw coarse curves, never released. */
   test: { labels: Uint8Array; scores: Float64Array };
-}
-
-export interface Released {
-  parameters?: { model: ModelFile; description: Record<string, unknown> };
-  metrics?: { train?: BinaryMetrics; test?: BinaryMetrics; rows: { train: number; test: number } };
-  curves?: Curves;
-}
-
-export interface Withheld {
-  part: OutputPart;
-  reason: string;
-}
-
-export interface ReleaseOutcome {
-  released: Released;
-  withheld: Withheld[];
-  k: number;
 }
 
 export interface ReleaseRules {

@@ -5,16 +5,7 @@
  * because both protect the values that dataset holds; datasets without a row use the defaults.
  */
 import { JointlabError } from '../../lab/errors';
-
-export interface ScoringPolicy {
-  /** Distinct models that may score one enterprise for one bank within the window. */
-  modelsPerWindow: number;
-  windowDays: number;
-  /** Probability that a platform value is replaced by another enterprise's value of the same column. */
-  noiseSwap: number;
-  /** Gaussian noise added to each standardized numeric platform value, in the column's standard deviations. */
-  noiseSd: number;
-}
+import type { ScoringPolicy } from '../../lab/api/scoring';
 
 // Gaussian noise is off by default: on the shared data it leaves counts and grades decodable (rounded away) while
 // pushing values across scorecard bin edges (bench/scoring-noise.ts); the replacement bounds every column.

@@ -2,7 +2,7 @@
 import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { isBankOnlyTwin } from '../../lab/spec/bank-only-twin';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { JobRow, jobRow, visibleJob } from '../jobs/jobs';
 import { jobResults } from '../jobs/results';
 import { Queries } from '../store/db';

@@ -4,10 +4,10 @@
  * input, so it cannot be drawn; the page lists the withheld parts with their reasons instead.
  */
 import { JobSpec } from '../../lab/spec/job-spec';
-import { JobResults } from '../jobs/results';
-import { CurvePoint } from '../release/curves';
 import { escapeXml } from '../../lab/text';
 import { BarGroup, barChart, lineChart } from './svg';
+import type { CurvePoint } from '../../lab/api/curves';
+import type { JobResults } from '../../lab/api/results';
 
 export interface ReportJob {
   id: string;

@@ -1,11 +1,12 @@
 /** The stored scoring policy of each dataset: read with the defaults filled in, set by a steward with an audit entry. */
 import { JointlabError } from '../../lab/errors';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
-import { DEFAULT_SCORING_POLICY, ScoringPolicy, assertScoringPolicy } from '../release/scoring-policy';
+import { DEFAULT_SCORING_POLICY, assertScoringPolicy } from '../release/scoring-policy';
 import { Queries } from '../store/db';
 import { Db } from '../store/db';
+import type { ScoringPolicy } from '../../lab/api/scoring';
 
 interface PolicyRow {
   models_per_window: number;

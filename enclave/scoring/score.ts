@@ -11,7 +11,7 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { loadModel } from '../../models';
 import { ModelFile } from '../../models/model';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { checkConsent } from '../data/consents';
 import { datasetCells } from '../data/datasets';
 import { StoredResult, jobMode, visibleJob } from '../jobs/jobs';
@@ -21,11 +21,7 @@ import { scoringRuleVerdict } from './rule-verdict';
 import { scoringPolicyOf } from './policy-store';
 import { perturbedCells } from './perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
-
-export interface ScoreAnswer {
-  scores: { id: string; score: number; points?: number }[];
-  refused: { id: string; reason: string }[];
-}
+import type { ScoreAnswer } from '../../lab/api/scoring';
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 

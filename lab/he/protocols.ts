@@ -4,30 +4,14 @@
  */
 import { EnclaveClient, Traffic } from '../client/enclave-client';
 import { JointlabError } from '../errors';
-import { Encoder } from '../../models/encoding';
 import { ModelFile } from '../../models/model';
 import { sigmoid } from '../../models/linalg';
 import { BankCrypto } from './bank-crypto';
 import { decodeFrames, encodeFrames } from './frames';
 import { linearForm } from './model-terms';
 import { ParamSetName, rotationSteps } from './params';
-
-export interface SessionInfo {
-  id: string;
-  slots: number;
-  rotationSteps: number[];
-  maxRounds: number;
-  bytes: { in: number; out: number };
-  training?: {
-    uploadRows: number;
-    design: string[];
-    l2: number;
-    encoder: Encoder;
-    /** What the rounds disclose: each round's answer carries Gaussian noise (see enclave/release/he-rounds.ts). */
-    privacy: { epsilon: number; delta: number; rounds: number; clip: number; noiseStd: number; maxWeight: number };
-  };
-  scoring?: { numeric: Record<string, { mean: number; sd: number }>; categorical: string[]; withheld: string[] };
-}
+import type { RoundHeader, ScoresHeader, SessionInfo } from '../api/he-sessions';
+import type { ScoreAnswer } from '../api/scoring';
 
 async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
   return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]) }, traffic);
@@ -87,7 +71,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
       let at = weights.map((w) => Math.max(-bound, Math.min(bound, w)));
       for (let tries = 0; ; tries++) {
         try {
-          const answer = decodeFrames<{ flood: { bits: number } }>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: at } }, traffic));
+          const answer = decodeFrames<RoundHeader>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: at } }, traffic));
           rounds++;
           floodBits = Math.min(floodBits, answer.header.flood.bits);
           accepted = at;
@@ -157,9 +141,8 @@ export interface HeScoreOptions {
   ids: string[];
 }
 
-export interface HeScoreResult {
-  scores: { id: string; score: number; points?: number }[];
-  refused: { id: string; reason: string }[];
+/** The scores decrypted on the bank's side, in the shape of scoring in the clear. */
+export interface HeScoreResult extends ScoreAnswer {
   floodBits: number | null;
   traffic: Traffic;
   seconds: number;
@@ -175,7 +158,7 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
     const form = linearForm(options.model, { numeric: info.scoring!.numeric, withheld: info.scoring!.withheld });
     const blobs = [...form.coefficients.map((c) => crypto.encryptReplicated(c)), crypto.encryptReplicated(form.constant)];
     await options.client.send('POST', `v1/he/sessions/${info.id}/model`, { frames: encodeFrames({ terms: form.terms }, blobs) }, traffic);
-    const answer = decodeFrames<{ ids: string[]; refused: { id: string; reason: string }[]; flood: { bits: number } | null }>(
+    const answer = decodeFrames<ScoresHeader>(
       await options.client.send('POST', `v1/he/sessions/${info.id}/score`, { json: { ids: options.ids } }, traffic),
     );
     await options.client.send('DELETE', `v1/he/sessions/${info.id}`, {}, traffic);

@@ -4,13 +4,14 @@ import { JointlabError } from '../../../lab/errors';
 import { tailAudit, verifyAudit } from '../../audit/log';
 import { allow } from '../auth';
 import { EnclaveContext } from '../context';
+import type { AuditTail } from '../../../lab/api/audit';
 
 export function auditRoutes(ctx: EnclaveContext): Router {
   const r = Router();
   r.get('/audit', allow('steward', 'admin'), async (req, res) => {
     const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new JointlabError('bad_limit', 'limit must be a whole number from 1 to 1000', 'usage');
-    res.json({ entries: await tailAudit(ctx.db, limit) });
+    res.json({ entries: await tailAudit(ctx.db, limit) } satisfies AuditTail);
   });
   r.get('/audit/verify', allow('steward', 'admin'), async (_req, res) => {
     res.json(await verifyAudit(ctx.db));

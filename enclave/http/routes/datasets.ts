@@ -6,6 +6,7 @@ import { validators } from '../../../lab/spec/requests';
 import { DEFAULT_K, datasetAggregates, getDatasetMeta, importDataset, listDatasets, setPolicy } from '../../data/datasets';
 import { allow, csvBody, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import type { DatasetDetail, DatasetList } from '../../../lab/api/datasets';
 
 const list = (value: unknown): string[] => (typeof value === 'string' && value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
@@ -17,7 +18,7 @@ function queryString(value: unknown, name: string): string {
 export function datasetRoutes(ctx: EnclaveContext): Router {
   const r = Router();
   r.get('/datasets', allow('bank', 'steward', 'researcher', 'admin'), async (_req, res) => {
-    res.json({ datasets: await listDatasets(ctx.db) });
+    res.json({ datasets: await listDatasets(ctx.db) } satisfies DatasetList);
   });
   r.post('/datasets', allow('steward'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
     const k = req.query.k === undefined ? ctx.settings.defaultK ?? DEFAULT_K : Number(req.query.k);
@@ -37,7 +38,7 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
   r.get('/datasets/:name', allow('bank', 'steward', 'researcher', 'admin'), async (req, res) => {
     const meta = await getDatasetMeta(ctx.db, String(req.params.name));
     if (!meta) throw new JointlabError('not_found', 'no such dataset', 'not_found');
-    res.json({ ...meta, aggregates: await datasetAggregates(ctx.db, meta) });
+    res.json({ ...meta, aggregates: await datasetAggregates(ctx.db, meta) } satisfies DatasetDetail);
   });
   r.put('/datasets/:name/policy', allow('steward'), async (req, res) => {
     const body = assertValid(validators.policy, jsonBody(req), 'policy');

@@ -5,6 +5,7 @@ import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
 import { HeSessions } from '../../he/sessions';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import type { RoundHeader, ScoresHeader } from '../../../lab/api/he-sessions';
 
 function frameBody(req: Request): Buffer {
   if (!req.is(FRAME_TYPE)) throw new JointlabError('wrong_content_type', `send the body as ${FRAME_TYPE}`, 'media');
@@ -30,7 +31,7 @@ export function heRoutes(ctx: EnclaveContext): Router {
     const body = jsonBody(req) as { weights?: unknown };
     if (!Array.isArray(body.weights)) throw new JointlabError('schema_violation', 'send {"weights": [numbers]}', 'usage');
     const round = await sessions.round(id(req), body.weights as number[], principalOf(res));
-    res.type(FRAME_TYPE).send(encodeFrames({ round: round.round, flood: round.flood }, [round.cipher]));
+    res.type(FRAME_TYPE).send(encodeFrames({ round: round.round, flood: round.flood } satisfies RoundHeader, [round.cipher]));
   });
   r.post('/he/sessions/:id/model', allow('bank'), frames(ctx.settings.heCipherLimit), async (req, res) => {
     res.json(await sessions.model(id(req), frameBody(req), principalOf(res)));
@@ -41,7 +42,7 @@ export function heRoutes(ctx: EnclaveContext): Router {
       throw new JointlabError('schema_violation', 'send {"ids": [enterprise ids]}', 'usage');
     }
     const scored = await sessions.score(id(req), body.ids as string[], principalOf(res));
-    res.type(FRAME_TYPE).send(encodeFrames({ ids: scored.ids, refused: scored.refused, flood: scored.flood ?? null }, scored.ciphers));
+    res.type(FRAME_TYPE).send(encodeFrames({ ids: scored.ids, refused: scored.refused, flood: scored.flood ?? null } satisfies ScoresHeader, scored.ciphers));
   });
   r.delete('/he/sessions/:id', allow('bank'), async (req, res) => {
     await sessions.close(id(req), principalOf(res));

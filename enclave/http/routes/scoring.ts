@@ -9,6 +9,7 @@ import { scoringPolicyOf, setScoringPolicy } from '../../scoring/policy-store';
 import { scoreWithReleasedModel } from '../../scoring/score';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import type { DatasetScoringPolicy, ScoringBudget } from '../../../lab/api/scoring';
 
 const stringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 64);
 
@@ -26,13 +27,13 @@ export function scoringRoutes(ctx: EnclaveContext): Router {
   });
   r.get('/scoring/policy/:dataset', allow('bank', 'steward'), async (req, res) => {
     const dataset = await datasetOf(ctx, String(req.params.dataset));
-    res.json({ dataset, ...(await scoringPolicyOf(ctx.db, dataset)) });
+    res.json({ dataset, ...(await scoringPolicyOf(ctx.db, dataset)) } satisfies DatasetScoringPolicy);
   });
   r.put('/scoring/policy/:dataset', allow('steward'), async (req, res) => {
     const body = jsonBody(req);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new JointlabError('schema_violation', 'send {"modelsPerWindow"?, "windowDays"?, "noiseSwap"?, "noiseSd"?}', 'usage');
     const dataset = String(req.params.dataset);
-    res.json({ dataset, ...(await setScoringPolicy(ctx.db, dataset, body as Record<string, unknown>, principalOf(res))) });
+    res.json({ dataset, ...(await setScoringPolicy(ctx.db, dataset, body as Record<string, unknown>, principalOf(res))) } satisfies DatasetScoringPolicy);
   });
   r.get('/scoring/budget/:dataset', allow('bank', 'steward'), async (req, res) => {
     const viewer = principalOf(res);
@@ -46,7 +47,7 @@ export function scoringRoutes(ctx: EnclaveContext): Router {
     const shown = viewer.role === 'bank'
       ? counts.map((c) => ({ ...c, byModels: c.byModels.map((b) => ({ models: b.models, enterprises: releaseCount(b.enterprises, meta.k) })), atLimit: releaseCount(c.atLimit, meta.k) }))
       : counts;
-    res.json({ dataset, policy, banks: shown });
+    res.json({ dataset, policy, banks: shown } satisfies ScoringBudget);
   });
   r.post('/consents/revoke', allow('steward'), async (req, res) => {
     const body = jsonBody(req) as { enterprise?: unknown; bank?: unknown; purpose?: unknown };

@@ -1,0 +1,26 @@
+/** The audit log as the API answers it (`/v1/audit`): entries of the hash chain and its verification. */
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  object: string;
+  /** JSON of the entry's details: names and counts, never a value from the data. */
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** `GET /v1/audit`. */
+export interface AuditTail {
+  entries: AuditEntry[];
+}
+
+/** `GET /v1/audit/verify`. */
+export interface AuditVerdict {
+  ok: boolean;
+  entries: number;
+  /** The first entry whose link or hash does not hold, with what is wrong with it. */
+  firstBroken?: { seq: number; problem: string };
+}
