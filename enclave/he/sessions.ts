@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
 import { PARAM_SET_NAMES, ParamSetName, rotationSteps, slotsOf } from '../../lab/he/params';
-import { JobSpec } from '../../lab/spec/job-spec';
 import { appendAudit } from '../audit/log';
 import type { Principal } from '../../lab/api/principals';
 import { ScoreLimiter } from '../scoring/limits';
@@ -21,8 +20,8 @@ import { asCaller, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
-import { assertHeSettings } from '../../lab/spec/he-spec';
 import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
+import { decodeJob } from '../jobs/decode';
 
 export { DEFAULT_HE_SETTINGS, closeSessionsOfJob } from './session-store';
 export type { HeSettings } from './session-store';
@@ -46,8 +45,9 @@ export class HeSessions {
   async info(id: string, viewer: Principal): Promise<SessionInfo> {
     const row = await sessionRow(this.db, id, viewer);
     const job = await visibleJob(this.db, row.job, viewer);
-    const spec = JSON.parse(job.spec) as JobSpec;
-    const mode = jobMode(job) as 'he-train' | 'he-score';
+    const { spec, mode: decodedMode } = decodeJob(job);
+    // A session is only ever opened on an HE job (create() refuses the others).
+    const mode = decodedMode as 'he-train' | 'he-score';
     const base: SessionInfo = {
       id: row.id,
       job: row.job,
@@ -81,11 +81,11 @@ export class HeSessions {
     if (blobs.length !== 2) throw new JointlabError('bad_envelope', 'send the public key and the Galois keys', 'usage');
     const paramSet = header.paramSet as ParamSetName;
     const job = await visibleJob(this.db, header.job, actor);
-    const mode = jobMode(job);
+    const decoded = decodeJob(job);
+    const { mode, spec } = decoded;
     if (mode === 'plaintext') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
     if (job.state !== 'approved') throw new JointlabError('bad_transition', `the job is ${job.state}; an HE session needs an approved job`, 'conflict');
-    const spec = JSON.parse(job.spec) as JobSpec;
-    const he = assertHeSettings(spec);
+    const he = decoded.he();
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
     await asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
     const id = `he_${randomUUID()}`;

@@ -5,15 +5,15 @@
  */
 import { canMove } from '../../lab/lifecycle';
 import { JointlabError } from '../../lab/errors';
-import { JobSpec } from '../../lab/spec/job-spec';
 import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
 import { closeSessionsOfJob } from '../he/session-store';
 import { Db } from '../store/db';
-import { jobMode, visibleJob } from './jobs';
+import { visibleJob } from './jobs';
 import { Runner } from './runner';
 import { transition } from './transition';
 import type { JobMove } from '../../lab/api/jobs';
+import { decodeJob } from './decode';
 
 /**
  * Approves a submitted job. Sensitive platform columns must be named by the steward one by one; the
@@ -22,7 +22,7 @@ import type { JobMove } from '../../lab/api/jobs';
  */
 export async function approveJob(db: Db, runner: Runner, id: string, steward: Principal, allowSensitive: string[]): Promise<JobMove> {
   const job = await visibleJob(db, id, steward);
-  const spec = JSON.parse(job.spec) as JobSpec;
+  const { spec, mode } = decodeJob(job);
   const dataset = spec.platform ? await getDatasetMeta(db, spec.platform.dataset) : undefined;
   const sensitive = (spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
   const missing = sensitive.filter((c) => !allowSensitive.includes(c));
@@ -34,7 +34,7 @@ export async function approveJob(db: Db, runner: Runner, id: string, steward: Pr
       await q.run('UPDATE jobs SET approved_sensitive = ? WHERE id = ?', [JSON.stringify(sensitive), id]);
     },
   });
-  if (jobMode(job) === 'plaintext') runner.enqueue(id);
+  if (mode === 'plaintext') runner.enqueue(id);
   return { id, state };
 }
 

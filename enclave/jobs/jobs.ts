@@ -1,5 +1,4 @@
 /** Job rows and who may see them: a bank sees its organization's jobs only; others' are "not found". */
-import { JobSpec } from '../../lab/spec/job-spec';
 import { JobState } from '../../lab/lifecycle';
 import { JointlabError } from '../../lab/errors';
 import type { Principal } from '../../lab/api/principals';
@@ -7,6 +6,8 @@ import { Queries } from '../store/db';
 import type { JobView, RiskFlag } from '../../lab/api/jobs';
 import type { ScoringVerdict } from '../../lab/api/scoring';
 import type { ReleaseOutcome } from '../../lab/api/results';
+import { decodeJob } from './decode';
+import type { JobMode } from '../../lab/spec/resolved-spec';
 
 export interface JobRow {
   id: string;
@@ -34,7 +35,7 @@ export interface StoredResult {
 }
 
 export function viewJob(row: JobRow, viewer: Principal): JobView {
-  const spec = JSON.parse(row.spec) as JobSpec;
+  const { spec } = decodeJob(row);
   return {
     id: row.id,
     name: spec.name,
@@ -53,8 +54,8 @@ export function viewJob(row: JobRow, viewer: Principal): JobView {
   };
 }
 
-export function jobMode(row: JobRow): NonNullable<JobSpec['mode']> {
-  return (JSON.parse(row.spec) as JobSpec).mode ?? 'plaintext';
+export function jobMode(row: JobRow): JobMode {
+  return decodeJob(row).mode;
 }
 
 export async function jobRow(q: Queries, id: string): Promise<JobRow | undefined> {

@@ -9,6 +9,7 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { HE_BOUNDS } from '../../lab/spec/he-spec';
 import { Queries } from '../store/db';
 import type { PrivacyBudget } from '../../lab/api/jobs';
+import { decodeJob } from './decode';
 
 /** States whose epsilon is not charged: the data was never touched for them. */
 const UNCHARGED = ['rejected', 'cancelled'];
@@ -22,7 +23,7 @@ export function chargedEpsilon(spec: JobSpec): number {
 export async function spentEpsilon(q: Queries, org: string): Promise<number> {
   const rows = await q.all<{ spec: string; state: string }>('SELECT spec, state FROM jobs WHERE org = ?', [org]);
   let spent = 0;
-  for (const r of rows) if (!UNCHARGED.includes(r.state)) spent += chargedEpsilon(JSON.parse(r.spec) as JobSpec);
+  for (const r of rows) if (!UNCHARGED.includes(r.state)) spent += chargedEpsilon(decodeJob(r).spec);
   return spent;
 }
 

@@ -6,9 +6,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JointlabError } from '../../lab/errors';
-import { mergeParams } from '../../lab/params';
-import { JobSpec } from '../../lab/spec/job-spec';
-import { families } from '../../models';
 import { takeLabels, takeRows } from '../../models/frame';
 import { stratifiedSplit } from '../../models/split';
 import { beforeTraining, releaseCheck } from '../release/check';
@@ -16,6 +13,7 @@ import { PopulationPrint, differencingCheck, recordPopulation } from '../release
 import { DP_SHARES, PopulationNoise } from '../release/population';
 import { Db } from '../store/db';
 import { JobRow, StoredResult, jobMode, jobRow, listJobs } from './jobs';
+import { decodeJob } from './decode';
 import { loadTrainingTable } from './training-data';
 import { scoringRuleVerdict } from '../scoring/rule-verdict';
 import { transition } from './transition';
@@ -114,7 +112,8 @@ export class Runner {
     const row = await jobRow(this.db, jobId);
     if (!row || row.state !== 'approved' || jobMode(row) !== 'plaintext') return;
     await transition(this.db, jobId, 'running', ENCLAVE_ACTOR);
-    const spec = JSON.parse(row.spec) as JobSpec;
+    const job = decodeJob(row);
+    const { spec, privacy, validation } = job;
     let input: WorkerInput;
     let k: number;
     let noise: PopulationNoise;
@@ -125,18 +124,18 @@ export class Runner {
       noise = table.noise;
       const { rest, held } = table.split
         ? { rest: table.split.train, held: table.split.test }
-        : stratifiedSplit(table.labels, spec.validation?.testFraction ?? 0.3, spec.validation?.seed ?? 42);
+        : stratifiedSplit(table.labels, validation.testFraction, validation.seed);
       print = await table.print?.(rest);
       input = {
         family: spec.model.family,
         // Under DP the model's mechanism gets its share of epsilon; the rest buys the released counts and metrics.
-        ...(spec.privacy ? { privacy: { epsilon: spec.privacy.epsilon * DP_SHARES.model, lambda: spec.privacy.lambda ?? 1e-3 } } : {}),
-        params: withDisclosureControl(mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined), k),
+        ...(privacy ? { privacy: { epsilon: privacy.epsilon * DP_SHARES.model, lambda: privacy.lambda } } : {}),
+        params: withDisclosureControl(job.params(), k),
         // The scorecard bins its own columns; every other family standardizes with the population-independent encoder.
-        ...(spec.model.family !== 'scorecard' || spec.privacy ? { encoder: table.encoder } : {}),
+        ...(spec.model.family !== 'scorecard' || privacy ? { encoder: table.encoder } : {}),
         // A scorecard's bin counts, from which its WOE comes, carry the population's noise (a DP one has its own).
-        ...(spec.model.family === 'scorecard' && !spec.privacy ? { noiseKey: table.noise.key } : {}),
-        seed: spec.validation?.seed ?? 42,
+        ...(spec.model.family === 'scorecard' && !privacy ? { noiseKey: table.noise.key } : {}),
+        seed: validation.seed,
         train: { frame: takeRows(table.frame, rest), labels: takeLabels(table.labels, rest) },
         test: { frame: takeRows(table.frame, held), labels: takeLabels(table.labels, held) },
       };
@@ -149,8 +148,8 @@ export class Runner {
       for (const y of labels) positive += y;
       return { positive, negative: labels.length - positive };
     };
-    const outputs = (spec.outputs ?? []) as OutputPart[];
-    const rules = { k, minTrainingRows: this.options.minTrainingRows, outputs, noise, ...(spec.privacy ? { epsilon: spec.privacy.epsilon } : {}) };
+    const { outputs } = job;
+    const rules = { k, minTrainingRows: this.options.minTrainingRows, outputs, noise, ...(privacy ? { epsilon: privacy.epsilon } : {}) };
     const sizes = {
       rows: { train: input.train.labels.length, test: input.test.labels.length },
       classes: { train: counts(input.train.labels), test: counts(input.test.labels) },

@@ -7,7 +7,6 @@
 import { frameOf } from '../../lab/data/columns';
 import { JoinedTable } from '../../lab/data/join';
 import { JointlabError } from '../../lab/errors';
-import { JobSpec } from '../../lab/spec/job-spec';
 import { loadModel } from '../../models';
 import { ModelFile } from '../../models/model';
 import { appendAudit } from '../audit/log';
@@ -22,6 +21,7 @@ import { scoringPolicyOf } from './policy-store';
 import { perturbedCells } from './perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
 import type { ScoreAnswer } from '../../lab/api/scoring';
+import { decodeJob } from '../jobs/decode';
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
@@ -35,7 +35,7 @@ export async function scoreWithReleasedModel(db: Db, limiter: ScoreLimiter, acto
   const stored = JSON.parse(job.result) as StoredResult;
   const model = stored.release.released.parameters?.model as ModelFile | undefined;
   if (!model) throw new JointlabError('no_released_model', 'the job\'s parameters were withheld', 'conflict');
-  const spec = JSON.parse(job.spec) as JobSpec;
+  const { spec } = decodeJob(job);
   const platformColumns = new Set(spec.platform?.columns ?? []);
   const bankOnly = model.features.filter((f) => !platformColumns.has(f.name)).map((f) => f.name);
   if (!spec.platform || bankOnly.length) {
