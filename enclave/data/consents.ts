@@ -7,8 +7,8 @@ import { releaseCount } from '../release/disclosure';
 import { Db } from '../store/db';
 import { CSV_LIMITS, decodeCsvBody } from './csv-import';
 import type { ConsentCount, ConsentImport, ConsentRevocation, Purpose } from '../../lab/api/consents';
+import { PURPOSES } from '../../lab/spec/policy';
 
-export const PURPOSES: readonly Purpose[] = ['training', 'scoring', 'report'];
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const COLUMNS = ['enterprise_id', 'bank', 'purpose', 'granted', 'expires'];

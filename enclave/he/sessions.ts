@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
-import { PARAM_SET_NAMES, ParamSetName, rotationSteps, slotsOf } from '../../lab/he/params';
+import { ParamSetName, rotationSteps, slotsOf } from '../../lab/he/params';
 import { appendAudit } from '../audit/log';
 import type { Principal } from '../../lab/api/principals';
 import { ScoreLimiter } from '../scoring/limits';
@@ -22,6 +22,8 @@ import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from 
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
 import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
 import { decodeJob } from '../jobs/decode';
+import { assertValid } from '../../lab/spec/problems';
+import { validators } from '../../lab/spec/requests';
 
 export { DEFAULT_HE_SETTINGS, closeSessionsOfJob } from './session-store';
 export type { HeSettings } from './session-store';
@@ -73,11 +75,8 @@ export class HeSessions {
 
   /** Opens a session on an approved HE job: checks the keys, moves the job to running. */
   async create(body: Buffer, actor: Principal): Promise<SessionInfo> {
-    const { header, blobs } = decodeFrames<{ job?: unknown; paramSet?: unknown }>(body);
-    if (typeof header.job !== 'string') throw new JointlabError('schema_violation', 'the envelope header needs "job"', 'usage');
-    if (typeof header.paramSet !== 'string' || !(PARAM_SET_NAMES as string[]).includes(header.paramSet)) {
-      throw new JointlabError('schema_violation', `"paramSet" must be one of ${PARAM_SET_NAMES.join(', ')}`, 'usage');
-    }
+    const { header: raw, blobs } = decodeFrames<unknown>(body);
+    const header = assertValid(validators.heSession, raw, 'session envelope header');
     if (blobs.length !== 2) throw new JointlabError('bad_envelope', 'send the public key and the Galois keys', 'usage');
     const paramSet = header.paramSet as ParamSetName;
     const job = await visibleJob(this.db, header.job, actor);

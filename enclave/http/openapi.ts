@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 description of the enclave API, generated from the same JSON Schemas that validate requests. */
 import { jobSpecSchema } from '../../lab/spec/job-spec';
-import { approveSchema, policySchema, principalSchema, rejectSchema } from '../../lab/spec/requests';
+import { approveSchema, heRoundSchema, heScoreSchema, plainScoreSchema, policySchema, principalSchema, rejectSchema, revokeSchema, scoringPolicySchema } from '../../lab/spec/requests';
 import { FRAME_TYPE } from '../../lab/he/frames';
 
 type Operation = {
@@ -135,20 +135,11 @@ export function openApiDocument(version: string): object {
         Reject: component(rejectSchema),
         Policy: component(policySchema),
         NewPrincipal: component(principalSchema),
-        Round: { type: 'object', required: ['weights'], properties: { weights: { type: 'array', items: { type: 'number' } } } },
-        Revoke: { type: 'object', required: ['enterprise', 'bank'], properties: { enterprise: { type: 'string' }, bank: { type: 'string' }, purpose: { type: 'string', enum: ['training', 'scoring', 'report'] } } },
-        PlainScore: { type: 'object', required: ['job', 'ids'], properties: { job: { type: 'string' }, ids: { type: 'array', items: { type: 'string', maxLength: 64 } } } },
-        ScoringPolicy: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            modelsPerWindow: { type: 'integer', minimum: 1, maximum: 100 },
-            windowDays: { type: 'integer', minimum: 1, maximum: 3650 },
-            noiseSwap: { type: 'number', minimum: 0, maximum: 0.9 },
-            noiseSd: { type: 'number', minimum: 0, maximum: 5 },
-          },
-        },
-        ScoreRequest: { type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'string', maxLength: 64 } } } },
+        Round: component(heRoundSchema),
+        Revoke: component(revokeSchema),
+        PlainScore: component(plainScoreSchema),
+        ScoringPolicy: component(scoringPolicySchema),
+        ScoreRequest: component(heScoreSchema),
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code', 'detail'],

@@ -1,6 +1,7 @@
 /** Consent records as the API answers about them (`/v1/consents`): counts, never which enterprise. */
+import type { PURPOSES } from '../spec/policy';
 
-export type Purpose = 'training' | 'scoring' | 'report';
+export type Purpose = (typeof PURPOSES)[number];
 
 export interface ConsentCount {
   bank: string;

@@ -10,8 +10,8 @@ import { scoreWithReleasedModel } from '../../scoring/score';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 import type { DatasetScoringPolicy, ScoringBudget } from '../../../lab/api/scoring';
-
-const stringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 64);
+import { assertValid } from '../../../lab/spec/problems';
+import { validators } from '../../../lab/spec/requests';
 
 async function datasetOf(ctx: EnclaveContext, name: string): Promise<string> {
   if (!(await getDatasetMeta(ctx.db, name))) throw new JointlabError('not_found', `no dataset "${name}"`, 'not_found');
@@ -21,8 +21,7 @@ async function datasetOf(ctx: EnclaveContext, name: string): Promise<string> {
 export function scoringRoutes(ctx: EnclaveContext): Router {
   const r = Router();
   r.post('/score', allow('bank'), async (req, res) => {
-    const body = jsonBody(req) as { job?: unknown; ids?: unknown };
-    if (typeof body.job !== 'string' || !stringList(body.ids)) throw new JointlabError('schema_violation', 'send {"job": "<id>", "ids": ["<enterprise id>", ...]}', 'usage');
+    const body = assertValid(validators.plainScore, jsonBody(req), 'score request');
     res.json(await scoreWithReleasedModel(ctx.db, ctx.limiter, principalOf(res), body.job, body.ids));
   });
   r.get('/scoring/policy/:dataset', allow('bank', 'steward'), async (req, res) => {
@@ -30,10 +29,10 @@ export function scoringRoutes(ctx: EnclaveContext): Router {
     res.json({ dataset, ...(await scoringPolicyOf(ctx.db, dataset)) } satisfies DatasetScoringPolicy);
   });
   r.put('/scoring/policy/:dataset', allow('steward'), async (req, res) => {
-    const body = jsonBody(req);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new JointlabError('schema_violation', 'send {"modelsPerWindow"?, "windowDays"?, "noiseSwap"?, "noiseSd"?}', 'usage');
+    // Out-of-range settings keep the code they have always had.
+    const body = assertValid(validators.scoringPolicy, jsonBody(req), 'scoring policy', 'bad_scoring_policy');
     const dataset = String(req.params.dataset);
-    res.json({ dataset, ...(await setScoringPolicy(ctx.db, dataset, body as Record<string, unknown>, principalOf(res))) } satisfies DatasetScoringPolicy);
+    res.json({ dataset, ...(await setScoringPolicy(ctx.db, dataset, body, principalOf(res))) } satisfies DatasetScoringPolicy);
   });
   r.get('/scoring/budget/:dataset', allow('bank', 'steward'), async (req, res) => {
     const viewer = principalOf(res);
@@ -50,11 +49,8 @@ export function scoringRoutes(ctx: EnclaveContext): Router {
     res.json({ dataset, policy, banks: shown } satisfies ScoringBudget);
   });
   r.post('/consents/revoke', allow('steward'), async (req, res) => {
-    const body = jsonBody(req) as { enterprise?: unknown; bank?: unknown; purpose?: unknown };
-    if (typeof body.enterprise !== 'string' || typeof body.bank !== 'string' || (body.purpose !== undefined && typeof body.purpose !== 'string')) {
-      throw new JointlabError('schema_violation', 'send {"enterprise": "<id>", "bank": "<org>", "purpose"?: "training|scoring|report"}', 'usage');
-    }
-    res.json(await revokeConsent(ctx.db, body as { enterprise: string; bank: string; purpose?: 'training' }, principalOf(res), ctx.pseudonym));
+    const body = assertValid(validators.revoke, jsonBody(req), 'revocation');
+    res.json(await revokeConsent(ctx.db, body, principalOf(res), ctx.pseudonym));
   });
   return r;
 }
