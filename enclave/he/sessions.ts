@@ -11,7 +11,7 @@ import { appendAudit } from '../audit/log';
 import type { Principal } from '../../lab/api/principals';
 import { ScoreLimiter } from '../scoring/limits';
 import { jobMode, visibleJob } from '../jobs/jobs';
-import { transition } from '../jobs/transition';
+import { assertHeSessionMayOpen, finishHeSession, startHeSession } from '../jobs/decisions';
 import { Db, Queries } from '../store/db';
 import { differencingCheck, recordPopulation } from '../release/differencing';
 import { noisyValue } from '../release/population';
@@ -82,8 +82,7 @@ export class HeSessions {
     const job = await visibleJob(this.db, header.job, actor);
     const decoded = decodeJob(job);
     const { mode, spec } = decoded;
-    if (mode === 'plaintext') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
-    if (job.state !== 'approved') throw new JointlabError('bad_transition', `the job is ${job.state}; an HE session needs an approved job`, 'conflict');
+    assertHeSessionMayOpen(job, mode);
     const he = decoded.he();
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
     await asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
@@ -101,17 +100,14 @@ export class HeSessions {
       rememberDesign(id, design);
       recordPrint = (q) => recordPopulation(q, `he:${id}`, design.print);
     }
-    await transition(this.db, job.id, 'running', actor.id, {
-      exclusive: true,
-      alsoWrite: async (q) => {
-        await q.run(
-          'INSERT INTO he_sessions (id, job, owner, org, param_set, public_key, galois_keys, bytes_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [id, job.id, actor.id, actor.org, paramSet, Buffer.from(blobs[0]), Buffer.from(blobs[1]), body.length, new Date().toISOString()],
-        );
-        await appendAudit(q, { actor: actor.id, action: 'he.session.open', object: `he:${id}`, detail: { job: job.id, paramSet } });
-        // An encrypted-label session releases weights over its population: later jobs are compared with it.
-        await recordPrint?.(q);
-      },
+    await startHeSession(this.db, job.id, actor, async (q) => {
+      await q.run(
+        'INSERT INTO he_sessions (id, job, owner, org, param_set, public_key, galois_keys, bytes_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, job.id, actor.id, actor.org, paramSet, Buffer.from(blobs[0]), Buffer.from(blobs[1]), body.length, new Date().toISOString()],
+      );
+      await appendAudit(q, { actor: actor.id, action: 'he.session.open', object: `he:${id}`, detail: { job: job.id, paramSet } });
+      // An encrypted-label session releases weights over its population: later jobs are compared with it.
+      await recordPrint?.(q);
     });
     return this.info(id, actor);
   }
@@ -148,10 +144,6 @@ export class HeSessions {
       await q.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE id = ?', [new Date().toISOString(), id]);
       await appendAudit(q, { actor: actor.id, action: 'he.session.close', object: `he:${id}`, detail: { rounds: row.rounds } });
     });
-    const job = await visibleJob(this.db, row.job, actor);
-    if (job.state === 'running') {
-      await transition(this.db, row.job, 'succeeded', actor.id);
-      await transition(this.db, row.job, 'released', actor.id, { reason: "encrypted results were delivered under the bank's key" });
-    }
+    await finishHeSession(this.db, row.job, actor);
   }
 }
