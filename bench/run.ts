@@ -106,7 +106,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    console.log('\nsklearn models: lr = StandardScaler + LogisticRegression(C=1); scorecard = 10 quantile bins one-hot + LogisticRegression; mlp = MLPClassifier(32, 16, early stopping)');
+    console.log('\nsklearn models: lr = StandardScaler + LogisticRegression(C=1); scorecard = 10 quantile bins one-hot + LogisticRegression; mlp = MLPClassifier(32, 16, early stopping); gbdt = HistGradientBoostingClassifier() with its defaults');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

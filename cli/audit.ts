@@ -43,7 +43,7 @@ export function register(program: Command): void {
       .option('-n, --lines <n>', 'how many', positiveInteger, 20)
       .option('--db <file>', 'read this database file directly'),
   ).action(async (flags: AuditFlags) => {
-    const { entries } = await viaDbOrApi<AuditTail>(flags, async (store) => ({ entries: await store.tailAudit(flags.lines) }), `v1/audit?limit=${flags.lines}`);
+    const { entries } = await viaDbOrApi<AuditTail>(flags, (store) => store.tailAudit(flags.lines), `v1/audit?limit=${flags.lines}`);
     if (flags.json) printJson({ entries });
     else console.log(table([['seq', 'at', 'actor', 'action', 'object'], ...entries.map((e: AuditEntry) => [String(e.seq), e.at, e.actor, e.action, e.object])]));
   });

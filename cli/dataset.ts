@@ -5,6 +5,8 @@ import { fixed, printJson, table } from './output';
 import { RemoteFlags, assertIdColumn, clientOf, readFileArg, remote } from './remote';
 import { columnsBesidesId } from '../lab/text';
 import type { ColumnAggregate, DatasetDetail, DatasetList, DatasetMeta } from '../lab/api/datasets';
+import type { DatasetUsage } from '../lab/api/usage';
+import { writeFileSync } from 'node:fs';
 
 interface ImportFlags extends RemoteFlags {
   name: string;
@@ -94,5 +96,32 @@ export function register(program: Command): void {
     const meta = await clientOf(flags).request<DatasetMeta>('PUT', `v1/datasets/${encodeURIComponent(name)}/policy`, { json: { columns, ...(flags.k ? { k: flags.k } : {}), ...(flags.requireTrainingConsent !== undefined ? { requireTrainingConsent: flags.requireTrainingConsent } : {}) } });
     if (flags.json) printJson(meta);
     else printMeta(meta);
+  });
+  remote(
+    dataset
+      .command('usage <name>')
+      .description('steward: how each column was used over a period (jobs, banks, information value, share of the joint models\' lift), to pass on to data providers')
+      .option('--from <date>', 'first day of the period (YYYY-MM-DD; default: the start)')
+      .option('--to <date>', 'day after the period (YYYY-MM-DD; default: today)')
+      .option('--out <file>', 'also write the HTML report here (self-contained, opens offline)'),
+  ).action(async (name: string, flags: RemoteFlags & { from?: string; to?: string; out?: string }) => {
+    const client = clientOf(flags);
+    const query = { from: flags.from, to: flags.to };
+    const usage = await client.request<DatasetUsage>('GET', `v1/datasets/${encodeURIComponent(name)}/usage`, { query });
+    if (flags.out) writeFileSync(flags.out, await client.send('GET', `v1/datasets/${encodeURIComponent(name)}/usage`, { query: { ...query, format: 'html' } }));
+    if (flags.json) {
+      printJson({ ...usage, ...(flags.out ? { out: flags.out } : {}) });
+      return;
+    }
+    const show = (n: number | null): string => (n === null ? `<${usage.k}` : String(n));
+    console.log(`dataset ${usage.dataset}: ${show(usage.jobs)} trained jobs for ${show(usage.banks)} banks${usage.from || usage.to ? ` from ${usage.from ?? 'the start'} to ${usage.to ?? 'today'}` : ''}`);
+    if (usage.lift) console.log(`${usage.lift.models} released joint models with a bank-only twin: test AUC +${fixed(usage.lift.meanAuc)} on average`);
+    console.log(
+      table([
+        ['column', 'policy', 'jobs', 'banks', 'mean IV', 'share of lift', 'AUC lift'],
+        ...usage.columns.map((c) => [c.column, c.policy, show(c.jobs), show(c.banks), c.iv === null ? '-' : fixed(c.iv, 3), c.liftShare === null ? '-' : `${fixed(c.liftShare * 100, 1)}%`, c.liftAuc === null ? '-' : fixed(c.liftAuc)]),
+      ]),
+    );
+    console.log(`IV and lift are shown where released models of at least ${usage.minBanks} banks stand behind them; counts under k = ${usage.k} are not shown${flags.out ? `; wrote the HTML report to ${flags.out}` : ''}`);
   });
 }

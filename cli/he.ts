@@ -10,6 +10,10 @@ import { heScore, heTrain } from '../lab/he/protocols';
 import { JobSpec } from '../lab/spec/job-spec';
 import { HE_BOUNDS } from '../lab/spec/he-spec';
 import { readModelFile } from './score';
+import { NO_BANK_ROW, assertBankColumns, bankRowsOf, fullScores } from '../lab/client/joint-score';
+import { JoinedTable, innerJoin } from '../lab/data/join';
+import { ModelParts, splitModel } from '../lab/model-parts';
+import { ModelFile } from '../models/model';
 import { list, positiveInteger } from './options';
 import { printJson, scoresCsv } from './output';
 import { RemoteFlags, clientOf, readIdList, remote } from './remote';
@@ -103,34 +107,61 @@ export function register(program: Command): void {
   common(
     he
       .command('score')
-      .description('private-model scoring: your model is encrypted under your key; scores come back encrypted for consented enterprises only')
-      .requiredOption('--model <file>', 'a logistic regression or scorecard model file on platform features')
-      .requiredOption('--ids <file>', 'enterprise ids to score: a CSV with an "id" column, or one id per line')
+      .description(
+        'private-model scoring: your model is encrypted under your key; scores come back encrypted for consented enterprises only. A joint model needs --bank-features: only its platform terms are sent, and your part is added here',
+      )
+      .requiredOption('--model <file>', 'a logistic regression or scorecard model file on platform features (or joint, with --bank-features)')
+      .requiredOption('--ids <file>', 'enterprise ids to score: a CSV with an id column (see --id-column), or one id per line')
+      .option('--bank-features <file>', "joint models: a CSV with your own features of the applicants; the model's features found in it are the bank part, the others are platform features")
+      .option('--id-column <column>', 'id column of --ids and --bank-features', 'id')
       .option('--dataset <name>', 'platform dataset', 'platform')
       .option('--out <file>', 'write the scores as CSV here instead of stdout'),
-  ).action(async (flags: CommonFlags & { model: string; ids: string; dataset: string; out?: string }) => {
+  ).action(async (flags: CommonFlags & { model: string; ids: string; bankFeatures?: string; idColumn: string; dataset: string; out?: string }) => {
     const say = flags.json ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const client = clientOf(flags);
     const model = readModelFile(flags.model).toJSON();
-    const ids = readIdList(flags.ids);
+    const ids = readIdColumn(flags.ids, flags.idColumn);
+    const joint = flags.bankFeatures ? jointPlan(model, flags.model, flags.bankFeatures, flags.idColumn) : undefined;
+    const platformColumns = joint ? joint.parts.platform.map((f) => f.name) : model.features.map((f) => f.name);
     const spec: JobSpec = {
-      name: `he-score-${model.kind}`,
-      purpose: 'private-model scoring of consented applicants',
+      name: `he-score-${model.kind}${joint ? '-platform-part' : ''}`,
+      purpose: joint ? "private scoring of consented applicants: the platform part of a joint model, the bank part added on the bank's side" : 'private-model scoring of consented applicants',
       mode: 'he-score',
-      platform: { dataset: flags.dataset, columns: model.features.map((f) => f.name) },
+      platform: { dataset: flags.dataset, columns: platformColumns },
       model: { family: model.kind as 'lr' | 'scorecard' },
     };
     const job = await approvedJob(client, flags, spec, say);
-    const result = await heScore({ client, job, paramSet: flags.paramSet, model, ids });
+    // Applicants without a bank row are not sent: the enclave would charge their budget for nothing.
+    const rows = joint ? bankRowsOf(joint.bank, [...new Set(ids)]) : undefined;
+    const result = await heScore({ client, job, paramSet: flags.paramSet, model, ids: rows ? rows.rows.ids : ids, ...(joint ? { platformFeatures: platformColumns } : {}) });
+    const scores = joint ? fullScores(joint.parts, rows!.rows, result.parts) : result.scores;
+    const refused = [...(rows ? rows.missing.map((id) => ({ id, reason: NO_BANK_ROW })) : []), ...result.refused];
     if (flags.json) {
-      printJson({ job, scores: result.scores, refused: result.refused, floodBits: result.floodBits, bytes: result.traffic, seconds: result.seconds });
+      printJson({ job, ...(joint ? { part: 'platform', bankFeatures: joint.parts.bank.map((f) => f.name), platformFeatures: platformColumns } : {}), scores, refused, floodBits: result.floodBits, bytes: result.traffic, seconds: result.seconds });
       return;
     }
     // Decrypted scores carry CKKS noise well below the fourth decimal: printed as released scores are.
-    const csv = scoresCsv(result.scores);
+    const csv = scoresCsv(scores);
     if (flags.out) writeFileSync(flags.out, csv);
     else process.stdout.write(csv);
-    for (const r of result.refused) say(`refused ${r.id}: ${r.reason}`);
-    say(`scored ${result.scores.length} enterprises under encryption, refused ${result.refused.length}, in ${result.seconds.toFixed(1)} s`);
+    for (const r of refused) say(`refused ${r.id}: ${r.reason}`);
+    say(`scored ${scores.length} enterprises under encryption${joint ? ` (platform part of ${platformColumns.length} features decrypted, bank part of ${joint.parts.bank.length} added here)` : ''}, refused ${refused.length}, in ${result.seconds.toFixed(1)} s`);
   });
+}
+
+/** Ids from the named column of a CSV, or from a plain list. */
+function readIdColumn(path: string, idColumn: string): string[] {
+  const table = readCsvFile(path);
+  const at = table.header.indexOf(idColumn);
+  return at >= 0 ? table.rows.map((r) => r[at].trim()).filter(Boolean) : readIdList(path);
+}
+
+/** A joint model split along the bank's file: the model's features found in it are the bank's, the rest the platform's. */
+function jointPlan(model: ModelFile, modelPath: string, file: string, idColumn: string): { parts: ModelParts; bank: JoinedTable } {
+  const bank = innerJoin([{ source: file, table: readCsvFile(file) }], idColumn, '--id-column');
+  const platform = model.features.filter((f) => !bank.cells.has(f.name)).map((f) => f.name);
+  if (!platform.length) throw new JointlabError('no_platform_feature', `${file} holds every feature of the model: there is no platform part to score under encryption (score it locally: jointlab score --model ${modelPath} --data ${file})`, 'usage');
+  const parts = splitModel(model, platform);
+  assertBankColumns(parts, bank, file);
+  return { parts, bank };
 }

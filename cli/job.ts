@@ -4,7 +4,10 @@ import { Command } from 'commander';
 import { isFinal, JobState } from '../lab/lifecycle';
 import { progressBar } from '../lab/progress';
 import { list } from './options';
-import { fixed, printJson, scoresCsv, table } from './output';
+import { ScoreRow, fixed, printJson, scoresCsv, table } from './output';
+import { scoreJointly } from '../lab/client/joint-score';
+import { readCsvFile } from '../lab/data/csv';
+import { innerJoin } from '../lab/data/join';
 import { RemoteFlags, clientOf, readIdList, readJsonArg, remote } from './remote';
 import { printContext, resultsContext } from './results-context';
 import type { JobResults } from '../lab/api/results';
@@ -41,6 +44,22 @@ export function printResults(r: JobResults): void {
     const shares = r.scoring.features.map((f) => `${f.name} ${Math.round(f.share * 100)}%`).join(', ');
     console.log(r.scoring.passes ? `scoring rule: passed (${shares})` : `scoring rule: failed, the model cannot score enterprises: ${r.scoring.reason}`);
   }
+}
+
+/** Ids from the named column of a CSV, or from a plain list (one id per line, or a CSV with an "id" column). */
+function readIds(path: string, idColumn: string): string[] {
+  const table = readCsvFile(path);
+  const at = table.header.indexOf(idColumn);
+  return at >= 0 ? table.rows.map((r) => r[at].trim()).filter(Boolean) : readIdList(path);
+}
+
+/** Scores as CSV on stdout or into `out`; refusals, and a summary when there is one, on stderr. */
+function writeScores(scores: ScoreRow[], refused: { id: string; reason: string }[], out: string | undefined, summary?: string): void {
+  const csv = scoresCsv(scores);
+  if (out) writeFileSync(out, csv);
+  else process.stdout.write(csv);
+  for (const x of refused) process.stderr.write(`refused ${x.id}: ${x.reason}\n`);
+  if (summary) process.stderr.write(`${summary}\n`);
 }
 
 export function register(program: Command): void {
@@ -103,20 +122,26 @@ export function register(program: Command): void {
   remote(
     job
       .command('score <id>')
-      .description('bank: score named enterprises with the job\'s released model (only those with scoring consent; the rest are refused by id)')
-      .requiredOption('--ids <file>', 'a CSV with an "id" column, or one id per line')
+      .description(
+        "bank: score named enterprises with the job's released model (only those with scoring consent; the rest are refused by id). A joint model needs --bank-features: the enclave returns the platform part, the bank part is added here",
+      )
+      .requiredOption('--ids <file>', 'a CSV with an id column (see --id-column), or one id per line')
+      .option('--bank-features <file>', "joint models: a CSV with your own features of the applicants (the model's bank columns), keyed by --id-column")
+      .option('--id-column <column>', 'id column of --ids and --bank-features', 'id')
       .option('--out <file>', 'write the scores as CSV here (4 decimals, as released) instead of stdout'),
-  ).action(async (id: string, flags: RemoteFlags & { ids: string; out?: string }) => {
-    const ids = readIdList(flags.ids);
-    const r = await clientOf(flags).request<ScoreAnswer>('POST', 'v1/score', { json: { job: id, ids } });
-    if (flags.json) {
-      printJson(r);
+  ).action(async (id: string, flags: RemoteFlags & { ids: string; bankFeatures?: string; idColumn: string; out?: string }) => {
+    const ids = readIds(flags.ids, flags.idColumn);
+    const client = clientOf(flags);
+    if (flags.bankFeatures) {
+      const bank = innerJoin([{ source: flags.bankFeatures, table: readCsvFile(flags.bankFeatures) }], flags.idColumn, '--id-column');
+      const r = await scoreJointly(client, id, bank, ids, flags.bankFeatures);
+      if (flags.json) printJson(r);
+      else writeScores(r.scores, r.refused, flags.out, `scored ${r.scores.length} applicants with the joint ${r.kind === 'lr' ? 'logistic regression' : 'scorecard'}: platform part (${r.platformFeatures.length} features) from the enclave, bank part (${r.bankFeatures.length} features) added here; refused ${r.refused.length}`);
       return;
     }
-    const csv = scoresCsv(r.scores);
-    if (flags.out) writeFileSync(flags.out, csv);
-    else process.stdout.write(csv);
-    for (const x of r.refused) process.stderr.write(`refused ${x.id}: ${x.reason}\n`);
+    const r = await client.request<ScoreAnswer>('POST', 'v1/score', { json: { job: id, ids } });
+    if (flags.json) printJson(r);
+    else writeScores(r.scores, r.refused, flags.out);
   });
   remote(
     job.command('results <id>').description("released weights and metrics, what was withheld and why, the job's epsilon under DP, and how it compares with the bank-only model"),

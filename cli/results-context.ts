@@ -5,6 +5,7 @@
  */
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { COMPARABLE_STATES, isBankOnlyTwin } from '../lab/spec/bank-only-twin';
+import { DP_NO_TRAIN, OverfitCheck, overfitCheck } from '../lab/report/overfitting';
 import { fixed } from './output';
 import type { JobResults } from '../lab/api/results';
 import type { JobList, JobView } from '../lab/api/jobs';
@@ -16,6 +17,8 @@ export interface ResultsContext {
   bankOnly: { job: string; name: string; testAuc: number | null } | null;
   /** Set when both test AUCs are known and the joint one is the lower. */
   belowBankOnly: boolean;
+  /** Train AUC against test AUC (lab/report/overfitting.ts): the report flags the same. */
+  overfitting: OverfitCheck;
 }
 
 export async function resultsContext(client: EnclaveClient, r: JobResults): Promise<ResultsContext> {
@@ -35,11 +38,12 @@ export async function resultsContext(client: EnclaveClient, r: JobResults): Prom
   }
   const own = r.released.metrics?.test?.auc;
   const belowBankOnly = own !== undefined && bankOnly?.testAuc != null && own < bankOnly.testAuc;
-  return { epsilon, bankOnly, belowBankOnly };
+  return { epsilon, bankOnly, belowBankOnly, overfitting: overfitCheck(r.released.metrics, epsilon !== null ? DP_NO_TRAIN : undefined) };
 }
 
 export function printContext(r: JobResults, c: ResultsContext): void {
   if (c.epsilon !== null) console.log(`differential privacy: epsilon ${c.epsilon} (charged to your organization's budget; see jointlab privacy budget)`);
+  if (c.overfitting.flagged) console.log(`warning: ${c.overfitting.message}`);
   if (!c.bankOnly) return;
   const own = r.released.metrics?.test?.auc;
   const theirs = c.bankOnly.testAuc;

@@ -1,7 +1,8 @@
 /**
  * The main job, end to end on a temporary database and synthetic data: the steward imports the
  * platform table, the bank uploads its customers, submits a joint and a bank-only spec, the steward
- * approves, both train in the enclave, the bank reads what was released, and the audit chain verifies.
+ * approves, both train in the enclave, the bank reads what was released, scores applicants with the
+ * joint model (the platform part from the enclave, its own part on its side), and the audit chain verifies.
  * Every step goes over real HTTP through the same client the CLI uses; the demo is a client of both
  * sides, so it lives outside the enclave and reaches it only through the service start and its tokens.
  */
@@ -28,6 +29,7 @@ import type { DatasetMeta } from '../lab/api/datasets';
 import type { AuditVerdict } from '../lab/api/audit';
 import type { JobView } from '../lab/api/jobs';
 import type { ConsentImport } from '../lab/api/consents';
+import { DemoJointScoring, jointScoringStep, seedEnclaveSecrets } from './joint-scoring';
 
 export interface DemoOptions {
   seed: number;
@@ -61,6 +63,8 @@ export interface DemoOutcome {
   folder: string | null;
   runs: DemoRun[];
   lift: number;
+  /** The bank scoring applicants with the joint model: platform part from the enclave, bank part on its side (absent for an MLP). */
+  jointScoring?: DemoJointScoring;
   encrypted?: DemoEncrypted;
   audit: AuditVerdict;
   /** The joint job's report (compared with the bank-only job) and its model for decision engines. */
@@ -80,6 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   const enclave = await startEnclave({ db: join(folder, 'enclave.db'), port: 0 });
   try {
     say(`enclave started on ${enclave.url} with a temporary SQLite database`);
+    await seedEnclaveSecrets(enclave.db, options.seed);
     const { files } = writeSynth({ ...SYNTH_DEFAULTS, seed: options.seed }, join(folder, 'synth'));
     const steward = new EnclaveClient(enclave.url, await enclave.issueToken({ name: 'steward', role: 'steward', org: 'platform' }));
     const bank = new EnclaveClient(enclave.url, await enclave.issueToken({ name: 'risk-team', role: 'bank', org: SYNTH_DEFAULTS.bank }));
@@ -146,9 +151,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     say(`   joint lift in test AUC: ${lift >= 0 ? '+' : ''}${fixed(lift)}`, false);
     const written = options.out ? await writeDeliverables(bank, runs.find((r) => r.name === 'joint')!, options.model, options.out) : undefined;
     if (written) say(`bank saved the joint model's report (${written.report}) and its model for a decision engine (${written.model})`);
+    const consents = await steward.request<ConsentImport>('POST', 'v1/consents', { csv: readFileSync(files.consent) });
+    say(`steward imported ${consents.records} consent records`);
+    const jointScoring = await jointScoringStep(bank, jobs.find((j) => j.name === 'joint')!.id, { spec: specs.find(([name]) => name === 'joint')![1], steward }, files.bank, say);
     const encrypted = options.encrypted === false ? undefined : await encryptedSteps(steward, bank, files, say);
     const audit = await steward.request<AuditVerdict>('GET', 'v1/audit/verify');
-    return { folder: options.keep ? folder : null, runs, lift, encrypted, audit, ...(written ? { files: written } : {}) };
+    return { folder: options.keep ? folder : null, runs, lift, ...(jointScoring ? { jointScoring } : {}), encrypted, audit, ...(written ? { files: written } : {}) };
   } finally {
     await enclave.close();
     if (!options.keep) rmSync(folder, { recursive: true, force: true });
@@ -172,8 +180,6 @@ async function writeDeliverables(bank: EnclaveClient, joint: DemoRun, kind: Mode
  * AUC on them with its own labels. The platform sees neither the labels nor the model.
  */
 async function encryptedSteps(steward: EnclaveClient, bank: EnclaveClient, files: { platform: string; bank: string; consent: string }, say: (line: string, step?: boolean) => void): Promise<DemoEncrypted> {
-  const consents = await steward.request<ConsentImport>('POST', 'v1/consents', { csv: readFileSync(files.consent) });
-  say(`steward imported ${consents.records} consent records`);
   const table = parseCsv(readFileSync(files.bank, 'utf8'), files.bank);
   const ids = table.rows.map((r) => r[0]);
   const labelAt = table.header.indexOf('default_12m');

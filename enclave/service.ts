@@ -15,7 +15,8 @@ import { loadPseudonymizer } from './audit/pseudonym';
 import { ScoreLimiter } from './scoring/limits';
 import { addPrincipal } from './auth/principals';
 import { tailAudit, verifyAudit } from './audit/log';
-import type { AuditEntry, AuditVerdict } from '../lab/api/audit';
+import type { AuditTail, AuditVerdict } from '../lab/api/audit';
+import { principalsOf } from './audit/actors';
 import type { Principal } from '../lab/api/principals';
 import { holdSealPool } from './he/seal-pool';
 
@@ -93,7 +94,8 @@ export interface OperatorStore {
   /** Issues a principal's API token: shown this once, only its hash is stored. */
   addPrincipal(input: { name: string; role: string; org: string }): Promise<{ principal: Principal; token: string }>;
   verifyAudit(): Promise<AuditVerdict>;
-  tailAudit(limit: number): Promise<AuditEntry[]>;
+  /** The latest entries and who the principals they name are: what `GET /v1/audit` answers. */
+  tailAudit(limit: number): Promise<AuditTail>;
   close(): Promise<void>;
 }
 
@@ -103,7 +105,10 @@ export async function openOperatorStore(path: string): Promise<OperatorStore> {
   return {
     addPrincipal: (input) => addPrincipal(db, input, 'operator'),
     verifyAudit: () => verifyAudit(db),
-    tailAudit: (limit) => tailAudit(db, limit),
+    tailAudit: async (limit) => {
+      const entries = await tailAudit(db, limit);
+      return { entries, principals: await principalsOf(db, entries) };
+    },
     close: () => db.close(),
   };
 }

@@ -200,11 +200,14 @@ export function binNumeric(column: NumericColumn, labels: Uint8Array, options: B
     const noise = options.countNoise;
     best = blocksToBins(bestBlocks.map((b, i) => perturbed(b, `${column.name}:${i}`, noise)), perturbed(missing, `${column.name}:missing`, noise), minBinCount);
   }
+  const bestEdges = bestBlocks.slice(0, -1).map((b) => b.upper);
+  // A 0/1 flag split at 0 has one value per bin: "0" and "1" say so, where (-inf, 0] and (0, inf) hide it.
+  const bins = bestEdges.length === 1 && bestEdges[0] === 0 && present.every((v) => v === 0 || v === 1) ? best.bins.map((b, i) => ({ ...b, label: String(i) })) : best.bins;
   return {
     kind: 'numeric',
     name: column.name,
-    edges: bestBlocks.slice(0, -1).map((b) => b.upper),
-    bins: best.bins,
+    edges: bestEdges,
+    bins,
     missing: best.missing,
     iv: best.iv,
   };

@@ -1,5 +1,6 @@
 /** The registry of model families: fit by kind, load a saved model file. */
 import { FeatureRef } from './frame';
+import { gradientBoosting } from './gradient-boosting';
 import { logisticRegression } from './logistic-regression';
 import { mlp } from './mlp';
 import { FittedModel, MODEL_KINDS, ModelFamily, ModelFile, ModelKind } from './model';
@@ -9,6 +10,7 @@ export const families: { [K in ModelKind]: ModelFamily<object> } = {
   lr: logisticRegression as unknown as ModelFamily<object>,
   scorecard: scorecard as unknown as ModelFamily<object>,
   mlp: mlp as unknown as ModelFamily<object>,
+  gbdt: gradientBoosting as unknown as ModelFamily<object>,
 };
 
 export function isModelKind(value: string): value is ModelKind {

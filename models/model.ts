@@ -2,7 +2,7 @@
 import type { Encoder } from './encoding';
 import { Frame, FeatureRef } from './frame';
 
-export const MODEL_KINDS = ['lr', 'scorecard', 'mlp'] as const;
+export const MODEL_KINDS = ['lr', 'scorecard', 'mlp', 'gbdt'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 export interface FitContext {

@@ -6,11 +6,13 @@ import { Api, ApiError } from './api.js';
 import { announce, h } from './dom.js';
 import { Principal, Role } from './types.js';
 import { auditView } from './views/audit.js';
+import { budgetView } from './views/budget.js';
 import { consentsView } from './views/consents.js';
 import { datasetsView } from './views/datasets.js';
 import { jobsView } from './views/jobs.js';
 import { queueView } from './views/queue.js';
 import { runningView } from './views/running.js';
+import { uploadsView } from './views/uploads.js';
 import { View } from './views/view.js';
 import { withheldView } from './views/withheld.js';
 
@@ -21,6 +23,8 @@ const PAGES: { path: string; label: string; view: View; roles: Role[] }[] = [
   { path: 'jobs', label: 'Jobs', view: jobsView, roles: ['steward', 'bank'] },
   { path: 'running', label: 'Running', view: runningView, roles: ['steward', 'bank'] },
   { path: 'withheld', label: 'Withheld', view: withheldView, roles: ['steward'] },
+  { path: 'uploads', label: 'Uploads', view: uploadsView, roles: ['bank', 'steward'] },
+  { path: 'budget', label: 'Budgets', view: budgetView, roles: ['bank', 'steward'] },
   { path: 'datasets', label: 'Datasets', view: datasetsView, roles: ['steward', 'bank', 'researcher', 'admin'] },
   { path: 'consents', label: 'Consents', view: consentsView, roles: ['steward'] },
   { path: 'audit', label: 'Audit log', view: auditView, roles: ['steward', 'admin'] },

@@ -18,14 +18,50 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
   return el;
 }
 
-export function table(caption: string, headers: string[], rows: Child[][]): HTMLTableElement {
+export interface TableOptions {
+  /** Column widths (CSS lengths or percentages): the table then fills the page with a fixed layout, so long cells cannot widen it. */
+  widths?: string[];
+}
+
+export function table(caption: string, headers: string[], rows: Child[][], options: TableOptions = {}): HTMLTableElement {
+  const fixedLayout = options.widths !== undefined;
   return h(
     'table',
-    {},
+    { class: fixedLayout ? 'fill' : undefined },
     h('caption', {}, caption),
+    fixedLayout ? h('colgroup', {}, ...options.widths!.map((w) => h('col', { style: `width: ${w}` }))) : null,
     h('thead', {}, h('tr', {}, ...headers.map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))),
   );
+}
+
+/**
+ * An identifier (a job or upload id, a column, an organization): kept on one line, never broken
+ * inside; where the space is too narrow it ends in an ellipsis and the whole id is in its tooltip.
+ */
+export function ident(text: string, tag: 'span' | 'code' = 'span'): HTMLElement {
+  return h(tag, { class: 'ident', title: text, 'data-ident': '' }, text);
+}
+
+/** Several identifiers that wrap between one another, never inside one. */
+export function identList(items: string[], label?: string): HTMLElement {
+  if (!items.length) return h('span', {}, '—');
+  return h('ul', { class: 'ident-list', 'aria-label': label }, ...items.map((x) => h('li', {}, ident(x))));
+}
+
+/**
+ * A message tied to the control that caused it, read out when it changes: errors from an action
+ * belong next to its button, not in a status line far above it.
+ */
+export function inlineMessage(): { element: HTMLElement; say: (message: string, kind?: 'info' | 'error') => void } {
+  const element = h('p', { class: 'inline-message', 'aria-live': 'assertive' });
+  return {
+    element,
+    say: (message, kind = 'info') => {
+      element.textContent = message;
+      element.className = `inline-message ${message ? kind : ''}`.trim();
+    },
+  };
 }
 
 /** Says something in the status line that screen readers announce; errors get the alert style. */

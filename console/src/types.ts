@@ -4,10 +4,11 @@
  */
 
 export type { Principal, Role } from '../../lab/api/principals';
-export type { JobView as Job } from '../../lab/api/jobs';
+export type { JobView as Job, PrivacyBudget } from '../../lab/api/jobs';
 export type { JobResults as Results } from '../../lab/api/results';
 export type { BinaryMetrics as Metrics } from '../../models/metrics';
 export type { DatasetMeta as Dataset } from '../../lab/api/datasets';
+export type { UploadMeta as Upload } from '../../lab/api/uploads';
 export type { ScoringBudget } from '../../lab/api/scoring';
 export type { ConsentCount } from '../../lab/api/consents';
-export type { AuditEntry, AuditVerdict } from '../../lab/api/audit';
+export type { AuditEntry, AuditPrincipal, AuditTail as AuditPage, AuditVerdict } from '../../lab/api/audit';

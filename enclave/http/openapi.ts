@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 description of the enclave API, generated from the same JSON Schemas that validate requests. */
 import { jobSpecSchema } from '../../lab/spec/job-spec';
-import { approveSchema, heRoundSchema, heScoreSchema, plainScoreSchema, policySchema, principalSchema, rejectSchema, revokeSchema, scoringPolicySchema } from '../../lab/spec/requests';
+import { approveSchema, heRoundSchema, heScoreSchema, policySchema, scoreRequestSchema, principalSchema, rejectSchema, revokeSchema, scoringPolicySchema } from '../../lab/spec/requests';
 import { FRAME_TYPE } from '../../lab/he/frames';
 
 type Operation = {
@@ -73,7 +73,16 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     put: { summary: 'set the scoring policy of a dataset', roles: ['steward'], body: 'json', schema: 'ScoringPolicy', ok: 200 },
   },
   '/v1/scoring/budget/{dataset}': { get: { summary: 'model-budget use per bank: enterprises by number of models that scored them (a bank: its own, counts under k suppressed)', roles: ['bank', 'steward'], query: [['bank', false, 'stewards: one bank organization']], ok: 200 } },
-  '/v1/score': { post: { summary: 'score named enterprises with a released model; only those with scoring consent, the rest refused by id', roles: ['bank'], body: 'json', schema: 'PlainScore', ok: 200 } },
+  '/v1/score': {
+    post: {
+      summary:
+        'score named enterprises with a released model; only those with scoring consent, the rest refused by id. A platform-only model answers whole scores; a joint logistic regression or scorecard answers, with "part": "platform", the platform features\' part (log-odds or points, no intercept or base points) to which the bank adds its own part',
+      roles: ['bank'],
+      body: 'json',
+      schema: 'PlainScore',
+      ok: 200,
+    },
+  },
   '/v1/he/sessions': { post: { summary: 'open an HE session on an approved HE job: public and Galois keys in a binary envelope', roles: ['bank'], body: 'frames', ok: 201 } },
   '/v1/he/sessions/{id}': {
     get: { summary: 'session parameters, rotation steps, design or score statistics', roles: ['bank'], ok: 200 },
@@ -137,7 +146,7 @@ export function openApiDocument(version: string): object {
         NewPrincipal: component(principalSchema),
         Round: component(heRoundSchema),
         Revoke: component(revokeSchema),
-        PlainScore: component(plainScoreSchema),
+        PlainScore: component(scoreRequestSchema),
         ScoringPolicy: component(scoringPolicySchema),
         ScoreRequest: component(heScoreSchema),
         Problem: {

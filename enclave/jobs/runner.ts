@@ -25,13 +25,14 @@ export interface RunnerOptions {
 }
 
 /**
- * Disclosure control at fit time: no scorecard bin and no category column may stand for fewer than k
- * rows, whatever the spec asked for (a bank cannot lower them through hyper-parameters).
+ * Disclosure control at fit time: no scorecard bin, no category column and no tree leaf or split side
+ * may stand for fewer than k rows, whatever the spec asked for (a bank cannot lower them through hyper-parameters).
  */
 export function withDisclosureControl(params: Record<string, unknown>, k: number): Record<string, unknown> {
   const out = { ...params };
   if ('minBinCount' in out) out.minBinCount = Math.max(Number(out.minBinCount) || 0, k);
   if ('minLevelCount' in out) out.minLevelCount = Math.max(Number(out.minLevelCount) || 0, k);
+  if ('minChildRows' in out) out.minChildRows = Math.max(Number(out.minChildRows) || 0, k);
   return out;
 }
 

@@ -23,6 +23,7 @@ function modeProblems(spec: JobSpec): Problem[] {
   const need = (present: unknown, pointer: string) => !present && problems.push({ pointer, message: `is required in ${mode} mode` });
   const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
   if (spec.privacy && mode !== 'plaintext') problems.push({ pointer: '/privacy', message: 'differential privacy applies to plaintext training' });
+  if (spec.privacy && spec.model.family === 'gbdt') problems.push({ pointer: '/privacy', message: 'differential privacy covers "lr", "scorecard" and "mlp"; boosted trees are released under the k rule on every leaf and split side' });
   if (mode === 'plaintext') {
     refuse(spec.he, '/he');
     need(spec.bank, '/bank');
@@ -37,7 +38,7 @@ function modeProblems(spec: JobSpec): Problem[] {
     need(spec.platform, '/platform');
     refuse(spec.bank, '/bank');
     refuse(spec.label, '/label');
-    if (spec.model.family === 'mlp') problems.push({ pointer: '/model/family', message: 'private-model scoring takes "lr" or "scorecard"' });
+    if (spec.model.family !== 'lr' && spec.model.family !== 'scorecard') problems.push({ pointer: '/model/family', message: 'private-model scoring takes "lr" or "scorecard"' });
   }
   return problems;
 }

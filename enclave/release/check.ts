@@ -38,6 +38,16 @@ function smallBins(description: Record<string, unknown>, k: number): string[] {
   return small;
 }
 
+/**
+ * Tree nodes standing for fewer than k rows: a leaf's value would describe a handful of enterprises.
+ * The fit already refuses such splits (minChildRows is k); this checks the model that is about to leave.
+ */
+function smallTreeNodes(model: { kind?: string; state?: unknown }, k: number): string[] {
+  if (model.kind !== 'gbdt') return [];
+  const trees = ((model.state as { trees?: { count: number }[][] }).trees ?? []);
+  return trees.some((tree) => tree.some((node) => node.count < k)) ? [`a tree node stands for fewer than ${k} rows`] : [];
+}
+
 /** Counts (`count`, `bad`) anywhere in released parameters pass through the disclosure rule: noisy, rounded, null under k. */
 export function suppressSmallCounts<T>(value: T, k: number, noise: PopulationNoise = freshNoise(), scale?: number): T {
   const u = noise.uniform('parameters.counts');
@@ -118,7 +128,7 @@ export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): Rel
 
   // A differentially private scorecard's bin counts are noisy by design: the k rule on them is the mechanism's job.
   const isPrivate = (outcome.model.params as { privacy?: unknown }).privacy !== undefined;
-  const parameterProblem = tooFewRows ?? trainClasses ?? (isPrivate ? undefined : smallBins(outcome.description, k)[0]);
+  const parameterProblem = tooFewRows ?? trainClasses ?? (isPrivate ? undefined : [...smallBins(outcome.description, k), ...smallTreeNodes(outcome.model, k)][0]);
   if (parameterProblem) hold('parameters', parameterProblem);
   else if (wants('parameters')) released.parameters = suppressSmallCounts({ model: outcome.model, description: outcome.description }, k, noise, countScale);
 

@@ -3,15 +3,8 @@ import { JointlabError } from '../../lab/errors';
 import { isBankOnlyTwin } from '../../lab/spec/bank-only-twin';
 import type { Principal } from '../../lab/api/principals';
 import { JobRow, jobRow, visibleJob } from '../jobs/jobs';
-import { jobResults } from '../jobs/results';
 import { Queries } from '../store/db';
-import { ReportJob } from './page';
 import { decodeJob } from '../jobs/decode';
-
-export function reportJob(row: JobRow): ReportJob {
-  const { spec } = decodeJob(row);
-  return { id: row.id, name: spec.name, spec, results: jobResults(row) };
-}
 
 /**
  * The bank-only counterpart of a joint job: the latest trained job of the same organization on the

@@ -1,4 +1,5 @@
 /** The audit log as the API answers it (`/v1/audit`): entries of the hash chain and its verification. */
+import type { Role } from '../spec/policy';
 
 export interface AuditEntry {
   seq: number;
@@ -12,9 +13,17 @@ export interface AuditEntry {
   hash: string;
 }
 
-/** `GET /v1/audit`. */
+/** Who a principal named in the audit log is. */
+export interface AuditPrincipal {
+  name: string;
+  role: Role;
+  org: string;
+}
+
+/** `GET /v1/audit`: the latest entries, and beside them who the principals they name are, keyed by id. */
 export interface AuditTail {
   entries: AuditEntry[];
+  principals: Record<string, AuditPrincipal>;
 }
 
 /** `GET /v1/audit/verify`. */

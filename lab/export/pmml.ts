@@ -1,7 +1,8 @@
 /**
  * PMML 4.4 export, so banks can load a released model into their decision engines: logistic
  * regression as a RegressionModel (standardization, missing-value indicators and one-hot levels as
- * derived fields, exactly as the model scores) and scorecards as a Scorecard with reason codes.
+ * derived fields, exactly as the model scores), scorecards as a Scorecard with reason codes, and
+ * boosted trees as a MiningModel (pmml-trees.ts).
  * Numbers are written with JavaScript's shortest round-trip form, so nothing is lost in the file.
  */
 import { FeatureBinning } from '../../models/binning';
@@ -9,75 +10,20 @@ import { EncodedColumn, MISSING_LEVEL } from '../../models/encoding';
 import { LogisticState } from '../../models/logistic-regression';
 import { ModelFile } from '../../models/model';
 import { ScorecardState } from '../../models/scorecard';
-import { MISSING_TOKENS } from '../data/columns';
 import { JointlabError } from '../errors';
 import { escapeXml } from '../text';
+import { ModelParts, splitModel } from '../model-parts';
+import { PLATFORM_PART_FIELD, PmmlOptions, dataDictionary, derivedName, header, miningSchema, n, stringArray } from './pmml-document';
+import { treesPmml } from './pmml-trees';
 
-export interface PmmlOptions {
-  /** Name of the target field (the label the model predicts). */
-  target: string;
-  modelName: string;
-  /** Application version written in the header. */
-  version: string;
-  /** Reason codes a scorecard returns per row. */
-  reasonCodes?: number;
-}
+export { PLATFORM_PART_FIELD, derivedName };
+export type { PmmlOptions };
 
-export const PMML_KINDS = ['lr', 'scorecard'] as const;
+export const PMML_KINDS = ['lr', 'scorecard', 'gbdt'] as const;
 
 /** The shapes a released model can be exported in: jointlab's own JSON, or PMML 4.4. */
 export const MODEL_FORMATS = ['json', 'pmml'] as const;
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
-
-const n = (x: number): string => {
-  if (!Number.isFinite(x)) throw new JointlabError('not_exportable', 'the model holds a value that is not a finite number', 'validation');
-  return String(x);
-};
-
-/** Names of the fields this export derives, chosen so they cannot be mistaken for a data column of the same name. */
-export const derivedName = {
-  standardized: (name: string): string => `${name}#standardized`,
-  missing: (name: string): string => `${name}#missing`,
-  level: (name: string): string => `${name}#level`,
-};
-
-function header(options: PmmlOptions, description: string): string[] {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">',
-    `  <Header description="${escapeXml(description)}"><Application name="jointlab" version="${escapeXml(options.version)}"/></Header>`,
-  ];
-}
-
-/**
- * The cells jointlab reads as "no value" in a category column, in the spellings a CSV export is
- * likely to carry: PMML compares values exactly, so each spelling is declared missing on every
- * categorical field. Words such as "none" are categories there (collateral "none"), so they are not
- * declared; in numeric fields they are invalid numbers, which `invalidValueTreatment="asMissing"` reads
- * as missing, as jointlab does.
- */
-const MISSING_SPELLINGS = [...new Set(MISSING_TOKENS.filter(Boolean).flatMap((t) => [t, t.toUpperCase(), t[0].toUpperCase() + t.slice(1)]))];
-const missingValues = MISSING_SPELLINGS.map((v) => `<Value value="${escapeXml(v)}" property="missing"/>`).join('');
-
-function dataDictionary(features: ModelFile['features'], target?: string): string[] {
-  const fields = features.map((f) =>
-    f.kind === 'numeric'
-      ? `    <DataField name="${escapeXml(f.name)}" optype="continuous" dataType="double"/>`
-      : `    <DataField name="${escapeXml(f.name)}" optype="categorical" dataType="string">${missingValues}</DataField>`,
-  );
-  if (target) fields.push(`    <DataField name="${escapeXml(target)}" optype="categorical" dataType="integer"><Value value="0"/><Value value="1"/></DataField>`);
-  return [`  <DataDictionary numberOfFields="${fields.length}">`, ...fields, '  </DataDictionary>'];
-}
-
-function miningSchema(features: ModelFile['features'], target?: string): string[] {
-  return [
-    '    <MiningSchema>',
-    // A numeric cell that is not a number (such as "NA") is missing, as it is when jointlab reads a CSV.
-    ...features.map((f) => `      <MiningField name="${escapeXml(f.name)}"${f.kind === 'numeric' ? ' invalidValueTreatment="asMissing"' : ''}/>`),
-    ...(target ? [`      <MiningField name="${escapeXml(target)}" usageType="target"/>`] : []),
-    '    </MiningSchema>',
-  ];
-}
 
 const constant = (x: number): string => `<Constant dataType="double">${n(x)}</Constant>`;
 
@@ -109,29 +55,39 @@ function logisticTerms(column: EncodedColumn, weights: number[], at: number): { 
   };
 }
 
-function logisticPmml(file: ModelFile, options: PmmlOptions): string {
+/** `split`: only the bank's features, with the platform part an input added to the log-odds. */
+function logisticPmml(file: ModelFile, options: PmmlOptions, split?: ModelParts): string {
   const state = file.state as LogisticState;
+  const bank = split ? new Set(split.bank.map((f) => f.name)) : undefined;
   const fields: string[] = [];
   const terms: string[] = [];
   let at = 0;
   for (const column of state.encoder.columns) {
     const part = logisticTerms(column, state.weights, at);
-    fields.push(...part.fields);
-    terms.push(...part.terms);
+    if (!bank || bank.has(column.name)) {
+      fields.push(...part.fields);
+      terms.push(...part.terms);
+    }
     at += part.width;
   }
   if (at !== state.weights.length) throw new JointlabError('bad_model_file', 'the model file has more weights than its encoder has columns', 'validation');
+  const extra = split ? [PLATFORM_PART_FIELD] : [];
+  if (split) terms.push(`      <NumericPredictor name="${PLATFORM_PART_FIELD}" coefficient="1"/>`);
+  const features = split ? split.bank : file.features;
   return [
-    ...header(options, 'logistic regression on standardized features; probability of the target value 1'),
-    ...dataDictionary(file.features, options.target),
+    ...header(
+      options,
+      split
+        ? `bank part of a joint logistic regression on standardized features; the input ${PLATFORM_PART_FIELD} is the platform features' log-odds the enclave returns for a consented applicant; probability of the target value 1`
+        : 'logistic regression on standardized features; probability of the target value 1',
+    ),
+    ...dataDictionary(features, options.target, extra),
     `  <RegressionModel modelName="${escapeXml(options.modelName)}" functionName="classification" normalizationMethod="logit">`,
-    ...miningSchema(file.features, options.target),
+    ...miningSchema(features, options.target, extra),
     '    <Output>',
     `      <OutputField name="probability_1" optype="continuous" dataType="double" feature="probability" value="1"/>`,
     '    </Output>',
-    '    <LocalTransformations>',
-    ...fields,
-    '    </LocalTransformations>',
+    ...(fields.length ? ['    <LocalTransformations>', ...fields, '    </LocalTransformations>'] : []),
     `    <RegressionTable targetCategory="1" intercept="${n(state.intercept)}">`,
     ...terms,
     '    </RegressionTable>',
@@ -141,9 +97,6 @@ function logisticPmml(file: ModelFile, options: PmmlOptions): string {
     '',
   ].join('\n');
 }
-
-/** PMML's string arrays quote entries and escape quotes inside them with a backslash. */
-const stringArray = (values: string[]): string => `<Array type="string" n="${values.length}">${values.map((v) => escapeXml(`"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(' ')}</Array>`;
 
 /** The characteristic's attributes in PMML's first-match order: missing first, then the bins. */
 function binPredicates(binning: FeatureBinning, field: string): { predicate: string; bin: number }[] {
@@ -161,12 +114,15 @@ function binPredicates(binning: FeatureBinning, field: string): { predicate: str
   return [missing, ...listed, { predicate: '<True/>', bin: binning.otherBin }];
 }
 
-function scorecardPmml(file: ModelFile, options: PmmlOptions): string {
+/** `split`: only the bank's characteristics, plus one whose points are the platform part, an input. */
+function scorecardPmml(file: ModelFile, options: PmmlOptions, split?: ModelParts): string {
   const state = file.state as ScorecardState;
   const { factor, offset, intercept } = state;
+  const bank = split ? new Set(split.bank.map((f) => f.name)) : undefined;
+  const selected = state.selected.filter(({ feature }) => !bank || bank.has(state.binnings[feature].name));
   // PMML wants at least one characteristic; a card of the intercept alone scores everyone the same.
-  if (!state.selected.length) throw new JointlabError('not_exportable', 'the scorecard has no feature in its regression, so there is nothing to export', 'validation');
-  const characteristics = state.selected.map(({ feature, coefficient }) => {
+  if (!selected.length && !split) throw new JointlabError('not_exportable', 'the scorecard has no feature in its regression, so there is nothing to export', 'validation');
+  const characteristics = selected.map(({ feature, coefficient }) => {
     const binning = state.binnings[feature];
     const field = escapeXml(binning.name);
     const pointsOf = (bin: number): number => -factor * coefficient * (bin < 0 ? binning.missing.woe : binning.bins[bin].woe);
@@ -178,12 +134,30 @@ function scorecardPmml(file: ModelFile, options: PmmlOptions): string {
       '      </Characteristic>',
     ].join('\n');
   });
+  if (split) {
+    // PMML 4.4's ComplexPartialScore: the attribute's points are an expression, here the input itself.
+    // Its baseline 0 makes it a reason code when the platform features cost the applicant points.
+    characteristics.push(
+      [
+        `      <Characteristic name="platform part points" reasonCode="${PLATFORM_PART_FIELD}" baselineScore="0">`,
+        `        <Attribute><True/><ComplexPartialScore><FieldRef field="${PLATFORM_PART_FIELD}"/></ComplexPartialScore></Attribute>`,
+        '      </Characteristic>',
+      ].join('\n'),
+    );
+  }
+  const extra = split ? [PLATFORM_PART_FIELD] : [];
+  const features = split ? split.bank : file.features;
   const reasons = options.reasonCodes ?? 3;
   return [
-    ...header(options, 'credit scorecard: points per bin, higher is safer; reason codes name the features that cost the most points'),
-    ...dataDictionary(file.features),
+    ...header(
+      options,
+      split
+        ? `bank part of a joint credit scorecard: points per bin of the bank's features plus the input ${PLATFORM_PART_FIELD}, the platform features' points the enclave returns for a consented applicant; higher is safer`
+        : 'credit scorecard: points per bin, higher is safer; reason codes name the features that cost the most points',
+    ),
+    ...dataDictionary(features, undefined, extra),
     `  <Scorecard modelName="${escapeXml(options.modelName)}" functionName="regression" useReasonCodes="true" reasonCodeAlgorithm="pointsBelow" initialScore="${n(offset - factor * intercept)}" baselineMethod="other">`,
-    ...miningSchema(file.features),
+    ...miningSchema(features, undefined, extra),
     '    <Output>',
     '      <OutputField name="points" optype="continuous" dataType="double" feature="predictedValue"/>',
     ...Array.from({ length: reasons }, (_, i) => `      <OutputField name="reason_${i + 1}" optype="categorical" dataType="string" feature="reasonCode" rank="${i + 1}"/>`),
@@ -200,5 +174,17 @@ function scorecardPmml(file: ModelFile, options: PmmlOptions): string {
 export function toPmml(file: ModelFile, options: PmmlOptions): string {
   if (file.kind === 'lr') return logisticPmml(file, options);
   if (file.kind === 'scorecard') return scorecardPmml(file, options);
-  throw new JointlabError('not_exportable', `PMML export covers ${PMML_KINDS.join(' and ')} models; a ${file.kind} model exports as JSON only`, 'validation');
+  if (file.kind === 'gbdt') return treesPmml(file, options);
+  throw new JointlabError('not_exportable', `PMML export covers ${PMML_KINDS.join(', ')} models; a ${file.kind} model exports as JSON only`, 'validation');
+}
+
+/**
+ * The bank's part of a joint logistic regression or scorecard as PMML 4.4, with an extra input field
+ * `platform_part` (log-odds or points) for what the enclave returns: the document then scores an
+ * applicant as the whole model does. An MLP cannot be split and is refused with the alternatives.
+ */
+export function toBankPartPmml(file: ModelFile, platformColumns: Iterable<string>, options: PmmlOptions): string {
+  const split = splitModel(file, platformColumns);
+  if (split.bank.some((f) => f.name === PLATFORM_PART_FIELD)) throw new JointlabError('not_exportable', `a bank feature is named "${PLATFORM_PART_FIELD}", the input field of the platform part`, 'validation');
+  return split.kind === 'lr' ? logisticPmml(file, options, split) : scorecardPmml(file, options, split);
 }

@@ -7,6 +7,7 @@ import { Encoder, EncodedColumn, MISSING_LEVEL } from '../../models/encoding';
 import { ModelFile } from '../../models/model';
 import type { ScorecardState } from '../../models/scorecard';
 import { JointlabError } from '../errors';
+import { notSplittable } from '../model-parts';
 
 export type Term =
   | { feature: string; kind: 'z' }
@@ -30,12 +31,16 @@ export interface PlatformStats {
   withheld?: string[];
 }
 
-function logisticForm(encoder: Encoder, weights: number[], intercept: number, stats: PlatformStats): LinearForm {
+function logisticForm(encoder: Encoder, weights: number[], intercept: number, stats: PlatformStats, only?: ReadonlySet<string>): LinearForm {
   const terms: Term[] = [];
   const coefficients: number[] = [];
-  let constant = intercept;
+  let constant = only ? 0 : intercept;
   let at = 0;
   for (const column of encoder.columns as EncodedColumn[]) {
+    if (only && !only.has(column.name)) {
+      at += column.kind === 'numeric' ? (column.missingIndicator ? 2 : 1) : column.levels.length;
+      continue;
+    }
     if (column.kind === 'numeric') {
       const w = weights[at++];
       const wMissing = column.missingIndicator ? weights[at++] : 0;
@@ -60,12 +65,13 @@ function logisticForm(encoder: Encoder, weights: number[], intercept: number, st
   return { terms, coefficients, constant, output: 'logit' };
 }
 
-function scorecardForm(state: ScorecardState): LinearForm {
+function scorecardForm(state: ScorecardState, only?: ReadonlySet<string>): LinearForm {
   const terms: Term[] = [];
   const coefficients: number[] = [];
-  let constant = state.offset - state.factor * state.intercept;
+  let constant = only ? 0 : state.offset - state.factor * state.intercept;
   for (const { feature, coefficient } of state.selected) {
     const b = state.binnings[feature];
+    if (only && !only.has(b.name)) continue;
     const points = (woe: number) => -state.factor * coefficient * woe;
     if (b.kind === 'numeric') {
       b.bins.forEach((bin, i) => {
@@ -89,11 +95,17 @@ function scorecardForm(state: ScorecardState): LinearForm {
   return { terms, coefficients, constant, output: 'points', scaling: { offset: state.offset, factor: state.factor } };
 }
 
-export function linearForm(model: ModelFile, stats: PlatformStats): LinearForm {
+/**
+ * `only`: the platform part of a joint model (lab/model-parts.ts): terms of these features alone, and
+ * no intercept or base points, which belong to the bank part. The constant then holds only what the
+ * part itself shifts (a numeric feature's recentring on the platform's mean, a category's "other" bin).
+ */
+export function linearForm(model: ModelFile, stats: PlatformStats, only?: ReadonlySet<string>): LinearForm {
   if (model.kind === 'lr') {
     const s = model.state as { encoder: Encoder; weights: number[]; intercept: number };
-    return logisticForm(s.encoder, s.weights, s.intercept, stats);
+    return logisticForm(s.encoder, s.weights, s.intercept, stats, only);
   }
-  if (model.kind === 'scorecard') return scorecardForm(model.state as ScorecardState);
+  if (model.kind === 'scorecard') return scorecardForm(model.state as ScorecardState, only);
+  if (only) throw notSplittable(model.kind);
   throw new JointlabError('model_kind', 'private-model scoring takes logistic regression and scorecard models', 'usage');
 }

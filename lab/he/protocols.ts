@@ -139,10 +139,17 @@ export interface HeScoreOptions {
   paramSet: ParamSetName;
   model: ModelFile;
   ids: string[];
+  /**
+   * Joint models: the platform features, whose terms alone are sent (lab/model-parts.ts); the
+   * decrypted values are then the platform part, in `parts`, and the bank adds its own part.
+   */
+  platformFeatures?: string[];
 }
 
-/** The scores decrypted on the bank's side, in the shape of scoring in the clear. */
+/** The scores decrypted on the bank's side, in the shape of scoring in the clear (scores and refusals by id). */
 export interface HeScoreResult extends ScoreAnswer {
+  /** The decrypted value of each scored enterprise: log-odds or points (the platform part, for a joint model). */
+  parts: { id: string; value: number }[];
   floodBits: number | null;
   traffic: Traffic;
   seconds: number;
@@ -155,7 +162,8 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
   const crypto = await BankCrypto.create(options.paramSet, []);
   try {
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
-    const form = linearForm(options.model, { numeric: info.scoring!.numeric, withheld: info.scoring!.withheld });
+    const only = options.platformFeatures ? new Set(options.platformFeatures) : undefined;
+    const form = linearForm(options.model, { numeric: info.scoring!.numeric, withheld: info.scoring!.withheld }, only);
     const blobs = [...form.coefficients.map((c) => crypto.encryptReplicated(c)), crypto.encryptReplicated(form.constant)];
     await options.client.send('POST', `v1/he/sessions/${info.id}/model`, { frames: encodeFrames({ terms: form.terms }, blobs) }, traffic);
     const answer = decodeFrames<ScoresHeader>(
@@ -164,12 +172,14 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
     await options.client.send('DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
     const values: number[] = [];
     for (const blob of answer.blobs) values.push(...Array.from(crypto.decrypt(blob)).slice(0, Math.min(info.slots, answer.header.ids.length - values.length)));
-    const scores = answer.header.ids.map((id, i) => {
-      const v = values[i];
-      if (form.output === 'logit') return { id, score: sigmoid(v) };
-      return { id, score: sigmoid((form.scaling!.offset - v) / form.scaling!.factor), points: v };
-    });
-    return { scores, refused: answer.header.refused, floodBits: answer.header.flood?.bits ?? null, traffic, seconds: (Date.now() - started) / 1000 };
+    const parts = answer.header.ids.map((id, i) => ({ id, value: values[i] }));
+    const scores = only
+      ? []
+      : parts.map(({ id, value: v }) => {
+          if (form.output === 'logit') return { id, score: sigmoid(v) };
+          return { id, score: sigmoid((form.scaling!.offset - v) / form.scaling!.factor), points: v };
+        });
+    return { scores, parts, refused: answer.header.refused, floodBits: answer.header.flood?.bits ?? null, traffic, seconds: (Date.now() - started) / 1000 };
   } finally {
     crypto.dispose();
   }

@@ -51,14 +51,22 @@ export const principalSchema = {
 /** An enterprise id as a bank names it in a request: the bank's own words, at most 64 characters. */
 const ENTERPRISE_IDS = { type: 'array', items: { type: 'string', maxLength: 64 }, description: 'enterprise ids' } as const;
 
-export const plainScoreSchema = {
+/** Plaintext scoring (POST /v1/score): whole scores, or the platform part of a joint model's score. */
+export const SCORE_PARTS = ['full', 'platform'] as const;
+
+export const scoreRequestSchema = {
   $id: 'PlainScore',
   type: 'object',
   additionalProperties: false,
   required: ['job', 'ids'],
   properties: {
-    job: { type: 'string', minLength: 1, maxLength: 128, description: 'a released plaintext job of the bank' },
-    ids: { ...ENTERPRISE_IDS, items: { type: 'string', minLength: 1, maxLength: 64 } },
+    job: { type: 'string', minLength: 1, maxLength: 64 },
+    ids: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: 64 }, description: 'enterprise ids; those without a scoring consent for the bank are refused by id' },
+    part: {
+      type: 'string',
+      enum: SCORE_PARTS,
+      description: 'full (default): whole scores of a platform-only model; platform: the platform features\' part of a joint logistic regression or scorecard (log-odds or points, without intercept or base points), to which the bank adds its own part',
+    },
   },
 } as const;
 
@@ -120,7 +128,7 @@ export type ApproveBody = FromSchema<typeof approveSchema>;
 export type RejectBody = FromSchema<typeof rejectSchema>;
 export type PolicyBody = FromSchema<typeof policySchema>;
 export type PrincipalBody = FromSchema<typeof principalSchema>;
-export type PlainScoreBody = FromSchema<typeof plainScoreSchema>;
+export type ScoreRequest = FromSchema<typeof scoreRequestSchema>;
 export type RevokeBody = FromSchema<typeof revokeSchema>;
 export type ScoringPolicyBody = FromSchema<typeof scoringPolicySchema>;
 export type HeSessionBody = FromSchema<typeof heSessionSchema>;
@@ -133,7 +141,7 @@ export const validators = {
   reject: ajv.compile<RejectBody>(rejectSchema),
   policy: ajv.compile<PolicyBody>(policySchema),
   principal: ajv.compile<PrincipalBody>(principalSchema),
-  plainScore: ajv.compile<PlainScoreBody>(plainScoreSchema),
+  score: ajv.compile<ScoreRequest>(scoreRequestSchema),
   revoke: ajv.compile<RevokeBody>(revokeSchema),
   scoringPolicy: ajv.compile<ScoringPolicyBody>(scoringPolicySchema),
   heSession: ajv.compile<HeSessionBody>(heSessionSchema),

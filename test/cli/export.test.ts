@@ -52,7 +52,7 @@ describe('jointlab export (PMML 4.4)', function () {
     assert.equal(runCli(['synth', '--enterprises', '3000', '--bank-customers', '2000', '--seed', '11', '--out', join(dir, 'data')]).code, 0);
   });
 
-  for (const family of ['lr', 'scorecard'] as const) {
+  for (const family of ['lr', 'scorecard', 'gbdt'] as const) {
     it(`scores a local ${family} model through the exported PMML as \`jointlab score\` does, within 1e-9`, () => {
       const model = join(dir, `${family}.json`);
       assert.equal(runCli(['train', '--data', bank, '--data', platform, '--label', 'default_12m', '--model', family, '--out', model]).code, 0);
@@ -62,13 +62,18 @@ describe('jointlab export (PMML 4.4)', function () {
       assert.equal(JSON.parse(r.stdout).out, out);
       const pmml = readFileSync(out, 'utf8');
       const { gap, rows, kind } = largestGap(pmml, model, [bank, platform]);
-      assert.equal(kind, family === 'lr' ? 'RegressionModel' : 'Scorecard');
+      assert.equal(kind, { lr: 'RegressionModel', scorecard: 'Scorecard', gbdt: 'MiningModel' }[family]);
       assert.ok(rows > 1000);
       assert.ok(gap <= 1e-9, `largest gap ${gap}`);
       if (family === 'lr') {
         // The joined data has categorical columns and gaps: the document must carry one-hot levels and missing indicators.
         assert.match(pmml, /<CategoricalPredictor name="[^"]+#level"/);
         assert.match(pmml, /<NumericPredictor name="[^"]+#missing"/);
+      }
+      if (family === 'gbdt') {
+        // Category splits and missing sides must both be exercised for the comparison to mean anything.
+        assert.match(pmml, /<SimpleSetPredicate /);
+        assert.match(pmml, /defaultChild=/);
       }
     });
   }
@@ -83,7 +88,7 @@ describe('jointlab export (PMML 4.4)', function () {
       writeFileSync(out, formatCsv(table.header, rows));
       return out;
     });
-    for (const family of ['lr', 'scorecard']) {
+    for (const family of ['lr', 'scorecard', 'gbdt']) {
       const { gap, rows } = largestGap(readFileSync(join(dir, `${family}.pmml`), 'utf8'), join(dir, `${family}.json`), damaged);
       assert.ok(rows > 1000 && gap <= 1e-9, `${family}: gap ${gap}`);
     }

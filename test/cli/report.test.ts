@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { TestEnclave, jointSpec, seedData, startTestEnclave, storeCheckedJob, waitForJob } from '../helpers/enclave';
 import { runCliAsync, tempDir } from '../helpers/cli';
 import { CANARY_RULES, RELEASED_CANARY, WITHHELD_CANARIES, canaryOutcome } from '../helpers/canary';
+import { Random } from '../../models/random';
 
 const bankOnlySpec = (family: string) => {
   const { platform: _platform, ...spec } = jointSpec(family, { name: `bank-only-${family}` });
@@ -79,6 +80,32 @@ describe('jointlab report', function () {
     const empty = (await t.call('bankA', 'GET', `/v1/jobs/${all}/report?compare=none`)).text;
     for (const canary of [RELEASED_CANARY, '2.7182', '1.2345', ...WITHHELD_CANARIES]) assert.ok(!empty.includes(canary), `withheld figure ${canary} is on the page`);
     assert.match(empty, /trained on fewer than about 100 rows/);
+  });
+
+  it('flags an overfitted model in the report and in `jointlab job results` (train AUC 0.868 against 0.753 test), and no other', async () => {
+    const random = new Random(9);
+    const labels = Uint8Array.from({ length: 1000 }, (_, i) => (i % 5 === 0 ? 1 : 0));
+    const scores = Float64Array.from(labels, (y) => 0.2 * y + random.uniform());
+    const overfit = canaryOutcome({
+      rows: { train: 3000, test: 1000 },
+      classes: { train: { positive: 600, negative: 2400 }, test: { positive: 200, negative: 800 } },
+      metrics: { train: { auc: 0.868, ks: 0.58, gini: 0.736 }, test: { auc: 0.753, ks: 0.39, gini: 0.506 } },
+      test: { labels, scores },
+    });
+    const id = await storeCheckedJob(t, overfit, CANARY_RULES, 'overfit-mlp');
+    const html = (await t.call('bankA', 'GET', `/v1/jobs/${id}/report?compare=none`)).text;
+    assert.match(html, /class="overfit" role="alert"><strong>Warning.<\/strong> Overfitting: train AUC 0\.86\d is 0\.1\d\d above test AUC 0\.75\d/);
+    const text = await runCliAsync(['job', 'results', id], { env: env() });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /warning: Overfitting: train AUC 0\.86\d is 0\.1\d\d above test AUC 0\.75\d \(flagged when the train AUC exceeds the test AUC by more than 0\.05\)/);
+    const json = JSON.parse((await runCliAsync(['job', 'results', id, '--json'], { env: env() })).stdout);
+    assert.equal(json.overfitting.flagged, true);
+    // Train 0.768 against test 0.753 is within the rule: no warning, and the report says which rule was applied.
+    const fine = await storeCheckedJob(t, { ...overfit, metrics: { ...overfit.metrics, train: { auc: 0.768, ks: 0.41, gini: 0.536 } } }, CANARY_RULES, 'fine-lr');
+    const quiet = await runCliAsync(['job', 'results', fine], { env: env() });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stdout, /Overfitting/);
+    assert.match((await t.call('bankA', 'GET', `/v1/jobs/${fine}/report?compare=none`)).text, /No sign of overfitting: train AUC 0\.7\d\d, test AUC 0\.75\d \(flagged when/);
   });
 
   it('answers another bank 404 and a job without results 409, in plain words', async () => {

@@ -1,17 +1,21 @@
 /**
  * The steward console in real headless Chromium (Debian's, driven by playwright-core): a steward
- * signs in, approves a job, watches it finish and opens its report; a bank cannot see the queue;
- * withheld figures never reach a page. Each page is saved as a screenshot under test-artifacts/.
+ * signs in, approves a job, watches it finish and opens its report; a bank cannot see the queue but
+ * has its uploads and budgets; withheld figures never reach a page; every page fits a 1280 px window
+ * with no id broken mid-word. Each page is saved as a screenshot under test-artifacts/console/.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CANARY_RULES, RELEASED_CANARY, WITHHELD_CANARIES, canaryOutcome } from '../helpers/canary';
 import { REPO_ROOT } from '../helpers/cli';
 import { LOWEST_CONTRAST } from '../helpers/contrast';
 import { PmmlDocument } from '../helpers/pmml-reader';
-import { TestEnclave, csvOf, jointSpec, seedData, startTestEnclave, storeCheckedJob } from '../helpers/enclave';
+import { parseCsv } from '../../lab/data/csv';
+import { SPREAD } from '../enclave/scoring/features';
+import { TestEnclave, csvOf, grantScoring, jointSpec, seedData, startTestEnclave, storeCheckedJob, waitForJob } from '../helpers/enclave';
+import { BROKEN_IDS, FITS_WINDOW } from './layout-checks';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'console');
@@ -71,6 +75,14 @@ describe('steward console in headless Chromium', function () {
     assert.ok(lowest.ratio >= 4.5, `"${lowest.text}" has a contrast of ${lowest.ratio.toFixed(2)}:1`);
   }
 
+  /** A message sits next to its button: on the button's row, or starting at most 24 px under it. */
+  async function assertNextTo(button: Locator, message: Locator): Promise<void> {
+    const [b, m] = [await button.boundingBox(), await message.boundingBox()];
+    assert.ok(b && m, 'button and message are both on the page');
+    const gap = m.y - (b.y + b.height);
+    assert.ok(m.y + m.height >= b.y && gap <= 24, `the message starts ${gap.toFixed(0)} px below its button`);
+  }
+
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   it('shows a wrong token in plain words and stays on the sign-in form', async () => {
@@ -117,14 +129,34 @@ describe('steward console in headless Chromium', function () {
     await shot(page, '05-report');
   });
 
+  it('lists jobs with the test AUC each released, and a dash where the test metrics were withheld', async () => {
+    const page = await signedIn(t.tokens.steward);
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('table', { name: 'Jobs, newest first' }).waitFor();
+    const aucOf = async (name: string) => (await page.getByRole('row', { name: new RegExp(name) }).locator('[data-auc]').innerText()).trim();
+    const released = await t.client('steward').request<{ released: { metrics: { test: { auc: number } } } }>('GET', `v1/jobs/${jobId}/results`);
+    assert.equal(await aucOf('console-scorecard'), released.released.metrics.test.auc.toFixed(4));
+    // The canary job's test metrics stand for too few rows: withheld, so no AUC, and none of the withheld figures.
+    assert.equal(await aucOf('canary'), '—');
+    const text = await page.locator('main').innerText();
+    for (const canary of WITHHELD_CANARIES) assert.ok(!text.includes(canary), `withheld ${canary} in the jobs list`);
+    await shot(page, '04b-jobs');
+  });
+
   it('explains a refused approval in plain words, then approves once the sensitive column is ticked', async () => {
     const spec = jointSpec('lr', { name: 'needs-sensitive' });
     spec.platform.columns.push('dishonest_debtor');
     const id = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
     const page = await signedIn(t.tokens.steward);
     const card = page.locator(`article[data-job="${id}"]`);
-    await card.getByRole('button', { name: 'Approve needs-sensitive' }).click();
-    await page.getByText('What you sent was not accepted. The spec uses sensitive columns that must be approved explicitly: dishonest_debtor.').waitFor();
+    const approve = card.getByRole('button', { name: 'Approve needs-sensitive' });
+    await approve.click();
+    // The API's words, next to the button that was pressed (same row of actions, read out as it appears), not in the status line above.
+    const refusal = card.locator('[data-action="approve"] .inline-message');
+    await refusal.getByText('What you sent was not accepted. The spec uses sensitive columns that must be approved explicitly: dishonest_debtor.').waitFor();
+    assert.equal(await refusal.getAttribute('aria-live'), 'assertive');
+    assert.equal(await page.locator('#status').innerText(), '');
+    await assertNextTo(approve, refusal);
     assert.equal((await t.client('steward').request<{ state: string }>('GET', `v1/jobs/${id}`)).state, 'submitted');
     await shot(page, '05b-sensitive-refused');
     await card.getByLabel('allow sensitive column dishonest_debtor').check();
@@ -138,8 +170,11 @@ describe('steward console in headless Chromium', function () {
     const id = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: jointSpec('lr', { name: 'to-reject' }) })).id;
     const page = await signedIn(t.tokens.steward);
     const card = page.locator(`article[data-job="${id}"]`);
-    await card.getByRole('button', { name: 'Reject to-reject' }).click();
-    await page.getByText('Write a reason before rejecting').waitFor();
+    const reject = card.getByRole('button', { name: 'Reject to-reject' });
+    await reject.click();
+    const missing = card.locator('[data-action="reject"] .inline-message');
+    await missing.getByText('Write a reason before rejecting').waitFor();
+    await assertNextTo(reject, missing);
     await card.getByLabel('Reason for rejecting').fill('purpose too vague');
     await card.getByRole('button', { name: 'Reject to-reject' }).click();
     await page.getByText('Rejected "to-reject"').waitFor();
@@ -163,6 +198,11 @@ describe('steward console in headless Chromium', function () {
     assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'page-title');
     assert.match(await page.locator('main').innerText(), /dishonest_debtor\s+\S+\s+sensitive/);
     await shot(page, '06-datasets');
+    // The steward's usage report for data providers downloads as the same self-contained page the CLI writes.
+    const [usage] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download usage report of platform' }).click()]);
+    const usageFile = join(ARTIFACTS, usage.suggestedFilename());
+    await usage.saveAs(usageFile);
+    assert.match(readFileSync(usageFile, 'utf8'), /<title>Dataset usage: platform<\/title>/);
     await page.getByRole('link', { name: 'Consents' }).click();
     await page.getByRole('table', { name: /Consent records by status/ }).waitFor();
     assert.match(await page.locator('main').innerText(), /bank-a\s+training/);
@@ -170,6 +210,18 @@ describe('steward console in headless Chromium', function () {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByText('The audit chain is intact').waitFor();
     assert.match(await page.locator('main').innerText(), /job\.approve|approved/);
+    // Actors by name and role, not by id; details as "key: value" text, not JSON.
+    const api = await t.client('steward').request<{ entries: { actor: string; action: string }[]; principals: Record<string, { name: string; role: string; org: string }> }>('GET', 'v1/audit', { query: { limit: 100 } });
+    const submitter = api.entries.find((e) => e.action === 'job.submitted')!.actor;
+    assert.deepEqual(api.principals[submitter], { name: 'alice', role: 'bank', org: 'bank-a' });
+    const actors = await page.locator('table.audit tbody tr td:nth-child(3)').allInnerTexts();
+    assert.ok(actors.length >= 10);
+    for (const actor of actors) assert.doesNotMatch(actor, /p_[0-9a-f]{8}-/, `an actor shown as an id: ${actor}`);
+    assert.ok(actors.some((a) => /alice\s+bank · bank-a/.test(a)), 'the bank user by name and role');
+    const details = (await page.locator('table.audit tbody tr td:nth-child(6)').allInnerTexts()).join('\n');
+    assert.doesNotMatch(details, /[{}"]/);
+    assert.match(details, /from:\s*submitted\s+to:\s*approved/);
+    assert.equal(await page.evaluate(FITS_WINDOW), '', 'the audit page fits the window');
     await shot(page, '08-audit');
     await assertReadable(page);
   });
@@ -195,6 +247,48 @@ describe('steward console in headless Chromium', function () {
     assert.equal(new PmmlDocument(readFileSync(saved, 'utf8')).kind, 'Scorecard');
     assert.doesNotMatch(await owner.locator('main').innerText(), /Risk flags|small cohort/i);
     await shot(owner, '10-bank-results');
+  });
+
+  it("gives a bank its uploads and its budgets as pages: epsilon, and scoring counts k-safe", async () => {
+    // A platform-only model, scored in the clear for 20 consented enterprises, so the model budget has something to count.
+    const spec = { name: 'platform-only-lr', purpose: 'scoring', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: SPREAD }, label: 'default_12m', model: { family: 'lr' } };
+    const scorer = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    await t.client('steward').request('POST', `v1/jobs/${scorer}/approve`, { json: {} });
+    assert.equal(await waitForJob(t, scorer), 'released');
+    const ids = parseCsv(readFileSync(t.files.platform, 'utf8'), 'platform').rows.slice(0, 20).map((r) => r[0]);
+    await grantScoring(t, ids);
+    const scored = await t.client('bankA').request<{ scores: unknown[] }>('POST', 'v1/score', { json: { job: scorer, ids } });
+    assert.equal(scored.scores.length, 20);
+
+    const page = await signedIn(t.tokens.bankA);
+    await page.getByRole('link', { name: 'Uploads' }).click();
+    const uploads = await t.client('bankA').request<{ uploads: { id: string; name: string; rows: number }[] }>('GET', 'v1/uploads');
+    const row = page.getByRole('row', { name: /customers/ });
+    await row.waitFor();
+    assert.equal(await row.locator('[data-upload]').getAttribute('title'), uploads.uploads[0].id);
+    assert.match(await row.innerText(), new RegExp(`loan_amount_10k[\\s\\S]*${uploads.uploads[0].rows}`));
+    await shot(page, '10b-bank-uploads');
+    await page.getByRole('link', { name: 'Budgets' }).click();
+    await page.getByRole('heading', { name: 'Budgets of bank-a' }).waitFor();
+    const text = await page.locator('main').innerText();
+    const privacy = await t.client('bankA').request<{ budget: number; remaining: number }>('GET', 'v1/privacy/budget');
+    assert.match(text, new RegExp(`Epsilon budget\\s+Granted\\s+Spent\\s+Left\\s+${privacy.budget}\\s`));
+    // The bank's counts as the API releases them to it (k-safe, rounded), never more exact than that.
+    const mine = await t.client('bankA').request<{ banks: { models: number; byModels: { models: number; enterprises: number | null }[] }[] }>('GET', 'v1/scoring/budget/platform');
+    assert.equal(mine.banks.length, 1);
+    const [{ models, enterprises }] = mine.banks[0].byModels;
+    assert.ok(enterprises !== null && enterprises >= 10);
+    assert.match(text, new RegExp(`${enterprises} by ${models} model`));
+    await shot(page, '10c-bank-budgets');
+    await assertReadable(page);
+
+    // Another bank sees none of it.
+    const other = await signedIn(t.tokens.bankB);
+    await other.getByRole('link', { name: 'Uploads' }).click();
+    await other.getByText('You have uploaded no table yet').waitFor();
+    await other.getByRole('link', { name: 'Budgets' }).click();
+    await other.getByText('No enterprise was scored on platform').waitFor();
+    assert.doesNotMatch(await other.locator('main').innerText(), /bank-a|customers/);
   });
 
   it('never shows a value the release check withheld, on the job page or in its report', async () => {
@@ -240,6 +334,57 @@ describe('steward console in headless Chromium', function () {
     }
     assert.deepEqual(requests, [`file://${file}`]);
     await shot(page, '13-report-offline');
+  });
+
+  it('the layout check finds an id broken across lines, a cell that spills over and a page wider than the window', async () => {
+    // The check itself, on a page made to fail it: an id in a narrow box that breaks anywhere, and a too-wide block.
+    const page = await signedIn(t.tokens.steward);
+    // Once the first page is drawn, so the drawing does not replace what is added below.
+    await page.locator('main [data-view]').waitFor();
+    await page.evaluate(`(() => {
+      const box = document.createElement('p');
+      box.style.cssText = 'width: 60px; overflow-wrap: anywhere';
+      box.textContent = 'job j_0123456789abcdef_broken';
+      const marked = document.createElement('span');
+      marked.setAttribute('data-ident', '');
+      marked.style.cssText = 'display: inline-block; width: 40px; overflow-wrap: anywhere';
+      marked.textContent = 'console-scorecard';
+      document.getElementById('main').append(box, marked);
+    })()`);
+    const broken = (await page.evaluate(BROKEN_IDS)) as { problems: string[] };
+    assert.ok(broken.problems.some((p) => p.includes('j_0123456789abcdef_broken')), broken.problems.join('; '));
+    assert.ok(broken.problems.some((p) => p.includes('marked id on several lines: console-scorecard')), broken.problems.join('; '));
+    await page.evaluate(`document.getElementById('main').insertAdjacentHTML('beforeend', '<table style="table-layout: fixed; width: 200px"><tr><td style="width: 40px; white-space: nowrap">Organization</td><td>x</td></tr></table>')`);
+    assert.match((await page.evaluate(FITS_WINDOW)) as string, /a table cell overflows: "Organization"/);
+    await page.evaluate(`document.getElementById('main').append(Object.assign(document.createElement('div'), { style: 'width: 1500px', textContent: 'wide' }))`);
+    assert.match((await page.evaluate(FITS_WINDOW)) as string, /scrolls sideways|reaches/);
+  });
+
+  it('fits every page in a 1280 px window with no id broken mid-word, for a steward and for a bank', async () => {
+    // Long ids in the queue, two cards side by side: the narrowest place an id is shown.
+    const long = 'quarterly_default_model-for-small-enterprises_with_a_long_name_26';
+    for (const name of [long.slice(0, 64), 'second-in-queue']) await t.client('bankA').request('POST', 'v1/jobs', { json: jointSpec('lr', { name }) });
+    const pages: [string, string[]][] = [
+      ['steward', ['queue', 'jobs', `jobs/${jobId}`, `jobs/${canaryId}`, 'running', 'withheld', 'uploads', 'budget', 'datasets', 'consents', 'audit']],
+      ['bankA', ['jobs', `jobs/${jobId}`, 'running', 'uploads', 'budget', 'datasets']],
+    ];
+    for (const [who, paths] of pages) {
+      const page = await signedIn(t.tokens[who as 'steward' | 'bankA']);
+      for (const path of paths) {
+        await page.goto(`${t.enclave.url}/console/#/${path}`);
+        await page.locator(`main [data-view="${path.replace('/', '')}"]`).waitFor();
+        const where = `${who} #/${path}`;
+        // Folded parts (a job's spec) are checked unfolded, as a reader would open them.
+        await page.evaluate("document.querySelectorAll('main details').forEach((d) => { d.open = true; })");
+        assert.equal(await page.evaluate(FITS_WINDOW), '', `${where} is wider than the window`);
+        const ids = (await page.evaluate(BROKEN_IDS)) as { problems: string[]; marked: number; words: number };
+        assert.deepEqual(ids.problems, [], `${where}: ${ids.problems.join('; ')}`);
+        // Every page but Running (nothing trains by now) shows ids: the check must have looked at some.
+        if (path !== 'running') assert.ok(ids.marked + ids.words > 0, `${where} shows no id at all: the check looked at nothing`);
+        await assertReadable(page);
+        await shot(page, `20-${who}-${path.replace(/\//g, '-').replace(/^jobs-.*/, (m) => (m.includes(jobId) ? 'job-released' : 'job-withheld'))}`);
+      }
+    }
   });
 
   it('loaded nothing from outside the enclave', () => {

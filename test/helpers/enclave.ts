@@ -21,7 +21,7 @@ export interface TestEnclave {
   files: { platform: string; bank: string; consent: string };
 }
 
-export async function startTestEnclave(options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number; maxRounds?: number; epsilonBudget?: number } = {}): Promise<TestEnclave> {
+export async function startTestEnclave(options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number; maxRounds?: number; epsilonBudget?: number; scoringDigits?: number } = {}): Promise<TestEnclave> {
   const dir = tempDir('jointlab-enclave-');
   const enclave = await startEnclave({
     db: join(dir, 'enclave.db'),
@@ -29,7 +29,8 @@ export async function startTestEnclave(options: { enterprises?: number; bankCust
     settings: {
       minTrainingRows: options.minTrainingRows ?? 100,
       // Tests that make hundreds of scoring requests are not testing the rate limit (scoring.test.ts does).
-      scoring: { requestsPerMinute: 100_000, enterprisesPerDay: 10_000_000, idsPerRequest: 10_000, digits: 4 },
+      // Exactness tests release more digits than the default 4, so that rounding does not hide a difference.
+      scoring: { requestsPerMinute: 100_000, enterprisesPerDay: 10_000_000, idsPerRequest: 10_000, digits: options.scoringDigits ?? 4 },
       ...(options.maxRounds ? { he: { maxRounds: options.maxRounds, maxScoreIds: 100_000 } } : {}),
       ...(options.epsilonBudget ? { epsilonBudget: options.epsilonBudget } : {}),
     },

@@ -1,7 +1,8 @@
 /**
  * An independent reading of PMML 4.4, written from the specification for the tests: it parses the
- * XML with a general-purpose parser and evaluates RegressionModel (logit classification) and
- * Scorecard documents row by row, sharing no code with the exporter or the models.
+ * XML with a general-purpose parser and evaluates RegressionModel (logit classification), Scorecard
+ * and MiningModel (a sum of TreeModel segments with a transformed output) documents row by row,
+ * sharing no code with the exporter or the models.
  */
 import { XMLParser } from 'fast-xml-parser';
 
@@ -41,7 +42,7 @@ function splitStringArray(text: string): string[] {
 }
 
 export class PmmlDocument {
-  readonly kind: 'RegressionModel' | 'Scorecard';
+  readonly kind: 'RegressionModel' | 'Scorecard' | 'MiningModel';
   private readonly model: Element;
   private readonly types = new Map<string, string>();
   /** Values each field declares missing (DataField/Value with property="missing"). */
@@ -55,8 +56,8 @@ export class PmmlDocument {
       this.types.set(f.attrs.name, f.attrs.dataType);
       this.missing.set(f.attrs.name, new Set(children(f, 'Value').filter((v) => v.attrs.property === 'missing').map((v) => v.attrs.value)));
     }
-    const model = child(root, 'RegressionModel') ?? child(root, 'Scorecard');
-    if (!model) throw new Error('no RegressionModel or Scorecard in the document');
+    const model = child(root, 'RegressionModel') ?? child(root, 'Scorecard') ?? child(root, 'MiningModel');
+    if (!model) throw new Error('no RegressionModel, Scorecard or MiningModel in the document');
     this.model = model;
     this.kind = model.name as PmmlDocument['kind'];
   }
@@ -107,6 +108,7 @@ export class PmmlDocument {
     if (fn === '/') return a / b;
     if (fn === '+') return a + b;
     if (fn === '*') return a * b;
+    if (fn === 'exp') return Math.exp(a);
     throw new Error(`unsupported function ${fn}`);
   }
 
@@ -121,8 +123,73 @@ export class PmmlDocument {
     return fields;
   }
 
-  /** RegressionModel: the probability of target category "1" under the logit normalization. */
+  /**
+   * TreeModel (regression): walk from the root, entering the first child whose predicate is true; a
+   * predicate on a missing field is unknown, and then the node's defaultChild is taken.
+   */
+  private treeScore(tree: Element, fields: Map<string, Value>): number {
+    if (tree.attrs.missingValueStrategy !== 'defaultChild') throw new Error('only defaultChild missing values are read here');
+    let node = child(tree, 'Node')!;
+    for (;;) {
+      const kids = children(node, 'Node');
+      if (!kids.length) return Number(node.attrs.score);
+      let next: Element | undefined;
+      for (const k of kids) {
+        const verdict = this.truth(k.children[0], fields);
+        if (verdict === 'unknown') {
+          next = kids.find((c) => c.attrs.id === node.attrs.defaultChild);
+          if (!next) throw new Error(`node ${node.attrs.id} has no defaultChild for a missing value`);
+          break;
+        }
+        if (verdict) {
+          next = k;
+          break;
+        }
+      }
+      if (!next) {
+        if (tree.attrs.noTrueChildStrategy === 'returnLastPrediction' && node.attrs.score !== undefined) return Number(node.attrs.score);
+        throw new Error(`no child of node ${node.attrs.id} matched`);
+      }
+      node = next;
+    }
+  }
+
+  /** A predicate's truth with PMML's third value: unknown when it reads a missing field. */
+  private truth(e: Element, fields: Map<string, Value>): boolean | 'unknown' {
+    if (e.name !== 'True' && e.name !== 'False' && !(e.name === 'SimplePredicate' && /^is(Not)?Missing$/.test(e.attrs.operator)) && (fields.get(e.attrs.field) ?? null) === null) return 'unknown';
+    return this.predicate(e, fields);
+  }
+
+  /** MiningModel: the segments' sum plus the target's rescale constant, then the named output field. */
+  private mining(row: Row): Map<string, number> {
+    const fields = this.fieldsOf(row);
+    const segmentation = child(this.model, 'Segmentation')!;
+    if (segmentation.attrs.multipleModelMethod !== 'sum') throw new Error('only summed segments are read here');
+    let total = 0;
+    for (const segment of children(segmentation, 'Segment')) {
+      if (segment.children[0].name !== 'True') throw new Error('only segments under <True/> are read here');
+      total += this.treeScore(child(segment, 'TreeModel')!, fields);
+    }
+    const target = child(this.model, 'Targets') ? child(child(this.model, 'Targets')!, 'Target') : undefined;
+    total = total * Number(target?.attrs.rescaleFactor ?? 1) + Number(target?.attrs.rescaleConstant ?? 0);
+    const outputs = new Map<string, number>();
+    for (const o of children(child(this.model, 'Output')!, 'OutputField')) {
+      if (o.attrs.feature === 'predictedValue') outputs.set(o.attrs.name, total);
+      else if (o.attrs.feature === 'transformedValue') {
+        const scope = new Map<string, Value>([...fields, ...outputs]);
+        outputs.set(o.attrs.name, Number(this.expression(o.children[0], scope)));
+      }
+    }
+    return outputs;
+  }
+
+  /** RegressionModel: the probability of target category "1" under the logit normalization; MiningModel: its "probability" output. */
   probability(row: Row): number {
+    if (this.kind === 'MiningModel') {
+      const p = this.mining(row).get('probability');
+      if (p === undefined) throw new Error('no "probability" output field');
+      return p;
+    }
     if (this.kind !== 'RegressionModel') throw new Error('not a regression model');
     if (this.model.attrs.normalizationMethod !== 'logit') throw new Error('only logit is read here');
     const fields = this.fieldsOf(row);
@@ -177,7 +244,9 @@ export class PmmlDocument {
     for (const c of children(child(this.model, 'Characteristics')!, 'Characteristic')) {
       const hit = children(c, 'Attribute').find((a) => this.predicate(a.children[0], fields));
       if (!hit) throw new Error(`no attribute of ${c.attrs.name} matched`);
-      const partial = Number(hit.attrs.partialScore);
+      // PMML 4.4: an attribute's points are its partialScore, or the value of its ComplexPartialScore expression.
+      const complex = child(hit, 'ComplexPartialScore');
+      const partial = complex ? Number(this.expression(complex.children[0], fields)) : Number(hit.attrs.partialScore);
       points += partial;
       below.push({ code: hit.attrs.reasonCode ?? c.attrs.reasonCode, gap: Number(c.attrs.baselineScore) - partial });
     }

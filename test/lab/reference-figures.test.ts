@@ -50,6 +50,11 @@ describe('reference figures on ../shared/datasets (default credit, fixed split)'
     assert.ok(r.metrics.test.auc >= 0.755, `AUC ${r.metrics.test.auc}`);
   });
 
+  it('gradient-boosted trees, joint: test AUC above 0.775 (scikit-learn\'s HistGradientBoosting: 0.7705)', async () => {
+    const r = await joint('gbdt');
+    assert.ok(r.metrics.test.auc > 0.775, `AUC ${r.metrics.test.auc}`);
+  });
+
   it('the CLI reproduces the joint logistic regression figure', () => {
     const r = runCli(['train', '--data', guest, '--data', host, '--data', split, '--label', 'y', '--split-column', 'split', '--json']);
     assert.equal(r.code, 0, r.stderr);

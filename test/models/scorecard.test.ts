@@ -93,3 +93,19 @@ describe('scorecard', () => {
     assert.deepEqual(again.points!(frame), model.points!(frame));
   });
 });
+
+describe('scorecard bins of a 0/1 flag', () => {
+  it('are labelled 0 and 1, where a column with other values keeps its ranges', () => {
+    const random = new Random(11);
+    const n = 2000;
+    const flag = Float64Array.from({ length: n }, () => (random.bernoulli(0.3) ? 1 : 0));
+    const y = Uint8Array.from(flag, (f) => (random.bernoulli(f ? 0.3 : 0.1) ? 1 : 0));
+    const options = { initialBins: 20, minBinShare: 0.05, monotonic: true };
+    const binning = binNumeric({ name: 'tax_arrears', kind: 'numeric', values: flag }, y, options);
+    assert.deepEqual(binning.bins.map((b) => b.label), ['0', '1']);
+    assert.deepEqual(binning.edges, [0]);
+    // The same split on a count (0, 1 or 2 court cases) is a range: "1" would hide the 2s.
+    const count = Float64Array.from(flag, (f, i) => (f && i % 7 === 0 ? 2 : f));
+    assert.deepEqual(binNumeric({ name: 'court_cases', kind: 'numeric', values: count }, y, options).bins.map((b) => b.label), ['(-inf, 0]', '(0, inf)']);
+  });
+});

@@ -1,32 +1,9 @@
 /** Platform datasets with their column policies and k, and for stewards and banks the scoring policy and model-budget use. */
-import { h, table } from '../dom.js';
-import { Dataset, ScoringBudget } from '../types.js';
+import { messageOf } from '../api.js';
+import { download, h, ident, inlineMessage, table } from '../dom.js';
+import { Dataset } from '../types.js';
+import { scoringBudgetSection } from './scoring-budget.js';
 import { Rendered, ViewContext } from './view.js';
-
-async function scoringSection(ctx: ViewContext, d: Dataset): Promise<HTMLElement | null> {
-  if (ctx.me.role !== 'steward' && ctx.me.role !== 'bank') return null;
-  const b = await ctx.api.get<ScoringBudget>(`/v1/scoring/budget/${encodeURIComponent(d.name)}`);
-  const p = b.policy;
-  const count = (n: number | null) => (n === null ? `under ${d.k}` : String(n));
-  return h(
-    'section',
-    { class: 'scoring-budget', 'aria-label': `scoring policy of ${d.name}` },
-    h('h4', {}, 'Scoring'),
-    h(
-      'p',
-      {},
-      `Model budget: at most ${p.modelsPerWindow} distinct models per enterprise and bank in ${p.windowDays} days. ` +
-        `Score noise: a value is replaced by another enterprise's with probability ${p.noiseSwap}, numeric values get Gaussian noise of ${p.noiseSd} sd.`,
-    ),
-    b.banks.length
-      ? table(
-          `Model-budget use on ${d.name}`,
-          ['Bank', 'Models', 'Enterprises by models that scored them', 'At the limit'],
-          b.banks.map((x) => [x.bank, String(x.models), x.byModels.map((m) => `${m.models}: ${count(m.enterprises)}`).join(', '), count(x.atLimit)]),
-        )
-      : h('p', {}, 'No enterprise was scored in the window.'),
-  );
-}
 
 export async function datasetsView(ctx: ViewContext): Promise<Rendered> {
   const { datasets } = await ctx.api.get<{ datasets: Dataset[] }>('/v1/datasets');
@@ -36,12 +13,27 @@ export async function datasetsView(ctx: ViewContext): Promise<Rendered> {
       h(
         'section',
         { class: 'dataset' },
-        h('h3', {}, d.name),
+        h('h3', {}, ident(d.name)),
         h('p', {}, `${d.rows} rows · k = ${d.k} · ${d.requireTrainingConsent ? 'joint training only on customers with a training consent' : 'no training consent required'}`),
-        table(`Column policies of ${d.name}`, ['Column', 'Type', 'Policy'], d.columns.map((c) => [c.name, c.type, h('span', { class: `policy policy-${c.policy}` }, c.policy)])),
-        await scoringSection(ctx, d),
+        table(`Column policies of ${d.name}`, ['Column', 'Type', 'Policy'], d.columns.map((c) => [ident(c.name), c.type, h('span', { class: `policy policy-${c.policy}` }, c.policy)])),
+        ctx.me.role === 'steward' || ctx.me.role === 'bank' ? await scoringBudgetSection(ctx, d) : null,
+        ctx.me.role === 'steward' ? usageDownload(ctx, d.name) : null,
       ),
     ),
   );
   return { title: 'Datasets', body: h('div', {}, ...sections) };
+}
+
+/** The steward's usage report for data providers (GET /v1/datasets/{name}/usage), as the HTML file the CLI writes. */
+function usageDownload(ctx: ViewContext, name: string): HTMLElement {
+  const message = inlineMessage();
+  const fetchReport = async (): Promise<void> => {
+    message.say('');
+    try {
+      download(`usage-${name}.html`, 'text/html', await ctx.api.text(`/v1/datasets/${encodeURIComponent(name)}/usage?format=html`));
+    } catch (e) {
+      message.say(messageOf(e), 'error');
+    }
+  };
+  return h('p', {}, h('button', { type: 'button', onclick: () => void fetchReport() }, `Download usage report of ${name}`), message.element);
 }

@@ -3,25 +3,55 @@
  * part the release check withheld, and the page lists those parts with the check's reasons.
  */
 import { ApiError, messageOf } from '../api.js';
-import { announce, download, fixed, h, table, when } from '../dom.js';
+import { announce, download, fixed, h, ident, inlineMessage, table, when } from '../dom.js';
 import { Job, Results } from '../types.js';
 import { specSummary } from './queue.js';
 import { progressOf } from './running.js';
 import { Rendered, ViewContext } from './view.js';
 
 const FINAL = ['released', 'withheld', 'failed', 'cancelled', 'rejected'];
-const PMML_KINDS = ['lr', 'scorecard'];
+const PMML_KINDS = ['lr', 'scorecard', 'gbdt'];
 
 export async function jobsView(ctx: ViewContext): Promise<Rendered> {
   if (ctx.param) return jobView(ctx, ctx.param);
   const { jobs } = await ctx.api.get<{ jobs: Job[] }>('/v1/jobs');
   const title = ctx.me.role === 'bank' ? `Jobs of ${ctx.me.org}` : 'All jobs';
   if (!jobs.length) return { title, body: h('p', {}, 'No jobs yet.') };
-  const rows = jobs
-    .slice()
-    .reverse()
-    .map((j) => [h('a', { href: `#/jobs/${j.id}` }, j.name), j.org, j.spec.model.family, h('span', { class: `state state-${j.state}` }, j.state), when(j.updatedAt)]);
-  return { title, body: table('Jobs, newest first', ['Job', 'Organization', 'Model', 'State', 'Updated'], rows) };
+  const newest = jobs.slice().sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const aucs = await releasedTestAucs(ctx, newest);
+  const rows = newest.map((j, i) => [
+    h('a', { href: `#/jobs/${j.id}`, class: 'ident', title: j.name, 'data-ident': '' }, j.name),
+    ident(j.org),
+    j.spec.model.family,
+    h('span', { class: `state state-${j.state}` }, j.state),
+    h('span', { class: 'num', 'data-auc': '' }, aucs[i]),
+    when(j.updatedAt),
+  ]);
+  const list = table('Jobs, newest first', ['Job', 'Organization', 'Model', 'State', 'Test AUC', 'Updated'], rows, { widths: ['28%', '14%', '10%', '11%', '9%', 'auto'] });
+  return { title, body: list };
+}
+
+/**
+ * The test AUC each job released, as the job page shows it; '—' where there is none: not finished,
+ * the release check withheld the test metrics, or an encrypted job whose outputs only the bank holds.
+ */
+async function releasedTestAucs(ctx: ViewContext, jobs: Job[]): Promise<string[]> {
+  const out = jobs.map(() => '—');
+  const finished = jobs.map((j, i) => [j, i] as const).filter(([j]) => j.state === 'released' || j.state === 'withheld');
+  // A few at a time: a long list should not flood the enclave with requests.
+  for (let at = 0; at < finished.length; at += 6) {
+    await Promise.all(
+      finished.slice(at, at + 6).map(async ([j, i]) => {
+        try {
+          const r = await ctx.api.get<Results>(`/v1/jobs/${encodeURIComponent(j.id)}/results`);
+          out[i] = fixed(r.released.metrics?.test?.auc);
+        } catch (e) {
+          if (!(e instanceof ApiError && e.status === 409)) throw e;
+        }
+      }),
+    );
+  }
+  return out;
 }
 
 function metricsTable(r: Results): HTMLElement | null {
@@ -67,11 +97,14 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
   }
   const frame = h('div', { class: 'report-frame' });
   const base = `/v1/jobs/${encodeURIComponent(job.id)}`;
+  // A failed download or report answers next to the buttons that asked for it.
+  const message = inlineMessage();
   const guard = (work: () => Promise<void>) => async () => {
+    message.say('');
     try {
       await work();
     } catch (e) {
-      announce(messageOf(e), 'error');
+      message.say(messageOf(e), 'error');
     }
   };
   const downloadButton = (label: string, file: string, type: string, path: string): HTMLElement =>
@@ -97,21 +130,30 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
     metricsTable(r),
     withheldList(r),
     scoringRule(r),
-    h('div', { class: 'actions' }, ...buttons),
+    h('div', { class: 'actions' }, ...buttons, message.element),
     frame,
   );
 }
 
+/** A refused cancel, kept across the live page's redraws (every second) until the next try. */
+const cancelRefusals = new Map<string, string>();
+
 async function jobView(ctx: ViewContext, id: string): Promise<Rendered> {
   const job = await ctx.api.get<Job>(`/v1/jobs/${encodeURIComponent(id)}`);
   const live = !FINAL.includes(job.state);
+  const cancelMessage = inlineMessage();
+  const refused = cancelRefusals.get(id);
+  if (refused) cancelMessage.say(refused, 'error');
   const cancel = async (): Promise<void> => {
+    cancelMessage.say('');
+    cancelRefusals.delete(id);
     try {
       await ctx.api.post(`/v1/jobs/${encodeURIComponent(id)}/cancel`);
       announce(`Cancelled "${job.name}".`);
       ctx.refresh();
     } catch (e) {
-      announce(messageOf(e), 'error');
+      cancelMessage.say(messageOf(e), 'error');
+      cancelRefusals.set(id, messageOf(e));
     }
   };
   const body = h(
@@ -119,7 +161,7 @@ async function jobView(ctx: ViewContext, id: string): Promise<Rendered> {
     { class: 'job', 'data-job': job.id, 'data-state': job.state },
     h('p', {}, h('span', { class: `state state-${job.state}` }, job.state), job.reason ? ` — ${job.reason}` : '', ` · ${job.org} · ${job.spec.model.family} · updated ${when(job.updatedAt)}`),
     live && job.state !== 'submitted' ? progressOf(job) : null,
-    job.state === 'approved' || job.state === 'running' ? h('button', { type: 'button', onclick: () => void cancel() }, 'Cancel job') : null,
+    job.state === 'approved' || job.state === 'running' ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => void cancel() }, 'Cancel job'), cancelMessage.element) : null,
     h('details', {}, h('summary', {}, 'Spec'), specSummary(job)),
     job.flags?.length ? h('ul', { class: 'flags' }, ...job.flags.map((f) => h('li', {}, h('strong', {}, f.code.replace(/_/g, ' ')), `: ${f.message}`))) : null,
     job.state === 'released' || job.state === 'withheld' ? await resultsSection(ctx, job) : null,

@@ -1,19 +1,20 @@
 /** The steward's review queue: submitted jobs with their spec and risk flags, to approve or reject with a reason. */
 import { messageOf } from '../api.js';
-import { announce, h, when } from '../dom.js';
+import { announce, h, ident, identList, inlineMessage, when } from '../dom.js';
 import { Dataset, Job } from '../types.js';
 import { Rendered, ViewContext } from './view.js';
 
 /** The spec as a steward reads it: purpose, model, label and every column asked for. */
 export function specSummary(job: Job): HTMLElement {
   const s = job.spec;
-  const rows: [string, string][] = [
+  const rows: [string, Node | string][] = [
     ['Purpose', s.purpose],
     ['Mode', s.mode ?? 'plaintext'],
     ['Model', s.model.family],
-    ['Label', s.label ?? '—'],
-    ['Bank columns', (s.bank?.columns ?? []).join(', ') || '—'],
-    ['Platform columns', s.platform ? `${s.platform.dataset}: ${s.platform.columns.join(', ')}` : 'none (bank-only)'],
+    ['Label', s.label ? ident(s.label) : '—'],
+    ['Bank columns', identList(s.bank?.columns ?? [], 'bank columns')],
+    ['Platform dataset', s.platform ? ident(s.platform.dataset) : 'none (bank-only)'],
+    ['Platform columns', identList(s.platform?.columns ?? [], 'platform columns')],
     ['Differential privacy', s.privacy ? `ε = ${s.privacy.epsilon}` : 'no'],
   ];
   return h('dl', { class: 'spec' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
@@ -24,7 +25,12 @@ function reviewCard(ctx: ViewContext, job: Job, datasets: Dataset[]): HTMLElemen
   const sensitive = (job.spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
   const boxes = sensitive.map((c) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'allow', value: c }), ` allow sensitive column ${c}`));
   const reason = h('textarea', { id: `reason-${job.id}`, rows: '2', maxlength: '500' });
+  // Each action answers next to its own button, so a refusal is read where the steward is looking.
+  const approveMessage = inlineMessage();
+  const rejectMessage = inlineMessage();
   const act = async (action: 'approve' | 'reject'): Promise<void> => {
+    const message = action === 'approve' ? approveMessage : rejectMessage;
+    message.say('');
     try {
       if (action === 'approve') {
         const allowSensitive = boxes.map((b) => b.querySelector('input')!).filter((i) => i.checked).map((i) => i.value);
@@ -32,7 +38,7 @@ function reviewCard(ctx: ViewContext, job: Job, datasets: Dataset[]): HTMLElemen
         announce(`Approved "${job.name}". It starts training shortly; follow it under Running.`);
       } else {
         if (!reason.value.trim()) {
-          announce('Write a reason before rejecting: the bank reads it.', 'error');
+          message.say('Write a reason before rejecting: the bank reads it.', 'error');
           reason.focus();
           return;
         }
@@ -41,21 +47,28 @@ function reviewCard(ctx: ViewContext, job: Job, datasets: Dataset[]): HTMLElemen
       }
       ctx.refresh();
     } catch (e) {
-      announce(messageOf(e), 'error');
+      message.say(messageOf(e), 'error');
     }
   };
   const flags = job.flags ?? [];
   return h(
     'article',
     { class: 'card', 'data-job': job.id },
-    h('h3', {}, job.name),
-    h('p', { class: 'meta' }, `${job.org} · submitted ${when(job.createdAt)} · `, h('a', { href: `#/jobs/${job.id}` }, 'details')),
+    h('h3', {}, ident(job.name)),
+    h('p', { class: 'meta' }, ident(job.org), ` · submitted ${when(job.createdAt)} · `, h('a', { href: `#/jobs/${job.id}` }, 'details')),
     specSummary(job),
     h('h4', {}, 'Risk flags'),
     flags.length ? h('ul', { class: 'flags' }, ...flags.map((f) => h('li', {}, h('strong', {}, f.code.replace(/_/g, ' ')), `: ${f.message}`))) : h('p', {}, 'None.'),
     boxes.length ? h('fieldset', {}, h('legend', {}, 'Sensitive columns need explicit approval'), ...boxes) : null,
-    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => void act('approve') }, `Approve ${job.name}`)),
-    h('div', { class: 'reject' }, h('label', { for: `reason-${job.id}` }, 'Reason for rejecting (the bank reads it)'), reason, h('button', { type: 'button', onclick: () => void act('reject') }, `Reject ${job.name}`)),
+    h('div', { class: 'actions', 'data-action': 'approve' }, h('button', { type: 'button', class: 'primary', onclick: () => void act('approve') }, `Approve ${job.name}`), approveMessage.element),
+    h(
+      'div',
+      { class: 'reject', 'data-action': 'reject' },
+      h('label', { for: `reason-${job.id}` }, 'Reason for rejecting (the bank reads it)'),
+      reason,
+      h('button', { type: 'button', onclick: () => void act('reject') }, `Reject ${job.name}`),
+      rejectMessage.element,
+    ),
   );
 }
 

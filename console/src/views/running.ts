@@ -1,5 +1,5 @@
 /** Jobs approved and training, with live progress. */
-import { h } from '../dom.js';
+import { h, ident } from '../dom.js';
 import { Job } from '../types.js';
 import { Rendered, ViewContext } from './view.js';
 
@@ -17,7 +17,7 @@ export async function runningView(ctx: ViewContext): Promise<Rendered> {
   const [approved, running] = await Promise.all([ctx.api.get<{ jobs: Job[] }>('/v1/jobs?state=approved'), ctx.api.get<{ jobs: Job[] }>('/v1/jobs?state=running')]);
   const jobs = [...running.jobs, ...approved.jobs];
   const body = jobs.length
-    ? h('ul', { class: 'running' }, ...jobs.map((j) => h('li', { 'data-job': j.id }, h('a', { href: `#/jobs/${j.id}` }, j.name), ` (${j.org}) `, progressOf(j))))
+    ? h('ul', { class: 'running' }, ...jobs.map((j) => h('li', { 'data-job': j.id }, h('a', { href: `#/jobs/${j.id}`, class: 'ident', title: j.name, 'data-ident': '' }, j.name), ' (', ident(j.org), ') ', progressOf(j))))
     : h('p', {}, 'No job is training now.');
   return { title: 'Running', body, liveEvery: 1000 };
 }

@@ -4,6 +4,8 @@ import { JointlabError } from '../../../lab/errors';
 import { assertValid } from '../../../lab/spec/problems';
 import { validators } from '../../../lab/spec/requests';
 import { DEFAULT_K, datasetAggregates, getDatasetMeta, importDataset, listDatasets, setPolicy } from '../../data/datasets';
+import { datasetUsage } from '../../report/usage';
+import { renderUsage } from '../../../lab/report/usage-page';
 import { allow, csvBody, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 import type { DatasetDetail, DatasetList } from '../../../lab/api/datasets';
@@ -39,6 +41,15 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
     const meta = await getDatasetMeta(ctx.db, String(req.params.name));
     if (!meta) throw new JointlabError('not_found', 'no such dataset', 'not_found');
     res.json({ ...meta, aggregates: await datasetAggregates(ctx.db, meta) } satisfies DatasetDetail);
+  });
+  // For the steward to pass on to data providers: how each column was used and what it added.
+  r.get('/datasets/:name/usage', allow('steward'), async (req, res) => {
+    const format = req.query.format ?? 'json';
+    if (format !== 'json' && format !== 'html') throw new JointlabError('bad_format', 'format must be one of json, html', 'usage');
+    const optional = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
+    const usage = await datasetUsage(ctx.db, String(req.params.name), { from: optional(req.query.from), to: optional(req.query.to) });
+    if (format === 'json') res.json(usage);
+    else res.type('html').set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(renderUsage(usage));
   });
   r.put('/datasets/:name/policy', allow('steward'), async (req, res) => {
     const body = assertValid(validators.policy, jsonBody(req), 'policy');

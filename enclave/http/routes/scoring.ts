@@ -6,11 +6,11 @@ import { getDatasetMeta } from '../../data/datasets';
 import { budgetCounts } from '../../release/model-budget';
 import { releaseCount } from '../../release/disclosure';
 import { scoringPolicyOf, setScoringPolicy } from '../../scoring/policy-store';
-import { scoreWithReleasedModel } from '../../scoring/score';
+import { assertValid } from '../../../lab/spec/problems';
+import { scorePlatformPart, scoreWithReleasedModel } from '../../scoring/score';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 import type { DatasetScoringPolicy, ScoringBudget } from '../../../lab/api/scoring';
-import { assertValid } from '../../../lab/spec/problems';
 import { validators } from '../../../lab/spec/requests';
 
 async function datasetOf(ctx: EnclaveContext, name: string): Promise<string> {
@@ -21,8 +21,9 @@ async function datasetOf(ctx: EnclaveContext, name: string): Promise<string> {
 export function scoringRoutes(ctx: EnclaveContext): Router {
   const r = Router();
   r.post('/score', allow('bank'), async (req, res) => {
-    const body = assertValid(validators.plainScore, jsonBody(req), 'score request');
-    res.json(await scoreWithReleasedModel(ctx.db, ctx.limiter, principalOf(res), body.job, body.ids));
+    const body = assertValid(validators.score, jsonBody(req), 'scoring request');
+    const actor = principalOf(res);
+    res.json(body.part === 'platform' ? await scorePlatformPart(ctx.db, ctx.limiter, actor, body.job, body.ids) : await scoreWithReleasedModel(ctx.db, ctx.limiter, actor, body.job, body.ids));
   });
   r.get('/scoring/policy/:dataset', allow('bank', 'steward'), async (req, res) => {
     const dataset = await datasetOf(ctx, String(req.params.dataset));

@@ -75,6 +75,26 @@ describe('jobs in the enclave', function () {
     }
   });
 
+  it('fits boosted trees with leaves, split sides and named levels of at least k rows, whatever the spec asks', async () => {
+    await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { k: 40 } });
+    try {
+      const id = await submit(jointSpec('gbdt', { model: { family: 'gbdt', params: { minChildRows: 1, minLevelCount: 1, rounds: 60, validationFraction: 0 } } }));
+      await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+      assert.equal(await waitForJob(t, id), 'released');
+      const results = (await t.call('bankA', 'GET', `/v1/jobs/${id}/results`)).json();
+      const model = results.released.parameters.model;
+      assert.equal(model.kind, 'gbdt');
+      assert.deepEqual([model.params.minChildRows, model.params.minLevelCount], [40, 40]);
+      // Released node counts carry noise (at most 8) and are rounded to 5; under k they are suppressed.
+      const counts = model.state.trees.flat().map((node: { count: number | null }) => node.count);
+      assert.ok(counts.length > 200, `${counts.length} nodes`);
+      assert.ok(counts.every((c: number | null) => c === null || c >= 40), JSON.stringify(counts));
+      assert.ok(counts.filter((c: number | null) => c !== null).length > counts.length / 2);
+    } finally {
+      await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { k: 10 } });
+    }
+  });
+
   it('fails a job whose label is not 0/1, with a reason that quotes no value', async () => {
     const spec = jointSpec('lr', { label: 'existing_loans' });
     spec.bank.columns = ['loan_amount_10k'];

@@ -67,4 +67,13 @@ describe('privacy budget', function () {
     assert.equal(r.status, 422);
     assert.deepEqual(r.json().problems, [{ pointer: '/privacy', message: 'differential privacy applies to plaintext training' }]);
   });
+
+  it('refuses differential privacy for boosted trees, and boosted trees for private-model scoring', async () => {
+    const dp = await submit(1, 'gbdt');
+    assert.equal(dp.status, 422);
+    assert.ok(dp.json().problems.some((p: { pointer: string; message: string }) => p.pointer === '/privacy' && /boosted trees/.test(p.message)), JSON.stringify(dp.json()));
+    const he = await t.call('bankA', 'POST', '/v1/jobs', { type: 'application/json', body: JSON.stringify({ name: 'x', purpose: 'p', mode: 'he-score', platform: { dataset: 'platform', columns: ['years_established'] }, model: { family: 'gbdt' } }) });
+    assert.equal(he.status, 422);
+    assert.deepEqual(he.json().problems, [{ pointer: '/model/family', message: 'private-model scoring takes "lr" or "scorecard"' }]);
+  });
 });

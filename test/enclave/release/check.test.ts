@@ -113,6 +113,19 @@ describe('release check', () => {
     assert.deepEqual(r.withheld, [{ part: 'parameters', reason: 'a bin of feature "tax_grade" stands for fewer than 10 rows' }]);
   });
 
+  it('withholds boosted trees with a node under k rows', () => {
+    const tree = (small: number) => [
+      { feature: 0, upTo: 1.5, missing: 'left', left: 1, right: 2, count: 600, gain: 3 },
+      { value: -0.1, count: 600 - small },
+      { value: 0.2, count: small },
+    ];
+    const model = (small: number) => ({ format: 'jointlab-model' as const, version: 1 as const, kind: 'gbdt' as const, features: [{ name: 'x', kind: 'numeric' as const }], params: {}, state: { base: 0, trees: [tree(300), tree(small)], importance: [3] } });
+    assert.ok(releaseCheck(outcome({ model: model(10) }), rules).released.parameters);
+    const r = releaseCheck(outcome({ model: model(9) }), rules);
+    assert.equal(r.released.parameters, undefined);
+    assert.deepEqual(r.withheld, [{ part: 'parameters', reason: 'a tree node stands for fewer than 10 rows' }]);
+  });
+
   it('releases counts inside parameters noisy and rounded, and none under k', () => {
     const out = suppressSmallCounts({ bins: [{ count: 500, bad: 2 }, { count: 0, bad: 0 }] }, 10, noise);
     assert.deepEqual(out.bins.slice(1), [{ count: null, bad: null }]);
@@ -147,6 +160,7 @@ describe('disclosure control at fit time', () => {
     assert.deepEqual(withDisclosureControl({ minBinCount: 0, minBinShare: 0.0001 }, 10), { minBinCount: 10, minBinShare: 0.0001 });
     assert.deepEqual(withDisclosureControl({ minLevelCount: 50 }, 10), { minLevelCount: 50 });
     assert.deepEqual(withDisclosureControl({ hidden: [8] }, 10), { hidden: [8] });
+    assert.deepEqual(withDisclosureControl({ minChildRows: 1, minLevelCount: 1 }, 10), { minChildRows: 10, minLevelCount: 10 });
   });
 
   it('gives a missing bin under k no evidence and never lists levels pooled into "other"', async () => {

@@ -1,0 +1,27 @@
+/** A trained job as its model report draws it: the released results alone, with the job's own words around them. */
+import { DP_NO_TRAIN } from '../../lab/report/overfitting';
+import { ReportInput } from '../../lab/report/page';
+import { JobRow } from '../jobs/jobs';
+import { jobResults } from '../jobs/results';
+import { decodeJob } from '../jobs/decode';
+
+export function reportJob(row: JobRow): ReportInput {
+  const { spec, mode } = decodeJob(row);
+  const r = jobResults(row);
+  const privacy = spec.privacy ? `, differential privacy ε = ${spec.privacy.epsilon}` : '';
+  return {
+    id: row.id,
+    name: spec.name,
+    intro: `Job ${row.id}: ${spec.model.family} model of ${spec.label ?? ''}, ${mode}${privacy}; state ${r.state}; every released figure stands for at least k = ${r.k} rows.`,
+    metricsCaption: 'Released metrics',
+    rowsName: 'test rows',
+    testPart: 'test',
+    metrics: r.released.metrics,
+    curves: r.released.curves,
+    description: r.released.parameters?.description,
+    withheld: r.withheld,
+    k: r.k,
+    ...(spec.privacy ? { noTrainMetrics: DP_NO_TRAIN } : {}),
+    footer: `Drawn by jointlab from released aggregates only. Job backend ${r.backend}, trained in ${r.seconds.toFixed(2)} s.`,
+  };
+}
