@@ -74,7 +74,7 @@ async function main(): Promise<void> {
         json: { name: 'he-safety', purpose: 'bench', mode: 'he-train', bank: { upload: 'train-ids' }, platform: { dataset: 'host', columns }, model: { family: 'lr' }, he: { epsilon, rounds, paramSet } },
       });
       await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
-      const r = await heTrain({ client: bank, job: id, paramSet, labels: trainLabels });
+      const r = await heTrain({ client: bank, job: id, paramSet, labels: { ids: trainIds, values: trainLabels } });
       const state = r.model.state as { weights: number[]; intercept: number };
       const gap = Math.max(...plainState.weights.map((w, j) => Math.abs(w - state.weights[j])), Math.abs(plainState.intercept - state.intercept));
       const heAuc = auc(testLabels, await loadModel(r.model).predict(renamed));

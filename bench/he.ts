@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       await logisticRegression.fit(frame, labelsOf(hostJoined, 'y'), logisticRegression.defaults, { seed: 1 });
       const plainSeconds = since(plainStart);
       const job = await approve({ name: 'he-bench', purpose: 'bench', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'host', columns }, model: { family: 'lr' } });
-      const r = await heTrain({ client: bank, job, paramSet: 'n16384', labels });
+      const r = await heTrain({ client: bank, job, paramSet: 'n16384', labels: { ids: joined.ids, values: labels } });
       console.log(`\nencrypted-label training, ${joined.ids.length.toLocaleString('en')} rows x 10 platform features, N = 16384:`);
       console.log(`  keys ${r.seconds.keys.toFixed(2)} s, labels + Enc(X^T y) ${r.seconds.labels.toFixed(2)} s, ${r.rounds} rounds ${r.seconds.rounds.toFixed(2)} s, total ${r.seconds.total.toFixed(2)} s`);
       console.log(`  plaintext logistic regression on the same rows: ${plainSeconds.toFixed(3)} s; ratio encrypted / plaintext ${(r.seconds.total / plainSeconds).toFixed(0)}x`);

@@ -89,6 +89,8 @@ export function register(program: Command): void {
       });
       // The first line on stdout is the address, so scripts (and tests) can start on port 0 and read it.
       process.stdout.write(`jointlab enclave listening on ${running.url}\n`);
+      // The second: where people go (the console needs a token, pasted into its sign-in form).
+      process.stdout.write(`steward and bank console: ${running.url}/console/\n`);
       const shutdown = (signal: string): void => {
         log(`${signal}: shutting down`);
         void running.close().then(() => process.exit(0));

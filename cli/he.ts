@@ -6,7 +6,10 @@ import { readCsvFile } from '../lab/data/csv';
 import { isMissingCell } from '../lab/data/columns';
 import { JointlabError } from '../lab/errors';
 import { PARAM_SET_NAMES, ParamSetName } from '../lab/he/params';
+import { HE_TRAINING_PARAM_SETS, heTrainingProblems } from '../enclave/service';
+import { KeyedLabels, alignLabels } from '../lab/he/label-alignment';
 import { heScore, heTrain } from '../lab/he/protocols';
+import { didYouMean } from '../lab/text';
 import { JobSpec } from '../lab/spec/job-spec';
 import { HE_BOUNDS } from '../lab/spec/he-spec';
 import { readModelFile } from './score';
@@ -18,6 +21,8 @@ import { list, positiveInteger } from './options';
 import { printJson, scoresCsv } from './output';
 import { RemoteFlags, clientOf, readIdList, remote } from './remote';
 import type { JobView } from '../lab/api/jobs';
+import type { UploadIds, UploadList } from '../lab/api/uploads';
+import type { DatasetMeta } from '../lab/api/datasets';
 
 interface CommonFlags extends RemoteFlags {
   job?: string;
@@ -42,10 +47,59 @@ async function approvedJob(client: EnclaveClient, flags: CommonFlags, spec: JobS
   }
 }
 
-function common(command: Command): Command {
+/**
+ * The labels file as ids and 0/1 labels. Each label keeps its id, so `heTrain` puts it into the
+ * upload's order by id; a missing label is refused rather than read as 0 (a row encrypted with label
+ * 0 trains as a non-default).
+ */
+function readLabelFile(file: string, idColumn: string, labelColumn: string): KeyedLabels {
+  const table = readCsvFile(file);
+  const idAt = table.header.indexOf(idColumn);
+  if (idAt < 0) throw new JointlabError('unknown_column', `${file}: there is no id column "${idColumn}"${didYouMean(idColumn, table.header)} (name it with --id-column)`, 'usage');
+  const at = table.header.indexOf(labelColumn);
+  if (at < 0) throw new JointlabError('unknown_column', `${file} has no column "${labelColumn}"${didYouMean(labelColumn, table.header)} (name it with --label-column)`, 'usage');
+  const unlabelled: number[] = [];
+  const values = table.rows.map((r, i) => {
+    const v = r[at].trim();
+    if (isMissingCell(v)) unlabelled.push(table.lines[i]);
+    else if (v !== '0' && v !== '1') throw new JointlabError('bad_label', `${file}: line ${table.lines[i]}: the label must be 0 or 1`);
+    return v === '1' ? 1 : 0;
+  });
+  if (unlabelled.length) {
+    const lines = `${unlabelled.slice(0, 5).join(', ')}${unlabelled.length > 5 ? ', ...' : ''}`;
+    throw new JointlabError('missing_label', `${file}: ${unlabelled.length} row${unlabelled.length === 1 ? ' has' : 's have'} no label (line${unlabelled.length === 1 ? '' : 's'} ${lines}); upload only the customers whose outcome you know`);
+  }
+  return { ids: table.rows.map((r) => r[idAt].trim()), values, source: file };
+}
+
+/**
+ * Before a job is submitted, so a wrong file costs no steward's approval: every uploaded id has
+ * exactly one label (`heTrain` pairs them again with the ids of the session's design).
+ */
+async function assertLabelsMatch(client: EnclaveClient, upload: string, labels: KeyedLabels): Promise<void> {
+  const { uploads } = await client.request<UploadList>('GET', 'v1/uploads');
+  const meta = uploads.find((u) => u.name === upload);
+  if (!meta) throw new JointlabError('not_found', `you have no upload named "${upload}"${didYouMean(upload, uploads.map((u) => u.name))} (see jointlab upload list)`, 'validation');
+  const { ids } = await client.request<UploadIds>('GET', `v1/uploads/${encodeURIComponent(meta.id)}/ids`);
+  alignLabels(ids, labels);
+}
+
+/** The enclave's own rule (enclave/release/he-training-fit.ts), applied before submitting: a spec no round could flood never waits for a steward. */
+async function assertTrainingFits(client: EnclaveClient, spec: JobSpec): Promise<void> {
+  const dataset = await client.request<DatasetMeta>('GET', `v1/datasets/${encodeURIComponent(spec.platform!.dataset)}`);
+  const columns = spec.platform!.columns.map((name) => ({ name, categorical: dataset.columns.find((c) => c.name === name)?.type === 'categorical' }));
+  const problems = heTrainingProblems({ paramSet: spec.he?.paramSet as ParamSetName, l2: (spec.model.params as { l2: number }).l2, columns });
+  if (problems.length) {
+    const flagOf: Record<string, string> = { '/he/paramSet': '--param-set' };
+    const lines = problems.map((p) => `  ${flagOf[p.pointer] ?? `--platform-features ${columns[Number(p.pointer.split('/').pop())]?.name}`}: ${p.message}`);
+    throw new JointlabError('he_training_unfit', `encrypted-label training could not noise-flood the rounds of these settings:\n${lines.join('\n')}`, 'validation');
+  }
+}
+
+function common(command: Command, paramSets: readonly ParamSetName[], why = ''): Command {
   return remote(command)
     .option('--job <id>', 'an approved HE job to use (default: submit one and wait for approval)')
-    .addOption(new Option('--param-set <name>', 'CKKS parameter set').choices(PARAM_SET_NAMES).default('n16384'))
+    .addOption(new Option('--param-set <name>', `CKKS parameter set${why}`).choices(paramSets).default('n16384'))
     .option('--wait <seconds>', 'how long to wait for approval', positiveInteger, 600);
 }
 
@@ -57,25 +111,22 @@ export function register(program: Command): void {
       .command('train')
       .description('encrypted-label training: your labels stay encrypted; the platform\'s features never leave the enclave')
       .requiredOption('--upload <name>', 'your upload of enterprise ids (labels are not uploaded)')
-      .requiredOption('--labels <file>', 'your CSV with the labels, rows in the same order as the uploaded file')
+      .requiredOption('--labels <file>', "your CSV with an id column and the labels, one row per uploaded id in any order (matched to the upload by id)")
       .option('--label-column <column>', 'label column of --labels', 'default_12m')
+      .option('--id-column <column>', 'enterprise id column of --labels', 'id')
       .option('--dataset <name>', 'platform dataset', 'platform')
       .requiredOption('--platform-features <list>', 'comma-separated platform columns', list)
       .option('--l2 <lambda>', `L2 penalty (1 = scikit-learn C = 1; allowed ${HE_BOUNDS.l2.min} to ${HE_BOUNDS.l2.max})`, Number, HE_BOUNDS.l2.default)
       .option('--rounds <n>', `decrypted Newton rounds the session allows (${HE_BOUNDS.rounds.min} to ${HE_BOUNDS.rounds.max})`, positiveInteger, HE_BOUNDS.rounds.default)
       .option('--epsilon <e>', `differential privacy of the rounds, charged to your budget (${HE_BOUNDS.epsilon.min} to ${HE_BOUNDS.epsilon.max})`, Number, HE_BOUNDS.epsilon.default)
       .option('--out <file>', 'save the model (usable by `jointlab score` and `jointlab he score`)'),
-  ).action(async (flags: CommonFlags & { upload: string; labels: string; labelColumn: string; dataset: string; platformFeatures: string[]; l2: number; rounds: number; epsilon: number; out?: string }) => {
+    HE_TRAINING_PARAM_SETS,
+    ' (training runs on n16384 only: at n8192 no round can be noise-flooded)',
+  ).action(async (flags: CommonFlags & { upload: string; labels: string; labelColumn: string; idColumn: string; dataset: string; platformFeatures: string[]; l2: number; rounds: number; epsilon: number; out?: string }) => {
     const say = flags.json ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const client = clientOf(flags);
-    const table = readCsvFile(flags.labels);
-    const at = table.header.indexOf(flags.labelColumn);
-    if (at < 0) throw new JointlabError('unknown_column', `${flags.labels} has no column "${flags.labelColumn}"`, 'usage');
-    const labels = table.rows.map((r, i) => {
-      const v = r[at].trim();
-      if (v !== '0' && v !== '1' && !isMissingCell(v)) throw new JointlabError('bad_label', `${flags.labels}: line ${table.lines[i]}: the label must be 0 or 1`);
-      return v === '1' ? 1 : 0;
-    });
+    const labels = readLabelFile(flags.labels, flags.idColumn, flags.labelColumn);
+    await assertLabelsMatch(client, flags.upload, labels);
     const spec: JobSpec = {
       name: `he-train-${flags.upload}`.slice(0, 64),
       purpose: 'encrypted-label logistic regression',
@@ -85,8 +136,9 @@ export function register(program: Command): void {
       model: { family: 'lr', params: { l2: flags.l2 } },
       he: { paramSet: flags.paramSet, rounds: flags.rounds, epsilon: flags.epsilon },
     };
+    if (!flags.job) await assertTrainingFits(client, spec);
     const job = await approvedJob(client, flags, spec, say);
-    say(`generating ${flags.paramSet} keys and encrypting ${labels.length} labels`);
+    say(`generating ${flags.paramSet} keys and encrypting ${labels.ids.length} labels`);
     const result = await heTrain({
       client,
       job,
@@ -116,6 +168,7 @@ export function register(program: Command): void {
       .option('--id-column <column>', 'id column of --ids and --bank-features', 'id')
       .option('--dataset <name>', 'platform dataset', 'platform')
       .option('--out <file>', 'write the scores as CSV here instead of stdout'),
+    PARAM_SET_NAMES,
   ).action(async (flags: CommonFlags & { model: string; ids: string; bankFeatures?: string; idColumn: string; dataset: string; out?: string }) => {
     const say = flags.json ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const client = clientOf(flags);

@@ -13,6 +13,7 @@ import { printContext, resultsContext } from './results-context';
 import type { JobResults } from '../lab/api/results';
 import type { JobList, JobMove, JobView } from '../lab/api/jobs';
 import type { ScoreAnswer } from '../lab/api/scoring';
+import { selectionLines } from './selection-output';
 
 /** States a watcher stops at: finished ones, and `succeeded`, which the release check leaves at once. */
 const settled = (state: JobState): boolean => isFinal(state);
@@ -34,6 +35,7 @@ export function printResults(r: JobResults): void {
     );
   }
   if (r.released.parameters) console.log(`parameters released: ${r.released.parameters.model.kind} model; save it with: jointlab export ${r.id} --format json --out model.json (or --format pmml)`);
+  if (r.released.selection) console.log(selectionLines(r.released.selection));
   const curves = r.released.curves;
   if (curves) {
     console.log(`curves released, every point standing for at least ${r.k} rows: ROC (${curves.roc.length} points), score distribution (${curves.distribution.length} bands), calibration (${curves.calibration.length} bins)`);

@@ -6,8 +6,9 @@ import { progressBar } from '../lab/progress';
 import { train, TrainRequest, TrainResult } from '../lab/train';
 import { collect, fraction, integer, keyValue, list } from './options';
 import { fixed, printJson, table } from './output';
+import { SelectionFlags, addSelectionOptions, selectionFromFlags, selectionLines } from './selection-output';
 
-type TrainFlags = Omit<TrainRequest, 'data' | 'params' | 'onProgress'> & {
+type TrainFlags = Omit<TrainRequest, 'data' | 'params' | 'onProgress' | 'selection'> & SelectionFlags & {
   data: string[];
   param: Record<string, unknown>;
   out?: string;
@@ -29,10 +30,11 @@ export function printMetrics(result: TrainResult): void {
       ['test', fixed(m.test.auc), fixed(m.test.ks), fixed(m.test.gini)],
     ]),
   );
+  if (result.selection) console.log(selectionLines(result.selection));
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description('train a model on local CSV files (joined on an id column) and report AUC, KS and Gini')
     .requiredOption('--data <file>', 'CSV file; repeat to inner-join several files on --id', collect)
@@ -46,17 +48,18 @@ export function register(program: Command): void {
     .option('--split-column <column>', 'column whose values are train/test; overrides --test-fraction')
     .option('--param <key=value>', 'hyper-parameter override, e.g. l2=0.5 or hidden=[64,32]; repeatable', keyValue, {})
     .option('--out <file>', 'save the fitted model as JSON')
-    .option('--json', 'print one JSON object instead of text')
-    .action(async (flags: TrainFlags) => {
-      const bar = flags.json ? undefined : progressBar(`training ${flags.model}`);
-      const { param, out: _out, json: _json, ...request } = flags;
-      const result = await train({ ...request, params: param, onProgress: bar?.update });
-      bar?.done();
-      if (flags.out) writeFileSync(flags.out, JSON.stringify(result.fitted.toJSON()) + '\n');
-      if (flags.json) printJson({ ...trainSummary(result), out: flags.out ?? null });
-      else {
-        printMetrics(result);
-        if (flags.out) console.log(`model saved to ${flags.out}`);
-      }
-    });
+    .option('--json', 'print one JSON object instead of text');
+  addSelectionOptions(command).action(async (flags: TrainFlags) => {
+    const selection = selectionFromFlags(flags);
+    const bar = flags.json ? undefined : progressBar(`training ${flags.model}`);
+    const { param, out: _out, json: _json, select: _s, criterion: _c, ivMin: _i, maxCorrelation: _mc, maxVif: _mv, maxFeatures: _mf, validationFraction: _vf, ...request } = flags;
+    const result = await train({ ...request, params: param, onProgress: bar?.update, ...(selection ? { selection } : {}) });
+    bar?.done();
+    if (flags.out) writeFileSync(flags.out, JSON.stringify(result.fitted.toJSON()) + '\n');
+    if (flags.json) printJson({ ...trainSummary(result), out: flags.out ?? null });
+    else {
+      printMetrics(result);
+      if (flags.out) console.log(`model saved to ${flags.out}`);
+    }
+  });
 }

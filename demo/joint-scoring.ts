@@ -2,7 +2,6 @@
  * The demo's joint-scoring step: the bank scores a few applicants with the joint model, the platform
  * part coming from the enclave for those with a scoring consent and the bank part computed on its side.
  */
-import { createHash } from 'node:crypto';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { JointScores, scoreJointly } from '../lab/client/joint-score';
 import { isFinal } from '../lab/lifecycle';
@@ -10,7 +9,6 @@ import { JobSpec } from '../lab/spec/job-spec';
 import { JointlabError } from '../lab/errors';
 import { loadJoined } from '../lab/train';
 import { fixed, table } from '../lab/text';
-import type { RunningEnclave } from '../enclave/service';
 import type { JobView } from '../lab/api/jobs';
 
 export interface DemoJointScoring {
@@ -24,18 +22,6 @@ export interface DemoJointScoring {
 const ASKED = 8;
 /** Rows of the printed table. */
 const SHOWN = 5;
-
-/**
- * The demo's enclave draws its keyed-noise secrets (released counts, score noise) from the seed, so
- * the same --seed prints the same figures; a real enclave draws them at random, once. It runs before
- * anything is released or scored, since the enclave reads each key when it first needs it.
- */
-export async function seedEnclaveSecrets(db: RunningEnclave['db'], seed: number): Promise<void> {
-  for (const name of ['population-key', 'score-noise-key']) {
-    const key = createHash('sha256').update(`jointlab-demo:${name}:${seed}`).digest();
-    await db.run('INSERT OR REPLACE INTO secrets (name, value) VALUES (?, ?)', [name, key]);
-  }
-}
 
 /**
  * Platform features of which no one carries half of a joint model's platform part on the synthetic

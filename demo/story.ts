@@ -6,12 +6,13 @@
  * Every step goes over real HTTP through the same client the CLI uses; the demo is a client of both
  * sides, so it lives outside the enclave and reaches it only through the service start and its tokens.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { PMML_KINDS } from '../lab/export/pmml';
-import { parseCsv } from '../lab/data/csv';
+import { formatCsv, parseCsv } from '../lab/data/csv';
 import { heScore, heTrain } from '../lab/he/protocols';
 import { auc } from '../models/metrics';
 import { fixed, table } from '../lab/text';
@@ -22,14 +23,14 @@ import { BANK_COLUMNS, PLATFORM_COLUMNS, SYNTH_DEFAULTS } from '../lab/synth/gen
 import { writeSynth } from '../lab/synth/write';
 import { BinaryMetrics } from '../models/metrics';
 import { ModelKind } from '../models/model';
-import { startEnclave } from '../enclave/service';
+import { RunningEnclave, startEnclave } from '../enclave/service';
 import type { JobResults } from '../lab/api/results';
 import type { UploadMeta } from '../lab/api/uploads';
 import type { DatasetMeta } from '../lab/api/datasets';
 import type { AuditVerdict } from '../lab/api/audit';
 import type { JobView } from '../lab/api/jobs';
 import type { ConsentImport } from '../lab/api/consents';
-import { DemoJointScoring, jointScoringStep, seedEnclaveSecrets } from './joint-scoring';
+import { DemoJointScoring, jointScoringStep } from './joint-scoring';
 
 export interface DemoOptions {
   seed: number;
@@ -83,8 +84,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   const folder = mkdtempSync(join(tmpdir(), 'jointlab-demo-'));
   const enclave = await startEnclave({ db: join(folder, 'enclave.db'), port: 0 });
   try {
+    await seedDemoSecrets(enclave, options.seed);
     say(`enclave started on ${enclave.url} with a temporary SQLite database`);
-    await seedEnclaveSecrets(enclave.db, options.seed);
     const { files } = writeSynth({ ...SYNTH_DEFAULTS, seed: options.seed }, join(folder, 'synth'));
     const steward = new EnclaveClient(enclave.url, await enclave.issueToken({ name: 'steward', role: 'steward', org: 'platform' }));
     const bank = new EnclaveClient(enclave.url, await enclave.issueToken({ name: 'risk-team', role: 'bank', org: SYNTH_DEFAULTS.bank }));
@@ -151,7 +152,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     say(`   joint lift in test AUC: ${lift >= 0 ? '+' : ''}${fixed(lift)}`, false);
     const written = options.out ? await writeDeliverables(bank, runs.find((r) => r.name === 'joint')!, options.model, options.out) : undefined;
     if (written) say(`bank saved the joint model's report (${written.report}) and its model for a decision engine (${written.model})`);
-    const consents = await steward.request<ConsentImport>('POST', 'v1/consents', { csv: readFileSync(files.consent) });
+    const consents = await steward.request<ConsentImport>('POST', 'v1/consents', { csv: consentsAsOfToday(readFileSync(files.consent, 'utf8')) });
     say(`steward imported ${consents.records} consent records`);
     const jointScoring = await jointScoringStep(bank, jobs.find((j) => j.name === 'joint')!.id, { spec: specs.find(([name]) => name === 'joint')![1], steward }, files.bank, say);
     const encrypted = options.encrypted === false ? undefined : await encryptedSteps(steward, bank, files, say);
@@ -160,6 +161,35 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   } finally {
     await enclave.close();
     if (!options.keep) rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The day the demo's story is told on: the synthetic consents (granted and expiring on fixed dates)
+ * are moved by whole days so that on any calendar day the same ones are in force as on this one,
+ * and the same seed prints the same consent and scoring figures whenever it runs.
+ */
+export const DEMO_DATE = '2026-12-01';
+
+/** `today` defaults to the enclave's clock, which decides which consents are in force. */
+export function consentsAsOfToday(csv: string, today = new Date()): string {
+  const day = 86_400_000;
+  const shift = Math.floor(today.getTime() / day) - Math.floor(Date.parse(DEMO_DATE) / day);
+  const move = (date: string) => new Date(Date.parse(date) + shift * day).toISOString().slice(0, 10);
+  const table = parseCsv(csv, 'consent.csv');
+  const at = ['granted', 'expires'].map((c) => table.header.indexOf(c));
+  return formatCsv(table.header, table.rows.map((r) => r.map((cell, j) => (at.includes(j) && cell ? move(cell) : cell))));
+}
+
+/**
+ * The demo enclave's noise keys, derived from the seed: its released figures are keyed noise
+ * (enclave/release/population.ts), and with a fresh random key per temporary enclave the same seed
+ * would print other figures on every run. A real enclave draws its keys at random and keeps them.
+ */
+async function seedDemoSecrets(enclave: RunningEnclave, seed: number): Promise<void> {
+  for (const name of ['population-key', 'score-noise-key']) {
+    const key = createHash('sha256').update(`jointlab demo\u0000${name}\u0000${seed}`).digest();
+    await enclave.db.run('INSERT OR REPLACE INTO secrets (name, value) VALUES (?, ?)', [name, key]);
   }
 }
 
@@ -192,7 +222,7 @@ async function encryptedSteps(steward: EnclaveClient, bank: EnclaveClient, files
   };
   const platform = { dataset: 'platform', columns: HE_FEATURES };
   const trainJob = await approve({ name: 'he-train', purpose: 'model on platform data without showing labels', mode: 'he-train', bank: { upload: 'customer-ids' }, platform, model: { family: 'lr' } });
-  const trained = await heTrain({ client: bank, job: trainJob, paramSet: 'n16384', labels });
+  const trained = await heTrain({ client: bank, job: trainJob, paramSet: 'n16384', labels: { ids, values: labels } });
   say(
     `bank trained logistic regression on ${HE_FEATURES.length} platform features with its labels encrypted (CKKS, N = 16384): ${trained.rounds} Newton rounds, ` +
       `noise flooding >= ${trained.floodBits.toFixed(1)} bits, ${(trained.traffic.up / 1e6).toFixed(1)} MB up / ${(trained.traffic.down / 1e6).toFixed(1)} MB down, ${trained.seconds.total.toFixed(1)} s`,

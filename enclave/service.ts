@@ -22,6 +22,8 @@ import { holdSealPool } from './he/seal-pool';
 
 export { DEFAULT_SETTINGS } from './http/context';
 export type { EnclaveSettings } from './http/context';
+/** The CLI checks an encrypted-label spec against the enclave's own rule before it submits (the enclave checks again). */
+export { HE_TRAINING_PARAM_SETS, heTrainingProblems } from './release/he-training-fit';
 
 export interface EnclaveOptions {
   db: string;

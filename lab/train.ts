@@ -4,6 +4,7 @@ import { takeLabels, takeRows } from '../models/frame';
 import { BinaryMetrics, binaryMetrics } from '../models/metrics';
 import { FittedModel, ModelKind } from '../models/model';
 import { stratifiedSplit } from '../models/split';
+import { SelectionOptions, SelectionResult, keepColumns, selectFeatures, selectionContext, selectsFeatures } from '../models/selection';
 import { loadTensorflow } from '../models/tf-backend';
 import { readCsvFile } from './data/csv';
 import { frameOf, labelsOf, splitOf } from './data/columns';
@@ -25,6 +26,8 @@ export interface TrainRequest {
   seed: number;
   /** Overrides of the family's default hyper-parameters. */
   params?: Record<string, unknown>;
+  /** Feature selection on the training rows before the fit (lr and scorecard). */
+  selection?: SelectionOptions;
   onProgress?: ProgressFn;
 }
 
@@ -37,6 +40,8 @@ export interface TrainResult {
   metrics: { train: BinaryMetrics; test: BinaryMetrics };
   seconds: number;
   fitted: FittedModel;
+  /** The kept features and the path to them, when selection ran. */
+  selection?: SelectionResult;
 }
 
 export function loadJoined(files: string[], id: string): JoinedTable {
@@ -81,26 +86,37 @@ export async function train(request: TrainRequest): Promise<TrainResult> {
     const { rest, held } = stratifiedSplit(labels, request.testFraction, request.seed);
     parts = { train: rest, test: held };
   }
-  const trainFrame = takeRows(frame, parts.train);
+  let trainFrame = takeRows(frame, parts.train);
   const trainLabels = takeLabels(labels, parts.train);
   assertBothClasses(trainLabels, 'training');
   const family = families[request.model];
   const params = mergeParams(family.defaults, request.params);
+  let selection: SelectionResult | undefined;
+  let kept = features;
+  if (request.selection) {
+    if (!selectsFeatures(request.model)) throw new JointlabError('selection_family', `feature selection applies to lr and scorecard, not ${request.model}`, 'usage');
+    request.onProgress?.(0, 1, 'selecting features');
+    selection = selectFeatures(trainFrame, trainLabels, request.selection, selectionContext(request.model, params, request.seed));
+    if (!selection.features.length) throw new JointlabError('no_features_selected', 'feature selection kept no feature; lower --iv-min or raise --max-correlation or --max-vif');
+    kept = features.filter((f) => selection!.features.includes(f));
+    trainFrame = keepColumns(trainFrame, kept);
+  }
   const fitted = await family.fit(trainFrame, trainLabels, params, { seed: request.seed, onProgress: request.onProgress });
   const testLabels = takeLabels(labels, parts.test);
   const empty = { auc: NaN, ks: NaN, gini: NaN };
   const metrics = {
     train: binaryMetrics(trainLabels, await fitted.predict(trainFrame)),
-    test: parts.test.length ? binaryMetrics(testLabels, await fitted.predict(takeRows(frame, parts.test))) : empty,
+    test: parts.test.length ? binaryMetrics(testLabels, await fitted.predict(keepColumns(takeRows(frame, parts.test), kept))) : empty,
   };
   const backend = request.model === 'mlp' ? (await loadTensorflow()).backend : 'js';
   return {
     model: request.model,
     backend,
-    features,
+    features: kept,
     rows: { train: parts.train.length, test: parts.test.length },
     metrics,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     fitted,
+    ...(selection ? { selection } : {}),
   };
 }

@@ -1,4 +1,5 @@
 /** Platform datasets: imported by a steward, described by schema, policy and k-safe aggregates, never returned as rows. */
+import { createHash } from 'node:crypto';
 import { COLUMN_POLICIES, ColumnInfo, ColumnPolicy } from '../../lab/spec/policy';
 import { JointlabError } from '../../lab/errors';
 import { isMissingCell } from '../../lab/data/columns';
@@ -195,4 +196,27 @@ export async function datasetCells(db: Db, dataset: string, columns: string[], i
     byId.set(r.entity_id, positions.map((p) => cells[p]));
   }
   return { byId, types: positions.map((p) => stored[p].type), meta };
+}
+
+/** Content digests of imported datasets, by name and import time (stored rows never change after import). */
+const versions = new WeakMap<Db, Map<string, string>>();
+
+/**
+ * The dataset's version as released noise is keyed to it: a SHA-256 digest of its columns and rows
+ * in import order, so the same data re-imported (another day, another enclave run) draws the same
+ * noise, and different data different noise. The import time is no part of it.
+ */
+export async function datasetVersion(db: Db, meta: DatasetMeta): Promise<string> {
+  const cache = versions.get(db) ?? new Map<string, string>();
+  versions.set(db, cache);
+  const key = `${meta.name}\u0000${meta.createdAt}`;
+  const known = cache.get(key);
+  if (known) return known;
+  const hash = createHash('sha256').update(JSON.stringify(meta.columns.map((c) => [c.name, c.type])));
+  for (const r of await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ? ORDER BY row', [meta.name])) {
+    hash.update(`\u0000${r.entity_id}\u0000${r.cells}`);
+  }
+  const version = `${meta.name}@sha256:${hash.digest('hex')}`;
+  cache.set(key, version);
+  return version;
 }

@@ -74,6 +74,17 @@ export async function visibleUpload(db: Db, id: string, viewer: Principal): Prom
   return upload;
 }
 
+/**
+ * The upload's enterprise ids in row order, for the bank that uploaded them (its own ids, nothing
+ * from the platform): its client pairs labels with rows by id before encrypted-label training.
+ * Stewards read uploads' metadata, never their rows.
+ */
+export async function uploadIds(db: Db, id: string, viewer: Principal): Promise<string[]> {
+  const upload = await visibleUpload(db, id, viewer);
+  if (viewer.role !== 'bank') throw new JointlabError('forbidden', "an upload's rows are read by the bank that uploaded it only", 'forbidden');
+  return (await db.all<{ entity_id: string }>('SELECT entity_id FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id])).map((r) => r.entity_id);
+}
+
 export async function deleteUpload(db: Db, id: string, actor: Principal): Promise<void> {
   await visibleUpload(db, id, actor);
   await db.transaction(async (q) => {

@@ -7,7 +7,7 @@ import { Frame } from '../../models/frame';
 import { Encoder, designNames, encode } from '../../models/encoding';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
 import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
-import { datasetAggregates, datasetCells } from '../data/datasets';
+import { datasetAggregates, datasetCells, datasetVersion } from '../data/datasets';
 import { uploadByName } from '../data/uploads';
 import { checkConsent } from '../data/consents';
 import { requestDigest } from '../jobs/training-data';
@@ -23,6 +23,8 @@ export interface TrainingDesign {
   encoder: Encoder;
   names: string[];
   uploadRows: number;
+  /** The upload's enterprise ids in row order: the bank's own ids, handed back so it can put its labels in this order. */
+  uploadIds: string[];
   matchedRows: number;
   k: number;
   /** What the differencing control compares, and noise keyed to this request and population. */
@@ -71,7 +73,7 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
     meta.k,
   );
   const secret = await populationSecret(db);
-  const request = requestDigest(ids, `${meta.name}@${meta.createdAt}/${meta.rows}`);
+  const request = requestDigest(ids, await datasetVersion(db, meta));
   // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
   const matchedIds = matchedAt.map((i) => ids[i].entity_id);
   const fingerprint = await fingerprintIds(secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys())));
@@ -91,6 +93,7 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
     encoder,
     names: [...designNames(encoder), '(intercept)'],
     uploadRows: ids.length,
+    uploadIds: ids.map((r) => r.entity_id),
     matchedRows: matchedAt.length,
     k: meta.k,
     print,

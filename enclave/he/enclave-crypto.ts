@@ -11,7 +11,7 @@ import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { PublicKey } from 'node-seal/implementation/public-key';
 import { JointlabError } from '../../lab/errors';
-import { CONJUGATION_STEP, PARAM_SETS, ParamSetName, ROTATION_BASE, rotationSteps } from '../../lab/he/params';
+import { CONJUGATION_STEP, PARAM_SETS, PARAM_SET_NAMES, ParamSetName, ROTATION_BASE, rotationSteps } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
 import { applyLabelCheck, labelCheckTotal, loadRelinKeys, realParts } from './label-check';
 import type { ParamFacts } from './seal-bytes';
@@ -220,16 +220,18 @@ export interface FloodPolicy {
 
 export const DEFAULT_FLOOD: FloodPolicy = { bits: 30, minBits: 12, precision: 1e-5 };
 
-export function floodSize(policy: FloodPolicy, estimate: number): FloodReport {
+export function floodSize(policy: FloodPolicy, estimate: number, paramSet?: ParamSetName): FloodReport {
   const wanted = estimate * 2 ** policy.bits;
   const valueStd = Math.min(wanted, policy.precision);
   const bits = Math.log2(valueStd / estimate);
   if (bits < policy.minBits) {
-    throw new JointlabError(
-      'insufficient_precision',
-      `this parameter set leaves only ${bits.toFixed(1)} bits of noise flooding at the precision the result needs; use the larger parameter set (n16384)`,
-      'validation',
-    );
+    // Only a set that is not the largest can be told to move up; on the largest, say what lowers the noise instead.
+    const largest = PARAM_SET_NAMES[PARAM_SET_NAMES.length - 1];
+    const advice =
+      paramSet === largest
+        ? `${largest} is the largest parameter set; in training, a larger l2 or fewer categorical columns shrink how much the Newton step amplifies the noise`
+        : `use the larger parameter set (${largest})`;
+    throw new JointlabError('insufficient_precision', `this computation leaves only ${bits.toFixed(1)} bits of noise flooding at the precision the result needs; ${advice}`, 'validation');
   }
   return { bits, valueStd };
 }
@@ -345,7 +347,7 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     const plainOffset = encodeAt(rt, scope, offset, result.scale, result);
     rt.evaluator.addPlain(result, plainOffset, result);
     const estimate = noiseEstimate(input.paramSet, { ...input.noise, rotations: rotationsPerSum(rt.slots), weightL1 });
-    const report = floodSize(input.policy, estimate);
+    const report = floodSize(input.policy, estimate, input.paramSet);
     flood(rt, scope, result, pk, report.valueStd);
     return { cipher: result.saveArray(rt.seal.ComprModeType.zstd), flood: report };
   });
@@ -398,7 +400,7 @@ export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint
     rt.evaluator.rescaleToNext(result, result);
     // Coefficients are the bank's fresh ciphertexts; the basis is the plaintext factor.
     const estimate = noiseEstimate(input.paramSet, { freshL2: Math.sqrt(freshSquares), rows: 0, rotations: 0, weightL1: 1, inputL1: 0 });
-    const report = floodSize(input.policy, estimate);
+    const report = floodSize(input.policy, estimate, input.paramSet);
     flood(rt, scope, result, pk, report.valueStd);
     return { cipher: result.saveArray(rt.seal.ComprModeType.zstd), flood: report };
   });

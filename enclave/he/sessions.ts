@@ -11,7 +11,9 @@ import { appendAudit } from '../audit/log';
 import type { Principal } from '../../lab/api/principals';
 import { ScoreLimiter } from '../scoring/limits';
 import { jobMode, visibleJob } from '../jobs/jobs';
-import { assertHeSessionMayOpen, finishHeSession, startHeSession } from '../jobs/decisions';
+import { assertHeSessionMayOpen, failHeJob, finishHeSession, startHeSession } from '../jobs/decisions';
+import { assertHeTrainingFits } from '../jobs/submit';
+import { getDatasetMeta } from '../data/datasets';
 import { Db, Queries } from '../store/db';
 import { differencingCheck, recordPopulation } from '../release/differencing';
 import { noisyValue } from '../release/population';
@@ -67,7 +69,7 @@ export class HeSessions {
       const design = await sessionDesign(this.db, row, spec);
       return {
         ...base,
-        training: { uploadRows: design.uploadRows, design: design.names, l2: trainingL2(spec), encoder: design.encoder, privacy: roundPrivacy(spec, design.names.length, this.settings.maxRounds) },
+        training: { uploadRows: design.uploadRows, uploadIds: design.uploadIds, design: design.names, l2: trainingL2(spec), encoder: design.encoder, privacy: roundPrivacy(spec, design.names.length, this.settings.maxRounds) },
       };
     }
     return { ...base, scoring: await scoreStats(this.db, await platformTable(this.db, spec)) };
@@ -86,6 +88,12 @@ export class HeSessions {
     const he = decoded.he();
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
     await asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
+    // Checked again at use, with the set the bank chose now: the job stays approved, to be opened with one that fits.
+    if (mode === 'he-train') {
+      const dataset = await getDatasetMeta(this.db, spec.platform!.dataset);
+      if (!dataset) throw new JointlabError('not_found', `dataset "${spec.platform!.dataset}" no longer exists`, 'not_found');
+      assertHeTrainingFits(spec, dataset, paramSet);
+    }
     const id = `he_${randomUUID()}`;
     let recordPrint: ((q: Queries) => Promise<void>) | undefined;
     if (mode === 'he-train') {
@@ -135,10 +143,19 @@ export class HeSessions {
     return asCaller(actor.org, () => scoreEncrypted(this.db, this.limiter, session, ids, actor));
   }
 
-  /** Closes the session: keys and ciphertexts deleted, the job finished. */
-  async close(id: string, actor: Principal): Promise<void> {
+  /**
+   * Closes the session: keys and ciphertexts deleted, the job finished; or, when the bank's client
+   * reports that it stopped (`failure`, a stable error code), the job failed with that reason.
+   */
+  async close(id: string, actor: Principal, failure?: string): Promise<void> {
     const row = await sessionRow(this.db, id, actor);
     forgetSession(id);
+    if (failure !== undefined) {
+      if (!/^[a-z][a-z0-9_]{0,63}$/.test(failure)) throw new JointlabError('schema_violation', '"failed" must be an error code (lower-case letters, digits and _)', 'usage');
+      const job = await visibleJob(this.db, row.job, actor);
+      if (job.state === 'running') await failHeJob(this.db, row.job, actor, `the HE session stopped (${failure}, reported by the bank's client)`);
+      return;
+    }
     if (row.closed_at) return;
     await this.db.transaction(async (q) => {
       await q.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE id = ?', [new Date().toISOString(), id]);

@@ -116,7 +116,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
   let weightL1 = 0;
   for (let k = 0; k < D; k++) weightL1 = Math.max(weightL1, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
-  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1, rotations: rotationsPerSum(slots), weightL1 }));
+  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1, rotations: rotationsPerSum(slots), weightL1 }), row.param_set);
   // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
   const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
   if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');

@@ -53,6 +53,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     get: { summary: 'upload metadata', roles: ['bank', 'steward'], ok: 200 },
     delete: { summary: 'delete an upload and its rows', roles: ['bank'], ok: 204 },
   },
+  '/v1/uploads/{id}/ids': { get: { summary: "the upload's enterprise ids in row order, for the bank that uploaded them (to pair labels by id)", roles: ['bank'], ok: 200 } },
   '/v1/jobs': {
     get: { summary: "list jobs (a bank: its organization's)", roles: ['bank', 'steward'], query: [['state', false, 'filter by state']], ok: 200 },
     post: { summary: 'submit a model spec', roles: ['bank'], body: 'json', schema: 'JobSpec', ok: 201 },
@@ -86,7 +87,12 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/he/sessions': { post: { summary: 'open an HE session on an approved HE job: public and Galois keys in a binary envelope', roles: ['bank'], body: 'frames', ok: 201 } },
   '/v1/he/sessions/{id}': {
     get: { summary: 'session parameters, rotation steps, design or score statistics', roles: ['bank'], ok: 200 },
-    delete: { summary: 'close the session: keys deleted, job finished', roles: ['bank'], ok: 204 },
+    delete: {
+      summary: 'close the session: keys deleted, job finished (or failed, when the client reports why it stopped)',
+      roles: ['bank'],
+      query: [['failed', false, "the error code that stopped the bank's client: the job is marked failed with it"]],
+      ok: 204,
+    },
   },
   '/v1/he/sessions/{id}/labels': { post: { summary: 'encrypted labels in upload order (encrypted-label training)', roles: ['bank'], body: 'frames', ok: 200 } },
   '/v1/he/sessions/{id}/rounds': { post: { summary: 'one Newton round at the given weights; answers the encrypted new weights', roles: ['bank'], body: 'json', schema: 'Round', ok: 200 } },

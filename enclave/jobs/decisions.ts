@@ -47,6 +47,18 @@ export async function rejectJob(db: Db, id: string, steward: Principal, reason: 
   return { id, state: await transition(db, id, 'rejected', steward.id, { reason }) };
 }
 
+/**
+ * A running HE job whose session cannot go on (a round the flood cannot cover, labels that do not
+ * match): failed with the reason, its keys and ciphertexts deleted, so `job list` shows it failed
+ * instead of running at 0% until someone cancels it. Only the session's owner reports it.
+ */
+export async function failHeJob(db: Db, id: string, actor: Principal, reason: string): Promise<JobMove> {
+  await visibleJob(db, id, actor);
+  const state = await transition(db, id, 'failed', actor.id, { reason, from: ['running'] });
+  await closeSessionsOfJob(db, id);
+  return { id, state };
+}
+
 /** Stops a queued, running or HE job; its worker is terminated and any HE keys are deleted with it. */
 export async function cancelJob(db: Db, runner: Runner, id: string, viewer: Principal): Promise<JobMove> {
   const job = await visibleJob(db, id, viewer);

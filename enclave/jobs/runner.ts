@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JointlabError } from '../../lab/errors';
+import { selectionOptions } from '../../lab/spec/selection-spec';
 import { takeLabels, takeRows } from '../../models/frame';
 import { stratifiedSplit } from '../../models/split';
 import { beforeTraining, releaseCheck } from '../release/check';
@@ -134,6 +135,7 @@ export class Runner {
         // A scorecard's bin counts, from which its WOE comes, carry the population's noise (a DP one has its own).
         ...(spec.model.family === 'scorecard' && !privacy ? { noiseKey: table.noise.key } : {}),
         seed: validation.seed,
+        ...(spec.selection ? { selection: { options: selectionOptions(spec.selection), minBinCount: k, noiseKey: table.noise.key } } : {}),
         train: { frame: takeRows(table.frame, rest), labels: takeLabels(table.labels, rest) },
         test: { frame: takeRows(table.frame, held), labels: takeLabels(table.labels, held) },
       };
@@ -165,10 +167,16 @@ export class Runner {
     const message = await this.inWorker(jobId, input);
     if (this.current?.cancelled) return;
     if (!message || message.type !== 'result') {
-      await this.fail(jobId, message?.type === 'error' ? 'training failed inside the worker' : 'the training worker stopped unexpectedly');
+      const reason =
+        message?.type !== 'error'
+          ? 'the training worker stopped unexpectedly'
+          : message.code === 'no_features_selected'
+            ? 'feature selection kept no feature; lower selection.ivMin or raise maxCorrelation or maxVif'
+            : 'training failed inside the worker';
+      await this.fail(jobId, reason);
       return;
     }
-    const release = releaseCheck({ model: message.model as never, description: message.description, ...sizes, metrics: message.metrics, test: { labels: input.test.labels, scores: message.testScores } }, rules);
+    const release = releaseCheck({ model: message.model as never, description: message.description, ...sizes, metrics: message.metrics, test: { labels: input.test.labels, scores: message.testScores }, ...(message.selection ? { selection: message.selection } : {}) }, rules);
     // The scoring rule is judged once, on a released platform-only model (the only kind that scores in the clear), and kept with it.
     const model = release.released.parameters?.model;
     const platformOnly = model && spec.platform && model.features.every((f) => spec.platform!.columns.includes(f.name));

@@ -15,6 +15,9 @@ import { assertBudget, chargedEpsilon } from './privacy-budget';
 import { assertHeSettings } from '../../lab/spec/he-spec';
 import type { UploadMeta } from '../../lab/api/uploads';
 import type { DatasetMeta } from '../../lab/api/datasets';
+import { selectionProblems } from '../../lab/spec/selection-spec';
+import { ParamSetName } from '../../lab/he/params';
+import { heTrainingProblems } from '../release/he-training-fit';
 
 /** What each mode needs and refuses, as JSON-pointer problems. */
 function modeProblems(spec: JobSpec): Problem[] {
@@ -23,6 +26,7 @@ function modeProblems(spec: JobSpec): Problem[] {
   const need = (present: unknown, pointer: string) => !present && problems.push({ pointer, message: `is required in ${mode} mode` });
   const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
   if (spec.privacy && mode !== 'plaintext') problems.push({ pointer: '/privacy', message: 'differential privacy applies to plaintext training' });
+  problems.push(...selectionProblems(spec));
   if (spec.privacy && spec.model.family === 'gbdt') problems.push({ pointer: '/privacy', message: 'differential privacy covers "lr", "scorecard" and "mlp"; boosted trees are released under the k rule on every leaf and split side' });
   if (mode === 'plaintext') {
     refuse(spec.he, '/he');
@@ -85,6 +89,14 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
   return problems;
 }
 
+/** Encrypted-label training the rounds could never flood is refused now, not after approval, keys and a session (enclave/release/he-training-fit.ts). */
+export function assertHeTrainingFits(spec: JobSpec, dataset: DatasetMeta, paramSet?: ParamSetName): void {
+  const he = assertHeSettings(spec);
+  const columns = spec.platform!.columns.map((name) => ({ name, categorical: dataset.columns.find((c) => c.name === name)?.type === 'categorical' }));
+  const problems = heTrainingProblems({ paramSet: paramSet ?? he.paramSet, l2: he.l2, columns });
+  if (problems.length) throw new ProblemsError('he_training_unfit', 'encrypted-label training could not noise-flood the rounds of this spec', problems, 'validation');
+}
+
 export async function submitJob(db: Db, body: unknown, actor: Principal, epsilonBudget: number): Promise<JobRow> {
   const spec = assertValid(validateSpec, body, 'spec');
   if (spec.mode === 'he-train' || spec.mode === 'he-score') {
@@ -99,6 +111,7 @@ export async function submitJob(db: Db, body: unknown, actor: Principal, epsilon
   const dataset = spec.platform ? await getDatasetMeta(db, spec.platform.dataset) : undefined;
   const problems = referenceProblems(spec, upload, dataset);
   if (problems.length) throw new ProblemsError('spec_references', 'the spec names data or columns it cannot use', problems, 'validation');
+  if (spec.mode === 'he-train') assertHeTrainingFits(spec, dataset!);
   const flags = await riskFlags(db, spec, upload, dataset);
   const id = `j_${randomUUID()}`;
   const now = new Date().toISOString();

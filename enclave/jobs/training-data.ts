@@ -7,7 +7,7 @@ import { Encoder } from '../../models/encoding';
 import { Frame } from '../../models/frame';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
 import { PopulationNoise, SourceColumn, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
-import { datasetCells } from '../data/datasets';
+import { datasetCells, datasetVersion } from '../data/datasets';
 import { checkConsent } from '../data/consents';
 import { uploadByName } from '../data/uploads';
 import { Db } from '../store/db';
@@ -89,7 +89,7 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
     const secret = await populationSecret(db);
     // The request: the upload's content and the dataset's version (the same upload under a new spec is
     // the same request). The noise key adds what decides the training rows and labels.
-    const request = requestDigest(uploadRows, spec.platform ? `${spec.platform.dataset}@${platform!.meta.createdAt}/${platform!.meta.rows}` : '-');
+    const request = requestDigest(uploadRows, spec.platform ? await datasetVersion(db, platform!.meta) : '-');
     const ids = await fingerprintIds(secret, joined.ids);
     const uploaded = await fingerprintIds(secret, uploadRows.map((r) => r.entity_id));
     return {

@@ -9,6 +9,8 @@ import { ModelKind } from '../../models/model';
 import { PrivacyParams, withDifferentialPrivacy } from '../../models/privacy/dp-logistic';
 import { DP_SGD_DEFAULTS, withDpSgd } from '../../models/privacy/dp-sgd';
 import { withPrivateScorecard } from '../../models/privacy/dp-scorecard';
+import { SelectionResult } from '../../models/selection/path';
+import { SelectionInput, runSelection } from './selection-step';
 
 export interface WorkerInput {
   family: ModelKind;
@@ -20,6 +22,8 @@ export interface WorkerInput {
   /** Key of the population's noise: scorecard bin counts get their noise before WOE (enclave/release/population.ts). */
   noiseKey?: string;
   seed: number;
+  /** Feature selection to run on the training rows before the fit (plaintext lr and scorecard). */
+  selection?: SelectionInput;
   train: { frame: Frame; labels: Uint8Array };
   test: { frame: Frame; labels: Uint8Array };
 }
@@ -34,6 +38,7 @@ export type WorkerMessage =
       seconds: number;
       metrics: { train: ReturnType<typeof binaryMetrics>; test: ReturnType<typeof binaryMetrics> };
       testScores: Float64Array;
+      selection?: SelectionResult;
     }
   | { type: 'error'; code: string; message: string };
 
@@ -48,15 +53,18 @@ async function run(input: WorkerInput): Promise<void> {
         ? withPrivateScorecard(input.privacy)
         : withDifferentialPrivacy(input.privacy);
   const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
-  const model = await family.fit(input.train.frame, input.train.labels, input.params as never, {
+  if (input.selection) post({ type: 'progress', done: 0, total: 1, note: 'selecting features' });
+  const selected = input.selection ? runSelection(input.family, input.params, input.seed, input.selection, input) : undefined;
+  const { train, test, encoder } = selected ?? input;
+  const model = await family.fit(train.frame, train.labels, input.params as never, {
     seed: input.seed,
-    ...(input.encoder ? { encoder: input.encoder } : {}),
+    ...(encoder ? { encoder } : {}),
     ...(input.noiseKey ? { countNoise: cellNoise(noiseFromKey(input.noiseKey)) } : {}),
     onProgress: (done, total, note) => post({ type: 'progress', done, total, note }),
   });
   const description = model.describe();
-  const trainScores = await model.predict(input.train.frame);
-  const testScores = await model.predict(input.test.frame);
+  const trainScores = await model.predict(train.frame);
+  const testScores = await model.predict(test.frame);
   post({
     type: 'result',
     model: model.toJSON(),
@@ -64,8 +72,9 @@ async function run(input: WorkerInput): Promise<void> {
     // The model says what trained it (DP-SGD runs in plain JavaScript, not on TensorFlow.js).
     backend: typeof description.backend === 'string' ? description.backend : 'js',
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    metrics: { train: binaryMetrics(input.train.labels, trainScores), test: binaryMetrics(input.test.labels, testScores) },
+    metrics: { train: binaryMetrics(train.labels, trainScores), test: binaryMetrics(test.labels, testScores) },
     testScores,
+    ...(selected ? { selection: selected.selection } : {}),
   });
 }
 

@@ -6,6 +6,8 @@ import { BinaryMetrics } from '../../models/metrics';
 import { ModelFile } from '../../models/model';
 import { randomBytes } from 'node:crypto';
 import { releasedCurves } from './curves';
+import { SelectionResult } from '../../models/selection/path';
+import { releasedSelection } from './selection';
 import { DP_SHARES, PopulationNoise, keyedNoise, noisyCount, noisyValue, releasedMetric } from './population';
 import type { OutputPart, ReleaseOutcome, Released, Withheld } from '../../lab/api/results';
 
@@ -17,6 +19,8 @@ export interface TrainingOutcome {
   metrics: { train: BinaryMetrics; test: BinaryMetrics };
   /** Test labels and scores, row by row: used here to draw coarse curves, never released. */
   test: { labels: Uint8Array; scores: Float64Array };
+  /** Feature selection's path, when the spec asked for it. */
+  selection?: SelectionResult;
 }
 
 export interface ReleaseRules {
@@ -130,7 +134,11 @@ export function releaseCheck(outcome: TrainingOutcome, rules: ReleaseRules): Rel
   const isPrivate = (outcome.model.params as { privacy?: unknown }).privacy !== undefined;
   const parameterProblem = tooFewRows ?? trainClasses ?? (isPrivate ? undefined : [...smallBins(outcome.description, k), ...smallTreeNodes(outcome.model, k)][0]);
   if (parameterProblem) hold('parameters', parameterProblem);
-  else if (wants('parameters')) released.parameters = suppressSmallCounts({ model: outcome.model, description: outcome.description }, k, noise, countScale);
+  else if (wants('parameters')) {
+    released.parameters = suppressSmallCounts({ model: outcome.model, description: outcome.description }, k, noise, countScale);
+    // Selection is refused under DP at submission; were it to run, its figures would not be accounted.
+    if (outcome.selection && dp === undefined) released.selection = releasedSelection(outcome.selection, noise, k);
+  }
 
   const metricsProblem = tooFewRows ?? trainClasses;
   if (metricsProblem) hold('metrics', metricsProblem);

@@ -21,6 +21,7 @@ export function reportJob(row: JobRow): ReportInput {
     description: r.released.parameters?.description,
     withheld: r.withheld,
     k: r.k,
+    ...(r.released.selection ? { selection: r.released.selection } : {}),
     ...(spec.privacy ? { noTrainMetrics: DP_NO_TRAIN } : {}),
     footer: `Drawn by jointlab from released aggregates only. Job backend ${r.backend}, trained in ${r.seconds.toFixed(2)} s.`,
   };

@@ -42,7 +42,15 @@ export interface SessionInfo {
   bytes: { in: number; out: number };
   closed: boolean;
   /** he-train: rows of the bank's upload, in whose order labels are encrypted, and the design the weights follow. */
-  training?: { uploadRows: number; design: string[]; l2: number; encoder: Encoder; privacy: RoundPrivacy };
+  training?: {
+    uploadRows: number;
+    /** The upload's enterprise ids in row order (the bank's own ids): labels are encrypted in this order. */
+    uploadIds: string[];
+    design: string[];
+    l2: number;
+    encoder: Encoder;
+    privacy: RoundPrivacy;
+  };
   /** he-score: what the `z` terms are standardized by. */
   scoring?: ScoreStats;
 }

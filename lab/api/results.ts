@@ -5,11 +5,14 @@ import type { BinaryMetrics } from '../../models/metrics';
 import type { ModelFile } from '../../models/model';
 import type { Curves } from './curves';
 import type { ScoringVerdict } from './scoring';
+import type { ReleasedSelection } from './selection';
 
 export type OutputPart = (typeof OUTPUTS)[number];
 
 export interface Released {
   parameters?: { model: ModelFile; description: Record<string, unknown> };
+  /** Released with the parameters and withheld with them: the kept features in order and each step's figure. */
+  selection?: ReleasedSelection;
   metrics?: { train?: BinaryMetrics; test?: BinaryMetrics; rows: { train: number; test: number } };
   curves?: Curves;
 }

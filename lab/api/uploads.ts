@@ -10,6 +10,11 @@ export interface UploadMeta {
   createdAt: string;
 }
 
+/** `GET /v1/uploads/:id/ids`: the upload's enterprise ids in row order, to the bank that uploaded them. */
+export interface UploadIds {
+  ids: string[];
+}
+
 /** `GET /v1/uploads`. */
 export interface UploadList {
   uploads: UploadMeta[];

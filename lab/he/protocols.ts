@@ -8,6 +8,7 @@ import { ModelFile } from '../../models/model';
 import { sigmoid } from '../../models/linalg';
 import { BankCrypto } from './bank-crypto';
 import { decodeFrames, encodeFrames } from './frames';
+import { KeyedLabels, alignLabels } from './label-alignment';
 import { linearForm } from './model-terms';
 import { ParamSetName, rotationSteps } from './params';
 import type { RoundHeader, ScoresHeader, SessionInfo } from '../api/he-sessions';
@@ -17,12 +18,23 @@ async function openSession(client: EnclaveClient, crypto: BankCrypto, job: strin
   return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]) }, traffic);
 }
 
+/**
+ * A protocol stopped on an error after its session opened: the session is closed with the error's
+ * code, so the enclave marks the job failed (not running at 0% until cancelled). A failure to report
+ * is not allowed to hide the error itself, which the caller throws on.
+ */
+async function reportFailure(client: EnclaveClient, session: string | undefined, e: unknown): Promise<void> {
+  if (!session) return;
+  const code = e instanceof JointlabError && /^[a-z][a-z0-9_]{0,63}$/.test(e.code) ? e.code : 'client_error';
+  await client.send('DELETE', `v1/he/sessions/${session}`, { query: { failed: code } }).catch(() => undefined);
+}
+
 export interface HeTrainOptions {
   client: EnclaveClient;
   job: string;
   paramSet: ParamSetName;
-  /** The bank's 0/1 labels in the order of the rows of its upload. */
-  labels: ArrayLike<number>;
+  /** The bank's 0/1 labels by enterprise id, in any order: they are put into the upload's order by id. */
+  labels: KeyedLabels;
   tolerance?: number;
   onRound?: (round: number, change: number, floodBits: number) => void;
 }
@@ -40,18 +52,16 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   const started = Date.now();
   const traffic: Traffic = { up: 0, down: 0 };
   const crypto = await BankCrypto.create(options.paramSet, rotationSteps(options.paramSet), { relinKeys: true });
+  let session: string | undefined;
   try {
     const keysDone = Date.now();
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
+    session = info.id;
     const training = info.training!;
-    if (options.labels.length !== training.uploadRows) {
-      throw new JointlabError('label_count', `the upload has ${training.uploadRows} rows but ${options.labels.length} labels were given; use the file that was uploaded`, 'usage');
-    }
-    for (const y of Array.from(options.labels)) if (y !== 0 && y !== 1) throw new JointlabError('bad_label', 'labels must be 0 or 1', 'validation');
+    for (const y of Array.from(options.labels.values)) if (y !== 0 && y !== 1) throw new JointlabError('bad_label', 'labels must be 0 or 1', 'validation');
+    const labels = alignLabels(training.uploadIds, options.labels);
     const blocks: Uint8Array[] = [];
-    for (let start = 0; start < options.labels.length; start += info.slots) {
-      blocks.push(crypto.encrypt(Array.from(options.labels).slice(start, start + info.slots)));
-    }
+    for (let start = 0; start < labels.length; start += info.slots) blocks.push(crypto.encrypt(labels.subarray(start, start + info.slots)));
     // The relinearization keys go first: the enclave checks under encryption that every label is 0 or 1.
     await options.client.send('POST', `v1/he/sessions/${info.id}/labels`, { frames: encodeFrames({ relinKeys: true }, [crypto.relinKeyBytes, ...blocks]) }, traffic);
     const labelsDone = Date.now();
@@ -128,6 +138,9 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
       traffic,
       seconds: { keys: (keysDone - started) / 1000, labels: (labelsDone - keysDone) / 1000, rounds: (done - labelsDone) / 1000, total: (done - started) / 1000 },
     };
+  } catch (e) {
+    await reportFailure(options.client, session, e);
+    throw e;
   } finally {
     crypto.dispose();
   }
@@ -160,8 +173,10 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
   const traffic: Traffic = { up: 0, down: 0 };
   // Scoring needs no rotations: no Galois keys are made or sent.
   const crypto = await BankCrypto.create(options.paramSet, []);
+  let session: string | undefined;
   try {
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
+    session = info.id;
     const only = options.platformFeatures ? new Set(options.platformFeatures) : undefined;
     const form = linearForm(options.model, { numeric: info.scoring!.numeric, withheld: info.scoring!.withheld }, only);
     const blobs = [...form.coefficients.map((c) => crypto.encryptReplicated(c)), crypto.encryptReplicated(form.constant)];
@@ -180,6 +195,9 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
           return { id, score: sigmoid((form.scaling!.offset - v) / form.scaling!.factor), points: v };
         });
     return { scores, parts, refused: answer.header.refused, floodBits: answer.header.flood?.bits ?? null, traffic, seconds: (Date.now() - started) / 1000 };
+  } catch (e) {
+    await reportFailure(options.client, session, e);
+    throw e;
   } finally {
     crypto.dispose();
   }

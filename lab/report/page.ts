@@ -9,6 +9,8 @@ import { CurvePoint, Curves } from '../../models/curves';
 import { escapeXml } from '../text';
 import { overfitCheck } from './overfitting';
 import { BarGroup, barChart, lineChart, niceScale } from './svg';
+import type { ReleasedSelection } from '../api/selection';
+import { selectionSection } from './selection-section';
 
 /** Everything a report draws; nothing else about the model or its rows reaches the page. */
 export interface ReportInput {
@@ -30,6 +32,8 @@ export interface ReportInput {
   k: number;
   /** Why there is no train AUC to judge overfitting by, when there is none (DP_NO_TRAIN for a DP job). */
   noTrainMetrics?: string;
+  /** Feature selection's path, when the model was fitted after one. */
+  selection?: ReleasedSelection;
   footer: string;
 }
 
@@ -215,6 +219,7 @@ export function renderReport(job: ReportInput, comparison?: ReportInput): string
     summary(job),
     withheld(job),
     charts.length ? `<h2>Charts</h2><div class="charts">${charts.join('\n')}</div>` : '<p>No curves or parameters were released for this job.</p>',
+    selectionSection(job.selection),
     scorecardSection(job),
     comparison ? comparisonSection(job, comparison) : '',
     `<p class="note">${escapeXml(job.footer)}</p>`,

@@ -6,9 +6,11 @@ import Ajv from 'ajv';
 import { FromSchema } from 'json-schema-to-ts';
 import { MODEL_KINDS } from '../../models/model';
 import { heSchema } from './he-spec';
+import { selectionSchema } from './selection-spec';
 
 /** The HE block without its own $id, embedded in the spec. */
 const { $id: _heId, ...HE_BLOCK } = heSchema;
+const { $id: _selectionId, ...SELECTION_BLOCK } = selectionSchema;
 
 const NAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
 const COLUMN = { type: 'string', minLength: 1, maxLength: 128 } as const;
@@ -79,6 +81,7 @@ export const jobSpecSchema = {
       },
     },
     he: HE_BLOCK,
+    selection: SELECTION_BLOCK,
     outputs: { type: 'array', items: { type: 'string', enum: OUTPUTS }, uniqueItems: true, minItems: 1, default: [...OUTPUTS] },
   },
 } as const;

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_CODES } from '../../lab/errors';
 import { jointSpec, startTestEnclave, TestEnclave, csvOf } from '../helpers/enclave';
-import { REPO_ROOT, runCli, runCliAsync } from '../helpers/cli';
+import { REPO_ROOT, runCli, runCliAsync, tempDir } from '../helpers/cli';
 
 describe('messages that help (CLI against a running enclave)', function () {
   this.timeout(120_000);
@@ -59,6 +59,46 @@ describe('messages that help (CLI against a running enclave)', function () {
     const r = await runCliAsync(['job', 'submit', file], as('bankA'));
     assert.equal(r.code, EXIT_CODES.usage, r.stderr);
     assert.match(r.stderr, /\/model\/family: must be one of lr, scorecard, mlp/);
+  });
+
+  it("privacy budget without --org shows a steward every bank's budget and names --org, not the API's query parameter", async () => {
+    const r = await runCliAsync(['privacy', 'budget'], as('steward'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /query parameter/);
+    assert.match(r.stdout, /^org\s+budget\s+spent\s+remaining$/m);
+    assert.match(r.stdout, /^bank-a\s+10\s+0\s+10$/m);
+    assert.match(r.stdout, /--org ORG/);
+    const json = JSON.parse((await runCliAsync(['privacy', 'budget', '--json'], as('steward'))).stdout);
+    assert.deepEqual(json.budgets, [{ org: 'bank-a', budget: 10, spent: 0, remaining: 10 }]);
+    const one = await runCliAsync(['privacy', 'budget', '--org', 'bank-a'], as('steward'));
+    assert.match(one.stdout, /^bank-a: epsilon 0 spent of 10, 10 remaining$/m);
+    assert.match((await runCliAsync(['privacy', 'budget'], as('bankA'))).stdout, /^bank-a: epsilon 0 spent of 10, 10 remaining$/m);
+  });
+});
+
+describe('enclave start says where the console is', function () {
+  this.timeout(60_000);
+
+  it('prints the console URL after the address, and the console answers there', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'enclave', 'start', '--port', '0', '--db', join(tempDir(), 'e.db'), '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        child.stdout!.on('data', (d) => {
+          text += d;
+          if (/console: \S+\n/.test(text)) resolve(text);
+        });
+        child.on('exit', (code) => reject(new Error(`enclave exited with ${code}`)));
+      });
+      const [address, console] = out.split('\n');
+      const url = /listening on (http:\/\/\S+)/.exec(address)![1];
+      assert.equal(console, `steward and bank console: ${url}/console/`);
+      assert.equal((await fetch(`${url}/console/`)).status, 200);
+    } finally {
+      child.kill();
+    }
   });
 });
 

@@ -43,7 +43,9 @@ export function heRoutes(ctx: EnclaveContext): Router {
     res.type(FRAME_TYPE).send(encodeFrames({ ids: scored.ids, refused: scored.refused, flood: scored.flood ?? null } satisfies ScoresHeader, scored.ciphers));
   });
   r.delete('/he/sessions/:id', allow('bank'), async (req, res) => {
-    await sessions.close(id(req), principalOf(res));
+    const failed = req.query.failed;
+    if (failed !== undefined && typeof failed !== 'string') throw new JointlabError('schema_violation', '"failed" must be one error code', 'usage');
+    await sessions.close(id(req), principalOf(res), failed);
     res.status(204).end();
   });
   return r;

@@ -1,10 +1,10 @@
-/** A bank's own tables: upload, list, read metadata, delete. Rows never come back out. */
+/** A bank's own tables: upload, list, read metadata, delete. Rows never come back out; the ids come back to the bank that uploaded them. */
 import express, { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
-import { createUpload, deleteUpload, listUploads, visibleUpload } from '../../data/uploads';
+import { createUpload, deleteUpload, listUploads, uploadIds, visibleUpload } from '../../data/uploads';
 import { allow, csvBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
-import type { UploadList } from '../../../lab/api/uploads';
+import type { UploadIds, UploadList } from '../../../lab/api/uploads';
 
 export function uploadRoutes(ctx: EnclaveContext): Router {
   const r = Router();
@@ -19,6 +19,9 @@ export function uploadRoutes(ctx: EnclaveContext): Router {
   });
   r.get('/uploads/:id', allow('bank', 'steward'), async (req, res) => {
     res.json(await visibleUpload(ctx.db, String(req.params.id), principalOf(res)));
+  });
+  r.get('/uploads/:id/ids', allow('bank'), async (req, res) => {
+    res.json({ ids: await uploadIds(ctx.db, String(req.params.id), principalOf(res)) } satisfies UploadIds);
   });
   r.delete('/uploads/:id', allow('bank'), async (req, res) => {
     await deleteUpload(ctx.db, String(req.params.id), principalOf(res));

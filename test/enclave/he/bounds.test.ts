@@ -65,9 +65,9 @@ describe('HE job settings', function () {
 
     // At use: the session allows the job's 4 rounds (under the enclave's cap of 30), and a stored spec edited past its bound is refused.
     await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
-    const crypto = await BankCrypto.create('n8192', rotationSteps('n8192'));
+    const crypto = await BankCrypto.create('n16384', rotationSteps('n16384'));
     try {
-      const open = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: id, paramSet: 'n8192' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
+      const open = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: id, paramSet: 'n16384' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
       assert.equal(open.status, 201, open.text);
       assert.equal(open.json().maxRounds, 4);
       assert.equal(open.json().training.l2, 2);

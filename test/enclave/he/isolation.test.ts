@@ -11,6 +11,7 @@ import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
 import { ParamSetName, rotationSteps } from '../../../lab/he/params';
 import { HeTrainResult, heScore, heTrain } from '../../../lab/he/protocols';
+import { KeyedLabels } from '../../../lab/he/label-alignment';
 import { ckks, withScope } from '../../../lab/he/seal-runtime';
 import { loadJoined, train } from '../../../lab/train';
 import { loadModel } from '../../../models';
@@ -120,7 +121,7 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
   }
 
   /** Bank A's encrypted-label training on its upload's 0/1 labels. */
-  async function victimTrains(labels: number[]): Promise<HeTrainResult> {
+  async function victimTrains(labels: KeyedLabels): Promise<HeTrainResult> {
     // The largest epsilon allowed: the least noise in the rounds, on a cohort this small.
     const job = await approved('bankA', { ...trainSpec(`victim-train-${Date.now()}`, 'a-ids'), he: { epsilon: HE_BOUNDS.epsilon.max } });
     return heTrain({ client: t.client('bankA'), job, paramSet: 'n16384', labels });
@@ -132,6 +133,7 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
     const small = await attackerBlobs('n8192', rotationSteps('n8192'));
     const honest16 = await BankCrypto.create('n16384', []);
     const honest8 = await BankCrypto.create('n8192', rotationSteps('n8192'), { relinKeys: true });
+    const honest16train = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
     const missingStep = await BankCrypto.create('n8192', [1]);
     const open = (job: string, paramSet: ParamSetName, keys: Uint8Array[]) => t.call('bankB', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet }, keys), type: FRAME_TYPE });
     const scoringSession = async (coefficient: Uint8Array): Promise<string> => {
@@ -151,10 +153,11 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
     const scoreJob = await approved('bankB', scoreSpec('poison-keys'));
     const trainJob = await approved('bankB', trainSpec('poison-galois', 'b-ids'));
     const labelJob = await approved('bankB', trainSpec('poison-labels', 'b-ids'));
-    const labelOpen = await open(labelJob, 'n8192', [honest8.publicKeyBytes, honest8.galoisKeyBytes]);
+    // Training sessions run on n16384 only (enclave/release/he-training-fit.ts).
+    const labelOpen = await open(labelJob, 'n16384', [honest16train.publicKeyBytes, honest16train.galoisKeyBytes]);
     assert.equal(labelOpen.status, 201, labelOpen.text);
     const labelSession = labelOpen.json().id as string;
-    const labels = (blob: Uint8Array) => () => t.call('bankB', 'POST', `/v1/he/sessions/${labelSession}/labels`, { body: encodeFrames({ relinKeys: true }, [honest8.relinKeyBytes, blob]), type: FRAME_TYPE });
+    const labels = (blob: Uint8Array) => () => t.call('bankB', 'POST', `/v1/he/sessions/${labelSession}/labels`, { body: encodeFrames({ relinKeys: true }, [honest16train.relinKeyBytes, blob]), type: FRAME_TYPE });
     const plan = [
       { kind: 'coefficients, zstd tail zeroed', count: 560, codes: ['bad_ciphertext'], send: score(tailScoring) },
       { kind: 'coefficients, a coefficient past its modulus', count: 60, codes: ['bad_ciphertext'], send: score(modulusScoring) },
@@ -162,10 +165,10 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
       { kind: 'public key, zstd tail zeroed', count: 120, codes: ['bad_key'], send: () => open(scoreJob, 'n16384', [zeroTail(big.zstdPublicKey), new Uint8Array(0)]) },
       { kind: 'Galois keys, zstd tail zeroed', count: 60, codes: ['bad_key'], send: () => open(trainJob, 'n8192', [honest8.publicKeyBytes, zeroTail(small.zstdGalois)]) },
       { kind: 'Galois keys lacking a declared step', count: 10, codes: ['bad_key'], send: () => open(trainJob, 'n8192', [missingStep.publicKeyBytes, missingStep.galoisKeyBytes]) },
-      { kind: 'labels, zstd tail zeroed', count: 120, codes: ['bad_ciphertext'], send: labels(zeroTail(small.zstdCipher)) },
-      { kind: 'labels, a coefficient past its modulus', count: 30, codes: ['bad_ciphertext'], send: labels(pastModulus(small.plainCipher)) },
+      { kind: 'labels, zstd tail zeroed', count: 120, codes: ['bad_ciphertext'], send: labels(zeroTail(big.zstdCipher)) },
+      { kind: 'labels, a coefficient past its modulus', count: 30, codes: ['bad_ciphertext'], send: labels(pastModulus(big.plainCipher)) },
     ];
-    for (const c of [honest16, honest8, missingStep]) c.dispose();
+    for (const c of [honest16, honest8, honest16train, missingStep]) c.dispose();
     // The mix above is per 1,000: scaled to POISONED, every kind kept, the rounding taken up by the first.
     for (const p of plan) p.count = Math.max(1, Math.round((p.count * POISONED) / 1000));
     plan[0].count += POISONED - plan.reduce((s, p) => s + p.count, 0);
@@ -175,7 +178,8 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
   it(`serves bank A correctly through ${POISONED} poisoned requests from bank B, each answered 4xx with a stable code`, async () => {
     const fitted = await train({ data: [t.files.bank, t.files.platform], id: 'id', label: 'default_12m', model: 'lr', features, testFraction: 0.3, seed: 3 });
     const model = fitted.fitted.toJSON();
-    const labels = parseCsv(readFileSync(t.files.bank, 'utf8'), 'b').rows.map((r) => Number(r[r.length - 1]));
+    const rows = parseCsv(readFileSync(t.files.bank, 'utf8'), 'b').rows;
+    const labels = { ids: rows.map((r) => r[0]), values: rows.map((r) => Number(r[r.length - 1])) };
 
     const before = await victimTrains(labels);
     assert.ok(before.converged, 'the reference training did not converge');

@@ -61,7 +61,7 @@ describe('homomorphic encryption', function () {
       const columns = Array.from({ length: 10 }, (_, j) => `x${j}`);
       const job = await approvedJob(t, { name: 'he-lr', purpose: 'test', mode: 'he-train', bank: { upload: 'train-ids' }, platform: { dataset: 'host', columns }, model: { family: 'lr' }, he: { epsilon: EPSILON } });
 
-      const result = await heTrain({ client: t.client('bankA'), job, paramSet: 'n16384', labels: takeLabels(labels, parts.train) });
+      const result = await heTrain({ client: t.client('bankA'), job, paramSet: 'n16384', labels: { ids: trainIds, values: takeLabels(labels, parts.train) } });
       assert.ok(result.converged, `not converged in ${result.rounds} rounds`);
       assert.ok(result.floodBits >= 12, `flooding ${result.floodBits} bits`);
       // Asked at once: after seconds of local work below, an idle keep-alive socket may be closed under the client.

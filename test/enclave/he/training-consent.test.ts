@@ -20,7 +20,7 @@ describe('HE training under the training-consent policy', function () {
 
   before(async () => {
     t = await startTestEnclave({ enterprises: 2000, bankCustomers: 1200 });
-    crypto = await BankCrypto.create('n8192', rotationSteps('n8192'));
+    crypto = await BankCrypto.create('n16384', rotationSteps('n16384'));
     await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
     await t.client('steward').request('POST', 'v1/consents', { csv: csvOf(t.files.consent) });
     await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { requireTrainingConsent: true } });
@@ -36,7 +36,7 @@ describe('HE training under the training-consent policy', function () {
     const spec = { name: 'he-consent', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: [feature] }, model: { family: 'lr' } };
     const { id } = await t.client(who).request<{ id: string }>('POST', 'v1/jobs', { json: spec });
     await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
-    return t.call(who, 'POST', '/v1/he/sessions', { body: encodeFrames({ job: id, paramSet: 'n8192' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
+    return t.call(who, 'POST', '/v1/he/sessions', { body: encodeFrames({ job: id, paramSet: 'n16384' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
   }
 
   it('fits the design on consented rows only', async () => {

@@ -146,9 +146,9 @@ export function summary(errors: Record<string, number>): string {
 
 /** Opens an encrypted-label training session on an approved job; answers the HTTP status and body. */
 export async function openHeTraining(w: HostileWorld, who: Who, job: string, crypto: BankCrypto): Promise<{ status: number; json: () => any }> {
-  return w.t.call(who, 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n8192' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
+  return w.t.call(who, 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
 }
 
 export async function heKeys(): Promise<BankCrypto> {
-  return BankCrypto.create('n8192', rotationSteps('n8192'));
+  return BankCrypto.create('n16384', rotationSteps('n16384'));
 }
