@@ -28,12 +28,13 @@ const PLAIN: Record<number, string> = {
 export class Api {
   constructor(private readonly token: string) {}
 
-  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+  private async call(method: string, path: string, body?: unknown, csv?: string): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (csv !== undefined) headers['content-type'] = 'text/csv';
+    else if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await fetch(path, { method, headers, body: csv ?? (body === undefined ? undefined : JSON.stringify(body)) });
     } catch {
       throw new ApiError('The enclave cannot be reached. Check that it is running, then try again.', 0, 'unreachable');
     }
@@ -55,6 +56,11 @@ export class Api {
 
   async post<T>(path: string, body: unknown = {}): Promise<T> {
     return (await this.call('POST', path, body)).json() as Promise<T>;
+  }
+
+  /** Sends a CSV file the user picked, as the CLI sends its files. */
+  async postCsv<T>(path: string, csv: string): Promise<T> {
+    return (await this.call('POST', path, undefined, csv)).json() as Promise<T>;
   }
 
   async text(path: string): Promise<string> {

@@ -11,4 +11,5 @@ export type { DatasetMeta as Dataset } from '../../lab/api/datasets';
 export type { UploadMeta as Upload } from '../../lab/api/uploads';
 export type { ScoringBudget } from '../../lab/api/scoring';
 export type { ConsentCount } from '../../lab/api/consents';
+export type { JointScores as ApplicantScores } from '../../lab/api/joint-scores';
 export type { AuditEntry, AuditPrincipal, AuditTail as AuditPage, AuditVerdict } from '../../lab/api/audit';

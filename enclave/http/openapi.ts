@@ -35,6 +35,14 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     },
   },
   '/v1/datasets/{name}': { get: { summary: 'schema, policy and k-safe aggregates', roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 } },
+  '/v1/datasets/{name}/usage': {
+    get: {
+      summary: "how each column was used (jobs, banks, IV, share of the joint models' lift), for data providers; counts under k and figures behind fewer than two banks left out",
+      roles: ['steward'],
+      query: [['from', false, 'first day (YYYY-MM-DD)'], ['to', false, 'day after the period (YYYY-MM-DD)'], ['format', false, 'json (default) or html']],
+      ok: 200,
+    },
+  },
   '/v1/datasets/{name}/policy': { put: { summary: 'set column policies and k', roles: ['steward'], body: 'json', schema: 'Policy', ok: 200 } },
   '/v1/uploads': {
     get: { summary: "list uploads (a bank: its organization's)", roles: ['bank', 'steward'], ok: 200 },
@@ -65,7 +73,10 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/jobs/{id}/cancel': { post: { summary: 'cancel an approved or running job', roles: ['bank', 'steward'], ok: 200 } },
   '/v1/jobs/{id}/results': { get: { summary: 'released outputs and withheld parts with reasons', roles: ['bank', 'steward'], ok: 200 } },
   '/v1/jobs/{id}/report': { get: { summary: 'the model report: self-contained HTML with SVG charts of the released figures', roles: ['bank', 'steward'], query: [['compare', false, 'a job to compare with, or "none"; default: the bank-only job on the same upload and label']], ok: 200 } },
-  '/v1/jobs/{id}/model': { get: { summary: 'the released model as a file: its own JSON, or PMML 4.4 (lr, scorecard)', roles: ['bank', 'steward'], query: [['format', false, 'json (default) or pmml']], ok: 200 } },
+  '/v1/jobs/{id}/applicants': {
+    post: { summary: "full scores of applicants with a joint LR or scorecard: the bank's own features in (CSV, kept nowhere), bank part + platform part out, under the platform part's consent, rule, budget and noise", roles: ['bank'], body: 'csv', query: [['idColumn', false, 'id column of the CSV (default id)']], ok: 200 },
+  },
+  '/v1/jobs/{id}/model': { get: { summary: 'the released model as a file: its own JSON, or PMML 4.4 (lr, scorecard, gbdt)', roles: ['bank', 'steward'], query: [['format', false, 'json (default) or pmml']], ok: 200 } },
   '/v1/consents': { post: { summary: 'import consent records (enterprise_id, bank, purpose, granted, expires)', roles: ['steward'], body: 'csv', ok: 201 } },
   '/v1/consents/counts': { get: { summary: 'consents per bank and purpose by status (in force, revoked, expired, pending), counts under k suppressed', roles: ['steward'], ok: 200 } },
   '/v1/consents/revoke': { post: { summary: "revoke an enterprise's consents for a bank (one purpose or all)", roles: ['steward'], body: 'json', schema: 'Revoke', ok: 200 } },

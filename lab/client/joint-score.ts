@@ -11,27 +11,9 @@ import { ModelParts, splitModel } from '../model-parts';
 import { ModelFile } from '../../models/model';
 import { EnclaveClient } from './enclave-client';
 import type { JobView } from '../api/jobs';
+import type { JointScore, JointScores } from '../api/joint-scores';
 
-export interface JointScore {
-  id: string;
-  /** Probability of default. */
-  score: number;
-  /** Scorecard points, for scorecards. */
-  points?: number;
-  /** The two parts in the model's unit (log-odds or points); the bank part holds the intercept or base points. */
-  bankPart: number;
-  platformPart: number;
-}
-
-export interface JointScores {
-  job: string;
-  kind: ModelParts['kind'];
-  unit: ModelParts['unit'];
-  bankFeatures: string[];
-  platformFeatures: string[];
-  scores: JointScore[];
-  refused: { id: string; reason: string }[];
-}
+export type { JointScore, JointScores };
 
 export const NO_BANK_ROW = 'no row in the bank features file';
 

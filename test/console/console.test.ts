@@ -13,7 +13,8 @@ import { REPO_ROOT } from '../helpers/cli';
 import { LOWEST_CONTRAST } from '../helpers/contrast';
 import { PmmlDocument } from '../helpers/pmml-reader';
 import { parseCsv } from '../../lab/data/csv';
-import { SPREAD } from '../enclave/scoring/features';
+import { BANK_COLUMNS, SPREAD } from '../enclave/scoring/features';
+import { formatCsv } from '../../lab/data/csv';
 import { TestEnclave, csvOf, grantScoring, jointSpec, seedData, startTestEnclave, storeCheckedJob, waitForJob } from '../helpers/enclave';
 import { BROKEN_IDS, FITS_WINDOW } from './layout-checks';
 
@@ -247,6 +248,40 @@ describe('steward console in headless Chromium', function () {
     assert.equal(new PmmlDocument(readFileSync(saved, 'utf8')).kind, 'Scorecard');
     assert.doesNotMatch(await owner.locator('main').innerText(), /Risk flags|small cohort/i);
     await shot(owner, '10-bank-results');
+  });
+
+  it('lets a bank score new applicants with its joint model: its own features in, full scores shown and saved', async () => {
+    const spec = { name: 'joint-for-applicants', purpose: 'scoring applicants', bank: { upload: 'customers', columns: BANK_COLUMNS }, platform: { dataset: 'platform', columns: SPREAD }, label: 'default_12m', model: { family: 'scorecard' } };
+    const joint = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    await t.client('steward').request('POST', `v1/jobs/${joint}/approve`, { json: {} });
+    assert.equal(await waitForJob(t, joint), 'released');
+    const bank = parseCsv(readFileSync(t.files.bank, 'utf8'), 'bank');
+    const keep = ['id', ...BANK_COLUMNS].map((c) => bank.header.indexOf(c));
+    const rows = bank.rows.slice(100, 125).map((r) => keep.map((j) => r[j]));
+    await grantScoring(t, rows.slice(0, 20).map((r) => r[0]));
+    const csv = formatCsv(['id', ...BANK_COLUMNS], rows);
+
+    const page = await signedIn(t.tokens.bankA);
+    await page.goto(`${t.enclave.url}/console/#/jobs/${joint}`);
+    await page.getByRole('heading', { name: 'Score new applicants' }).waitFor();
+    await page.getByRole('button', { name: 'Score applicants' }).click();
+    await page.getByText('Choose a CSV file of your applicants first').waitFor();
+    await page.getByLabel('Applicants CSV').setInputFiles({ name: 'applicants.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Score applicants' }).click();
+    const scores = page.getByRole('table', { name: /^Scores of \d+ applicants/ });
+    await scores.waitFor();
+    // The page shows what the API answers for the same file (probability to 4 decimals, points to 2).
+    const api = await t.client('bankA').request<{ scores: { id: string; score: number; points: number }[]; refused: { id: string; reason: string }[] }>('POST', `v1/jobs/${joint}/applicants`, { csv: Buffer.from(csv) });
+    assert.ok(api.scores.length >= 15 && api.refused.length >= 1, `${api.scores.length} scored, ${api.refused.length} refused`);
+    const shown = await scores.innerText();
+    for (const s of api.scores) assert.match(shown, new RegExp(`${s.id}\\s+${s.score.toFixed(4)}\\s+${s.points.toFixed(2)}`));
+    const refusedTable = await page.getByRole('table', { name: /^Refused/ }).innerText();
+    for (const r of api.refused) assert.ok(refusedTable.includes(r.id) && refusedTable.includes(r.reason), r.id);
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download scores CSV' }).click()]);
+    const file = join(ARTIFACTS, saved.suggestedFilename());
+    await saved.saveAs(file);
+    assert.equal(parseCsv(readFileSync(file, 'utf8'), 'scores').rows.length, api.scores.length);
+    await shot(page, '10d-bank-applicants');
   });
 
   it("gives a bank its uploads and its budgets as pages: epsilon, and scoring counts k-safe", async () => {

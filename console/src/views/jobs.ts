@@ -3,6 +3,7 @@
  * part the release check withheld, and the page lists those parts with the check's reasons.
  */
 import { ApiError, messageOf } from '../api.js';
+import { applicantsSection } from './applicants.js';
 import { announce, download, fixed, h, ident, inlineMessage, table, when } from '../dom.js';
 import { Job, Results } from '../types.js';
 import { specSummary } from './queue.js';
@@ -132,6 +133,7 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
     scoringRule(r),
     h('div', { class: 'actions' }, ...buttons, message.element),
     frame,
+    applicantsSection(ctx, job, r),
   );
 }
 

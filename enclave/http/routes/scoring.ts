@@ -1,5 +1,5 @@
 /** Per-enterprise outputs in the clear: scoring with a released model, behind consent and extraction limits; the steward's scoring policy and model-budget counts. */
-import { Router } from 'express';
+import express, { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
 import { revokeConsent } from '../../data/consents';
 import { getDatasetMeta } from '../../data/datasets';
@@ -8,7 +8,8 @@ import { releaseCount } from '../../release/disclosure';
 import { scoringPolicyOf, setScoringPolicy } from '../../scoring/policy-store';
 import { assertValid } from '../../../lab/spec/problems';
 import { scorePlatformPart, scoreWithReleasedModel } from '../../scoring/score';
-import { allow, jsonBody, principalOf } from '../auth';
+import { allow, csvBody, jsonBody, principalOf } from '../auth';
+import { scoreApplicants } from '../../scoring/applicants';
 import { EnclaveContext } from '../context';
 import type { DatasetScoringPolicy, ScoringBudget } from '../../../lab/api/scoring';
 import { validators } from '../../../lab/spec/requests';
@@ -24,6 +25,11 @@ export function scoringRoutes(ctx: EnclaveContext): Router {
     const body = assertValid(validators.score, jsonBody(req), 'scoring request');
     const actor = principalOf(res);
     res.json(body.part === 'platform' ? await scorePlatformPart(ctx.db, ctx.limiter, actor, body.job, body.ids) : await scoreWithReleasedModel(ctx.db, ctx.limiter, actor, body.job, body.ids));
+  });
+  // Joint scores in one request: the bank's own features of its applicants in, full scores out (enclave/scoring/applicants.ts).
+  r.post('/jobs/:id/applicants', allow('bank'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
+    const idColumn = typeof req.query.idColumn === 'string' && req.query.idColumn ? req.query.idColumn : 'id';
+    res.json(await scoreApplicants(ctx.db, ctx.limiter, principalOf(res), String(req.params.id), csvBody(req), idColumn));
   });
   r.get('/scoring/policy/:dataset', allow('bank', 'steward'), async (req, res) => {
     const dataset = await datasetOf(ctx, String(req.params.dataset));
