@@ -15,6 +15,8 @@ import { BANK_COLUMNS, PLATFORM_COLUMNS, SYNTH_DEFAULTS } from '../lab/synth/gen
 import { writeSynth } from '../lab/synth/write';
 import { train } from '../lab/train';
 import { ModelKind } from '../models/model';
+import type { JobView } from '../lab/api/jobs';
+import type { ScoreAnswer } from '../lab/api/scoring';
 
 const CLI = join(__dirname, '..', 'cli', 'main.js');
 
@@ -67,10 +69,10 @@ async function main(): Promise<void> {
           model: { family },
         };
         const started = process.hrtime.bigint();
-        const { id } = await bank.request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+        const { id } = await bank.request<JobView>('POST', 'v1/jobs', { json: spec });
         await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
         for (;;) {
-          const { state } = await bank.request<{ state: string }>('GET', `v1/jobs/${id}`);
+          const { state } = await bank.request<JobView>('GET', `v1/jobs/${id}`);
           if (state === 'released' || state === 'withheld' || state === 'failed') break;
           await new Promise((r) => setTimeout(r, 20));
         }
@@ -100,17 +102,17 @@ async function main(): Promise<void> {
 
       // Plaintext scoring of consented enterprises with a platform-only model, 100 ids a request.
       await steward.request('POST', 'v1/consents', { csv: readFileSync(files.consent) });
-      const scorer = await bank.request<{ id: string }>('POST', 'v1/jobs', {
+      const scorer = await bank.request<JobView>('POST', 'v1/jobs', {
         json: { name: 'bench-score', purpose: 'benchmark', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: platformColumns }, label: 'default_12m', model: { family: 'lr' } },
       });
       await steward.request('POST', `v1/jobs/${scorer.id}/approve`, { json: {} });
-      while (!['released', 'withheld', 'failed'].includes((await bank.request<{ state: string }>('GET', `v1/jobs/${scorer.id}`)).state)) await new Promise((r) => setTimeout(r, 20));
+      while (!['released', 'withheld', 'failed'].includes((await bank.request<JobView>('GET', `v1/jobs/${scorer.id}`)).state)) await new Promise((r) => setTimeout(r, 20));
       const scoringIds = parseCsv(readFileSync(files.consent, 'utf8'), 'consent').rows.filter((r) => r[1] === SYNTH_DEFAULTS.bank && r[2] === 'scoring').map((r) => r[0]);
       const batches = 50;
       let scored = 0;
       const scoreStart = process.hrtime.bigint();
       for (let b = 0; b < batches; b++) {
-        const answer = await bank.request<{ scores: unknown[] }>('POST', 'v1/score', { json: { job: scorer.id, ids: scoringIds.slice(b * 100, b * 100 + 100) } });
+        const answer = await bank.request<ScoreAnswer>('POST', 'v1/score', { json: { job: scorer.id, ids: scoringIds.slice(b * 100, b * 100 + 100) } });
         scored += answer.scores.length;
       }
       const scoreMs = (seconds(scoreStart) * 1000) / batches;

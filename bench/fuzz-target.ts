@@ -9,6 +9,9 @@ import { BankCrypto } from '../lab/he/bank-crypto';
 import { encodeFrames } from '../lab/he/frames';
 import { rotationSteps } from '../lab/he/params';
 import { FuzzRole, FuzzTarget } from './fuzz-requests';
+import type { UploadList, UploadMeta } from '../lab/api/uploads';
+import type { JobView } from '../lab/api/jobs';
+import type { SessionInfo } from '../lab/api/he-sessions';
 
 export interface FuzzSeedFiles {
   platform: string;
@@ -29,8 +32,8 @@ export async function prepareFuzzTarget(url: string, tokens: Record<FuzzRole, st
   const bank = as('bankA');
   const steward = as('steward');
   await steward.request('POST', 'v1/consents', { csv: readFileSync(files.consent) });
-  const otherUpload = await as('bankB').request<{ id: string }>('POST', 'v1/uploads', { csv: head(files.bank, 300), query: { name: 'customers-b' } });
-  const uploads = await bank.request<{ uploads: { id: string; name: string }[] }>('GET', 'v1/uploads');
+  const otherUpload = await as('bankB').request<UploadMeta>('POST', 'v1/uploads', { csv: head(files.bank, 300), query: { name: 'customers-b' } });
+  const uploads = await bank.request<UploadList>('GET', 'v1/uploads');
 
   const spec = {
     name: 'fuzz-lr',
@@ -40,7 +43,7 @@ export async function prepareFuzzTarget(url: string, tokens: Record<FuzzRole, st
     label: 'default_12m',
     model: { family: 'lr' },
   };
-  const submit = async (body: object) => (await bank.request<{ id: string }>('POST', 'v1/jobs', { json: body })).id;
+  const submit = async (body: object) => (await bank.request<JobView>('POST', 'v1/jobs', { json: body })).id;
   const approve = (id: string) => steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
   const released = await submit(spec);
   await approve(released);
@@ -56,7 +59,7 @@ export async function prepareFuzzTarget(url: string, tokens: Record<FuzzRole, st
   for (const id of [...heTrain, ...heScore]) await approve(id);
 
   const noGalois = new Uint8Array(0);
-  const open = async (job: string, galois: Uint8Array) => (await bank.request<{ id: string }>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet }, [crypto.publicKeyBytes, galois]) })).id;
+  const open = async (job: string, galois: Uint8Array) => (await bank.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet }, [crypto.publicKeyBytes, galois]) })).id;
   const trainSessions = [await open(heTrain[0], crypto.galoisKeyBytes), await open(heTrain[1], crypto.galoisKeyBytes), await open(heTrain[2], crypto.galoisKeyBytes)];
   const scoreSession = await open(heScore[0], noGalois);
   // A session the fuzzer may close.
@@ -64,11 +67,11 @@ export async function prepareFuzzTarget(url: string, tokens: Record<FuzzRole, st
   const terms = [{ feature: 'years_established', kind: 'z' }];
   const cipher = crypto.encryptReplicated(0.5);
   await bank.request('POST', `v1/he/sessions/${scoreSession}/model`, { frames: encodeFrames({ terms }, [cipher, crypto.encryptReplicated(-1)]) });
-  const spareUpload = await bank.request<{ id: string }>('POST', 'v1/uploads', { csv: head(files.bank, 200), query: { name: 'customers-spare' } });
+  const spareUpload = await bank.request<UploadMeta>('POST', 'v1/uploads', { csv: head(files.bank, 200), query: { name: 'customers-spare' } });
 
   // The released job is needed by scoring and report bodies: wait for the runner.
   for (let i = 0; i < 600; i++) {
-    const { state } = await bank.request<{ state: string }>('GET', `v1/jobs/${released}`);
+    const { state } = await bank.request<JobView>('GET', `v1/jobs/${released}`);
     if (state !== 'approved' && state !== 'running') break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -17,6 +17,7 @@ import { writeSynth } from '../lab/synth/write';
 import { FuzzFailure, runFuzz } from './fuzz-client';
 import { FUZZ_ROLES, FuzzRole } from './fuzz-requests';
 import { prepareFuzzTarget } from './fuzz-target';
+import type { AuditVerdict } from '../lab/api/audit';
 
 const CLI = join(__dirname, '..', 'cli', 'main.js');
 
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
     for (const f of failures.slice(0, 20)) console.log(`    ${f.problem}\n      ${f.request}`);
 
     const alive = !enclave.exited() && (await fetch(`${enclave.url}/v1/health`).then((r) => r.status === 200, () => false));
-    const audit = await new EnclaveClient(enclave.url, tokens.steward).request<{ ok: boolean; entries: number }>('GET', 'v1/audit/verify').catch(() => ({ ok: false, entries: 0 }));
+    const audit = await new EnclaveClient(enclave.url, tokens.steward).request<AuditVerdict>('GET', 'v1/audit/verify').catch(() => ({ ok: false, entries: 0 }));
     console.log(`  enclave alive afterwards: ${alive ? 'yes' : 'NO'}; audit chain: ${audit.ok ? `verified, ${audit.entries} entries` : 'BROKEN'}`);
     if (tally.generated < count) console.log(`  note: only ${tally.generated} of ${count} requests fit in ${seconds} s`);
     return tally.fiveXx === 0 && tally.failures.length === 0 && alive && audit.ok ? 0 : 1;

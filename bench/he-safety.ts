@@ -22,6 +22,7 @@ import { loadModel } from '../models';
 import { takeLabels, takeRows } from '../models/frame';
 import { auc } from '../models/metrics';
 import { LABEL_CHECK } from '../enclave/release/he-rounds';
+import type { JobView } from '../lab/api/jobs';
 
 const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
 const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
       [HE_BOUNDS.epsilon.max, HE_BOUNDS.rounds.default, 'n16384'],
     ];
     for (const [epsilon, rounds, paramSet] of settings) {
-      const { id } = await bank.request<{ id: string }>('POST', 'v1/jobs', {
+      const { id } = await bank.request<JobView>('POST', 'v1/jobs', {
         json: { name: 'he-safety', purpose: 'bench', mode: 'he-train', bank: { upload: 'train-ids' }, platform: { dataset: 'host', columns }, model: { family: 'lr' }, he: { epsilon, rounds, paramSet } },
       });
       await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });

@@ -21,6 +21,7 @@ import { Random } from '../models/random';
 import { sigmoid } from '../models/linalg';
 import { Frame } from '../models/frame';
 import { benchIsolation } from './he-isolation';
+import type { JobView } from '../lab/api/jobs';
 
 const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     const steward = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 's', role: 'steward', org: 'platform' }, 'bench')).token);
     const bank = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 'b', role: 'bank', org: 'bank-a' }, 'bench')).token);
     const approve = async (spec: object): Promise<string> => {
-      const { id } = await bank.request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+      const { id } = await bank.request<JobView>('POST', 'v1/jobs', { json: spec });
       await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
       return id;
     };

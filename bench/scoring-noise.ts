@@ -17,7 +17,8 @@ import { families } from '../models';
 import { takeLabels } from '../models/frame';
 import { auc } from '../models/metrics';
 import { NoiseColumn, perturbCells } from '../enclave/release/score-noise';
-import { DEFAULT_SCORING_POLICY, ScoringPolicy } from '../enclave/release/scoring-policy';
+import { DEFAULT_SCORING_POLICY } from '../enclave/release/scoring-policy';
+import type { ScoringPolicy } from '../lab/api/scoring';
 
 const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
 const SWAPS = [0, 0.1, 0.2, 0.25, 0.3];

@@ -1,6 +1,5 @@
 /** `jointlab admin add-principal`: the operator issues API tokens on the enclave's own disk. */
 import { Command } from 'commander';
-import { addPrincipal } from '../enclave/auth/principals';
 import { ROLES } from '../lab/spec/policy';
 import { printJson } from './output';
 import { openDbFile } from './db-file';
@@ -28,7 +27,7 @@ export function register(program: Command): void {
       // allowed, but said out loud: a mistyped --db would otherwise hand out a token nobody accepts.
       const { db, created } = await openDbFile(flags.db, 'create');
       try {
-        const { principal, token } = await addPrincipal(db, flags, 'operator');
+        const { principal, token } = await db.addPrincipal(flags);
         if (created) process.stderr.write(`jointlab: created a new database ${flags.db} (no enclave has used it yet; start one with --db ${flags.db})\n`);
         if (flags.json) printJson({ ...principal, token, createdDatabase: created });
         else {

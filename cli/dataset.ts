@@ -1,10 +1,10 @@
 /** `jointlab dataset ...`: a steward imports platform tables and sets column policies; anyone signed in reads schemas. */
 import { Command } from 'commander';
-import type { ColumnAggregate, DatasetMeta } from '../enclave/data/datasets';
 import { list, positiveInteger } from './options';
 import { fixed, printJson, table } from './output';
 import { RemoteFlags, assertIdColumn, clientOf, readFileArg, remote } from './remote';
 import { columnsBesidesId } from '../lab/text';
+import type { ColumnAggregate, DatasetDetail, DatasetList, DatasetMeta } from '../lab/api/datasets';
 import type { DatasetUsage } from '../lab/api/usage';
 import { writeFileSync } from 'node:fs';
 
@@ -69,14 +69,14 @@ export function register(program: Command): void {
     }
   });
   remote(dataset.command('list').description('datasets with their columns and policies')).action(async (flags: RemoteFlags) => {
-    const { datasets } = await clientOf(flags).request<{ datasets: DatasetMeta[] }>('GET', 'v1/datasets');
+    const { datasets } = await clientOf(flags).request<DatasetList>('GET', 'v1/datasets');
     if (flags.json) printJson({ datasets });
     else if (!datasets.length) console.log('no datasets');
     // "columns" counts as everywhere else: the columns besides the id column.
     else console.log(table([['name', 'rows', 'columns', 'id column', 'k'], ...datasets.map((d) => [d.name, String(d.rows), String(d.columns.length - 1), d.idColumn, String(d.k)])]));
   });
   remote(dataset.command('show <name>').description('schema, policy and aggregates that at least k rows stand behind')).action(async (name: string, flags: RemoteFlags) => {
-    const meta = await clientOf(flags).request<DatasetMeta & { aggregates: ColumnAggregate[] }>('GET', `v1/datasets/${encodeURIComponent(name)}`);
+    const meta = await clientOf(flags).request<DatasetDetail>('GET', `v1/datasets/${encodeURIComponent(name)}`);
     if (flags.json) printJson(meta);
     else printMeta(meta);
   });

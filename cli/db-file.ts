@@ -1,8 +1,7 @@
 /** The enclave's database file as the CLI opens it: a missing folder, a missing file or a file that is not a database is said plainly. */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Db } from '../enclave/store/db';
-import { openStore } from '../enclave/store/schema';
+import { OperatorStore, openOperatorStore } from '../enclave/service';
 import { JointlabError } from '../lab/errors';
 
 /**
@@ -33,10 +32,10 @@ export function dbOpenError(path: string, error: unknown): unknown {
   return error;
 }
 
-export async function openDbFile(path: string, mode: 'existing' | 'create'): Promise<{ db: Db; created: boolean }> {
+export async function openDbFile(path: string, mode: 'existing' | 'create'): Promise<{ db: OperatorStore; created: boolean }> {
   const { created } = assertDbPath(path, mode);
   try {
-    return { db: await openStore(path), created };
+    return { db: await openOperatorStore(path), created };
   } catch (e) {
     throw dbOpenError(path, e);
   }

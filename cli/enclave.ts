@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Command, Option } from 'commander';
-import { startEnclave } from '../enclave/service';
-import { DEFAULT_SETTINGS, EnclaveSettings } from '../enclave/http/context';
+import { DEFAULT_SETTINGS, EnclaveSettings, startEnclave } from '../enclave/service';
 import { JointlabError } from '../lab/errors';
 import { integer, positiveInteger } from './options';
 import { assertDbPath, dbOpenError } from './db-file';

@@ -6,10 +6,8 @@ import { readCsvFile } from '../lab/data/csv';
 import { isMissingCell } from '../lab/data/columns';
 import { JointlabError } from '../lab/errors';
 import { PARAM_SET_NAMES, ParamSetName } from '../lab/he/params';
-import { HE_TRAINING_PARAM_SETS, heTrainingProblems } from '../enclave/release/he-training-fit';
-import type { DatasetMeta } from '../enclave/data/datasets';
+import { HE_TRAINING_PARAM_SETS, heTrainingProblems } from '../enclave/service';
 import { KeyedLabels, alignLabels } from '../lab/he/label-alignment';
-import type { UploadMeta } from '../enclave/data/uploads';
 import { heScore, heTrain } from '../lab/he/protocols';
 import { didYouMean } from '../lab/text';
 import { JobSpec } from '../lab/spec/job-spec';
@@ -22,6 +20,9 @@ import { ModelFile } from '../models/model';
 import { list, positiveInteger } from './options';
 import { printJson, scoresCsv } from './output';
 import { RemoteFlags, clientOf, readIdList, remote } from './remote';
+import type { JobView } from '../lab/api/jobs';
+import type { UploadIds, UploadList } from '../lab/api/uploads';
+import type { DatasetMeta } from '../lab/api/datasets';
 
 interface CommonFlags extends RemoteFlags {
   job?: string;
@@ -33,12 +34,12 @@ interface CommonFlags extends RemoteFlags {
 async function approvedJob(client: EnclaveClient, flags: CommonFlags, spec: JobSpec, say: (line: string) => void): Promise<string> {
   let id = flags.job;
   if (!id) {
-    id = (await client.request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    id = (await client.request<JobView>('POST', 'v1/jobs', { json: spec })).id;
     say(`submitted job ${id}; waiting up to ${flags.wait} s for a steward to approve it (jointlab job approve ${id})`);
   }
   const deadline = Date.now() + flags.wait * 1000;
   for (;;) {
-    const { state, reason } = await client.request<{ state: string; reason: string | null }>('GET', `v1/jobs/${encodeURIComponent(id)}`);
+    const { state, reason } = await client.request<JobView>('GET', `v1/jobs/${encodeURIComponent(id)}`);
     if (state === 'approved') return id;
     if (state !== 'submitted') throw new JointlabError('job_not_approved', `job ${id} is ${state}${reason ? ` (${reason})` : ''}`, 'validation');
     if (Date.now() > deadline) throw new JointlabError('approval_timeout', `job ${id} was not approved within ${flags.wait} s; run again with --job ${id} once it is`, 'validation');
@@ -76,10 +77,10 @@ function readLabelFile(file: string, idColumn: string, labelColumn: string): Key
  * exactly one label (`heTrain` pairs them again with the ids of the session's design).
  */
 async function assertLabelsMatch(client: EnclaveClient, upload: string, labels: KeyedLabels): Promise<void> {
-  const { uploads } = await client.request<{ uploads: UploadMeta[] }>('GET', 'v1/uploads');
+  const { uploads } = await client.request<UploadList>('GET', 'v1/uploads');
   const meta = uploads.find((u) => u.name === upload);
   if (!meta) throw new JointlabError('not_found', `you have no upload named "${upload}"${didYouMean(upload, uploads.map((u) => u.name))} (see jointlab upload list)`, 'validation');
-  const { ids } = await client.request<{ ids: string[] }>('GET', `v1/uploads/${encodeURIComponent(meta.id)}/ids`);
+  const { ids } = await client.request<UploadIds>('GET', `v1/uploads/${encodeURIComponent(meta.id)}/ids`);
   alignLabels(ids, labels);
 }
 

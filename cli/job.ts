@@ -1,8 +1,6 @@
 /** `jointlab job ...`: banks submit specs and read results; stewards review, approve and reject. */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import type { JobView } from '../enclave/jobs/jobs';
-import type { JobResults } from '../enclave/jobs/results';
 import { isFinal, JobState } from '../lab/lifecycle';
 import { progressBar } from '../lab/progress';
 import { list } from './options';
@@ -12,6 +10,9 @@ import { readCsvFile } from '../lab/data/csv';
 import { innerJoin } from '../lab/data/join';
 import { RemoteFlags, clientOf, readIdList, readJsonArg, remote } from './remote';
 import { printContext, resultsContext } from './results-context';
+import type { JobResults } from '../lab/api/results';
+import type { JobList, JobMove, JobView } from '../lab/api/jobs';
+import type { ScoreAnswer } from '../lab/api/scoring';
 import { selectionLines } from './selection-output';
 
 /** States a watcher stops at: finished ones, and `succeeded`, which the release check leaves at once. */
@@ -72,7 +73,7 @@ export function register(program: Command): void {
   });
   remote(job.command('list').description('jobs (a bank sees its own)').option('--state <state>', 'only jobs in this state')).action(
     async (flags: RemoteFlags & { state?: string }) => {
-      const { jobs } = await clientOf(flags).request<{ jobs: JobView[] }>('GET', 'v1/jobs', { query: { state: flags.state } });
+      const { jobs } = await clientOf(flags).request<JobList>('GET', 'v1/jobs', { query: { state: flags.state } });
       if (flags.json) printJson({ jobs });
       else if (!jobs.length) console.log('no jobs');
       else console.log(table([['id', 'name', 'org', 'state', 'flags'], ...jobs.map((j) => [j.id, j.name, j.org, j.state, (j.flags ?? []).map((f) => f.code).join(',')])]));
@@ -104,19 +105,19 @@ export function register(program: Command): void {
       .description('steward: approve a job')
       .option('--allow-sensitive <list>', 'sensitive columns this job may use (each one the spec asks for must be listed)', list),
   ).action(async (id: string, flags: RemoteFlags & { allowSensitive?: string[] }) => {
-    const r = await clientOf(flags).request<{ id: string; state: string }>('POST', `v1/jobs/${encodeURIComponent(id)}/approve`, { json: { allowSensitive: flags.allowSensitive ?? [] } });
+    const r = await clientOf(flags).request<JobMove>('POST', `v1/jobs/${encodeURIComponent(id)}/approve`, { json: { allowSensitive: flags.allowSensitive ?? [] } });
     if (flags.json) printJson(r);
     else console.log(`job ${r.id} is ${r.state}`);
   });
   remote(job.command('reject <id>').description('steward: reject a job with a reason').requiredOption('--reason <text>', 'why; the bank reads it')).action(
     async (id: string, flags: RemoteFlags & { reason: string }) => {
-      const r = await clientOf(flags).request<{ id: string; state: string }>('POST', `v1/jobs/${encodeURIComponent(id)}/reject`, { json: { reason: flags.reason } });
+      const r = await clientOf(flags).request<JobMove>('POST', `v1/jobs/${encodeURIComponent(id)}/reject`, { json: { reason: flags.reason } });
       if (flags.json) printJson(r);
       else console.log(`job ${r.id} is ${r.state}`);
     },
   );
   remote(job.command('cancel <id>').description('cancel an approved or running job')).action(async (id: string, flags: RemoteFlags) => {
-    const r = await clientOf(flags).request<{ id: string; state: string }>('POST', `v1/jobs/${encodeURIComponent(id)}/cancel`);
+    const r = await clientOf(flags).request<JobMove>('POST', `v1/jobs/${encodeURIComponent(id)}/cancel`);
     if (flags.json) printJson(r);
     else console.log(`job ${r.id} is ${r.state}`);
   });
@@ -140,7 +141,7 @@ export function register(program: Command): void {
       else writeScores(r.scores, r.refused, flags.out, `scored ${r.scores.length} applicants with the joint ${r.kind === 'lr' ? 'logistic regression' : 'scorecard'}: platform part (${r.platformFeatures.length} features) from the enclave, bank part (${r.bankFeatures.length} features) added here; refused ${r.refused.length}`);
       return;
     }
-    const r = await client.request<{ scores: { id: string; score: number; points?: number }[]; refused: { id: string; reason: string }[] }>('POST', 'v1/score', { json: { job: id, ids } });
+    const r = await client.request<ScoreAnswer>('POST', 'v1/score', { json: { job: id, ids } });
     if (flags.json) printJson(r);
     else writeScores(r.scores, r.refused, flags.out);
   });

@@ -1,20 +1,21 @@
 /** `jointlab privacy budget`: a bank's differential-privacy budget, spent and remaining; a steward's view of every bank's. */
 import { Command } from 'commander';
-import type { BudgetView } from '../enclave/jobs/privacy-budget';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { JointlabError } from '../lab/errors';
 import { printJson, table } from './output';
 import { RemoteFlags, clientOf, remote } from './remote';
+import type { JobList, PrivacyBudget } from '../lab/api/jobs';
+import type { UploadList } from '../lab/api/uploads';
 
-const line = (view: BudgetView) => `${view.org}: epsilon ${view.spent} spent of ${view.budget}, ${view.remaining} remaining`;
+const line = (view: PrivacyBudget) => `${view.org}: epsilon ${view.spent} spent of ${view.budget}, ${view.remaining} remaining`;
 
 /**
  * The bank organizations a steward can see at work: those with uploads or jobs. Budgets belong to
  * organizations, and there is no list of them besides the principals, which the steward does not read.
  */
 async function bankOrgs(client: EnclaveClient): Promise<string[]> {
-  const { uploads } = await client.request<{ uploads: { org: string }[] }>('GET', 'v1/uploads');
-  const { jobs } = await client.request<{ jobs: { org: string }[] }>('GET', 'v1/jobs');
+  const { uploads } = await client.request<UploadList>('GET', 'v1/uploads');
+  const { jobs } = await client.request<JobList>('GET', 'v1/jobs');
   return [...new Set([...uploads, ...jobs].map((x) => x.org))].sort();
 }
 
@@ -27,14 +28,14 @@ export function register(program: Command): void {
       .option('--org <org>', "stewards: one bank organization (default: every organization with uploads or jobs)"),
   ).action(async (flags: RemoteFlags & { org?: string }) => {
     const client = clientOf(flags);
-    let view: BudgetView;
+    let view: PrivacyBudget;
     try {
-      view = await client.request<BudgetView>('GET', 'v1/privacy/budget', { query: { org: flags.org } });
+      view = await client.request<PrivacyBudget>('GET', 'v1/privacy/budget', { query: { org: flags.org } });
     } catch (e) {
       // Only a steward is asked to name an organization: answer for each one it can see instead.
       if (!(e instanceof JointlabError) || e.code !== 'missing_parameter' || flags.org) throw e;
       const orgs = await bankOrgs(client);
-      const views = await Promise.all(orgs.map((org) => client.request<BudgetView>('GET', 'v1/privacy/budget', { query: { org } })));
+      const views = await Promise.all(orgs.map((org) => client.request<PrivacyBudget>('GET', 'v1/privacy/budget', { query: { org } })));
       if (flags.json) printJson({ budgets: views });
       else if (!views.length) console.log('no bank organization has uploads or jobs yet; name one with --org ORG');
       else {

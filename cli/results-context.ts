@@ -3,12 +3,12 @@
  * differential privacy, and its bank-only counterpart's test AUC, so that a joint model that does
  * worse than the bank's own data alone (DP noise can do that) is flagged where the bank reads it.
  */
-import type { JobView } from '../enclave/jobs/jobs';
-import type { JobResults } from '../enclave/jobs/results';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { COMPARABLE_STATES, isBankOnlyTwin } from '../lab/spec/bank-only-twin';
 import { DP_NO_TRAIN, OverfitCheck, overfitCheck } from '../lab/report/overfitting';
 import { fixed } from './output';
+import type { JobResults } from '../lab/api/results';
+import type { JobList, JobView } from '../lab/api/jobs';
 
 export interface ResultsContext {
   /** The spec's epsilon; null when the job ran without differential privacy. */
@@ -26,7 +26,7 @@ export async function resultsContext(client: EnclaveClient, r: JobResults): Prom
   const epsilon = view.spec.privacy?.epsilon ?? null;
   let bankOnly: ResultsContext['bankOnly'] = null;
   if (view.spec.platform && view.spec.bank) {
-    const { jobs } = await client.request<{ jobs: JobView[] }>('GET', 'v1/jobs');
+    const { jobs } = await client.request<JobList>('GET', 'v1/jobs');
     // The enclave's report picks the latest one (by update time, then id); so does this.
     const twin = jobs
       .filter((j) => j.id !== r.id && j.org === view.org && COMPARABLE_STATES.includes(j.state) && isBankOnlyTwin(view.spec, j.spec))

@@ -1,10 +1,9 @@
 /** `jointlab scoring ...`: a dataset's scoring policy (model budget, score noise) and how far banks have used the budget. */
 import { Command, InvalidArgumentError } from 'commander';
-import type { BudgetCounts } from '../enclave/release/model-budget';
-import type { ScoringPolicy } from '../enclave/release/scoring-policy';
 import { positiveInteger } from './options';
 import { printJson, table } from './output';
 import { RemoteFlags, clientOf, remote } from './remote';
+import type { DatasetScoringPolicy, ScoringBudget, ScoringPolicy } from '../lab/api/scoring';
 
 function nonNegative(value: string): number {
   const n = Number(value);
@@ -35,13 +34,13 @@ export function register(program: Command): void {
     const change = Object.fromEntries((['modelsPerWindow', 'windowDays', 'noiseSwap', 'noiseSd'] as const).filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]]));
     const path = `v1/scoring/policy/${encodeURIComponent(dataset)}`;
     const client = clientOf(flags);
-    const policy = Object.keys(change).length ? await client.request<ScoringPolicy>('PUT', path, { json: change }) : await client.request<ScoringPolicy>('GET', path);
-    if (flags.json) printJson({ dataset, ...policy });
+    const policy = Object.keys(change).length ? await client.request<DatasetScoringPolicy>('PUT', path, { json: change }) : await client.request<DatasetScoringPolicy>('GET', path);
+    if (flags.json) printJson(policy);
     else console.log(describePolicy(dataset, policy));
   });
   remote(scoring.command('budget <dataset>').description('model-budget use: enterprises by how many distinct models scored them (a bank sees its own)').option('--bank <org>', 'stewards: one bank organization')).action(
     async (dataset: string, flags: RemoteFlags & { bank?: string }) => {
-      const view = await clientOf(flags).request<{ dataset: string; policy: ScoringPolicy; banks: BudgetCounts[] }>('GET', `v1/scoring/budget/${encodeURIComponent(dataset)}`, { query: { bank: flags.bank } });
+      const view = await clientOf(flags).request<ScoringBudget>('GET', `v1/scoring/budget/${encodeURIComponent(dataset)}`, { query: { bank: flags.bank } });
       if (flags.json) return printJson(view);
       console.log(describePolicy(dataset, view.policy));
       if (!view.banks.length) return console.log('no enterprise was scored in the window');

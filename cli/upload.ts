@@ -1,10 +1,10 @@
 /** `jointlab upload FILE`: a bank puts its own table (ids, label, features) into the enclave; `list` and `delete` manage them. */
 import { Command } from 'commander';
-import type { UploadMeta } from '../enclave/data/uploads';
 import { JointlabError } from '../lab/errors';
 import { printJson, table } from './output';
 import { RemoteFlags, assertIdColumn, clientOf, readFileArg, remote } from './remote';
 import { columnsBesidesId } from '../lab/text';
+import type { UploadList, UploadMeta } from '../lab/api/uploads';
 
 interface UploadFlags extends RemoteFlags {
   name?: string;
@@ -31,7 +31,7 @@ export function register(program: Command): void {
     else console.log(`uploaded ${meta.rows} rows as "${meta.name}" (${meta.id}): ${columnsBesidesId(meta.columns.length, meta.idColumn)}`);
   });
   remote(upload.command('list').description('your organization\'s uploads')).action(async (flags: RemoteFlags) => {
-    const { uploads } = await clientOf(flags).request<{ uploads: UploadMeta[] }>('GET', 'v1/uploads');
+    const { uploads } = await clientOf(flags).request<UploadList>('GET', 'v1/uploads');
     if (flags.json) printJson({ uploads });
     else if (!uploads.length) console.log('no uploads');
     else console.log(table([['id', 'name', 'rows', 'columns', 'id column'], ...uploads.map((u) => [u.id, u.name, String(u.rows), String(u.columns.length), u.idColumn])]));

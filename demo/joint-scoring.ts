@@ -4,11 +4,12 @@
  */
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { JointScores, scoreJointly } from '../lab/client/joint-score';
-import { JobState, isFinal } from '../lab/lifecycle';
+import { isFinal } from '../lab/lifecycle';
 import { JobSpec } from '../lab/spec/job-spec';
 import { JointlabError } from '../lab/errors';
 import { loadJoined } from '../lab/train';
 import { fixed, table } from '../lab/text';
+import type { JobView } from '../lab/api/jobs';
 
 export interface DemoJointScoring {
   job: string;
@@ -51,10 +52,10 @@ export async function jointScoringStep(bank: EnclaveClient, job: string, fallbac
     }
     say(`the joint model may not score applicants: ${e.message.replace(/^this model may not score enterprises: /, '')}; the bank trains one for scoring on ${SCORING_FEATURES.length} platform features that spread the score`);
     const spec: JobSpec = { ...fallback.spec, name: `${fallback.spec.name}-scoring`, platform: { dataset: fallback.spec.platform!.dataset, columns: SCORING_FEATURES } };
-    job = (await bank.request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    job = (await bank.request<JobView>('POST', 'v1/jobs', { json: spec })).id;
     await fallback.steward.request('POST', `v1/jobs/${job}/approve`, { json: {} });
     for (;;) {
-      const view = await bank.request<{ state: JobState; reason: string | null }>('GET', `v1/jobs/${job}`);
+      const view = await bank.request<JobView>('GET', `v1/jobs/${job}`);
       if (view.state === 'released') break;
       if (isFinal(view.state)) throw new JointlabError('demo_failed', `the scoring model's job ended ${view.state}${view.reason ? ` (${view.reason})` : ''}`, 'server');
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -23,11 +23,13 @@ import { BANK_COLUMNS, PLATFORM_COLUMNS, SYNTH_DEFAULTS } from '../lab/synth/gen
 import { writeSynth } from '../lab/synth/write';
 import { BinaryMetrics } from '../models/metrics';
 import { ModelKind } from '../models/model';
-import type { AuditVerdict } from '../enclave/audit/log';
-import type { DatasetMeta } from '../enclave/data/datasets';
-import type { UploadMeta } from '../enclave/data/uploads';
-import type { JobResults } from '../enclave/jobs/results';
 import { RunningEnclave, startEnclave } from '../enclave/service';
+import type { JobResults } from '../lab/api/results';
+import type { UploadMeta } from '../lab/api/uploads';
+import type { DatasetMeta } from '../lab/api/datasets';
+import type { AuditVerdict } from '../lab/api/audit';
+import type { JobView } from '../lab/api/jobs';
+import type { ConsentImport } from '../lab/api/consents';
 import { DemoJointScoring, jointScoringStep } from './joint-scoring';
 
 export interface DemoOptions {
@@ -114,7 +116,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     ];
     const jobs: { name: string; id: string; features: number }[] = [];
     for (const [name, spec] of specs) {
-      const view = await bank.request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+      const view = await bank.request<JobView>('POST', 'v1/jobs', { json: spec });
       jobs.push({ name, id: view.id, features: (spec.bank?.columns?.length ?? 0) + (spec.platform?.columns.length ?? 0) });
     }
     say(`bank submitted ${jobs.length} specs: ${specs.map(([, s]) => s.name).join(', ')}`);
@@ -127,7 +129,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     for (const [index, job] of jobs.entries()) {
       let state: JobState = 'approved';
       for (;;) {
-        const view = await bank.request<{ state: JobState; progress: number }>('GET', `v1/jobs/${job.id}`);
+        const view = await bank.request<JobView>('GET', `v1/jobs/${job.id}`);
         state = view.state;
         options.onProgress?.(index + view.progress, jobs.length, `${job.name}: ${state}`);
         if (isFinal(state)) break;
@@ -150,7 +152,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     say(`   joint lift in test AUC: ${lift >= 0 ? '+' : ''}${fixed(lift)}`, false);
     const written = options.out ? await writeDeliverables(bank, runs.find((r) => r.name === 'joint')!, options.model, options.out) : undefined;
     if (written) say(`bank saved the joint model's report (${written.report}) and its model for a decision engine (${written.model})`);
-    const consents = await steward.request<{ records: number }>('POST', 'v1/consents', { csv: consentsAsOfToday(readFileSync(files.consent, 'utf8')) });
+    const consents = await steward.request<ConsentImport>('POST', 'v1/consents', { csv: consentsAsOfToday(readFileSync(files.consent, 'utf8')) });
     say(`steward imported ${consents.records} consent records`);
     const jointScoring = await jointScoringStep(bank, jobs.find((j) => j.name === 'joint')!.id, { spec: specs.find(([name]) => name === 'joint')![1], steward }, files.bank, say);
     const encrypted = options.encrypted === false ? undefined : await encryptedSteps(steward, bank, files, say);
@@ -214,7 +216,7 @@ async function encryptedSteps(steward: EnclaveClient, bank: EnclaveClient, files
   const labels = table.rows.map((r) => Number(r[labelAt]));
   await bank.request('POST', 'v1/uploads', { csv: `id\n${ids.join('\n')}\n`, query: { name: 'customer-ids' } });
   const approve = async (spec: JobSpec): Promise<string> => {
-    const { id } = await bank.request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+    const { id } = await bank.request<JobView>('POST', 'v1/jobs', { json: spec });
     await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
     return id;
   };

@@ -1,4 +1,8 @@
-/** Starting and stopping the enclave: open and migrate the store, recover jobs, serve HTTP. */
+/**
+ * The enclave's service facade, the one module outside callers (the CLI, the demo) import from
+ * enclave/: starting and stopping the service (open and migrate the store, recover jobs, serve
+ * HTTP), and the operator's tasks on the database file with no server running.
+ */
 import { AddressInfo } from 'node:net';
 import { Server } from 'node:http';
 import { createApp } from './http/app';
@@ -10,7 +14,16 @@ import { openStore } from './store/schema';
 import { loadPseudonymizer } from './audit/pseudonym';
 import { ScoreLimiter } from './scoring/limits';
 import { addPrincipal } from './auth/principals';
+import { tailAudit, verifyAudit } from './audit/log';
+import type { AuditTail, AuditVerdict } from '../lab/api/audit';
+import { principalsOf } from './audit/actors';
+import type { Principal } from '../lab/api/principals';
 import { holdSealPool } from './he/seal-pool';
+
+export { DEFAULT_SETTINGS } from './http/context';
+export type { EnclaveSettings } from './http/context';
+/** The CLI checks an encrypted-label spec against the enclave's own rule before it submits (the enclave checks again). */
+export { HE_TRAINING_PARAM_SETS, heTrainingProblems } from './release/he-training-fit';
 
 export interface EnclaveOptions {
   db: string;
@@ -75,5 +88,29 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
       })();
       return closing;
     },
+  };
+}
+
+/** The enclave's database file opened for the operator's tasks (the CLI's `admin` and `audit --db`), without a server. */
+export interface OperatorStore {
+  /** Issues a principal's API token: shown this once, only its hash is stored. */
+  addPrincipal(input: { name: string; role: string; org: string }): Promise<{ principal: Principal; token: string }>;
+  verifyAudit(): Promise<AuditVerdict>;
+  /** The latest entries and who the principals they name are: what `GET /v1/audit` answers. */
+  tailAudit(limit: number): Promise<AuditTail>;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates, or creates) the database file; the caller checks the path first and closes the store. */
+export async function openOperatorStore(path: string): Promise<OperatorStore> {
+  const db = await openStore(path);
+  return {
+    addPrincipal: (input) => addPrincipal(db, input, 'operator'),
+    verifyAudit: () => verifyAudit(db),
+    tailAudit: async (limit) => {
+      const entries = await tailAudit(db, limit);
+      return { entries, principals: await principalsOf(db, entries) };
+    },
+    close: () => db.close(),
   };
 }

@@ -1,12 +1,6 @@
 /** Who the principals named in audit entries are (name, role, organization), so a reader sees people rather than ids. */
 import { Queries } from '../store/db';
-import { AuditEntry } from './log';
-
-export interface AuditPrincipal {
-  name: string;
-  role: string;
-  org: string;
-}
+import type { AuditEntry, AuditPrincipal } from '../../lab/api/audit';
 
 /**
  * The principals that act in, or are the object of, the given entries, keyed by id. An id with no

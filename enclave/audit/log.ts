@@ -5,23 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { Queries } from '../store/db';
+import type { AuditEntry, AuditVerdict } from '../../lab/api/audit';
 
 export interface AuditInput {
   actor: string;
   action: string;
   object: string;
   detail?: Record<string, unknown>;
-}
-
-export interface AuditEntry {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  object: string;
-  detail: string;
-  prev_hash: string;
-  hash: string;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -55,13 +45,6 @@ export async function appendAudit(q: Queries, input: AuditInput): Promise<AuditE
     full.hash,
   ]);
   return full;
-}
-
-export interface AuditVerdict {
-  ok: boolean;
-  entries: number;
-  /** The first entry whose link or hash does not hold, with what is wrong with it. */
-  firstBroken?: { seq: number; problem: string };
 }
 
 export async function verifyAudit(q: Queries): Promise<AuditVerdict> {

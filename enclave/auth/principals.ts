@@ -4,13 +4,7 @@ import { Role, ROLES } from '../../lab/spec/policy';
 import { JointlabError } from '../../lab/errors';
 import { appendAudit } from '../audit/log';
 import { Db, Queries } from '../store/db';
-
-export interface Principal {
-  id: string;
-  name: string;
-  role: Role;
-  org: string;
-}
+import type { Principal } from '../../lab/api/principals';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');

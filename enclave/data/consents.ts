@@ -2,19 +2,19 @@
 import { parseCsv } from '../../lab/data/csv';
 import { JointlabError } from '../../lab/errors';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { releaseCount } from '../release/disclosure';
 import { Db } from '../store/db';
 import { CSV_LIMITS, decodeCsvBody } from './csv-import';
+import type { ConsentCount, ConsentImport, ConsentRevocation, Purpose } from '../../lab/api/consents';
+import { PURPOSES } from '../../lab/spec/policy';
 
-export const PURPOSES = ['training', 'scoring', 'report'] as const;
-export type Purpose = (typeof PURPOSES)[number];
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const COLUMNS = ['enterprise_id', 'bank', 'purpose', 'granted', 'expires'];
 
 /** Imports consent records (a later record for the same enterprise, bank and purpose replaces the earlier one). */
-export async function importConsents(db: Db, body: unknown, actor: Principal): Promise<{ records: number }> {
+export async function importConsents(db: Db, body: unknown, actor: Principal): Promise<ConsentImport> {
   const table = parseCsv(decodeCsvBody(body), 'consents', CSV_LIMITS);
   const at = COLUMNS.map((c) => {
     const k = table.header.indexOf(c);
@@ -78,7 +78,7 @@ export async function checkConsent(db: Db, bank: string, purpose: Purpose, ids: 
 }
 
 /** Revokes consents of one enterprise for one bank (one purpose, or all); takes effect on the next request. */
-export async function revokeConsent(db: Db, input: { enterprise: string; bank: string; purpose?: Purpose }, actor: Principal, pseudonym: (id: string) => string): Promise<{ revoked: number }> {
+export async function revokeConsent(db: Db, input: { enterprise: string; bank: string; purpose?: Purpose }, actor: Principal, pseudonym: (id: string) => string): Promise<ConsentRevocation> {
   if (input.purpose !== undefined && !(PURPOSES as readonly string[]).includes(input.purpose)) {
     throw new JointlabError('bad_consent', `purpose must be one of ${PURPOSES.join(', ')}`, 'usage');
   }
@@ -91,16 +91,6 @@ export async function revokeConsent(db: Db, input: { enterprise: string; bank: s
     await appendAudit(q, { actor: actor.id, action: 'consent.revoke', object: `enterprise:${pseudonym(input.enterprise)}`, detail: { bank: input.bank, purpose: input.purpose ?? 'all', revoked: r.changes } });
     return { revoked: r.changes };
   });
-}
-
-export interface ConsentCount {
-  bank: string;
-  purpose: Purpose;
-  /** Consents in force today, revoked, expired and not yet in force: counts through the disclosure rule. */
-  active: number | null;
-  revoked: number | null;
-  expired: number | null;
-  pending: number | null;
 }
 
 /** How many consents each bank holds per purpose, by status: the steward console's overview. */

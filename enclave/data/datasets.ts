@@ -6,24 +6,13 @@ import { isMissingCell } from '../../lab/data/columns';
 import { appendAudit } from '../audit/log';
 import { releaseCount } from '../release/disclosure';
 import { coarseMoments } from '../release/population';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { Db } from '../store/db';
 import { insertRows, parseUpload } from './csv-import';
+import type { ColumnAggregate, DatasetMeta } from '../../lab/api/datasets';
 
 export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const DEFAULT_K = 10;
-
-export interface DatasetMeta {
-  name: string;
-  idColumn: string;
-  columns: ColumnInfo[];
-  rows: number;
-  k: number;
-  /** Joint training uses only the bank's customers that granted it a training consent. */
-  requireTrainingConsent: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
 
 interface DatasetRow {
   name: string;
@@ -140,11 +129,6 @@ export async function setPolicy(db: Db, name: string, update: PolicyUpdate, k: n
   });
   return (await getDatasetMeta(db, name))!;
 }
-
-export type ColumnAggregate =
-  | { name: string; type: 'numeric'; present: number | null; missing: number | null; mean: number | null; sd: number | null }
-  | { name: string; type: 'categorical'; present: number | null; missing: number | null; levels: { level: string; count: number }[]; otherLevels: number | null };
-
 
 /**
  * Aggregates of feature and label columns where at least k rows stand behind each figure; id,

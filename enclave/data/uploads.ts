@@ -2,20 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { Db, Queries } from '../store/db';
 import { insertRows, parseUpload } from './csv-import';
 import { DATASET_NAME } from './datasets';
-
-export interface UploadMeta {
-  id: string;
-  name: string;
-  org: string;
-  idColumn: string;
-  columns: { name: string; type: 'numeric' | 'categorical' }[];
-  rows: number;
-  createdAt: string;
-}
+import type { UploadMeta } from '../../lab/api/uploads';
 
 interface UploadRow {
   id: string;

@@ -13,6 +13,7 @@ import { checkConsent } from '../data/consents';
 import { requestDigest } from '../jobs/training-data';
 import { Db } from '../store/db';
 import { Term } from '../../lab/he/model-terms';
+import type { ScoreStats } from '../../lab/api/he-sessions';
 
 export interface TrainingDesign {
   /** Design columns over the bank's upload rows in upload order; rows the platform lacks, or without a required training consent, are zero. */
@@ -102,18 +103,6 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
 
 /** A term of the linear form a private model is scored in (the bank's client writes them; see lab/he/model-terms.ts). */
 export type BasisTerm = Term;
-
-export interface ScoreStats {
-  /**
-   * Mean and standard deviation of each numeric feature the `z` terms standardize by, rounded to 3
-   * significant digits: the bank needs them to rewrite its model, and the enclave standardizes with
-   * the same rounded figures, so the scores do not change.
-   */
-  numeric: Record<string, { mean: number; sd: number }>;
-  categorical: string[];
-  /** Numeric features whose figures the dataset's aggregates withhold (sensitive, label, fewer than k values): no `z` terms on them. */
-  withheld: string[];
-}
 
 const coarse = (x: number): number => Number(x.toPrecision(3));
 

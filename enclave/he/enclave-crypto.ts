@@ -15,16 +15,10 @@ import { CONJUGATION_STEP, PARAM_SETS, PARAM_SET_NAMES, ParamSetName, ROTATION_B
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
 import { applyLabelCheck, labelCheckTotal, loadRelinKeys, realParts } from './label-check';
 import type { ParamFacts } from './seal-bytes';
+import type { FloodReport } from '../../lab/api/he-sessions';
 
 /** Fresh-encryption noise standard deviation SEAL samples (its default, 3.2 rounded as SEAL does). */
 const SIGMA = 3.19;
-
-export interface FloodReport {
-  /** log2 of flooding noise over the estimated computation noise: the statistical hiding it buys. */
-  bits: number;
-  /** Standard deviation of the added noise in the result's value domain. */
-  valueStd: number;
-}
 
 /**
  * SEAL's 16-byte serialization header: magic 0xA15E, header size 16, a known compression mode, and

@@ -8,17 +8,18 @@ import { decodeFrames } from '../../lab/he/frames';
 import { slotsOf } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { checkConsent } from '../data/consents';
 import { ScoreLimiter } from '../scoring/limits';
 import { scoringPolicyOf } from '../scoring/policy-store';
 import { perturbedCells } from '../scoring/perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
 import { Db } from '../store/db';
-import { BasisTerm, ScoreStats, platformTable, scoreBasis, scoreStats } from './design';
-import { DEFAULT_FLOOD, FloodReport } from './enclave-crypto';
+import { BasisTerm, platformTable, scoreBasis, scoreStats } from './design';
+import { DEFAULT_FLOOD } from './enclave-crypto';
 import { encryptedScores } from './seal-pool';
 import { OpenSession, countTraffic } from './session-store';
+import type { FloodReport, ScoreStats } from '../../lab/api/he-sessions';
 
 /** The bank's encrypted coefficients and the plaintext shape of its model's terms, kept for the session. */
 export async function receiveModel(db: Db, session: OpenSession, body: Buffer): Promise<{ terms: number }> {

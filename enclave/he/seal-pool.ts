@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCategory, JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
-import type { FloodReport, RoundInput, ScoreInput, XtyInput } from './enclave-crypto';
+import type { RoundInput, ScoreInput, XtyInput } from './enclave-crypto';
 import { ParamFacts, assertCiphertext, assertGaloisKeys, assertPublicKey, assertRelinKeys } from './seal-bytes';
+import type { FloodReport } from '../../lab/api/he-sessions';
 
 export interface SealPoolSettings {
   /** Worker threads, each with its own SEAL heap; one per core by default. */

@@ -5,9 +5,10 @@
 import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { JobRow, visibleJob } from '../jobs/jobs';
 import { Db } from '../store/db';
+import { decodeJob } from '../jobs/decode';
 
 export interface HeSettings {
   /** Decrypted rounds allowed per key: every answer the bank decrypts tells it something. */
@@ -55,7 +56,7 @@ export async function openSession(db: Db, id: string, viewer: Principal): Promis
   if (row.closed_at || !row.public_key) throw new JointlabError('session_closed', 'the HE session is closed', 'conflict');
   const job = await visibleJob(db, row.job, viewer);
   if (job.state !== 'running') throw new JointlabError('session_closed', `the session's job is ${job.state}`, 'conflict');
-  return { row, job, spec: JSON.parse(job.spec) as JobSpec };
+  return { row, job, spec: decodeJob(job).spec };
 }
 
 export async function countTraffic(db: Db, id: string, bytesIn: number, bytesOut: number, round = 0): Promise<void> {

@@ -6,47 +6,29 @@
 import { randomUUID } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
-import { PARAM_SET_NAMES, ParamSetName, rotationSteps, slotsOf } from '../../lab/he/params';
-import { JobSpec } from '../../lab/spec/job-spec';
+import { ParamSetName, rotationSteps, slotsOf } from '../../lab/he/params';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { ScoreLimiter } from '../scoring/limits';
 import { jobMode, visibleJob } from '../jobs/jobs';
-import { transition } from '../jobs/transition';
-import { failHeJob } from '../jobs/decisions';
+import { assertHeSessionMayOpen, failHeJob, finishHeSession, startHeSession } from '../jobs/decisions';
 import { assertHeTrainingFits } from '../jobs/submit';
 import { getDatasetMeta } from '../data/datasets';
 import { Db, Queries } from '../store/db';
 import { differencingCheck, recordPopulation } from '../release/differencing';
 import { noisyValue } from '../release/population';
-import { ScoreStats, platformTable, scoreStats, trainingDesign } from './design';
+import { platformTable, scoreStats, trainingDesign } from './design';
 import { asCaller, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
-import type { RoundPrivacy } from '../release/he-rounds';
-import { assertHeSettings } from '../../lab/spec/he-spec';
-import { FloodReport } from './enclave-crypto';
+import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
+import { decodeJob } from '../jobs/decode';
+import { assertValid } from '../../lab/spec/problems';
+import { validators } from '../../lab/spec/requests';
 
 export { DEFAULT_HE_SETTINGS, closeSessionsOfJob } from './session-store';
 export type { HeSettings } from './session-store';
-
-export interface SessionInfo {
-  id: string;
-  job: string;
-  mode: 'he-train' | 'he-score';
-  paramSet: ParamSetName;
-  slots: number;
-  rotationSteps: number[];
-  rounds: number;
-  maxRounds: number;
-  bytes: { in: number; out: number };
-  closed: boolean;
-  /** he-train: rows of the bank's upload, in whose order labels are encrypted, and the design the weights follow. */
-  training?: { uploadRows: number; uploadIds: string[]; design: string[]; l2: number; encoder: unknown; privacy: RoundPrivacy };
-  /** he-score: what the `z` terms are standardized by. */
-  scoring?: ScoreStats;
-}
 
 export class HeSessions {
   constructor(
@@ -67,8 +49,9 @@ export class HeSessions {
   async info(id: string, viewer: Principal): Promise<SessionInfo> {
     const row = await sessionRow(this.db, id, viewer);
     const job = await visibleJob(this.db, row.job, viewer);
-    const spec = JSON.parse(job.spec) as JobSpec;
-    const mode = jobMode(job) as 'he-train' | 'he-score';
+    const { spec, mode: decodedMode } = decodeJob(job);
+    // A session is only ever opened on an HE job (create() refuses the others).
+    const mode = decodedMode as 'he-train' | 'he-score';
     const base: SessionInfo = {
       id: row.id,
       job: row.job,
@@ -94,19 +77,15 @@ export class HeSessions {
 
   /** Opens a session on an approved HE job: checks the keys, moves the job to running. */
   async create(body: Buffer, actor: Principal): Promise<SessionInfo> {
-    const { header, blobs } = decodeFrames<{ job?: unknown; paramSet?: unknown }>(body);
-    if (typeof header.job !== 'string') throw new JointlabError('schema_violation', 'the envelope header needs "job"', 'usage');
-    if (typeof header.paramSet !== 'string' || !(PARAM_SET_NAMES as string[]).includes(header.paramSet)) {
-      throw new JointlabError('schema_violation', `"paramSet" must be one of ${PARAM_SET_NAMES.join(', ')}`, 'usage');
-    }
+    const { header: raw, blobs } = decodeFrames<unknown>(body);
+    const header = assertValid(validators.heSession, raw, 'session envelope header');
     if (blobs.length !== 2) throw new JointlabError('bad_envelope', 'send the public key and the Galois keys', 'usage');
     const paramSet = header.paramSet as ParamSetName;
     const job = await visibleJob(this.db, header.job, actor);
-    const mode = jobMode(job);
-    if (mode === 'plaintext') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
-    if (job.state !== 'approved') throw new JointlabError('bad_transition', `the job is ${job.state}; an HE session needs an approved job`, 'conflict');
-    const spec = JSON.parse(job.spec) as JobSpec;
-    const he = assertHeSettings(spec);
+    const decoded = decodeJob(job);
+    const { mode, spec } = decoded;
+    assertHeSessionMayOpen(job, mode);
+    const he = decoded.he();
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
     await asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
     // Checked again at use, with the set the bank chose now: the job stays approved, to be opened with one that fits.
@@ -129,23 +108,20 @@ export class HeSessions {
       rememberDesign(id, design);
       recordPrint = (q) => recordPopulation(q, `he:${id}`, design.print);
     }
-    await transition(this.db, job.id, 'running', actor.id, {
-      exclusive: true,
-      alsoWrite: async (q) => {
-        await q.run(
-          'INSERT INTO he_sessions (id, job, owner, org, param_set, public_key, galois_keys, bytes_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [id, job.id, actor.id, actor.org, paramSet, Buffer.from(blobs[0]), Buffer.from(blobs[1]), body.length, new Date().toISOString()],
-        );
-        await appendAudit(q, { actor: actor.id, action: 'he.session.open', object: `he:${id}`, detail: { job: job.id, paramSet } });
-        // An encrypted-label session releases weights over its population: later jobs are compared with it.
-        await recordPrint?.(q);
-      },
+    await startHeSession(this.db, job.id, actor, async (q) => {
+      await q.run(
+        'INSERT INTO he_sessions (id, job, owner, org, param_set, public_key, galois_keys, bytes_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, job.id, actor.id, actor.org, paramSet, Buffer.from(blobs[0]), Buffer.from(blobs[1]), body.length, new Date().toISOString()],
+      );
+      await appendAudit(q, { actor: actor.id, action: 'he.session.open', object: `he:${id}`, detail: { job: job.id, paramSet } });
+      // An encrypted-label session releases weights over its population: later jobs are compared with it.
+      await recordPrint?.(q);
     });
     return this.info(id, actor);
   }
 
   /** he-train: the bank's encrypted labels in, Enc(X^T y) computed once and kept for the rounds. */
-  async labels(id: string, body: Buffer, actor: Principal): Promise<{ seconds: number }> {
+  async labels(id: string, body: Buffer, actor: Principal): Promise<LabelsAnswer> {
     const session = await this.inMode(id, actor, 'he-train');
     return asCaller(actor.org, () => receiveLabels(this.db, session, body));
   }
@@ -157,7 +133,7 @@ export class HeSessions {
   }
 
   /** he-score: the bank's encrypted coefficients and the plaintext shape of its model's terms. */
-  async model(id: string, body: Buffer, actor: Principal): Promise<{ terms: number }> {
+  async model(id: string, body: Buffer, actor: Principal): Promise<ModelAnswer> {
     return receiveModel(this.db, await this.inMode(id, actor, 'he-score'), body);
   }
 
@@ -185,10 +161,6 @@ export class HeSessions {
       await q.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE id = ?', [new Date().toISOString(), id]);
       await appendAudit(q, { actor: actor.id, action: 'he.session.close', object: `he:${id}`, detail: { rounds: row.rounds } });
     });
-    const job = await visibleJob(this.db, row.job, actor);
-    if (job.state === 'running') {
-      await transition(this.db, row.job, 'succeeded', actor.id);
-      await transition(this.db, row.job, 'released', actor.id, { reason: "encrypted results were delivered under the bank's key" });
-    }
+    await finishHeSession(this.db, row.job, actor);
   }
 }

@@ -11,10 +11,11 @@ import { inverseSpd } from '../../models/linalg';
 import { newtonPieces } from '../../models/logistic-core';
 import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
-import { DEFAULT_FLOOD, FloodReport, floodSize, noiseEstimate, rotationsPerSum } from './enclave-crypto';
+import { DEFAULT_FLOOD, floodSize, noiseEstimate, rotationsPerSum } from './enclave-crypto';
 import { encryptedXty, newtonRound } from './seal-pool';
 import { OpenSession, SessionRow, countTraffic, joinU32, onSessionClosed, splitU32 } from './session-store';
-import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, RoundPrivacy, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
+import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
+import type { FloodReport, RoundPrivacy } from '../../lab/api/he-sessions';
 
 /** Plaintext designs are rebuilt from the store on first use after a restart, then kept per session. */
 const designs = new Map<string, TrainingDesign>();

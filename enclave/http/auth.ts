@@ -2,7 +2,8 @@
 import { Request, RequestHandler, Response } from 'express';
 import { JointlabError } from '../../lab/errors';
 import { Role } from '../../lab/spec/policy';
-import { Principal, principalByToken } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
+import { principalByToken } from '../auth/principals';
 import { Db } from '../store/db';
 
 export function authenticate(db: Db): RequestHandler {

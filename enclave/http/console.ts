@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 export const CONSOLE_STATIC = join(ROOT, 'console', 'static');
-export const CONSOLE_SCRIPTS = join(ROOT, 'dist', 'console');
+// The console compiles from the repository root (it imports the API's types from lab/api, type-only),
+// so its scripts keep their source layout under dist/console; only console/src is served.
+export const CONSOLE_SCRIPTS = join(ROOT, 'dist', 'console', 'console', 'src');
 
 /**
  * Scripts and styles from the enclave alone; reports open in a sandboxed frame from the page's own

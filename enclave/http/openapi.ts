@@ -1,8 +1,7 @@
 /** The OpenAPI 3.1 description of the enclave API, generated from the same JSON Schemas that validate requests. */
 import { jobSpecSchema } from '../../lab/spec/job-spec';
-import { approveSchema, policySchema, principalSchema, rejectSchema } from '../../lab/spec/requests';
+import { approveSchema, heRoundSchema, heScoreSchema, policySchema, scoreRequestSchema, principalSchema, rejectSchema, revokeSchema, scoringPolicySchema } from '../../lab/spec/requests';
 import { FRAME_TYPE } from '../../lab/he/frames';
-import { scoreRequestSchema } from '../../lab/spec/score-request';
 
 type Operation = {
   summary: string;
@@ -162,20 +161,11 @@ export function openApiDocument(version: string): object {
         Reject: component(rejectSchema),
         Policy: component(policySchema),
         NewPrincipal: component(principalSchema),
-        Round: { type: 'object', required: ['weights'], properties: { weights: { type: 'array', items: { type: 'number' } } } },
-        Revoke: { type: 'object', required: ['enterprise', 'bank'], properties: { enterprise: { type: 'string' }, bank: { type: 'string' }, purpose: { type: 'string', enum: ['training', 'scoring', 'report'] } } },
+        Round: component(heRoundSchema),
+        Revoke: component(revokeSchema),
         PlainScore: component(scoreRequestSchema),
-        ScoringPolicy: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            modelsPerWindow: { type: 'integer', minimum: 1, maximum: 100 },
-            windowDays: { type: 'integer', minimum: 1, maximum: 3650 },
-            noiseSwap: { type: 'number', minimum: 0, maximum: 0.9 },
-            noiseSd: { type: 'number', minimum: 0, maximum: 5 },
-          },
-        },
-        ScoreRequest: { type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'string', maxLength: 64 } } } },
+        ScoringPolicy: component(scoringPolicySchema),
+        ScoreRequest: component(heScoreSchema),
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code', 'detail'],

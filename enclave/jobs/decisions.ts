@@ -1,23 +1,23 @@
 /**
  * The jobs service: every decision about a job's next state is taken here (approval and its rules,
- * rejection, cancellation) and written through the one `transition()`. Routes, the runner and the HE
- * sessions ask this module; none of them decides a move on its own.
+ * rejection, cancellation; a training run's start, failure and release or withholding; an HE
+ * session's opening and closing) and written through the one `transition()`. Routes, the runner and
+ * the HE sessions ask this module; none of them decides a move on its own.
  */
-import { JobState, canMove } from '../../lab/lifecycle';
+import { canMove } from '../../lab/lifecycle';
 import { JointlabError } from '../../lab/errors';
-import { JobSpec } from '../../lab/spec/job-spec';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
 import { closeSessionsOfJob } from '../he/session-store';
+import { JobRow, StoredResult, visibleJob } from './jobs';
+import type { Runner } from './runner';
+import { TransitionOptions, transition } from './transition';
+import type { JobMove } from '../../lab/api/jobs';
+import { decodeJob } from './decode';
 import { Db } from '../store/db';
-import { jobMode, visibleJob } from './jobs';
-import { Runner } from './runner';
-import { transition } from './transition';
-
-export interface JobMove {
-  id: string;
-  state: JobState;
-}
+import { PopulationPrint, recordPopulation } from '../release/differencing';
+import type { OutputPart } from '../../lab/api/results';
+import type { JobMode } from '../../lab/spec/resolved-spec';
 
 /**
  * Approves a submitted job. Sensitive platform columns must be named by the steward one by one; the
@@ -26,7 +26,7 @@ export interface JobMove {
  */
 export async function approveJob(db: Db, runner: Runner, id: string, steward: Principal, allowSensitive: string[]): Promise<JobMove> {
   const job = await visibleJob(db, id, steward);
-  const spec = JSON.parse(job.spec) as JobSpec;
+  const { spec, mode } = decodeJob(job);
   const dataset = spec.platform ? await getDatasetMeta(db, spec.platform.dataset) : undefined;
   const sensitive = (spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
   const missing = sensitive.filter((c) => !allowSensitive.includes(c));
@@ -38,7 +38,7 @@ export async function approveJob(db: Db, runner: Runner, id: string, steward: Pr
       await q.run('UPDATE jobs SET approved_sensitive = ? WHERE id = ?', [JSON.stringify(sensitive), id]);
     },
   });
-  if (jobMode(job) === 'plaintext') runner.enqueue(id);
+  if (mode === 'plaintext') runner.enqueue(id);
   return { id, state };
 }
 
@@ -70,4 +70,69 @@ export async function cancelJob(db: Db, runner: Runner, id: string, viewer: Prin
   const state = await transition(db, id, 'cancelled', viewer.id, { reason: `cancelled by ${viewer.role}` });
   await closeSessionsOfJob(db, id);
   return { id, state };
+}
+
+/** Who the enclave's own moves (the runner's) are recorded as in the audit log. */
+export const ENCLAVE_ACTOR = 'enclave';
+
+/** The runner picks up an approved plaintext job. */
+export async function startTraining(db: Db, id: string): Promise<void> {
+  await transition(db, id, 'running', ENCLAVE_ACTOR);
+}
+
+/**
+ * A training run that cannot finish fails, with a reason that quotes nothing. Only a running job
+ * fails: one cancelled meanwhile stays cancelled, and a failure to record the failure is not retried.
+ */
+export async function failTraining(db: Db, id: string, reason: string): Promise<void> {
+  await transition(db, id, 'failed', ENCLAVE_ACTOR, { reason, from: ['running'] }).catch(() => undefined);
+}
+
+/** Crash recovery: a plaintext job found running lost its worker with the process. */
+export async function failInterrupted(db: Db, id: string): Promise<void> {
+  await transition(db, id, 'failed', ENCLAVE_ACTOR, { reason: 'the enclave stopped while the job was training; submit it again' });
+}
+
+/**
+ * A checked training result is stored with its job, which is then released when its parameters (if
+ * asked for) and anything at all passed the release check, and withheld otherwise with the reasons.
+ * A job that releases anything leaves its population's fingerprint behind for the differencing control.
+ */
+export async function finishTraining(db: Db, id: string, stored: StoredResult, outputs: readonly OutputPart[], print?: PopulationPrint, reason?: string): Promise<void> {
+  const { release } = stored;
+  await transition(db, id, 'succeeded', ENCLAVE_ACTOR, {
+    alsoWrite: async (q) => {
+      await q.run('UPDATE jobs SET result = ?, progress = 1 WHERE id = ?', [JSON.stringify(stored), id]);
+    },
+  });
+  const parametersOut = release.released.parameters !== undefined || !outputs.includes('parameters');
+  const anythingOut = Object.keys(release.released).length > 0;
+  if (parametersOut && anythingOut) {
+    await transition(db, id, 'released', ENCLAVE_ACTOR, {
+      reason: release.withheld.length ? 'released in part' : undefined,
+      alsoWrite: print ? (q) => recordPopulation(q, id, print) : undefined,
+    });
+  } else await transition(db, id, 'withheld', ENCLAVE_ACTOR, { reason: reason ?? release.withheld.map((w) => `${w.part}: ${w.reason}`).join('; ') });
+}
+
+/** Whether an HE session may open on this job: an HE job, approved. Asked before any key is checked. */
+export function assertHeSessionMayOpen(job: JobRow, mode: JobMode): void {
+  if (mode === 'plaintext') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
+  if (job.state !== 'approved') throw new JointlabError('bad_transition', `the job is ${job.state}; an HE session needs an approved job`, 'conflict');
+}
+
+/**
+ * An HE session opens: its job runs while the session lasts. Only one session may move a job (two
+ * opened at once: the second is a conflict), and the session's own rows are written with the move.
+ */
+export async function startHeSession(db: Db, id: string, bank: Principal, alsoWrite: NonNullable<TransitionOptions['alsoWrite']>): Promise<void> {
+  await transition(db, id, 'running', bank.id, { exclusive: true, alsoWrite });
+}
+
+/** An HE session closed: a job still running is done, its results delivered under the bank's key. */
+export async function finishHeSession(db: Db, id: string, bank: Principal): Promise<void> {
+  const job = await visibleJob(db, id, bank);
+  if (job.state !== 'running') return;
+  await transition(db, id, 'succeeded', bank.id);
+  await transition(db, id, 'released', bank.id, { reason: "encrypted results were delivered under the bank's key" });
 }

@@ -1,12 +1,13 @@
 /** Job rows and who may see them: a bank sees its organization's jobs only; others' are "not found". */
-import { JobSpec } from '../../lab/spec/job-spec';
 import { JobState } from '../../lab/lifecycle';
 import { JointlabError } from '../../lab/errors';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { Queries } from '../store/db';
-import { RiskFlag } from './risk-flags';
-import { ReleaseOutcome } from '../release/check';
-import { ScoringVerdict } from '../release/scoring-rule';
+import type { JobView, RiskFlag } from '../../lab/api/jobs';
+import type { ScoringVerdict } from '../../lab/api/scoring';
+import type { ReleaseOutcome } from '../../lab/api/results';
+import { decodeJob } from './decode';
+import type { JobMode } from '../../lab/spec/resolved-spec';
 
 export interface JobRow {
   id: string;
@@ -24,22 +25,6 @@ export interface JobRow {
   updated_at: string;
 }
 
-export interface JobView {
-  id: string;
-  name: string;
-  org: string;
-  owner: string;
-  state: JobState;
-  reason: string | null;
-  progress: number;
-  progressNote: string | null;
-  spec: JobSpec;
-  flags?: RiskFlag[];
-  approvedSensitive: string[];
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** What the enclave keeps of a finished training run: the release outcome, and for the steward the reasons behind it. */
 export interface StoredResult {
   release: ReleaseOutcome;
@@ -50,7 +35,7 @@ export interface StoredResult {
 }
 
 export function viewJob(row: JobRow, viewer: Principal): JobView {
-  const spec = JSON.parse(row.spec) as JobSpec;
+  const { spec } = decodeJob(row);
   return {
     id: row.id,
     name: spec.name,
@@ -69,8 +54,8 @@ export function viewJob(row: JobRow, viewer: Principal): JobView {
   };
 }
 
-export function jobMode(row: JobRow): NonNullable<JobSpec['mode']> {
-  return (JSON.parse(row.spec) as JobSpec).mode ?? 'plaintext';
+export function jobMode(row: JobRow): JobMode {
+  return decodeJob(row).mode;
 }
 
 export async function jobRow(q: Queries, id: string): Promise<JobRow | undefined> {

@@ -8,13 +8,8 @@ import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { HE_BOUNDS } from '../../lab/spec/he-spec';
 import { Queries } from '../store/db';
-
-export interface BudgetView {
-  org: string;
-  budget: number;
-  spent: number;
-  remaining: number;
-}
+import type { PrivacyBudget } from '../../lab/api/jobs';
+import { decodeJob } from './decode';
 
 /** States whose epsilon is not charged: the data was never touched for them. */
 const UNCHARGED = ['rejected', 'cancelled'];
@@ -28,11 +23,11 @@ export function chargedEpsilon(spec: JobSpec): number {
 export async function spentEpsilon(q: Queries, org: string): Promise<number> {
   const rows = await q.all<{ spec: string; state: string }>('SELECT spec, state FROM jobs WHERE org = ?', [org]);
   let spent = 0;
-  for (const r of rows) if (!UNCHARGED.includes(r.state)) spent += chargedEpsilon(JSON.parse(r.spec) as JobSpec);
+  for (const r of rows) if (!UNCHARGED.includes(r.state)) spent += chargedEpsilon(decodeJob(r).spec);
   return spent;
 }
 
-export async function budgetView(q: Queries, org: string, budget: number): Promise<BudgetView> {
+export async function budgetView(q: Queries, org: string, budget: number): Promise<PrivacyBudget> {
   const spent = await spentEpsilon(q, org);
   return { org, budget, spent, remaining: Math.max(0, budget - spent) };
 }

@@ -1,18 +1,7 @@
 /** What `GET /v1/jobs/:id/results` answers: the release outcome of a trained job, and nothing the check held back. */
 import { JointlabError } from '../../lab/errors';
-import { JobState } from '../../lab/lifecycle';
-import { ReleaseOutcome } from '../release/check';
-import { ScoringVerdict } from '../release/scoring-rule';
 import { JobRow, StoredResult } from './jobs';
-
-export interface JobResults extends ReleaseOutcome {
-  id: string;
-  state: JobState;
-  reason: string | null;
-  backend: string;
-  seconds: number;
-  scoring?: ScoringVerdict;
-}
+import type { JobResults } from '../../lab/api/results';
 
 export function jobResults(job: JobRow): JobResults {
   if (!job.result) {

@@ -4,14 +4,10 @@ import { HE_BOUNDS, assertHeSettings } from '../../lab/spec/he-spec';
 import { PARAM_SET_NAMES } from '../../lab/he/params';
 import { MAX_ROUND_WEIGHT } from '../release/he-rounds';
 import { Db } from '../store/db';
-import { DatasetMeta } from '../data/datasets';
-import { UploadMeta } from '../data/uploads';
 import { DEFAULT_SCORING_RULE } from '../release/scoring-rule';
-
-export interface RiskFlag {
-  code: 'sensitive_columns' | 'small_cohort' | 'rare_label' | 'bank_only' | 'scoring_rule' | 'he_protocol';
-  message: string;
-}
+import type { RiskFlag } from '../../lab/api/jobs';
+import type { UploadMeta } from '../../lab/api/uploads';
+import type { DatasetMeta } from '../../lab/api/datasets';
 
 /** Below this many joined rows a model says a lot about each of them. */
 export const SMALL_COHORT = 500;

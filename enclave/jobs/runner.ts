@@ -6,23 +6,19 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JointlabError } from '../../lab/errors';
-import { mergeParams } from '../../lab/params';
-import { JobSpec } from '../../lab/spec/job-spec';
 import { selectionOptions } from '../../lab/spec/selection-spec';
-import { families } from '../../models';
 import { takeLabels, takeRows } from '../../models/frame';
 import { stratifiedSplit } from '../../models/split';
-import { beforeTraining, releaseCheck, OutputPart, ReleaseOutcome } from '../release/check';
-import { PopulationPrint, differencingCheck, recordPopulation } from '../release/differencing';
+import { beforeTraining, releaseCheck } from '../release/check';
+import { PopulationPrint, differencingCheck } from '../release/differencing';
 import { DP_SHARES, PopulationNoise } from '../release/population';
 import { Db } from '../store/db';
-import { JobRow, StoredResult, jobMode, jobRow, listJobs } from './jobs';
+import { JobRow, jobMode, jobRow, listJobs } from './jobs';
+import { decodeJob } from './decode';
 import { loadTrainingTable } from './training-data';
 import { scoringRuleVerdict } from '../scoring/rule-verdict';
-import { transition } from './transition';
+import { ENCLAVE_ACTOR, failInterrupted, failTraining, finishTraining, startTraining } from './decisions';
 import { WorkerInput, WorkerMessage } from './worker';
-
-export const ENCLAVE_ACTOR = 'enclave';
 
 export interface RunnerOptions {
   defaultK: number;
@@ -58,7 +54,7 @@ export class Runner {
     for (const job of await listJobs(this.db, steward, 'running')) {
       // HE jobs run in the bank's session, whose keys and totals are in the store: they survive a restart.
       if (jobMode(job) !== 'plaintext') continue;
-      await transition(this.db, job.id, 'failed', ENCLAVE_ACTOR, { reason: 'the enclave stopped while the job was training; submit it again' });
+      await failInterrupted(this.db, job.id);
     }
     for (const job of await listJobs(this.db, steward, 'approved')) if (jobMode(job) === 'plaintext') this.enqueue(job.id);
   }
@@ -108,14 +104,15 @@ export class Runner {
   }
 
   private async fail(jobId: string, reason: string): Promise<void> {
-    await transition(this.db, jobId, 'failed', ENCLAVE_ACTOR, { reason, from: ['running'] }).catch(() => undefined);
+    await failTraining(this.db, jobId, reason);
   }
 
   private async runJob(jobId: string): Promise<void> {
     const row = await jobRow(this.db, jobId);
     if (!row || row.state !== 'approved' || jobMode(row) !== 'plaintext') return;
-    await transition(this.db, jobId, 'running', ENCLAVE_ACTOR);
-    const spec = JSON.parse(row.spec) as JobSpec;
+    await startTraining(this.db, jobId);
+    const job = decodeJob(row);
+    const { spec, privacy, validation } = job;
     let input: WorkerInput;
     let k: number;
     let noise: PopulationNoise;
@@ -126,18 +123,18 @@ export class Runner {
       noise = table.noise;
       const { rest, held } = table.split
         ? { rest: table.split.train, held: table.split.test }
-        : stratifiedSplit(table.labels, spec.validation?.testFraction ?? 0.3, spec.validation?.seed ?? 42);
+        : stratifiedSplit(table.labels, validation.testFraction, validation.seed);
       print = await table.print?.(rest);
       input = {
         family: spec.model.family,
         // Under DP the model's mechanism gets its share of epsilon; the rest buys the released counts and metrics.
-        ...(spec.privacy ? { privacy: { epsilon: spec.privacy.epsilon * DP_SHARES.model, lambda: spec.privacy.lambda ?? 1e-3 } } : {}),
-        params: withDisclosureControl(mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined), k),
+        ...(privacy ? { privacy: { epsilon: privacy.epsilon * DP_SHARES.model, lambda: privacy.lambda } } : {}),
+        params: withDisclosureControl(job.params(), k),
         // The scorecard bins its own columns; every other family standardizes with the population-independent encoder.
-        ...(spec.model.family !== 'scorecard' || spec.privacy ? { encoder: table.encoder } : {}),
+        ...(spec.model.family !== 'scorecard' || privacy ? { encoder: table.encoder } : {}),
         // A scorecard's bin counts, from which its WOE comes, carry the population's noise (a DP one has its own).
-        ...(spec.model.family === 'scorecard' && !spec.privacy ? { noiseKey: table.noise.key } : {}),
-        seed: spec.validation?.seed ?? 42,
+        ...(spec.model.family === 'scorecard' && !privacy ? { noiseKey: table.noise.key } : {}),
+        seed: validation.seed,
         ...(spec.selection ? { selection: { options: selectionOptions(spec.selection), minBinCount: k, noiseKey: table.noise.key } } : {}),
         train: { frame: takeRows(table.frame, rest), labels: takeLabels(table.labels, rest) },
         test: { frame: takeRows(table.frame, held), labels: takeLabels(table.labels, held) },
@@ -151,8 +148,8 @@ export class Runner {
       for (const y of labels) positive += y;
       return { positive, negative: labels.length - positive };
     };
-    const outputs = (spec.outputs ?? []) as OutputPart[];
-    const rules = { k, minTrainingRows: this.options.minTrainingRows, outputs, noise, ...(spec.privacy ? { epsilon: spec.privacy.epsilon } : {}) };
+    const { outputs } = job;
+    const rules = { k, minTrainingRows: this.options.minTrainingRows, outputs, noise, ...(privacy ? { epsilon: privacy.epsilon } : {}) };
     const sizes = {
       rows: { train: input.train.labels.length, test: input.test.labels.length },
       classes: { train: counts(input.train.labels), test: counts(input.test.labels) },
@@ -164,7 +161,7 @@ export class Runner {
     const stop = (print && (await differencingCheck(this.db, print, k))) || beforeTraining(sizes, rules);
     if (stop) {
       // Nothing is fitted: every output the spec asked for is withheld with the one reason.
-      await this.finish(jobId, { release: { released: {}, withheld: outputs.map((part) => ({ part, reason: stop })), k }, backend: 'none', seconds: 0 }, outputs, undefined, stop);
+      await finishTraining(this.db, jobId, { release: { released: {}, withheld: outputs.map((part) => ({ part, reason: stop })), k }, backend: 'none', seconds: 0 }, outputs, undefined, stop);
       return;
     }
     const message = await this.inWorker(jobId, input);
@@ -184,25 +181,7 @@ export class Runner {
     const model = release.released.parameters?.model;
     const platformOnly = model && spec.platform && model.features.every((f) => spec.platform!.columns.includes(f.name));
     const scoring = platformOnly ? await scoringRuleVerdict(this.db, spec, model) : undefined;
-    await this.finish(jobId, { release, backend: message.backend, seconds: message.seconds, ...(scoring ? { scoring } : {}) }, outputs, print);
-  }
-
-  /** Stores the checked result and moves the job on; a job that releases anything leaves its population's fingerprint behind. */
-  private async finish(jobId: string, stored: StoredResult & { release: ReleaseOutcome }, outputs: OutputPart[], print?: PopulationPrint, reason?: string): Promise<void> {
-    const { release } = stored;
-    await transition(this.db, jobId, 'succeeded', ENCLAVE_ACTOR, {
-      alsoWrite: async (q) => {
-        await q.run('UPDATE jobs SET result = ?, progress = 1 WHERE id = ?', [JSON.stringify(stored), jobId]);
-      },
-    });
-    const parametersOut = release.released.parameters !== undefined || !outputs.includes('parameters');
-    const anythingOut = Object.keys(release.released).length > 0;
-    if (parametersOut && anythingOut) {
-      await transition(this.db, jobId, 'released', ENCLAVE_ACTOR, {
-        reason: release.withheld.length ? 'released in part' : undefined,
-        alsoWrite: print ? (q) => recordPopulation(q, jobId, print) : undefined,
-      });
-    } else await transition(this.db, jobId, 'withheld', ENCLAVE_ACTOR, { reason: reason ?? release.withheld.map((w) => `${w.part}: ${w.reason}`).join('; ') });
+    await finishTraining(this.db, jobId, { release, backend: message.backend, seconds: message.seconds, ...(scoring ? { scoring } : {}) }, outputs, print);
   }
 
   private inWorker(jobId: string, input: WorkerInput): Promise<WorkerMessage | undefined> {

@@ -3,17 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { Problem, ProblemsError } from '../../lab/errors';
 import { JobSpec, validateSpec } from '../../lab/spec/job-spec';
 import { assertValid, unknownColumnProblem } from '../../lab/spec/problems';
-import { mergeParams } from '../../lab/params';
-import { families } from '../../models';
+import { resolveSpec } from '../../lab/spec/resolved-spec';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
-import { DatasetMeta, getDatasetMeta } from '../data/datasets';
-import { UploadMeta, uploadByName } from '../data/uploads';
+import type { Principal } from '../../lab/api/principals';
+import { getDatasetMeta } from '../data/datasets';
+import { uploadByName } from '../data/uploads';
 import { Db } from '../store/db';
 import { JobRow, jobRow } from './jobs';
 import { riskFlags } from './risk-flags';
 import { assertBudget, chargedEpsilon } from './privacy-budget';
 import { assertHeSettings } from '../../lab/spec/he-spec';
+import type { UploadMeta } from '../../lab/api/uploads';
+import type { DatasetMeta } from '../../lab/api/datasets';
 import { selectionProblems } from '../../lab/spec/selection-spec';
 import { ParamSetName } from '../../lab/he/params';
 import { heTrainingProblems } from '../release/he-training-fit';
@@ -21,7 +22,7 @@ import { heTrainingProblems } from '../release/he-training-fit';
 /** What each mode needs and refuses, as JSON-pointer problems. */
 function modeProblems(spec: JobSpec): Problem[] {
   const problems: Problem[] = [];
-  const mode = spec.mode ?? 'plaintext';
+  const { mode } = resolveSpec(spec);
   const need = (present: unknown, pointer: string) => !present && problems.push({ pointer, message: `is required in ${mode} mode` });
   const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
   if (spec.privacy && mode !== 'plaintext') problems.push({ pointer: '/privacy', message: 'differential privacy applies to plaintext training' });
@@ -80,7 +81,7 @@ function referenceProblems(spec: JobSpec, upload: UploadMeta | undefined, datase
     if (!platformLabel) problems.push({ pointer: '/label', message: 'is neither a column of the upload nor a label column of the dataset' });
   }
   try {
-    mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined);
+    resolveSpec(spec).params();
   } catch (e) {
     const key = /"([^"]+)"/.exec((e as Error).message)?.[1] ?? '';
     problems.push({ pointer: `/model/params/${key}`, message: (e as Error).message });
@@ -128,7 +129,7 @@ export async function submitJob(db: Db, body: unknown, actor: Principal, epsilon
       now,
       now,
     ]);
-    await appendAudit(q, { actor: actor.id, action: 'job.submitted', object: `job:${id}`, detail: { family: spec.model.family, mode: spec.mode ?? 'plaintext', flags: flags.map((f) => f.code) } });
+    await appendAudit(q, { actor: actor.id, action: 'job.submitted', object: `job:${id}`, detail: { family: spec.model.family, mode: resolveSpec(spec).mode, flags: flags.map((f) => f.code) } });
   });
   return (await jobRow(db, id))!;
 }

@@ -2,17 +2,14 @@
  * The release check: the one function every training outcome passes through before anything leaves
  * the enclave. It returns what may be released and, for each part held back, the reason.
  */
-import { OUTPUTS } from '../../lab/spec/job-spec';
 import { BinaryMetrics } from '../../models/metrics';
 import { ModelFile } from '../../models/model';
 import { randomBytes } from 'node:crypto';
-import { Curves, releasedCurves } from './curves';
+import { releasedCurves } from './curves';
 import { SelectionResult } from '../../models/selection/path';
 import { releasedSelection } from './selection';
-import { ReleasedSelection } from '../../lab/api/selection';
 import { DP_SHARES, PopulationNoise, keyedNoise, noisyCount, noisyValue, releasedMetric } from './population';
-
-export type OutputPart = (typeof OUTPUTS)[number];
+import type { OutputPart, ReleaseOutcome, Released, Withheld } from '../../lab/api/results';
 
 export interface TrainingOutcome {
   model: ModelFile;
@@ -24,25 +21,6 @@ export interface TrainingOutcome {
   test: { labels: Uint8Array; scores: Float64Array };
   /** Feature selection's path, when the spec asked for it. */
   selection?: SelectionResult;
-}
-
-export interface Released {
-  parameters?: { model: ModelFile; description: Record<string, unknown> };
-  /** Released with the parameters and withheld with them: the kept features in order and each step's figure. */
-  selection?: ReleasedSelection;
-  metrics?: { train?: BinaryMetrics; test?: BinaryMetrics; rows: { train: number; test: number } };
-  curves?: Curves;
-}
-
-export interface Withheld {
-  part: OutputPart;
-  reason: string;
-}
-
-export interface ReleaseOutcome {
-  released: Released;
-  withheld: Withheld[];
-  k: number;
 }
 
 export interface ReleaseRules {

@@ -65,19 +65,6 @@ export function gaussian(count: number): Float64Array {
   return out;
 }
 
-/** What a session's rounds disclose; handed to the bank with the session (none of it depends on the data). */
-export interface RoundPrivacy {
-  epsilon: number;
-  delta: number;
-  rounds: number;
-  /** Row norm the design is clipped to: one row's largest share of v = g - X^T y. */
-  clip: number;
-  /** Standard deviation of the Gaussian noise added to each coordinate of v in each round. */
-  noiseStd: number;
-  /** Largest |weight| a round accepts. */
-  maxWeight: number;
-}
-
 /** v + N(0, std^2 I): the round's noise, fresh each time. */
 export function noisedGradient(gradient: Float64Array, std: number): Float64Array {
   const noise = gaussian(gradient.length);

@@ -6,7 +6,7 @@
  */
 import { Pseudonymizer } from '../audit/pseudonym';
 import { Db } from '../store/db';
-import { ScoringPolicy } from './scoring-policy';
+import type { BankBudgetCounts, ScoringPolicy } from '../../lab/api/scoring';
 
 export interface BudgetCharge {
   bank: string;
@@ -69,18 +69,8 @@ export async function chargeModelBudget(db: Db, pseudonym: Pseudonymizer, policy
   return { allowed, refused };
 }
 
-export interface BudgetCounts {
-  bank: string;
-  /** Distinct models that scored any enterprise in the window. */
-  models: number;
-  /** Enterprises scored in the window, by how many distinct models scored them. */
-  byModels: { models: number; enterprises: number }[];
-  /** Enterprises that have used up the budget: further models are refused for them. */
-  atLimit: number;
-}
-
 /** How far each bank has used the budget of a dataset, as counts over enterprises (never which ones). */
-export async function budgetCounts(db: Db, policy: ScoringPolicy, dataset: string, bank?: string, now = Date.now()): Promise<BudgetCounts[]> {
+export async function budgetCounts(db: Db, policy: ScoringPolicy, dataset: string, bank?: string, now = Date.now()): Promise<BankBudgetCounts<number>[]> {
   const since = new Date(now - policy.windowDays * DAY).toISOString();
   const rows = await db.all<{ bank: string; used: number; enterprises: number }>(
     `SELECT bank, used, COUNT(*) AS enterprises FROM (

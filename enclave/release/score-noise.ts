@@ -15,7 +15,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { isMissingCell } from '../../lab/data/columns';
-import { ScoringPolicy } from './scoring-policy';
+import type { ScoringPolicy } from '../../lab/api/scoring';
 
 export interface NoiseDraw {
   /** Uniform in [0, 1): the value is replaced when this is below the policy's swap probability. */

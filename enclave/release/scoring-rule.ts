@@ -5,24 +5,9 @@
  */
 import { Frame } from '../../models/frame';
 import { FittedModel } from '../../models/model';
-
-export interface ScoringRule {
-  /** Platform features the model must use. */
-  minFeatures: number;
-  /** Largest share of the platform part's score variance one feature may carry. */
-  maxShare: number;
-}
+import type { ScoringRule, ScoringVerdict } from '../../lab/api/scoring';
 
 export const DEFAULT_SCORING_RULE: ScoringRule = { minFeatures: 3, maxShare: 0.5 };
-
-export interface ScoringVerdict {
-  passes: boolean;
-  /** Why the model may not score, in words that name features and the rule, never data values. */
-  reason?: string;
-  rule: ScoringRule;
-  /** Platform features with their share of the platform part's score variance (two decimals), largest first. */
-  features: { name: string; share: number }[];
-}
 
 const logit = (p: number): number => {
   const q = Math.min(Math.max(p, 1e-12), 1 - 1e-12);

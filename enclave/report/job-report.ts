@@ -1,18 +1,18 @@
 /** A trained job as its model report draws it: the released results alone, with the job's own words around them. */
-import { JobSpec } from '../../lab/spec/job-spec';
 import { DP_NO_TRAIN } from '../../lab/report/overfitting';
 import { ReportInput } from '../../lab/report/page';
 import { JobRow } from '../jobs/jobs';
 import { jobResults } from '../jobs/results';
+import { decodeJob } from '../jobs/decode';
 
 export function reportJob(row: JobRow): ReportInput {
-  const spec = JSON.parse(row.spec) as JobSpec;
+  const { spec, mode } = decodeJob(row);
   const r = jobResults(row);
   const privacy = spec.privacy ? `, differential privacy ε = ${spec.privacy.epsilon}` : '';
   return {
     id: row.id,
     name: spec.name,
-    intro: `Job ${row.id}: ${spec.model.family} model of ${spec.label ?? ''}, ${spec.mode ?? 'plaintext'}${privacy}; state ${r.state}; every released figure stands for at least k = ${r.k} rows.`,
+    intro: `Job ${row.id}: ${spec.model.family} model of ${spec.label ?? ''}, ${mode}${privacy}; state ${r.state}; every released figure stands for at least k = ${r.k} rows.`,
     metricsCaption: 'Released metrics',
     rowsName: 'test rows',
     testPart: 'test',

@@ -7,7 +7,6 @@
 import type { ColumnUsage, DatasetUsage } from '../../lab/api/usage';
 import { JointlabError } from '../../lab/errors';
 import { isBankOnlyTwin } from '../../lab/spec/bank-only-twin';
-import { JobSpec } from '../../lab/spec/job-spec';
 import { LogisticState } from '../../models/logistic-regression';
 import { ModelFile } from '../../models/model';
 import { getDatasetMeta } from '../data/datasets';
@@ -15,6 +14,7 @@ import { JobRow } from '../jobs/jobs';
 import { jobResults } from '../jobs/results';
 import { USAGE_MIN_BANKS, usageCount, usageFigure } from '../release/usage-rule';
 import { Db } from '../store/db';
+import { decodeJob } from '../jobs/decode';
 
 export interface UsagePeriod {
   from?: string;
@@ -72,7 +72,7 @@ export async function datasetUsage(q: Db, dataset: string, period: UsagePeriod):
     `SELECT * FROM jobs WHERE result IS NOT NULL AND state IN ${TRAINED} AND created_at >= ? AND created_at < ? ORDER BY created_at, id`,
     [period.from ?? '0000', period.to ?? '9999'],
   );
-  const specs = new Map(rows.map((r) => [r.id, JSON.parse(r.spec) as JobSpec]));
+  const specs = new Map(rows.map((r) => [r.id, decodeJob(r).spec]));
   const tallies = new Map<string, Tally>(meta.columns.map((c) => [c.name, { jobs: 0, banks: new Set(), iv: { sum: 0, models: 0, banks: new Set() }, lift: { auc: 0, banks: new Set() } }]));
   const banks = new Set<string>();
   let jobs = 0;

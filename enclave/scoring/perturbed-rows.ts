@@ -2,10 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { isMissingCell } from '../../lab/data/columns';
 import { JointlabError } from '../../lab/errors';
-import { DatasetMeta, getDatasetMeta } from '../data/datasets';
+import { getDatasetMeta } from '../data/datasets';
 import { NoiseColumn, donorRows, perturbCells } from '../release/score-noise';
-import { ScoringPolicy } from '../release/scoring-policy';
 import { Db } from '../store/db';
+import type { ScoringPolicy } from '../../lab/api/scoring';
+import type { DatasetMeta } from '../../lab/api/datasets';
 
 const keys = new WeakMap<Db, Promise<Buffer>>();
 

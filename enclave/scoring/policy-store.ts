@@ -1,11 +1,12 @@
 /** The stored scoring policy of each dataset: read with the defaults filled in, set by a steward with an audit entry. */
 import { JointlabError } from '../../lab/errors';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
-import { DEFAULT_SCORING_POLICY, ScoringPolicy, assertScoringPolicy } from '../release/scoring-policy';
+import { DEFAULT_SCORING_POLICY } from '../release/scoring-policy';
 import { Queries } from '../store/db';
 import { Db } from '../store/db';
+import type { ScoringPolicy } from '../../lab/api/scoring';
 
 interface PolicyRow {
   models_per_window: number;
@@ -20,8 +21,8 @@ export async function scoringPolicyOf(q: Queries, dataset: string): Promise<Scor
   return { modelsPerWindow: row.models_per_window, windowDays: row.window_days, noiseSwap: row.noise_swap, noiseSd: row.noise_sd };
 }
 
-export async function setScoringPolicy(db: Db, dataset: string, update: Record<string, unknown>, actor: Principal): Promise<ScoringPolicy> {
-  const change = assertScoringPolicy(update);
+/** Changes some settings of a dataset's policy; each was checked against its documented range (lab/spec/requests.ts). */
+export async function setScoringPolicy(db: Db, dataset: string, change: Partial<ScoringPolicy>, actor: Principal): Promise<ScoringPolicy> {
   if (!(await getDatasetMeta(db, dataset))) throw new JointlabError('not_found', `no dataset "${dataset}"`, 'not_found');
   await db.transaction(async (q) => {
     const next = { ...(await scoringPolicyOf(q, dataset)), ...change };

@@ -5,8 +5,9 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { loadModel } from '../../models';
 import { ModelFile } from '../../models/model';
 import { datasetCells } from '../data/datasets';
-import { DEFAULT_SCORING_RULE, ScoringVerdict, scoringVerdict } from '../release/scoring-rule';
+import { DEFAULT_SCORING_RULE, scoringVerdict } from '../release/scoring-rule';
 import { Db } from '../store/db';
+import type { ScoringVerdict } from '../../lab/api/scoring';
 
 /** Enough rows for variance shares to two decimals; a larger platform is sampled evenly (the rule runs on the enclave's main thread). */
 const MAX_ROWS = 5_000;

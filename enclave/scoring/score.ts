@@ -16,7 +16,7 @@ import { loadModel } from '../../models';
 import { FeatureRef, Frame } from '../../models/frame';
 import { ModelFile } from '../../models/model';
 import { appendAudit } from '../audit/log';
-import { Principal } from '../auth/principals';
+import type { Principal } from '../../lab/api/principals';
 import { checkConsent } from '../data/consents';
 import { datasetCells } from '../data/datasets';
 import { StoredResult, jobMode, visibleJob } from '../jobs/jobs';
@@ -26,11 +26,8 @@ import { scoringRuleVerdict } from './rule-verdict';
 import { scoringPolicyOf } from './policy-store';
 import { perturbedCells } from './perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
-
-export interface ScoreAnswer {
-  scores: { id: string; score: number; points?: number }[];
-  refused: { id: string; reason: string }[];
-}
+import type { ScoreAnswer } from '../../lab/api/scoring';
+import { decodeJob } from '../jobs/decode';
 
 export type { PlatformPartAnswer };
 
@@ -56,7 +53,7 @@ async function releasedModel(db: Db, limiter: ScoreLimiter, actor: Principal, jo
   const stored = JSON.parse(job.result) as StoredResult;
   const model = stored.release.released.parameters?.model as ModelFile | undefined;
   if (!model) throw new JointlabError('no_released_model', 'the job\'s parameters were withheld', 'conflict');
-  const spec = JSON.parse(job.spec) as JobSpec;
+  const { spec } = decodeJob(job);
   const platformColumns = new Set(spec.platform?.columns ?? []);
   const bankFeatures = model.features.filter((f) => !platformColumns.has(f.name)).map((f) => f.name);
   if (!spec.platform) {

@@ -10,27 +10,10 @@ import { JointlabError } from '../errors';
 import { ModelParts, splitModel } from '../model-parts';
 import { ModelFile } from '../../models/model';
 import { EnclaveClient } from './enclave-client';
+import type { JobView } from '../api/jobs';
+import type { JointScore, JointScores } from '../api/joint-scores';
 
-export interface JointScore {
-  id: string;
-  /** Probability of default. */
-  score: number;
-  /** Scorecard points, for scorecards. */
-  points?: number;
-  /** The two parts in the model's unit (log-odds or points); the bank part holds the intercept or base points. */
-  bankPart: number;
-  platformPart: number;
-}
-
-export interface JointScores {
-  job: string;
-  kind: ModelParts['kind'];
-  unit: ModelParts['unit'];
-  bankFeatures: string[];
-  platformFeatures: string[];
-  scores: JointScore[];
-  refused: { id: string; reason: string }[];
-}
+export type { JointScore, JointScores };
 
 export const NO_BANK_ROW = 'no row in the bank features file';
 
@@ -62,7 +45,7 @@ export function fullScores(parts: ModelParts, bank: JoinedTable, platform: reado
 /** Asks the enclave for the platform part of job `job`'s model for the applicants that have a bank row, and completes their scores. */
 export async function scoreJointly(client: EnclaveClient, job: string, bank: JoinedTable, ids: readonly string[], file = 'the bank features file'): Promise<JointScores> {
   const path = `v1/jobs/${encodeURIComponent(job)}`;
-  const view = await client.request<{ spec: { platform?: { columns: string[] } } }>('GET', path);
+  const view = await client.request<JobView>('GET', path);
   const model = await client.request<ModelFile>('GET', `${path}/model`, { query: { format: 'json' } });
   const parts = splitModel(model, view.spec.platform?.columns ?? []);
   assertBankColumns(parts, bank, file);

@@ -4,8 +4,8 @@
  * clear, their coefficients encrypted. Logistic regression gives the log-odds; a scorecard gives points.
  */
 import { Encoder, EncodedColumn, MISSING_LEVEL } from '../../models/encoding';
-import { FeatureBinning } from '../../models/binning';
 import { ModelFile } from '../../models/model';
+import type { ScorecardState } from '../../models/scorecard';
 import { JointlabError } from '../errors';
 import { notSplittable } from '../model-parts';
 
@@ -63,14 +63,6 @@ function logisticForm(encoder: Encoder, weights: number[], intercept: number, st
     }
   }
   return { terms, coefficients, constant, output: 'logit' };
-}
-
-interface ScorecardState {
-  binnings: FeatureBinning[];
-  selected: { feature: number; coefficient: number }[];
-  intercept: number;
-  factor: number;
-  offset: number;
 }
 
 function scorecardForm(state: ScorecardState, only?: ReadonlySet<string>): LinearForm {

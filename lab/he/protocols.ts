@@ -4,7 +4,6 @@
  */
 import { EnclaveClient, Traffic } from '../client/enclave-client';
 import { JointlabError } from '../errors';
-import { Encoder } from '../../models/encoding';
 import { ModelFile } from '../../models/model';
 import { sigmoid } from '../../models/linalg';
 import { BankCrypto } from './bank-crypto';
@@ -12,25 +11,8 @@ import { decodeFrames, encodeFrames } from './frames';
 import { KeyedLabels, alignLabels } from './label-alignment';
 import { linearForm } from './model-terms';
 import { ParamSetName, rotationSteps } from './params';
-
-export interface SessionInfo {
-  id: string;
-  slots: number;
-  rotationSteps: number[];
-  maxRounds: number;
-  bytes: { in: number; out: number };
-  training?: {
-    uploadRows: number;
-    /** The upload's enterprise ids in row order (the bank's own ids): labels are encrypted in this order. */
-    uploadIds: string[];
-    design: string[];
-    l2: number;
-    encoder: Encoder;
-    /** What the rounds disclose: each round's answer carries Gaussian noise (see enclave/release/he-rounds.ts). */
-    privacy: { epsilon: number; delta: number; rounds: number; clip: number; noiseStd: number; maxWeight: number };
-  };
-  scoring?: { numeric: Record<string, { mean: number; sd: number }>; categorical: string[]; withheld: string[] };
-}
+import type { RoundHeader, ScoresHeader, SessionInfo } from '../api/he-sessions';
+import type { ScoreAnswer } from '../api/scoring';
 
 async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
   return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]) }, traffic);
@@ -99,7 +81,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
       let at = weights.map((w) => Math.max(-bound, Math.min(bound, w)));
       for (let tries = 0; ; tries++) {
         try {
-          const answer = decodeFrames<{ flood: { bits: number } }>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: at } }, traffic));
+          const answer = decodeFrames<RoundHeader>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: at } }, traffic));
           rounds++;
           floodBits = Math.min(floodBits, answer.header.flood.bits);
           accepted = at;
@@ -177,12 +159,10 @@ export interface HeScoreOptions {
   platformFeatures?: string[];
 }
 
-export interface HeScoreResult {
-  /** Whole scores; empty when only the platform part was asked for. */
-  scores: { id: string; score: number; points?: number }[];
+/** The scores decrypted on the bank's side, in the shape of scoring in the clear (scores and refusals by id). */
+export interface HeScoreResult extends ScoreAnswer {
   /** The decrypted value of each scored enterprise: log-odds or points (the platform part, for a joint model). */
   parts: { id: string; value: number }[];
-  refused: { id: string; reason: string }[];
   floodBits: number | null;
   traffic: Traffic;
   seconds: number;
@@ -201,7 +181,7 @@ export async function heScore(options: HeScoreOptions): Promise<HeScoreResult> {
     const form = linearForm(options.model, { numeric: info.scoring!.numeric, withheld: info.scoring!.withheld }, only);
     const blobs = [...form.coefficients.map((c) => crypto.encryptReplicated(c)), crypto.encryptReplicated(form.constant)];
     await options.client.send('POST', `v1/he/sessions/${info.id}/model`, { frames: encodeFrames({ terms: form.terms }, blobs) }, traffic);
-    const answer = decodeFrames<{ ids: string[]; refused: { id: string; reason: string }[]; flood: { bits: number } | null }>(
+    const answer = decodeFrames<ScoresHeader>(
       await options.client.send('POST', `v1/he/sessions/${info.id}/score`, { json: { ids: options.ids } }, traffic),
     );
     await options.client.send('DELETE', `v1/he/sessions/${info.id}`, {}, traffic);

@@ -30,9 +30,12 @@ export function unknownColumnProblem(pointer: string, name: string, where: 'data
   return { pointer, message: `"${name}" is not a column of the ${where}${didYouMean(name, candidates)}` };
 }
 
-/** Validates a copy of `body` (defaults are filled into the copy) and returns it typed; a 400 with pointers otherwise. */
-export function assertValid<T>(validate: ValidateFunction<T>, body: unknown, what: string): T {
+/**
+ * Validates a copy of `body` (defaults are filled into the copy) and returns it typed; a 400 with
+ * pointers otherwise, under `code` (a request with its own established code keeps it).
+ */
+export function assertValid<T>(validate: ValidateFunction<T>, body: unknown, what: string, code = 'schema_violation'): T {
   const copy = structuredClone(body ?? {});
   if (validate(copy)) return copy;
-  throw new ProblemsError('schema_violation', `the ${what} does not match its schema`, (validate.errors ?? []).map(problemOf));
+  throw new ProblemsError(code, `the ${what} does not match its schema`, (validate.errors ?? []).map(problemOf));
 }

@@ -21,8 +21,6 @@ export interface PrivacyParams {
   lambda: number;
 }
 
-export const DP_DEFAULTS: Omit<PrivacyParams, 'epsilon'> = { lambda: 1e-3 };
-
 /** Noise and the grid it is snapped to, for n rows, d coefficients and the budget. */
 export function outputNoiseScale(n: number, lambda: number, epsilon: number): number {
   return 2 / (n * lambda * epsilon);

@@ -5,15 +5,8 @@
  */
 import { messageOf } from '../api.js';
 import { announce, download, fixed, h, ident, inlineMessage, table } from '../dom.js';
-import { Job, Results } from '../types.js';
+import { ApplicantScores, Job, Results } from '../types.js';
 import { ViewContext } from './view.js';
-
-interface ApplicantScores {
-  unit: 'logit' | 'points';
-  bankFeatures: string[];
-  scores: { id: string; score: number; points?: number; bankPart: number; platformPart: number }[];
-  refused: { id: string; reason: string }[];
-}
 
 const SPLITTABLE = ['lr', 'scorecard'];
 

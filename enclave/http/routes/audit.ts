@@ -5,6 +5,7 @@ import { principalsOf } from '../../audit/actors';
 import { tailAudit, verifyAudit } from '../../audit/log';
 import { allow } from '../auth';
 import { EnclaveContext } from '../context';
+import type { AuditTail } from '../../../lab/api/audit';
 
 export function auditRoutes(ctx: EnclaveContext): Router {
   const r = Router();
@@ -13,7 +14,7 @@ export function auditRoutes(ctx: EnclaveContext): Router {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new JointlabError('bad_limit', 'limit must be a whole number from 1 to 1000', 'usage');
     const entries = await tailAudit(ctx.db, limit);
     // Names beside the ids: the entries themselves keep ids, as hashed.
-    res.json({ entries, principals: await principalsOf(ctx.db, entries) });
+    res.json({ entries, principals: await principalsOf(ctx.db, entries) } satisfies AuditTail);
   });
   r.get('/audit/verify', allow('steward', 'admin'), async (_req, res) => {
     res.json(await verifyAudit(ctx.db));

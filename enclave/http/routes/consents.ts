@@ -3,6 +3,7 @@ import express, { Router } from 'express';
 import { consentCounts, importConsents } from '../../data/consents';
 import { allow, csvBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import type { ConsentCounts } from '../../../lab/api/consents';
 
 export function consentRoutes(ctx: EnclaveContext): Router {
   const r = Router();
@@ -10,7 +11,7 @@ export function consentRoutes(ctx: EnclaveContext): Router {
     res.status(201).json(await importConsents(ctx.db, csvBody(req), principalOf(res)));
   });
   r.get('/consents/counts', allow('steward'), async (_req, res) => {
-    res.json({ k: ctx.settings.defaultK, counts: await consentCounts(ctx.db, ctx.settings.defaultK) });
+    res.json({ k: ctx.settings.defaultK, counts: await consentCounts(ctx.db, ctx.settings.defaultK) } satisfies ConsentCounts);
   });
   return r;
 }

@@ -8,6 +8,7 @@ import { datasetUsage } from '../../report/usage';
 import { renderUsage } from '../../../lab/report/usage-page';
 import { allow, csvBody, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import type { DatasetDetail, DatasetList } from '../../../lab/api/datasets';
 
 const list = (value: unknown): string[] => (typeof value === 'string' && value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
@@ -19,7 +20,7 @@ function queryString(value: unknown, name: string): string {
 export function datasetRoutes(ctx: EnclaveContext): Router {
   const r = Router();
   r.get('/datasets', allow('bank', 'steward', 'researcher', 'admin'), async (_req, res) => {
-    res.json({ datasets: await listDatasets(ctx.db) });
+    res.json({ datasets: await listDatasets(ctx.db) } satisfies DatasetList);
   });
   r.post('/datasets', allow('steward'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
     const k = req.query.k === undefined ? ctx.settings.defaultK ?? DEFAULT_K : Number(req.query.k);
@@ -39,7 +40,7 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
   r.get('/datasets/:name', allow('bank', 'steward', 'researcher', 'admin'), async (req, res) => {
     const meta = await getDatasetMeta(ctx.db, String(req.params.name));
     if (!meta) throw new JointlabError('not_found', 'no such dataset', 'not_found');
-    res.json({ ...meta, aggregates: await datasetAggregates(ctx.db, meta) });
+    res.json({ ...meta, aggregates: await datasetAggregates(ctx.db, meta) } satisfies DatasetDetail);
   });
   // For the steward to pass on to data providers: how each column was used and what it added.
   r.get('/datasets/:name/usage', allow('steward'), async (req, res) => {

@@ -5,6 +5,9 @@ import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
 import { HeSessions } from '../../he/sessions';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import type { RoundHeader, ScoresHeader } from '../../../lab/api/he-sessions';
+import { assertValid } from '../../../lab/spec/problems';
+import { validators } from '../../../lab/spec/requests';
 
 function frameBody(req: Request): Buffer {
   if (!req.is(FRAME_TYPE)) throw new JointlabError('wrong_content_type', `send the body as ${FRAME_TYPE}`, 'media');
@@ -27,21 +30,17 @@ export function heRoutes(ctx: EnclaveContext): Router {
     res.json(await sessions.labels(id(req), frameBody(req), principalOf(res)));
   });
   r.post('/he/sessions/:id/rounds', allow('bank'), async (req, res) => {
-    const body = jsonBody(req) as { weights?: unknown };
-    if (!Array.isArray(body.weights)) throw new JointlabError('schema_violation', 'send {"weights": [numbers]}', 'usage');
-    const round = await sessions.round(id(req), body.weights as number[], principalOf(res));
-    res.type(FRAME_TYPE).send(encodeFrames({ round: round.round, flood: round.flood }, [round.cipher]));
+    const body = assertValid(validators.heRound, jsonBody(req), 'round request');
+    const round = await sessions.round(id(req), body.weights, principalOf(res));
+    res.type(FRAME_TYPE).send(encodeFrames({ round: round.round, flood: round.flood } satisfies RoundHeader, [round.cipher]));
   });
   r.post('/he/sessions/:id/model', allow('bank'), frames(ctx.settings.heCipherLimit), async (req, res) => {
     res.json(await sessions.model(id(req), frameBody(req), principalOf(res)));
   });
   r.post('/he/sessions/:id/score', allow('bank'), async (req, res) => {
-    const body = jsonBody(req) as { ids?: unknown };
-    if (!Array.isArray(body.ids) || !body.ids.every((x) => typeof x === 'string' && x.length <= 64)) {
-      throw new JointlabError('schema_violation', 'send {"ids": [enterprise ids]}', 'usage');
-    }
-    const scored = await sessions.score(id(req), body.ids as string[], principalOf(res));
-    res.type(FRAME_TYPE).send(encodeFrames({ ids: scored.ids, refused: scored.refused, flood: scored.flood ?? null }, scored.ciphers));
+    const body = assertValid(validators.heScore, jsonBody(req), 'score request');
+    const scored = await sessions.score(id(req), body.ids, principalOf(res));
+    res.type(FRAME_TYPE).send(encodeFrames({ ids: scored.ids, refused: scored.refused, flood: scored.flood ?? null } satisfies ScoresHeader, scored.ciphers));
   });
   r.delete('/he/sessions/:id', allow('bank'), async (req, res) => {
     const failed = req.query.failed;

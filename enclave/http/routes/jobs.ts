@@ -11,6 +11,7 @@ import { budgetView } from '../../jobs/privacy-budget';
 import { approveJob, cancelJob, rejectJob } from '../../jobs/decisions';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import type { JobList } from '../../../lab/api/jobs';
 
 export function jobRoutes(ctx: EnclaveContext): Router {
   const r = Router();
@@ -32,7 +33,7 @@ export function jobRoutes(ctx: EnclaveContext): Router {
       throw new JointlabError('bad_state', `state must be one of ${JOB_STATES.join(', ')}`, 'usage');
     }
     const viewer = principalOf(res);
-    res.json({ jobs: (await listJobs(ctx.db, viewer, state as JobState | undefined)).map((j) => viewJob(j, viewer)) });
+    res.json({ jobs: (await listJobs(ctx.db, viewer, state as JobState | undefined)).map((j) => viewJob(j, viewer)) } satisfies JobList);
   });
 
   r.get('/jobs/:id', allow('bank', 'steward'), async (req, res) => {

@@ -5,6 +5,7 @@ import { validators } from '../../../lab/spec/requests';
 import { addPrincipal } from '../../auth/principals';
 import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import type { IssuedPrincipal } from '../../../lab/api/principals';
 
 export function metaRoutes(ctx: EnclaveContext): Router {
   const r = Router();
@@ -14,7 +15,7 @@ export function metaRoutes(ctx: EnclaveContext): Router {
   r.post('/principals', allow('admin'), async (req, res) => {
     const body = assertValid(validators.principal, jsonBody(req), 'principal');
     const created = await addPrincipal(ctx.db, body, principalOf(res).id);
-    res.status(201).json({ ...created.principal, token: created.token });
+    res.status(201).json({ ...created.principal, token: created.token } satisfies IssuedPrincipal);
   });
   return r;
 }

@@ -6,7 +6,6 @@
 import { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
 import { MODEL_FORMATS, ModelFormat, toPmml } from '../../../lab/export/pmml';
-import { JobSpec } from '../../../lab/spec/job-spec';
 import { visibleJob } from '../../jobs/jobs';
 import { jobResults } from '../../jobs/results';
 import { renderReport } from '../../../lab/report/page';
@@ -14,6 +13,7 @@ import { comparisonFor } from '../../report/comparison';
 import { reportJob } from '../../report/job-report';
 import { allow, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import { decodeJob } from '../../jobs/decode';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../../../package.json') as { version: string };
@@ -48,7 +48,7 @@ export function reportRoutes(ctx: EnclaveContext): Router {
       res.json(parameters.model);
       return;
     }
-    const spec = JSON.parse(row.spec) as JobSpec;
+    const { spec } = decodeJob(row);
     const pmml = toPmml(parameters.model, { target: spec.label ?? 'default', modelName: spec.name, version });
     res.type('application/xml').set('content-disposition', `attachment; filename="${row.id}.pmml"`).send(pmml);
   });

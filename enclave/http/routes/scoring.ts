@@ -7,12 +7,12 @@ import { budgetCounts } from '../../release/model-budget';
 import { releaseCount } from '../../release/disclosure';
 import { scoringPolicyOf, setScoringPolicy } from '../../scoring/policy-store';
 import { assertValid } from '../../../lab/spec/problems';
-import { validateScoreRequest } from '../../../lab/spec/score-request';
 import { scorePlatformPart, scoreWithReleasedModel } from '../../scoring/score';
 import { allow, csvBody, jsonBody, principalOf } from '../auth';
 import { scoreApplicants } from '../../scoring/applicants';
 import { EnclaveContext } from '../context';
-
+import type { DatasetScoringPolicy, ScoringBudget } from '../../../lab/api/scoring';
+import { validators } from '../../../lab/spec/requests';
 
 async function datasetOf(ctx: EnclaveContext, name: string): Promise<string> {
   if (!(await getDatasetMeta(ctx.db, name))) throw new JointlabError('not_found', `no dataset "${name}"`, 'not_found');
@@ -22,7 +22,7 @@ async function datasetOf(ctx: EnclaveContext, name: string): Promise<string> {
 export function scoringRoutes(ctx: EnclaveContext): Router {
   const r = Router();
   r.post('/score', allow('bank'), async (req, res) => {
-    const body = assertValid(validateScoreRequest, jsonBody(req), 'scoring request');
+    const body = assertValid(validators.score, jsonBody(req), 'scoring request');
     const actor = principalOf(res);
     res.json(body.part === 'platform' ? await scorePlatformPart(ctx.db, ctx.limiter, actor, body.job, body.ids) : await scoreWithReleasedModel(ctx.db, ctx.limiter, actor, body.job, body.ids));
   });
@@ -33,13 +33,13 @@ export function scoringRoutes(ctx: EnclaveContext): Router {
   });
   r.get('/scoring/policy/:dataset', allow('bank', 'steward'), async (req, res) => {
     const dataset = await datasetOf(ctx, String(req.params.dataset));
-    res.json({ dataset, ...(await scoringPolicyOf(ctx.db, dataset)) });
+    res.json({ dataset, ...(await scoringPolicyOf(ctx.db, dataset)) } satisfies DatasetScoringPolicy);
   });
   r.put('/scoring/policy/:dataset', allow('steward'), async (req, res) => {
-    const body = jsonBody(req);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new JointlabError('schema_violation', 'send {"modelsPerWindow"?, "windowDays"?, "noiseSwap"?, "noiseSd"?}', 'usage');
+    // Out-of-range settings keep the code they have always had.
+    const body = assertValid(validators.scoringPolicy, jsonBody(req), 'scoring policy', 'bad_scoring_policy');
     const dataset = String(req.params.dataset);
-    res.json({ dataset, ...(await setScoringPolicy(ctx.db, dataset, body as Record<string, unknown>, principalOf(res))) });
+    res.json({ dataset, ...(await setScoringPolicy(ctx.db, dataset, body, principalOf(res))) } satisfies DatasetScoringPolicy);
   });
   r.get('/scoring/budget/:dataset', allow('bank', 'steward'), async (req, res) => {
     const viewer = principalOf(res);
@@ -53,14 +53,11 @@ export function scoringRoutes(ctx: EnclaveContext): Router {
     const shown = viewer.role === 'bank'
       ? counts.map((c) => ({ ...c, byModels: c.byModels.map((b) => ({ models: b.models, enterprises: releaseCount(b.enterprises, meta.k) })), atLimit: releaseCount(c.atLimit, meta.k) }))
       : counts;
-    res.json({ dataset, policy, banks: shown });
+    res.json({ dataset, policy, banks: shown } satisfies ScoringBudget);
   });
   r.post('/consents/revoke', allow('steward'), async (req, res) => {
-    const body = jsonBody(req) as { enterprise?: unknown; bank?: unknown; purpose?: unknown };
-    if (typeof body.enterprise !== 'string' || typeof body.bank !== 'string' || (body.purpose !== undefined && typeof body.purpose !== 'string')) {
-      throw new JointlabError('schema_violation', 'send {"enterprise": "<id>", "bank": "<org>", "purpose"?: "training|scoring|report"}', 'usage');
-    }
-    res.json(await revokeConsent(ctx.db, body as { enterprise: string; bank: string; purpose?: 'training' }, principalOf(res), ctx.pseudonym));
+    const body = assertValid(validators.revoke, jsonBody(req), 'revocation');
+    res.json(await revokeConsent(ctx.db, body, principalOf(res), ctx.pseudonym));
   });
   return r;
 }

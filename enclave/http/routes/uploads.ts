@@ -4,6 +4,7 @@ import { JointlabError } from '../../../lab/errors';
 import { createUpload, deleteUpload, listUploads, uploadIds, visibleUpload } from '../../data/uploads';
 import { allow, csvBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
+import type { UploadIds, UploadList } from '../../../lab/api/uploads';
 
 export function uploadRoutes(ctx: EnclaveContext): Router {
   const r = Router();
@@ -14,13 +15,13 @@ export function uploadRoutes(ctx: EnclaveContext): Router {
     res.status(201).json(await createUpload(ctx.db, { name, idColumn, body: csvBody(req) }, principalOf(res)));
   });
   r.get('/uploads', allow('bank', 'steward'), async (_req, res) => {
-    res.json({ uploads: await listUploads(ctx.db, principalOf(res)) });
+    res.json({ uploads: await listUploads(ctx.db, principalOf(res)) } satisfies UploadList);
   });
   r.get('/uploads/:id', allow('bank', 'steward'), async (req, res) => {
     res.json(await visibleUpload(ctx.db, String(req.params.id), principalOf(res)));
   });
   r.get('/uploads/:id/ids', allow('bank'), async (req, res) => {
-    res.json({ ids: await uploadIds(ctx.db, String(req.params.id), principalOf(res)) });
+    res.json({ ids: await uploadIds(ctx.db, String(req.params.id), principalOf(res)) } satisfies UploadIds);
   });
   r.delete('/uploads/:id', allow('bank'), async (req, res) => {
     await deleteUpload(ctx.db, String(req.params.id), principalOf(res));

@@ -1,9 +1,10 @@
 /** The hash chain: verification passes on an honest log and names the first entry that was changed, removed or relinked. */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { AuditEntry, GENESIS_HASH, appendAudit, entryHash, verifyAudit } from '../../../enclave/audit/log';
+import { GENESIS_HASH, appendAudit, entryHash, verifyAudit } from '../../../enclave/audit/log';
 import { openStore } from '../../../enclave/store/schema';
 import { tempDir } from '../../helpers/cli';
+import type { AuditEntry } from '../../../lab/api/audit';
 
 async function logWith(entries: number) {
   const db = await openStore(join(tempDir(), 'audit.db'));

@@ -108,4 +108,16 @@ describe('enclave bad input', function () {
     expectProblem(await t.call('steward', 'GET', '/v1/audit?limit=1e9'), 400, 'bad_limit');
     expectProblem(await t.call('steward', 'POST', '/v1/datasets?name=z&idColumn=id&k=abc', { body: 'id,x\n1,2\n', type: 'text/csv' }), 400, 'bad_k');
   });
+
+  it('HE, scoring and consent bodies are checked by their schemas: a 400 with a pointer per problem, before anything is looked up', async () => {
+    const post = (who: 'bankA' | 'steward', method: string, path: string, body: unknown) => t.call(who, method, path, { body: JSON.stringify(body), type: 'application/json' });
+    const pointers = (body: Record<string, any>) => body.problems.map((p: { pointer: string }) => p.pointer).sort();
+    assert.deepEqual(pointers(expectProblem(await post('bankA', 'POST', '/v1/score', { job: 1, ids: ['a', ''] }), 400, 'schema_violation')), ['/ids/1', '/job']);
+    assert.deepEqual(pointers(expectProblem(await post('bankA', 'POST', '/v1/he/sessions/he_nope/rounds', { weights: [0, 'x'] }), 400, 'schema_violation')), ['/weights/1']);
+    assert.deepEqual(pointers(expectProblem(await post('bankA', 'POST', '/v1/he/sessions/he_nope/score', { ids: 'a', more: 1 }), 400, 'schema_violation')), ['/ids', '/more']);
+    const revoke = expectProblem(await post('steward', 'POST', '/v1/consents/revoke', { enterprise: 'x', bank: 'bank-a', purpose: 'marketing' }), 400, 'schema_violation');
+    assert.deepEqual(revoke.problems, [{ pointer: '/purpose', message: 'must be one of training, scoring, report' }]);
+    // The scoring policy's ranges keep the code they have always had.
+    assert.deepEqual(pointers(expectProblem(await post('steward', 'PUT', '/v1/scoring/policy/platform', { noiseSwap: 2, windowDays: 1.5, other: 1 }), 400, 'bad_scoring_policy')), ['/noiseSwap', '/other', '/windowDays']);
+  });
 });
