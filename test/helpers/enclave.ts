@@ -113,10 +113,10 @@ export async function waitForJob(t: TestEnclave, id: string, who: Who = 'bankA')
  * Registers mocha hooks that start a seeded test enclave before the suite and close it after. The
  * returned object forwards to that enclave, so a suite can hold it in a const from the start.
  */
-export function useSeededEnclave(): TestEnclave {
+export function useSeededEnclave(options: Parameters<typeof startTestEnclave>[0] = {}): TestEnclave {
   let t: TestEnclave | undefined;
   before(async () => {
-    t = await startTestEnclave();
+    t = await startTestEnclave(options);
     await seedData(t);
   });
   after(() => t?.enclave.close());
