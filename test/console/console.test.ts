@@ -284,6 +284,19 @@ describe('steward console in headless Chromium', function () {
     await shot(page, '10d-bank-applicants');
   });
 
+  it('shows the feature selection a job ran: the kept features and the released path', async () => {
+    const id = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: jointSpec('scorecard', { name: 'selected-scorecard', platform: { dataset: 'platform', columns: SPREAD }, selection: { method: 'forward', criterion: 'aic', maxFeatures: 3 } }) })).id;
+    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    assert.equal(await waitForJob(t, id), 'released');
+    const results = await t.client('bankA').request<{ released: { selection: { features: string[]; path: { step: number; feature: string }[] } } }>('GET', `v1/jobs/${id}/results`);
+    const page = await signedIn(t.tokens.bankA);
+    await page.goto(`${t.enclave.url}/console/#/jobs/${id}`);
+    const path = page.getByRole('table', { name: 'Selection path' });
+    await path.waitFor();
+    assert.equal(await path.locator('tbody tr').count(), results.released.selection.path.length);
+    assert.match(await page.locator('main').innerText(), new RegExp(`Feature selection kept ${results.released.selection.features.length} features: ${results.released.selection.features.join(', ')}`));
+  });
+
   it("gives a bank its uploads and its budgets as pages: epsilon, and scoring counts k-safe", async () => {
     // A platform-only model, scored in the clear for 20 consented enterprises, so the model budget has something to count.
     const spec = { name: 'platform-only-lr', purpose: 'scoring', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: SPREAD }, label: 'default_12m', model: { family: 'lr' } };

@@ -65,6 +65,22 @@ function metricsTable(r: Results): HTMLElement | null {
   );
 }
 
+/** Feature selection the job ran before its fit: the kept features and each step, as released. */
+function selectionTable(r: Results): HTMLElement | null {
+  const selection = r.released.selection;
+  if (!selection) return null;
+  return h(
+    'section',
+    { 'aria-label': 'feature selection' },
+    h('p', {}, `Feature selection kept ${selection.features.length} features: ${selection.features.join(', ')}.${selection.note ? ` ${selection.note}` : ''}`),
+    table(
+      'Selection path',
+      ['Step', 'Action', 'Feature', 'Metric', 'Value'],
+      selection.path.map((p) => [String(p.step), p.action, ident(p.feature), p.metric, p.value === null ? '—' : String(p.value)]),
+    ),
+  );
+}
+
 function withheldList(r: Results): HTMLElement | null {
   if (!r.withheld.length) return null;
   return h(
@@ -129,6 +145,7 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
     h('h3', {}, 'Results'),
     h('p', {}, `Trained on ${r.backend} in ${r.seconds.toFixed(2)} s; every released figure stands for at least k = ${r.k} rows.`),
     metricsTable(r),
+    selectionTable(r),
     withheldList(r),
     scoringRule(r),
     h('div', { class: 'actions' }, ...buttons, message.element),
