@@ -54,6 +54,12 @@ export interface BinningOptions {
    * `tag` names the cell. Absent: exact counts.
    */
   countNoise?: (tag: string) => number;
+  /**
+   * Whether the column is a 0/1 flag, so that its two bins read "0" and "1". The enclave decides it on
+   * the column's whole source; absent, it is read from the rows binned (a fact about them that one row
+   * can change, which the enclave does not release).
+   */
+  isFlag?: boolean;
 }
 
 /** A cell's counts with the caller's noise, whole and never negative. */
@@ -202,7 +208,8 @@ export function binNumeric(column: NumericColumn, labels: Uint8Array, options: B
   }
   const bestEdges = bestBlocks.slice(0, -1).map((b) => b.upper);
   // A 0/1 flag split at 0 has one value per bin: "0" and "1" say so, where (-inf, 0] and (0, inf) hide it.
-  const bins = bestEdges.length === 1 && bestEdges[0] === 0 && present.every((v) => v === 0 || v === 1) ? best.bins.map((b, i) => ({ ...b, label: String(i) })) : best.bins;
+  const flag = options.isFlag ?? present.every((v) => v === 0 || v === 1);
+  const bins = bestEdges.length === 1 && bestEdges[0] === 0 && flag ? best.bins.map((b, i) => ({ ...b, label: String(i) })) : best.bins;
   return {
     kind: 'numeric',
     name: column.name,

@@ -17,6 +17,8 @@ export interface FitContext {
   encoder?: Encoder;
   /** Noise for released counts that parameters are computed from (scorecard bins), by cell; absent: exact. */
   countNoise?: (tag: string) => number;
+  /** Numeric columns that hold only 0 and 1 across their whole source (the enclave's reading); absent: read from the rows. */
+  flags?: ReadonlySet<string>;
 }
 
 /** The saved form of a fitted model: plain JSON, enough to score rows again without the training data. */

@@ -101,7 +101,7 @@ export const scorecard: ModelFamily<ScorecardParams> = {
     const total = frame.columns.length + 1;
     const binnings = frame.columns.map((column, j) => {
       context.onProgress?.(j, total, `binning ${column.name}`);
-      const options = context.countNoise ? { ...params, countNoise: context.countNoise } : params;
+      const options = { ...params, ...(context.countNoise ? { countNoise: context.countNoise } : {}), ...(context.flags ? { isFlag: context.flags.has(column.name) } : {}) };
       return column.kind === 'numeric' ? binNumeric(column, labels, options) : binCategorical(column, labels, options);
     });
     const chosen = binnings.flatMap((b, j) => (b.iv >= params.minIv ? [j] : []));

@@ -134,6 +134,7 @@ export class Runner {
         ...(spec.model.family !== 'scorecard' || privacy ? { encoder: table.encoder } : {}),
         // A scorecard's bin counts, from which its WOE comes, carry the population's noise (a DP one has its own).
         ...(spec.model.family === 'scorecard' && !privacy ? { noiseKey: table.noise.key } : {}),
+        flags: table.flags,
         seed: validation.seed,
         ...(spec.selection ? { selection: { options: selectionOptions(spec.selection), minBinCount: k, noiseKey: table.noise.key } } : {}),
         train: { frame: takeRows(table.frame, rest), labels: takeLabels(table.labels, rest) },

@@ -6,7 +6,7 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { Encoder } from '../../models/encoding';
 import { Frame } from '../../models/frame';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
-import { PopulationNoise, SourceColumn, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
+import { PopulationNoise, SourceColumn, flagColumns, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
 import { datasetCells, datasetVersion } from '../data/datasets';
 import { checkConsent } from '../data/consents';
 import { uploadByName } from '../data/uploads';
@@ -21,6 +21,8 @@ export interface TrainingTable {
   k: number;
   /** The standardization the model is fitted with: from the whole upload and platform table, not from who joined. */
   encoder: Encoder;
+  /** Numeric columns that are 0/1 flags across their whole source (release/population.ts flagColumns). */
+  flags: string[];
   /** Noise keyed to this request and population, for every figure released about it. */
   noise: PopulationNoise;
   /** What the differencing control compares (jobs that read platform data), once the training rows are chosen. */
@@ -98,6 +100,7 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
       ...(splitColumn ? { split: splitOf(joined, splitColumn) } : {}),
       k,
       encoder: await referenceEncoderYielding(sources, k),
+      flags: flagColumns(sources),
       noise: keyedNoise(secret, digestOf([request, ids.toString('base64'), label, JSON.stringify(spec.validation ?? {})])),
       ...(spec.platform
         ? { print: async (train: ArrayLike<number>) => ({ org, dataset: spec.platform!.dataset, columns: platformColumns, uploaded, ids: await fingerprintIds(secret, withRoles(joined.ids, train)) }) }

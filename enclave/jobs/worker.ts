@@ -21,6 +21,8 @@ export interface WorkerInput {
   encoder?: Encoder;
   /** Key of the population's noise: scorecard bin counts get their noise before WOE (enclave/release/population.ts). */
   noiseKey?: string;
+  /** Numeric columns that are 0/1 flags across their whole source. */
+  flags?: string[];
   seed: number;
   /** Feature selection to run on the training rows before the fit (plaintext lr and scorecard). */
   selection?: SelectionInput;
@@ -60,6 +62,7 @@ async function run(input: WorkerInput): Promise<void> {
     seed: input.seed,
     ...(encoder ? { encoder } : {}),
     ...(input.noiseKey ? { countNoise: cellNoise(noiseFromKey(input.noiseKey)) } : {}),
+    ...(input.flags ? { flags: new Set(input.flags) } : {}),
     onProgress: (done, total, note) => post({ type: 'progress', done, total, note }),
   });
   const description = model.describe();

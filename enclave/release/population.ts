@@ -148,6 +148,17 @@ export interface SourceColumn {
  * Logistic regression is invariant to the standardization apart from its penalty, so an honest fit
  * hardly moves; the model is fitted on exactly this encoder, so the bank's scoring with it is exact.
  */
+/**
+ * Numeric columns whose every value across the whole source (the upload, or the platform table) is 0
+ * or 1: a scorecard labels their bins "0" and "1". Read on the training rows it would say that no
+ * joined enterprise has another value, which one row can change.
+ */
+export function flagColumns(columns: SourceColumn[]): string[] {
+  return columns
+    .filter((c) => c.kind === 'numeric' && c.cells.every((cell) => isMissingCell(cell) || cell.trim() === '0' || cell.trim() === '1'))
+    .map((c) => c.name);
+}
+
 export function referenceEncoder(columns: SourceColumn[], k: number): Encoder {
   return { features: columns.map((c) => ({ name: c.name, kind: c.kind })), columns: columns.map((c) => referenceColumn(c, k)) };
 }

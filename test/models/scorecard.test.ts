@@ -108,4 +108,14 @@ describe('scorecard bins of a 0/1 flag', () => {
     const count = Float64Array.from(flag, (f, i) => (f && i % 7 === 0 ? 2 : f));
     assert.deepEqual(binNumeric({ name: 'court_cases', kind: 'numeric', values: count }, y, options).bins.map((b) => b.label), ['(-inf, 0]', '(0, inf)']);
   });
+
+  it('take the caller\'s reading of the column over the rows binned (the enclave reads the whole source)', () => {
+    const random = new Random(12);
+    const flag = Float64Array.from({ length: 2000 }, () => (random.bernoulli(0.3) ? 1 : 0));
+    const y = Uint8Array.from(flag, (f) => (random.bernoulli(f ? 0.3 : 0.1) ? 1 : 0));
+    const options = { initialBins: 20, minBinShare: 0.05, monotonic: true };
+    const labels = (isFlag: boolean) => binNumeric({ name: 'high_tech', kind: 'numeric', values: flag }, y, { ...options, isFlag }).bins.map((b) => b.label);
+    assert.deepEqual(labels(false), ['(-inf, 0]', '(0, inf)']);
+    assert.deepEqual(labels(true), ['0', '1']);
+  });
 });
