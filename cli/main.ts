@@ -18,6 +18,7 @@ import { register as registerHe } from './he';
 import { register as registerPrivacy } from './privacy';
 import { register as registerReport } from './report';
 import { register as registerScoring } from './scoring';
+import { register as registerMonitor } from './monitor';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -44,7 +45,7 @@ export function buildProgram(): Command {
     // Needed for `upload list --json`, whose parent verb has options of its own.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerPrivacy, registerScoring, registerReport, registerAudit]) {
+  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerMonitor, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerPrivacy, registerScoring, registerReport, registerAudit]) {
     register(program);
   }
   return program;
