@@ -97,7 +97,11 @@ function drawFrame(): void {
   document.getElementById('who')!.replaceChildren(`${me.name} · ${me.role} · ${me.org} `, h('button', { type: 'button', onclick: signOut }, 'Sign out'));
 }
 
+/** Counts navigations: a page whose data arrives after the user moved on must not replace the newer page. */
+let navigation = 0;
+
 async function route(): Promise<void> {
+  const mine = ++navigation;
   window.clearTimeout(timer);
   if (!session) return signInForm();
   const [, path = '', param] = location.hash.split('/');
@@ -114,6 +118,7 @@ async function route(): Promise<void> {
   const first = !main().querySelector(`[data-view="${page.path}${param ?? ''}"]`);
   try {
     const rendered = await page.view({ api: session.api, me: session.me, param, refresh: () => void route() });
+    if (mine !== navigation) return;
     heading.textContent = rendered.title;
     const wrapper = h('div', { 'data-view': `${page.path}${param ?? ''}` }, heading, rendered.body);
     main().replaceChildren(wrapper);
@@ -123,6 +128,7 @@ async function route(): Promise<void> {
     if (rendered.liveEvery) timer = window.setTimeout(() => void route(), rendered.liveEvery);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return signOut();
+    if (mine !== navigation) return;
     main().replaceChildren(heading, h('p', { class: 'notice error', role: 'alert' }, e instanceof ApiError ? e.message : 'This page could not be drawn.'));
   }
 }

@@ -250,6 +250,23 @@ describe('steward console in headless Chromium', function () {
     await shot(owner, '10-bank-results');
   });
 
+  it('keeps the page the user moved to when the page it left answers late', async () => {
+    const page = await signedIn(t.tokens.bankA);
+    await page.getByRole('link', { name: 'Datasets' }).click();
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor();
+    // The jobs list answers 1.5 s late: its page must not replace the Uploads page opened meanwhile.
+    await page.route('**/v1/jobs', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('link', { name: 'Uploads' }).click();
+    await page.getByRole('table', { name: 'Uploaded tables, newest first' }).waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.equal(await page.getByRole('table', { name: 'Uploaded tables, newest first' }).count(), 1, 'the late jobs page replaced the uploads page');
+    assert.equal(await page.locator('#page-title').innerText(), 'Uploads of bank-a');
+  });
+
   it('lets a bank score new applicants with its joint model: its own features in, full scores shown and saved', async () => {
     const spec = { name: 'joint-for-applicants', purpose: 'scoring applicants', bank: { upload: 'customers', columns: BANK_COLUMNS }, platform: { dataset: 'platform', columns: SPREAD }, label: 'default_12m', model: { family: 'scorecard' } };
     const joint = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
