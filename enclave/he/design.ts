@@ -2,7 +2,7 @@
 import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { frameOf } from '../../lab/data/columns';
-import { JoinedTable } from '../../lab/data/join';
+import { cellTable } from '../../lab/data/join';
 import { Frame } from '../../models/frame';
 import { Encoder, designNames, encode } from '../../models/encoding';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
@@ -35,7 +35,7 @@ export interface TrainingDesign {
 /** Typed columns from stored cells, through the same typing the local lab uses (types are known from import). */
 function frameFrom(columns: string[], types: string[], rows: string[][]): Frame {
   const cells = new Map(columns.map((name, j) => [name, rows.map((r) => r[j])]));
-  const joined: JoinedTable = { ids: rows.map((_, i) => String(i)), names: columns, cells, lines: rows.map((_, i) => i + 2) };
+  const joined = cellTable(cells);
   return frameOf(joined, columns, new Set(columns.filter((_, j) => types[j] === 'categorical')));
 }
 

@@ -1,6 +1,6 @@
 /** Assembles a job's training table inside the enclave: the bank's upload joined to the platform columns the spec names. */
 import { frameOf, labelsOf, splitOf } from '../../lab/data/columns';
-import { JoinedTable } from '../../lab/data/join';
+import { cellTable } from '../../lab/data/join';
 import { JointlabError } from '../../lab/errors';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { Encoder } from '../../models/encoding';
@@ -72,7 +72,7 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
       [...platformColumns, ...(labelInUpload ? [] : [label])].forEach((name, k) => cells.get(name)!.push(fromPlatform[k]));
     }
   }
-  const joined: JoinedTable = { ids, names: [...cells.keys()], cells, lines: ids.map((_, i) => i + 2) };
+  const joined = cellTable(cells, ids);
   const categorical = new Set<string>([
     ...upload.columns.filter((c) => c.type === 'categorical').map((c) => c.name),
     ...platformColumns.filter((_, j) => platform?.types[j] === 'categorical'),

@@ -1,6 +1,6 @@
 /** The scoring rule applied to a released model, on the platform population of its job's dataset. */
 import { frameOf } from '../../lab/data/columns';
-import { JoinedTable } from '../../lab/data/join';
+import { cellTable } from '../../lab/data/join';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { loadModel } from '../../models';
 import { ModelFile } from '../../models/model';
@@ -32,7 +32,7 @@ async function verdictOf(db: Db, spec: JobSpec, model: ModelFile): Promise<Scori
   const every = Math.max(1, Math.ceil(byId.size / MAX_ROWS));
   const rows = [...byId.values()].filter((_, i) => i % every === 0);
   const cells = new Map(columns.map((c, j) => [c, rows.map((r) => r[j])]));
-  const joined: JoinedTable = { ids: rows.map((_, i) => String(i)), names: columns, cells, lines: rows.map((_, i) => i + 2) };
+  const joined = cellTable(cells);
   const categorical = new Set(model.features.filter((f) => f.kind === 'categorical').map((f) => f.name));
   // Bank features are not in the platform population: the rule looks at the platform part only, so
   // such a model is judged on a frame whose bank columns are all missing (their part is constant).

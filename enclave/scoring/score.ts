@@ -6,7 +6,7 @@
  * answers with a whole score (platform-only models) or with the platform part of a joint model's
  * score, which the bank completes with its own part (lab/model-parts.ts).
  */
-import { JoinedTable } from '../../lab/data/join';
+import { cellTable } from '../../lab/data/join';
 import { modelFrame } from '../../lab/data/model-frame';
 import { JointlabError } from '../../lab/errors';
 import { isSplittable, notSplittable, splitModel } from '../../lab/model-parts';
@@ -85,7 +85,7 @@ async function scoreConsented<T>(db: Db, limiter: ScoreLimiter, actor: Principal
   // The model sees the rows after the score noise, never the stored values themselves.
   const noisy = await perturbedCells(db, policy, spec.platform.dataset, columns, byId, scored);
   const cells = new Map(columns.map((c, j) => [c, scored.map((id) => noisy.get(id)![j])]));
-  const joined: JoinedTable = { ids: scored, names: columns, cells, lines: scored.map((_, i) => i + 2) };
+  const joined = cellTable(cells, scored);
   const values = scored.length ? await evaluate(modelFrame(joined, features)) : [];
   await db.transaction((q) =>
     appendAudit(q, { actor: actor.id, action: 'score', object: `job:${jobId}`, detail: { ...(part === 'platform' ? { part } : {}), scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } }),

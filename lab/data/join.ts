@@ -19,6 +19,17 @@ export interface JoinedTable {
   lines: number[];
 }
 
+/**
+ * A table of cells that come from no file (rows the enclave holds, values it perturbed): the one place
+ * such a table is built, numbering its rows from line 2 as a CSV with a header would, so that messages
+ * that name a line stay meaningful. `ids` defaults to the row numbers.
+ */
+export function cellTable(cells: Map<string, string[]>, ids?: string[]): JoinedTable {
+  const rows = cells.size ? cells.values().next().value!.length : (ids?.length ?? 0);
+  const rowIds = ids ?? Array.from({ length: rows }, (_, i) => String(i));
+  return { ids: rowIds, names: [...cells.keys()], cells, lines: rowIds.map((_, i) => i + 2) };
+}
+
 export function sourceBaseName(source: string): string {
   return basename(source, extname(source));
 }
