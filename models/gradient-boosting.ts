@@ -3,11 +3,10 @@
  * sent down a learned side, categories split in the order of their default rate, early stopping on a
  * held-out slice of the fit rows.
  */
-import { Frame, assertColumnsMatch, featureRefs } from './frame';
+import { FeatureRef, Frame, assertColumnsMatch, featureRefs } from './frame';
 import { Boosted, BoostParams, boost } from './gbdt/boost';
 import { addTrees, isLeaf, Tree } from './gbdt/trees';
 import { FitContext, FittedModel, ModelFamily, ModelFile } from './model';
-import { FeatureRef } from './frame';
 
 export type GradientBoostingParams = BoostParams;
 

@@ -6,6 +6,7 @@
  * that a released index and its bins never stand for fewer than k rows.
  */
 import { Column, ModelInputError } from './frame';
+import { binOf } from './metrics';
 
 /** The usual reading: under 0.1 stable, 0.1 to 0.25 worth watching, above 0.25 a shift. */
 export const STABILITY_THRESHOLDS = { watch: 0.1, shift: 0.25 } as const;
@@ -108,9 +109,7 @@ export function numericStability(baseline: ArrayLike<number>, current: ArrayLike
       missing[side]++;
       return;
     }
-    let b = 0;
-    while (b < cuts.length && v > cuts[b]) b++;
-    bins[b][side]++;
+    bins[binOf(v, cuts)][side]++;
   };
   for (let i = 0; i < baseline.length; i++) place(baseline[i], 'baseline');
   for (let i = 0; i < current.length; i++) place(current[i], 'current');

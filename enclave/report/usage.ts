@@ -73,6 +73,9 @@ export async function datasetUsage(q: Db, dataset: string, period: UsagePeriod):
     [period.from ?? '0000', period.to ?? '9999'],
   );
   const specs = new Map(rows.map((r) => [r.id, decodeJob(r).spec]));
+  // Results are large JSON: each is parsed once, when first needed (a bank-only job is read once per joint job it is the twin of).
+  const parsed = new Map<string, ReturnType<typeof jobResults>['released']>();
+  const releasedOf = (r: JobRow) => parsed.get(r.id) ?? parsed.set(r.id, jobResults(r).released).get(r.id)!;
   const tallies = new Map<string, Tally>(meta.columns.map((c) => [c.name, { jobs: 0, banks: new Set(), iv: { sum: 0, models: 0, banks: new Set() }, lift: { auc: 0, banks: new Set() } }]));
   const banks = new Set<string>();
   let jobs = 0;
@@ -89,7 +92,7 @@ export async function datasetUsage(q: Db, dataset: string, period: UsagePeriod):
       t.jobs++;
       t.banks.add(row.org);
     }
-    const released = jobResults(row).released;
+    const released = releasedOf(row);
     const model = released.parameters?.model;
     if (!model) continue;
     const description = released.parameters!.description;
@@ -106,7 +109,7 @@ export async function datasetUsage(q: Db, dataset: string, period: UsagePeriod):
     const own = released.metrics?.test?.auc;
     const twin = rows
       .filter((r) => r.id !== row.id && r.org === row.org && isBankOnlyTwin(spec, specs.get(r.id)!))
-      .map((r) => jobResults(r).released.metrics?.test?.auc)
+      .map((r) => releasedOf(r).metrics?.test?.auc)
       .filter((auc): auc is number => typeof auc === 'number')
       .pop();
     const shares = platformShares(model, description, platform);

@@ -6,7 +6,7 @@
 import { Column, Frame, takeLabels, takeRows } from '../frame';
 import { Random } from '../random';
 import { stratifiedSplit } from '../split';
-import { ColumnBins, binCount, binFrame, fitBins, lastThreshold } from './bins';
+import { binCount, binFrame, fitBins, lastThreshold } from './bins';
 import { BinTree, TreeParams, growTree, leafOf, newScratch } from './tree';
 import { Tree, toValueTree } from './trees';
 
@@ -28,11 +28,8 @@ export interface BoostParams extends TreeParams {
 export interface Boosted {
   base: number;
   trees: Tree[];
-  bins: ColumnBins[];
   /** Total split gain per column. */
   importance: number[];
-  /** Held-out log-loss at the kept round, when early stopping ran. */
-  validationLoss?: number;
 }
 
 const clampP = (p: number): number => Math.min(Math.max(p, 1e-15), 1 - 1e-15);
@@ -122,5 +119,5 @@ export function boost(frame: Frame, labels: Uint8Array, p: BoostParams, seed: nu
   const kept = heldFrame.rows ? grown.slice(0, best.trees) : grown;
   const importance = new Array<number>(width).fill(0);
   for (const tree of kept) tree.feature.forEach((j, n) => j >= 0 && (importance[j] += tree.gain[n]));
-  return { base, trees: kept.map((t) => toValueTree(t, bins)), bins, importance: importance.map((g) => Number(g.toPrecision(3))), ...(heldFrame.rows ? { validationLoss: best.loss } : {}) };
+  return { base, trees: kept.map((t) => toValueTree(t, bins)), importance: importance.map((g) => Number(g.toPrecision(3))) };
 }

@@ -59,9 +59,17 @@ function flatten(tree: Tree): FlatTree {
   return flat;
 }
 
+/** Each tree's typed layout, made once per tree: a model scores many frames (the scoring rule scores one per feature). */
+const flattened = new WeakMap<Tree, FlatTree>();
+const flat = (tree: Tree): FlatTree => {
+  let f = flattened.get(tree);
+  if (!f) flattened.set(tree, (f = flatten(tree)));
+  return f;
+};
+
 /** Adds each tree's leaf value to `raw` for every row. */
 export function addTrees(trees: readonly Tree[], columns: readonly Column[], rows: number, raw: Float64Array): void {
-  for (const tree of trees.map(flatten)) {
+  for (const tree of trees.map(flat)) {
     for (let i = 0; i < rows; i++) {
       let n = 0;
       while (tree.feature[n] >= 0) {
