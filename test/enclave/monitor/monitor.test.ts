@@ -11,19 +11,7 @@ import { jointSpec, useSeededEnclave, waitForJob } from '../../helpers/enclave';
 import type { JobResults } from '../../../lab/api/results';
 import type { JobView } from '../../../lab/api/jobs';
 import type { StabilityFigure } from '../../../lab/api/monitor';
-
-export const monitorSpec = (job: string, family: string, extra: Record<string, unknown> = {}) => ({ name: 'watch', purpose: 'monthly stability review', mode: 'monitor', model: { family }, monitor: { job, ...extra } });
-
-/** Rows of a numeric column, from a CSV, that fall in a released bin's label ("(a, b]", "missing", joined with " + "). */
-export function rowsInBin(label: string, values: (number | null)[]): number {
-  return label.split(' + ').reduce((n, part) => {
-    if (part === 'missing') return n + values.filter((v) => v === null).length;
-    const m = /^\((.+), (.+)\]$/.exec(part)!;
-    const lo = m[1] === '-inf' ? -Infinity : Number(m[1]);
-    const hi = m[2] === 'inf' ? Infinity : Number(m[2]);
-    return n + values.filter((v) => v !== null && v > lo && v <= hi).length;
-  }, 0);
-}
+import { monitorSpec, rowsInBin } from './hand-data';
 
 describe('monitor jobs', function () {
   this.timeout(300_000);
