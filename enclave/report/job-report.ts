@@ -1,6 +1,7 @@
 /** A trained job as its model report draws it: the released results alone, with the job's own words around them. */
 import { DP_NO_TRAIN } from '../../lab/report/overfitting';
 import { ReportInput } from '../../lab/report/page';
+import { StabilityReportInput } from '../../lab/report/stability-page';
 import { JobRow } from '../jobs/jobs';
 import { jobResults } from '../jobs/results';
 import { decodeJob } from '../jobs/decode';
@@ -24,5 +25,19 @@ export function reportJob(row: JobRow): ReportInput {
     ...(r.released.selection ? { selection: r.released.selection } : {}),
     ...(spec.privacy ? { noTrainMetrics: DP_NO_TRAIN } : {}),
     footer: `Drawn by jointlab from released aggregates only. Job backend ${r.backend}, trained in ${r.seconds.toFixed(2)} s.`,
+  };
+}
+
+/** A monitor job as its stability report draws it: the released figures alone. */
+export function stabilityReportJob(row: JobRow): StabilityReportInput {
+  const { spec } = decodeJob(row);
+  const r = jobResults(row);
+  return {
+    id: row.id,
+    name: spec.name,
+    state: r.state,
+    ...(r.released.stability ? { stability: r.released.stability } : {}),
+    withheld: r.withheld,
+    footer: `Drawn by jointlab from released aggregates only. Computed in the enclave in ${r.seconds.toFixed(2)} s.`,
   };
 }

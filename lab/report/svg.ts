@@ -190,10 +190,16 @@ function categoryAxis(labels: string[], top: number): { at: Layout; xTicks: stri
 
 const SUPPRESSED = 'suppressed: fewer than k rows';
 
-/** Vertical bars, grouped by category, one colour per series. */
-export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: string[], groups: BarGroup[]): string {
+/** A horizontal reference line across a bar chart (a threshold), labelled at its right end. */
+export interface ReferenceLine {
+  value: number;
+  label: string;
+}
+
+/** Vertical bars, grouped by category, one colour per series; `lines` adds dashed reference lines, which the axis always reaches. */
+export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: string[], groups: BarGroup[], lines: ReferenceLine[] = []): string {
   const values = groups.flatMap((g) => g.values.filter((v): v is number => v !== null));
-  const scale = niceScale([Math.min(0, ...values), Math.max(0, ...values)]);
+  const scale = niceScale([Math.min(0, ...values, ...lines.map((l) => l.value)), Math.max(0, ...values, ...lines.map((l) => l.value))]);
   const domain = scale.domain;
   // A legend above the plot, in the room it needs, where bars reaching the top cannot run under it.
   const suppressed = groups.some((g) => g.values.includes(null));
@@ -221,7 +227,16 @@ export function barChart(axes: Pick<Axes, 'title' | 'x' | 'y'>, seriesNames: str
   const hatch = `<defs><pattern id="${hatchId}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2"/></pattern></defs>`;
   // Bars grow from zero, up or down: the zero line is drawn over them so a reader sees which way each goes.
   const zero = `<line class="zero-line" x1="${at.left}" x2="${num(at.left + at.plotW)}" y1="${num(sy(0))}" y2="${num(sy(0))}" stroke="#222" stroke-width="1.5"/>`;
+  // Labels sit above their lines, lowest line first; a label that would overlap the one below moves up (close thresholds on a tall axis).
+  let labelY = Infinity;
+  const references = [...lines]
+    .sort((a, b) => a.value - b.value)
+    .map((l) => {
+      labelY = Math.min(sy(l.value) - 4, labelY - 12);
+      return `<line class="reference-line" x1="${at.left}" x2="${num(at.left + at.plotW)}" y1="${num(sy(l.value))}" y2="${num(sy(l.value))}" stroke="#b3261e" stroke-width="1.5" stroke-dasharray="6 4"><title>${escapeXml(l.label)}</title></line><text x="${num(at.left + at.plotW - 4)}" y="${num(labelY)}" text-anchor="end" class="legend" fill="#b3261e">${escapeXml(l.label)}</text>`;
+    })
+    .join('\n');
   // A hatched marker needs explaining wherever one is drawn, even on a one-series chart.
   const fills = [...(seriesNames.length > 1 ? seriesNames.map((_, i) => PALETTE[i % PALETTE.length]) : []), ...(suppressed ? [`url(#${hatchId})`] : [])];
-  return frame(at, axes, hatch + body + zero, xTicks, yTicks, entries.length ? legendRow(at, entries, fills) : '');
+  return frame(at, axes, hatch + body + zero + references, xTicks, yTicks, entries.length ? legendRow(at, entries, fills) : '');
 }

@@ -10,7 +10,8 @@ import { visibleJob } from '../../jobs/jobs';
 import { jobResults } from '../../jobs/results';
 import { renderReport } from '../../../lab/report/page';
 import { comparisonFor } from '../../report/comparison';
-import { reportJob } from '../../report/job-report';
+import { reportJob, stabilityReportJob } from '../../report/job-report';
+import { renderStability } from '../../../lab/report/stability-page';
 import { allow, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 import { decodeJob } from '../../jobs/decode';
@@ -26,6 +27,10 @@ export function reportRoutes(ctx: EnclaveContext): Router {
   r.get('/jobs/:id/report', allow('bank', 'steward'), async (req, res) => {
     const viewer = principalOf(res);
     const row = await visibleJob(ctx.db, String(req.params.id), viewer);
+    if (decodeJob(row).mode === 'monitor') {
+      res.type('html').set('content-security-policy', REPORT_POLICY).send(renderStability(stabilityReportJob(row)));
+      return;
+    }
     const job = reportJob(row);
     const other = await comparisonFor(ctx.db, row, viewer, req.query.compare);
     const html = renderReport(job, other ? reportJob(other) : undefined);

@@ -81,10 +81,34 @@ describe('monitor jobs', function () {
     assert.deepEqual(audit.map((a) => a.action), ['job.submitted', 'job.approved', 'job.running', 'job.succeeded', 'job.released']);
   });
 
+  it('draws the report: PSI and CSI bars against the 0.1 and 0.25 lines, and both snapshots\' shares of the score\'s bins', async () => {
+    const { id, results } = await monitored(monitorSpec(joint, 'lr'));
+    const s = results.released.stability!;
+    const page = await t.call('bankA', 'GET', `/v1/jobs/${id}/report`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    const html = page.text;
+    assert.match(html, /<h1>Stability report: watch<\/h1>/);
+    const charts = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    assert.equal(charts.length, 2);
+    // The index chart: one bar per figure, and the two threshold lines.
+    assert.equal((charts[0].match(/fill="#[0-9a-f]+"><title>/g) ?? []).length, s.features.length + 1);
+    const lines = [...charts[0].matchAll(/class="reference-line"[^>]*y1="([\d.]+)"/g)].map((m) => Number(m[1]));
+    assert.equal(lines.length, 2);
+    assert.ok(lines[1] < lines[0], 'the 0.25 line sits above the 0.1 line');
+    assert.match(charts[0], />watch 0\.1</);
+    assert.match(charts[0], />shift 0\.25</);
+    // The shares chart: base and current for each of the score's bins, with the released values as tooltips.
+    assert.equal((charts[1].match(/fill="#[0-9a-f]+"><title>/g) ?? []).length, 2 * s.score.bins.length);
+    assert.ok(html.includes(`${s.score.bins[0].label}, snapshot 1 (base): ${Number(s.score.bins[0].base.toPrecision(3))}`));
+    assert.match(html, new RegExp(`vat_paid_12m_10k</td><td>${s.features.find((f) => f.name === 'vat_paid_12m_10k')!.index.toFixed(4)}</td><td><span class="level-shift">shift`));
+    const ids = new Set(readFileSync(t.files.platform, 'utf8').split('\n').slice(1).map((l) => l.split(',')[0]).filter(Boolean));
+    for (const candidate of html.match(/[0-9A-Z]{18}/g) ?? []) assert.ok(!ids.has(candidate));
+  });
+
   it('never releases a bin holding fewer than k rows of either snapshot', async () => {
     const { results } = await monitored(monitorSpec(joint, 'lr'));
     const s = results.released.stability!;
-    if (process.env.JOINTLAB_SHOW) console.log(JSON.stringify(s, null, 1));
     const before = readFileSync(t.files.platform, 'utf8');
     let checked = 0;
     for (const f of s.features) {

@@ -58,6 +58,5 @@ describe('monitor figures pinned to hand-computed values', function () {
     assert.deepEqual(c.bins.map((b) => b.label), ['A', 'B', 'C + other']);
     assert.ok(Math.abs(c.index - C_CSI) < 0.01, `c: ${c.index} vs ${C_CSI}`);
     assert.equal(c.level, 'watch');
-    if (process.env.JOINTLAB_SHOW) console.log(JSON.stringify({ x: [x.index, X_PSI], c: [c.index, C_CSI], bins: [x.bins, c.bins] }));
   });
 });
