@@ -8,6 +8,7 @@ import { announce, download, fixed, h, ident, inlineMessage, table, when } from 
 import { Job, Results } from '../types.js';
 import { specSummary } from './queue.js';
 import { progressOf } from './running.js';
+import { kindOf, stabilitySection } from './stability.js';
 import { Rendered, ViewContext } from './view.js';
 
 const FINAL = ['released', 'withheld', 'failed', 'cancelled', 'rejected'];
@@ -23,12 +24,13 @@ export async function jobsView(ctx: ViewContext): Promise<Rendered> {
   const rows = newest.map((j, i) => [
     h('a', { href: `#/jobs/${j.id}`, class: 'ident', title: j.name, 'data-ident': '' }, j.name),
     ident(j.org),
+    h('span', { 'data-kind': '' }, kindOf(j.spec.mode)),
     j.spec.model.family,
     h('span', { class: `state state-${j.state}` }, j.state),
     h('span', { class: 'num', 'data-auc': '' }, aucs[i]),
     when(j.updatedAt),
   ]);
-  const list = table('Jobs, newest first', ['Job', 'Organization', 'Model', 'State', 'Test AUC', 'Updated'], rows, { widths: ['28%', '14%', '10%', '11%', '9%', 'auto'] });
+  const list = table('Jobs, newest first', ['Job', 'Organization', 'Kind', 'Model', 'State', 'Test AUC', 'Updated'], rows, { widths: ['24%', '13%', '10%', '8%', '10%', '9%', 'auto'] });
   return { title, body: list };
 }
 
@@ -143,7 +145,8 @@ async function resultsSection(ctx: ViewContext, job: Job): Promise<HTMLElement> 
     'section',
     { 'aria-label': 'results' },
     h('h3', {}, 'Results'),
-    h('p', {}, `Trained on ${r.backend} in ${r.seconds.toFixed(2)} s; every released figure stands for at least k = ${r.k} rows.`),
+    h('p', {}, `${r.released.stability || job.spec.mode === 'monitor' ? 'Computed in the enclave' : `Trained on ${r.backend}`} in ${r.seconds.toFixed(2)} s; every released figure stands for at least k = ${r.k} rows.`),
+    stabilitySection(r),
     metricsTable(r),
     selectionTable(r),
     withheldList(r),
@@ -178,7 +181,7 @@ async function jobView(ctx: ViewContext, id: string): Promise<Rendered> {
   const body = h(
     'div',
     { class: 'job', 'data-job': job.id, 'data-state': job.state },
-    h('p', {}, h('span', { class: `state state-${job.state}` }, job.state), job.reason ? ` — ${job.reason}` : '', ` · ${job.org} · ${job.spec.model.family} · updated ${when(job.updatedAt)}`),
+    h('p', {}, h('span', { class: `state state-${job.state}` }, job.state), job.reason ? ` — ${job.reason}` : '', ` · ${job.org} · ${kindOf(job.spec.mode)} · ${job.spec.model.family} · updated ${when(job.updatedAt)}`),
     live && job.state !== 'submitted' ? progressOf(job) : null,
     job.state === 'approved' || job.state === 'running' ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => void cancel() }, 'Cancel job'), cancelMessage.element) : null,
     h('details', {}, h('summary', {}, 'Spec'), specSummary(job)),

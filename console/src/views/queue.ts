@@ -16,6 +16,7 @@ export function specSummary(job: Job): HTMLElement {
     ['Platform dataset', s.platform ? ident(s.platform.dataset) : 'none (bank-only)'],
     ['Platform columns', identList(s.platform?.columns ?? [], 'platform columns')],
     ['Differential privacy', s.privacy ? `ε = ${s.privacy.epsilon}` : 'no'],
+    ...(s.monitor ? ([['Monitored job', ident(s.monitor.job)], ['Snapshots', `${s.monitor.base ?? '—'} against ${s.monitor.current ?? '—'}`]] as [string, Node | string][]) : []),
   ];
   return h('dl', { class: 'spec' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
