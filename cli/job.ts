@@ -82,7 +82,7 @@ export function register(program: Command): void {
       const { jobs } = await clientOf(flags).request<JobList>('GET', 'v1/jobs', { query: { state: flags.state } });
       if (flags.json) printJson({ jobs });
       else if (!jobs.length) console.log('no jobs');
-      else console.log(table([['id', 'name', 'org', 'state', 'flags'], ...jobs.map((j) => [j.id, j.name, j.org, j.state, (j.flags ?? []).map((f) => f.code).join(',')])]));
+      else console.log(table([['id', 'name', 'kind', 'org', 'state', 'flags'], ...jobs.map((j) => [j.id, j.name, j.spec.mode ?? 'plaintext', j.org, j.state, (j.flags ?? []).map((f) => f.code).join(',')])]));
     },
   );
   remote(job.command('status <id>').description('state and progress').option('--watch', 'follow progress until the job settles')).action(

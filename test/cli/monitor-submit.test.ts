@@ -34,6 +34,9 @@ describe('jointlab monitor submit', function () {
     assert.ok(id, submitted.stdout);
     const view = (await t.client('steward').request<JobView>('GET', `v1/jobs/${id}`));
     assert.equal(view.spec.model.family, 'scorecard');
+    const listed = await runCliAsync(['job', 'list'], as('steward'));
+    assert.match(listed.stdout, new RegExp(`^${id}\\s+monitor-joint-scorecard\\s+monitor\\s+bank-a\\s+submitted\\s+monitor`, 'm'));
+    assert.match(listed.stdout, new RegExp(`^${joint}\\s+joint-scorecard\\s+plaintext\\s+bank-a\\s+released`, 'm'));
     assert.equal((await runCliAsync(['job', 'approve', id!], as('steward'))).code, 0);
     assert.equal(await waitForJob(t, id!), 'released');
 
