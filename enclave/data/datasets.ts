@@ -239,14 +239,15 @@ export function snapshotKey(meta: DatasetMeta, version = meta.snapshot): string 
  * (another day, another enclave run, another snapshot) draws the same noise, and different data
  * different noise. The import time is no part of it.
  */
-export async function datasetVersion(db: Db, meta: DatasetMeta, snapshot = meta.snapshot): Promise<string> {
+export async function datasetVersion(db: Db, meta: DatasetMeta, snapshot = meta.snapshot, rows?: { entity_id: string; cells: string }[]): Promise<string> {
   const cache = versions.get(db) ?? new Map<string, string>();
   versions.set(db, cache);
   const key = snapshotKey(meta, snapshot);
   const known = cache.get(key);
   if (known) return known;
   const hash = createHash('sha256').update(JSON.stringify(meta.columns.map((c) => [c.name, c.type])));
-  for (const r of await snapshotRows(db, meta, snapshot)) {
+  // `rows`: the snapshot's rows when the caller has them already (the monitor), so they are not read twice.
+  for (const r of rows ?? (await snapshotRows(db, meta, snapshot))) {
     hash.update(`\u0000${r.entity_id}\u0000${r.cells}`);
   }
   const version = `${meta.name}@sha256:${hash.digest('hex')}`;

@@ -33,15 +33,16 @@ export async function assertSnapshot(q: Queries, meta: DatasetMeta, version: num
 
 /**
  * The rows of one snapshot, in import order: the latest from dataset_rows, earlier ones from their
- * archive. One statement decides which, so an import between reading `meta` and the rows (which
- * archives the version that was the latest) cannot hand back the next snapshot's rows instead.
+ * archive. Which one is decided in the same transaction as the read, so an import between reading
+ * `meta` and the rows (which archives the version that was the latest) cannot hand back the next
+ * snapshot's rows instead.
  */
 export async function snapshotRows(db: Db, meta: DatasetMeta, version: number): Promise<{ entity_id: string; cells: string }[]> {
-  return db.all(
-    `SELECT entity_id, cells, row FROM dataset_rows WHERE dataset = ? AND (SELECT snapshot FROM datasets WHERE name = ?) = ?
-     UNION ALL SELECT entity_id, cells, row FROM dataset_snapshot_rows WHERE dataset = ? AND version = ? ORDER BY row`,
-    [meta.name, meta.name, version, meta.name, version],
-  );
+  return db.transaction(async (q) => {
+    const latest = await q.get<{ snapshot: number }>('SELECT snapshot FROM datasets WHERE name = ?', [meta.name]);
+    if (latest?.snapshot === version) return q.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ? ORDER BY row', [meta.name]);
+    return q.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_snapshot_rows WHERE dataset = ? AND version = ? ORDER BY row', [meta.name, version]);
+  });
 }
 
 /**

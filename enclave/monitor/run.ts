@@ -8,7 +8,7 @@ import { cellTable } from '../../lab/data/join';
 import { modelFrame } from '../../lab/data/model-frame';
 import { JointlabError } from '../../lab/errors';
 import { splitModel } from '../../lab/model-parts';
-import type { MonitoredSnapshot, ReleasedStability } from '../../lab/api/monitor';
+import type { MonitoredSnapshot, ReleasedStability, StabilityFigure } from '../../lab/api/monitor';
 import type { ReleaseOutcome, Withheld } from '../../lab/api/results';
 import { loadModel } from '../../models';
 import { Frame } from '../../models/frame';
@@ -38,7 +38,7 @@ async function loadSide(db: Db, secret: Buffer, target: MonitorTarget, version: 
   }
   const frame = modelFrame(cellTable(cells, ids), target.features);
   // The noise is keyed to the snapshot's content (its digest), the members' hashes to the enclave's secret alone.
-  const noise = keyedNoise(secret, `monitor\u0000${await datasetVersion(db, meta, version)}`);
+  const noise = keyedNoise(secret, `monitor\u0000${await datasetVersion(db, meta, version, rows)}`);
   const members = memberHashes(createHmac('sha256', secret).update('monitor-members').digest(), ids);
   return { frame, side: { members, noise } };
 }
@@ -74,7 +74,7 @@ export async function runMonitor(db: Db, row: JobRow): Promise<StoredResult> {
     return 'released' in outcome ? outcome.released : undefined;
   };
   const score = keep(releasedNumericFigure('score', sides, scores, k, false));
-  const features = [];
+  const features: StabilityFigure[] = [];
   for (let j = 0; j < target.features.length; j++) {
     await yieldToApi();
     const [b, c] = [base.frame.columns[j], current.frame.columns[j]];

@@ -80,7 +80,10 @@ function binMaker(sides: [MonitoredSide, MonitoredSide]): { empty: (label: strin
     empty: (label) => ({ label, baseline: 0, current: 0, exact: [0, 0], print: [Buffer.alloc(MEMBER_BYTES), Buffer.alloc(MEMBER_BYTES)] }),
     add(bin, side, row) {
       bin.exact[side]++;
-      bin.print[side] = xor(bin.print[side], sides[side].members[row]);
+      // In place: a bin's print is its own buffer until it is sealed (one allocation per row would dominate the run).
+      const print = bin.print[side];
+      const member = sides[side].members[row];
+      for (let i = 0; i < MEMBER_BYTES; i++) print[i] ^= member[i];
     },
     seal,
     // A merged bin's members are the union, so its noise is its own draw, not the sum of its parts' (which would grow with every merge).
