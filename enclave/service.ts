@@ -19,6 +19,7 @@ import type { AuditTail, AuditVerdict } from '../lab/api/audit';
 import { principalsOf } from './audit/actors';
 import type { Principal } from '../lab/api/principals';
 import { holdSealPool } from './he/seal-pool';
+import { PsiService } from './psi/psi-service';
 
 export { DEFAULT_SETTINGS } from './http/context';
 export type { EnclaveSettings } from './http/context';
@@ -52,7 +53,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const pseudonym = await loadPseudonymizer(db);
   // The SEAL workers start on the first HE request and stop when the last enclave of the process closes.
   const releaseSealPool = holdSealPool(settings.he.pool);
-  const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym) };
+  const psi = new PsiService(db, settings.psi);
+  const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym), psi };
   const app = createApp(ctx);
   const host = options.host ?? '127.0.0.1';
   const server: Server = await new Promise((resolve, reject) => {
@@ -84,6 +86,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
           server.closeAllConnections();
         });
         await releaseSealPool();
+        await psi.stop();
         await db.close();
       })();
       return closing;

@@ -156,6 +156,25 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX released_populations_org ON released_populations (org, dataset);
   `,
+  `
+  -- PSI sessions (enclave/psi/): sizes and outcome for the audit and the daily budget; the secrets and blinded points live in memory only.
+  CREATE TABLE psi_sessions (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    received INTEGER NOT NULL DEFAULT 0,
+    platform INTEGER NOT NULL,
+    intersection INTEGER,
+    upload TEXT,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    closed_at TEXT
+  );
+  CREATE INDEX psi_sessions_budget ON psi_sessions (org, dataset, created_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
