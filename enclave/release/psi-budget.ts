@@ -23,7 +23,7 @@ export interface PsiLimits {
 }
 
 /** Room for a bank of two million customers to align once or twice a day, not for scanning a country's registry. */
-export const DEFAULT_PSI_LIMITS: PsiLimits = { pointsPerSession: 2_097_152, pointsPerDay: 4_194_304, sessionsPerDay: 20, openSessions: 2, pointsPerRequest: 65_536, idleMinutes: 30 };
+export const DEFAULT_PSI_LIMITS: PsiLimits = { pointsPerSession: 2_097_152, pointsPerDay: 4_194_304, sessionsPerDay: 20, openSessions: 2, pointsPerRequest: 16_384, idleMinutes: 30 };
 
 export interface PsiUsageToday {
   points: number;
