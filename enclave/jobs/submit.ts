@@ -18,6 +18,8 @@ import type { DatasetMeta } from '../../lab/api/datasets';
 import { selectionProblems } from '../../lab/spec/selection-spec';
 import { ParamSetName } from '../../lab/he/params';
 import { heTrainingProblems } from '../release/he-training-fit';
+import { monitorModeProblems } from '../../lab/spec/monitor-spec';
+import { resolveMonitorSpec } from '../monitor/target';
 
 /** What each mode needs and refuses, as JSON-pointer problems. */
 function modeProblems(spec: JobSpec): Problem[] {
@@ -105,8 +107,10 @@ export async function submitJob(db: Db, body: unknown, actor: Principal, epsilon
     const paramSet = he.paramSet ? { paramSet: he.paramSet } : {};
     spec.he = spec.mode === 'he-train' ? { ...paramSet, rounds: he.rounds, epsilon: he.epsilon } : paramSet;
   }
-  const modeIssues = modeProblems(spec);
+  const modeIssues = spec.mode === 'monitor' ? monitorModeProblems(spec) : modeProblems(spec);
   if (modeIssues.length) throw new ProblemsError('spec_mode', 'the spec does not fit its mode', modeIssues, 'validation');
+  // A monitor spec is stored resolved: the monitored model's platform features and the two snapshots.
+  if (spec.mode === 'monitor') Object.assign(spec, await resolveMonitorSpec(db, spec, actor));
   const upload = spec.bank ? await uploadByName(db, actor.org, spec.bank.upload) : undefined;
   const dataset = spec.platform ? await getDatasetMeta(db, spec.platform.dataset) : undefined;
   const problems = referenceProblems(spec, upload, dataset);
