@@ -8,7 +8,7 @@ import { releaseCount } from '../release/disclosure';
 import { coarseMoments } from '../release/population';
 import type { Principal } from '../../lab/api/principals';
 import { Db } from '../store/db';
-import { insertRows, parseUpload } from './csv-import';
+import { ParsedUpload, insertRows, parseUpload } from './csv-import';
 import type { ColumnAggregate, DatasetMeta } from '../../lab/api/datasets';
 
 export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -66,12 +66,13 @@ export function applyPolicy(columns: ColumnInfo[], update: PolicyUpdate): Column
 
 export async function importDataset(
   db: Db,
-  input: { name: string; idColumn: string; k: number; body: unknown; policy: PolicyUpdate },
+  input: { name: string; idColumn: string; k: number; body: unknown; policy: PolicyUpdate; check?: (parsed: ParsedUpload) => void },
   actor: Principal,
 ): Promise<DatasetMeta> {
   if (!DATASET_NAME.test(input.name)) throw new JointlabError('bad_name', 'dataset names are 1-64 letters, digits, . _ -', 'usage');
   assertK(input.k);
   const parsed = parseUpload(input.body, input.idColumn);
+  input.check?.(parsed);
   const base: ColumnInfo[] = [
     { name: input.idColumn, type: 'categorical', policy: 'id' },
     ...parsed.joined.names.map((name): ColumnInfo => ({ name, type: parsed.types.get(name)!, policy: 'feature' })),

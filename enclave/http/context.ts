@@ -5,6 +5,7 @@ import { DEFAULT_HE_SETTINGS, HeSettings } from '../he/sessions';
 import { SealPoolSettings } from '../he/seal-pool';
 import { Pseudonymizer } from '../audit/pseudonym';
 import { DEFAULT_SCORING_LIMITS, ScoreLimiter, ScoringLimits } from '../scoring/limits';
+import type { NetworkSettings } from '../network/settings';
 
 export interface EnclaveSettings {
   /** k for bank-only jobs and new datasets unless the steward sets one. */
@@ -22,6 +23,8 @@ export interface EnclaveSettings {
   scoring: ScoringLimits;
   /** Differential-privacy budget (total epsilon) of each bank. */
   epsilonBudget: number;
+  /** Set when the enclave is a member of the national network (enclave/network/). */
+  network?: NetworkSettings;
 }
 
 export const DEFAULT_SETTINGS: EnclaveSettings = {

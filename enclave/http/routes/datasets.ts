@@ -9,6 +9,7 @@ import { renderUsage } from '../../../lab/report/usage-page';
 import { allow, csvBody, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 import type { DatasetDetail, DatasetList } from '../../../lab/api/datasets';
+import { assertFollowsStandard } from '../../network/standard-check';
 
 const list = (value: unknown): string[] => (typeof value === 'string' && value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
@@ -23,6 +24,7 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
     res.json({ datasets: await listDatasets(ctx.db) } satisfies DatasetList);
   });
   r.post('/datasets', allow('steward'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
+    const network = ctx.settings.network;
     const k = req.query.k === undefined ? ctx.settings.defaultK ?? DEFAULT_K : Number(req.query.k);
     const meta = await importDataset(
       ctx.db,
@@ -32,6 +34,7 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
         k,
         body: csvBody(req),
         policy: { sensitive: list(req.query.sensitive), forbidden: list(req.query.forbidden), label: list(req.query.label) },
+        ...(network?.standard ? { check: (parsed) => assertFollowsStandard(network.standard!, network.province, String(req.query.idColumn), parsed) } : {}),
       },
       principalOf(res),
     );
