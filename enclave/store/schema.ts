@@ -156,6 +156,23 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX released_populations_org ON released_populations (org, dataset);
   `,
+  `
+  -- Network jobs (enclave/network/): the members whose masks cancel and the agreed layout; round ids
+  -- used once each, since one mask on two different statistics would leak their difference.
+  CREATE TABLE network_jobs (
+    job TEXT PRIMARY KEY REFERENCES jobs(id),
+    members TEXT NOT NULL,
+    layout TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE network_rounds (
+    job TEXT NOT NULL REFERENCES jobs(id),
+    round TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (job, round)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -17,8 +17,12 @@ const COLUMN = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 export const OUTPUTS = ['parameters', 'metrics', 'curves'] as const;
 
-/** plaintext: trained inside the enclave; he-train: logistic regression on the bank's encrypted labels; he-score: the bank's encrypted model scores consented enterprises. */
-export const MODES = ['plaintext', 'he-train', 'he-score'] as const;
+/**
+ * plaintext: trained inside the enclave; he-train: logistic regression on the bank's encrypted labels;
+ * he-score: the bank's encrypted model scores consented enterprises; network: one province's part of a
+ * job submitted to the network hub (enclave/network/), never submitted to an enclave directly.
+ */
+export const MODES = ['plaintext', 'he-train', 'he-score', 'network'] as const;
 
 export const jobSpecSchema = {
   $id: 'JobSpec',
