@@ -19,6 +19,7 @@ import type { AuditTail, AuditVerdict } from '../lab/api/audit';
 import { principalsOf } from './audit/actors';
 import type { Principal } from '../lab/api/principals';
 import { holdSealPool } from './he/seal-pool';
+import { issueHubToken } from './network/membership';
 
 export { DEFAULT_SETTINGS } from './http/context';
 export type { EnclaveSettings } from './http/context';
@@ -98,6 +99,8 @@ export interface OperatorStore {
   verifyAudit(): Promise<AuditVerdict>;
   /** The latest entries and who the principals they name are: what `GET /v1/audit` answers. */
   tailAudit(limit: number): Promise<AuditTail>;
+  /** Network membership: the enclave's identity key (created once) and a fresh token for the hub, shown once. */
+  issueHubToken(): Promise<{ token: string; publicKey: string }>;
   close(): Promise<void>;
 }
 
@@ -111,6 +114,7 @@ export async function openOperatorStore(path: string): Promise<OperatorStore> {
       const entries = await tailAudit(db, limit);
       return { entries, principals: await principalsOf(db, entries) };
     },
+    issueHubToken: () => issueHubToken(db, 'operator'),
     close: () => db.close(),
   };
 }
