@@ -16,7 +16,7 @@ import { Db } from '../enclave/store/db';
 import { callMember, MemberUnreachable } from './member-client';
 import { refreshMember, storedMembers, StoredMember } from './members';
 import { layoutOf } from './layout';
-import { trainNetworkLr, TrainedNetwork } from './trainer';
+import { trainNetwork, TrainedNetwork } from './trainer';
 
 export interface HubJobRow {
   id: string;
@@ -137,7 +137,7 @@ export async function runNetworkJob(db: Db, id: string, bank: Principal, log: (l
   };
   await move(db, id, 'training', bank.id, null);
   const started = Date.now();
-  const work = trainNetworkLr(db, id, members, JSON.parse(row.layout) as Layout, resolveNetworkSpec(spec), rules, (note) => log(`job ${id}: ${note}`))
+  const work = trainNetwork(db, id, members, JSON.parse(row.layout) as Layout, resolveNetworkSpec(spec), rules, (note) => log(`job ${id}: ${note}`))
     .then(async (trained: TrainedNetwork) => {
       const seconds = (Date.now() - started) / 1000;
       await Promise.all(members.map((m) => callMember(m, 'POST', `/jobs/${id}/finish`, { outcome: trained.outcome, seconds })));

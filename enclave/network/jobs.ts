@@ -6,7 +6,7 @@
 import { JointlabError } from '../../lab/errors';
 import type { JobSpec } from '../../lab/spec/job-spec';
 import type { Layout } from '../../lab/network/layout';
-import { momentsOf, newtonOf, scoreHistogramOf, spreadOf, LocalData } from '../../lab/network/statistics';
+import { binCountsOf, gridOf, momentsOf, newtonOf, scoreHistogramOf, spreadOf, LocalData } from '../../lab/network/statistics';
 import { DEFAULT_SCALE_BITS, encodeFixed, maskVector, ringToBytes } from '../../lab/secagg';
 import type { MaskedShare, MemberFinish, MemberJobRequest, MemberJobState, RosterEntry, RoundRequest } from '../../lab/api/network';
 import { appendAudit } from '../audit/log';
@@ -43,7 +43,7 @@ function storedSpec(request: MemberJobRequest): JobSpec {
     platform: spec.platform,
     bank: spec.bank,
     label: spec.label,
-    model: { family: 'lr', params: { l2: spec.model?.params?.l2 ?? 1 } },
+    model: { family: spec.model?.family ?? 'lr', params: { l2: spec.model?.params?.l2 ?? 1 } },
     validation: { testFraction: spec.validation?.testFraction ?? 0.3, seed: spec.validation?.seed ?? 42 },
   };
 }
@@ -73,7 +73,7 @@ export async function acceptNetworkJob(ctx: EnclaveContext, request: MemberJobRe
       actor: HUB_ACTOR,
       action: 'job.submitted',
       object: `job:${request.id}`,
-      detail: { family: 'lr', mode: 'network', org: request.org, provinces: request.members.map((m) => m.province), flags: flags.map((f) => f.code) },
+      detail: { family: spec.model.family, mode: 'network', org: request.org, provinces: request.members.map((m) => m.province), flags: flags.map((f) => f.code) },
     });
   });
   return memberJobState(ctx, request.id);
@@ -123,8 +123,10 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
   let vector: Float64Array;
   if (request.phase === 'moments') vector = momentsOf(data, layout);
   else if (request.phase === 'spread') vector = spreadOf(data, layout, request.centers, request.spreads);
-  else if (request.phase === 'newton') vector = newtonOf(data, request.encoder, request.beta);
-  else vector = scoreHistogramOf(data, request.encoder, request.beta);
+  else if (request.phase === 'grid') vector = gridOf(data, layout, request.grids);
+  else if (request.phase === 'bins') vector = binCountsOf(data, layout, request.edges);
+  else if (request.phase === 'newton') vector = newtonOf(data, request, request.beta);
+  else vector = scoreHistogramOf(data, request, request.beta);
   const identity = await networkIdentity(ctx.db);
   const masked = maskVector(province, identity, members.map((m) => ({ id: m.province, publicKey: m.publicKey })), { job: id, round: request.round }, encodeFixed(vector, DEFAULT_SCALE_BITS, members.length));
   await ctx.db.transaction(async (q) => {

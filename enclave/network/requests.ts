@@ -7,6 +7,7 @@ import { assertPublicKey } from '../../lab/secagg';
 import type { Layout } from '../../lab/network/layout';
 import type { MemberFinish, MemberJobRequest, RoundRequest } from '../../lab/api/network';
 import type { Encoder } from '../../models/encoding';
+import type { FeatureBinning } from '../../models/binning';
 
 const ID = /^nj_[A-Za-z0-9-]{1,64}$/;
 const ROUND = /^[A-Za-z0-9_-]{8,80}$/;
@@ -57,6 +58,18 @@ function assertEncoder(v: unknown): Encoder {
   return v as unknown as Encoder;
 }
 
+function assertBinnings(v: unknown): FeatureBinning[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 200) bad('binnings');
+  for (const b of v as unknown[]) {
+    if (!isObject(b) || typeof b.name !== 'string' || !Array.isArray(b.bins) || !isObject(b.missing)) bad('binning');
+    numbers([...(b.bins as unknown[]).map((bin) => (isObject(bin) ? bin.woe : NaN)), b.missing.woe], 'bin WOE');
+    if (b.kind === 'numeric') numbers(b.edges, 'binning edges', (b.bins as unknown[]).length - 1);
+    else if (b.kind !== 'categorical' || !Array.isArray(b.levelBins) || typeof b.otherBin !== 'number' || b.otherBin < 0 || b.otherBin >= (b.bins as unknown[]).length) bad('categorical binning');
+    else if ((b.levelBins as unknown[]).some((lb) => !Array.isArray(lb) || typeof lb[0] !== 'string' || typeof lb[1] !== 'number' || lb[1] < 0 || lb[1] >= (b.bins as unknown[]).length)) bad('level bins');
+  }
+  return v as FeatureBinning[];
+}
+
 export function assertRound(body: unknown): RoundRequest {
   if (!isObject(body) || typeof body.round !== 'string' || !ROUND.test(body.round)) bad('round id');
   const round = body.round;
@@ -69,9 +82,28 @@ export function assertRound(body: unknown): RoundRequest {
       if (spreads.some((s) => s <= 0)) bad('spreads must be positive');
       return { round, phase: 'spread', centers, spreads };
     }
+    case 'grid': {
+      if (!Array.isArray(body.grids)) bad('grids');
+      const grids = (body.grids as unknown[]).map((g) => {
+        if (!isObject(g)) bad('grid');
+        const [lo, width] = numbers([g.lo, g.width], 'grid bounds');
+        if (width <= 0) bad('grid width');
+        return { lo, width };
+      });
+      return { round, phase: 'grid', grids };
+    }
+    case 'bins': {
+      if (!Array.isArray(body.edges)) bad('edges');
+      const edges = (body.edges as unknown[]).map((e) => numbers(e, 'edges'));
+      if (edges.some((e) => e.length > 256 || e.some((x, i) => i > 0 && x <= e[i - 1]))) bad('edges must be increasing, at most 256');
+      return { round, phase: 'bins', edges };
+    }
     case 'newton':
-    case 'evaluate':
-      return { round, phase: body.phase, encoder: assertEncoder(body.encoder), beta: numbers(body.beta, 'coefficients') };
+    case 'evaluate': {
+      const beta = numbers(body.beta, 'coefficients');
+      if (body.binnings !== undefined) return { round, phase: body.phase, binnings: assertBinnings(body.binnings), beta };
+      return { round, phase: body.phase, encoder: assertEncoder(body.encoder), beta };
+    }
     default:
       return bad('phase');
   }

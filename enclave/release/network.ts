@@ -49,6 +49,17 @@ export interface NetworkOutcome {
  * provinces the bank cannot choose one by one, and the network's claim to equal pooled training is
  * checked on that digit.
  */
+/** A scorecard bin with evidence (a WOE) standing for 1 to k - 1 rows of the network. */
+function smallBin(state: unknown, k: number): boolean {
+  const binnings = (state as { binnings: { bins: { count: number; noEvidence?: true }[] }[] }).binnings;
+  return binnings.some((b) => b.bins.some((bin) => bin.count > 0 && bin.count < k && !bin.noEvidence));
+}
+
+/** Bin counts (`count`, `bad`) anywhere in the parameters leave as released counts: rounded, null under k. */
+function roundedCounts<T>(value: T, k: number): T {
+  return JSON.parse(JSON.stringify(value), (key, v) => ((key === 'count' || key === 'bad') && typeof v === 'number' ? releaseCount(v, k) : v));
+}
+
 const metric = (x: number): number => Number(x.toFixed(METRIC_DIGITS + 1));
 
 /** The release check on the sums: the model needs enough rows of each class across the network; metrics need enough test rows of each class. */
@@ -60,7 +71,8 @@ export function networkRelease(outcome: NetworkOutcome): ReleaseOutcome {
   const released: ReleaseOutcome['released'] = {};
   if (moments.rows.train < outcome.minTrainingRows) withheld.push({ part: 'parameters', reason: `fewer than ${outcome.minTrainingRows} training rows across the network` });
   else if (moments.positives.train < k || trainNegatives < k) withheld.push({ part: 'parameters', reason: `fewer than k = ${k} training rows of a class across the network` });
-  else released.parameters = { model: outcome.model, description: outcome.description };
+  else if (outcome.model.kind === 'scorecard' && smallBin(outcome.model.state, k)) withheld.push({ part: 'parameters', reason: `a bin stands for fewer than k = ${k} rows across the network` });
+  else released.parameters = roundedCounts({ model: outcome.model, description: outcome.description }, k);
   if (moments.positives.test < k || testNegatives < k) withheld.push({ part: 'metrics', reason: `fewer than k = ${k} test rows of a class across the network` });
   else {
     const auc = metric(outcome.test.auc);

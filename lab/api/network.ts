@@ -1,5 +1,6 @@
 /** Answer and request types of the national network: hub members, network jobs, and the hub-to-enclave protocol. */
-import type { Layout } from '../network/layout';
+import type { Grid, Layout } from '../network/layout';
+import type { FeatureBinning } from '../../models/binning';
 import type { NetworkJobSpec } from '../network/job-spec';
 import type { Encoder } from '../../models/encoding';
 import type { JobState } from '../lifecycle';
@@ -49,12 +50,14 @@ export interface MemberJobState {
   minTrainingRows: number;
 }
 
-export type RoundPhase = 'moments' | 'spread' | 'newton' | 'evaluate';
+export type RoundPhase = 'moments' | 'spread' | 'grid' | 'bins' | 'newton' | 'evaluate';
 
 export type RoundParams =
   | { phase: 'moments' }
   | { phase: 'spread'; centers: number[]; spreads: number[] }
-  | { phase: 'newton' | 'evaluate'; encoder: Encoder; beta: number[] };
+  | { phase: 'grid'; grids: Grid[] }
+  | { phase: 'bins'; edges: number[][] }
+  | ({ phase: 'newton' | 'evaluate'; beta: number[] } & ({ encoder: Encoder } | { binnings: FeatureBinning[] }));
 
 /** `POST /v1/network/jobs/:id/rounds` body. */
 export type RoundRequest = { round: string } & RoundParams;

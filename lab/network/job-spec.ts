@@ -39,7 +39,7 @@ export const networkJobSpecSchema = {
       additionalProperties: false,
       required: ['family'],
       properties: {
-        family: { type: 'string', enum: ['lr'] },
+        family: { type: 'string', enum: ['lr', 'scorecard'], description: 'lr: logistic regression on standardized columns; scorecard: WOE bins on network-agreed edges, then logistic regression on WOE' },
         params: { type: 'object', additionalProperties: false, properties: { l2: { type: 'number', exclusiveMinimum: 0, maximum: 1e6, default: 1 } } },
       },
       default: { family: 'lr' },

@@ -4,8 +4,10 @@
  */
 import { Frame } from '../../models/frame';
 import { Encoder, encode } from '../../models/encoding';
+import { FeatureBinning, binAssigner, binWoe } from '../../models/binning';
+import { binOf } from '../../models/metrics';
 import { sigmoid } from '../../models/linalg';
-import { Layout, MOMENT_HEADER, SCORE_BINS, momentsLength, newtonLength } from './layout';
+import { GRID_CELLS, Grid, Layout, MOMENT_HEADER, SCORE_BINS, binCountsLength, gridLength, momentsLength, newtonLength } from './layout';
 
 export interface LocalPart {
   frame: Frame;
@@ -73,9 +75,68 @@ function predictor(columns: Float64Array[], n: number, beta: ArrayLike<number>):
   return z;
 }
 
+/** How rows become the regression's columns: standardized one-hot (logistic regression) or WOE per feature (scorecard). */
+export type DesignRule = { encoder: Encoder } | { binnings: FeatureBinning[] };
+
+export function designOf(frame: Frame, rule: DesignRule): { columns: Float64Array[]; rows: number } {
+  if ('encoder' in rule) return encode(rule.encoder, frame);
+  const columns = rule.binnings.map((binning) => {
+    const source = frame.columns.find((c) => c.name === binning.name);
+    if (!source) throw new Error(`no column ${binning.name}`);
+    const assign = binAssigner(binning);
+    return Float64Array.from({ length: frame.rows }, (_, i) => binWoe(binning, assign(source.values[i])));
+  });
+  return { columns, rows: frame.rows };
+}
+
+/** Good and bad counts of the training rows per grid cell (numeric) or agreed level (categorical), with the missing cells. */
+export function gridOf(data: LocalData, layout: Layout, grids: readonly Grid[]): Float64Array {
+  const out = new Float64Array(gridLength(layout));
+  const { frame, labels } = data.train;
+  let at = 0;
+  let numeric = 0;
+  layout.features.forEach((f, j) => {
+    const column = frame.columns[j];
+    const cells = f.kind === 'numeric' ? GRID_CELLS : f.levels.length;
+    const index = f.kind === 'categorical' ? new Map(f.levels.map((l, k) => [l, k])) : undefined;
+    const grid = f.kind === 'numeric' ? grids[numeric++] : undefined;
+    for (let i = 0; i < frame.rows; i++) {
+      const v = column.values[i];
+      let cell: number | undefined;
+      if (grid) cell = Number.isNaN(v as number) ? undefined : Math.min(GRID_CELLS - 1, Math.max(0, Math.floor(((v as number) - grid.lo) / grid.width)));
+      else cell = v === null ? undefined : index!.get(v as string);
+      if (cell === undefined && (grid ? !Number.isNaN(v as number) : v !== null)) continue; // a level outside the standard: imported under it, so none
+      const offset = cell === undefined ? 2 * cells + labels[i] : cell + (labels[i] ? cells : 0);
+      out[at + offset]++;
+    }
+    at += 2 * cells + 2;
+  });
+  return out;
+}
+
+/** Good and bad counts of the training rows per bin of each numeric feature's agreed edges, with the missing cells. */
+export function binCountsOf(data: LocalData, layout: Layout, edges: readonly (readonly number[])[]): Float64Array {
+  const out = new Float64Array(binCountsLength(edges));
+  const { frame, labels } = data.train;
+  let at = 0;
+  let numeric = 0;
+  layout.features.forEach((f, j) => {
+    if (f.kind !== 'numeric') return;
+    const e = edges[numeric++];
+    const bins = e.length + 1;
+    const values = frame.columns[j].values as Float64Array;
+    for (let i = 0; i < frame.rows; i++) {
+      const offset = Number.isNaN(values[i]) ? 2 * bins + labels[i] : binOf(values[i], e) + (labels[i] ? bins : 0);
+      out[at + offset]++;
+    }
+    at += 2 * bins + 2;
+  });
+  return out;
+}
+
 /** X^T W X (upper triangle, row by row), X^T (p - y) and the unpenalized log-loss at `beta` (weights, intercept last). */
-export function newtonOf(data: LocalData, encoder: Encoder, beta: ArrayLike<number>): Float64Array {
-  const design = encode(encoder, data.train.frame);
+export function newtonOf(data: LocalData, rule: DesignRule | Encoder, beta: ArrayLike<number>): Float64Array {
+  const design = designOf(data.train.frame, 'columns' in rule ? { encoder: rule } : rule);
   const n = design.rows;
   const X = [...design.columns, new Float64Array(n).fill(1)];
   const D = X.length;
@@ -113,8 +174,8 @@ export function newtonOf(data: LocalData, encoder: Encoder, beta: ArrayLike<numb
 }
 
 /** Counts of test positives, then test negatives, per bin of the predicted probability. */
-export function scoreHistogramOf(data: LocalData, encoder: Encoder, beta: ArrayLike<number>): Float64Array {
-  const design = encode(encoder, data.test.frame);
+export function scoreHistogramOf(data: LocalData, rule: DesignRule | Encoder, beta: ArrayLike<number>): Float64Array {
+  const design = designOf(data.test.frame, 'columns' in rule ? { encoder: rule } : rule);
   const z = predictor(design.columns, design.rows, beta);
   const out = new Float64Array(2 * SCORE_BINS);
   for (let i = 0; i < design.rows; i++) {

@@ -5,7 +5,9 @@ import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { TestNetwork, startTestNetwork, waitForHubJob, Province } from '../helpers/network';
 import { NETWORK_SPEC, joinedData, layoutOfSpec } from './pooled';
-import { momentsOf, newtonOf, spreadOf } from '../../lab/network/statistics';
+import { binCountsOf, designOf, gridOf, momentsOf, newtonOf, spreadOf } from '../../lab/network/statistics';
+import { edgesFromGrid, gridsOf, networkBinnings, readBinCounts, readGrid } from '../../lab/network/scorecard-bins';
+import { scorecard } from '../../models/scorecard';
 import { networkEncoder, readMoments, spreadDivisors } from '../../lab/network/encoder';
 import { momentsLength } from '../../lab/network/layout';
 import { coarseNetworkEncoder } from '../../enclave/release/network';
@@ -204,6 +206,45 @@ describe('network logistic regression across three provincial enclaves (hub and 
       }
     }
     assert.ok(probes > 200, `${probes} figures probed`);
+  });
+
+  it('a network scorecard bins on network-agreed edges and equals the scorecard fitted on the pooled rows with those bins', async () => {
+    const submitted = await bank('POST', '/v1/jobs', { ...NETWORK_SPEC, name: 'net-card', model: { family: 'scorecard', params: { l2: 1 } }, provinces: PROVINCES });
+    assert.equal(submitted.status, 201, JSON.stringify(submitted.json));
+    await approveAll(submitted.json.id);
+    await bank('POST', `/v1/jobs/${submitted.json.id}/run`);
+    const done = await waitForHubJob(net, submitted.json.id);
+    assert.equal(done.state, 'released', done.reason);
+    const card = done.result.released.parameters.model;
+    assert.equal(card.kind, 'scorecard');
+
+    // The same rule on the pooled rows: grid from pooled moments, edges from the pooled grid, bins from pooled counts.
+    const layout = layoutOfSpec();
+    const pooled = pooledData();
+    const moments = readMoments(momentsOf(pooled, layout), layout);
+    const spread = spreadOf(pooled, layout, moments.numeric.map((c) => c.mean), spreadDivisors(moments));
+    const sds = moments.numeric.map((c, m) => spreadDivisors(moments)[m] * Math.sqrt(spread[m] / c.count));
+    const grids = gridsOf(moments, sds);
+    const grid = readGrid(gridOf(pooled, layout, grids), layout);
+    const params = { ...scorecard.defaults, l2: 1, minBinCount: done.result.k };
+    const numericAt = layout.features.flatMap((f, j) => (f.kind === 'numeric' ? [j] : []));
+    const edges = numericAt.map((j, m) => edgesFromGrid(grid[j].cells, grids[m], params.initialBins));
+    const binnings = networkBinnings(layout, moments.rows.train, grid, edges, readBinCounts(binCountsOf(pooled, layout, edges), edges), params);
+    binnings.forEach((b, j) => {
+      const released = card.state.binnings[j];
+      assert.equal(released.name, b.name);
+      assert.deepEqual(released.bins.map((x: any) => x.label), b.bins.map((x) => x.label), `bins of ${b.name}`);
+      [...b.bins, b.missing].forEach((bin, i) => assert.ok(Math.abs([...released.bins, released.missing][i].woe - bin.woe) < 1e-12, `WOE of ${b.name} bin ${i}`));
+    });
+    const woe = designOf(pooled.train.frame, { binnings });
+    const reference = fitLogistic(woe.columns, pooled.train.labels, woe.rows, { l2: 1, tolerance: 1e-12, maxIterations: 200 });
+    const coefficients = card.state.selected.map((s: any) => s.coefficient);
+    const gap = Math.max(...coefficients.map((c: number, j: number) => Math.abs(c - reference.weights[j])), Math.abs(card.state.intercept - reference.intercept));
+    assert.ok(gap < 1e-6, `largest coefficient gap ${gap}`);
+    const testWoe = designOf(pooled.test.frame, { binnings });
+    const pooledAuc = auc(pooled.test.labels, predictLogistic(testWoe.columns, testWoe.rows, reference.weights, reference.intercept));
+    assert.equal(done.result.released.metrics.test.auc.toFixed(4), pooledAuc.toFixed(4));
+    console.log(`      scorecard: ${binnings.reduce((s, b) => s + b.bins.length, 0)} bins over ${binnings.length} features, largest gap ${gap.toExponential(2)}; test AUC network ${done.result.released.metrics.test.auc}, pooled ${pooledAuc.toFixed(6)}`);
   });
 
   it("an enclave killed mid-round aborts the round: no partial result, the job is retryable and then gives the same model", async () => {
