@@ -16,6 +16,12 @@ import { fitLogistic, predictLogistic } from '../../models/logistic-core';
 import { auc } from '../../models/metrics';
 import { encodeFixed, ringToBytes } from '../../lab/secagg';
 import { Db } from '../../enclave/store/db';
+import { scoreAcrossNetwork } from '../../lab/client/network-score';
+import { formatCsv } from '../../lab/data/csv';
+import { generateUscc } from '../../lab/synth/uscc';
+import { Random } from '../../models/random';
+import { JointlabError } from '../../lab/errors';
+import { SPREAD } from '../enclave/scoring/features';
 
 const PROVINCES = ['11', '33', '44'];
 
@@ -158,6 +164,41 @@ describe('network logistic regression across three provincial enclaves (hub and 
       const verdict = await net.call(p.enclave.url, p.tokens.steward, 'GET', '/v1/audit/verify');
       assert.equal(verdict.json.ok, true);
     }
+  });
+
+  it("scores routed by each USCC's province come back together; ids of no member province are refused by the bank's client", async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const consented: string[] = [];
+    const unconsented: string[] = [];
+    for (const [i, p] of net.provinces.entries()) {
+      const platformIds = readFileSync(p.files.platform, 'utf8').split('\n').slice(1, 400).map((line) => line.split(',')[0]);
+      const bankIds = new Set(readFileSync(net.bankFile, 'utf8').split('\n').slice(1).map((line) => line.split(',')[0]));
+      const mine = platformIds.filter((id) => bankIds.has(id)).slice(0, 6);
+      const csv = formatCsv(['enterprise_id', 'bank', 'purpose', 'granted', 'expires'], mine.slice(0, 4).map((id) => [id, 'bank-a', 'scoring', day(-1), day(30)]));
+      const granted = await net.call(p.enclave.url, p.tokens.steward, 'POST', '/v1/consents', csv, 'text/csv');
+      assert.ok(granted.status < 300, JSON.stringify(granted.json));
+      consented.push(...mine.slice(0, 4));
+      unconsented.push(mine[4 + (i % 2)]);
+    }
+    const endpoints = net.provinces.map((p) => ({ province: p.code, url: p.enclave.url, token: p.tokens.bank }));
+    const foreign = generateUscc(new Random(1), '120101');
+    // Interleaved across provinces, as a bank's list would be.
+    const ids = [consented[8], consented[0], 'NOT-A-CODE', consented[4], foreign, ...unconsented, consented[1], consented[5], consented[9]];
+    // Each province applies its scoring rule to the network model as to its own: this one leans on one
+    // feature (tax_grade, one-hot over all the standard's levels); without it no feature carries half.
+    await assert.rejects(scoreAcrossNetwork(endpoints, first.id, ids, 'platform'), (e: unknown) => e instanceof JointlabError && e.code === 'scoring_rule');
+    const spec = { ...NETWORK_SPEC, name: 'net-score', platform: { dataset: 'platform', columns: SPREAD.filter((c) => c !== 'tax_grade') } };
+    const job = (await bank('POST', '/v1/jobs', { ...spec, provinces: PROVINCES })).json;
+    await approveAll(job.id);
+    await bank('POST', `/v1/jobs/${job.id}/run`);
+    assert.equal((await waitForHubJob(net, job.id)).state, 'released');
+    const routed = await scoreAcrossNetwork(endpoints, job.id, ids, 'platform');
+    assert.deepEqual(routed.scores.map((s) => s.id), [consented[8], consented[0], consented[4], consented[1], consented[5], consented[9]]);
+    for (const s of routed.scores) {
+      assert.equal(s.province, s.id.slice(2, 4));
+      assert.ok(Number.isFinite(s.value));
+    }
+    assert.deepEqual(routed.refused.map((r) => [r.id, r.province]), [['NOT-A-CODE', null], [foreign, '12'], ...unconsented.map((id) => [id, id.slice(2, 4)])]);
   });
 
   it("the hub's database and log hold only sums: each stored sum equals the provinces' total, no province's own figure is there", async () => {
