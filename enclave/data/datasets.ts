@@ -74,13 +74,14 @@ export function applyPolicy(columns: ColumnInfo[], update: PolicyUpdate): Column
  */
 export async function importDataset(
   db: Db,
-  input: { name: string; idColumn: string; k?: number; defaultK?: number; body: unknown; policy: PolicyUpdate },
+  input: { name: string; idColumn: string; k?: number; defaultK?: number; body: unknown; policy: PolicyUpdate; check?: (parsed: ParsedUpload) => void },
   actor: Principal,
 ): Promise<DatasetMeta> {
   if (!DATASET_NAME.test(input.name)) throw new JointlabError('bad_name', 'dataset names are 1-64 letters, digits, . _ -', 'usage');
   const k = input.k ?? input.defaultK ?? DEFAULT_K;
   assertK(k);
   const parsed = parseUpload(input.body, input.idColumn);
+  input.check?.(parsed);
   const base: ColumnInfo[] = [
     { name: input.idColumn, type: 'categorical', policy: 'id' },
     ...parsed.joined.names.map((name): ColumnInfo => ({ name, type: parsed.types.get(name)!, policy: 'feature' })),

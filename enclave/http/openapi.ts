@@ -2,11 +2,13 @@
 import { jobSpecSchema } from '../../lab/spec/job-spec';
 import { approveSchema, heRoundSchema, heScoreSchema, policySchema, scoreRequestSchema, principalSchema, rejectSchema, revokeSchema, scoringPolicySchema } from '../../lab/spec/requests';
 import { FRAME_TYPE } from '../../lab/he/frames';
+import { POINTS_TYPE } from '../../lab/psi/points';
+import { psiOpenSchema } from '../../lab/spec/psi-request';
 
 type Operation = {
   summary: string;
   roles: string[];
-  body?: 'json' | 'csv' | 'frames';
+  body?: 'json' | 'csv' | 'frames' | 'points';
   schema?: string;
   query?: [string, boolean, string][];
   ok: number;
@@ -54,6 +56,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
       query: [
         ['name', true, 'upload name'],
         ['idColumn', false, 'enterprise id column (default id)'],
+        ['psiSession', false, 'a matched PSI session: the rows must be exactly its intersection'],
       ],
       ok: 201,
     },
@@ -63,6 +66,19 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     delete: { summary: 'delete an upload and its rows', roles: ['bank'], ok: 204 },
   },
   '/v1/uploads/{id}/ids': { get: { summary: "the upload's enterprise ids in row order, for the bank that uploaded them (to pair labels by id)", roles: ['bank'], ok: 200 } },
+  '/v1/psi/sessions': {
+    post: { summary: "open a PSI session on a dataset for the bank's announced number of ids (charged to its daily PSI budget); answers the hashing nonce and chunking", roles: ['bank'], body: 'json', schema: 'PsiOpen', ok: 201 },
+  },
+  '/v1/psi/sessions/{id}': {
+    get: { summary: 'session state, sizes and the daily PSI budget', roles: ['bank'], ok: 200 },
+    delete: { summary: "close the session: the enclave's scalar and the blinded points are dropped", roles: ['bank'], ok: 204 },
+  },
+  '/v1/psi/sessions/{id}/points/{chunk}': { post: { summary: "one chunk of the bank's blinded ids H(y)^b (32-byte X25519 points); answers them blinded again, in the same order", roles: ['bank'], body: 'points', ok: 200 } },
+  '/v1/psi/sessions/{id}/platform/{chunk}': {
+    get: { summary: "one chunk of the dataset's ids, hashed, shuffled and blinded under the session's scalar", roles: ['bank'], ok: 200 },
+    post: { summary: 'the same chunk blinded again by the bank, once all its own chunks are sent', roles: ['bank'], body: 'points', ok: 204 },
+  },
+  '/v1/psi/sessions/{id}/finish': { post: { summary: "match the two sets: answers the intersection's size; the scalar and the bank's points are dropped", roles: ['bank'], ok: 200 } },
   '/v1/jobs': {
     get: { summary: "list jobs (a bank: its organization's)", roles: ['bank', 'steward'], query: [['state', false, 'filter by state']], ok: 200 },
     post: { summary: 'submit a model spec', roles: ['bank'], body: 'json', schema: 'JobSpec', ok: 201 },
@@ -142,7 +158,9 @@ export function openApiDocument(version: string): object {
                     ? { 'text/csv': { schema: { type: 'string' } } }
                     : op.body === 'frames'
                       ? { [FRAME_TYPE]: { schema: { type: 'string', format: 'binary' } } }
-                      : { 'application/json': { schema: { $ref: `#/components/schemas/${op.schema}` } } },
+                      : op.body === 'points'
+                        ? { [POINTS_TYPE]: { schema: { type: 'string', format: 'binary', description: '32-byte X25519 u-coordinates, back to back' } } }
+                        : { 'application/json': { schema: { $ref: `#/components/schemas/${op.schema}` } } },
               },
             }
           : {}),
@@ -167,6 +185,7 @@ export function openApiDocument(version: string): object {
         PlainScore: component(scoreRequestSchema),
         ScoringPolicy: component(scoringPolicySchema),
         ScoreRequest: component(heScoreSchema),
+        PsiOpen: component(psiOpenSchema),
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code', 'detail'],

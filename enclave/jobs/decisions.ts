@@ -117,7 +117,7 @@ export async function finishTraining(db: Db, id: string, stored: StoredResult, o
 
 /** Whether an HE session may open on this job: an HE job, approved. Asked before any key is checked. */
 export function assertHeSessionMayOpen(job: JobRow, mode: JobMode): void {
-  if (mode === 'plaintext' || mode === 'monitor') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
+  if (mode !== 'he-train' && mode !== 'he-score') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
   if (job.state !== 'approved') throw new JointlabError('bad_transition', `the job is ${job.state}; an HE session needs an approved job`, 'conflict');
 }
 

@@ -27,6 +27,7 @@ function modeProblems(spec: JobSpec): Problem[] {
   const { mode } = resolveSpec(spec);
   const need = (present: unknown, pointer: string) => !present && problems.push({ pointer, message: `is required in ${mode} mode` });
   const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
+  if (mode === 'network') return [{ pointer: '/mode', message: 'network jobs are submitted to the network hub, which forwards them to each province' }];
   if (spec.privacy && mode !== 'plaintext') problems.push({ pointer: '/privacy', message: 'differential privacy applies to plaintext training' });
   problems.push(...selectionProblems(spec));
   if (spec.privacy && spec.model.family === 'gbdt') problems.push({ pointer: '/privacy', message: 'differential privacy covers "lr", "scorecard" and "mlp"; boosted trees are released under the k rule on every leaf and split side' });

@@ -156,6 +156,42 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX released_populations_org ON released_populations (org, dataset);
   `,
+  `
+  -- PSI sessions (enclave/psi/): sizes and outcome for the audit and the daily budget; the secrets and blinded points live in memory only.
+  CREATE TABLE psi_sessions (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    received INTEGER NOT NULL DEFAULT 0,
+    platform INTEGER NOT NULL,
+    intersection INTEGER,
+    upload TEXT,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    closed_at TEXT
+  );
+  CREATE INDEX psi_sessions_budget ON psi_sessions (org, dataset, created_at);
+  `,
+  `
+  -- Network jobs (enclave/network/): the members whose masks cancel and the agreed layout; round ids
+  -- used once each, since one mask on two different statistics would leak their difference.
+  CREATE TABLE network_jobs (
+    job TEXT PRIMARY KEY REFERENCES jobs(id),
+    members TEXT NOT NULL,
+    layout TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE network_rounds (
+    job TEXT NOT NULL REFERENCES jobs(id),
+    round TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (job, round)
+  );
+  `,
   // Dataset snapshots: a new import of a name adds a version. dataset_rows keeps the latest snapshot's
   // rows (everything but the monitor reads only those, so no existing query changes); the rows of
   // earlier snapshots move to dataset_snapshot_rows. Existing datasets become their version 1.

@@ -22,9 +22,10 @@ export const OUTPUTS = ['parameters', 'metrics', 'curves'] as const;
 /**
  * plaintext: trained inside the enclave; he-train: logistic regression on the bank's encrypted labels;
  * he-score: the bank's encrypted model scores consented enterprises; monitor: the stability of a
- * released model between two snapshots of its dataset.
+ * released model between two snapshots of its dataset; network: one province's part of a job
+ * submitted to the network hub (enclave/network/), never submitted to an enclave directly.
  */
-export const MODES = ['plaintext', 'he-train', 'he-score', 'monitor'] as const;
+export const MODES = ['plaintext', 'he-train', 'he-score', 'monitor', 'network'] as const;
 
 export const jobSpecSchema = {
   $id: 'JobSpec',

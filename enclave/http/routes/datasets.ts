@@ -10,6 +10,7 @@ import { allow, csvBody, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 import type { DatasetDetail, DatasetList, SnapshotList } from '../../../lab/api/datasets';
 import { listSnapshots } from '../../data/snapshots';
+import { assertFollowsStandard } from '../../network/standard-check';
 
 const list = (value: unknown): string[] => (typeof value === 'string' && value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
@@ -26,6 +27,7 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
   r.post('/datasets', allow('steward'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
     // A first import without k takes the enclave's default; a new snapshot keeps the dataset's.
     const k = req.query.k === undefined ? undefined : Number(req.query.k);
+    const network = ctx.settings.network;
     const meta = await importDataset(
       ctx.db,
       {
@@ -35,6 +37,7 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
         defaultK: ctx.settings.defaultK ?? DEFAULT_K,
         body: csvBody(req),
         policy: { sensitive: list(req.query.sensitive), forbidden: list(req.query.forbidden), label: list(req.query.label) },
+        ...(network?.standard ? { check: (parsed) => assertFollowsStandard(network.standard!, network.province, String(req.query.idColumn), parsed) } : {}),
       },
       principalOf(res),
     );
