@@ -44,7 +44,8 @@ export async function monitorTarget(db: Db, jobId: string, bank: Pick<Principal,
   if (!row || row.org !== bank.org) throw new ProblemsError('spec_references', 'the spec names data or jobs it cannot use', [{ pointer: '/monitor/job', message: 'your organization has no job of that id' }], 'validation');
   const { spec, mode } = decodeJob(row);
   if (mode === 'monitor') throw unmonitorable(`job ${jobId} is itself a monitor job, not a model`);
-  if (mode !== 'plaintext') throw unmonitorable(`job ${jobId} ran under encryption (${mode}): its model never reached the enclave in the clear`);
+  if (mode === 'he-train' || mode === 'he-score') throw unmonitorable(`job ${jobId} ran under encryption (${mode}): its model never reached the enclave in the clear`);
+  if (mode !== 'plaintext') throw unmonitorable(`job ${jobId} is a ${mode} job: the enclave monitors models it trained itself in plaintext`);
   const stored = row.result ? (JSON.parse(row.result) as StoredResult) : undefined;
   const model = stored?.release.released.parameters?.model as ModelFile | undefined;
   if (row.state !== 'released' || !model) throw new JointlabError('no_released_model', `job ${jobId} has no released model to monitor (it is ${row.state}${row.state === 'released' ? ', its parameters withheld' : ''})`, 'conflict');

@@ -38,6 +38,8 @@ export function kindOf(mode: string | undefined): string {
       return 'HE training';
     case 'he-score':
       return 'HE scoring';
+    case 'network':
+      return 'network';
     default:
       return 'training';
   }
