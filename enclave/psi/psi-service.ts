@@ -74,6 +74,7 @@ export class PsiService {
       nonce,
       domain: psiDomain(input.dataset, nonce),
       points: input.points,
+      platformCount: ids.length,
       createdAt,
       touchedAt: Date.now(),
       scalar: newScalar(),
@@ -169,7 +170,7 @@ export class PsiService {
     const intersection = s.matched.size;
     await this.db.transaction(async (q) => {
       await updatePsiRow(q, id, { state: 'matched', received: s.points, intersection });
-      await appendAudit(q, { actor: actor.id, action: 'psi.matched', object: `psi:${id}`, detail: { dataset: s.dataset, points: s.points, platform: s.platformReturned.ranges.at(-1)?.to ?? 0, intersection } });
+      await appendAudit(q, { actor: actor.id, action: 'psi.matched', object: `psi:${id}`, detail: { dataset: s.dataset, points: s.points, platform: s.platformCount, intersection } });
     });
     return { intersection };
   }
@@ -190,6 +191,7 @@ export class PsiService {
     const s = this.live.get(id);
     if (!s || s.owner !== actor.id) throw notFound();
     if (s.state !== 'matched') throw new JointlabError('psi_not_matched', 'the PSI session has not finished matching', 'conflict');
+    s.touchedAt = Date.now();
     return {
       assertIds: (ids) => {
         // Messages give counts and row numbers, never an id.
