@@ -20,6 +20,7 @@ import { principalsOf } from './audit/actors';
 import type { Principal } from '../lab/api/principals';
 import { holdSealPool } from './he/seal-pool';
 import { PsiService } from './psi/psi-service';
+import { issueHubToken } from './network/membership';
 
 export { DEFAULT_SETTINGS } from './http/context';
 export type { EnclaveSettings } from './http/context';
@@ -101,6 +102,8 @@ export interface OperatorStore {
   verifyAudit(): Promise<AuditVerdict>;
   /** The latest entries and who the principals they name are: what `GET /v1/audit` answers. */
   tailAudit(limit: number): Promise<AuditTail>;
+  /** Network membership: the enclave's identity key (created once) and a fresh token for the hub, shown once. */
+  issueHubToken(): Promise<{ token: string; publicKey: string }>;
   close(): Promise<void>;
 }
 
@@ -114,6 +117,7 @@ export async function openOperatorStore(path: string): Promise<OperatorStore> {
       const entries = await tailAudit(db, limit);
       return { entries, principals: await principalsOf(db, entries) };
     },
+    issueHubToken: () => issueHubToken(db, 'operator'),
     close: () => db.close(),
   };
 }

@@ -7,6 +7,7 @@ import { Pseudonymizer } from '../audit/pseudonym';
 import { DEFAULT_SCORING_LIMITS, ScoreLimiter, ScoringLimits } from '../scoring/limits';
 import { DEFAULT_PSI_LIMITS, PsiLimits } from '../release/psi-budget';
 import { PsiService } from '../psi/psi-service';
+import type { NetworkSettings } from '../network/settings';
 
 export interface EnclaveSettings {
   /** k for bank-only jobs and new datasets unless the steward sets one. */
@@ -26,6 +27,8 @@ export interface EnclaveSettings {
   epsilonBudget: number;
   /** PSI session sizes and daily budgets (enclave/release/psi-budget.ts). */
   psi: PsiLimits;
+  /** Set when the enclave is a member of the national network (enclave/network/). */
+  network?: NetworkSettings;
 }
 
 export const DEFAULT_SETTINGS: EnclaveSettings = {

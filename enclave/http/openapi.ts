@@ -22,13 +22,13 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/datasets': {
     get: { summary: 'list datasets with schema and policy', roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 },
     post: {
-      summary: 'import a platform table',
+      summary: 'import a platform table; importing an existing name adds a snapshot (same id column, columns and types; policy and k kept)',
       roles: ['steward'],
       body: 'csv',
       query: [
         ['name', true, 'dataset name'],
         ['idColumn', true, 'enterprise id column'],
-        ['k', false, 'minimum rows behind every released figure (default 10)'],
+        ['k', false, 'minimum rows behind every released figure (default 10); a new snapshot keeps the dataset\'s'],
         ['sensitive', false, 'comma-separated sensitive columns'],
         ['forbidden', false, 'comma-separated forbidden columns'],
         ['label', false, 'comma-separated label columns'],
@@ -37,6 +37,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     },
   },
   '/v1/datasets/{name}': { get: { summary: 'schema, policy and k-safe aggregates', roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 } },
+  '/v1/datasets/{name}/snapshots': { get: { summary: "the dataset's snapshots (version, import date, k-safe row count), oldest first; jobs use the latest", roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 } },
   '/v1/datasets/{name}/usage': {
     get: {
       summary: "how each column was used (jobs, banks, IV, share of the joint models' lift), for data providers; counts under k and figures behind fewer than two banks left out",

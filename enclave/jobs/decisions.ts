@@ -9,7 +9,7 @@ import { JointlabError } from '../../lab/errors';
 import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
 import { closeSessionsOfJob } from '../he/session-store';
-import { JobRow, StoredResult, visibleJob } from './jobs';
+import { JobRow, StoredResult, runsInRunner, visibleJob } from './jobs';
 import type { Runner } from './runner';
 import { TransitionOptions, transition } from './transition';
 import type { JobMove } from '../../lab/api/jobs';
@@ -38,7 +38,7 @@ export async function approveJob(db: Db, runner: Runner, id: string, steward: Pr
       await q.run('UPDATE jobs SET approved_sensitive = ? WHERE id = ?', [JSON.stringify(sensitive), id]);
     },
   });
-  if (mode === 'plaintext') runner.enqueue(id);
+  if (runsInRunner(mode)) runner.enqueue(id);
   return { id, state };
 }
 
@@ -117,7 +117,7 @@ export async function finishTraining(db: Db, id: string, stored: StoredResult, o
 
 /** Whether an HE session may open on this job: an HE job, approved. Asked before any key is checked. */
 export function assertHeSessionMayOpen(job: JobRow, mode: JobMode): void {
-  if (mode === 'plaintext') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
+  if (mode !== 'he-train' && mode !== 'he-score') throw new JointlabError('not_he_job', 'the job is not an HE job', 'conflict');
   if (job.state !== 'approved') throw new JointlabError('bad_transition', `the job is ${job.state}; an HE session needs an approved job`, 'conflict');
 }
 
