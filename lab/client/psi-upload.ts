@@ -24,12 +24,19 @@ export async function uploadWithPsi(client: EnclaveClient, input: PsiUploadInput
   const ids = table.rows.map((r) => r[at]);
   const { session, matched, traffic, seconds } = await alignIds(client, { dataset: input.dataset, ids, workers: input.workers, progress: input.progress });
   const psi: PsiReport = { session: session.id, dataset: input.dataset, customers: ids.length, intersection: matched.length, platform: session.platformPoints, seconds, bytes: { ...traffic } };
+  // A session that binds no upload is closed at once, so the intersection does not wait in the enclave's memory for the idle limit.
+  const close = () => client.send('DELETE', `v1/psi/sessions/${encodeURIComponent(session.id)}`).catch(() => undefined);
   if (!matched.length) {
-    await client.send('DELETE', `v1/psi/sessions/${encodeURIComponent(session.id)}`).catch(() => undefined);
+    await close();
     throw new JointlabError('psi_empty', `none of the ${ids.length} ids in ${input.file} is in dataset "${input.dataset}": nothing to upload`, 'validation');
   }
   const keep = new Set(matched);
   const rows = table.rows.filter((r) => keep.has(r[at]));
-  const meta = await client.request<UploadMeta>('POST', 'v1/uploads', { csv: formatCsv(table.header, rows), query: { name: input.name, idColumn: input.idColumn, psiSession: session.id } });
-  return { meta, psi };
+  try {
+    const meta = await client.request<UploadMeta>('POST', 'v1/uploads', { csv: formatCsv(table.header, rows), query: { name: input.name, idColumn: input.idColumn, psiSession: session.id } });
+    return { meta, psi };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
