@@ -16,7 +16,9 @@ import { assertPoints } from '../../lab/psi/points';
 import { permute, randomPermutation } from '../../lab/psi/shuffle';
 import { SmallOrderPoint, newScalar } from '../../lab/psi/x25519';
 import { appendAudit } from '../audit/log';
-import { getDatasetMeta } from '../data/datasets';
+import { datasetVersion, getDatasetMeta } from '../data/datasets';
+import { populationSecret } from '../release/population';
+import { isPad, padIds, paddedPlatformSize } from '../release/psi-padding';
 import { PsiLimits, assertPsiBudget } from '../release/psi-budget';
 import { Db, Queries } from '../store/db';
 import { ChunkLedger, LiveSession } from './live-session';
@@ -61,11 +63,13 @@ export class PsiService {
     const open = [...this.live.values()].filter((s) => s.org === actor.org).length;
     assertPsiBudget(input.points, { ...today, open }, this.limits);
     const ids = (await this.db.all<{ entity_id: string }>('SELECT entity_id FROM dataset_rows WHERE dataset = ?', [input.dataset])).map((r) => r.entity_id);
+    const served = paddedPlatformSize(ids.length, await populationSecret(this.db), await datasetVersion(this.db, meta));
+    const platformSet = [...ids, ...padIds(served - ids.length)];
     const id = `psi_${randomUUID()}`;
     const nonce = randomBytes(16).toString('hex');
     const createdAt = new Date().toISOString();
     const chunk = this.limits.pointsPerRequest;
-    const platformReturned = new ChunkLedger(ids.length, chunk);
+    const platformReturned = new ChunkLedger(platformSet.length, chunk);
     const session: LiveSession = {
       id,
       org: actor.org,
@@ -79,7 +83,7 @@ export class PsiService {
       touchedAt: Date.now(),
       scalar: newScalar(),
       // Shuffled, so that a position in the blinded set says nothing about which enterprise it is.
-      platformIds: permute(ids, randomPermutation(ids.length)),
+      platformIds: permute(platformSet, randomPermutation(platformSet.length)),
       bankChunks: new ChunkLedger(input.points, chunk),
       platformReturned,
       platformServed: new Uint8Array(platformReturned.ranges.length),
@@ -88,7 +92,7 @@ export class PsiService {
       state: 'open',
     };
     await this.db.transaction(async (q) => {
-      await insertPsiRow(q, { id, actor, dataset: input.dataset, nonce, points: input.points, platform: ids.length, createdAt });
+      await insertPsiRow(q, { id, actor, dataset: input.dataset, nonce, points: input.points, platform: platformSet.length, createdAt });
       await appendAudit(q, { actor: actor.id, action: 'psi.open', object: `psi:${id}`, detail: { dataset: input.dataset, points: input.points, platform: ids.length } });
     });
     this.live.set(id, session);
@@ -152,7 +156,10 @@ export class PsiService {
     if (count !== range.to - range.from) throw new JointlabError('bad_points', `platform chunk ${index} holds ${range.to - range.from} points, not ${count}`, 'usage');
     if (!s.bankChunks.complete) throw new JointlabError('psi_out_of_order', 'send every chunk of your own points before the platform set comes back', 'conflict');
     s.platformReturned.claim(index, 'platform');
-    for (const at of matchingPositions(body as Buffer, s.bankKeys!)) s.matched.add(s.platformIds[range.from + at]);
+    for (const at of matchingPositions(body as Buffer, s.bankKeys!)) {
+      const match = s.platformIds[range.from + at];
+      if (!isPad(match)) s.matched.add(match);
+    }
     s.platformReturned.settle(index, true);
   }
 
