@@ -89,10 +89,21 @@ export async function memberJobState(ctx: EnclaveContext, id: string): Promise<M
   return { id, province: provinceOf(ctx), state: row.state, reason: row.reason, k: dataset?.k ?? ctx.settings.defaultK, minTrainingRows: ctx.settings.minTrainingRows };
 }
 
-/** Each province's rows, joined once per job while it runs (the rounds re-read nothing). */
-const cache = new Map<string, Promise<LocalData>>();
+/**
+ * Each province's rows, joined once per job while it runs (the rounds re-read nothing). Keyed by the
+ * enclave's store as well as the job: several enclaves in one process (the demo, the benchmark) hold
+ * the same network job id, each over its own rows.
+ */
+const caches = new WeakMap<object, Map<string, Promise<LocalData>>>();
+
+function cacheOf(ctx: EnclaveContext): Map<string, Promise<LocalData>> {
+  let cache = caches.get(ctx.db);
+  if (!cache) caches.set(ctx.db, (cache = new Map()));
+  return cache;
+}
 
 function localData(ctx: EnclaveContext, id: string, spec: JobSpec, org: string, layout: Layout): Promise<LocalData> {
+  const cache = cacheOf(ctx);
   let data = cache.get(id);
   if (!data) {
     data = loadLocalData(ctx.db, spec, org, layout);
@@ -137,13 +148,8 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
 /** The network's outcome, stored with this province's job: released or withheld with the reasons. */
 export async function finishNetworkJob(ctx: EnclaveContext, id: string, finish: MemberFinish): Promise<MemberJobState> {
   const { row } = await networkJob(ctx, id);
-  cache.delete(id);
+  cacheOf(ctx).delete(id);
   if (row.state === 'released' || row.state === 'withheld') return memberJobState(ctx, id);
   await finishNetworkTraining(ctx.db, id, { release: finish.outcome, backend: 'network (secure aggregation)', seconds: finish.seconds });
   return memberJobState(ctx, id);
-}
-
-/** The cached rows of a job are dropped when the hub gives up on it (an aborted round keeps them: the retry needs them). */
-export function forgetNetworkJob(id: string): void {
-  cache.delete(id);
 }

@@ -5,6 +5,13 @@ import { startEnclave, RunningEnclave } from '../../enclave/service';
 import { SME_NETWORK_STANDARD } from '../../lab/network/sme-standard';
 import { generateIdentity } from '../../lab/secagg';
 import { tempDir } from '../helpers/cli';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { writeSynth } from '../../lab/synth/write';
+import { formatCsv, parseCsv } from '../../lab/data/csv';
+import { EnclaveClient } from '../../lab/client/enclave-client';
+import { encode } from '../../models/encoding';
+import { fitLogistic } from '../../models/logistic-core';
+import { NETWORK_SPEC, joinedData } from './pooled';
 
 describe('the network hub (in process, real HTTP on loopback)', () => {
   let hub: RunningHub;
@@ -74,6 +81,45 @@ describe('the network hub (in process, real HTTP on loopback)', () => {
     assert.equal(noData.status, 422);
     assert.equal(noData.json.code, 'network_spec_references');
     assert.ok(noData.json.problems.some((p: any) => p.pointer === '/platform/dataset'));
+  });
+
+  it('trains across enclaves that share one process to the pooled fit (each province answers with its own rows)', async () => {
+    const steward = async (e: RunningEnclave) => e.issueToken({ name: 'steward', role: 'steward', org: 'p' });
+    const platforms: string[] = [];
+    const bankRows: string[][] = [];
+    let header: string[] = [];
+    for (const [i, province] of ['44', '33'].entries()) {
+      const { files } = writeSynth({ enterprises: 2000, bankCustomers: 1000, seed: 30 + i, bank: 'bank-a', province }, join(dir, `synth-${province}`));
+      platforms.push(files.platform);
+      const t = parseCsv(readFileSync(files.bank, 'utf8'), 'bank');
+      header = t.header;
+      bankRows.push(...t.rows);
+    }
+    const bankFile = join(dir, 'bank.csv');
+    writeFileSync(bankFile, formatCsv(header, bankRows));
+    const stewards: EnclaveClient[] = [];
+    for (const [i, e] of enclaves.entries()) {
+      const s = new EnclaveClient(e.url, await steward(e));
+      stewards.push(s);
+      await s.request('POST', 'v1/datasets', { csv: readFileSync(platforms[i]), query: { name: 'platform', idColumn: 'id' } });
+      await new EnclaveClient(e.url, await e.issueToken({ name: 'alice', role: 'bank', org: 'bank-a' })).request('POST', 'v1/uploads', { csv: readFileSync(bankFile), query: { name: 'customers' } });
+    }
+    const job = await call(bank, 'POST', '/v1/jobs', { ...NETWORK_SPEC, provinces: ['44', '33'] });
+    assert.equal(job.status, 201, JSON.stringify(job.json));
+    for (const s of stewards) await s.request('POST', `v1/jobs/${job.json.id}/approve`, { json: {} });
+    assert.equal((await call(bank, 'POST', `/v1/jobs/${job.json.id}/run`)).status, 202);
+    let view = job.json;
+    while (['submitted', 'training'].includes(view.state)) {
+      await new Promise((r) => setTimeout(r, 100));
+      view = (await call(bank, 'GET', `/v1/jobs/${job.json.id}`)).json;
+    }
+    assert.equal(view.state, 'released', view.reason);
+    const model = view.result.released.parameters.model;
+    const pooled = joinedData(platforms, bankFile);
+    const x = encode(model.state.encoder, pooled.train.frame);
+    const reference = fitLogistic(x.columns, pooled.train.labels, x.rows, { l2: 1, tolerance: 1e-12, maxIterations: 200 });
+    const gap = Math.max(...model.state.weights.map((w: number, j: number) => Math.abs(w - reference.weights[j])));
+    assert.ok(gap < 1e-6, `largest gap ${gap}`);
   });
 
   it("keeps its own audit chain, which verifies", async () => {
