@@ -5,7 +5,7 @@ import { printJson, table } from './output';
 import { RemoteFlags, assertIdColumn, clientOf, readFileArg, remote } from './remote';
 import { columnsBesidesId } from '../lab/text';
 import type { UploadList, UploadMeta } from '../lab/api/uploads';
-import { psiLine, uploadWithPsi } from './psi-upload';
+import { psiLine, psiUpload } from './psi-upload';
 
 interface UploadFlags extends RemoteFlags {
   name?: string;
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     if (flags.psi) {
       const workers = flags.workers === undefined ? undefined : Number(flags.workers);
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new JointlabError('usage', '--workers takes a whole number from 1 to 64', 'usage');
-      const { meta, psi } = await uploadWithPsi(client, { file, csv, name: flags.name, idColumn: flags.idColumn, dataset: flags.dataset, workers, progress: !flags.json });
+      const { meta, psi } = await psiUpload(client, { file, csv, name: flags.name, idColumn: flags.idColumn, dataset: flags.dataset, workers, progress: !flags.json });
       if (flags.json) printJson({ ...meta, psi });
       else {
         console.log(psiLine(psi));

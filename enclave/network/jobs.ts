@@ -12,15 +12,11 @@ import type { MaskedShare, MemberFinish, MemberJobRequest, MemberJobState, Roste
 import { appendAudit } from '../audit/log';
 import { getDatasetMeta } from '../data/datasets';
 import { jobRow } from '../jobs/jobs';
-import { transition } from '../jobs/transition';
-import { ENCLAVE_ACTOR } from '../jobs/decisions';
+import { HUB_ACTOR, finishNetworkTraining, startNetworkRound } from '../jobs/decisions';
 import type { EnclaveContext } from '../http/context';
 import { networkIdentity } from './membership';
 import { loadLocalData } from './local-data';
 import { assertNetworkRound } from '../release/network';
-
-/** Who the hub's moves are recorded as in this enclave's audit log. */
-export const HUB_ACTOR = 'network-hub';
 
 interface NetworkJobRow {
   job: string;
@@ -93,10 +89,21 @@ export async function memberJobState(ctx: EnclaveContext, id: string): Promise<M
   return { id, province: provinceOf(ctx), state: row.state, reason: row.reason, k: dataset?.k ?? ctx.settings.defaultK, minTrainingRows: ctx.settings.minTrainingRows };
 }
 
-/** Each province's rows, joined once per job while it runs (the rounds re-read nothing). */
-const cache = new Map<string, Promise<LocalData>>();
+/**
+ * Each province's rows, joined once per job while it runs (the rounds re-read nothing). Keyed by the
+ * enclave's store as well as the job: several enclaves in one process (the demo, the benchmark) hold
+ * the same network job id, each over its own rows.
+ */
+const caches = new WeakMap<object, Map<string, Promise<LocalData>>>();
+
+function cacheOf(ctx: EnclaveContext): Map<string, Promise<LocalData>> {
+  let cache = caches.get(ctx.db);
+  if (!cache) caches.set(ctx.db, (cache = new Map()));
+  return cache;
+}
 
 function localData(ctx: EnclaveContext, id: string, spec: JobSpec, org: string, layout: Layout): Promise<LocalData> {
+  const cache = cacheOf(ctx);
   let data = cache.get(id);
   if (!data) {
     data = loadLocalData(ctx.db, spec, org, layout);
@@ -134,29 +141,15 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
     if (used) throw new JointlabError('network_round_reused', 'this round id was answered already; a retried round needs a new id', 'conflict');
     await q.run('INSERT INTO network_rounds (job, round, phase, at) VALUES (?, ?, ?, ?)', [id, request.round, request.phase, new Date().toISOString()]);
   });
-  if (row.state === 'approved') await transition(ctx.db, id, 'running', HUB_ACTOR, { from: ['approved'] }).catch(() => undefined);
+  await startNetworkRound(ctx.db, id);
   return { province, round: request.round, length: vector.length, masked: ringToBytes(masked).toString('base64') };
 }
 
 /** The network's outcome, stored with this province's job: released or withheld with the reasons. */
 export async function finishNetworkJob(ctx: EnclaveContext, id: string, finish: MemberFinish): Promise<MemberJobState> {
   const { row } = await networkJob(ctx, id);
-  cache.delete(id);
+  cacheOf(ctx).delete(id);
   if (row.state === 'released' || row.state === 'withheld') return memberJobState(ctx, id);
-  const { outcome } = finish;
-  const stored = { release: outcome, backend: 'network (secure aggregation)', seconds: finish.seconds };
-  await transition(ctx.db, id, 'succeeded', HUB_ACTOR, {
-    from: ['running'],
-    alsoWrite: async (q) => {
-      await q.run('UPDATE jobs SET result = ?, progress = 1 WHERE id = ?', [JSON.stringify(stored), id]);
-    },
-  });
-  if (outcome.released.parameters) await transition(ctx.db, id, 'released', ENCLAVE_ACTOR, { reason: outcome.withheld.length ? 'released in part' : undefined });
-  else await transition(ctx.db, id, 'withheld', ENCLAVE_ACTOR, { reason: outcome.withheld.map((w) => `${w.part}: ${w.reason}`).join('; ') || 'withheld by the network' });
+  await finishNetworkTraining(ctx.db, id, { release: finish.outcome, backend: 'network (secure aggregation)', seconds: finish.seconds });
   return memberJobState(ctx, id);
-}
-
-/** The cached rows of a job are dropped when the hub gives up on it (an aborted round keeps them: the retry needs them). */
-export function forgetNetworkJob(id: string): void {
-  cache.delete(id);
 }

@@ -55,6 +55,8 @@ export interface LiveSession {
   nonce: string;
   domain: string;
   points: number;
+  /** The dataset's size when the session opened. */
+  platformCount: number;
   createdAt: string;
   touchedAt: number;
   /** Dropped once matched: nothing blinded under it can be answered after that. */

@@ -16,7 +16,9 @@ import { assertPoints } from '../../lab/psi/points';
 import { permute, randomPermutation } from '../../lab/psi/shuffle';
 import { SmallOrderPoint, newScalar } from '../../lab/psi/x25519';
 import { appendAudit } from '../audit/log';
-import { getDatasetMeta } from '../data/datasets';
+import { datasetVersion, getDatasetMeta } from '../data/datasets';
+import { populationSecret } from '../release/population';
+import { isPad, padIds, paddedPlatformSize } from '../release/psi-padding';
 import { PsiLimits, assertPsiBudget } from '../release/psi-budget';
 import { Db, Queries } from '../store/db';
 import { ChunkLedger, LiveSession } from './live-session';
@@ -61,11 +63,13 @@ export class PsiService {
     const open = [...this.live.values()].filter((s) => s.org === actor.org).length;
     assertPsiBudget(input.points, { ...today, open }, this.limits);
     const ids = (await this.db.all<{ entity_id: string }>('SELECT entity_id FROM dataset_rows WHERE dataset = ?', [input.dataset])).map((r) => r.entity_id);
+    const served = paddedPlatformSize(ids.length, await populationSecret(this.db), await datasetVersion(this.db, meta));
+    const platformSet = [...ids, ...padIds(served - ids.length)];
     const id = `psi_${randomUUID()}`;
     const nonce = randomBytes(16).toString('hex');
     const createdAt = new Date().toISOString();
     const chunk = this.limits.pointsPerRequest;
-    const platformReturned = new ChunkLedger(ids.length, chunk);
+    const platformReturned = new ChunkLedger(platformSet.length, chunk);
     const session: LiveSession = {
       id,
       org: actor.org,
@@ -74,11 +78,12 @@ export class PsiService {
       nonce,
       domain: psiDomain(input.dataset, nonce),
       points: input.points,
+      platformCount: ids.length,
       createdAt,
       touchedAt: Date.now(),
       scalar: newScalar(),
       // Shuffled, so that a position in the blinded set says nothing about which enterprise it is.
-      platformIds: permute(ids, randomPermutation(ids.length)),
+      platformIds: permute(platformSet, randomPermutation(platformSet.length)),
       bankChunks: new ChunkLedger(input.points, chunk),
       platformReturned,
       platformServed: new Uint8Array(platformReturned.ranges.length),
@@ -87,7 +92,7 @@ export class PsiService {
       state: 'open',
     };
     await this.db.transaction(async (q) => {
-      await insertPsiRow(q, { id, actor, dataset: input.dataset, nonce, points: input.points, platform: ids.length, createdAt });
+      await insertPsiRow(q, { id, actor, dataset: input.dataset, nonce, points: input.points, platform: platformSet.length, createdAt });
       await appendAudit(q, { actor: actor.id, action: 'psi.open', object: `psi:${id}`, detail: { dataset: input.dataset, points: input.points, platform: ids.length } });
     });
     this.live.set(id, session);
@@ -151,7 +156,10 @@ export class PsiService {
     if (count !== range.to - range.from) throw new JointlabError('bad_points', `platform chunk ${index} holds ${range.to - range.from} points, not ${count}`, 'usage');
     if (!s.bankChunks.complete) throw new JointlabError('psi_out_of_order', 'send every chunk of your own points before the platform set comes back', 'conflict');
     s.platformReturned.claim(index, 'platform');
-    for (const at of matchingPositions(body as Buffer, s.bankKeys!)) s.matched.add(s.platformIds[range.from + at]);
+    for (const at of matchingPositions(body as Buffer, s.bankKeys!)) {
+      const match = s.platformIds[range.from + at];
+      if (!isPad(match)) s.matched.add(match);
+    }
     s.platformReturned.settle(index, true);
   }
 
@@ -169,7 +177,7 @@ export class PsiService {
     const intersection = s.matched.size;
     await this.db.transaction(async (q) => {
       await updatePsiRow(q, id, { state: 'matched', received: s.points, intersection });
-      await appendAudit(q, { actor: actor.id, action: 'psi.matched', object: `psi:${id}`, detail: { dataset: s.dataset, points: s.points, platform: s.platformReturned.ranges.at(-1)?.to ?? 0, intersection } });
+      await appendAudit(q, { actor: actor.id, action: 'psi.matched', object: `psi:${id}`, detail: { dataset: s.dataset, points: s.points, platform: s.platformCount, intersection } });
     });
     return { intersection };
   }
@@ -190,6 +198,7 @@ export class PsiService {
     const s = this.live.get(id);
     if (!s || s.owner !== actor.id) throw notFound();
     if (s.state !== 'matched') throw new JointlabError('psi_not_matched', 'the PSI session has not finished matching', 'conflict');
+    s.touchedAt = Date.now();
     return {
       assertIds: (ids) => {
         // Messages give counts and row numbers, never an id.

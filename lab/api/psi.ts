@@ -13,6 +13,7 @@ export interface PsiSessionView {
   points: number;
   received: number;
   /** The enclave's own blinded set: its size and how it is cut into chunks. */
+  /** The dataset's enterprises padded with points of none (enclave/release/psi-padding.ts), so the length does not give the dataset's size. */
   platformPoints: number;
   platformChunks: number;
   /** Points per request, each way; the platform's chunk i holds points i * chunkPoints up to the next. */
@@ -35,7 +36,7 @@ export interface PsiFinish {
 export interface PsiReport {
   session: string;
   dataset: string;
-  /** Rows of the bank's file, rows on the platform (uploaded), enterprises in the dataset. */
+  /** Rows of the bank's file, rows on the platform (uploaded), points in the platform's blinded set (the dataset padded: enclave/release/psi-padding.ts). */
   customers: number;
   intersection: number;
   platform: number;

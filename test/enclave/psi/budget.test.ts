@@ -46,6 +46,13 @@ describe('PSI budget (enclave/release/psi-budget.ts): a bank cannot enumerate th
     assert.equal(out.psi, undefined);
   });
 
+  it('a PSI upload the enclave refuses (the name is taken) closes its session at once', async () => {
+    const r = await runCliAsync(['upload', t.files.bank, '--name', 'plain', '--json'], { env: { JOINTLAB_URL: t.enclave.url, JOINTLAB_TOKEN: t.tokens.bankB } });
+    assert.equal(JSON.parse(r.stdout).error.code, 'upload_exists');
+    const rows = await t.enclave.db.all<{ state: string; intersection: number }>("SELECT state, intersection FROM psi_sessions WHERE org = 'bank-b' ORDER BY created_at");
+    assert.deepEqual(rows.at(-1), { state: 'closed', intersection: 200 });
+  });
+
   it('`jointlab upload` with no PSI allowance left fails with the enclave\'s code and uploads nothing', async () => {
     const r = await runCliAsync(['upload', t.files.bank, '--name', 'over', '--json'], { env: { JOINTLAB_URL: t.enclave.url, JOINTLAB_TOKEN: t.tokens.bankA } });
     assert.notEqual(r.code, 0);
