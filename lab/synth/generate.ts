@@ -185,6 +185,21 @@ function consentRows(random: Random, id: string, bank: string, purposes: string[
   });
 }
 
+/**
+ * Platform rows one at a time with distinct ids, drawn as `synthesize` draws them, for tables too large
+ * to hold in memory: the scale benchmark streams millions of them to a file.
+ */
+export function* enterpriseRows(count: number, seed: number): Generator<(string | number)[]> {
+  const random = new Random(seed);
+  const seen = new Set<string>();
+  while (seen.size < count) {
+    const e = enterprise(random);
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    yield e.row;
+  }
+}
+
 export function synthesize(options: SynthOptions): SynthTables {
   if (options.bankCustomers > options.enterprises) throw new RangeError('a bank cannot have more customers than there are enterprises');
   const random = new Random(options.seed);

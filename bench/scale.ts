@@ -1,0 +1,150 @@
+/**
+ * `npm run bench -- scale [enterprises...]`: a platform table of synthetic enterprises (30 columns)
+ * streamed to a CSV file, imported through the enclave's import function into SQLite, then the
+ * plaintext work of a joint job for a bank of 200,000 customers (reading their joined rows, a
+ * logistic regression and a scorecard) and a scoring request for 10,000 ids; wall time and the peak
+ * resident memory of this process (which runs the enclave's code) for each step.
+ */
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { csvCell } from '../lab/data/csv';
+import { enterpriseRows, PLATFORM_COLUMNS } from '../lab/synth/generate';
+import { datasetCells, importDataset } from '../enclave/data/datasets';
+import { openStore } from '../enclave/store/schema';
+import { families } from '../models';
+import { Frame } from '../models/frame';
+import { Random } from '../models/random';
+import { sigmoid } from '../models/linalg';
+import type { Principal } from '../lab/api/principals';
+
+const BANK_CUSTOMERS = 200_000;
+const SCORING_IDS = 10_000;
+/** The import path's own limit on rows in one upload (enclave/data/csv-import.ts CSV_LIMITS). */
+const IMPORT_MAX_ROWS = 2_000_000;
+
+interface Step {
+  seconds: number;
+  peakMb: number;
+}
+
+/** Runs `work`, sampling this process's resident memory every 50 ms; the peak over the step. */
+async function measured<T>(work: () => Promise<T> | T): Promise<[T, Step]> {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+  const started = process.hrtime.bigint();
+  try {
+    const result = await work();
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return [result, { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peak / 2 ** 20 }];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Streams `count` enterprises to a CSV file, 10,000 rows a write; returns their ids in file order. */
+function writePlatform(path: string, count: number): string[] {
+  const fd = openSync(path, 'w');
+  const ids: string[] = [];
+  try {
+    writeSync(fd, PLATFORM_COLUMNS.map(csvCell).join(',') + '\n');
+    let chunk: string[] = [];
+    for (const row of enterpriseRows(count, 7)) {
+      ids.push(String(row[0]));
+      chunk.push(row.map(csvCell).join(','));
+      if (chunk.length === 10_000) {
+        writeSync(fd, chunk.join('\n') + '\n');
+        chunk = [];
+      }
+    }
+    if (chunk.length) writeSync(fd, chunk.join('\n') + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  return ids;
+}
+
+/** The numeric columns' cells as a frame (empty cells missing), in the order of `ids`. */
+function numericFrame(byId: Map<string, string[]>, names: string[], ids: string[]): Frame {
+  const columns = names.map((name) => ({ name, kind: 'numeric' as const, values: new Float64Array(ids.length) }));
+  ids.forEach((id, i) => {
+    const cells = byId.get(id)!;
+    columns.forEach((c, j) => (c.values[i] = cells[j] === '' ? NaN : Number(cells[j])));
+  });
+  return { rows: ids.length, columns };
+}
+
+const fmt = (s: Step): string => `${s.seconds.toFixed(2).padStart(8)} s  ${s.peakMb.toFixed(0).padStart(6)} MB`;
+
+export async function main(args: string[]): Promise<void> {
+  const sizes = args.map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const counts = sizes.length ? sizes : [250_000, 1_000_000];
+  const steward: Principal = { id: 'p_bench', name: 'bench', role: 'steward', org: 'platform' };
+  console.log(`scale benchmark: platform tables of ${counts.map((n) => n.toLocaleString('en')).join(', ')} enterprises x ${PLATFORM_COLUMNS.length - 1} columns in SQLite rows`);
+  console.log(`  bank of ${BANK_CUSTOMERS.toLocaleString('en')} customers, scoring request of ${SCORING_IDS.toLocaleString('en')} ids; wall time and peak RSS of the process running the enclave's code`);
+  const results: { n: number; importStep: Step; bytes: number; dbBytes: number }[] = [];
+  for (const n of counts) {
+    if (n > IMPORT_MAX_ROWS) {
+      console.log(`\n${n.toLocaleString('en')} enterprises: skipped, the import path refuses more than ${IMPORT_MAX_ROWS.toLocaleString('en')} rows in one upload`);
+      continue;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'jointlab-bench-scale-'));
+    try {
+      console.log(`\n${n.toLocaleString('en')} enterprises`);
+      const csv = join(dir, 'platform.csv');
+      const [ids, gen] = await measured(() => writePlatform(csv, n));
+      const bytes = statSync(csv).size;
+      console.log(`  generate CSV (${(bytes / 2 ** 20).toFixed(0)} MB)          ${fmt(gen)}`);
+      const dbFile = join(dir, 'enclave.db');
+      const db = await openStore(dbFile);
+      try {
+        const [, importStep] = await measured(async () => importDataset(db, { name: 'platform', idColumn: 'id', k: 10, body: readFileSync(csv), policy: {} }, steward));
+        const dbBytes = statSync(dbFile).size + (statSync(`${dbFile}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+        console.log(`  import (parse, type, insert)   ${fmt(importStep)}   database ${(dbBytes / 2 ** 20).toFixed(0)} MB`);
+        results.push({ n, importStep, bytes, dbBytes });
+
+        const numeric = PLATFORM_COLUMNS.filter((c) => !['id', 'province', 'industry', 'size_class', 'tax_grade'].includes(c));
+        const random = new Random(3);
+        const bankIds = ids.slice(0, Math.min(BANK_CUSTOMERS, n));
+        const [frame, read] = await measured(async () => numericFrame((await datasetCells(db, 'platform', numeric, bankIds)).byId, numeric, bankIds));
+        console.log(`  read the bank's ${bankIds.length.toLocaleString('en')} joined rows  ${fmt(read)}`);
+        // A label from a known logistic model of three columns, standing in for the bank's.
+        const column = (name: string): Float64Array => frame.columns[numeric.indexOf(name)].values as Float64Array;
+        const [vat, tax, court] = [column('vat_paid_12m_10k'), column('tax_arrears'), column('court_cases_3y')];
+        const known = (x: number): number => (Number.isNaN(x) ? 0 : x);
+        const labels = Uint8Array.from({ length: frame.rows }, (_, i) =>
+          random.bernoulli(sigmoid(-2 - 0.002 * known(vat[i]) + 1.2 * known(tax[i]) + 0.3 * known(court[i]))) ? 1 : 0,
+        );
+        const [lr, lrStep] = await measured(() => families.lr.fit(frame, labels, families.lr.defaults, { seed: 1 }));
+        console.log(`  logistic regression fit         ${fmt(lrStep)}`);
+        const [, cardStep] = await measured(() => families.scorecard.fit(frame, labels, families.scorecard.defaults, { seed: 1 }));
+        console.log(`  scorecard fit                   ${fmt(cardStep)}`);
+        const scoringIds = ids.slice(ids.length - SCORING_IDS);
+        const [, scoreStep] = await measured(async () => lr.predict(numericFrame((await datasetCells(db, 'platform', numeric, scoringIds)).byId, numeric, scoringIds)));
+        console.log(`  score ${SCORING_IDS.toLocaleString('en')} ids (read + predict)   ${fmt(scoreStep)}`);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (results.length >= 2) {
+    // Import is linear in rows (one pass, batched inserts in one transaction): extrapolate by the per-row cost of the largest run.
+    const last = results[results.length - 1];
+    const perRow = last.importStep.seconds / last.n;
+    const target = 5_000_000;
+    console.log(
+      `\nextrapolated to ${target.toLocaleString('en')} enterprises (linear from ${last.n.toLocaleString('en')}): import ${(perRow * target).toFixed(0)} s, ` +
+        `database ${((last.dbBytes / last.n) * target / 2 ** 30).toFixed(1)} GB, CSV ${((last.bytes / last.n) * target / 2 ** 30).toFixed(1)} GB held in memory by the import ` +
+        `(peak RSS ${((last.importStep.peakMb / last.n) * target / 1024).toFixed(1)} GB at this rate) - and the import path refuses uploads past ${IMPORT_MAX_ROWS.toLocaleString('en')} rows`,
+    );
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
