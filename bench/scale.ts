@@ -74,6 +74,70 @@ function numericFrame(byId: Map<string, string[]>, names: string[], ids: string[
   return { rows: ids.length, columns };
 }
 
+/** X^T X (upper triangle, with the constant) and X^T y over the frame's first columns, in plain loops. */
+function crossProducts(columns: Float64Array[], y: Uint8Array): number[] {
+  const n = y.length;
+  const x = [new Float64Array(n).fill(1), ...columns.map((c) => c.map((v) => (Number.isNaN(v) ? 0 : v)))];
+  const out: number[] = [];
+  for (let j = 0; j < x.length; j++) {
+    for (let k = j; k < x.length; k++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += x[j][i] * x[k][i];
+      out.push(s);
+    }
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[j][i] * y[i];
+    out.push(s);
+  }
+  return out;
+}
+
+function deciles(values: Float64Array): number[] {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort();
+  return [1, 2, 3, 4, 5, 6, 7, 8, 9].map((q) => sorted[Math.min(sorted.length - 1, Math.floor((q / 10) * sorted.length))]);
+}
+
+/**
+ * The same statistics in DuckDB (the optional @duckdb/node-api): the platform CSV loaded into a
+ * columnar table, the bank's ids and labels beside it, X^T X, X^T y and deciles by SQL over the join.
+ * Undefined when the package is not installed.
+ */
+async function duckdbStatistics(dir: string, platformCsv: string, bankIds: string[], labels: Uint8Array, names: string[]): Promise<{ load: Step; stats: Step } | undefined> {
+  let duckdb: { DuckDBInstance: { create(path: string): Promise<{ connect(): Promise<DuckConnection> }> } };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    duckdb = require('@duckdb/node-api');
+  } catch {
+    return undefined;
+  }
+  const bankCsv = join(dir, 'bank.csv');
+  const fd = openSync(bankCsv, 'w');
+  writeSync(fd, 'id,y\n' + bankIds.map((id, i) => `${csvCell(id)},${labels[i]}`).join('\n') + '\n');
+  closeSync(fd);
+  const connection = await (await duckdb.DuckDBInstance.create(join(dir, 'platform.duckdb'))).connect();
+  const [, load] = await measured(async () => {
+    await connection.run(`CREATE TABLE platform AS SELECT * FROM read_csv('${platformCsv}', header = true, types = {'id': 'VARCHAR'})`);
+    await connection.run(`CREATE TABLE bank AS SELECT * FROM read_csv('${bankCsv}', header = true, types = {'id': 'VARCHAR', 'y': 'INTEGER'})`);
+  });
+  const x = ['1', ...names.map((n) => `coalesce(p."${n}", 0)`)];
+  const sums: string[] = [];
+  for (let j = 0; j < x.length; j++) {
+    for (let k = j; k < x.length; k++) sums.push(`sum(${x[j]} * ${x[k]})`);
+    sums.push(`sum(${x[j]} * b.y)`);
+  }
+  const quantiles = names.map((n) => `quantile_disc(p."${n}", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])`);
+  const [, stats] = await measured(async () => {
+    await connection.runAndReadAll(`SELECT ${sums.join(', ')} FROM bank b JOIN platform p ON p.id = b.id`);
+    await connection.runAndReadAll(`SELECT ${quantiles.join(', ')} FROM bank b JOIN platform p ON p.id = b.id`);
+  });
+  return { load, stats };
+}
+
+interface DuckConnection {
+  run(sql: string): Promise<unknown>;
+  runAndReadAll(sql: string): Promise<unknown>;
+}
+
 const fmt = (s: Step): string => `${s.seconds.toFixed(2).padStart(8)} s  ${s.peakMb.toFixed(0).padStart(6)} MB`;
 
 export async function main(args: string[]): Promise<void> {
@@ -119,6 +183,17 @@ export async function main(args: string[]): Promise<void> {
         console.log(`  logistic regression fit         ${fmt(lrStep)}`);
         const [, cardStep] = await measured(() => families.scorecard.fit(frame, labels, families.scorecard.defaults, { seed: 1 }));
         console.log(`  scorecard fit                   ${fmt(cardStep)}`);
+        // The job's statistics over 10 columns: X^T X and X^T y, and deciles, on the rows read from
+        // SQLite (the read above plus this) against DuckDB over the same join.
+        const ten = frame.columns.slice(0, 10).map((c) => c.values as Float64Array);
+        const [, jsStats] = await measured(() => {
+          crossProducts(ten, labels);
+          ten.forEach(deciles);
+        });
+        const duck = await duckdbStatistics(dir, csv, bankIds, labels, numeric.slice(0, 10));
+        console.log(`  10 columns: X^T X, X^T y, deciles  ${fmt(jsStats)}   (after the read: SQLite path ${(read.seconds + jsStats.seconds).toFixed(2)} s in all)`);
+        if (duck) console.log(`  same in DuckDB over the join      ${fmt(duck.stats)}   (loading the CSV into DuckDB: ${duck.load.seconds.toFixed(2)} s)`);
+        else console.log('  DuckDB: skipped (npm install @duckdb/node-api, an optional dependency)');
         const scoringIds = ids.slice(ids.length - SCORING_IDS);
         const [, scoreStep] = await measured(async () => lr.predict(numericFrame((await datasetCells(db, 'platform', numeric, scoringIds)).byId, numeric, scoringIds)));
         console.log(`  score ${SCORING_IDS.toLocaleString('en')} ids (read + predict)   ${fmt(scoreStep)}`);
