@@ -65,7 +65,7 @@ export interface FuzzOptions {
   sealContents?: boolean;
 }
 
-type Operation = { method: string; path: string; body?: 'json' | 'csv' | 'frames'; schema?: string; query?: [string, boolean, string][]; roles: string[] };
+type Operation = { method: string; path: string; body?: 'json' | 'csv' | 'frames' | 'points'; schema?: string; query?: [string, boolean, string][]; roles: string[] };
 
 /** Every operation of the API description, plus the console's pages. */
 export const FUZZ_OPERATIONS: Operation[] = [
@@ -568,6 +568,12 @@ export function* fuzzRequests(seed: number, count: number, t: FuzzTarget, option
       body = framed.body;
       sealContents = framed.sealContents;
       headers['content-type'] = FRAME_TYPE;
+    } else if (kind === 'points') {
+      // PSI points: mostly whole 32-byte points, sometimes ragged, empty or small-order (all zero).
+      const n = r.pick([0, 1, 2, 64]) * 32 + r.pick([0, 0, 0, 1, 31]);
+      body = r.bernoulli(0.2) ? Buffer.alloc(n) : Buffer.from(Array.from({ length: n }, () => r.int(0, 255)));
+      m.push(`points:${n}`);
+      headers['content-type'] = 'application/octet-stream';
     }
     if (r.bernoulli(0.12)) {
       const type = r.pick(CONTENT_TYPES);

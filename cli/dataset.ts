@@ -4,7 +4,7 @@ import { list, positiveInteger } from './options';
 import { fixed, printJson, table } from './output';
 import { RemoteFlags, assertIdColumn, clientOf, readFileArg, remote } from './remote';
 import { columnsBesidesId } from '../lab/text';
-import type { ColumnAggregate, DatasetDetail, DatasetList, DatasetMeta } from '../lab/api/datasets';
+import type { ColumnAggregate, DatasetDetail, DatasetList, DatasetMeta, SnapshotList } from '../lab/api/datasets';
 import type { DatasetUsage } from '../lab/api/usage';
 import { writeFileSync } from 'node:fs';
 
@@ -26,7 +26,7 @@ interface PolicyFlags extends RemoteFlags {
 }
 
 function printMeta(meta: DatasetMeta & { aggregates?: ColumnAggregate[] }): void {
-  console.log(`dataset ${meta.name}: ${meta.rows} rows, ${columnsBesidesId(meta.columns.length - 1, meta.idColumn)}, k = ${meta.k}`);
+  console.log(`dataset ${meta.name}: ${meta.rows} rows, ${columnsBesidesId(meta.columns.length - 1, meta.idColumn)}, k = ${meta.k}${meta.snapshot > 1 ? `, snapshot ${meta.snapshot} (jointlab dataset snapshots ${meta.name})` : ''}`);
   const aggregates = new Map((meta.aggregates ?? []).map((a) => [a.name, a]));
   const show = (n: number | null | undefined): string => (n === null ? `<${meta.k}` : n === undefined ? '' : String(n));
   console.log(
@@ -46,7 +46,7 @@ export function register(program: Command): void {
   remote(
     dataset
       .command('import <file>')
-      .description('steward: import a CSV from the platform\'s disk; every column but the id starts as "feature"')
+      .description('steward: import a CSV from the platform\'s disk; every column but the id starts as "feature". Importing an existing name adds a snapshot (same id column, columns and types; the policy and k stay); jobs use the latest snapshot')
       .requiredOption('--name <name>', 'dataset name')
       .requiredOption('--id-column <column>', 'enterprise id column')
       .option('--k <n>', 'minimum rows behind every released figure (default: the enclave\'s)', positiveInteger)
@@ -65,7 +65,8 @@ export function register(program: Command): void {
     else {
       const count = (policy: string) => meta.columns.filter((c) => c.policy === policy).length;
       const policies = (['feature', 'sensitive', 'forbidden', 'label'] as const).map((p) => `${count(p)} ${p}`).join(', ');
-      console.log(`imported ${meta.rows} rows as dataset "${meta.name}": ${columnsBesidesId(meta.columns.length - 1, meta.idColumn)} (${policies})`);
+      if (meta.snapshot > 1) console.log(`imported ${meta.rows} rows as snapshot ${meta.snapshot} of dataset "${meta.name}" (${policies}, k = ${meta.k}); jobs now use this snapshot`);
+      else console.log(`imported ${meta.rows} rows as dataset "${meta.name}": ${columnsBesidesId(meta.columns.length - 1, meta.idColumn)} (${policies})`);
     }
   });
   remote(dataset.command('list').description('datasets with their columns and policies')).action(async (flags: RemoteFlags) => {
@@ -80,6 +81,13 @@ export function register(program: Command): void {
     if (flags.json) printJson(meta);
     else printMeta(meta);
   });
+  remote(dataset.command('snapshots <name>').description('the dataset\'s snapshots (each import of the name): version, import date, rows (rounded); jobs use the latest, monitor jobs compare two')).action(
+    async (name: string, flags: RemoteFlags) => {
+      const list = await clientOf(flags).request<SnapshotList>('GET', `v1/datasets/${encodeURIComponent(name)}/snapshots`);
+      if (flags.json) printJson(list);
+      else console.log(table([['version', 'imported', 'rows', ''], ...list.snapshots.map((s) => [String(s.version), s.importedAt, s.rows === null ? '<k' : String(s.rows), s.latest ? 'latest' : ''])]));
+    },
+  );
   remote(
     dataset
       .command('policy <name>')

@@ -6,6 +6,9 @@ import { DEFAULT_SETTINGS, EnclaveSettings, startEnclave } from '../enclave/serv
 import { JointlabError } from '../lab/errors';
 import { integer, positiveInteger } from './options';
 import { assertDbPath, dbOpenError } from './db-file';
+import { assertProvinceCode } from '../lab/network/province';
+import { assertNetworkStandard } from '../lab/network/standard';
+import type { NetworkSettings } from '../enclave/network/settings';
 
 interface StartFlags {
   port: number;
@@ -15,6 +18,8 @@ interface StartFlags {
   k: number;
   minTrainingRows: number;
   quiet?: boolean;
+  province?: string;
+  standard?: string;
 }
 
 type FileSettings = Partial<{ port: number; host: string; db: string } & EnclaveSettings>;
@@ -41,6 +46,14 @@ async function assertCanListen(host: string, port: number): Promise<void> {
   });
 }
 
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new JointlabError('bad_config', `${path}: cannot read it as JSON`, 'usage');
+  }
+}
+
 function readConfig(path: string): FileSettings {
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -49,6 +62,14 @@ function readConfig(path: string): FileSettings {
   } catch {
     throw new JointlabError('bad_config', `${path}: cannot read it as a JSON object`, 'usage');
   }
+}
+
+/** --province and --standard: the enclave as a member of the national network. */
+function networkSettings(flags: StartFlags): NetworkSettings | undefined {
+  if (flags.standard && !flags.province) throw new JointlabError('usage', '--standard needs --province', 'usage');
+  if (!flags.province) return undefined;
+  const province = assertProvinceCode(flags.province, '--province');
+  return { province, ...(flags.standard ? { standard: assertNetworkStandard(readJson(flags.standard)) } : {}) };
 }
 
 export function register(program: Command): void {
@@ -63,6 +84,8 @@ export function register(program: Command): void {
     .addOption(new Option('--min-training-rows <n>', 'fewest training rows whose model may be released').argParser(positiveInteger).default(DEFAULT_SETTINGS.minTrainingRows))
     .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, csvLimit, jsonLimit')
     .option('--quiet', 'do not log requests')
+    .addOption(new Option('--province <code>', 'network member: two-digit province code (GB/T 2260) of this provincial platform').env('JOINTLAB_PROVINCE'))
+    .option('--standard <file>', 'network member: the network standard (JSON) every dataset import must follow; needs --province')
     .action(async (flags: StartFlags, command: Command) => {
       const file = flags.config ? readConfig(flags.config) : {};
       // A value from the config file wins only over a built-in default.
@@ -71,6 +94,7 @@ export function register(program: Command): void {
       const db = pick('db', file.db, flags.db);
       const port = pick('port', file.port, flags.port);
       const host = pick('host', file.host, flags.host);
+      const network = networkSettings(flags);
       assertDbPath(db, 'create');
       await assertCanListen(host, port);
       const running = await startEnclave({
@@ -82,6 +106,7 @@ export function register(program: Command): void {
           minTrainingRows: pick('minTrainingRows', file.minTrainingRows, flags.minTrainingRows),
           ...(file.csvLimit ? { csvLimit: file.csvLimit } : {}),
           ...(file.jsonLimit ? { jsonLimit: file.jsonLimit } : {}),
+          ...(network ? { network } : {}),
         },
         log,
       }).catch((e: unknown) => {

@@ -14,6 +14,7 @@ import type { JobResults } from '../lab/api/results';
 import type { JobList, JobMove, JobView } from '../lab/api/jobs';
 import type { ScoreAnswer } from '../lab/api/scoring';
 import { selectionLines } from './selection-output';
+import { stabilityLines } from './stability-output';
 
 /** States a watcher stops at: finished ones, and `succeeded`, which the release check leaves at once. */
 const settled = (state: JobState): boolean => isFinal(state);
@@ -24,7 +25,12 @@ function printJob(job: JobView): void {
 }
 
 export function printResults(r: JobResults): void {
-  console.log(`job ${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}, k = ${r.k}, trained on ${r.backend} in ${r.seconds.toFixed(2)} s`);
+  const work = r.released.stability || r.backend === 'enclave' ? 'computed in the enclave' : `trained on ${r.backend}`;
+  console.log(`job ${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}, k = ${r.k}, ${work} in ${r.seconds.toFixed(2)} s`);
+  if (r.released.stability) {
+    console.log(stabilityLines(r.released.stability));
+    console.log(`draw them: jointlab report ${r.id} --out report.html`);
+  }
   const m = r.released.metrics;
   if (m) {
     console.log(
@@ -146,7 +152,7 @@ export function register(program: Command): void {
     else writeScores(r.scores, r.refused, flags.out);
   });
   remote(
-    job.command('results <id>').description("released weights and metrics, what was withheld and why, the job's epsilon under DP, and how it compares with the bank-only model"),
+    job.command('results <id>').description("released weights and metrics (monitor jobs: PSI and CSI with their status), what was withheld and why, the job's epsilon under DP, and how it compares with the bank-only model"),
   ).action(async (id: string, flags: RemoteFlags) => {
     const client = clientOf(flags);
     const r = await client.request<JobResults>('GET', `v1/jobs/${encodeURIComponent(id)}/results`);

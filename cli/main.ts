@@ -19,6 +19,8 @@ import { register as registerPrivacy } from './privacy';
 import { register as registerReport } from './report';
 import { register as registerScoring } from './scoring';
 import { register as registerMonitor } from './monitor';
+import { register as registerHub } from './hub';
+import { register as registerNetwork } from './network';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -45,7 +47,7 @@ export function buildProgram(): Command {
     // Needed for `upload list --json`, whose parent verb has options of its own.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerMonitor, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerPrivacy, registerScoring, registerReport, registerAudit]) {
+  for (const register of [registerDemo, registerSynth, registerTrain, registerScore, registerMonitor, registerEnclave, registerAdmin, registerDataset, registerUpload, registerJob, registerConsent, registerHe, registerPrivacy, registerScoring, registerReport, registerAudit, registerHub, registerNetwork]) {
     register(program);
   }
   return program;

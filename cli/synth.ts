@@ -14,6 +14,7 @@ interface SynthFlags {
   bank: string;
   out: string;
   force?: boolean;
+  province?: string;
   json?: boolean;
 }
 
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .option('--bank-customers <n>', "enterprises in the bank's table (with the default label)", positiveInteger, SYNTH_DEFAULTS.bankCustomers)
     .option('--seed <n>', 'seed; the same seed writes the same files', integer, SYNTH_DEFAULTS.seed)
     .option('--bank <name>', 'bank the bank table and consents belong to', SYNTH_DEFAULTS.bank)
+    .option('--province <code>', 'two-digit province code (GB/T 2260, e.g. 44): every enterprise registers there, as on one provincial platform')
     .option('--out <dir>', 'folder to write into', 'synth')
     .option('--force', 'overwrite platform.csv, bank.csv and consent.csv if the folder already has them')
     .option('--json', 'print one JSON object instead of text')
@@ -37,7 +39,7 @@ export function register(program: Command): void {
       if (existing.length > 0 && !flags.force) {
         throw new JointlabError('out_exists', `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} (pass --force to overwrite, or choose another --out)`, 'usage');
       }
-      const { files, tables } = writeSynth({ enterprises: flags.enterprises, bankCustomers: flags.bankCustomers, seed: flags.seed, bank: flags.bank }, flags.out);
+      const { files, tables } = writeSynth({ enterprises: flags.enterprises, bankCustomers: flags.bankCustomers, seed: flags.seed, bank: flags.bank, ...(flags.province ? { province: flags.province } : {}) }, flags.out);
       const defaults = tables.bank.rows.reduce((s, r) => s + Number(r[r.length - 1]), 0);
       const summary = {
         files,

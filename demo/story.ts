@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnclaveClient } from '../lab/client/enclave-client';
+import { uploadWithPsi } from '../lab/client/psi-upload';
 import { PMML_KINDS } from '../lab/export/pmml';
 import { formatCsv, parseCsv } from '../lab/data/csv';
 import { heScore, heTrain } from '../lab/he/protocols';
@@ -25,7 +26,6 @@ import { BinaryMetrics } from '../models/metrics';
 import { ModelKind } from '../models/model';
 import { RunningEnclave, startEnclave } from '../enclave/service';
 import type { JobResults } from '../lab/api/results';
-import type { UploadMeta } from '../lab/api/uploads';
 import type { DatasetMeta } from '../lab/api/datasets';
 import type { AuditVerdict } from '../lab/api/audit';
 import type { JobView } from '../lab/api/jobs';
@@ -95,7 +95,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       query: { name: 'platform', idColumn: 'id', sensitive: SENSITIVE.join(','), forbidden: FORBIDDEN.join(',') },
     });
     say(`steward imported the platform table: ${dataset.rows} enterprises, ${dataset.columns.length - 1} columns (${SENSITIVE.join(', ')} sensitive, ${FORBIDDEN.join(', ')} forbidden)`);
-    const upload = await bank.request<UploadMeta>('POST', 'v1/uploads', { csv: readFileSync(files.bank), query: { name: 'customers', idColumn: 'id' } });
+    // The bank's ids meet the platform's by private set intersection first: only the rows in common are uploaded.
+    const { meta: upload, psi } = await uploadWithPsi(bank, { file: 'bank.csv', csv: readFileSync(files.bank), name: 'customers', idColumn: 'id', dataset: 'platform' });
+    say(`bank aligned its ${psi.customers} customer ids with the platform's by private set intersection (ECDH-PSI): ${psi.intersection} in common, in ${psi.seconds.toFixed(1)} s; no other id would have left the bank`);
     say(`bank uploaded ${upload.rows} customers with their default label and ${upload.columns.length - 1} features of its own`);
 
     const bankColumns = BANK_COLUMNS.filter((c) => c !== 'id' && c !== 'default_12m');

@@ -19,6 +19,8 @@ import type { AuditTail, AuditVerdict } from '../lab/api/audit';
 import { principalsOf } from './audit/actors';
 import type { Principal } from '../lab/api/principals';
 import { holdSealPool } from './he/seal-pool';
+import { PsiService } from './psi/psi-service';
+import { issueHubToken } from './network/membership';
 
 export { DEFAULT_SETTINGS } from './http/context';
 export type { EnclaveSettings } from './http/context';
@@ -40,6 +42,8 @@ export interface RunningEnclave {
   runner: Runner;
   /** The operator's token issuing, in process (what `jointlab admin add-principal` does on the database file). */
   issueToken(principal: { name: string; role: string; org: string }): Promise<string>;
+  /** Network membership, in process (what `jointlab network join` does on the database file). */
+  issueHubToken(): Promise<{ token: string; publicKey: string }>;
   close(): Promise<void>;
 }
 
@@ -52,7 +56,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const pseudonym = await loadPseudonymizer(db);
   // The SEAL workers start on the first HE request and stop when the last enclave of the process closes.
   const releaseSealPool = holdSealPool(settings.he.pool);
-  const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym) };
+  const psi = new PsiService(db, settings.psi);
+  const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym), psi };
   const app = createApp(ctx);
   const host = options.host ?? '127.0.0.1';
   const server: Server = await new Promise((resolve, reject) => {
@@ -76,6 +81,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     async issueToken(principal) {
       return (await addPrincipal(db, principal, 'operator')).token;
     },
+    issueHubToken: () => issueHubToken(db, 'operator'),
     close() {
       closing ??= (async () => {
         await runner.stop();
@@ -84,6 +90,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
           server.closeAllConnections();
         });
         await releaseSealPool();
+        await psi.stop();
         await db.close();
       })();
       return closing;
@@ -98,6 +105,8 @@ export interface OperatorStore {
   verifyAudit(): Promise<AuditVerdict>;
   /** The latest entries and who the principals they name are: what `GET /v1/audit` answers. */
   tailAudit(limit: number): Promise<AuditTail>;
+  /** Network membership: the enclave's identity key (created once) and a fresh token for the hub, shown once. */
+  issueHubToken(): Promise<{ token: string; publicKey: string }>;
   close(): Promise<void>;
 }
 
@@ -111,6 +120,7 @@ export async function openOperatorStore(path: string): Promise<OperatorStore> {
       const entries = await tailAudit(db, limit);
       return { entries, principals: await principalsOf(db, entries) };
     },
+    issueHubToken: () => issueHubToken(db, 'operator'),
     close: () => db.close(),
   };
 }

@@ -182,16 +182,27 @@ export function binNumeric(column: NumericColumn, labels: Uint8Array, options: B
   const candidate = present.length ? [...new Set(quantileEdges(present, options.initialBins).map((e) => Number(e.toPrecision(3))))] : [];
   const max = present.length ? present.reduce((a, b) => Math.max(a, b), -Infinity) : 0;
   const edges = candidate.filter((e) => e < max);
-  const initial: Block[] = [...edges, Infinity].map((upper) => ({ good: 0, bad: 0, upper }));
+  const counts = [...edges, Infinity].map(() => ({ good: 0, bad: 0 }));
   for (let i = 0; i < column.values.length; i++) {
     const v = column.values[i];
     if (Number.isNaN(v)) continue;
-    const b = initial[binOf(v, edges)];
+    const b = counts[binOf(v, edges)];
     if (labels[i]) b.bad++;
     else b.good++;
   }
+  return numericBinningFromCounts(column.name, edges, counts, missing, column.values.length, options, present.every((v) => v === 0 || v === 1));
+}
+
+/**
+ * The binning of a numeric feature from good and bad counts on initial edges (bin i holds
+ * edges[i-1] < x <= edges[i]) and in the missing bin, over `rows` rows in all: small bins merged,
+ * monotonic pooling, WOE. Binning from rows counts them and calls this; the network sums the
+ * provinces' counts on agreed edges and calls it on the sums.
+ */
+export function numericBinningFromCounts(name: string, edges: readonly number[], counts: readonly { good: number; bad: number }[], missing: { good: number; bad: number }, rows: number, options: BinningOptions, presentAreFlags: boolean): NumericBinning {
+  const initial: Block[] = [...edges, Infinity].map((upper, i) => ({ good: counts[i].good, bad: counts[i].bad, upper }));
   const minBinCount = options.minBinCount ?? 0;
-  const merged = mergeSmall(initial, Math.max(options.minBinShare * column.values.length, minBinCount));
+  const merged = mergeSmall(initial, Math.max(options.minBinShare * rows, minBinCount));
   let best = blocksToBins(merged, missing, minBinCount);
   let bestBlocks = merged;
   if (options.monotonic) {
@@ -204,15 +215,15 @@ export function binNumeric(column: NumericColumn, labels: Uint8Array, options: B
   }
   if (options.countNoise) {
     const noise = options.countNoise;
-    best = blocksToBins(bestBlocks.map((b, i) => perturbed(b, `${column.name}:${i}`, noise)), perturbed(missing, `${column.name}:missing`, noise), minBinCount);
+    best = blocksToBins(bestBlocks.map((b, i) => perturbed(b, `${name}:${i}`, noise)), perturbed(missing, `${name}:missing`, noise), minBinCount);
   }
   const bestEdges = bestBlocks.slice(0, -1).map((b) => b.upper);
   // A 0/1 flag split at 0 has one value per bin: "0" and "1" say so, where (-inf, 0] and (0, inf) hide it.
-  const flag = options.isFlag ?? present.every((v) => v === 0 || v === 1);
+  const flag = options.isFlag ?? presentAreFlags;
   const bins = bestEdges.length === 1 && bestEdges[0] === 0 && flag ? best.bins.map((b, i) => ({ ...b, label: String(i) })) : best.bins;
   return {
     kind: 'numeric',
-    name: column.name,
+    name,
     edges: bestEdges,
     bins,
     missing: best.missing,
@@ -228,8 +239,14 @@ export function binCategorical(column: CategoricalColumn, labels: Uint8Array, op
     if (labels[i]) cell.bad++;
     else cell.good++;
   });
+  return categoricalBinningFromCounts(column.name, byLevel, missing, column.values.length, options);
+}
+
+/** The binning of a categorical feature from good and bad counts per level and missing, over `rows` rows (see numericBinningFromCounts). */
+export function categoricalBinningFromCounts(name: string, byLevel: ReadonlyMap<string, { good: number; bad: number }>, missingCounts: { good: number; bad: number }, rows: number, options: BinningOptions): CategoricalBinning {
+  const missing = { ...missingCounts };
   const minBinCount = options.minBinCount ?? 0;
-  const minCount = Math.max(options.minBinShare * column.values.length, minBinCount);
+  const minCount = Math.max(options.minBinShare * rows, minBinCount);
   const other = { good: 0, bad: 0, levels: [] as string[] };
   const kept: { level: string; good: number; bad: number }[] = [];
   for (const [level, cell] of byLevel) {
@@ -241,8 +258,8 @@ export function binCategorical(column: CategoricalColumn, labels: Uint8Array, op
   }
   kept.sort((a, b) => badRate(a) - badRate(b) || (a.level < b.level ? -1 : 1));
   const noise = options.countNoise;
-  const groups = [...kept.map((k) => ({ good: k.good, bad: k.bad, levels: [k.level] })), other].map((g, i) => perturbed(g, `${column.name}:${i}`, noise));
-  Object.assign(missing, perturbed(missing, `${column.name}:missing`, noise));
+  const groups = [...kept.map((k) => ({ good: k.good, bad: k.bad, levels: [k.level] })), other].map((g, i) => perturbed(g, `${name}:${i}`, noise));
+  Object.assign(missing, perturbed(missing, `${name}:missing`, noise));
   const missingCount = missing.good + missing.bad;
   const hasMissing = missingCount > 0 && missingCount >= minBinCount;
   // Like the missing bin, an "other" bin too small to stand on its own carries no evidence.
@@ -267,7 +284,7 @@ export function binCategorical(column: CategoricalColumn, labels: Uint8Array, op
   });
   const missingBin: Bin = { label: 'missing', count: missingCount, bad: missing.bad, woe: hasMissing ? woe[groups.length] : 0 };
   if (missingCount > 0 && !hasMissing) missingBin.noEvidence = true;
-  return { kind: 'categorical', name: column.name, levelBins, otherBin, bins, missing: missingBin, iv };
+  return { kind: 'categorical', name, levelBins, otherBin, bins, missing: missingBin, iv };
 }
 
 /** A function from a value (NaN or null when missing) to its bin index; -1 stands for the missing bin. */

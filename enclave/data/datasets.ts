@@ -7,8 +7,9 @@ import { appendAudit } from '../audit/log';
 import { releaseCount } from '../release/disclosure';
 import { coarseMoments } from '../release/population';
 import type { Principal } from '../../lab/api/principals';
-import { Db } from '../store/db';
-import { insertRows, parseUpload } from './csv-import';
+import { Db, Queries } from '../store/db';
+import { ParsedUpload, insertRows, parseUpload } from './csv-import';
+import { archiveLatest, assertSameShape, inStoredOrder, snapshotRows } from './snapshots';
 import type { ColumnAggregate, DatasetMeta } from '../../lab/api/datasets';
 
 export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -21,6 +22,7 @@ interface DatasetRow {
   row_count: number;
   k: number;
   require_training_consent: number;
+  snapshot: number;
   created_at: string;
   updated_at: string;
 }
@@ -33,6 +35,7 @@ function toMeta(r: DatasetRow): DatasetMeta {
     rows: r.row_count,
     k: r.k,
     requireTrainingConsent: r.require_training_consent === 1,
+    snapshot: r.snapshot,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -64,43 +67,68 @@ export function applyPolicy(columns: ColumnInfo[], update: PolicyUpdate): Column
   return next;
 }
 
+/**
+ * Imports a CSV as a dataset, or as the next snapshot of an existing one. A snapshot keeps the
+ * dataset's policy and k; flags that would change them are refused rather than silently dropped
+ * (`dataset policy` changes them), and the file must have the dataset's shape (snapshots.ts).
+ */
 export async function importDataset(
   db: Db,
-  input: { name: string; idColumn: string; k: number; body: unknown; policy: PolicyUpdate },
+  input: { name: string; idColumn: string; k?: number; defaultK?: number; body: unknown; policy: PolicyUpdate; check?: (parsed: ParsedUpload) => void },
   actor: Principal,
 ): Promise<DatasetMeta> {
   if (!DATASET_NAME.test(input.name)) throw new JointlabError('bad_name', 'dataset names are 1-64 letters, digits, . _ -', 'usage');
-  assertK(input.k);
+  const k = input.k ?? input.defaultK ?? DEFAULT_K;
+  assertK(k);
   const parsed = parseUpload(input.body, input.idColumn);
+  input.check?.(parsed);
   const base: ColumnInfo[] = [
     { name: input.idColumn, type: 'categorical', policy: 'id' },
     ...parsed.joined.names.map((name): ColumnInfo => ({ name, type: parsed.types.get(name)!, policy: 'feature' })),
   ];
-  const columns = applyPolicy(base, input.policy);
   const now = new Date().toISOString();
   await db.transaction(async (q) => {
-    if (await q.get('SELECT 1 FROM datasets WHERE name = ?', [input.name])) {
-      throw new JointlabError('dataset_exists', `a dataset named "${input.name}" exists already`, 'conflict');
+    const existing = await q.get<DatasetRow>('SELECT * FROM datasets WHERE name = ?', [input.name]);
+    if (existing) {
+      await addSnapshot(q, toMeta(existing), input, parsed, actor, now);
+      return;
     }
+    const columns = applyPolicy(base, input.policy);
     await q.run('INSERT INTO datasets (name, id_column, columns, row_count, k, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
       input.name,
       input.idColumn,
       JSON.stringify(columns),
       parsed.joined.ids.length,
-      input.k,
+      k,
       actor.id,
       now,
       now,
     ]);
+    await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, 1, ?, ?, ?)', [input.name, parsed.joined.ids.length, actor.id, now]);
     await insertRows(q, 'dataset_rows', input.name, parsed);
     await appendAudit(q, {
       actor: actor.id,
       action: 'dataset.import',
       object: `dataset:${input.name}`,
-      detail: { columns: columns.length, k: input.k },
+      detail: { columns: columns.length, k, snapshot: 1 },
     });
   });
   return (await getDatasetMeta(db, input.name))!;
+}
+
+/** The next snapshot of `meta`: checked against the dataset's shape and policy, the previous rows archived, the new ones stored. */
+async function addSnapshot(q: Queries, meta: DatasetMeta, input: { name: string; idColumn: string; k?: number; policy: PolicyUpdate }, parsed: ParsedUpload, actor: Principal, now: string): Promise<void> {
+  assertSameShape(meta, input.idColumn, parsed);
+  const samePolicy = JSON.stringify(applyPolicy(meta.columns, input.policy)) === JSON.stringify(meta.columns);
+  if (!samePolicy || (input.k !== undefined && input.k !== meta.k)) {
+    throw new JointlabError('snapshot_policy', `a new snapshot of "${meta.name}" keeps the dataset's column policies and k = ${meta.k}; change them with \`jointlab dataset policy ${meta.name}\` (PUT /v1/datasets/${meta.name}/policy)`, 'conflict');
+  }
+  const version = meta.snapshot + 1;
+  await archiveLatest(q, meta.name, meta.snapshot);
+  await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, ?, ?, ?, ?)', [meta.name, version, parsed.joined.ids.length, actor.id, now]);
+  await insertRows(q, 'dataset_rows', meta.name, inStoredOrder(meta.columns, parsed));
+  await q.run('UPDATE datasets SET snapshot = ?, row_count = ?, updated_at = ? WHERE name = ?', [version, parsed.joined.ids.length, now, meta.name]);
+  await appendAudit(q, { actor: actor.id, action: 'dataset.snapshot', object: `dataset:${meta.name}`, detail: { snapshot: version, previous: meta.snapshot } });
 }
 
 export async function getDatasetMeta(db: Db, name: string): Promise<DatasetMeta | undefined> {
@@ -198,22 +226,28 @@ export async function datasetCells(db: Db, dataset: string, columns: string[], i
   return { byId, types: positions.map((p) => stored[p].type), meta };
 }
 
-/** Content digests of imported datasets, by name and import time (stored rows never change after import). */
+/** Content digests of imported snapshots, by dataset, import and version (stored rows never change after import). */
 const versions = new WeakMap<Db, Map<string, string>>();
 
+/** What identifies the latest snapshot's rows in a cache: a new import of the name is a new key. */
+export function snapshotKey(meta: DatasetMeta, version = meta.snapshot): string {
+  return `${meta.name}\u0000${meta.createdAt}\u0000${version}`;
+}
+
 /**
- * The dataset's version as released noise is keyed to it: a SHA-256 digest of its columns and rows
- * in import order, so the same data re-imported (another day, another enclave run) draws the same
- * noise, and different data different noise. The import time is no part of it.
+ * The dataset's version as released noise is keyed to it: a SHA-256 digest of its columns and its
+ * latest snapshot's rows in import order (or of snapshot `snapshot`), so the same data re-imported
+ * (another day, another enclave run, another snapshot) draws the same noise, and different data
+ * different noise. The import time is no part of it.
  */
-export async function datasetVersion(db: Db, meta: DatasetMeta): Promise<string> {
+export async function datasetVersion(db: Db, meta: DatasetMeta, snapshot = meta.snapshot): Promise<string> {
   const cache = versions.get(db) ?? new Map<string, string>();
   versions.set(db, cache);
-  const key = `${meta.name}\u0000${meta.createdAt}`;
+  const key = snapshotKey(meta, snapshot);
   const known = cache.get(key);
   if (known) return known;
   const hash = createHash('sha256').update(JSON.stringify(meta.columns.map((c) => [c.name, c.type])));
-  for (const r of await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ? ORDER BY row', [meta.name])) {
+  for (const r of await snapshotRows(db, meta, snapshot)) {
     hash.update(`\u0000${r.entity_id}\u0000${r.cells}`);
   }
   const version = `${meta.name}@sha256:${hash.digest('hex')}`;

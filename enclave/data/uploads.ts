@@ -7,6 +7,7 @@ import { Db, Queries } from '../store/db';
 import { insertRows, parseUpload } from './csv-import';
 import { DATASET_NAME } from './datasets';
 import type { UploadMeta } from '../../lab/api/uploads';
+import type { PsiUploadGuard } from '../psi/psi-service';
 
 interface UploadRow {
   id: string;
@@ -23,9 +24,11 @@ function toMeta(r: UploadRow): UploadMeta {
   return { id: r.id, name: r.name, org: r.org, idColumn: r.id_column, columns: JSON.parse(r.columns), rows: r.row_count, createdAt: r.created_at };
 }
 
-export async function createUpload(db: Db, input: { name: string; idColumn: string; body: unknown }, actor: Principal): Promise<UploadMeta> {
+/** `psi`: the upload is bound to a matched PSI session, and its ids must be that session's intersection exactly. */
+export async function createUpload(db: Db, input: { name: string; idColumn: string; body: unknown }, actor: Principal, psi?: PsiUploadGuard): Promise<UploadMeta> {
   if (!DATASET_NAME.test(input.name)) throw new JointlabError('bad_name', 'upload names are 1-64 letters, digits, . _ -', 'usage');
   const parsed = parseUpload(input.body, input.idColumn);
+  psi?.assertIds(parsed.joined.ids);
   const id = `u_${randomUUID()}`;
   const columns = parsed.joined.names.map((name) => ({ name, type: parsed.types.get(name)! }));
   await db.transaction(async (q) => {
@@ -43,8 +46,10 @@ export async function createUpload(db: Db, input: { name: string; idColumn: stri
       new Date().toISOString(),
     ]);
     await insertRows(q, 'upload_rows', id, parsed);
-    await appendAudit(q, { actor: actor.id, action: 'upload.create', object: `upload:${id}`, detail: { columns: columns.length } });
+    await appendAudit(q, { actor: actor.id, action: 'upload.create', object: `upload:${id}`, detail: { columns: columns.length, ...psi?.detail } });
+    await psi?.record(q, id);
   });
+  psi?.done();
   return (await getUpload(db, id))!;
 }
 

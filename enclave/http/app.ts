@@ -16,6 +16,8 @@ import { heRoutes } from './routes/he';
 import { consentRoutes } from './routes/consents';
 import { scoringRoutes } from './routes/scoring';
 import { reportRoutes } from './routes/reports';
+import { psiRoutes } from './routes/psi';
+import { networkRoutes } from '../network/routes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../../package.json') as { version: string };
@@ -43,9 +45,11 @@ export function createApp(ctx: EnclaveContext): Express {
     res.json(openapi);
   });
 
+  // The network hub's routes carry the hub's token, not a principal's: mounted before principal authentication.
+  app.use('/v1/network', networkRoutes(ctx));
   const v1 = express.Router();
   v1.use(authenticate(ctx.db));
-  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, consentRoutes, scoringRoutes, jobRoutes, reportRoutes, heRoutes, auditRoutes]) v1.use(routes(ctx));
+  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, psiRoutes, consentRoutes, scoringRoutes, jobRoutes, reportRoutes, heRoutes, auditRoutes]) v1.use(routes(ctx));
   app.use('/v1', v1);
   app.use('/console', consoleRoutes());
   app.use(notFound);

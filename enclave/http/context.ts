@@ -5,6 +5,9 @@ import { DEFAULT_HE_SETTINGS, HeSettings } from '../he/sessions';
 import { SealPoolSettings } from '../he/seal-pool';
 import { Pseudonymizer } from '../audit/pseudonym';
 import { DEFAULT_SCORING_LIMITS, ScoreLimiter, ScoringLimits } from '../scoring/limits';
+import { DEFAULT_PSI_LIMITS, PsiLimits } from '../release/psi-budget';
+import { PsiService } from '../psi/psi-service';
+import type { NetworkSettings } from '../network/settings';
 
 export interface EnclaveSettings {
   /** k for bank-only jobs and new datasets unless the steward sets one. */
@@ -22,6 +25,10 @@ export interface EnclaveSettings {
   scoring: ScoringLimits;
   /** Differential-privacy budget (total epsilon) of each bank. */
   epsilonBudget: number;
+  /** PSI session sizes and daily budgets (enclave/release/psi-budget.ts). */
+  psi: PsiLimits;
+  /** Set when the enclave is a member of the national network (enclave/network/). */
+  network?: NetworkSettings;
 }
 
 export const DEFAULT_SETTINGS: EnclaveSettings = {
@@ -34,6 +41,7 @@ export const DEFAULT_SETTINGS: EnclaveSettings = {
   he: { maxRounds: DEFAULT_HE_SETTINGS.maxRounds, maxScoreIds: DEFAULT_HE_SETTINGS.maxScoreIds },
   scoring: DEFAULT_SCORING_LIMITS,
   epsilonBudget: 10,
+  psi: DEFAULT_PSI_LIMITS,
 };
 
 export interface EnclaveContext {
@@ -43,4 +51,5 @@ export interface EnclaveContext {
   log: (line: string) => void;
   pseudonym: Pseudonymizer;
   limiter: ScoreLimiter;
+  psi: PsiService;
 }

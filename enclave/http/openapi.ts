@@ -2,11 +2,13 @@
 import { jobSpecSchema } from '../../lab/spec/job-spec';
 import { approveSchema, heRoundSchema, heScoreSchema, policySchema, scoreRequestSchema, principalSchema, rejectSchema, revokeSchema, scoringPolicySchema } from '../../lab/spec/requests';
 import { FRAME_TYPE } from '../../lab/he/frames';
+import { POINTS_TYPE } from '../../lab/psi/points';
+import { psiOpenSchema } from '../../lab/spec/psi-request';
 
 type Operation = {
   summary: string;
   roles: string[];
-  body?: 'json' | 'csv' | 'frames';
+  body?: 'json' | 'csv' | 'frames' | 'points';
   schema?: string;
   query?: [string, boolean, string][];
   ok: number;
@@ -20,13 +22,13 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/datasets': {
     get: { summary: 'list datasets with schema and policy', roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 },
     post: {
-      summary: 'import a platform table',
+      summary: 'import a platform table; importing an existing name adds a snapshot (same id column, columns and types; policy and k kept)',
       roles: ['steward'],
       body: 'csv',
       query: [
         ['name', true, 'dataset name'],
         ['idColumn', true, 'enterprise id column'],
-        ['k', false, 'minimum rows behind every released figure (default 10)'],
+        ['k', false, 'minimum rows behind every released figure (default 10); a new snapshot keeps the dataset\'s'],
         ['sensitive', false, 'comma-separated sensitive columns'],
         ['forbidden', false, 'comma-separated forbidden columns'],
         ['label', false, 'comma-separated label columns'],
@@ -35,6 +37,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     },
   },
   '/v1/datasets/{name}': { get: { summary: 'schema, policy and k-safe aggregates', roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 } },
+  '/v1/datasets/{name}/snapshots': { get: { summary: "the dataset's snapshots (version, import date, k-safe row count), oldest first; jobs use the latest", roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 } },
   '/v1/datasets/{name}/usage': {
     get: {
       summary: "how each column was used (jobs, banks, IV, share of the joint models' lift), for data providers; counts under k and figures behind fewer than two banks left out",
@@ -53,6 +56,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
       query: [
         ['name', true, 'upload name'],
         ['idColumn', false, 'enterprise id column (default id)'],
+        ['psiSession', false, 'a matched PSI session: the rows must be exactly its intersection'],
       ],
       ok: 201,
     },
@@ -62,6 +66,19 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     delete: { summary: 'delete an upload and its rows', roles: ['bank'], ok: 204 },
   },
   '/v1/uploads/{id}/ids': { get: { summary: "the upload's enterprise ids in row order, for the bank that uploaded them (to pair labels by id)", roles: ['bank'], ok: 200 } },
+  '/v1/psi/sessions': {
+    post: { summary: "open a PSI session on a dataset for the bank's announced number of ids (charged to its daily PSI budget); answers the hashing nonce and chunking", roles: ['bank'], body: 'json', schema: 'PsiOpen', ok: 201 },
+  },
+  '/v1/psi/sessions/{id}': {
+    get: { summary: 'session state, sizes and the daily PSI budget', roles: ['bank'], ok: 200 },
+    delete: { summary: "close the session: the enclave's scalar and the blinded points are dropped", roles: ['bank'], ok: 204 },
+  },
+  '/v1/psi/sessions/{id}/points/{chunk}': { post: { summary: "one chunk of the bank's blinded ids H(y)^b (32-byte X25519 points); answers them blinded again, in the same order", roles: ['bank'], body: 'points', ok: 200 } },
+  '/v1/psi/sessions/{id}/platform/{chunk}': {
+    get: { summary: "one chunk of the dataset's ids, hashed, shuffled and blinded under the session's scalar", roles: ['bank'], ok: 200 },
+    post: { summary: 'the same chunk blinded again by the bank, once all its own chunks are sent', roles: ['bank'], body: 'points', ok: 204 },
+  },
+  '/v1/psi/sessions/{id}/finish': { post: { summary: "match the two sets: answers the intersection's size; the scalar and the bank's points are dropped", roles: ['bank'], ok: 200 } },
   '/v1/jobs': {
     get: { summary: "list jobs (a bank: its organization's)", roles: ['bank', 'steward'], query: [['state', false, 'filter by state']], ok: 200 },
     post: { summary: 'submit a model spec', roles: ['bank'], body: 'json', schema: 'JobSpec', ok: 201 },
@@ -141,7 +158,9 @@ export function openApiDocument(version: string): object {
                     ? { 'text/csv': { schema: { type: 'string' } } }
                     : op.body === 'frames'
                       ? { [FRAME_TYPE]: { schema: { type: 'string', format: 'binary' } } }
-                      : { 'application/json': { schema: { $ref: `#/components/schemas/${op.schema}` } } },
+                      : op.body === 'points'
+                        ? { [POINTS_TYPE]: { schema: { type: 'string', format: 'binary', description: '32-byte X25519 u-coordinates, back to back' } } }
+                        : { 'application/json': { schema: { $ref: `#/components/schemas/${op.schema}` } } },
               },
             }
           : {}),
@@ -166,6 +185,7 @@ export function openApiDocument(version: string): object {
         PlainScore: component(scoreRequestSchema),
         ScoringPolicy: component(scoringPolicySchema),
         ScoreRequest: component(heScoreSchema),
+        PsiOpen: component(psiOpenSchema),
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code', 'detail'],

@@ -36,6 +36,8 @@ export interface StoredResult {
   seconds: number;
   /** Whether the released model may score enterprises in the clear (enclave/release/scoring-rule.ts). */
   scoring?: ScoringVerdict;
+  /** The platform dataset's snapshot the job trained on (absent for jobs trained before snapshots, and without platform data). */
+  snapshot?: number;
 }
 
 export function viewJob(row: JobHead, viewer: Principal): JobView {
@@ -60,6 +62,11 @@ export function viewJob(row: JobHead, viewer: Principal): JobView {
 
 export function jobMode(row: JobRow): JobMode {
   return decodeJob(row).mode;
+}
+
+/** Modes the runner runs (training in a worker; monitoring in the enclave's own thread); HE jobs run in the bank's session. */
+export function runsInRunner(mode: JobMode): boolean {
+  return mode === 'plaintext' || mode === 'monitor';
 }
 
 export async function jobRow(q: Queries, id: string): Promise<JobRow | undefined> {

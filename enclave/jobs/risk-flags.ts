@@ -44,6 +44,13 @@ export async function riskFlags(db: Db, spec: JobSpec, upload: UploadMeta | unde
   const sensitive = (spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
   if (sensitive.length) flags.push({ code: 'sensitive_columns', message: `asks for sensitive columns: ${sensitive.join(', ')}` });
   if (!spec.platform) flags.push({ code: 'bank_only', message: 'uses no platform data' });
+  if (spec.mode === 'monitor' && spec.monitor && spec.platform) {
+    flags.push({
+      code: 'monitor',
+      message: `monitors released job ${spec.monitor.job} on snapshots ${spec.monitor.base} and ${spec.monitor.current} of "${spec.platform.dataset}": releases the PSI of its score and the CSI of ${spec.platform.columns.length} platform column${spec.platform.columns.length === 1 ? '' : 's'} over the whole platform population, on bins of at least k rows with noisy counts and shares to three decimals`,
+    });
+    return flags;
+  }
   const he = heFlag(spec);
   if (he) flags.push(he);
   const platformCount = spec.platform?.columns.length ?? 0;

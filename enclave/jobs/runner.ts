@@ -13,7 +13,8 @@ import { beforeTraining, releaseCheck } from '../release/check';
 import { PopulationPrint, differencingCheck } from '../release/differencing';
 import { DP_SHARES, PopulationNoise } from '../release/population';
 import { Db } from '../store/db';
-import { JobRow, jobMode, jobRow, listJobs } from './jobs';
+import { JobRow, jobMode, jobRow, listJobs, runsInRunner } from './jobs';
+import { runMonitor } from '../monitor/run';
 import { decodeJob } from './decode';
 import { loadTrainingTable } from './training-data';
 import { scoringRuleVerdict } from '../scoring/rule-verdict';
@@ -53,10 +54,10 @@ export class Runner {
     const steward = { id: ENCLAVE_ACTOR, name: ENCLAVE_ACTOR, role: 'steward' as const, org: 'enclave' };
     for (const job of await listJobs(this.db, steward, 'running')) {
       // HE jobs run in the bank's session, whose keys and totals are in the store: they survive a restart.
-      if (jobMode(job) !== 'plaintext') continue;
+      if (!runsInRunner(jobMode(job))) continue;
       await failInterrupted(this.db, job.id);
     }
-    for (const job of await listJobs(this.db, steward, 'approved')) if (jobMode(job) === 'plaintext') this.enqueue(job.id);
+    for (const job of await listJobs(this.db, steward, 'approved')) if (runsInRunner(jobMode(job))) this.enqueue(job.id);
   }
 
   enqueue(jobId: string): void {
@@ -109,16 +110,22 @@ export class Runner {
 
   private async runJob(jobId: string): Promise<void> {
     const row = await jobRow(this.db, jobId);
-    if (!row || row.state !== 'approved' || jobMode(row) !== 'plaintext') return;
+    if (!row || row.state !== 'approved' || !runsInRunner(jobMode(row))) return;
     await startTraining(this.db, jobId);
     const job = decodeJob(row);
+    if (job.mode === 'monitor') {
+      await this.monitor(row);
+      return;
+    }
     const { spec, privacy, validation } = job;
     let input: WorkerInput;
     let k: number;
     let noise: PopulationNoise;
     let print: PopulationPrint | undefined;
+    let trainedOn: number | undefined;
     try {
       const table = await loadTrainingTable(this.db, spec, row.org, this.options.defaultK);
+      trainedOn = table.snapshot;
       k = table.k;
       noise = table.noise;
       const { rest, held } = table.split
@@ -182,7 +189,23 @@ export class Runner {
     const model = release.released.parameters?.model;
     const platformOnly = model && spec.platform && model.features.every((f) => spec.platform!.columns.includes(f.name));
     const scoring = platformOnly ? await scoringRuleVerdict(this.db, spec, model) : undefined;
-    await finishTraining(this.db, jobId, { release, backend: message.backend, seconds: message.seconds, ...(scoring ? { scoring } : {}) }, outputs, print);
+    // The snapshot it trained on: a monitor job of this model compares from it by default.
+    const snapshot = trainedOn !== undefined ? { snapshot: trainedOn } : {};
+    await finishTraining(this.db, jobId, { release, backend: message.backend, seconds: message.seconds, ...(scoring ? { scoring } : {}), ...snapshot }, outputs, print);
+  }
+
+  /** A monitor job runs here, on the enclave's thread (it scores and bins; no fit): its figures pass the monitoring rule inside runMonitor. */
+  private async monitor(row: JobRow): Promise<void> {
+    let stored;
+    try {
+      stored = await runMonitor(this.db, row);
+    } catch (e) {
+      await this.fail(row.id, e instanceof JointlabError ? e.message : 'the enclave could not compute the stability figures');
+      return;
+    }
+    if (this.current?.cancelled) return;
+    // Nothing but the stability figures is asked for: released when the score's figure passed, withheld with the reasons otherwise.
+    await finishTraining(this.db, row.id, stored, [], undefined, stored.release.withheld.map((w) => w.reason).join('; ') || undefined);
   }
 
   private inWorker(jobId: string, input: WorkerInput): Promise<WorkerMessage | undefined> {

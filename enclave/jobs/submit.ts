@@ -18,6 +18,8 @@ import type { DatasetMeta } from '../../lab/api/datasets';
 import { selectionProblems } from '../../lab/spec/selection-spec';
 import { ParamSetName } from '../../lab/he/params';
 import { heTrainingProblems } from '../release/he-training-fit';
+import { monitorModeProblems } from '../../lab/spec/monitor-spec';
+import { resolveMonitorSpec } from '../monitor/target';
 
 /** What each mode needs and refuses, as JSON-pointer problems. */
 function modeProblems(spec: JobSpec): Problem[] {
@@ -25,6 +27,7 @@ function modeProblems(spec: JobSpec): Problem[] {
   const { mode } = resolveSpec(spec);
   const need = (present: unknown, pointer: string) => !present && problems.push({ pointer, message: `is required in ${mode} mode` });
   const refuse = (present: unknown, pointer: string) => present && problems.push({ pointer, message: `is not used in ${mode} mode; leave it out` });
+  if (mode === 'network') return [{ pointer: '/mode', message: 'network jobs are submitted to the network hub, which forwards them to each province' }];
   if (spec.privacy && mode !== 'plaintext') problems.push({ pointer: '/privacy', message: 'differential privacy applies to plaintext training' });
   problems.push(...selectionProblems(spec));
   if (spec.privacy && spec.model.family === 'gbdt') problems.push({ pointer: '/privacy', message: 'differential privacy covers "lr", "scorecard" and "mlp"; boosted trees are released under the k rule on every leaf and split side' });
@@ -105,8 +108,10 @@ export async function submitJob(db: Db, body: unknown, actor: Principal, epsilon
     const paramSet = he.paramSet ? { paramSet: he.paramSet } : {};
     spec.he = spec.mode === 'he-train' ? { ...paramSet, rounds: he.rounds, epsilon: he.epsilon } : paramSet;
   }
-  const modeIssues = modeProblems(spec);
+  const modeIssues = spec.mode === 'monitor' ? monitorModeProblems(spec) : modeProblems(spec);
   if (modeIssues.length) throw new ProblemsError('spec_mode', 'the spec does not fit its mode', modeIssues, 'validation');
+  // A monitor spec is stored resolved: the monitored model's platform features and the two snapshots.
+  if (spec.mode === 'monitor') Object.assign(spec, await resolveMonitorSpec(db, spec, actor));
   const upload = spec.bank ? await uploadByName(db, actor.org, spec.bank.upload) : undefined;
   const dataset = spec.platform ? await getDatasetMeta(db, spec.platform.dataset) : undefined;
   const problems = referenceProblems(spec, upload, dataset);

@@ -25,6 +25,8 @@ export interface TrainingTable {
   flags: string[];
   /** Noise keyed to this request and population, for every figure released about it. */
   noise: PopulationNoise;
+  /** The platform dataset's snapshot the rows come from (the latest at load time). */
+  snapshot?: number;
   /** What the differencing control compares (jobs that read platform data), once the training rows are chosen. */
   print?: (train: ArrayLike<number>) => Promise<PopulationPrint>;
 }
@@ -102,6 +104,7 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
       encoder: await referenceEncoderYielding(sources, k),
       flags: flagColumns(sources),
       noise: keyedNoise(secret, digestOf([request, ids.toString('base64'), label, JSON.stringify(spec.validation ?? {})])),
+      ...(platform ? { snapshot: platform.meta.snapshot } : {}),
       ...(spec.platform
         ? { print: async (train: ArrayLike<number>) => ({ org, dataset: spec.platform!.dataset, columns: platformColumns, uploaded, ids: await fingerprintIds(secret, withRoles(joined.ids, train)) }) }
         : {}),

@@ -68,10 +68,11 @@ export async function datasetUsage(q: Db, dataset: string, period: UsagePeriod):
   }
   const meta = await getDatasetMeta(q, dataset);
   if (!meta) throw new JointlabError('not_found', `no dataset "${dataset}"`, 'not_found');
-  const rows = await q.all<JobRow>(
+  // Monitor jobs train nothing: they are no use of a column in a model.
+  const rows = (await q.all<JobRow>(
     `SELECT * FROM jobs WHERE result IS NOT NULL AND state IN ${TRAINED} AND created_at >= ? AND created_at < ? ORDER BY created_at, id`,
     [period.from ?? '0000', period.to ?? '9999'],
-  );
+  )).filter((r) => decodeJob(r).mode !== 'monitor');
   const specs = new Map(rows.map((r) => [r.id, decodeJob(r).spec]));
   // Results are large JSON: each is parsed once, when first needed (a bank-only job is read once per joint job it is the twin of).
   const parsed = new Map<string, ReturnType<typeof jobResults>['released']>();

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { isMissingCell } from '../../lab/data/columns';
 import { JointlabError } from '../../lab/errors';
-import { getDatasetMeta } from '../data/datasets';
+import { getDatasetMeta, snapshotKey } from '../data/datasets';
 import { NoiseColumn, donorRows, perturbCells } from '../release/score-noise';
 import { Db } from '../store/db';
 import type { ScoringPolicy } from '../../lab/api/scoring';
@@ -39,7 +39,7 @@ const sds = new WeakMap<Db, Map<string, number>>();
 async function columnSds(db: Db, meta: DatasetMeta, columns: readonly string[]): Promise<number[]> {
   const cache = sds.get(db) ?? new Map<string, number>();
   sds.set(db, cache);
-  const keyOf = (c: string) => `${meta.name}\u0000${meta.createdAt}\u0000${c}`;
+  const keyOf = (c: string) => `${snapshotKey(meta)}\u0000${c}`;
   const wanted = columns.filter((c) => !cache.has(keyOf(c)));
   if (wanted.length) {
     const at = positionsOf(meta, wanted);

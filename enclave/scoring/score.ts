@@ -47,7 +47,8 @@ async function releasedModel(db: Db, limiter: ScoreLimiter, actor: Principal, jo
   limiter.assertIdCount(ids.length);
   limiter.takeRequest(actor.id);
   const job = await visibleJob(db, jobId, actor);
-  if (jobMode(job) !== 'plaintext' || job.state !== 'released' || !job.result) {
+  // A network job's model was released into every province's copy of the job: each scores its own enterprises.
+  if ((jobMode(job) !== 'plaintext' && jobMode(job) !== 'network') || job.state !== 'released' || !job.result) {
     throw new JointlabError('no_released_model', `job ${jobId} has no released model to score with`, 'conflict');
   }
   const stored = JSON.parse(job.result) as StoredResult;

@@ -156,11 +156,72 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX released_populations_org ON released_populations (org, dataset);
   `,
+  `
+  -- PSI sessions (enclave/psi/): sizes and outcome for the audit and the daily budget; the secrets and blinded points live in memory only.
+  CREATE TABLE psi_sessions (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    received INTEGER NOT NULL DEFAULT 0,
+    platform INTEGER NOT NULL,
+    intersection INTEGER,
+    upload TEXT,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    closed_at TEXT
+  );
+  CREATE INDEX psi_sessions_budget ON psi_sessions (org, dataset, created_at);
+  `,
+  `
+  -- Network jobs (enclave/network/): the members whose masks cancel and the agreed layout; round ids
+  -- used once each, since one mask on two different statistics would leak their difference.
+  CREATE TABLE network_jobs (
+    job TEXT PRIMARY KEY REFERENCES jobs(id),
+    members TEXT NOT NULL,
+    layout TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE network_rounds (
+    job TEXT NOT NULL REFERENCES jobs(id),
+    round TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (job, round)
+  );
+  `,
+  // Dataset snapshots: a new import of a name adds a version. dataset_rows keeps the latest snapshot's
+  // rows (everything but the monitor reads only those, so no existing query changes); the rows of
+  // earlier snapshots move to dataset_snapshot_rows. Existing datasets become their version 1.
+  `
+  ALTER TABLE datasets ADD COLUMN snapshot INTEGER NOT NULL DEFAULT 1;
+  CREATE TABLE dataset_snapshots (
+    dataset TEXT NOT NULL REFERENCES datasets(name) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    row_count INTEGER NOT NULL,
+    imported_by TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    PRIMARY KEY (dataset, version)
+  );
+  INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) SELECT name, 1, row_count, created_by, created_at FROM datasets;
+  CREATE TABLE dataset_snapshot_rows (
+    dataset TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    row INTEGER NOT NULL,
+    entity_id TEXT NOT NULL,
+    cells TEXT NOT NULL,
+    PRIMARY KEY (dataset, version, row),
+    FOREIGN KEY (dataset, version) REFERENCES dataset_snapshots(dataset, version) ON DELETE CASCADE
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export async function openStore(file: string): Promise<Db> {
+/** `version` below SCHEMA_VERSION stops the migrations early: tests build a database as an older jointlab left it. */
+export async function openStore(file: string, version = SCHEMA_VERSION): Promise<Db> {
   const db = await Db.open(file);
   await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
   const row = await db.get<{ user_version: number }>('PRAGMA user_version');
@@ -169,7 +230,7 @@ export async function openStore(file: string): Promise<Db> {
     await db.close();
     throw new Error(`database schema version ${current} is newer than this jointlab (${SCHEMA_VERSION})`);
   }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+  for (let v = current; v < version; v++) {
     await db.transaction(async (q) => {
       for (const statement of splitStatements(MIGRATIONS[v])) await q.run(statement);
       await q.run(`PRAGMA user_version = ${v + 1}`);

@@ -4,7 +4,7 @@ import type { JobSpec } from '../spec/job-spec';
 
 /** An automatic flag on a submitted spec, for the steward's review (stewards see them, banks do not). */
 export interface RiskFlag {
-  code: 'sensitive_columns' | 'small_cohort' | 'rare_label' | 'bank_only' | 'scoring_rule' | 'he_protocol';
+  code: 'sensitive_columns' | 'small_cohort' | 'rare_label' | 'bank_only' | 'scoring_rule' | 'he_protocol' | 'monitor';
   message: string;
 }
 

@@ -6,6 +6,7 @@ import type { ModelFile } from '../../models/model';
 import type { Curves } from './curves';
 import type { ScoringVerdict } from './scoring';
 import type { ReleasedSelection } from './selection';
+import type { ReleasedStability } from './monitor';
 
 export type OutputPart = (typeof OUTPUTS)[number];
 
@@ -15,11 +16,14 @@ export interface Released {
   selection?: ReleasedSelection;
   metrics?: { train?: BinaryMetrics; test?: BinaryMetrics; rows: { train: number; test: number } };
   curves?: Curves;
+  /** Monitor jobs: PSI and CSI between two snapshots (lab/api/monitor.ts). */
+  stability?: ReleasedStability;
 }
 
 /** A part the release check held back, with the reason (never a value from the data). */
 export interface Withheld {
-  part: OutputPart;
+  /** A spec output, or (monitor jobs) the stability figures. */
+  part: OutputPart | 'stability';
   reason: string;
 }
 

@@ -1,6 +1,7 @@
 /** The bank's and steward's HTTP client for the enclave: JSON and CSV in, problem+json turned back into JointlabErrors. */
 import { ErrorCategory, JointlabError, Problem, ProblemsError } from '../errors';
 import { FRAME_TYPE } from '../he/frames';
+import { POINTS_TYPE } from '../psi/points';
 
 const CATEGORY_OF: Record<number, ErrorCategory> = {
   400: 'usage',
@@ -19,6 +20,8 @@ export interface RequestOptions {
   csv?: Buffer | string;
   /** A binary HE envelope (lab/he/frames.ts). */
   frames?: Buffer;
+  /** Packed PSI points (lab/psi/points.ts). */
+  points?: Buffer;
   query?: Record<string, string | number | undefined>;
 }
 
@@ -50,6 +53,9 @@ export class EnclaveClient {
     } else if (options.frames !== undefined) {
       headers['content-type'] = FRAME_TYPE;
       body = options.frames;
+    } else if (options.points !== undefined) {
+      headers['content-type'] = POINTS_TYPE;
+      body = options.points;
     }
     let response: Response;
     try {

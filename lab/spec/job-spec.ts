@@ -7,18 +7,25 @@ import { FromSchema } from 'json-schema-to-ts';
 import { MODEL_KINDS } from '../../models/model';
 import { heSchema } from './he-spec';
 import { selectionSchema } from './selection-spec';
+import { monitorSchema } from './monitor-spec';
 
 /** The HE block without its own $id, embedded in the spec. */
 const { $id: _heId, ...HE_BLOCK } = heSchema;
 const { $id: _selectionId, ...SELECTION_BLOCK } = selectionSchema;
+const { $id: _monitorId, ...MONITOR_BLOCK } = monitorSchema;
 
 const NAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
 const COLUMN = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 export const OUTPUTS = ['parameters', 'metrics', 'curves'] as const;
 
-/** plaintext: trained inside the enclave; he-train: logistic regression on the bank's encrypted labels; he-score: the bank's encrypted model scores consented enterprises. */
-export const MODES = ['plaintext', 'he-train', 'he-score'] as const;
+/**
+ * plaintext: trained inside the enclave; he-train: logistic regression on the bank's encrypted labels;
+ * he-score: the bank's encrypted model scores consented enterprises; monitor: the stability of a
+ * released model between two snapshots of its dataset; network: one province's part of a job
+ * submitted to the network hub (enclave/network/), never submitted to an enclave directly.
+ */
+export const MODES = ['plaintext', 'he-train', 'he-score', 'monitor', 'network'] as const;
 
 export const jobSpecSchema = {
   $id: 'JobSpec',
@@ -29,7 +36,7 @@ export const jobSpecSchema = {
   required: ['name', 'purpose', 'model'],
   properties: {
     name: { ...NAME, description: 'short name of the job' },
-    mode: { type: 'string', enum: MODES, default: 'plaintext', description: 'plaintext needs bank and label; he-train needs bank (ids only) and platform; he-score needs platform' },
+    mode: { type: 'string', enum: MODES, default: 'plaintext', description: 'plaintext needs bank and label; he-train needs bank (ids only) and platform; he-score needs platform; monitor needs monitor (and model.family: the monitored model\'s)' },
     purpose: { type: 'string', minLength: 1, maxLength: 500, description: 'why the bank wants this model; the steward reads it' },
     platform: {
       type: 'object',
@@ -82,6 +89,7 @@ export const jobSpecSchema = {
     },
     he: HE_BLOCK,
     selection: SELECTION_BLOCK,
+    monitor: MONITOR_BLOCK,
     outputs: { type: 'array', items: { type: 'string', enum: OUTPUTS }, uniqueItems: true, minItems: 1, default: [...OUTPUTS] },
   },
 } as const;

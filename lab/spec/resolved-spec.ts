@@ -20,6 +20,8 @@ export interface ResolvedSpec {
   validation: { testFraction: number; seed: number; splitColumn?: string };
   /** Plaintext differential privacy: the job's epsilon and the mechanism's lambda. */
   privacy?: { epsilon: number; lambda: number };
+  /** Monitor mode: the monitored job and the two snapshots, as resolved at submission. */
+  monitor?: { job: string; base: number; current: number };
   /**
    * Plaintext: the family's hyper-parameters with the spec's overrides (throws unknown_param or
    * bad_param on an override the family does not have); he-train: the regression's l2.
@@ -58,10 +60,11 @@ export function resolveSpec(spec: JobSpec): ResolvedSpec {
       seed: spec.validation?.seed ?? DEFAULTS.seed,
       ...(spec.validation?.splitColumn ? { splitColumn: spec.validation.splitColumn } : {}),
     },
+    ...(mode === 'monitor' && spec.monitor ? { monitor: { job: spec.monitor.job, base: spec.monitor.base ?? 1, current: spec.monitor.current ?? 1 } } : {}),
     ...(spec.privacy ? { privacy: { epsilon: spec.privacy.epsilon, lambda: spec.privacy.lambda ?? DEFAULTS.lambda } } : {}),
     params: once(() => {
       if (mode === 'he-train') return { l2: he().l2 };
-      if (mode === 'he-score') return {};
+      if (mode === 'he-score' || mode === 'monitor') return {};
       return mergeParams(families[spec.model.family].defaults, spec.model.params as Record<string, unknown> | undefined);
     }),
     he,

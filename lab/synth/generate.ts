@@ -6,6 +6,7 @@
 import { Random } from '../../models/random';
 import { sigmoid } from '../../models/linalg';
 import { generateUscc } from './uscc';
+import { PROVINCES, assertProvinceCode } from '../network/province';
 
 export interface SynthOptions {
   enterprises: number;
@@ -13,6 +14,8 @@ export interface SynthOptions {
   seed: number;
   /** The bank the bank table and most consents belong to. */
   bank: string;
+  /** Two-digit province code: every enterprise registers there (a provincial platform of the network); default all of China. */
+  province?: string;
 }
 
 export const SYNTH_DEFAULTS: SynthOptions = { enterprises: 20_000, bankCustomers: 10_000, seed: 7, bank: 'bank-a' };
@@ -93,8 +96,15 @@ interface Enterprise {
   row: (string | number)[];
 }
 
-function enterprise(random: Random): Enterprise {
-  const [division, province] = DIVISIONS[random.weighted(DIVISIONS.map((d) => d[2]))];
+/** The districts enterprises register in: the whole list, or one province's (a district of its capital where the list has none). */
+function divisionsOf(province: string | undefined): [string, string, number][] {
+  if (province === undefined) return DIVISIONS;
+  const listed = DIVISIONS.filter((d) => d[0].startsWith(province));
+  return listed.length ? listed : [[`${province}0102`, PROVINCES[province] ?? province, 1]];
+}
+
+function enterprise(random: Random, divisions: [string, string, number][]): Enterprise {
+  const [division, province] = divisions[random.weighted(divisions.map((d) => d[2]))];
   const [industry, , industryRisk] = INDUSTRIES[random.weighted(INDUSTRIES.map((d) => d[1]))];
   const [sizeClass, , size] = SIZES[random.weighted(SIZES.map((d) => d[1]))];
   const years = round(Math.min(40, 0.3 + -Math.log(1 - random.uniform()) * 7), 1);
@@ -189,11 +199,12 @@ function consentRows(random: Random, id: string, bank: string, purposes: string[
  * Platform rows one at a time with distinct ids, drawn as `synthesize` draws them, for tables too large
  * to hold in memory: the scale benchmark streams millions of them to a file.
  */
-export function* enterpriseRows(count: number, seed: number): Generator<(string | number)[]> {
+export function* enterpriseRows(count: number, seed: number, province?: string): Generator<(string | number)[]> {
   const random = new Random(seed);
+  const divisions = divisionsOf(province);
   const seen = new Set<string>();
   while (seen.size < count) {
-    const e = enterprise(random);
+    const e = enterprise(random, divisions);
     if (seen.has(e.id)) continue;
     seen.add(e.id);
     yield e.row;
@@ -202,11 +213,13 @@ export function* enterpriseRows(count: number, seed: number): Generator<(string 
 
 export function synthesize(options: SynthOptions): SynthTables {
   if (options.bankCustomers > options.enterprises) throw new RangeError('a bank cannot have more customers than there are enterprises');
+  if (options.province !== undefined) assertProvinceCode(options.province, '--province');
+  const divisions = divisionsOf(options.province);
   const random = new Random(options.seed);
   const enterprises: Enterprise[] = [];
   const seen = new Set<string>();
   while (enterprises.length < options.enterprises) {
-    const e = enterprise(random);
+    const e = enterprise(random, divisions);
     if (seen.has(e.id)) continue;
     seen.add(e.id);
     enterprises.push(e);

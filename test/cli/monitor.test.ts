@@ -41,10 +41,17 @@ describe('jointlab monitor', function () {
     assert.ok(r.features.filter((f) => f.name !== 'vat_paid_12m_10k').every((f) => f.index === 0));
     assert.ok(r.score.index > 0);
     assert.ok(r.score.bins.every((b) => b.baseline >= 10 && b.current >= 10));
-    const text = runCli(['monitor', '--model', model, '--baseline', bank, '--baseline', platform, '--current', bank, '--current', moved]);
+    const text = runCli(['monitor', 'local', '--model', model, '--baseline', bank, '--baseline', platform, '--current', bank, '--current', moved]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /score PSI \d\.\d{4} \((stable|watch|shift)\)/);
     assert.match(text.stdout, /vat_paid_12m_10k\s+\d+\.\d{4}\s+shift/);
+  });
+
+  it('asks for a subcommand or the local options when given neither', () => {
+    const r = runCli(['monitor', '--json']);
+    assert.equal(r.code, 2);
+    assert.equal(JSON.parse(r.stdout).error.code, 'missing_option');
+    assert.match(runCli(['monitor', '--help']).stdout, /local[\s\S]*submit/);
   });
 
   it('says which column the current rows lack', () => {

@@ -8,6 +8,7 @@ import { EnclaveClient } from '../../lab/client/enclave-client';
 import { ReleaseRules, TrainingOutcome, releaseCheck } from '../../enclave/release/check';
 import { writeSynth } from '../../lab/synth/write';
 import { tempDir } from './cli';
+import { DEFAULT_PSI_LIMITS, PsiLimits } from '../../enclave/release/psi-budget';
 
 export type Who = 'admin' | 'steward' | 'researcher' | 'bankA' | 'bankB';
 
@@ -21,7 +22,9 @@ export interface TestEnclave {
   files: { platform: string; bank: string; consent: string };
 }
 
-export async function startTestEnclave(options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number; maxRounds?: number; epsilonBudget?: number; scoringDigits?: number } = {}): Promise<TestEnclave> {
+export async function startTestEnclave(
+  options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number; maxRounds?: number; epsilonBudget?: number; scoringDigits?: number; psi?: Partial<PsiLimits>; log?: (line: string) => void } = {},
+): Promise<TestEnclave> {
   const dir = tempDir('jointlab-enclave-');
   const enclave = await startEnclave({
     db: join(dir, 'enclave.db'),
@@ -33,7 +36,9 @@ export async function startTestEnclave(options: { enterprises?: number; bankCust
       scoring: { requestsPerMinute: 100_000, enterprisesPerDay: 10_000_000, idsPerRequest: 10_000, digits: options.scoringDigits ?? 4 },
       ...(options.maxRounds ? { he: { maxRounds: options.maxRounds, maxScoreIds: 100_000 } } : {}),
       ...(options.epsilonBudget ? { epsilonBudget: options.epsilonBudget } : {}),
+      ...(options.psi ? { psi: { ...DEFAULT_PSI_LIMITS, ...options.psi } } : {}),
     },
+    ...(options.log ? { log: options.log } : {}),
   });
   // Released counts and metrics carry noise keyed under this enclave secret (enclave/release/population.ts):
   // a fixed one makes every run draw the same noise, so no test depends on a lucky draw.

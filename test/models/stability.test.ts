@@ -40,6 +40,6 @@ describe('population stability', () => {
   });
 
   it('reads the thresholds 0.1 and 0.25', () => {
-    assert.deepEqual([levelOf(0.05), levelOf(0.1), levelOf(0.25), levelOf(0.26)], ['stable', 'watch', 'watch', 'shift']);
+    assert.deepEqual([levelOf(0.05), levelOf(0.0999), levelOf(0.1), levelOf(0.2499), levelOf(0.25)], ['stable', 'stable', 'watch', 'watch', 'shift']);
   });
 });

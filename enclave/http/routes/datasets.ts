@@ -8,7 +8,9 @@ import { datasetUsage } from '../../report/usage';
 import { renderUsage } from '../../../lab/report/usage-page';
 import { allow, csvBody, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
-import type { DatasetDetail, DatasetList } from '../../../lab/api/datasets';
+import type { DatasetDetail, DatasetList, SnapshotList } from '../../../lab/api/datasets';
+import { listSnapshots } from '../../data/snapshots';
+import { assertFollowsStandard } from '../../network/standard-check';
 
 const list = (value: unknown): string[] => (typeof value === 'string' && value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
@@ -23,15 +25,19 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
     res.json({ datasets: await listDatasets(ctx.db) } satisfies DatasetList);
   });
   r.post('/datasets', allow('steward'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
-    const k = req.query.k === undefined ? ctx.settings.defaultK ?? DEFAULT_K : Number(req.query.k);
+    // A first import without k takes the enclave's default; a new snapshot keeps the dataset's.
+    const k = req.query.k === undefined ? undefined : Number(req.query.k);
+    const network = ctx.settings.network;
     const meta = await importDataset(
       ctx.db,
       {
         name: queryString(req.query.name, 'name'),
         idColumn: queryString(req.query.idColumn, 'idColumn'),
         k,
+        defaultK: ctx.settings.defaultK ?? DEFAULT_K,
         body: csvBody(req),
         policy: { sensitive: list(req.query.sensitive), forbidden: list(req.query.forbidden), label: list(req.query.label) },
+        ...(network?.standard ? { check: (parsed) => assertFollowsStandard(network.standard!, network.province, String(req.query.idColumn), parsed) } : {}),
       },
       principalOf(res),
     );
@@ -40,7 +46,13 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
   r.get('/datasets/:name', allow('bank', 'steward', 'researcher', 'admin'), async (req, res) => {
     const meta = await getDatasetMeta(ctx.db, String(req.params.name));
     if (!meta) throw new JointlabError('not_found', 'no such dataset', 'not_found');
-    res.json({ ...meta, aggregates: await datasetAggregates(ctx.db, meta) } satisfies DatasetDetail);
+    res.json({ ...meta, aggregates: await datasetAggregates(ctx.db, meta), snapshots: await listSnapshots(ctx.db, meta) } satisfies DatasetDetail);
+  });
+  // Every import of the name, oldest first: what a monitor job may compare.
+  r.get('/datasets/:name/snapshots', allow('bank', 'steward', 'researcher', 'admin'), async (req, res) => {
+    const meta = await getDatasetMeta(ctx.db, String(req.params.name));
+    if (!meta) throw new JointlabError('not_found', 'no such dataset', 'not_found');
+    res.json({ dataset: meta.name, snapshots: await listSnapshots(ctx.db, meta) } satisfies SnapshotList);
   });
   // For the steward to pass on to data providers: how each column was used and what it added.
   r.get('/datasets/:name/usage', allow('steward'), async (req, res) => {

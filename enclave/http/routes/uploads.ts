@@ -12,7 +12,9 @@ export function uploadRoutes(ctx: EnclaveContext): Router {
     const name = req.query.name;
     if (typeof name !== 'string' || !name) throw new JointlabError('missing_parameter', 'query parameter "name" is required', 'usage');
     const idColumn = typeof req.query.idColumn === 'string' && req.query.idColumn ? req.query.idColumn : 'id';
-    res.status(201).json(await createUpload(ctx.db, { name, idColumn, body: csvBody(req) }, principalOf(res)));
+    const session = req.query.psiSession;
+    const psi = typeof session === 'string' && session ? ctx.psi.uploadGuard(session, principalOf(res)) : undefined;
+    res.status(201).json(await createUpload(ctx.db, { name, idColumn, body: csvBody(req) }, principalOf(res), psi));
   });
   r.get('/uploads', allow('bank', 'steward'), async (_req, res) => {
     res.json({ uploads: await listUploads(ctx.db, principalOf(res)) } satisfies UploadList);

@@ -1,0 +1,48 @@
+/**
+ * How much a bank may learn through PSI. Every blinded point a bank sends is one membership test
+ * ("is this enterprise on the platform?"), and a hostile bank can send points for ids that are not
+ * its customers, enumerating codes to map who is on the platform. The rule caps the points of one
+ * session, the points and sessions of a bank (organization) per dataset per UTC day, and how many
+ * sessions it may hold open; every session is audited with its sizes.
+ */
+import { JointlabError } from '../../lab/errors';
+
+export interface PsiLimits {
+  /** Points (customer ids) one session may announce. */
+  pointsPerSession: number;
+  /** Points a bank's sessions on one dataset may announce per UTC day: an announced session counts in full, used or not. */
+  pointsPerDay: number;
+  /** Sessions a bank may open on one dataset per UTC day: each costs the enclave a blinding of its whole dataset. */
+  sessionsPerDay: number;
+  /** Sessions a bank may hold open at once (they live in memory). */
+  openSessions: number;
+  /** Points in one request, each way. */
+  pointsPerRequest: number;
+  /** A session unused this long is closed and its secrets dropped. */
+  idleMinutes: number;
+}
+
+/** Room for a bank of two million customers to align once or twice a day, not for scanning a country's registry. */
+export const DEFAULT_PSI_LIMITS: PsiLimits = { pointsPerSession: 2_097_152, pointsPerDay: 4_194_304, sessionsPerDay: 20, openSessions: 2, pointsPerRequest: 16_384, idleMinutes: 30 };
+
+export interface PsiUsageToday {
+  points: number;
+  sessions: number;
+  open: number;
+}
+
+/** Refuses a session that would break the rule: 400 for a session too big in itself, 429 for a spent budget. */
+export function assertPsiBudget(points: number, used: PsiUsageToday, limits: PsiLimits): void {
+  if (points > limits.pointsPerSession) {
+    throw new JointlabError('psi_session_too_large', `a PSI session takes at most ${limits.pointsPerSession} ids; split the customer list`, 'usage');
+  }
+  if (used.open >= limits.openSessions) {
+    throw new JointlabError('psi_busy', `your organization has ${used.open} PSI sessions open on this dataset; finish or close one first`, 'rate');
+  }
+  if (used.sessions >= limits.sessionsPerDay) {
+    throw new JointlabError('psi_budget', `your organization opened ${used.sessions} PSI sessions on this dataset today, the daily limit; retry tomorrow (UTC)`, 'rate');
+  }
+  if (used.points + points > limits.pointsPerDay) {
+    throw new JointlabError('psi_budget', `${points} more ids would pass your organization's daily PSI budget on this dataset (${used.points} of ${limits.pointsPerDay} used today, UTC)`, 'rate');
+  }
+}

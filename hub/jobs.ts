@@ -1,0 +1,163 @@
+/**
+ * Network jobs at the hub: a bank submits one job naming provinces, the hub forwards it to each
+ * province's enclave (where its steward decides), and once every province approved, the bank runs it.
+ * Every state change is written here, with its audit entry; a round a province dropped out of leaves
+ * the job `interrupted`, with no result, and running it again starts over with new round ids.
+ */
+import { randomUUID } from 'node:crypto';
+import { JointlabError } from '../lab/errors';
+import { assertValid } from '../lab/spec/problems';
+import { NetworkJobSpec, resolveNetworkSpec, validateNetworkJobSpec } from '../lab/network/job-spec';
+import type { Layout } from '../lab/network/layout';
+import type { HubJobState, HubJobView, MemberJobRequest, MemberJobState, RosterEntry } from '../lab/api/network';
+import type { Principal } from '../lab/api/principals';
+import { appendAudit } from '../enclave/audit/log';
+import { Db } from '../enclave/store/db';
+import { callMember, MemberUnreachable } from './member-client';
+import { refreshMember, storedMembers, StoredMember } from './members';
+import { layoutOf } from './layout';
+import { trainNetwork, TrainedNetwork } from './trainer';
+
+export interface HubJobRow {
+  id: string;
+  owner: string;
+  org: string;
+  spec: string;
+  members: string;
+  layout: string;
+  state: HubJobState;
+  reason: string | null;
+  result: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const MOVES: Record<HubJobState, HubJobState[]> = {
+  submitted: ['training', 'rejected', 'failed'],
+  training: ['released', 'withheld', 'interrupted', 'failed'],
+  interrupted: ['training', 'rejected', 'failed'],
+  released: [],
+  withheld: [],
+  rejected: [],
+  failed: [],
+};
+
+async function move(db: Db, id: string, to: HubJobState, actor: string, reason: string | null, result?: unknown): Promise<void> {
+  await db.transaction(async (q) => {
+    const job = await q.get<HubJobRow>('SELECT * FROM jobs WHERE id = ?', [id]);
+    if (!job) throw new JointlabError('not_found', 'no such job', 'not_found');
+    if (!MOVES[job.state].includes(to)) throw new JointlabError('bad_transition', `the job is ${job.state} and cannot become ${to}`, 'conflict');
+    await q.run('UPDATE jobs SET state = ?, reason = ?, result = COALESCE(?, result), updated_at = ? WHERE id = ?', [to, reason, result === undefined ? null : JSON.stringify(result), new Date().toISOString(), id]);
+    await appendAudit(q, { actor, action: `job.${to}`, object: `job:${id}`, detail: { from: job.state, to, ...(reason ? { reason } : {}) } });
+  });
+}
+
+export async function visibleHubJob(db: Db, id: string, viewer: Principal): Promise<HubJobRow> {
+  const row = await db.get<HubJobRow>('SELECT * FROM jobs WHERE id = ?', [id]);
+  if (!row || (viewer.role === 'bank' && row.org !== viewer.org)) throw new JointlabError('not_found', 'no such job', 'not_found');
+  return row;
+}
+
+export async function submitNetworkJob(db: Db, body: unknown, bank: Principal): Promise<HubJobView> {
+  const spec = assertValid(validateNetworkJobSpec, body, 'network job');
+  const members = await Promise.all((await storedMembers(db, spec.provinces)).map((m) => refreshMember(db, m)));
+  const layout = layoutOf(spec, members);
+  const id = `nj_${randomUUID()}`;
+  const roster: RosterEntry[] = members.map((m) => ({ province: m.province, publicKey: m.publicKey }));
+  const now = new Date().toISOString();
+  await db.transaction(async (q) => {
+    await q.run("INSERT INTO jobs (id, owner, org, spec, members, layout, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'submitted', ?, ?)", [id, bank.id, bank.org, JSON.stringify(spec), JSON.stringify(roster), JSON.stringify(layout), now, now]);
+    await appendAudit(q, { actor: bank.id, action: 'job.submitted', object: `job:${id}`, detail: { provinces: spec.provinces, family: 'lr' } });
+  });
+  const request: MemberJobRequest = { id, org: bank.org, owner: bank.id, spec, members: roster, layout };
+  try {
+    await Promise.all(members.map((m) => callMember<MemberJobState>(m, 'POST', '/jobs', request)));
+  } catch (e) {
+    await move(db, id, 'failed', 'hub', `a province could not take the job: ${e instanceof JointlabError ? e.message : 'error'}`);
+    throw e;
+  }
+  return viewHubJob(db, id, bank);
+}
+
+type MemberStateView = HubJobView['provinces'][number] & { k?: number; minTrainingRows?: number };
+
+/** Each province's own view of the job: its steward's decision, its k and minimum training rows; a member that does not answer is `unreachable`. */
+async function memberStates(row: HubJobRow, members: readonly StoredMember[]): Promise<MemberStateView[]> {
+  return Promise.all(
+    members.map(async (m): Promise<MemberStateView> => {
+      try {
+        const s = await callMember<MemberJobState>(m, 'GET', `/jobs/${row.id}`);
+        return { province: m.province, state: s.state, reason: s.reason, k: s.k, minTrainingRows: s.minTrainingRows };
+      } catch (e) {
+        if (e instanceof MemberUnreachable) return { province: m.province, state: 'unreachable', reason: null };
+        throw e;
+      }
+    }),
+  );
+}
+
+export async function viewHubJob(db: Db, id: string, viewer: Principal): Promise<HubJobView> {
+  const row = await visibleHubJob(db, id, viewer);
+  const spec = JSON.parse(row.spec) as NetworkJobSpec;
+  const provinces = (await memberStates(row, await storedMembers(db, spec.provinces))).map(({ province, state, reason }) => ({ province, state, reason }));
+  const rounds = await db.all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM rounds WHERE job = ? GROUP BY state', [id]);
+  return {
+    id: row.id,
+    name: spec.name,
+    org: row.org,
+    state: row.state,
+    reason: row.reason,
+    spec,
+    provinces,
+    rounds: { completed: rounds.find((r) => r.state === 'summed')?.n ?? 0, aborted: rounds.find((r) => r.state === 'aborted')?.n ?? 0 },
+    result: row.result ? JSON.parse(row.result) : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Runs in the background of the hub process; the map makes a second `run` while one trains a conflict. */
+const training = new Map<string, Promise<void>>();
+
+/** Starts training once every province approved; answers at once, the bank follows the job's state. */
+export async function runNetworkJob(db: Db, id: string, bank: Principal, log: (line: string) => void): Promise<HubJobView> {
+  const row = await visibleHubJob(db, id, bank);
+  if (training.has(id)) throw new JointlabError('network_training', 'the job is training already', 'conflict');
+  if (row.state !== 'submitted' && row.state !== 'interrupted') throw new JointlabError('bad_transition', `the job is ${row.state} and cannot run`, 'conflict');
+  const spec = JSON.parse(row.spec) as NetworkJobSpec;
+  const members = await storedMembers(db, spec.provinces);
+  const states = await memberStates(row, members);
+  const rejected = states.find((s) => s.state === 'rejected' || s.state === 'cancelled');
+  if (rejected) {
+    await move(db, id, 'rejected', bank.id, `province ${rejected.province}: ${rejected.state}${rejected.reason ? ` (${rejected.reason})` : ''}`);
+    return viewHubJob(db, id, bank);
+  }
+  const waiting = states.filter((s) => s.state !== 'approved' && s.state !== 'running').map((s) => `${s.province} (${s.state})`);
+  if (waiting.length) throw new JointlabError('network_not_approved', `not every province approved the job yet: ${waiting.join(', ')}`, 'conflict');
+  // k across the network is the strictest member's, as is the fewest training rows.
+  const rules = { k: Math.max(...states.map((s) => s.k ?? 0)), minTrainingRows: Math.max(...states.map((s) => s.minTrainingRows ?? 0)) };
+  await move(db, id, 'training', bank.id, null);
+  const started = Date.now();
+  const work = trainNetwork(db, id, members, JSON.parse(row.layout) as Layout, resolveNetworkSpec(spec), rules, (note) => log(`job ${id}: ${note}`))
+    .then(async (trained: TrainedNetwork) => {
+      const seconds = (Date.now() - started) / 1000;
+      await Promise.all(members.map((m) => callMember(m, 'POST', `/jobs/${id}/finish`, { outcome: trained.outcome, seconds })));
+      const state = trained.outcome.released.parameters ? 'released' : 'withheld';
+      await move(db, id, state, 'hub', state === 'withheld' ? trained.outcome.withheld.map((w) => `${w.part}: ${w.reason}`).join('; ') : null, { ...trained.outcome, seconds, iterations: trained.iterations, converged: trained.converged });
+    })
+    .catch(async (e: unknown) => {
+      const known = e instanceof JointlabError;
+      log(`job ${id}: stopped (${known ? e.code : 'internal error'})`);
+      // A province that dropped out (or refused a round) interrupts the job: no result, run it again.
+      const reason = known ? `${e.message}; run the job again once every province answers` : 'the hub failed while training; run the job again';
+      await move(db, id, 'interrupted', 'hub', reason).catch(() => undefined);
+    })
+    .finally(() => training.delete(id));
+  training.set(id, work);
+  return viewHubJob(db, id, bank);
+}
+
+/** Resolves when no job trains (closing the hub, tests). */
+export async function trainingSettled(): Promise<void> {
+  await Promise.all([...training.values()]);
+}

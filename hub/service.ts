@@ -1,0 +1,60 @@
+/** The hub service facade: start and stop the hub over one SQLite file, and the operator's token issuing on that file. */
+import { AddressInfo } from 'node:net';
+import { Server } from 'node:http';
+import { JointlabError } from '../lab/errors';
+import { addPrincipal } from '../enclave/auth/principals';
+import { answerClientError } from '../enclave/http/problem';
+import { Db } from '../enclave/store/db';
+import { createHubApp } from './http/app';
+import { openHubStore } from './store';
+import { trainingSettled } from './jobs';
+
+export interface RunningHub {
+  url: string;
+  port: number;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function startHub(options: { db: string; port: number; host?: string; log?: (line: string) => void }): Promise<RunningHub> {
+  const db = await openHubStore(options.db);
+  const log = options.log ?? (() => undefined);
+  const app = createHubApp({ db, log });
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(options.port, host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.on('clientError', answerClientError);
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    db,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await trainingSettled();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Issues a hub principal's token on the database file (admins register members; banks submit jobs). */
+export async function addHubPrincipal(file: string, input: { name: string; role: string; org: string }): Promise<{ id: string; token: string }> {
+  if (input.role !== 'admin' && input.role !== 'bank') throw new JointlabError('bad_role', 'hub principals are admin or bank', 'usage');
+  const db = await openHubStore(file);
+  try {
+    const { principal, token } = await addPrincipal(db, input, 'operator');
+    return { id: principal.id, token };
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,32 @@
+import { strict as assert } from 'node:assert';
+import { BlindPool } from '../../../lab/psi/blind-pool';
+import { hashToPoint, psiDomain } from '../../../lab/psi/hash-to-point';
+import { SmallOrderPoint, multiply, newScalar, scalarKey } from '../../../lab/psi/x25519';
+import { SMALL_ORDER } from './small-order';
+
+describe('PSI worker pool (lab/psi/blind-pool.ts)', () => {
+  const pool = new BlindPool(2);
+  after(() => pool.close());
+
+  it('hashes and blinds across workers with the same bytes as the main thread, in order, reporting progress', async () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `id-${i}`);
+    const domain = psiDomain('d', 'n');
+    const scalar = newScalar();
+    let done = 0;
+    const packed = await pool.hashAndBlind(domain, ids, scalar, (n) => (done += n));
+    assert.equal(done, ids.length);
+    assert.equal(packed.length, ids.length * 32);
+    for (const i of [0, 2047, 2048, 4999]) assert.deepEqual(packed.subarray(i * 32, i * 32 + 32), multiply(scalarKey(scalar), hashToPoint(domain, ids[i])));
+    const e = newScalar();
+    const twice = await pool.blind(packed, e);
+    for (const i of [0, 3000, 4999]) assert.deepEqual(twice.subarray(i * 32, i * 32 + 32), multiply(scalarKey(e), packed.subarray(i * 32, i * 32 + 32)));
+  });
+
+  it('rejects a call holding a small-order point with its position, and keeps working afterwards', async () => {
+    const points = Buffer.concat([...Array.from({ length: 3000 }, (_, i) => hashToPoint('x', String(i)))]);
+    Buffer.from(SMALL_ORDER[2], 'hex').copy(points, 2500 * 32);
+    await assert.rejects(pool.blind(points, newScalar()), (e: unknown) => e instanceof SmallOrderPoint && (e as unknown as { index: number }).index === 2500);
+    const ok = await pool.blind(points.subarray(0, 64), newScalar());
+    assert.equal(ok.length, 64);
+  });
+});

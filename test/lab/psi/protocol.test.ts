@@ -1,0 +1,92 @@
+import { strict as assert } from 'node:assert';
+import { JointlabError } from '../../../lab/errors';
+import { hashToPoint, psiDomain } from '../../../lab/psi/hash-to-point';
+import { matchingPositions, pointKeys } from '../../../lab/psi/match';
+import { assertPoints, chunkRanges, pointAt } from '../../../lab/psi/points';
+import { permute, randomPermutation } from '../../../lab/psi/shuffle';
+import { POINT_BYTES, SmallOrderPoint, multiply, newScalar, scalarKey } from '../../../lab/psi/x25519';
+import { SMALL_ORDER } from './small-order';
+
+const hex = (s: string) => Buffer.from(s, 'hex');
+
+
+const pack = (points: Uint8Array[]) => Buffer.concat(points);
+const blindAll = (scalar: Buffer, points: Uint8Array[]) => points.map((p) => multiply(scalarKey(scalar), p));
+
+describe('PSI protocol parts (lab/psi)', () => {
+  it('multiplies as RFC 7748 says (its first X25519 test vector)', () => {
+    const out = multiply(scalarKey(hex('a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4')), hex('e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c'));
+    assert.equal(out.toString('hex'), 'c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552');
+  });
+
+  it('blinding commutes: (H(id)^a)^b = (H(id)^b)^a for hashed ids, on the curve and on its twist alike', () => {
+    const [a, b] = [newScalar(), newScalar()];
+    const domain = psiDomain('platform', 'n1');
+    for (let i = 0; i < 200; i++) {
+      const u = hashToPoint(domain, `91330106${String(i).padStart(10, '0')}`);
+      const ab = multiply(scalarKey(b), multiply(scalarKey(a), u));
+      const ba = multiply(scalarKey(a), multiply(scalarKey(b), u));
+      assert.deepEqual(ab, ba);
+    }
+  });
+
+  it('refuses every small-order point (the all-zero output) with SmallOrderPoint', () => {
+    const key = scalarKey(newScalar());
+    for (const p of SMALL_ORDER) assert.throws(() => multiply(key, hex(p)), SmallOrderPoint, p);
+    // A point with the top bit set is the same point once masked, and refused the same way.
+    const high = hex(SMALL_ORDER[2]);
+    high[31] |= 0x80;
+    assert.throws(() => multiply(key, high), SmallOrderPoint);
+  });
+
+  it('hashes under a domain: another session nonce or dataset gives unrelated points', () => {
+    const id = '913301060MXBAH8Q59';
+    const base = hashToPoint(psiDomain('platform', 'aa'), id);
+    assert.notDeepEqual(base, hashToPoint(psiDomain('platform', 'ab'), id));
+    assert.notDeepEqual(base, hashToPoint(psiDomain('platform2', 'aa'), id));
+    assert.deepEqual(base, hashToPoint(psiDomain('platform', 'aa'), id));
+    assert.equal(base.length, POINT_BYTES);
+  });
+
+  it('runs the whole exchange in memory: the bank finds exactly the common ids, and nothing else matches', () => {
+    const platform = Array.from({ length: 300 }, (_, i) => `P${i}`);
+    const bankIds = [...platform.slice(100, 180), ...Array.from({ length: 120 }, (_, i) => `X${i}`)];
+    const domain = psiDomain('platform', 'nonce');
+    const [b, e] = [newScalar(), newScalar()];
+    // Bank: H(y)^b, shuffled.
+    const order = randomPermutation(bankIds.length);
+    const sent = permute(bankIds, order);
+    const up = blindAll(b, sent.map((y) => hashToPoint(domain, y)));
+    // Enclave: (H(y)^b)^e in the same order, and its own H(x)^e shuffled.
+    const back = pack(blindAll(e, up));
+    const platformOrder = permute(platform, randomPermutation(platform.length));
+    const platformBlinded = blindAll(e, platformOrder.map((x) => hashToPoint(domain, x)));
+    // Bank: (H(x)^e)^b, then the positions of its own points among them.
+    const doubled = pack(blindAll(b, platformBlinded));
+    const found = matchingPositions(back, pointKeys(doubled)).map((i) => sent[i]);
+    assert.deepEqual(found.sort(), platform.slice(100, 180).sort());
+    // Enclave, from the bank's doubled set: the same intersection, as its own ids.
+    const enclaveSide = matchingPositions(doubled, pointKeys(back)).map((i) => platformOrder[i]);
+    assert.deepEqual(enclaveSide.sort(), platform.slice(100, 180).sort());
+  });
+
+  it('checks packed point bodies: empty, ragged, too many or not bytes answer bad_points', () => {
+    assert.equal(assertPoints(Buffer.alloc(64), 10), 2);
+    for (const body of [Buffer.alloc(0), Buffer.alloc(31), Buffer.alloc(33), Buffer.alloc(32 * 11), 'text', undefined]) {
+      assert.throws(() => assertPoints(body, 10), (e: unknown) => e instanceof JointlabError && e.code === 'bad_points' && e.status === 400);
+    }
+    const packed = Buffer.from(Array.from({ length: 96 }, (_, i) => i));
+    assert.equal(pointAt(packed, 2)[0], 64);
+    assert.deepEqual(chunkRanges(5, 2), [{ from: 0, to: 2 }, { from: 2, to: 4 }, { from: 4, to: 5 }]);
+  });
+
+  it('shuffles into a permutation that differs from run to run', () => {
+    const a = randomPermutation(1000);
+    assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
+    assert.notDeepEqual([...a], [...randomPermutation(1000)]);
+    // Every position moves somewhere over many draws: no slot is pinned.
+    const seen = new Set<number>();
+    for (let k = 0; k < 200; k++) seen.add(randomPermutation(5)[0]);
+    assert.equal(seen.size, 5);
+  });
+});
