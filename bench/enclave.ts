@@ -1,7 +1,8 @@
 /**
  * Enclave benchmark: (1) submission-to-result time of a job against `jointlab train` fitting the same
  * model on the same rows, in the same run; (2) requests per second on GET /v1/jobs/:id with
- * concurrent clients, the enclave running as its own process as in production.
+ * concurrent clients, the enclave running as its own process as in production, against Node's bare
+ * http server answering the same bytes.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,20 +18,37 @@ import { train } from '../lab/train';
 import { ModelKind } from '../models/model';
 import type { JobView } from '../lab/api/jobs';
 import type { ScoreAnswer } from '../lab/api/scoring';
+import { load } from './load';
 
 const CLI = join(__dirname, '..', 'cli', 'main.js');
 
-function startEnclave(db: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [CLI, 'enclave', 'start', '--port', '0', '--db', db, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a node process running `args` and waits for its "listening on URL" line. */
+function startProcess(args: string[], env: Record<string, string> = {}): Promise<{ url: string; pid: number; stop: () => void }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);
-      if (m) resolve({ url: m[1], stop: () => child.kill('SIGTERM') });
+      if (m) resolve({ url: m[1], pid: child.pid!, stop: () => child.kill('SIGTERM') });
     });
-    child.on('exit', (code) => reject(new Error(`enclave exited with ${code}`)));
+    child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
   });
+}
+
+function startEnclave(db: string): Promise<{ url: string; pid: number; stop: () => void }> {
+  return startProcess([CLI, 'enclave', 'start', '--port', '0', '--db', db, '--quiet']);
+}
+
+/** User + system CPU seconds a process has used so far (Linux /proc; NaN elsewhere). */
+function processCpuSeconds(pid: number): number {
+  try {
+    // Fields after the parenthesized command name: state is field 3, utime 14 and stime 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, 100 a second on Linux
+  } catch {
+    return NaN;
+  }
 }
 
 const seconds = (since: bigint): number => Number(process.hrtime.bigint() - since) / 1e9;
@@ -118,27 +136,30 @@ async function main(): Promise<void> {
       const scoreMs = (seconds(scoreStart) * 1000) / batches;
       console.log(`  POST /v1/score, 100 ids a request (${scored} scored in all): ${scoreMs.toFixed(2)} ms a request against ${resultsMs.toFixed(2)} ms for the results JSON (${(scoreMs / resultsMs).toFixed(2)}x)`);
 
-      for (const clients of [1, 8, 32]) {
-        const total = 4000;
-        let sent = 0;
-        const latencies: number[] = [];
-        const started = process.hrtime.bigint();
-        await Promise.all(
-          Array.from({ length: clients }, async () => {
-            while (sent < total) {
-              sent++;
-              const t0 = process.hrtime.bigint();
-              const res = await fetch(`${enclave.url}/v1/jobs/${lastJob}`, { headers: { authorization: `Bearer ${bankToken}` } });
-              await res.arrayBuffer();
-              if (res.status !== 200) throw new Error(`status ${res.status}`);
-              latencies.push(seconds(t0) * 1000);
-            }
-          }),
-        );
-        const elapsed = seconds(started);
-        latencies.sort((a, b) => a - b);
-        const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(2);
-        console.log(`  GET /v1/jobs/:id, ${String(clients).padStart(2)} concurrent clients: ${(total / elapsed).toFixed(0)} requests/s, latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
+      // Request rate on one job's view, against Node's bare http server answering the same bytes in
+      // its own process: the ratio is what the enclave's auth, SQL and JSON cost on top of HTTP itself.
+      const view = await (await fetch(`${enclave.url}/v1/jobs/${lastJob}`, { headers: { authorization: `Bearer ${bankToken}` } })).text();
+      const reference = await startProcess([join(__dirname, 'reference-server.js')], { JOINTLAB_BENCH_BODY: view });
+      try {
+        const headers = { authorization: `Bearer ${bankToken}` };
+        // The server's own CPU time per request (from /proc): unlike the rate, it does not depend on
+        // how much of the machine the load generator and other processes got meanwhile.
+        const serverLoad = async (server: { url: string; pid: number }, clients: number) => {
+          const total = 4000;
+          const cpuBefore = processCpuSeconds(server.pid);
+          const result = await load(`${server.url}/v1/jobs/${lastJob}`, headers, clients, total);
+          return { ...result, cpuMicros: ((processCpuSeconds(server.pid) - cpuBefore) * 1e6) / total };
+        };
+        for (const clients of [1, 8, 32]) {
+          const [ours, bare] = [await serverLoad(enclave, clients), await serverLoad(reference, clients)];
+          console.log(
+            `  GET /v1/jobs/:id, ${String(clients).padStart(2)} concurrent clients: ${ours.perSecond.toFixed(0)} requests/s (p50 ${ours.p50.toFixed(2)} ms, p99 ${ours.p99.toFixed(2)} ms), ` +
+              `server CPU ${ours.cpuMicros.toFixed(0)} us a request; bare node:http with the same body ${bare.perSecond.toFixed(0)} requests/s, ${bare.cpuMicros.toFixed(0)} us; ` +
+              `ratio ${(ours.perSecond / bare.perSecond).toFixed(2)} (rate), ${(ours.cpuMicros / bare.cpuMicros).toFixed(2)}x (CPU)`,
+          );
+        }
+      } finally {
+        reference.stop();
       }
     } finally {
       enclave.stop();

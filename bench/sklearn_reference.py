@@ -2,7 +2,9 @@
 """scikit-learn reference fits for `npm run bench`: reads numeric train/test CSV files written by the
 benchmark (id, label, features...), fits the requested models, prints one JSON object.
 
-Timings cover the fit (with scaling or binning) only, as the benchmark times jointlab's side."""
+Timings cover the fit (with scaling or binning) only, as the benchmark times jointlab's side: wall
+seconds and CPU seconds of this process (the benchmark sets OMP_NUM_THREADS=1 and its kin, so CPU time
+is one thread's, like jointlab's)."""
 import json
 import sys
 import time
@@ -35,6 +37,17 @@ def models(name):
     raise SystemExit(f"unknown model {name}")
 
 
+# Fits quicker than this are timed a second time, where one-off costs (first calls, caches) are gone.
+AGAIN_BELOW = 2.0
+
+
+def timed_fit(model, x, y):
+    started = time.perf_counter()
+    cpu_started = time.process_time()
+    model.fit(x, y)
+    return time.perf_counter() - started, time.process_time() - cpu_started
+
+
 def main():
     train_path, test_path, names = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
     x_train, y_train = load(train_path)
@@ -42,11 +55,13 @@ def main():
     out = {}
     for name in names:
         model = models(name)
-        started = time.perf_counter()
-        model.fit(x_train, y_train)
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = timed_fit(model, x_train, y_train)
         auc = roc_auc_score(y_test, model.predict_proba(x_test)[:, 1])
-        out[name] = {"auc": auc, "seconds": seconds}
+        out[name] = {"auc": auc, "seconds": seconds, "cpuSeconds": cpu_seconds}
+        if seconds < AGAIN_BELOW:
+            # A second fit of a fresh model, as the benchmark times jointlab's second fit.
+            again, cpu_again = timed_fit(models(name), x_train, y_train)
+            out[name]["again"] = {"seconds": again, "cpuSeconds": cpu_again}
     try:
         from threadpoolctl import threadpool_info
         out["_blas"] = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} threads={i.get('num_threads')}" for i in threadpool_info()]

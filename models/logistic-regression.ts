@@ -1,6 +1,6 @@
 /** Logistic regression with L2, standardization and missing-value handling. */
 import { Frame } from './frame';
-import { Encoder, designNames, encode, fitEncoder } from './encoding';
+import { Encoder, designNames, encode, encodeAffine, fitEncoder } from './encoding';
 import { fitLogistic, predictLogistic } from './logistic-core';
 import { FitContext, FittedModel, ModelFamily, ModelFile } from './model';
 
@@ -58,8 +58,11 @@ export const logisticRegression: ModelFamily<LogisticParams> = {
 
   async fit(frame: Frame, labels: Uint8Array, params: LogisticParams, context: FitContext): Promise<FittedModel> {
     const encoder = context.encoder ?? fitEncoder(frame, params.minLevelCount);
-    const design = encode(encoder, frame);
+    // Raw columns with their means and deviations: the solver standardizes on the fly.
+    const design = encodeAffine(encoder, frame);
     const fit = fitLogistic(design.columns, labels, design.rows, {
+      center: design.center,
+      scale: design.scale,
       l2: params.l2,
       maxIterations: params.maxIterations,
       onIteration: (i, max) => context.onProgress?.(i, max, `newton step ${i}`),

@@ -35,6 +35,6 @@ export async function addPrincipal(db: Db, input: { name: string; role: string; 
   return { principal, token };
 }
 
-export async function principalByToken(q: Queries, token: string): Promise<Principal | undefined> {
-  return q.get<Principal>('SELECT id, name, role, org FROM principals WHERE token_hash = ?', [hashToken(token)]);
+export async function principalByTokenHash(q: Queries, tokenHash: string): Promise<Principal | undefined> {
+  return q.get<Principal>('SELECT id, name, role, org FROM principals WHERE token_hash = ?', [tokenHash]);
 }

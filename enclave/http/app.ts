@@ -25,6 +25,9 @@ const { version } = require('../../../package.json') as { version: string };
 export function createApp(ctx: EnclaveContext): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every answer is private to its caller (no shared cache may keep one) and a polled job view changes
+  // as the job runs: an ETag would hash each body for a 304 that no client of this API asks for.
+  app.disable('etag');
   app.set('query parser', 'simple');
   app.use((req, res, next) => {
     const started = Date.now();

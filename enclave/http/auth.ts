@@ -3,16 +3,22 @@ import { Request, RequestHandler, Response } from 'express';
 import { JointlabError } from '../../lab/errors';
 import { Role } from '../../lab/spec/policy';
 import type { Principal } from '../../lab/api/principals';
-import { principalByToken } from '../auth/principals';
+import { PrincipalCache } from '../auth/principal-cache';
+import { hashToken, principalByTokenHash } from '../auth/principals';
 import { Db } from '../store/db';
 
-export function authenticate(db: Db): RequestHandler {
+export function authenticate(db: Db, cache = new PrincipalCache()): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new JointlabError('unauthenticated', 'send an API token as "Authorization: Bearer <token>"', 'auth');
-    const principal = await principalByToken(db, match[1]);
-    if (!principal) throw new JointlabError('unauthenticated', 'the API token is not valid', 'auth');
+    const hash = hashToken(match[1]);
+    let principal = cache.get(hash);
+    if (!principal) {
+      principal = await principalByTokenHash(db, hash);
+      if (!principal) throw new JointlabError('unauthenticated', 'the API token is not valid', 'auth');
+      cache.set(hash, principal);
+    }
     res.locals.principal = principal;
     next();
   };

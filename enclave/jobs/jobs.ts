@@ -25,6 +25,10 @@ export interface JobRow {
   updated_at: string;
 }
 
+/** A job's row without its stored result, which can be large and which a job view does not show. */
+export type JobHead = Omit<JobRow, 'result'>;
+const HEAD_COLUMNS = 'id, owner, org, spec, state, flags, approved_sensitive, reason, progress, progress_note, created_at, updated_at';
+
 /** What the enclave keeps of a finished training run: the release outcome, and for the steward the reasons behind it. */
 export interface StoredResult {
   release: ReleaseOutcome;
@@ -36,7 +40,7 @@ export interface StoredResult {
   snapshot?: number;
 }
 
-export function viewJob(row: JobRow, viewer: Principal): JobView {
+export function viewJob(row: JobHead, viewer: Principal): JobView {
   const { spec } = decodeJob(row);
   return {
     id: row.id,
@@ -70,7 +74,15 @@ export async function jobRow(q: Queries, id: string): Promise<JobRow | undefined
 }
 
 export async function visibleJob(q: Queries, id: string, viewer: Principal): Promise<JobRow> {
-  const row = await jobRow(q, id);
+  return assertVisible(await jobRow(q, id), viewer);
+}
+
+/** As visibleJob, without reading the stored result: for a job's view, which clients poll. */
+export async function visibleJobHead(q: Queries, id: string, viewer: Principal): Promise<JobHead> {
+  return assertVisible(await q.get<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE id = ?`, [id]), viewer);
+}
+
+function assertVisible<T extends JobHead>(row: T | undefined, viewer: Principal): T {
   if (!row || (viewer.role === 'bank' && row.org !== viewer.org)) throw new JointlabError('not_found', 'no such job', 'not_found');
   return row;
 }

@@ -6,6 +6,8 @@ import sqlite3 from 'sqlite3';
 
 export type Params = (string | number | null | Buffer)[];
 
+const MAX_STATEMENTS = 200;
+
 export interface RunResult {
   lastID: number;
   changes: number;
@@ -28,22 +30,59 @@ export class Db implements Queries {
     });
   }
 
+  /**
+   * Prepared statements by SQL text, reused rather than compiled again for every call (the service
+   * runs a few dozen distinct statements; the cap bounds the queries built from variable filters).
+   * A statement is handed out only once it prepared: sqlite3 drops the calls queued on one that
+   * failed to prepare without answering them, so the error must come from the preparation itself.
+   */
+  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
+
+  private statement(sql: string): Promise<sqlite3.Statement> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= MAX_STATEMENTS) {
+        const [oldest, evicted] = this.statements.entries().next().value as [string, Promise<sqlite3.Statement>];
+        this.statements.delete(oldest);
+        evicted.then((s) => s.finalize()).catch(() => undefined);
+      }
+      statement = new Promise<sqlite3.Statement>((resolve, reject) => {
+        const prepared = this.raw.prepare(sql, (err) => {
+          if (!err) return resolve(prepared);
+          this.statements.delete(sql);
+          reject(err);
+        });
+      });
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   private direct: Queries = {
-    run: (sql, params = []) =>
-      new Promise((resolve, reject) => {
-        this.raw.run(sql, params, function (err) {
+    run: async (sql, params = []) => {
+      const statement = await this.statement(sql);
+      return new Promise((resolve, reject) => {
+        statement.run(params, function (err) {
           if (err) reject(err);
           else resolve({ lastID: this.lastID, changes: this.changes });
         });
-      }),
-    get: <T>(sql: string, params: Params = []) =>
-      new Promise<T | undefined>((resolve, reject) => {
-        this.raw.get<T>(sql, params, (err, row) => (err ? reject(err) : resolve(row)));
-      }),
-    all: <T>(sql: string, params: Params = []) =>
-      new Promise<T[]>((resolve, reject) => {
-        this.raw.all<T>(sql, params, (err, rows) => (err ? reject(err) : resolve(rows)));
-      }),
+      });
+    },
+    get: async <T>(sql: string, params: Params = []) => {
+      const statement = await this.statement(sql);
+      // Run to its end rather than stopped after the first row: a statement left mid-way would hold its
+      // read snapshot open until reset, another trip to sqlite3's thread pool. Every `get` in the
+      // service is a lookup of one row, so reading to the end costs nothing more.
+      return new Promise<T | undefined>((resolve, reject) => {
+        statement.all<T>(params, (err, rows) => (err ? reject(err) : resolve(rows[0])));
+      });
+    },
+    all: async <T>(sql: string, params: Params = []) => {
+      const statement = await this.statement(sql);
+      return new Promise<T[]>((resolve, reject) => {
+        statement.all<T>(params, (err, rows) => (err ? reject(err) : resolve(rows)));
+      });
+    },
   };
 
   /** Runs `work` alone on the connection: statements and transactions queue one after another. */
@@ -87,7 +126,10 @@ export class Db implements Queries {
     });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    const prepared = await Promise.all([...this.statements.values()].map((statement) => statement.catch(() => undefined)));
+    await Promise.all(prepared.map((statement) => new Promise<void>((resolve) => (statement ? statement.finalize(() => resolve()) : resolve()))));
+    this.statements.clear();
     return new Promise((resolve, reject) => this.raw.close((err) => (err ? reject(err) : resolve())));
   }
 }

@@ -195,6 +195,22 @@ function consentRows(random: Random, id: string, bank: string, purposes: string[
   });
 }
 
+/**
+ * Platform rows one at a time with distinct ids, drawn as `synthesize` draws them, for tables too large
+ * to hold in memory: the scale benchmark streams millions of them to a file.
+ */
+export function* enterpriseRows(count: number, seed: number, province?: string): Generator<(string | number)[]> {
+  const random = new Random(seed);
+  const divisions = divisionsOf(province);
+  const seen = new Set<string>();
+  while (seen.size < count) {
+    const e = enterprise(random, divisions);
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    yield e.row;
+  }
+}
+
 export function synthesize(options: SynthOptions): SynthTables {
   if (options.bankCustomers > options.enterprises) throw new RangeError('a bank cannot have more customers than there are enterprises');
   if (options.province !== undefined) assertProvinceCode(options.province, '--province');

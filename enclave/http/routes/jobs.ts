@@ -4,7 +4,7 @@ import { JOB_STATES, JobState } from '../../../lab/lifecycle';
 import { JointlabError } from '../../../lab/errors';
 import { assertValid } from '../../../lab/spec/problems';
 import { validators } from '../../../lab/spec/requests';
-import { listJobs, viewJob, visibleJob } from '../../jobs/jobs';
+import { listJobs, viewJob, visibleJob, visibleJobHead } from '../../jobs/jobs';
 import { jobResults } from '../../jobs/results';
 import { submitJob } from '../../jobs/submit';
 import { budgetView } from '../../jobs/privacy-budget';
@@ -38,7 +38,7 @@ export function jobRoutes(ctx: EnclaveContext): Router {
 
   r.get('/jobs/:id', allow('bank', 'steward'), async (req, res) => {
     const viewer = principalOf(res);
-    res.json(viewJob(await visibleJob(ctx.db, String(req.params.id), viewer), viewer));
+    res.json(viewJob(await visibleJobHead(ctx.db, String(req.params.id), viewer), viewer));
   });
 
   r.post('/jobs/:id/approve', allow('steward'), async (req, res) => {

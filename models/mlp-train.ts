@@ -1,0 +1,293 @@
+/**
+ * Trains a small MLP (ReLU hidden layers, sigmoid output) in plain double-precision JavaScript: Adam on
+ * minibatches, inverted dropout, an L2 penalty on weights and early stopping on a validation slice,
+ * the same recipe as the TensorFlow.js path. For nets of a few thousand parameters the per-operation
+ * cost of a tensor library outweighs the arithmetic, and loops over row-major Float64Arrays are faster.
+ */
+import type { DenseLayer } from './mlp';
+import { Random } from './random';
+
+export interface MlpTraining {
+  dropout: number;
+  learningRate: number;
+  batchSize: number;
+  maxEpochs: number;
+  patience: number;
+  l2: number;
+}
+
+export interface MlpTrained {
+  layers: DenseLayer[];
+  epochs: number;
+  bestEpoch: number;
+  validationLoss: number;
+}
+
+/** Adam's constants as TensorFlow.js sets them (its epsilon is the backend's, 1e-7). */
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPSILON = 1e-7;
+
+/**
+ * One dense layer's parameters and their Adam moments. The weights are kept both ways round: `wt`
+ * (outputs x inputs, which Adam updates) for the forward pass and the weight gradient, `w` (inputs x
+ * outputs, refreshed after each step) for passing gradients back; each kernel then reads contiguously.
+ */
+interface Layer {
+  inputs: number;
+  outputs: number;
+  w: Float64Array;
+  wt: Float64Array;
+  b: Float64Array;
+  gwt: Float64Array;
+  gb: Float64Array;
+  mw: Float64Array;
+  vw: Float64Array;
+  mb: Float64Array;
+  vb: Float64Array;
+}
+
+/** out (cols x rows) = the transpose of a (rows x cols). */
+function transpose(a: Float64Array, rows: number, cols: number, out: Float64Array): void {
+  for (let r = 0; r < rows; r++) {
+    const r0 = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = a[r0 + c];
+  }
+}
+
+/**
+ * out (rows x outputs) = input (rows x inputs) . w + b, then ReLU when `relu`: four outputs at a time,
+ * each a dot product along a contiguous row of wt, summed in registers.
+ */
+function dense(input: Float64Array, rows: number, layer: Layer, out: Float64Array, relu: boolean): void {
+  const { inputs, outputs, wt, b } = layer;
+  const floor = relu ? 0 : -Infinity;
+  for (let r = 0; r < rows; r++) {
+    const i0 = r * inputs;
+    const o0 = r * outputs;
+    let o = 0;
+    for (; o + 3 < outputs; o += 4) {
+      const a0 = o * inputs;
+      const a1 = a0 + inputs;
+      const a2 = a1 + inputs;
+      const a3 = a2 + inputs;
+      let s0 = b[o];
+      let s1 = b[o + 1];
+      let s2 = b[o + 2];
+      let s3 = b[o + 3];
+      for (let k = 0; k < inputs; k++) {
+        const v = input[i0 + k];
+        s0 += v * wt[a0 + k];
+        s1 += v * wt[a1 + k];
+        s2 += v * wt[a2 + k];
+        s3 += v * wt[a3 + k];
+      }
+      out[o0 + o] = Math.max(s0, floor);
+      out[o0 + o + 1] = Math.max(s1, floor);
+      out[o0 + o + 2] = Math.max(s2, floor);
+      out[o0 + o + 3] = Math.max(s3, floor);
+    }
+    for (; o < outputs; o++) {
+      const a0 = o * inputs;
+      let s0 = b[o];
+      for (let k = 0; k < inputs; k++) s0 += input[i0 + k] * wt[a0 + k];
+      out[o0 + o] = Math.max(s0, floor);
+    }
+  }
+}
+
+/**
+ * The layer's gradients from its input and dL/d(out), both transposed (inputs x rows, outputs x rows):
+ * gwt = delta^T input + 2 l2 wt and gb = row sums of delta^T, as dot products along the batch.
+ */
+function gradients(inputT: Float64Array, deltaT: Float64Array, rows: number, layer: Layer, l2: number): void {
+  const { inputs, outputs, wt, gwt, gb } = layer;
+  for (let o = 0; o < outputs; o++) {
+    const d0 = o * rows;
+    let sb = 0;
+    for (let r = 0; r < rows; r++) sb += deltaT[d0 + r];
+    gb[o] = sb;
+    const g0 = o * inputs;
+    let k = 0;
+    for (; k + 3 < inputs; k += 4) {
+      const x0 = k * rows;
+      const x1 = x0 + rows;
+      const x2 = x1 + rows;
+      const x3 = x2 + rows;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let r = 0; r < rows; r++) {
+        const d = deltaT[d0 + r];
+        s0 += d * inputT[x0 + r];
+        s1 += d * inputT[x1 + r];
+        s2 += d * inputT[x2 + r];
+        s3 += d * inputT[x3 + r];
+      }
+      gwt[g0 + k] = s0 + 2 * l2 * wt[g0 + k];
+      gwt[g0 + k + 1] = s1 + 2 * l2 * wt[g0 + k + 1];
+      gwt[g0 + k + 2] = s2 + 2 * l2 * wt[g0 + k + 2];
+      gwt[g0 + k + 3] = s3 + 2 * l2 * wt[g0 + k + 3];
+    }
+    for (; k < inputs; k++) {
+      const x0 = k * rows;
+      let s0 = 0;
+      for (let r = 0; r < rows; r++) s0 += deltaT[d0 + r] * inputT[x0 + r];
+      gwt[g0 + k] = s0 + 2 * l2 * wt[g0 + k];
+    }
+  }
+}
+
+/**
+ * dL/d(input) (rows x inputs) = delta . w^T where the input was positive, times `scale` (dropout's
+ * 1 / keep); zero where ReLU was off or dropout dropped the unit, whose gradient is zero.
+ */
+function backprop(input: Float64Array, rows: number, layer: Layer, delta: Float64Array, back: Float64Array, scale: number): void {
+  const { inputs, outputs, w } = layer;
+  for (let r = 0; r < rows; r++) {
+    const i0 = r * inputs;
+    const d0 = r * outputs;
+    for (let k = 0; k < inputs; k++) {
+      if (!(input[i0 + k] > 0)) {
+        back[i0 + k] = 0;
+        continue;
+      }
+      const w0 = k * outputs;
+      let s = 0;
+      for (let o = 0; o < outputs; o++) s += delta[d0 + o] * w[w0 + o];
+      back[i0 + k] = s * scale;
+    }
+  }
+}
+
+/** One Adam step as TensorFlow.js writes it: epsilon added to the bias-corrected second moment's root. */
+function adam(param: Float64Array, grad: Float64Array, m: Float64Array, v: Float64Array, rate: number, correct1: number, correct2: number): void {
+  for (let j = 0; j < param.length; j++) {
+    const g = grad[j];
+    m[j] = BETA1 * m[j] + (1 - BETA1) * g;
+    v[j] = BETA2 * v[j] + (1 - BETA2) * g * g;
+    param[j] -= (rate * (m[j] / correct1)) / (Math.sqrt(v[j] / correct2) + EPSILON);
+  }
+}
+
+/** Mean sigmoid cross-entropy of logits z against labels, stable for large |z|. */
+function meanLogLoss(z: Float64Array, rows: number, y: ArrayLike<number>, index: Int32Array): number {
+  let loss = 0;
+  for (let r = 0; r < rows; r++) {
+    const v = z[r];
+    loss += Math.max(v, 0) - v * y[index[r]] + Math.log1p(Math.exp(-Math.abs(v)));
+  }
+  return loss / rows;
+}
+
+/** Copies rows `index[from..from+count)` of the row-major x (width columns) into out. */
+function gatherRows(x: Float64Array, width: number, index: Int32Array | number[], from: number, count: number, out: Float64Array): void {
+  for (let r = 0; r < count; r++) {
+    const src = index[from + r] * width;
+    const dst = r * width;
+    for (let k = 0; k < width; k++) out[dst + k] = x[src + k];
+  }
+}
+
+/**
+ * Trains from `initial` on the rows `train` of x (row-major, width columns), stopping when the
+ * validation loss on `valid` has not improved by 1e-6 for `patience` epochs; returns the best epoch's
+ * layers. `random` draws the batch order and one dropout seed per batch, in the order the TensorFlow.js
+ * path draws them.
+ */
+export function trainMlp(
+  x: Float64Array,
+  width: number,
+  labels: Uint8Array,
+  train: Int32Array,
+  valid: Int32Array,
+  initial: DenseLayer[],
+  params: MlpTraining,
+  random: Random,
+  onEpoch?: (epoch: number, loss: number) => void,
+): MlpTrained {
+  const layers: Layer[] = initial.map((l) => {
+    const size = l.inputs * l.outputs;
+    const w = Float64Array.from(l.weights);
+    const wt = new Float64Array(size);
+    transpose(w, l.inputs, l.outputs, wt);
+    return {
+      inputs: l.inputs,
+      outputs: l.outputs,
+      w,
+      wt,
+      b: Float64Array.from(l.bias),
+      gwt: new Float64Array(size),
+      gb: new Float64Array(l.outputs),
+      mw: new Float64Array(size),
+      vw: new Float64Array(size),
+      mb: new Float64Array(l.outputs),
+      vb: new Float64Array(l.outputs),
+    };
+  });
+  const depth = layers.length;
+  const batchMax = Math.max(1, Math.min(params.batchSize, train.length));
+  const rowsMax = Math.max(batchMax, valid.length);
+  // Activations per layer (0 is the input batch) and their gradients, sized for the larger of a batch and the validation slice.
+  const acts = [width, ...layers.map((l) => l.outputs)].map((w) => new Float64Array(rowsMax * w));
+  const deltas = [width, ...layers.map((l) => l.outputs)].map((w) => new Float64Array(batchMax * w));
+  const actsT = [width, ...layers.map((l) => l.outputs)].map((w) => new Float64Array(batchMax * w));
+  const deltaT = new Float64Array(batchMax * Math.max(...layers.map((l) => l.outputs)));
+  const validX = new Float64Array(valid.length * width);
+  gatherRows(x, width, valid, 0, valid.length, validX);
+  const keep = 1 - params.dropout;
+  const dropThreshold = params.dropout * 4294967296;
+
+  let best = initial;
+  let bestLoss = Infinity;
+  let bestEpoch = 0;
+  let epoch = 0;
+  let step = 0;
+  const order = Array.from(train);
+  for (epoch = 1; epoch <= params.maxEpochs; epoch++) {
+    random.shuffle(order);
+    for (let start = 0; start < order.length; start += params.batchSize) {
+      const rows = Math.min(params.batchSize, order.length - start);
+      const dropout = new Random(random.nextUint32());
+      gatherRows(x, width, order, start, rows, acts[0]);
+      for (let l = 0; l < depth; l++) {
+        const hidden = l < depth - 1;
+        dense(acts[l], rows, layers[l], acts[l + 1], hidden);
+        if (hidden && params.dropout > 0) {
+          const h = acts[l + 1];
+          for (let j = 0; j < rows * layers[l].outputs; j++) h[j] = dropout.nextUint32() < dropThreshold ? 0 : h[j] / keep;
+        }
+      }
+      // d(mean log-loss)/dz = (sigmoid(z) - y) / rows at the output.
+      const z = acts[depth];
+      const top = deltas[depth];
+      for (let r = 0; r < rows; r++) top[r] = (1 / (1 + Math.exp(-z[r])) - labels[order[start + r]]) / rows;
+      for (let l = depth - 1; l >= 0; l--) {
+        const layer = layers[l];
+        transpose(acts[l], rows, layer.inputs, actsT[l]);
+        transpose(deltas[l + 1], rows, layer.outputs, deltaT);
+        gradients(actsT[l], deltaT, rows, layer, params.l2);
+        if (l > 0) backprop(acts[l], rows, layer, deltas[l + 1], deltas[l], 1 / keep);
+      }
+      step++;
+      const [correct1, correct2] = [1 - BETA1 ** step, 1 - BETA2 ** step];
+      for (const layer of layers) {
+        adam(layer.wt, layer.gwt, layer.mw, layer.vw, params.learningRate, correct1, correct2);
+        adam(layer.b, layer.gb, layer.mb, layer.vb, params.learningRate, correct1, correct2);
+        transpose(layer.wt, layer.outputs, layer.inputs, layer.w);
+      }
+    }
+    // Validation loss without dropout.
+    for (let l = 0; l < depth; l++) dense(l === 0 ? validX : acts[l], valid.length, layers[l], acts[l + 1], l < depth - 1);
+    const loss = meanLogLoss(acts[depth], valid.length, labels, valid);
+    if (loss < bestLoss - 1e-6) {
+      bestLoss = loss;
+      bestEpoch = epoch;
+      best = layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: Array.from(l.w), bias: Array.from(l.b) }));
+    }
+    onEpoch?.(epoch, loss);
+    if (epoch - bestEpoch >= params.patience) break;
+  }
+  return { layers: best, epochs: Math.min(epoch, params.maxEpochs), bestEpoch, validationLoss: bestLoss };
+}
