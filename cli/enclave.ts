@@ -8,7 +8,7 @@ import { integer, positiveInteger } from './options';
 import { assertDbPath, dbOpenError } from './db-file';
 import { assertProvinceCode } from '../lab/network/province';
 import { assertNetworkStandard } from '../lab/network/standard';
-import type { NetworkSettings } from '../enclave/network/settings';
+import type { NetworkSettings } from '../enclave/service';
 
 interface StartFlags {
   port: number;

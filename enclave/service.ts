@@ -24,6 +24,7 @@ import { issueHubToken } from './network/membership';
 
 export { DEFAULT_SETTINGS } from './http/context';
 export type { EnclaveSettings } from './http/context';
+export type { NetworkSettings } from './network/settings';
 /** The CLI checks an encrypted-label spec against the enclave's own rule before it submits (the enclave checks again). */
 export { HE_TRAINING_PARAM_SETS, heTrainingProblems } from './release/he-training-fit';
 
