@@ -7,7 +7,7 @@ import { JointlabError } from '../../lab/errors';
 import type { JobSpec } from '../../lab/spec/job-spec';
 import type { Layout } from '../../lab/network/layout';
 import { binCountsOf, gridOf, momentsOf, newtonOf, scoreHistogramOf, spreadOf, LocalData } from '../../lab/network/statistics';
-import { DEFAULT_SCALE_BITS, encodeFixed, maskVector, ringToBytes } from '../../lab/secagg';
+import { DEFAULT_SCALE_BITS, encodeFixed, keyFingerprint, maskVector, ringToBytes } from '../../lab/secagg';
 import type { MaskedShare, MemberFinish, MemberJobRequest, MemberJobState, RosterEntry, RoundRequest } from '../../lab/api/network';
 import { appendAudit } from '../audit/log';
 import { getDatasetMeta } from '../data/datasets';
@@ -17,6 +17,7 @@ import { ENCLAVE_ACTOR } from '../jobs/decisions';
 import type { EnclaveContext } from '../http/context';
 import { networkIdentity } from './membership';
 import { loadLocalData } from './local-data';
+import { assertRosterPinned } from './peers';
 import { assertNetworkRound } from '../release/network';
 
 /** Who the hub's moves are recorded as in this enclave's audit log. */
@@ -52,6 +53,8 @@ function storedSpec(request: MemberJobRequest): JobSpec {
 export async function acceptNetworkJob(ctx: EnclaveContext, request: MemberJobRequest): Promise<MemberJobState> {
   const province = provinceOf(ctx);
   if (!request.members.some((m) => m.province === province)) throw new JointlabError('network_not_member', `province ${province} is not among the job's members`, 'conflict');
+  // The masks are only as good as the roster: every key must be one this province's steward pinned.
+  await assertRosterPinned(ctx.db, { province, publicKey: (await networkIdentity(ctx.db)).publicKey }, request.members);
   const existing = await jobRow(ctx.db, request.id);
   if (existing) return memberJobState(ctx, request.id);
   const dataset = await getDatasetMeta(ctx.db, request.spec.platform.dataset);
@@ -64,7 +67,10 @@ export async function acceptNetworkJob(ctx: EnclaveContext, request: MemberJobRe
   }
   const spec = storedSpec(request);
   const sensitive = request.spec.platform.columns.filter((c) => dataset.columns.find((d) => d.name === c)?.policy === 'sensitive');
-  const flags = sensitive.length ? [{ code: 'sensitive_columns', message: `uses sensitive columns: ${sensitive.join(', ')}` }] : [];
+  const flags: { code: string; message: string }[] = sensitive.length ? [{ code: 'sensitive_columns', message: `uses sensitive columns: ${sensitive.join(', ')}` }] : [];
+  // The steward sees whose keys the masks are agreed with, to compare against the pins it made.
+  const roster = request.members.map((m) => `${m.province}${m.province === province ? ' (this enclave)' : ''} ${keyFingerprint(m.publicKey)}`);
+  flags.push({ code: 'network_roster', message: `masks agreed with: ${roster.join('; ')}` });
   const now = new Date().toISOString();
   await ctx.db.transaction(async (q) => {
     await q.run('INSERT INTO jobs (id, owner, org, spec, state, flags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [request.id, request.owner, request.org, JSON.stringify(spec), 'submitted', JSON.stringify(flags), now, now]);
@@ -73,7 +79,7 @@ export async function acceptNetworkJob(ctx: EnclaveContext, request: MemberJobRe
       actor: HUB_ACTOR,
       action: 'job.submitted',
       object: `job:${request.id}`,
-      detail: { family: spec.model.family, mode: 'network', org: request.org, provinces: request.members.map((m) => m.province), flags: flags.map((f) => f.code) },
+      detail: { family: spec.model.family, mode: 'network', org: request.org, roster: request.members.map((m) => ({ province: m.province, fingerprint: keyFingerprint(m.publicKey) })), flags: flags.map((f) => f.code) },
     });
   });
   return memberJobState(ctx, request.id);

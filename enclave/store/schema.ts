@@ -216,6 +216,16 @@ const MIGRATIONS: string[] = [
     FOREIGN KEY (dataset, version) REFERENCES dataset_snapshots(dataset, version) ON DELETE CASCADE
   );
   `,
+  // Network peers (enclave/network/peers.ts): the other provinces' identity keys as this enclave's
+  // steward pinned them; a network job's roster must match them, so the hub cannot slip in a key it holds.
+  `
+  CREATE TABLE network_peers (
+    province TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    pinned_by TEXT NOT NULL,
+    pinned_at TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

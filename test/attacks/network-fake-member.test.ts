@@ -55,34 +55,61 @@ describe('attack: a roster with a fake member unmasks one province (curious hub)
     return { status: res.status, json: text ? JSON.parse(text) : undefined };
   }
 
-  it('does not let the hub read a province\'s own statistic through a member key it controls', async () => {
+  it('refuses a roster whose other member is not the key its steward pinned (409 network_roster_unpinned)', async () => {
     const info = await call(tokens.hub, 'GET', '/v1/network/info');
     assert.equal(info.status, 200);
     const attacker = generateIdentity();
-    const members = [
-      { province: PROVINCE, publicKey: info.json.publicKey as string },
-      { province: FAKE, publicKey: attacker.publicKey },
-    ];
-    const layout = layoutOfSpec();
-    const id = 'nj_attack-fake-member';
+    const genuine = generateIdentity(); // province 11's real enclave, whose key the steward checked out of band
     const spec = { ...NETWORK_SPEC, provinces: [PROVINCE, FAKE] };
-    const accepted = await call(tokens.hub, 'POST', '/v1/network/jobs', { id, org: 'bank-a', owner: 'alice', spec, members, layout });
-    if (accepted.status >= 400) return; // refused: the defence holds
-    // The steward sees an ordinary two-province job and approves it.
+    const layout = layoutOfSpec();
+    const roster = (own: string, other: string) => [
+      { province: PROVINCE, publicKey: own },
+      { province: FAKE, publicKey: other },
+    ];
+    const refused = async (id: string, members: { province: string; publicKey: string }[], why: RegExp) => {
+      const r = await call(tokens.hub, 'POST', '/v1/network/jobs', { id, org: 'bank-a', owner: 'alice', spec, members, layout });
+      assert.equal(r.status, 409, JSON.stringify(r.json));
+      assert.equal(r.json.code, 'network_roster_unpinned');
+      assert.match(r.json.detail, why);
+      const seen = await call(tokens.steward, 'GET', `/v1/jobs/${id}`);
+      assert.equal(seen.status, 404, 'a refused roster leaves no job behind');
+    };
+    // Nothing pinned yet: no other member is trusted.
+    await refused('nj_attack-unpinned', roster(info.json.publicKey, attacker.publicKey), /province 11 is not pinned/);
+    // The steward pins province 11's genuine key; the hub's own key for 11 is still refused, as is a roster
+    // that swaps this enclave's own key for one the hub holds, or lists a province twice.
+    const pinned = await call(tokens.steward, 'POST', '/v1/network-peers', { province: FAKE, publicKey: genuine.publicKey });
+    assert.equal(pinned.status, 201, JSON.stringify(pinned.json));
+    assert.match(pinned.json.fingerprint, /^([0-9a-f]{4}:){7}[0-9a-f]{4}$/);
+    await refused('nj_attack-other-key', roster(info.json.publicKey, attacker.publicKey), /province 11 is listed with key/);
+    await refused('nj_attack-own-key', roster(attacker.publicKey, genuine.publicKey), /not this enclave's identity/);
+    await refused('nj_attack-twice', [...roster(info.json.publicKey, genuine.publicKey), { province: FAKE, publicKey: attacker.publicKey }], /listed twice/);
+    // A bank cannot pin: the pins are the steward's.
+    const byBank = await call(tokens.bank, 'POST', '/v1/network-peers', { province: FAKE, publicKey: attacker.publicKey });
+    assert.equal(byBank.status, 403);
+
+    // The genuine roster is accepted, and the steward's view shows the fingerprints the masks are agreed with.
+    const id = 'nj_genuine-roster';
+    const accepted = await call(tokens.hub, 'POST', '/v1/network/jobs', { id, org: 'bank-a', owner: 'alice', spec, members: roster(info.json.publicKey, genuine.publicKey), layout });
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.json));
+    const view = await call(tokens.steward, 'GET', `/v1/jobs/${id}`);
+    const flag = (view.json.flags as { code: string; message: string }[]).find((f) => f.code === 'network_roster');
+    assert.ok(flag?.message.includes(pinned.json.fingerprint), JSON.stringify(view.json.flags));
+
+    // Even had the roster slipped through, the attack measured: the fake member's mask, removed, must leave
+    // the province's statistic unreadable. Here the share is masked with the genuine 11's key, which the
+    // attacker does not hold.
     const approved = await call(tokens.steward, 'POST', `/v1/jobs/${id}/approve`, { allowSensitive: ['dishonest_debtor'] });
     assert.equal(approved.status, 200, JSON.stringify(approved.json));
-
     const round = 'attack-round-0001';
     const share = await call(tokens.hub, 'POST', `/v1/network/jobs/${id}/rounds`, { round, phase: 'moments' });
-    if (share.status >= 400) return; // refused: the defence holds
-    // The attacker plays the fake member with a zero statistic: the pair mask cancels, leaving the province's own vector.
+    assert.equal(share.status, 200, JSON.stringify(share.json));
+    const members = roster(attacker.publicKey, attacker.publicKey).map((m, i) => (i === 0 ? { ...m, publicKey: info.json.publicKey } : m));
     const own = maskVector(FAKE, attacker, members.map((m) => ({ id: m.province, publicKey: m.publicKey })), { job: id, round }, new BigUint64Array(momentsLength(layout)));
     const recovered = decodeFixed(sumModular([ringFromBytes(Buffer.from(share.json.masked, 'base64')), own]), DEFAULT_SCALE_BITS);
-
     const truth = momentsOf(joinedData([files.platform], files.bank, NETWORK_SPEC), layout);
     let worst = 0;
     for (let i = 0; i < truth.length; i++) worst = Math.max(worst, Math.abs(recovered[i] - truth[i]) / Math.max(1, Math.abs(truth[i])));
-    // Train rows, train positives, and each feature's count and sum, for this province alone.
-    assert.ok(worst > 0.5, `the hub recovered province ${PROVINCE}'s own statistic (${truth.length} entries; train rows ${truth[0]}, positives ${truth[1]}) to a relative error of ${worst.toExponential(2)}`);
+    assert.ok(worst > 0.5, `the attacker recovered province ${PROVINCE}'s own statistic to a relative error of ${worst.toExponential(2)}`);
   });
 });
