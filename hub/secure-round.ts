@@ -35,6 +35,7 @@ export async function secureRound(db: Db, job: string, members: readonly MemberA
     return ringFromBytes(Buffer.from(share.masked, 'base64'), expectedLength);
   });
   const sum = decodeFixed(sumModular(shares), DEFAULT_SCALE_BITS);
-  await db.run("UPDATE rounds SET state = 'summed', sum = ? WHERE job = ? AND round = ?", [Buffer.from(sum.buffer, sum.byteOffset, sum.byteLength), job, round]);
+  // Only the round's phase and state are kept: a stored sum would let whoever reads the hub's file subtract two jobs' sums.
+  await db.run("UPDATE rounds SET state = 'summed' WHERE job = ? AND round = ?", [job, round]);
   return sum;
 }

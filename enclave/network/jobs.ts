@@ -6,7 +6,7 @@
 import { JointlabError } from '../../lab/errors';
 import type { JobSpec } from '../../lab/spec/job-spec';
 import type { Layout } from '../../lab/network/layout';
-import { binCountsOf, gridOf, momentsOf, newtonOf, scoreHistogramOf, spreadOf, LocalData } from '../../lab/network/statistics';
+import { binCountsOf, gridOf, momentsOf, newtonOf, scoreHistogramOf, spreadOf } from '../../lab/network/statistics';
 import { DEFAULT_SCALE_BITS, encodeFixed, keyFingerprint, maskVector, ringToBytes } from '../../lab/secagg';
 import type { MaskedShare, MemberFinish, MemberJobRequest, MemberJobState, RosterEntry, RoundRequest } from '../../lab/api/network';
 import { appendAudit } from '../audit/log';
@@ -16,9 +16,12 @@ import { transition } from '../jobs/transition';
 import { ENCLAVE_ACTOR } from '../jobs/decisions';
 import type { EnclaveContext } from '../http/context';
 import { networkIdentity } from './membership';
-import { loadLocalData } from './local-data';
+import { ProvinceData, assertNetworkUpload, loadLocalData } from './local-data';
+import { uploadByName } from '../data/uploads';
 import { assertRosterPinned } from './peers';
-import { assertNetworkRound } from '../release/network';
+import { assertNetworkOutcome, assertNetworkRound, assertRoundPlan, networkDifferencing, noisyStatistic } from '../release/network';
+import type { Queries } from '../store/db';
+import { digestOf } from '../release/differencing';
 
 /** Who the hub's moves are recorded as in this enclave's audit log. */
 export const HUB_ACTOR = 'network-hub';
@@ -65,6 +68,9 @@ export async function acceptNetworkJob(ctx: EnclaveContext, request: MemberJobRe
     if (column.policy === 'forbidden' || column.policy === 'id') throw new JointlabError('network_column_policy', `column "${f.name}" is ${column.policy} under this province's policy`, 'conflict');
     if (column.type !== f.kind) throw new JointlabError('network_column_type', `column "${f.name}" is ${column.type} in this province`, 'conflict');
   }
+  const upload = await uploadByName(ctx.db, request.org, request.spec.bank.upload);
+  if (!upload) throw new JointlabError('network_no_upload', `the bank has no upload "${request.spec.bank.upload}" in this enclave`, 'conflict');
+  assertNetworkUpload(upload);
   const spec = storedSpec(request);
   const sensitive = request.spec.platform.columns.filter((c) => dataset.columns.find((d) => d.name === c)?.policy === 'sensitive');
   const flags: { code: string; message: string }[] = sensitive.length ? [{ code: 'sensitive_columns', message: `uses sensitive columns: ${sensitive.join(', ')}` }] : [];
@@ -100,9 +106,9 @@ export async function memberJobState(ctx: EnclaveContext, id: string): Promise<M
 }
 
 /** Each province's rows, joined once per job while it runs (the rounds re-read nothing). */
-const cache = new Map<string, Promise<LocalData>>();
+const cache = new Map<string, Promise<ProvinceData>>();
 
-function localData(ctx: EnclaveContext, id: string, spec: JobSpec, org: string, layout: Layout): Promise<LocalData> {
+function localData(ctx: EnclaveContext, id: string, spec: JobSpec, org: string, layout: Layout): Promise<ProvinceData> {
   let data = cache.get(id);
   if (!data) {
     data = loadLocalData(ctx.db, spec, org, layout);
@@ -124,8 +130,17 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
   const spec = JSON.parse(row.spec) as JobSpec;
   const data = await localData(ctx, id, spec, row.org, layout);
   const { k } = await memberJobState(ctx, id);
-  // This province's own policy before it contributes anything (enclave/release/network.ts).
-  assertNetworkRound(data, k);
+  // This province's own policy before it contributes anything (enclave/release/network.ts): enough rows
+  // of each class (on noisy counts), and no population too close to an earlier network job's.
+  try {
+    assertNetworkRound(noisyStatistic({ round: request.round, phase: 'moments' }, layout, momentsOf(data, layout), data.noise), k);
+    const variant = digestOf([data.labels, ...members.map((m) => `${m.province}:${m.publicKey}`).sort()]);
+    await ctx.db.transaction((q) => networkDifferencing(q, `network:${id}`, data.print, variant, k));
+  } catch (e) {
+    // The hub passes on only the code; the steward reads the rule here.
+    if (e instanceof JointlabError) await appendAudit(ctx.db, { actor: ENCLAVE_ACTOR, action: 'network.round-declined', object: `job:${id}`, detail: { code: e.code, reason: e.message } });
+    throw e;
+  }
   let vector: Float64Array;
   if (request.phase === 'moments') vector = momentsOf(data, layout);
   else if (request.phase === 'spread') vector = spreadOf(data, layout, request.centers, request.spreads);
@@ -133,15 +148,21 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
   else if (request.phase === 'bins') vector = binCountsOf(data, layout, request.edges);
   else if (request.phase === 'newton') vector = newtonOf(data, request, request.beta);
   else vector = scoreHistogramOf(data, request, request.beta);
+  vector = noisyStatistic(request, layout, vector, data.noise);
   const identity = await networkIdentity(ctx.db);
   const masked = maskVector(province, identity, members.map((m) => ({ id: m.province, publicKey: m.publicKey })), { job: id, round: request.round }, encodeFixed(vector, DEFAULT_SCALE_BITS, members.length));
   await ctx.db.transaction(async (q) => {
     const used = await q.get('SELECT 1 FROM network_rounds WHERE job = ? AND round = ?', [id, request.round]);
     if (used) throw new JointlabError('network_round_reused', 'this round id was answered already; a retried round needs a new id', 'conflict');
+    assertRoundPlan(await answeredPhases(q, id), request.phase);
     await q.run('INSERT INTO network_rounds (job, round, phase, at) VALUES (?, ?, ?, ?)', [id, request.round, request.phase, new Date().toISOString()]);
   });
   if (row.state === 'approved') await transition(ctx.db, id, 'running', HUB_ACTOR, { from: ['approved'] }).catch(() => undefined);
   return { province, round: request.round, length: vector.length, masked: ringToBytes(masked).toString('base64') };
+}
+
+async function answeredPhases(q: Queries, id: string): Promise<RoundRequest['phase'][]> {
+  return (await q.all<{ phase: RoundRequest['phase'] }>('SELECT phase FROM network_rounds WHERE job = ? ORDER BY rowid', [id])).map((r) => r.phase);
 }
 
 /** The network's outcome, stored with this province's job: released or withheld with the reasons. */
@@ -150,6 +171,8 @@ export async function finishNetworkJob(ctx: EnclaveContext, id: string, finish: 
   cache.delete(id);
   if (row.state === 'released' || row.state === 'withheld') return memberJobState(ctx, id);
   const { outcome } = finish;
+  // The hub's word is not taken: this province re-runs its release check on what it would store.
+  assertNetworkOutcome(outcome, (await memberJobState(ctx, id)).k, await answeredPhases(ctx.db, id));
   const stored = { release: outcome, backend: 'network (secure aggregation)', seconds: finish.seconds };
   await transition(ctx.db, id, 'succeeded', HUB_ACTOR, {
     from: ['running'],

@@ -226,6 +226,14 @@ const MIGRATIONS: string[] = [
     pinned_at TEXT NOT NULL
   );
   `,
+  // Network jobs' populations (enclave/release/network.ts networkDifferencing): the labels and roster
+  // a print was taken under, so the same rows under other labels or another roster are told apart.
+  `
+  ALTER TABLE released_populations ADD COLUMN variant TEXT;
+  -- A bank grants network use of an upload explicitly (enclave/network/jobs.ts): the hub's word for
+  -- which bank a job is from reaches only uploads their owner opened to the network.
+  ALTER TABLE uploads ADD COLUMN network INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -60,7 +60,7 @@ describe('attack: a bank differences two network scorecards that differ in one c
     const flippedFile = join(net.dir, 'bank-flipped.csv');
     writeFileSync(flippedFile, formatCsv(customers.header, flipped));
     for (const p of net.provinces) {
-      const up = await net.call(p.enclave.url, p.tokens.bank, 'POST', '/v1/uploads?name=customers-flip', readFileSync(flippedFile), 'text/csv');
+      const up = await net.call(p.enclave.url, p.tokens.bank, 'POST', '/v1/uploads?name=customers-flip&network=1', readFileSync(flippedFile), 'text/csv');
       assert.equal(up.status, 201, JSON.stringify(up.json));
     }
 
@@ -68,7 +68,16 @@ describe('attack: a bank differences two network scorecards that differ in one c
     assert.equal(a.state, 'released', a.reason);
     const b = await released({ ...SPEC, name: 'card-b', bank: { upload: 'customers-flip' } });
     console.log(`      second job: ${b.state}${b.reason ? ` (${b.reason})` : ''}`);
-    if (b.state !== 'released') return; // the second job withheld: the defence holds
+    // Every province holds the same customers under other labels: each refuses before contributing
+    // anything, and the bank is told the rule's code only.
+    assert.equal(b.state, 'interrupted', JSON.stringify(b.result));
+    assert.match(b.reason, /network_population_too_close/);
+    assert.doesNotMatch(b.reason, /within \d+ enterprises/, 'the province\'s own wording stays with its steward');
+    assert.equal(b.result, null, 'nothing released');
+    // Only the target's province sees other labels on the same rows (province 11's customers are unchanged).
+    const audit = await net.call(target44.enclave.url, target44.tokens.steward, 'GET', '/v1/audit?limit=50');
+    assert.ok(JSON.stringify(audit.json).includes('network_population_too_close'), "province 44's steward reads the refusal");
+    if (b.state !== 'released') return; // the second job released nothing: the defence holds
 
     const binsA = a.result.released.parameters.model.state.binnings as FeatureBinning[];
     const binsB = b.result.released.parameters.model.state.binnings as FeatureBinning[];

@@ -37,7 +37,7 @@ describe('attack: a roster with a fake member unmasks one province (curious hub)
     ({ files } = writeSynth({ enterprises: 1500, bankCustomers: 900, seed: 7, bank: 'bank-a', province: PROVINCE }, join(dir, 'synth')));
     const imported = await call(tokens.steward, 'POST', '/v1/datasets?name=platform&idColumn=id', readFileSync(files.platform), 'text/csv');
     assert.equal(imported.status, 201, JSON.stringify(imported.json));
-    const uploaded = await call(tokens.bank, 'POST', '/v1/uploads?name=customers', readFileSync(files.bank), 'text/csv');
+    const uploaded = await call(tokens.bank, 'POST', '/v1/uploads?name=customers&network=1', readFileSync(files.bank), 'text/csv');
     assert.equal(uploaded.status, 201, JSON.stringify(uploaded.json));
   });
 
@@ -111,5 +111,29 @@ describe('attack: a roster with a fake member unmasks one province (curious hub)
     let worst = 0;
     for (let i = 0; i < truth.length; i++) worst = Math.max(worst, Math.abs(recovered[i] - truth[i]) / Math.max(1, Math.abs(truth[i])));
     assert.ok(worst > 0.5, `the attacker recovered province ${PROVINCE}'s own statistic to a relative error of ${worst.toExponential(2)}`);
+  });
+
+  it("refuses a job on an upload its owner did not open to network jobs (409 network_upload_not_granted)", async () => {
+    const info = await call(tokens.hub, 'GET', '/v1/network/info');
+    const genuine = (await call(tokens.steward, 'GET', '/v1/network-peers')).json.peers.find((p: { province: string }) => p.province === FAKE).publicKey;
+    const plain = await call(tokens.bank, 'POST', '/v1/uploads?name=private', readFileSync(files.bank), 'text/csv');
+    assert.equal(plain.status, 201, JSON.stringify(plain.json));
+    assert.equal(plain.json.network, false);
+    const members = [
+      { province: PROVINCE, publicKey: info.json.publicKey },
+      { province: FAKE, publicKey: genuine },
+    ];
+    const job = (id: string) => ({ id, org: 'bank-a', owner: 'alice', spec: { ...NETWORK_SPEC, provinces: [PROVINCE, FAKE], bank: { ...NETWORK_SPEC.bank, upload: 'private' } }, members, layout: layoutOfSpec() });
+    const refused = await call(tokens.hub, 'POST', '/v1/network/jobs', job('nj_private-upload'));
+    assert.equal(refused.status, 409, JSON.stringify(refused.json));
+    assert.equal(refused.json.code, 'network_upload_not_granted');
+    // Its owner opens it; only then is the job taken (another bank cannot open it).
+    const other = (await addPrincipal(enclave.db, { name: 'bob', role: 'bank', org: 'bank-b' }, 'test')).token;
+    assert.equal((await call(other, 'POST', `/v1/uploads/${plain.json.id}/network`)).status, 404);
+    const opened = await call(tokens.bank, 'POST', `/v1/uploads/${plain.json.id}/network`);
+    assert.equal(opened.status, 200, JSON.stringify(opened.json));
+    assert.equal(opened.json.network, true);
+    const accepted = await call(tokens.hub, 'POST', '/v1/network/jobs', job('nj_private-upload-2'));
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.json));
   });
 });

@@ -105,7 +105,7 @@ export async function startTestNetwork(options: { provinces: string[]; enterpris
   for (const p of provinces) {
     const imported = await call(p.enclave.url, p.tokens.steward, 'POST', '/v1/datasets?name=platform&idColumn=id', readFileSync(p.files.platform), 'text/csv');
     if (imported.status !== 201) throw new Error(`import in ${p.code}: ${JSON.stringify(imported.json)}`);
-    const uploaded = await call(p.enclave.url, p.tokens.bank, 'POST', '/v1/uploads?name=customers', readFileSync(bankFile), 'text/csv');
+    const uploaded = await call(p.enclave.url, p.tokens.bank, 'POST', '/v1/uploads?name=customers&network=1', readFileSync(bankFile), 'text/csv');
     if (uploaded.status !== 201) throw new Error(`upload in ${p.code}: ${JSON.stringify(uploaded.json)}`);
   }
   for (const p of provinces) {
