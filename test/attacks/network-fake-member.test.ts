@@ -136,4 +136,28 @@ describe('attack: a roster with a fake member unmasks one province (curious hub)
     const accepted = await call(tokens.hub, 'POST', '/v1/network/jobs', job('nj_private-upload-2'));
     assert.equal(accepted.status, 201, JSON.stringify(accepted.json));
   });
+
+  it('answers rounds only within the per-job plan and checks the outcome the hub sends before storing it', async () => {
+    const id = 'nj_genuine-roster'; // accepted, approved and answered one moments round above
+    const numeric = layoutOfSpec().features.filter((f) => f.kind === 'numeric').length;
+    const spread = (round: string) => call(tokens.hub, 'POST', `/v1/network/jobs/${id}/rounds`, { round, phase: 'spread', centers: new Array(numeric).fill(0), spreads: new Array(numeric).fill(1e6) });
+    const first = await spread('plan-spread-0001');
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    // A second spread in the same attempt would be a second look at the same rows under chosen parameters.
+    const again = await spread('plan-spread-0002');
+    assert.equal(again.status, 409, JSON.stringify(again.json));
+    assert.equal(again.json.code, 'network_round_plan');
+    // A new attempt starts with moments, three attempts at most.
+    for (const n of [2, 3]) assert.equal((await call(tokens.hub, 'POST', `/v1/network/jobs/${id}/rounds`, { round: `plan-moments-000${n}`, phase: 'moments' })).status, 200);
+    const fourth = await call(tokens.hub, 'POST', `/v1/network/jobs/${id}/rounds`, { round: 'plan-moments-0004', phase: 'moments' });
+    assert.equal(fourth.json.code, 'network_round_plan');
+
+    // The hub's outcome is re-checked: metrics this province never evaluated, a bin count that is no released count.
+    const outcome = (released: Record<string, unknown>) => ({ outcome: { released, withheld: [], k: 10 }, seconds: 1 });
+    const metrics = await call(tokens.hub, 'POST', `/v1/network/jobs/${id}/finish`, outcome({ metrics: { test: { auc: 0.7, ks: 0.3, gini: 0.4 }, rows: { train: 1000, test: 400 } } }));
+    assert.equal(metrics.status, 409, JSON.stringify(metrics.json));
+    assert.equal(metrics.json.code, 'network_outcome_refused');
+    const state = await call(tokens.steward, 'GET', `/v1/jobs/${id}`);
+    assert.equal(state.json.state, 'running', 'nothing stored from a refused outcome');
+  });
 });
