@@ -2,9 +2,12 @@
 import { Command } from 'commander';
 import { printJson } from './output';
 import { openDbFile } from './db-file';
-import { clientOf, readJsonArg, remote, RemoteFlags } from './remote';
-import type { HubJobView } from '../lab/api/network';
+import { clientOf, readIdList, readJsonArg, remote, RemoteFlags } from './remote';
+import type { HubJobView, HubMember } from '../lab/api/network';
 import type { NetworkPeer, NetworkPeers } from '../lab/api/network-peers';
+import { scoreAcrossNetwork } from '../lab/client/network-score';
+import { JointlabError } from '../lab/errors';
+import { formatCsv } from '../lab/data/csv';
 
 const SETTLED = ['released', 'withheld', 'rejected', 'failed', 'interrupted'];
 
@@ -73,6 +76,25 @@ export function register(program: Command): void {
       job = await client.request<HubJobView>('GET', `v1/jobs/${encodeURIComponent(id)}`);
     }
     printJob(job, flags.json);
+  });
+  remote(
+    network
+      .command('score <job>')
+      .description("score applicants of any province: each id goes to the enclave of its USCC's province (addresses from the hub), the answers come back together")
+      .requiredOption('--ids <file>', 'applicant ids (a CSV with an id column, or one id per line)')
+      .requiredOption('--tokens <file>', 'JSON object of your bank token at each province\'s enclave: {"44": "jl_...", ...}')
+      .option('--part <part>', 'full (platform-only models) or platform (the platform part of a joint model)', 'full'),
+  ).action(async (job: string, flags: RemoteFlags & { ids: string; tokens: string; part: string }) => {
+    if (flags.part !== 'full' && flags.part !== 'platform') throw new JointlabError('bad_part', '--part must be full or platform', 'usage');
+    const tokens = readJsonArg(flags.tokens) as Record<string, unknown>;
+    const { members } = await clientOf(flags).request<{ members: HubMember[] }>('GET', 'v1/members');
+    for (const m of members) if (typeof tokens[m.province] !== 'string') process.stderr.write(`jointlab: no bank token for province ${m.province} in ${flags.tokens}: its applicants are refused\n`);
+    const endpoints = members.filter((m) => typeof tokens[m.province] === 'string').map((m) => ({ province: m.province, url: m.url, token: tokens[m.province] as string }));
+    const routed = await scoreAcrossNetwork(endpoints, job, readIdList(flags.ids), flags.part);
+    if (flags.json) return printJson(routed);
+    const value = flags.part === 'platform' ? 'platform_part' : 'score';
+    process.stdout.write(formatCsv(['id', 'province', value], routed.scores.map((r) => [r.id, r.province, String(flags.part === 'platform' ? r.value : r.score)])));
+    for (const r of routed.refused) process.stderr.write(`refused ${r.id}${r.province ? ` (province ${r.province})` : ''}: ${r.reason}\n`);
   });
   remote(network.command('show <id>').description("a network job's state in every province, its rounds and released result")).action(async (id: string, flags: RemoteFlags) => {
     printJob(await clientOf(flags).request<HubJobView>('GET', `v1/jobs/${encodeURIComponent(id)}`), flags.json);

@@ -44,6 +44,8 @@ export interface RunningEnclave {
   runner: Runner;
   /** The operator's token issuing, in process (what `jointlab admin add-principal` does on the database file). */
   issueToken(principal: { name: string; role: string; org: string }): Promise<string>;
+  /** Network membership, in process (what `jointlab network join` does on the database file). */
+  issueHubToken(): Promise<{ token: string; publicKey: string }>;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     async issueToken(principal) {
       return (await addPrincipal(db, principal, 'operator')).token;
     },
+    issueHubToken: () => issueHubToken(db, 'operator'),
     close() {
       closing ??= (async () => {
         await runner.stop();

@@ -79,14 +79,17 @@ export async function submitNetworkJob(db: Db, body: unknown, bank: Principal): 
   return viewHubJob(db, id, bank);
 }
 
-async function memberStates(row: HubJobRow, members: readonly StoredMember[]): Promise<HubJobView['provinces']> {
+type MemberStateView = HubJobView['provinces'][number] & { k?: number; minTrainingRows?: number };
+
+/** Each province's own view of the job: its steward's decision, its k and minimum training rows; a member that does not answer is `unreachable`. */
+async function memberStates(row: HubJobRow, members: readonly StoredMember[]): Promise<MemberStateView[]> {
   return Promise.all(
-    members.map(async (m) => {
+    members.map(async (m): Promise<MemberStateView> => {
       try {
         const s = await callMember<MemberJobState>(m, 'GET', `/jobs/${row.id}`);
         return { province: m.province, state: s.state, reason: s.reason, k: s.k, minTrainingRows: s.minTrainingRows };
       } catch (e) {
-        if (e instanceof MemberUnreachable) return { province: m.province, state: 'unreachable' as const, reason: null };
+        if (e instanceof MemberUnreachable) return { province: m.province, state: 'unreachable', reason: null };
         throw e;
       }
     }),
@@ -131,10 +134,8 @@ export async function runNetworkJob(db: Db, id: string, bank: Principal, log: (l
   }
   const waiting = states.filter((s) => s.state !== 'approved' && s.state !== 'running').map((s) => `${s.province} (${s.state})`);
   if (waiting.length) throw new JointlabError('network_not_approved', `not every province approved the job yet: ${waiting.join(', ')}`, 'conflict');
-  const rules = {
-    k: Math.max(...states.map((s) => ('k' in s ? (s.k as number) : 0))),
-    minTrainingRows: Math.max(...states.map((s) => ('minTrainingRows' in s ? (s.minTrainingRows as number) : 0))),
-  };
+  // k across the network is the strictest member's, as is the fewest training rows.
+  const rules = { k: Math.max(...states.map((s) => s.k ?? 0)), minTrainingRows: Math.max(...states.map((s) => s.minTrainingRows ?? 0)) };
   await move(db, id, 'training', bank.id, null);
   const started = Date.now();
   const work = trainNetwork(db, id, members, JSON.parse(row.layout) as Layout, resolveNetworkSpec(spec), rules, (note) => log(`job ${id}: ${note}`))

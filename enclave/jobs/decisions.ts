@@ -9,7 +9,7 @@ import { JointlabError } from '../../lab/errors';
 import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
 import { closeSessionsOfJob } from '../he/session-store';
-import { JobRow, StoredResult, runsInRunner, visibleJob } from './jobs';
+import { JobRow, StoredResult, jobRow, runsInRunner, visibleJob } from './jobs';
 import type { Runner } from './runner';
 import { TransitionOptions, transition } from './transition';
 import type { JobMove } from '../../lab/api/jobs';
@@ -135,4 +135,29 @@ export async function finishHeSession(db: Db, id: string, bank: Principal): Prom
   if (job.state !== 'running') return;
   await transition(db, id, 'succeeded', bank.id);
   await transition(db, id, 'released', bank.id, { reason: "encrypted results were delivered under the bank's key" });
+}
+
+/** Who the network hub's moves on a province's part of a network job are recorded as. */
+export const HUB_ACTOR = 'network-hub';
+
+/** A network job's first round: the province's approved part starts running (idempotent for later rounds). */
+export async function startNetworkRound(db: Db, id: string): Promise<void> {
+  const job = await jobRow(db, id);
+  if (job?.state === 'approved') await transition(db, id, 'running', HUB_ACTOR, { from: ['approved'] }).catch(() => undefined);
+}
+
+/**
+ * The network's checked outcome, the same in every province, stored with this province's job: released
+ * when its parameters passed the network's release check, withheld with the reasons otherwise.
+ */
+export async function finishNetworkTraining(db: Db, id: string, stored: StoredResult): Promise<void> {
+  const { release } = stored;
+  await transition(db, id, 'succeeded', HUB_ACTOR, {
+    from: ['running'],
+    alsoWrite: async (q) => {
+      await q.run('UPDATE jobs SET result = ?, progress = 1 WHERE id = ?', [JSON.stringify(stored), id]);
+    },
+  });
+  if (release.released.parameters) await transition(db, id, 'released', ENCLAVE_ACTOR, { reason: release.withheld.length ? 'released in part' : undefined });
+  else await transition(db, id, 'withheld', ENCLAVE_ACTOR, { reason: release.withheld.map((w) => `${w.part}: ${w.reason}`).join('; ') || 'withheld by the network' });
 }

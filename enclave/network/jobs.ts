@@ -12,8 +12,7 @@ import type { MaskedShare, MemberFinish, MemberJobRequest, MemberJobState, Roste
 import { appendAudit } from '../audit/log';
 import { getDatasetMeta } from '../data/datasets';
 import { jobRow } from '../jobs/jobs';
-import { transition } from '../jobs/transition';
-import { ENCLAVE_ACTOR } from '../jobs/decisions';
+import { ENCLAVE_ACTOR, HUB_ACTOR, finishNetworkTraining, startNetworkRound } from '../jobs/decisions';
 import type { EnclaveContext } from '../http/context';
 import { networkIdentity } from './membership';
 import { ProvinceData, assertNetworkUpload, loadLocalData } from './local-data';
@@ -22,9 +21,6 @@ import { assertRosterPinned } from './peers';
 import { assertNetworkOutcome, assertNetworkRound, assertRoundPlan, networkDifferencing, noisyStatistic } from '../release/network';
 import type { Queries } from '../store/db';
 import { digestOf } from '../release/differencing';
-
-/** Who the hub's moves are recorded as in this enclave's audit log. */
-export const HUB_ACTOR = 'network-hub';
 
 interface NetworkJobRow {
   job: string;
@@ -105,10 +101,21 @@ export async function memberJobState(ctx: EnclaveContext, id: string): Promise<M
   return { id, province: provinceOf(ctx), state: row.state, reason: row.reason, k: dataset?.k ?? ctx.settings.defaultK, minTrainingRows: ctx.settings.minTrainingRows };
 }
 
-/** Each province's rows, joined once per job while it runs (the rounds re-read nothing). */
-const cache = new Map<string, Promise<ProvinceData>>();
+/**
+ * Each province's rows, joined once per job while it runs (the rounds re-read nothing). Keyed by the
+ * enclave's store as well as the job: several enclaves in one process (the demo, the benchmark) hold
+ * the same network job id, each over its own rows.
+ */
+const caches = new WeakMap<object, Map<string, Promise<ProvinceData>>>();
+
+function cacheOf(ctx: EnclaveContext): Map<string, Promise<ProvinceData>> {
+  let cache = caches.get(ctx.db);
+  if (!cache) caches.set(ctx.db, (cache = new Map()));
+  return cache;
+}
 
 function localData(ctx: EnclaveContext, id: string, spec: JobSpec, org: string, layout: Layout): Promise<ProvinceData> {
+  const cache = cacheOf(ctx);
   let data = cache.get(id);
   if (!data) {
     data = loadLocalData(ctx.db, spec, org, layout);
@@ -157,7 +164,7 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
     assertRoundPlan(await answeredPhases(q, id), request.phase);
     await q.run('INSERT INTO network_rounds (job, round, phase, at) VALUES (?, ?, ?, ?)', [id, request.round, request.phase, new Date().toISOString()]);
   });
-  if (row.state === 'approved') await transition(ctx.db, id, 'running', HUB_ACTOR, { from: ['approved'] }).catch(() => undefined);
+  await startNetworkRound(ctx.db, id);
   return { province, round: request.round, length: vector.length, masked: ringToBytes(masked).toString('base64') };
 }
 
@@ -168,24 +175,11 @@ async function answeredPhases(q: Queries, id: string): Promise<RoundRequest['pha
 /** The network's outcome, stored with this province's job: released or withheld with the reasons. */
 export async function finishNetworkJob(ctx: EnclaveContext, id: string, finish: MemberFinish): Promise<MemberJobState> {
   const { row } = await networkJob(ctx, id);
-  cache.delete(id);
+  cacheOf(ctx).delete(id);
   if (row.state === 'released' || row.state === 'withheld') return memberJobState(ctx, id);
   const { outcome } = finish;
   // The hub's word is not taken: this province re-runs its release check on what it would store.
   assertNetworkOutcome(outcome, (await memberJobState(ctx, id)).k, await answeredPhases(ctx.db, id));
-  const stored = { release: outcome, backend: 'network (secure aggregation)', seconds: finish.seconds };
-  await transition(ctx.db, id, 'succeeded', HUB_ACTOR, {
-    from: ['running'],
-    alsoWrite: async (q) => {
-      await q.run('UPDATE jobs SET result = ?, progress = 1 WHERE id = ?', [JSON.stringify(stored), id]);
-    },
-  });
-  if (outcome.released.parameters) await transition(ctx.db, id, 'released', ENCLAVE_ACTOR, { reason: outcome.withheld.length ? 'released in part' : undefined });
-  else await transition(ctx.db, id, 'withheld', ENCLAVE_ACTOR, { reason: outcome.withheld.map((w) => `${w.part}: ${w.reason}`).join('; ') || 'withheld by the network' });
+  await finishNetworkTraining(ctx.db, id, { release: outcome, backend: 'network (secure aggregation)', seconds: finish.seconds });
   return memberJobState(ctx, id);
-}
-
-/** The cached rows of a job are dropped when the hub gives up on it (an aborted round keeps them: the retry needs them). */
-export function forgetNetworkJob(id: string): void {
-  cache.delete(id);
 }

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { JointlabError } from '../../lab/errors';
 import { allow, jsonBody, principalOf } from '../../enclave/http/auth';
 import { addMember, listMembers } from '../members';
+import { verifyAudit } from '../../enclave/audit/log';
 import { runNetworkJob, submitNetworkJob, viewHubJob } from '../jobs';
 import type { HubContext } from './app';
 
@@ -34,6 +35,10 @@ export function hubRoutes(ctx: HubContext): Router {
   });
   r.post('/jobs/:id/run', allow('bank'), async (req, res) => {
     res.status(202).json(await runNetworkJob(ctx.db, String(req.params.id), principalOf(res), ctx.log));
+  });
+  // The hub's own hash-chained audit log: member registrations and every job move.
+  r.get('/audit/verify', allow('admin'), async (_req, res) => {
+    res.json(await verifyAudit(ctx.db));
   });
   return r;
 }

@@ -11,7 +11,7 @@ export interface MemberInfo {
   province: string;
   publicKey: string;
   standard: { name: string; version: string; columns: { name: string; type: 'numeric' | 'categorical'; unit?: string; meaning: string; levels?: string[] }[] } | null;
-  datasets: { name: string; rows?: undefined; columns: { name: string; type: 'numeric' | 'categorical'; policy: string }[] }[];
+  datasets: { name: string; columns: { name: string; type: 'numeric' | 'categorical'; policy: string }[] }[];
 }
 
 /** A member as the hub lists it (`GET /v1/members`): never its token. */

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { runCliAsync } from '../helpers/cli';
 import { join } from 'node:path';
 import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -209,6 +210,14 @@ describe('network logistic regression across three provincial enclaves (hub and 
       assert.ok(Number.isFinite(s.value));
     }
     assert.deepEqual(routed.refused.map((r) => [r.id, r.province]), [['NOT-A-CODE', null], [foreign, '12'], ...unconsented.map((id) => [id, id.slice(2, 4)])]);
+    // The same through the CLI, the way a bank's risk team runs it: addresses from the hub, its own tokens per province.
+    const tokens = join(net.dir, 'tokens.json');
+    writeFileSync(tokens, JSON.stringify(Object.fromEntries(net.provinces.map((p) => [p.code, p.tokens.bank]))));
+    const idsFile = join(net.dir, 'applicants.csv');
+    writeFileSync(idsFile, formatCsv(['id'], ids.map((id) => [id])));
+    const cli = await runCliAsync(['network', 'score', job.id, '--ids', idsFile, '--tokens', tokens, '--part', 'platform', '--url', net.hub.url, '--token', net.hubTokens.bank, '--json']);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(JSON.parse(cli.stdout).scores.map((s: { id: string }) => s.id), routed.scores.map((s) => s.id));
   });
 
   it("the hub's database and log hold no sums and no province's own figure", async () => {
