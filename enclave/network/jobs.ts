@@ -5,7 +5,8 @@
  */
 import { JointlabError } from '../../lab/errors';
 import type { JobSpec } from '../../lab/spec/job-spec';
-import type { Layout } from '../../lab/network/layout';
+import type { Grid, Layout } from '../../lab/network/layout';
+import { randomUUID } from 'node:crypto';
 import { binCountsOf, gridOf, momentsOf, newtonOf, scoreHistogramOf, spreadOf } from '../../lab/network/statistics';
 import { DEFAULT_SCALE_BITS, encodeFixed, keyFingerprint, maskVector, ringToBytes } from '../../lab/secagg';
 import type { MaskedShare, MemberFinish, MemberJobRequest, MemberJobState, RosterEntry, RoundRequest } from '../../lab/api/network';
@@ -18,7 +19,7 @@ import { networkIdentity } from './membership';
 import { ProvinceData, assertNetworkUpload, loadLocalData } from './local-data';
 import { uploadByName } from '../data/uploads';
 import { assertRosterPinned } from './peers';
-import { assertNetworkOutcome, assertNetworkRound, assertRoundPlan, networkDifferencing, noisyStatistic } from '../release/network';
+import { assertEdgesOnGrid, assertNetworkOutcome, assertNetworkRound, assertRoundPlan, networkDifferencing, noisyStatistic } from '../release/network';
 import type { Queries } from '../store/db';
 import { digestOf } from '../release/differencing';
 
@@ -125,6 +126,15 @@ function localData(ctx: EnclaveContext, id: string, spec: JobSpec, org: string, 
   return data;
 }
 
+/** Each job's grid of its current attempt, per enclave store (several enclaves may share a process). */
+const gridStores = new WeakMap<object, string>();
+const grids = new Map<string, Grid[]>();
+function gridKey(ctx: EnclaveContext, id: string): string {
+  let store = gridStores.get(ctx.db);
+  if (!store) gridStores.set(ctx.db, (store = randomUUID()));
+  return `${store}:${id}`;
+}
+
 /**
  * Answers one round: the statistic of this province's rows, fixed-point encoded and masked with every
  * other member's pairwise mask for this (job, round). A round id is answered once only: a second
@@ -148,6 +158,9 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
     if (e instanceof JointlabError) await appendAudit(ctx.db, { actor: ENCLAVE_ACTOR, action: 'network.round-declined', object: `job:${id}`, detail: { code: e.code, reason: e.message } });
     throw e;
   }
+  // The grid this attempt placed bins on (in memory: an enclave restarted mid-job refuses the bins round, and the retry starts a new attempt).
+  if (request.phase === 'moments') grids.delete(gridKey(ctx, id));
+  if (request.phase === 'bins') assertEdgesOnGrid(request.edges, grids.get(gridKey(ctx, id)));
   let vector: Float64Array;
   if (request.phase === 'moments') vector = momentsOf(data, layout);
   else if (request.phase === 'spread') vector = spreadOf(data, layout, request.centers, request.spreads);
@@ -164,6 +177,7 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
     assertRoundPlan(await answeredPhases(q, id), request.phase);
     await q.run('INSERT INTO network_rounds (job, round, phase, at) VALUES (?, ?, ?, ?)', [id, request.round, request.phase, new Date().toISOString()]);
   });
+  if (request.phase === 'grid') grids.set(gridKey(ctx, id), request.grids);
   await startNetworkRound(ctx.db, id);
   return { province, round: request.round, length: vector.length, masked: ringToBytes(masked).toString('base64') };
 }
@@ -176,6 +190,7 @@ async function answeredPhases(q: Queries, id: string): Promise<RoundRequest['pha
 export async function finishNetworkJob(ctx: EnclaveContext, id: string, finish: MemberFinish): Promise<MemberJobState> {
   const { row } = await networkJob(ctx, id);
   cacheOf(ctx).delete(id);
+  grids.delete(gridKey(ctx, id));
   if (row.state === 'released' || row.state === 'withheld') return memberJobState(ctx, id);
   const { outcome } = finish;
   // The hub's word is not taken: this province re-runs its release check on what it would store.

@@ -10,7 +10,7 @@ import type { ModelFile } from '../../models/model';
 import type { ReleaseOutcome, Withheld } from '../../lab/api/results';
 import { createHash } from 'node:crypto';
 import type { Layout } from '../../lab/network/layout';
-import { MOMENT_HEADER } from '../../lab/network/layout';
+import { GRID_CELLS, Grid, MOMENT_HEADER } from '../../lab/network/layout';
 import type { RoundRequest } from '../../lab/api/network';
 import { COUNT_ROUNDING, releaseCount } from './disclosure';
 import { PopulationNoise, coarseMoments, noiseFromKey, noisyValue, releasedMetric } from './population';
@@ -218,4 +218,26 @@ export function assertNetworkOutcome(outcome: ReleaseOutcome, k: number, answere
     if (bins.some((bin) => !bin.noEvidence && bin.count !== 0 && (bin.count === null || bin.count + COUNT_ROUNDING / 2 < k))) refuse(`a bin stands for fewer than k = ${k} rows`);
   }
   if (outcome.released.metrics && !answered.includes('evaluate')) refuse('metrics without an evaluation round from this province');
+}
+
+/** Most bin edges per feature a province counts on: the network scorecard's initial bins (models/scorecard.ts). */
+export const MAX_BIN_EDGES = 20;
+
+/**
+ * Bin edges must be boundaries of the grid this province answered in the same attempt (as the hub's
+ * quantile rule places them: lo + c * width to 3 significant digits), at most MAX_BIN_EDGES per feature:
+ * a hub free to choose edges could put one just beside a single enterprise's value and read its bin.
+ */
+export function assertEdgesOnGrid(edges: readonly (readonly number[])[], grids: readonly Grid[] | undefined): void {
+  const refuse = (why: string): never => {
+    throw new JointlabError('network_round_plan', `the bins round is outside this province's plan: ${why}`, 'conflict');
+  };
+  if (!grids) return refuse('no grid round of this attempt to place edges on');
+  if (edges.length !== grids.length) refuse('one list of edges per numeric feature');
+  edges.forEach((e, m) => {
+    if (e.length > MAX_BIN_EDGES) refuse(`at most ${MAX_BIN_EDGES} edges per feature`);
+    const { lo, width } = grids[m];
+    const boundaries = new Set(Array.from({ length: GRID_CELLS }, (_, c) => Number((lo + (c + 1) * width).toPrecision(3))));
+    if (e.some((x) => !boundaries.has(x))) refuse('an edge is not a boundary of the agreed grid');
+  });
 }

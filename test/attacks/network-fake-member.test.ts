@@ -151,6 +151,15 @@ describe('attack: a roster with a fake member unmasks one province (curious hub)
     for (const n of [2, 3]) assert.equal((await call(tokens.hub, 'POST', `/v1/network/jobs/${id}/rounds`, { round: `plan-moments-000${n}`, phase: 'moments' })).status, 200);
     const fourth = await call(tokens.hub, 'POST', `/v1/network/jobs/${id}/rounds`, { round: 'plan-moments-0004', phase: 'moments' });
     assert.equal(fourth.json.code, 'network_round_plan');
+    // Bin edges only on the grid this attempt agreed: none yet, then one beside the grid's boundaries.
+    const bins = (round: string, edge: number) => call(tokens.hub, 'POST', `/v1/network/jobs/${id}/rounds`, { round, phase: 'bins', edges: new Array(numeric).fill([edge]) });
+    assert.equal((await bins('plan-bins-0001', 1e9)).json.code, 'network_round_plan');
+    const grid = await call(tokens.hub, 'POST', `/v1/network/jobs/${id}/rounds`, { round: 'plan-grid-0001', phase: 'grid', grids: new Array(numeric).fill({ lo: 0, width: 1e9 }) });
+    assert.equal(grid.status, 200, JSON.stringify(grid.json));
+    const offGrid = await bins('plan-bins-0002', 5e8);
+    assert.equal(offGrid.status, 409);
+    assert.match(offGrid.json.detail, /not a boundary of the agreed grid/);
+    assert.equal((await bins('plan-bins-0003', 1e9)).status, 200);
 
     // The hub's outcome is re-checked: metrics this province never evaluated, a bin count that is no released count.
     const outcome = (released: Record<string, unknown>) => ({ outcome: { released, withheld: [], k: 10 }, seconds: 1 });
