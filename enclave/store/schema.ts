@@ -238,6 +238,13 @@ const MIGRATIONS: string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** The schema version just before the first migration whose text contains `marker` (tests of upgrades from older files). */
+export function versionBefore(marker: string): number {
+  const at = MIGRATIONS.findIndex((m) => m.includes(marker));
+  if (at < 0) throw new Error(`no migration contains ${marker}`);
+  return at;
+}
+
 /** `version` below SCHEMA_VERSION stops the migrations early: tests build a database as an older jointlab left it. */
 export async function openStore(file: string, version = SCHEMA_VERSION): Promise<Db> {
   const db = await Db.open(file);
