@@ -1,6 +1,6 @@
 /**
  * One round of secure aggregation as the hub runs it: a fresh round id, every member asked at once, the
- * masked shares summed modulo 2^64 and only the sum kept. A member that fails aborts the round; the
+ * masked shares summed modulo 2^64 and the sum handed to the trainer, never stored. A member that fails aborts the round; the
  * shares already received are dropped unread, since without the missing member's masks they are noise.
  */
 import { randomUUID } from 'node:crypto';
