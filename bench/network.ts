@@ -84,16 +84,20 @@ async function main(): Promise<void> {
       const admin = new EnclaveClient(hub.url, (await addHubPrincipal(join(dir, 'hub.db'), { name: 'ops', role: 'admin', org: 'n' })).token);
       const bank = new EnclaveClient(hub.url, (await addHubPrincipal(join(dir, 'hub.db'), { name: 'b', role: 'bank', org: 'bank-a' })).token);
       const stewards: EnclaveClient[] = [];
+      const keys: string[] = [];
       for (const [i, province] of codes.entries()) {
         const e = await startEnclave({ db: join(dir, `${province}.db`), port: 0, settings: { network: { province, standard: SME_NETWORK_STANDARD } } });
         enclaves.push(e);
         const steward = new EnclaveClient(e.url, await e.issueToken({ name: 's', role: 'steward', org: 'p' }));
         stewards.push(steward);
         await steward.request('POST', 'v1/datasets', { csv: readFileSync(platforms[i]), query: { name: 'platform', idColumn: 'id' } });
-        await new EnclaveClient(e.url, await e.issueToken({ name: 'b', role: 'bank', org: 'bank-a' })).request('POST', 'v1/uploads', { csv: readFileSync(bankFile), query: { name: 'customers' } });
+        await new EnclaveClient(e.url, await e.issueToken({ name: 'b', role: 'bank', org: 'bank-a' })).request('POST', 'v1/uploads', { csv: readFileSync(bankFile), query: { name: 'customers', network: '1' } });
         const joined = await e.issueHubToken();
+        keys.push(joined.publicKey);
         await admin.request('POST', 'v1/members', { json: { province, url: e.url, token: joined.token, publicKey: joined.publicKey } });
       }
+      // Each steward pins the other members' keys: rosters are checked against the pins.
+      for (const [i, s] of stewards.entries()) for (const [j, key] of keys.entries()) if (j !== i) await s.request('POST', 'v1/network-peers', { json: { province: codes[j], publicKey: key } });
       const job = await bank.request<HubJobView>('POST', 'v1/jobs', { json: { ...NETWORK_SPEC, provinces: codes } });
       for (const s of stewards) await s.request('POST', `v1/jobs/${job.id}/approve`, { json: {} });
       const t1 = process.hrtime.bigint();

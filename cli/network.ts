@@ -4,6 +4,7 @@ import { printJson } from './output';
 import { openDbFile } from './db-file';
 import { clientOf, readIdList, readJsonArg, remote, RemoteFlags } from './remote';
 import type { HubJobView, HubMember } from '../lab/api/network';
+import type { NetworkPeer, NetworkPeers } from '../lab/api/network-peers';
 import { scoreAcrossNetwork } from '../lab/client/network-score';
 import { JointlabError } from '../lab/errors';
 import { formatCsv } from '../lab/data/csv';
@@ -37,6 +38,33 @@ export function register(program: Command): void {
         await db.close();
       }
     });
+  remote(
+    network
+      .command('pin')
+      .description("steward: pin another member's X25519 identity key (compare its fingerprint with that province's steward first); network jobs whose roster lists any other key are refused")
+      .requiredOption('--province <code>', "the member's two-digit province code")
+      .requiredOption('--key <base64>', "the member's identity key, as `jointlab network join` printed it there")
+      .option('--db <file>', "pin on this enclave's database file directly (operator, no server)"),
+  ).action(async (flags: RemoteFlags & { province: string; key: string; db?: string }) => {
+    let peer: NetworkPeer;
+    if (flags.db) {
+      const { db } = await openDbFile(flags.db, 'existing');
+      try {
+        peer = await db.pinNetworkPeer(flags.province, flags.key);
+      } finally {
+        await db.close();
+      }
+    } else peer = await clientOf(flags).request<NetworkPeer>('POST', 'v1/network-peers', { json: { province: flags.province, publicKey: flags.key } });
+    if (flags.json) printJson(peer);
+    else console.log(`pinned province ${peer.province}: key ${peer.publicKey} (fingerprint ${peer.fingerprint})`);
+  });
+  remote(network.command('peers').description("steward: this enclave's own key and the members' keys it has pinned, with fingerprints")).action(async (flags: RemoteFlags) => {
+    const peers = await clientOf(flags).request<NetworkPeers>('GET', 'v1/network-peers');
+    if (flags.json) return printJson(peers);
+    if (peers.own) console.log(`this enclave: province ${peers.own.province}  ${peers.own.fingerprint}`);
+    for (const p of peers.peers) console.log(`pinned ${p.province}  ${p.fingerprint}  (by ${p.pinnedBy} at ${p.pinnedAt})`);
+    if (!peers.peers.length) console.log('no members pinned: every network job will be refused');
+  });
   remote(network.command('submit').description('submit a network job to the hub (bank)').requiredOption('--spec <file>', 'network job JSON: name, purpose, provinces, platform, bank, label')).action(async (flags: RemoteFlags & { spec: string }) => {
     printJob(await clientOf(flags).request<HubJobView>('POST', 'v1/jobs', { json: readJsonArg(flags.spec) }), flags.json);
   });

@@ -14,6 +14,7 @@ interface UploadFlags extends RemoteFlags {
   psi: boolean;
   dataset?: string;
   workers?: string;
+  network?: boolean;
 }
 
 export function register(program: Command): void {
@@ -27,6 +28,7 @@ export function register(program: Command): void {
       .option('--dataset <name>', 'platform dataset to align ids with by PSI (default: the only one)')
       .option('--no-psi', 'upload every row as it is, without private set intersection (small tests, old enclaves)')
       .option('--workers <n>', 'worker threads for the PSI crypto (default: one per core)')
+      .option('--network', "open the upload to network jobs from the hub (the national network's jobs join only uploads their owner opened)")
       // `upload list --json`: options after a subcommand's name belong to the subcommand.
       .enablePositionalOptions(),
   ).action(async (file: string | undefined, flags: UploadFlags) => {
@@ -37,7 +39,8 @@ export function register(program: Command): void {
     if (flags.psi) {
       const workers = flags.workers === undefined ? undefined : Number(flags.workers);
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new JointlabError('usage', '--workers takes a whole number from 1 to 64', 'usage');
-      const { meta, psi } = await psiUpload(client, { file, csv, name: flags.name, idColumn: flags.idColumn, dataset: flags.dataset, workers, progress: !flags.json });
+      const { meta: uploaded, psi } = await psiUpload(client, { file, csv, name: flags.name, idColumn: flags.idColumn, dataset: flags.dataset, workers, progress: !flags.json });
+      const meta = flags.network ? await client.request<UploadMeta>('POST', `v1/uploads/${encodeURIComponent(uploaded.id)}/network`) : uploaded;
       if (flags.json) printJson({ ...meta, psi });
       else {
         console.log(psiLine(psi));
@@ -45,7 +48,7 @@ export function register(program: Command): void {
       }
       return;
     }
-    const meta = await client.request<UploadMeta>('POST', 'v1/uploads', { csv, query: { name: flags.name, idColumn: flags.idColumn } });
+    const meta = await client.request<UploadMeta>('POST', 'v1/uploads', { csv, query: { name: flags.name, idColumn: flags.idColumn, ...(flags.network ? { network: '1' } : {}) } });
     if (flags.json) printJson(meta);
     // An upload's columns exclude its id column already, as a dataset's count does once the id is set aside.
     else console.log(`uploaded ${meta.rows} rows as "${meta.name}" (${meta.id}): ${columnsBesidesId(meta.columns.length, meta.idColumn)}`);

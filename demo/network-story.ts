@@ -26,6 +26,7 @@ import type { HubJobView } from '../lab/api/network';
 import type { JobResults } from '../lab/api/results';
 import type { JobView } from '../lab/api/jobs';
 import type { AuditVerdict } from '../lab/api/audit';
+import type { NetworkPeers } from '../lab/api/network-peers';
 import { consentsAsOfToday } from './story';
 
 export interface NetworkDemoOptions {
@@ -84,7 +85,8 @@ export async function runNetworkDemo(options: NetworkDemoOptions): Promise<Netwo
     writeFileSync(bankFile, formatCsv(bankHeader, bankRows));
     for (const m of members) {
       await m.steward.request('POST', 'v1/datasets', { csv: readFileSync(m.files.platform), query: { name: 'platform', idColumn: 'id' } });
-      await m.bank.request('POST', 'v1/uploads', { csv: readFileSync(bankFile), query: { name: 'customers' } });
+      // Opened to network jobs by the bank itself: the hub's word for which bank a job is from reaches no other upload.
+      await m.bank.request('POST', 'v1/uploads', { csv: readFileSync(bankFile), query: { name: 'customers', network: '1' } });
       await m.steward.request('POST', 'v1/consents', { csv: consentsAsOfToday(readFileSync(m.files.consent, 'utf8')) });
     }
     say(`each steward imported its province's ${members[0].rows} enterprises under the network standard ${SME_NETWORK_STANDARD.name} v${SME_NETWORK_STANDARD.version}; the bank uploaded its ${bankRows.length} customers of all three provinces to each enclave`);
@@ -94,6 +96,13 @@ export async function runNetworkDemo(options: NetworkDemoOptions): Promise<Netwo
     }
     const listed = await admin.request<{ members: { province: string; publicKey: string }[] }>('GET', 'v1/members');
     say(`hub admin registered the members, pinning their X25519 keys: ${listed.members.map((m) => `${m.province} ${m.publicKey.slice(0, 10)}…`).join(', ')}`);
+    // Each province's steward pins the other members' keys (compared by fingerprint out of band): a roster the
+    // hub sends with any other key is refused, so the hub cannot slip in a member whose mask it holds.
+    for (const m of members) {
+      for (const other of listed.members.filter((x) => x.province !== m.code)) await m.steward.request('POST', 'v1/network-peers', { json: { province: other.province, publicKey: other.publicKey } });
+    }
+    const peers = await members[0].steward.request<NetworkPeers>('GET', 'v1/network-peers');
+    say(`each steward pinned the other two members' keys; province ${members[0].code} pinned ${peers.peers.map((p) => `${p.province} ${p.fingerprint.slice(0, 9)}…`).join(', ')}`);
 
     const spec = (family: 'lr' | 'scorecard') => ({
       name: `network-${family}`,

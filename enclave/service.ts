@@ -21,6 +21,8 @@ import type { Principal } from '../lab/api/principals';
 import { holdSealPool } from './he/seal-pool';
 import { PsiService } from './psi/psi-service';
 import { issueHubToken } from './network/membership';
+import { pinPeer } from './network/peers';
+import type { NetworkPeer } from '../lab/api/network-peers';
 
 export { DEFAULT_SETTINGS } from './http/context';
 export type { EnclaveSettings } from './http/context';
@@ -108,6 +110,8 @@ export interface OperatorStore {
   tailAudit(limit: number): Promise<AuditTail>;
   /** Network membership: the enclave's identity key (created once) and a fresh token for the hub, shown once. */
   issueHubToken(): Promise<{ token: string; publicKey: string }>;
+  /** Pins another member's identity key (what a steward does with POST /v1/network-peers). */
+  pinNetworkPeer(province: string, publicKey: string): Promise<NetworkPeer>;
   close(): Promise<void>;
 }
 
@@ -122,6 +126,7 @@ export async function openOperatorStore(path: string): Promise<OperatorStore> {
       return { entries, principals: await principalsOf(db, entries) };
     },
     issueHubToken: () => issueHubToken(db, 'operator'),
+    pinNetworkPeer: (province, publicKey) => pinPeer(db, { province, publicKey }, undefined, 'operator'),
     close: () => db.close(),
   };
 }

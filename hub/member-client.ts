@@ -38,8 +38,12 @@ export async function callMember<T>(member: MemberAddress, method: 'GET' | 'POST
     } catch {
       // not problem+json: reported by status alone
     }
-    // The member's error names columns and rules, never values (the enclave's own rule): passed on with the province.
-    throw new JointlabError(problem.code ?? 'network_member_error', `province ${member.province}: ${problem.detail ?? `answered ${res.status}`}`, res.status >= 500 ? 'server' : 'conflict');
+    // A refused round is passed on by its code only: the member's own wording (its k, its rule) stays with
+    // its steward, so the bank gets no detail to read a province's counts from. Other refusals (a job the
+    // province cannot take: columns, policy, roster) name rules only, never values, and pass on whole.
+    const code = problem.code ?? 'network_member_error';
+    const detail = /\/rounds$/.test(path) ? `declined the round (${code}); its steward sees why` : (problem.detail ?? `answered ${res.status}`);
+    throw new JointlabError(code, `province ${member.province}: ${detail}`, res.status >= 500 ? 'server' : 'conflict');
   }
   return JSON.parse(text) as T;
 }

@@ -1,6 +1,6 @@
 /**
  * One round of secure aggregation as the hub runs it: a fresh round id, every member asked at once, the
- * masked shares summed modulo 2^64 and only the sum kept. A member that fails aborts the round; the
+ * masked shares summed modulo 2^64 and the sum handed to the trainer, never stored. A member that fails aborts the round; the
  * shares already received are dropped unread, since without the missing member's masks they are noise.
  */
 import { randomUUID } from 'node:crypto';
@@ -35,6 +35,7 @@ export async function secureRound(db: Db, job: string, members: readonly MemberA
     return ringFromBytes(Buffer.from(share.masked, 'base64'), expectedLength);
   });
   const sum = decodeFixed(sumModular(shares), DEFAULT_SCALE_BITS);
-  await db.run("UPDATE rounds SET state = 'summed', sum = ? WHERE job = ? AND round = ?", [Buffer.from(sum.buffer, sum.byteOffset, sum.byteLength), job, round]);
+  // Only the round's phase and state are kept: a stored sum would let whoever reads the hub's file subtract two jobs' sums.
+  await db.run("UPDATE rounds SET state = 'summed' WHERE job = ? AND round = ?", [job, round]);
   return sum;
 }

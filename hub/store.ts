@@ -1,7 +1,8 @@
 /**
  * The hub's SQLite file: principals and the audit chain in the enclave's own shape (so the enclave's
  * token and audit code serve both), the member enclaves it pins, network jobs, and rounds. A round
- * keeps only the sum of the provinces' statistics, never a province's own share.
+ * keeps its phase and state only: not a province's share, and not the sum either (the sum column stays
+ * empty), so two jobs' sums cannot be subtracted from the hub's file.
  */
 import { Db } from '../enclave/store/db';
 

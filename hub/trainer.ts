@@ -13,7 +13,7 @@ import { edgesFromGrid, gridsOf, networkBinnings, readBinCounts, readGrid } from
 import { metricsFromHistogram } from '../lab/network/histogram-auc';
 import { ResolvedNetworkSpec } from '../lab/network/job-spec';
 import type { ReleaseOutcome } from '../lab/api/results';
-import { coarseNetworkEncoder, networkRelease } from '../enclave/release/network';
+import { coarseNetworkEncoder, networkDither, networkRelease } from '../enclave/release/network';
 import { Db } from '../enclave/store/db';
 import type { MemberAddress } from './member-client';
 import { DesignParams, newtonRounds } from './newton-rounds';
@@ -27,11 +27,12 @@ export interface TrainedNetwork {
 
 type Rules = { k: number; minTrainingRows: number };
 
-async function agreedMoments(db: Db, job: string, members: readonly MemberAddress[], layout: Layout): Promise<{ moments: NetworkMoments; spreadSums: Float64Array }> {
-  const moments = readMoments(await secureRound(db, job, members, { phase: 'moments' }, momentsLength(layout)), layout);
+async function agreedMoments(db: Db, job: string, members: readonly MemberAddress[], layout: Layout): Promise<{ moments: NetworkMoments; spreadSums: Float64Array; dither: string }> {
+  const summed = await secureRound(db, job, members, { phase: 'moments' }, momentsLength(layout));
+  const moments = readMoments(summed, layout);
   const centers = moments.numeric.map((c) => c.mean);
   const spreadSums = await secureRound(db, job, members, { phase: 'spread', centers, spreads: spreadDivisors(moments) }, numericFeatures(layout).length);
-  return { moments, spreadSums };
+  return { moments, spreadSums, dither: networkDither(summed) };
 }
 
 async function testMetrics(db: Db, job: string, members: readonly MemberAddress[], design: DesignParams, beta: Float64Array): Promise<{ auc: number; ks: number }> {
@@ -41,7 +42,7 @@ async function testMetrics(db: Db, job: string, members: readonly MemberAddress[
 
 export async function trainNetwork(db: Db, job: string, members: readonly MemberAddress[], layout: Layout, resolved: ResolvedNetworkSpec, rules: Rules, progress: (note: string) => void): Promise<TrainedNetwork> {
   const family = resolved.spec.model?.family ?? 'lr';
-  const { moments, spreadSums } = await agreedMoments(db, job, members, layout);
+  const { moments, spreadSums, dither } = await agreedMoments(db, job, members, layout);
   const baseRate = moments.positives.train / Math.max(moments.rows.train, 1);
   const provinces = members.map((m) => m.province);
   if (family === 'scorecard') {
@@ -68,7 +69,7 @@ export async function trainNetwork(db: Db, job: string, members: readonly Member
     };
     const model = scorecard.load({ format: 'jointlab-model', version: 1, kind: 'scorecard', features: state.features, params, state });
     const description = { ...model.describe(), iterations: fit.iterations, converged: fit.converged, provinces };
-    return { outcome: networkRelease({ model: model.toJSON(), description, moments, test, ...rules }), iterations: fit.iterations, converged: fit.converged };
+    return { outcome: networkRelease({ model: model.toJSON(), description, moments, test, dither, ...rules }), iterations: fit.iterations, converged: fit.converged };
   }
   const encoder = coarseNetworkEncoder(networkEncoder(layout, moments, spreadSums, rules.k));
   const width = designNames(encoder).length;
@@ -86,5 +87,5 @@ export async function trainNetwork(db: Db, job: string, members: readonly Member
     state: { encoder, weights, intercept, iterations: fit.iterations, converged: fit.converged },
   };
   const description = { intercept, coefficients: designNames(encoder).map((name, j) => ({ name, weight: weights[j] })), standardized: true, iterations: fit.iterations, converged: fit.converged, provinces };
-  return { outcome: networkRelease({ model, description, moments, test, ...rules }), iterations: fit.iterations, converged: fit.converged };
+  return { outcome: networkRelease({ model, description, moments, test, dither, ...rules }), iterations: fit.iterations, converged: fit.converged };
 }

@@ -18,10 +18,11 @@ interface UploadRow {
   columns: string;
   row_count: number;
   created_at: string;
+  network: number;
 }
 
 function toMeta(r: UploadRow): UploadMeta {
-  return { id: r.id, name: r.name, org: r.org, idColumn: r.id_column, columns: JSON.parse(r.columns), rows: r.row_count, createdAt: r.created_at };
+  return { id: r.id, name: r.name, org: r.org, idColumn: r.id_column, columns: JSON.parse(r.columns), rows: r.row_count, createdAt: r.created_at, network: r.network === 1 };
 }
 
 /** `psi`: the upload is bound to a matched PSI session, and its ids must be that session's intersection exactly. */
@@ -50,6 +51,17 @@ export async function createUpload(db: Db, input: { name: string; idColumn: stri
     await psi?.record(q, id);
   });
   psi?.done();
+  return (await getUpload(db, id))!;
+}
+
+/** The owner opens an upload to network jobs (jointlab upload --network): a network job may join it only then. */
+export async function grantNetworkUse(db: Db, id: string, actor: Principal): Promise<UploadMeta> {
+  const upload = await getUpload(db, id);
+  if (!upload || upload.org !== actor.org) throw new JointlabError('not_found', 'no such upload', 'not_found');
+  await db.transaction(async (q) => {
+    await q.run('UPDATE uploads SET network = 1 WHERE id = ?', [id]);
+    await appendAudit(q, { actor: actor.id, action: 'upload.network-granted', object: `upload:${id}`, detail: { name: upload.name } });
+  });
   return (await getUpload(db, id))!;
 }
 

@@ -18,6 +18,7 @@ import { scoringRoutes } from './routes/scoring';
 import { reportRoutes } from './routes/reports';
 import { psiRoutes } from './routes/psi';
 import { networkRoutes } from '../network/routes';
+import { networkPeerRoutes } from './routes/network-peers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../../package.json') as { version: string };
@@ -49,7 +50,7 @@ export function createApp(ctx: EnclaveContext): Express {
   app.use('/v1/network', networkRoutes(ctx));
   const v1 = express.Router();
   v1.use(authenticate(ctx.db));
-  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, psiRoutes, consentRoutes, scoringRoutes, jobRoutes, reportRoutes, heRoutes, auditRoutes]) v1.use(routes(ctx));
+  for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, psiRoutes, consentRoutes, scoringRoutes, jobRoutes, reportRoutes, heRoutes, auditRoutes, networkPeerRoutes]) v1.use(routes(ctx));
   app.use('/v1', v1);
   app.use('/console', consoleRoutes());
   app.use(notFound);

@@ -57,6 +57,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
         ['name', true, 'upload name'],
         ['idColumn', false, 'enterprise id column (default id)'],
         ['psiSession', false, 'a matched PSI session: the rows must be exactly its intersection'],
+        ['network', false, '1: open the upload to network jobs from the hub at once'],
       ],
       ok: 201,
     },
@@ -64,6 +65,11 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/uploads/{id}': {
     get: { summary: 'upload metadata', roles: ['bank', 'steward'], ok: 200 },
     delete: { summary: 'delete an upload and its rows', roles: ['bank'], ok: 204 },
+  },
+  '/v1/uploads/{id}/network': { post: { summary: 'open the upload to network jobs (a network job from the hub joins only uploads their owner opened)', roles: ['bank'], ok: 200 } },
+  '/v1/network-peers': {
+    get: { summary: "this enclave's own identity key and the other network members' keys its steward pinned, with fingerprints", roles: ['steward'], ok: 200 },
+    post: { summary: "pin another member's X25519 identity key (province, publicKey): network jobs whose roster lists any other key are refused", roles: ['steward'], body: 'json', ok: 201 },
   },
   '/v1/uploads/{id}/ids': { get: { summary: "the upload's enterprise ids in row order, for the bank that uploaded them (to pair labels by id)", roles: ['bank'], ok: 200 } },
   '/v1/psi/sessions': {

@@ -14,11 +14,33 @@ import { takeLabels, takeRows } from '../../models/frame';
 import { datasetCells } from '../data/datasets';
 import { checkConsent } from '../data/consents';
 import { uploadByName } from '../data/uploads';
+import type { UploadMeta } from '../../lab/api/uploads';
 import { Db } from '../store/db';
+import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
+import { PopulationNoise, keyedNoise, populationSecret } from '../release/population';
+import { datasetVersion } from '../data/datasets';
+import { requestDigest } from '../jobs/training-data';
 
-export async function loadLocalData(db: Db, spec: JobSpec, org: string, layout: Layout): Promise<LocalData> {
+/**
+ * The hub says which bank a job is from; the province does not take its word for the bank's data: only an
+ * upload its owner opened to network jobs (jointlab upload --network) may be joined.
+ */
+export function assertNetworkUpload(upload: UploadMeta): void {
+  if (!upload.network) throw new JointlabError('network_upload_not_granted', `the upload "${upload.name}" is not open to network jobs; its owner opens it (jointlab upload --network, or POST /v1/uploads/:id/network)`, 'conflict');
+}
+
+/** A province's rows with what its disclosure rules need: noise keyed to the population, and its fingerprint. */
+export interface ProvinceData extends LocalData {
+  noise: PopulationNoise;
+  print: PopulationPrint;
+  /** A digest of the joined rows' labels (by id): two jobs on the same ids with other labels differ here. */
+  labels: string;
+}
+
+export async function loadLocalData(db: Db, spec: JobSpec, org: string, layout: Layout): Promise<ProvinceData> {
   const upload = await uploadByName(db, org, spec.bank!.upload);
   if (!upload) throw new JointlabError('network_no_upload', `the bank has no upload "${spec.bank!.upload}" in this enclave`, 'conflict');
+  assertNetworkUpload(upload);
   const bankColumns = spec.bank!.columns ?? [];
   const platformColumns = spec.platform!.columns;
   const label = spec.label!;
@@ -28,6 +50,7 @@ export async function loadLocalData(db: Db, spec: JobSpec, org: string, layout: 
   if (missing !== undefined) throw new JointlabError('network_upload_column', `the upload "${upload.name}" has no column "${missing}"`, 'conflict');
   const platform = await datasetCells(db, spec.platform!.dataset, platformColumns);
   let rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  const uploadRows = rows;
   if (platform.meta.requireTrainingConsent) {
     const { allowed } = await checkConsent(db, org, 'training', rows.map((r) => r.entity_id));
     const consented = new Set(allowed);
@@ -64,5 +87,19 @@ export async function loadLocalData(db: Db, spec: JobSpec, org: string, layout: 
   const { testFraction, seed } = { testFraction: spec.validation?.testFraction ?? 0.3, seed: spec.validation?.seed ?? 42 };
   ids.forEach((id, i) => (isTestRow(id, seed, testFraction) ? test : train).push(i));
   const part = (index: number[]): LocalPart => ({ frame: takeRows(frame, index), labels: takeLabels(labels, index) });
-  return { train: part(train), test: part(test) };
+  // Keyed like a local job's noise (training-data.ts): the upload's content, the dataset's version, who
+  // joined, the label and the split; the same population always draws the same noise.
+  const secret = await populationSecret(db);
+  const request = requestDigest(uploadRows, await datasetVersion(db, platform.meta));
+  const joinedPrint = await fingerprintIds(secret, ids);
+  const noise = keyedNoise(secret, digestOf(['network', request, joinedPrint.toString('base64'), label, JSON.stringify({ testFraction, seed })]));
+  const print: PopulationPrint = {
+    org,
+    dataset: spec.platform!.dataset,
+    columns: platformColumns,
+    uploaded: await fingerprintIds(secret, uploadRows.map((r) => r.entity_id)),
+    ids: await fingerprintIds(secret, withRoles(ids, train)),
+  };
+  const labelDigest = digestOf(ids.map((id, i) => `${id}\u0000${labels[i]}`).sort());
+  return { train: part(train), test: part(test), noise, print, labels: labelDigest };
 }

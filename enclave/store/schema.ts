@@ -216,9 +216,34 @@ const MIGRATIONS: string[] = [
     FOREIGN KEY (dataset, version) REFERENCES dataset_snapshots(dataset, version) ON DELETE CASCADE
   );
   `,
+  // Network peers (enclave/network/peers.ts): the other provinces' identity keys as this enclave's
+  // steward pinned them; a network job's roster must match them, so the hub cannot slip in a key it holds.
+  `
+  CREATE TABLE network_peers (
+    province TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    pinned_by TEXT NOT NULL,
+    pinned_at TEXT NOT NULL
+  );
+  `,
+  // Network jobs' populations (enclave/release/network.ts networkDifferencing): the labels and roster
+  // a print was taken under, so the same rows under other labels or another roster are told apart.
+  `
+  ALTER TABLE released_populations ADD COLUMN variant TEXT;
+  -- A bank grants network use of an upload explicitly (enclave/network/jobs.ts): the hub's word for
+  -- which bank a job is from reaches only uploads their owner opened to the network.
+  ALTER TABLE uploads ADD COLUMN network INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The schema version just before the first migration whose text contains `marker` (tests of upgrades from older files). */
+export function versionBefore(marker: string): number {
+  const at = MIGRATIONS.findIndex((m) => m.includes(marker));
+  if (at < 0) throw new Error(`no migration contains ${marker}`);
+  return at;
+}
 
 /** `version` below SCHEMA_VERSION stops the migrations early: tests build a database as an older jointlab left it. */
 export async function openStore(file: string, version = SCHEMA_VERSION): Promise<Db> {

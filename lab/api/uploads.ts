@@ -8,6 +8,8 @@ export interface UploadMeta {
   columns: { name: string; type: 'numeric' | 'categorical' }[];
   rows: number;
   createdAt: string;
+  /** Its owner opened it to network jobs (a hub's job may join it only then). */
+  network?: boolean;
 }
 
 /** `GET /v1/uploads/:id/ids`: the upload's enterprise ids in row order, to the bank that uploaded them. */

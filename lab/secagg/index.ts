@@ -2,3 +2,4 @@
 export * from './fixed-point';
 export * from './identity';
 export * from './masks';
+export * from './fingerprint';

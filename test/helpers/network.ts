@@ -93,6 +93,8 @@ export async function startTestNetwork(options: { provinces: string[]; enterpris
     const bankPrincipal = cliJson<{ token: string }>(['admin', 'add-principal', '--db', db, '--name', 'alice', '--role', 'bank', '--org', 'bank-a']);
     provinces.push({ code, db, files, enclave: undefined as unknown as Service, hubToken: joined.token, publicKey: joined.publicKey, tokens: { steward: steward.token, bank: bankPrincipal.token } });
   }
+  // Each province's steward pins every other member's key (compared out of band): rosters are checked against these pins.
+  for (const p of provinces) for (const q of provinces) if (q !== p) cliJson(['network', 'pin', '--db', p.db, '--province', q.code, '--key', q.publicKey]);
   const bankFile = join(dir, 'bank-all.csv');
   writeFileSync(bankFile, formatCsv(bankHeader, bankRows));
   const hubDb = join(dir, 'hub.db');
@@ -103,7 +105,7 @@ export async function startTestNetwork(options: { provinces: string[]; enterpris
   for (const p of provinces) {
     const imported = await call(p.enclave.url, p.tokens.steward, 'POST', '/v1/datasets?name=platform&idColumn=id', readFileSync(p.files.platform), 'text/csv');
     if (imported.status !== 201) throw new Error(`import in ${p.code}: ${JSON.stringify(imported.json)}`);
-    const uploaded = await call(p.enclave.url, p.tokens.bank, 'POST', '/v1/uploads?name=customers', readFileSync(bankFile), 'text/csv');
+    const uploaded = await call(p.enclave.url, p.tokens.bank, 'POST', '/v1/uploads?name=customers&network=1', readFileSync(bankFile), 'text/csv');
     if (uploaded.status !== 201) throw new Error(`upload in ${p.code}: ${JSON.stringify(uploaded.json)}`);
   }
   for (const p of provinces) {

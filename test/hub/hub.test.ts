@@ -102,8 +102,10 @@ describe('the network hub (in process, real HTTP on loopback)', () => {
       const s = new EnclaveClient(e.url, await steward(e));
       stewards.push(s);
       await s.request('POST', 'v1/datasets', { csv: readFileSync(platforms[i]), query: { name: 'platform', idColumn: 'id' } });
-      await new EnclaveClient(e.url, await e.issueToken({ name: 'alice', role: 'bank', org: 'bank-a' })).request('POST', 'v1/uploads', { csv: readFileSync(bankFile), query: { name: 'customers' } });
+      await new EnclaveClient(e.url, await e.issueToken({ name: 'alice', role: 'bank', org: 'bank-a' })).request('POST', 'v1/uploads', { csv: readFileSync(bankFile), query: { name: 'customers', network: '1' } });
     }
+    // Each steward pins the other member's key (enclave/network/peers.ts): rosters are checked against the pins.
+    for (const [i, s] of stewards.entries()) for (const [j, other] of joined.entries()) if (j !== i) await s.request('POST', 'v1/network-peers', { json: { province: ['44', '33'][j], publicKey: other.publicKey } });
     const job = await call(bank, 'POST', '/v1/jobs', { ...NETWORK_SPEC, provinces: ['44', '33'] });
     assert.equal(job.status, 201, JSON.stringify(job.json));
     for (const s of stewards) await s.request('POST', `v1/jobs/${job.json.id}/approve`, { json: {} });

@@ -6,11 +6,9 @@ import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { TestNetwork, startTestNetwork, waitForHubJob, Province } from '../helpers/network';
 import { NETWORK_SPEC, joinedData, layoutOfSpec } from './pooled';
-import { binCountsOf, designOf, gridOf, momentsOf, newtonOf, spreadOf } from '../../lab/network/statistics';
-import { edgesFromGrid, gridsOf, networkBinnings, readBinCounts, readGrid } from '../../lab/network/scorecard-bins';
-import { scorecard } from '../../models/scorecard';
+import { designOf, momentsOf, newtonOf, spreadOf } from '../../lab/network/statistics';
+import { FeatureBinning, binAssigner } from '../../models/binning';
 import { networkEncoder, readMoments, spreadDivisors } from '../../lab/network/encoder';
-import { momentsLength } from '../../lab/network/layout';
 import { coarseNetworkEncoder } from '../../enclave/release/network';
 import { designNames, encode, Encoder } from '../../models/encoding';
 import { fitLogistic, predictLogistic } from '../../models/logistic-core';
@@ -122,7 +120,7 @@ describe('network logistic regression across three provincial enclaves (hub and 
     }
   });
 
-  it('trains to the weights of logistic regression on the pooled rows (1e-6) with the same test AUC to 4 places', async () => {
+  it('trains to the weights of logistic regression on the pooled rows (1e-6) with the test AUC released to 3 places', async () => {
     await approveAll(first.id);
     const run = await bank('POST', `/v1/jobs/${first.id}/run`);
     assert.equal(run.status, 202, JSON.stringify(run.json));
@@ -137,7 +135,18 @@ describe('network logistic regression across three provincial enclaves (hub and 
     const pooled = pooledData();
     const moments = readMoments(momentsOf(pooled, layout), layout);
     const spread = spreadOf(pooled, layout, moments.numeric.map((c) => c.mean), spreadDivisors(moments));
-    assert.deepEqual(encoder, coarseNetworkEncoder(networkEncoder(layout, moments, spread, done.result.k)));
+    // Counts carry each province's keyed noise (class and level counts, a feature's count of values moving
+    // with the row count), so the released standardization is the pooled one up to that noise: the same
+    // levels and gap flags, each mean and scale within a rounding step of the coarse pooled one.
+    const exact = coarseNetworkEncoder(networkEncoder(layout, moments, spread, done.result.k));
+    assert.deepEqual(encoder.features, exact.features);
+    encoder.columns.forEach((c, j) => {
+      const e = exact.columns[j];
+      if (c.kind === 'categorical' || e.kind === 'categorical') return assert.deepEqual(c, e);
+      assert.equal(c.missingIndicator, e.missingIndicator, `gap flag of ${c.name}`);
+      assert.ok(Math.abs(c.scale - e.scale) <= e.scale * 0.11, `scale of ${c.name}: ${c.scale} against ${e.scale}`);
+      assert.ok(Math.abs(c.mean - e.mean) <= e.scale * 0.11 + Math.abs(e.mean) * 0.02, `mean of ${c.name}: ${c.mean} against ${e.mean}`);
+    });
 
     const design = encode(encoder, pooled.train.frame);
     const reference = fitLogistic(design.columns, pooled.train.labels, design.rows, { l2: 1, tolerance: 1e-12, maxIterations: 200 });
@@ -146,7 +155,8 @@ describe('network logistic regression across three provincial enclaves (hub and 
     const testDesign = encode(encoder, pooled.test.frame);
     const pooledAuc = auc(pooled.test.labels, predictLogistic(testDesign.columns, testDesign.rows, reference.weights, reference.intercept));
     const released = done.result.released.metrics.test.auc;
-    assert.equal(released.toFixed(4), pooledAuc.toFixed(4), `network ${released}, pooled ${pooledAuc}`);
+    // Released as a local job's metrics are: three decimals at a keyed rounding point.
+    assert.ok(Math.abs(released - pooledAuc) < 1e-3, `network ${released}, pooled ${pooledAuc}`);
     console.log(`      ${designNames(encoder).length} coefficients, largest gap ${gap.toExponential(2)}; test AUC network ${released}, pooled ${pooledAuc.toFixed(6)}; ${done.result.iterations} Newton rounds`);
     // Each province's own model, for contrast: the network model is the pooled one, not an average of these.
     const own = provinceData().map((d) => {
@@ -210,7 +220,7 @@ describe('network logistic regression across three provincial enclaves (hub and 
     assert.deepEqual(JSON.parse(cli.stdout).scores.map((s: { id: string }) => s.id), routed.scores.map((s) => s.id));
   });
 
-  it("the hub's database and log hold only sums: each stored sum equals the provinces' total, no province's own figure is there", async () => {
+  it("the hub's database and log hold no sums and no province's own figure", async () => {
     const layout = layoutOfSpec();
     const parts = provinceData();
     const encoder = first.result.released.parameters.model.state.encoder as Encoder;
@@ -222,19 +232,12 @@ describe('network logistic regression across three provincial enclaves (hub and 
     beta0[width] = Math.log(total[1] / total[0] / (1 - total[1] / total[0]));
     const newton = parts.map((d) => newtonOf(d, encoder, beta0));
 
+    // The hub keeps each round's phase and state, not its sum: a stored sum would let whoever reads the file subtract two jobs.
     const db = await Db.open(net.hubDb);
-    const rounds = await db.all<{ phase: string; state: string; sum: Buffer | null }>("SELECT phase, state, sum FROM rounds r WHERE job = ? ORDER BY rowid", [first.id]);
+    const rounds = await db.all<{ phase: string; state: string; sum: Buffer | null }>('SELECT phase, state, sum FROM rounds r WHERE job = ? ORDER BY rowid', [first.id]);
     await db.close();
-    const stored = (phase: string, index = 0) => {
-      const blob = rounds.filter((r) => r.phase === phase && r.state === 'summed')[index].sum!;
-      return new Float64Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
-    };
-    const tolerance = 3 * 2 ** -25;
-    const storedMoments = stored('moments');
-    assert.equal(storedMoments.length, momentsLength(layout));
-    storedMoments.forEach((v, i) => assert.ok(Math.abs(v - total[i]) <= tolerance * 4, `moments entry ${i}`));
-    const storedNewton = stored('newton');
-    storedNewton.forEach((v, i) => assert.ok(Math.abs(v - (newton[0][i] + newton[1][i] + newton[2][i])) <= tolerance * 4, `newton entry ${i}`));
+    assert.ok(rounds.some((r) => r.state === 'summed' && r.phase === 'newton'));
+    assert.ok(rounds.every((r) => r.sum === null), 'no round keeps its sum');
 
     // Every file of the hub's database (WAL included) and its log, as bytes.
     const files = readdirSync(net.dir).filter((f) => f.startsWith('hub.db')).map((f) => readFileSync(join(net.dir, f)));
@@ -268,24 +271,38 @@ describe('network logistic regression across three provincial enclaves (hub and 
     const card = done.result.released.parameters.model;
     assert.equal(card.kind, 'scorecard');
 
-    // The same rule on the pooled rows: grid from pooled moments, edges from the pooled grid, bins from pooled counts.
+    // Each province's bin and grid counts carry its keyed noise, so the released WOE come from noisy
+    // counts; the noise is keyed inside the enclaves, so the pooled reference cannot redraw it. What holds
+    // exactly: (1) Newton on the released bins is Newton on the pooled rows with those bins (the WOE design
+    // is not a count, so the secure sums are exact); (2) each bin's released WOE is within the noise of the
+    // WOE of the pooled exact counts in that bin (3 provinces, each count off by at most COUNT_CLAMP = 8).
     const layout = layoutOfSpec();
     const pooled = pooledData();
-    const moments = readMoments(momentsOf(pooled, layout), layout);
-    const spread = spreadOf(pooled, layout, moments.numeric.map((c) => c.mean), spreadDivisors(moments));
-    const sds = moments.numeric.map((c, m) => spreadDivisors(moments)[m] * Math.sqrt(spread[m] / c.count));
-    const grids = gridsOf(moments, sds);
-    const grid = readGrid(gridOf(pooled, layout, grids), layout);
-    const params = { ...scorecard.defaults, l2: 1, minBinCount: done.result.k };
-    const numericAt = layout.features.flatMap((f, j) => (f.kind === 'numeric' ? [j] : []));
-    const edges = numericAt.map((j, m) => edgesFromGrid(grid[j].cells, grids[m], params.initialBins));
-    const binnings = networkBinnings(layout, moments.rows.train, grid, edges, readBinCounts(binCountsOf(pooled, layout, edges), edges), params);
-    binnings.forEach((b, j) => {
-      const released = card.state.binnings[j];
-      assert.equal(released.name, b.name);
-      assert.deepEqual(released.bins.map((x: any) => x.label), b.bins.map((x) => x.label), `bins of ${b.name}`);
-      [...b.bins, b.missing].forEach((bin, i) => assert.ok(Math.abs([...released.bins, released.missing][i].woe - bin.woe) < 1e-12, `WOE of ${b.name} bin ${i}`));
-    });
+    const binnings = card.state.binnings as FeatureBinning[];
+    const totals = { good: 0, bad: 0 };
+    pooled.train.labels.forEach((y) => (y ? totals.bad++ : totals.good++));
+    let worstWoe = 0;
+    for (const b of binnings) {
+      const column = pooled.train.frame.columns.find((c) => c.name === b.name)!;
+      const assign = binAssigner(b);
+      const valueAt = (i: number) => column.values[i] as number | string | null;
+      const cells = [...b.bins, b.missing].map(() => ({ good: 0, bad: 0 }));
+      for (let i = 0; i < pooled.train.frame.rows; i++) {
+        const bin = assign(valueAt(i));
+        const cell = cells[bin < 0 ? b.bins.length : bin];
+        if (pooled.train.labels[i]) cell.bad++;
+        else cell.good++;
+      }
+      [...b.bins, b.missing].forEach((bin, i) => {
+        if ((bin as { noEvidence?: true }).noEvidence || cells[i].good < 50 || cells[i].bad < 50) return; // thin cells: noise of 24 dominates, nothing to compare
+        const exactWoe = Math.log(cells[i].good / totals.good / (cells[i].bad / totals.bad));
+        // d ln(c) = dc / c for each of the four counts, 3 provinces x 8 rows each at most.
+        const bound = 24 / cells[i].good + 24 / cells[i].bad + 48 / totals.good + 48 / totals.bad + 0.02;
+        worstWoe = Math.max(worstWoe, Math.abs(bin.woe - exactWoe) / bound);
+        assert.ok(Math.abs(bin.woe - exactWoe) <= bound, `WOE of ${b.name} bin ${i}: released ${bin.woe}, exact pooled ${exactWoe}, bound ${bound}`);
+      });
+    }
+    assert.ok(layout.features.length >= binnings.length);
     const woe = designOf(pooled.train.frame, { binnings });
     const reference = fitLogistic(woe.columns, pooled.train.labels, woe.rows, { l2: 1, tolerance: 1e-12, maxIterations: 200 });
     const coefficients = card.state.selected.map((s: any) => s.coefficient);
@@ -293,8 +310,8 @@ describe('network logistic regression across three provincial enclaves (hub and 
     assert.ok(gap < 1e-6, `largest coefficient gap ${gap}`);
     const testWoe = designOf(pooled.test.frame, { binnings });
     const pooledAuc = auc(pooled.test.labels, predictLogistic(testWoe.columns, testWoe.rows, reference.weights, reference.intercept));
-    assert.equal(done.result.released.metrics.test.auc.toFixed(4), pooledAuc.toFixed(4));
-    console.log(`      scorecard: ${binnings.reduce((s, b) => s + b.bins.length, 0)} bins over ${binnings.length} features, largest gap ${gap.toExponential(2)}; test AUC network ${done.result.released.metrics.test.auc}, pooled ${pooledAuc.toFixed(6)}`);
+    assert.ok(Math.abs(done.result.released.metrics.test.auc - pooledAuc) < 1e-3, `network ${done.result.released.metrics.test.auc}, pooled ${pooledAuc}`);
+    console.log(`      scorecard: ${binnings.reduce((s, b) => s + b.bins.length, 0)} bins over ${binnings.length} features, largest gap ${gap.toExponential(2)}; WOE within ${(worstWoe * 100).toFixed(0)}% of the noise bound; test AUC network ${done.result.released.metrics.test.auc}, pooled ${pooledAuc.toFixed(6)}`);
   });
 
   it("an enclave killed mid-round aborts the round: no partial result, the job is retryable and then gives the same model", async () => {

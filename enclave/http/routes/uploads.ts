@@ -1,7 +1,7 @@
 /** A bank's own tables: upload, list, read metadata, delete. Rows never come back out; the ids come back to the bank that uploaded them. */
 import express, { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
-import { createUpload, deleteUpload, listUploads, uploadIds, visibleUpload } from '../../data/uploads';
+import { createUpload, deleteUpload, grantNetworkUse, listUploads, uploadIds, visibleUpload } from '../../data/uploads';
 import { allow, csvBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 import type { UploadIds, UploadList } from '../../../lab/api/uploads';
@@ -14,7 +14,11 @@ export function uploadRoutes(ctx: EnclaveContext): Router {
     const idColumn = typeof req.query.idColumn === 'string' && req.query.idColumn ? req.query.idColumn : 'id';
     const session = req.query.psiSession;
     const psi = typeof session === 'string' && session ? ctx.psi.uploadGuard(session, principalOf(res)) : undefined;
-    res.status(201).json(await createUpload(ctx.db, { name, idColumn, body: csvBody(req) }, principalOf(res), psi));
+    const created = await createUpload(ctx.db, { name, idColumn, body: csvBody(req) }, principalOf(res), psi);
+    res.status(201).json(req.query.network === '1' || req.query.network === 'true' ? await grantNetworkUse(ctx.db, created.id, principalOf(res)) : created);
+  });
+  r.post('/uploads/:id/network', allow('bank'), async (req, res) => {
+    res.json(await grantNetworkUse(ctx.db, String(req.params.id), principalOf(res)));
   });
   r.get('/uploads', allow('bank', 'steward'), async (_req, res) => {
     res.json({ uploads: await listUploads(ctx.db, principalOf(res)) } satisfies UploadList);

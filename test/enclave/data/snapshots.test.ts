@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { formatCsv, parseCsv } from '../../../lab/data/csv';
 import { datasetVersion, getDatasetMeta } from '../../../enclave/data/datasets';
 import { listSnapshots, snapshotRows } from '../../../enclave/data/snapshots';
-import { SCHEMA_VERSION, openStore } from '../../../enclave/store/schema';
+import { SCHEMA_VERSION, openStore, versionBefore } from '../../../enclave/store/schema';
 import { tempDir } from '../../helpers/cli';
 import { useSeededEnclave } from '../../helpers/enclave';
 import type { DatasetDetail, DatasetMeta, SnapshotList } from '../../../lab/api/datasets';
@@ -103,7 +103,8 @@ describe('dataset snapshots', function () {
 describe('a database from before snapshots', () => {
   it('opens with each dataset as its snapshot 1, rows in place, ready for the next import', async () => {
     const file = join(tempDir(), 'old.db');
-    const old = await openStore(file, SCHEMA_VERSION - 1);
+    // The schema just before snapshots (later migrations, such as the network's, are appended after it).
+    const old = await openStore(file, versionBefore('CREATE TABLE dataset_snapshots'));
     await old.run("INSERT INTO datasets (name, id_column, columns, row_count, k, created_by, created_at, updated_at) VALUES ('old', 'id', ?, 2, 10, 'steward', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z')", [
       JSON.stringify([{ name: 'id', type: 'categorical', policy: 'id' }, { name: 'x', type: 'numeric', policy: 'feature' }]),
     ]);
