@@ -42,9 +42,10 @@ function frameFrom(columns: string[], types: string[], rows: string[][]): Frame 
 /** The job's platform columns, read once per request and handed to the functions below. */
 export type PlatformTable = Awaited<ReturnType<typeof datasetCells>> & { columns: string[] };
 
-export async function platformTable(db: Db, spec: JobSpec): Promise<PlatformTable> {
+/** The job's platform columns: every row, or (scoring) only the rows of `ids`. */
+export async function platformTable(db: Db, spec: JobSpec, ids?: readonly string[]): Promise<PlatformTable> {
   const columns = spec.platform!.columns;
-  return { ...(await datasetCells(db, spec.platform!.dataset, columns)), columns };
+  return { ...(await datasetCells(db, spec.platform!.dataset, columns, ids)), columns };
 }
 
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
