@@ -112,6 +112,22 @@ const coarse = (x: number): number => Number(x.toPrecision(3));
  * aggregates release (the same function decides), and that rounded.
  */
 export async function scoreStats(db: Db, table: PlatformTable): Promise<ScoreStats> {
+  // Stored rows never change after import: the figures are computed once per dataset version, policy (the steward may change it) and columns.
+  const cache = statsCache.get(db) ?? new Map<string, Promise<ScoreStats>>();
+  statsCache.set(db, cache);
+  const key = [table.meta.name, table.meta.createdAt, table.meta.k, JSON.stringify(table.meta.columns), ...table.columns].join('\u0000');
+  let stats = cache.get(key);
+  if (!stats) {
+    stats = computeScoreStats(db, table);
+    cache.set(key, stats);
+    stats.catch(() => cache.delete(key));
+  }
+  return stats;
+}
+
+const statsCache = new WeakMap<Db, Map<string, Promise<ScoreStats>>>();
+
+async function computeScoreStats(db: Db, table: PlatformTable): Promise<ScoreStats> {
   const aggregates = new Map((await datasetAggregates(db, table.meta)).map((a) => [a.name, a]));
   const numeric: ScoreStats['numeric'] = {};
   const categorical: string[] = [];

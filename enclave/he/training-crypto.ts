@@ -123,10 +123,11 @@ function groupTotals(rt: CkksRuntime, gk: GaloisKeys, labels: CipherText[], colu
       }
       acc.copy(total);
     }
-    const out = [acc.saveArray(rt.seal.ComprModeType.zstd)];
+    // Uncompressed: zstd gains a few percent on ciphertexts, and every round would decompress all of them again.
+    const out = [acc.saveArray(rt.seal.ComprModeType.none)];
     for (let d = 1; d < CLASSES; d++) {
       rt.evaluator.rotateVector(acc, 1, gk, acc);
-      out.push(acc.saveArray(rt.seal.ComprModeType.zstd));
+      out.push(acc.saveArray(rt.seal.ComprModeType.none));
     }
     return out;
   } finally {
@@ -229,6 +230,6 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     const estimate = noiseEstimate(input.paramSet, { ...input.noise, rotations: xtyRotations(rt.slots), weightL1 });
     const report = floodSize(input.policy, estimate, input.paramSet);
     flood(rt, scope, result, pk, report.valueStd);
-    return { cipher: result.saveArray(rt.seal.ComprModeType.zstd), flood: report };
+    return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };
   });
 }
