@@ -4,19 +4,23 @@
  * (`seal-pool.ts`: byte checks, a copy to a worker and back), for private scoring and for
  * encrypted-label training's Enc(X^T y) plus Newton rounds on 30,000 x 10.
  */
-import * as inThread from '../enclave/he/enclave-crypto';
+import * as enclaveCrypto from '../enclave/he/enclave-crypto';
+import * as training from '../enclave/he/training-crypto';
+import * as scoring from '../enclave/he/score-crypto';
 import * as pooled from '../enclave/he/seal-pool';
 import { BankCrypto } from '../lab/he/bank-crypto';
 import { ParamSetName, rotationSteps } from '../lab/he/params';
 import { ckks, withScope } from '../lab/he/seal-runtime';
 import { Random } from '../models/random';
 
+/** The reference: the same functions the workers run, called in this thread. */
+const inThread = { encryptedXty: training.encryptedXty, newtonRound: training.newtonRound, encryptedScores: scoring.encryptedScores };
 type Crypto = Pick<typeof inThread, 'encryptedScores' | 'encryptedXty' | 'newtonRound'>;
 
 const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
 
 /** `repeats` scoring requests of one full ciphertext (`slots` enterprises, 30 terms); `lanes` of them at once. */
-async function scoringRate(crypto: Crypto, input: inThread.ScoreInput, slots: number, repeats: number, lanes: number): Promise<number> {
+async function scoringRate(crypto: Crypto, input: scoring.ScoreInput, slots: number, repeats: number, lanes: number): Promise<number> {
   // Warm-up: every lane's worker has SEAL loaded and the context built before the clock starts.
   await Promise.all(Array.from({ length: lanes }, () => crypto.encryptedScores(input)));
   const started = process.hrtime.bigint();
@@ -30,7 +34,7 @@ async function scoringRate(crypto: Crypto, input: inThread.ScoreInput, slots: nu
 }
 
 /** Enc(X^T y) then `rounds` Newton rounds, as the training session calls them. */
-async function trainingSeconds(crypto: Crypto, xtyInput: inThread.XtyInput, rounds: number): Promise<number> {
+async function trainingSeconds(crypto: Crypto, xtyInput: training.XtyInput, rounds: number): Promise<number> {
   const started = process.hrtime.bigint();
   const xty = await crypto.encryptedXty(xtyInput);
   const d = xtyInput.columns.length;
@@ -47,7 +51,7 @@ async function trainingSeconds(crypto: Crypto, xtyInput: inThread.XtyInput, roun
       matrix,
       offset: new Float64Array(d),
       noise: { freshL2: Math.sqrt(d * Math.ceil(rows / 8192)) * 4, rows, inputL1 },
-      policy: inThread.DEFAULT_FLOOD,
+      policy: enclaveCrypto.DEFAULT_FLOOD,
     });
   }
   return since(started);
@@ -75,12 +79,12 @@ export async function benchIsolation(): Promise<void> {
     console.log(`\nSEAL isolation (${paramSet}; pool of ${pooled.DEFAULT_SEAL_POOL.workers} workers against the same calls in the calling thread):`);
 
     const terms = 30;
-    const scoreInput: inThread.ScoreInput = {
+    const scoreInput: scoring.ScoreInput = {
       paramSet,
       publicKey: bank.publicKeyBytes,
       coefficients: Array.from({ length: terms + 1 }, () => bank.encryptReplicated(random.normal() * 0.3)),
       basis: Array.from({ length: terms }, () => Float64Array.from({ length: slots }, () => random.normal())),
-      policy: inThread.DEFAULT_FLOOD,
+      policy: enclaveCrypto.DEFAULT_FLOOD,
     };
     const repeats = 12;
     let reference = 0;
@@ -99,7 +103,7 @@ export async function benchIsolation(): Promise<void> {
     const columns = Array.from({ length: d }, (_, j) => Float64Array.from({ length: rows }, () => (j === d - 1 ? 1 : random.normal())));
     const labels: Uint8Array[] = [];
     for (let start = 0; start < rows; start += slots) labels.push(bank.encrypt(Array.from({ length: Math.min(slots, rows - start) }, () => (random.uniform() < 0.22 ? 1 : 0))));
-    const xtyInput: inThread.XtyInput = { paramSet, publicKey: bank.publicKeyBytes, galoisKeys: bank.galoisKeyBytes, labels, columns };
+    const xtyInput: training.XtyInput = { paramSet, publicKey: bank.publicKeyBytes, galoisKeys: bank.galoisKeyBytes, labels, columns };
     const rounds = 8;
     await trainingSeconds(pooled, xtyInput, 1);
     // Alternated and the faster of two kept: the machine is shared, and a burst of load should not decide the ratio.

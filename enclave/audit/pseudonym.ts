@@ -15,5 +15,15 @@ export async function loadPseudonymizer(db: Db): Promise<Pseudonymizer> {
     row = await db.get<{ value: Buffer }>("SELECT value FROM secrets WHERE name = 'pseudonym-key'");
   }
   const key = row!.value;
-  return (id) => `ph_${createHmac('sha256', key).update(id).digest('hex').slice(0, 20)}`;
+  // Scoring asks for the same enterprises' pseudonyms in every request (quota, model budget): kept, bounded.
+  const known = new Map<string, string>();
+  return (id) => {
+    let hash = known.get(id);
+    if (hash === undefined) {
+      hash = `ph_${createHmac('sha256', key).update(id).digest('hex').slice(0, 20)}`;
+      if (known.size >= 1_000_000) known.clear();
+      known.set(id, hash);
+    }
+    return hash;
+  };
 }

@@ -42,9 +42,10 @@ function frameFrom(columns: string[], types: string[], rows: string[][]): Frame 
 /** The job's platform columns, read once per request and handed to the functions below. */
 export type PlatformTable = Awaited<ReturnType<typeof datasetCells>> & { columns: string[] };
 
-export async function platformTable(db: Db, spec: JobSpec): Promise<PlatformTable> {
+/** The job's platform columns: every row, or (scoring) only the rows of `ids`. */
+export async function platformTable(db: Db, spec: JobSpec, ids?: readonly string[]): Promise<PlatformTable> {
   const columns = spec.platform!.columns;
-  return { ...(await datasetCells(db, spec.platform!.dataset, columns)), columns };
+  return { ...(await datasetCells(db, spec.platform!.dataset, columns, ids)), columns };
 }
 
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
@@ -111,6 +112,22 @@ const coarse = (x: number): number => Number(x.toPrecision(3));
  * aggregates release (the same function decides), and that rounded.
  */
 export async function scoreStats(db: Db, table: PlatformTable): Promise<ScoreStats> {
+  // Stored rows never change after import: the figures are computed once per dataset version, policy (the steward may change it) and columns.
+  const cache = statsCache.get(db) ?? new Map<string, Promise<ScoreStats>>();
+  statsCache.set(db, cache);
+  const key = [table.meta.name, table.meta.createdAt, table.meta.k, JSON.stringify(table.meta.columns), ...table.columns].join('\u0000');
+  let stats = cache.get(key);
+  if (!stats) {
+    stats = computeScoreStats(db, table);
+    cache.set(key, stats);
+    stats.catch(() => cache.delete(key));
+  }
+  return stats;
+}
+
+const statsCache = new WeakMap<Db, Map<string, Promise<ScoreStats>>>();
+
+async function computeScoreStats(db: Db, table: PlatformTable): Promise<ScoreStats> {
   const aggregates = new Map((await datasetAggregates(db, table.meta)).map((a) => [a.name, a]));
   const numeric: ScoreStats['numeric'] = {};
   const categorical: string[] = [];

@@ -11,9 +11,8 @@ import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { PublicKey } from 'node-seal/implementation/public-key';
 import { JointlabError } from '../../lab/errors';
-import { CONJUGATION_STEP, PARAM_SETS, PARAM_SET_NAMES, ParamSetName, ROTATION_BASE, rotationSteps } from '../../lab/he/params';
+import { CONJUGATION_STEP, PARAM_SETS, PARAM_SET_NAMES, ParamSetName, rotationSteps } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
-import { applyLabelCheck, labelCheckTotal, loadRelinKeys, realParts } from './label-check';
 import type { ParamFacts } from './seal-bytes';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
@@ -24,18 +23,18 @@ const SIGMA = 3.19;
  * SEAL's 16-byte serialization header: magic 0xA15E, header size 16, a known compression mode, and
  * a total size equal to the bytes at hand. Checked before SEAL parses anything.
  */
-function sealBlobLooksWhole(bytes: Uint8Array): boolean {
+export function sealBlobLooksWhole(bytes: Uint8Array): boolean {
   if (bytes.length < 16) return false;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return view.getUint16(0, true) === 0xa15e && view.getUint8(2) === 16 && view.getUint8(5) <= 2 && Number(view.getBigUint64(8, true)) === bytes.length;
 }
 
-function badCipher(what: string): JointlabError {
+export function badCipher(what: string): JointlabError {
   return new JointlabError('bad_ciphertext', `${what} does not load under this session's parameters`, 'usage');
 }
 
 /** Loads the session's keys into a scope; malformed or mismatched bytes are a 400, not a crash. */
-function loadKeys(rt: CkksRuntime, scope: Scope, publicKey: Uint8Array, galoisKeys: Uint8Array): { pk: PublicKey; gk: GaloisKeys } {
+export function loadKeys(rt: CkksRuntime, scope: Scope, publicKey: Uint8Array, galoisKeys: Uint8Array): { pk: PublicKey; gk: GaloisKeys } {
   const pk = scope.own(rt.seal.PublicKey());
   const gk = scope.own(rt.seal.GaloisKeys());
   try {
@@ -94,7 +93,7 @@ export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, g
 }
 
 /** A fresh ciphertext from the bank: loads, two polynomials, top level, the parameter set's scale. */
-function loadFresh(rt: CkksRuntime, scope: Scope, bytes: Uint8Array, what: string): CipherText {
+export function loadFresh(rt: CkksRuntime, scope: Scope, bytes: Uint8Array, what: string): CipherText {
   const ct = scope.own(rt.seal.CipherText());
   try {
     if (!sealBlobLooksWhole(bytes)) throw new Error();
@@ -109,26 +108,10 @@ function loadFresh(rt: CkksRuntime, scope: Scope, bytes: Uint8Array, what: strin
   return ct;
 }
 
-function encodeAt(rt: CkksRuntime, scope: Scope, values: Float64Array, scale: number, like: CipherText) {
+export function encodeAt(rt: CkksRuntime, scope: Scope, values: Float64Array, scale: number, like: CipherText) {
   const plain = scope.own(rt.encoder.encode(values, scale));
   rt.evaluator.plainModSwitchTo(plain, scope.own(like.parmsId), plain);
   return plain;
-}
-
-/** Sums every slot into every slot with the declared steps: up to seven rotations per power of eight. */
-function sumSlots(rt: CkksRuntime, scope: Scope, ct: CipherText, gk: GaloisKeys): void {
-  const acc = scope.own(rt.seal.CipherText());
-  const rotated = scope.own(rt.seal.CipherText());
-  for (let step = 1; step < rt.slots; step *= ROTATION_BASE) {
-    const copies = Math.min(ROTATION_BASE, rt.slots / step);
-    acc.copy(ct);
-    rotated.copy(ct);
-    for (let m = 1; m < copies; m++) {
-      rt.evaluator.rotateVector(rotated, step, gk, rotated);
-      rt.evaluator.add(acc, rotated, acc);
-    }
-    ct.copy(acc);
-  }
 }
 
 /** Value-domain standard deviation of a public-key encryption of zero at scale 1, per parameter set. */
@@ -139,7 +122,7 @@ const freshNoise = new Map<ParamSetName, number>();
  * (the only secret key the enclave ever makes, discarded at once): sizing the flood from a
  * measurement, not from a formula for SEAL's sampler.
  */
-function freshNoiseStd(rt: CkksRuntime, scope: Scope): number {
+export function freshNoiseStd(rt: CkksRuntime, scope: Scope): number {
   const known = freshNoise.get(rt.name);
   if (known) return known;
   const keygen = scope.own(rt.seal.KeyGenerator(rt.context));
@@ -166,7 +149,7 @@ function freshNoiseStd(rt: CkksRuntime, scope: Scope): number {
  * domain: a fresh public-key encryption of zero, its noise scaled up by multiplying with a constant
  * polynomial. The noise covers every coefficient, not only the real slot values, as flooding must.
  */
-function flood(rt: CkksRuntime, scope: Scope, result: CipherText, pk: PublicKey, valueStd: number): void {
+export function flood(rt: CkksRuntime, scope: Scope, result: CipherText, pk: PublicKey, valueStd: number): void {
   const factor = Math.max(1, Math.round((valueStd * result.scale) / freshNoiseStd(rt, scope)));
   const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
   const zero = scope.own(encryptor.encryptZero());
@@ -234,174 +217,4 @@ export function floodSize(policy: FloodPolicy, estimate: number, paramSet?: Para
     throw new JointlabError('insufficient_precision', `this computation leaves only ${bits.toFixed(1)} bits of noise flooding at the precision the result needs; ${advice}`, 'validation');
   }
   return { bits, valueStd };
-}
-
-export interface XtyInput {
-  paramSet: ParamSetName;
-  publicKey: Uint8Array;
-  galoisKeys: Uint8Array;
-  /** The bank's encrypted labels, `slots` rows per ciphertext in the upload's order. */
-  labels: Uint8Array[];
-  /** Design columns aligned to the same rows (zero where the platform has no such enterprise). */
-  columns: Float64Array[];
-  /** The bank's relinearization keys: when given, Enc(label check) is appended after the columns' totals (see label-check.ts). */
-  relinKeys?: Uint8Array;
-}
-
-/**
- * Enc(X^T y): each column times the labels, summed over blocks, rescaled, then summed over slots so
- * the total stands in every slot. Computed once per session; returned serialized.
- */
-export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
-  const rt = await ckks(input.paramSet);
-  return withScope((scope) => {
-    const { gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
-    // 2 Re(y): a label's imaginary part would otherwise reach the bank through the rounds, unchecked.
-    const labels = realParts(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), gk);
-    const rows = input.columns[0]?.length ?? 0;
-    if (labels.length !== Math.ceil(rows / rt.slots)) {
-      throw new JointlabError('bad_ciphertext_count', `expected ${Math.ceil(rows / rt.slots)} label ciphertexts for ${rows} rows`, 'usage');
-    }
-    const check = input.relinKeys ? [labelCheckTotal(rt, scope, labels, loadRelinKeys(rt, scope, input.relinKeys, sealBlobLooksWhole), (ct) => sumSlots(rt, scope, ct, gk))] : [];
-    const totals = input.columns.map((column) => {
-      const inner = new Scope();
-      try {
-        const sum = inner.own(rt.seal.CipherText());
-        const product = inner.own(rt.seal.CipherText());
-        let terms = 0;
-        labels.forEach((label, block) => {
-          const slice = new Float64Array(rt.slots);
-          slice.set(column.subarray(block * rt.slots, (block + 1) * rt.slots));
-          for (let i = 0; i < slice.length; i++) slice[i] *= 0.5; // the labels arrive as 2 Re(y)
-          // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
-          if (slice.every((v) => v === 0)) return;
-          const plain = encodeAt(rt, inner, slice, rt.scale, label);
-          rt.evaluator.multiplyPlain(label, plain, terms === 0 ? sum : product);
-          if (terms > 0) rt.evaluator.add(sum, product, sum);
-          terms++;
-        });
-        // An all-zero column's total is exactly zero: marked by an empty entry, skipped in the rounds.
-        if (terms === 0) return new Uint8Array(0);
-        rt.evaluator.rescaleToNext(sum, sum);
-        sumSlots(rt, inner, sum, gk);
-        return sum.saveArray(rt.seal.ComprModeType.zstd);
-      } finally {
-        inner.dispose();
-      }
-    });
-    return [...totals, ...check];
-  });
-}
-
-export interface RoundInput {
-  paramSet: ParamSetName;
-  publicKey: Uint8Array;
-  /** Enc(X^T y) from `encryptedXty`, one ciphertext per design column. */
-  xty: Uint8Array[];
-  /** The Newton step in the clear: new = offset + matrix (row-major D x D) times X^T y. */
-  matrix: Float64Array;
-  offset: Float64Array;
-  noise: Omit<NoiseInputs, 'weightL1' | 'rotations'>;
-  policy: FloodPolicy;
-  /** Enc(label check) from `encryptedXty`, and the size of the fresh per-slot factor it is added with. */
-  check?: { cipher: Uint8Array; gain: number };
-}
-
-/** Enc(offset + matrix · X^T y), flooded: the bank's new weights, readable only with its secret key. */
-export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
-  const rt = await ckks(input.paramSet);
-  const d = input.offset.length;
-  return withScope((scope) => {
-    const pk = scope.own(rt.seal.PublicKey());
-    pk.loadArray(rt.context, input.publicKey);
-    const result = scope.own(rt.seal.CipherText());
-    const term = scope.own(rt.seal.CipherText());
-    const s = scope.own(rt.seal.CipherText());
-    // The largest row sum of |matrix|: how much the noise of X^T y can be amplified in one output slot.
-    let weightL1 = 0;
-    for (let k = 0; k < d; k++) {
-      let row = 0;
-      for (let j = 0; j < d; j++) row += Math.abs(input.matrix[k * d + j]);
-      weightL1 = Math.max(weightL1, row);
-    }
-    let terms = 0;
-    for (let j = 0; j < d; j++) {
-      if (input.xty[j].length === 0) continue;
-      try {
-        s.loadArray(rt.context, input.xty[j]);
-      } catch {
-        throw badCipher(`stored total ${j}`);
-      }
-      const column = new Float64Array(rt.slots);
-      for (let k = 0; k < d; k++) column[k] = input.matrix[k * d + j];
-      if (column.every((v) => v === 0)) continue;
-      const plain = encodeAt(rt, scope, column, 2 ** PARAM_SETS[input.paramSet].secondScaleBits, s);
-      rt.evaluator.multiplyPlain(s, plain, terms === 0 ? result : term);
-      if (terms > 0) rt.evaluator.add(result, term, result);
-      terms++;
-    }
-    rt.evaluator.rescaleToNext(result, result);
-    if (input.check) applyLabelCheck(rt, scope, result, input.check.cipher, input.check.gain);
-    const offset = new Float64Array(rt.slots);
-    offset.set(input.offset);
-    const plainOffset = encodeAt(rt, scope, offset, result.scale, result);
-    rt.evaluator.addPlain(result, plainOffset, result);
-    const estimate = noiseEstimate(input.paramSet, { ...input.noise, rotations: rotationsPerSum(rt.slots), weightL1 });
-    const report = floodSize(input.policy, estimate, input.paramSet);
-    flood(rt, scope, result, pk, report.valueStd);
-    return { cipher: result.saveArray(rt.seal.ComprModeType.zstd), flood: report };
-  });
-}
-
-export function rotationsPerSum(slots: number): number {
-  let count = 0;
-  for (let step = 1; step < slots; step *= ROTATION_BASE) count += Math.min(ROTATION_BASE, slots / step) - 1;
-  return count;
-}
-
-export interface ScoreInput {
-  paramSet: ParamSetName;
-  publicKey: Uint8Array;
-  /** Encrypted coefficients, one per basis column, each replicated in every slot; the last is the constant term. */
-  coefficients: Uint8Array[];
-  /** Basis columns over the enterprises to score (at most `slots` of them). */
-  basis: Float64Array[];
-  policy: FloodPolicy;
-}
-
-/** Enc(constant + sum_t coefficient_t * basis_t), one enterprise per slot, flooded. */
-export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
-  const rt = await ckks(input.paramSet);
-  return withScope((scope) => {
-    const pk = scope.own(rt.seal.PublicKey());
-    pk.loadArray(rt.context, input.publicKey);
-    if (input.coefficients.length !== input.basis.length + 1) {
-      throw new JointlabError('bad_ciphertext_count', `expected ${input.basis.length + 1} coefficient ciphertexts`, 'usage');
-    }
-    const coefficients = input.coefficients.map((b, i) => loadFresh(rt, scope, b, `coefficient ciphertext ${i}`));
-    const result = scope.own(rt.seal.CipherText());
-    const term = scope.own(rt.seal.CipherText());
-    let freshSquares = 0;
-    // The constant (times ones) goes first, so the sum starts from a product that is never zero.
-    const ones = new Float64Array(rt.slots).fill(1);
-    const order = [input.basis.length, ...input.basis.keys()];
-    order.forEach((t, position) => {
-      const column = t === input.basis.length ? ones : input.basis[t];
-      let max = 0;
-      for (const v of column) max = Math.max(max, Math.abs(v));
-      if (max === 0) return;
-      freshSquares += max * max;
-      const slots = new Float64Array(rt.slots);
-      slots.set(column);
-      const plain = encodeAt(rt, scope, slots, rt.scale, coefficients[t]);
-      rt.evaluator.multiplyPlain(coefficients[t], plain, position === 0 ? result : term);
-      if (position > 0) rt.evaluator.add(result, term, result);
-    });
-    rt.evaluator.rescaleToNext(result, result);
-    // Coefficients are the bank's fresh ciphertexts; the basis is the plaintext factor.
-    const estimate = noiseEstimate(input.paramSet, { freshL2: Math.sqrt(freshSquares), rows: 0, rotations: 0, weightL1: 1, inputL1: 0 });
-    const report = floodSize(input.policy, estimate, input.paramSet);
-    flood(rt, scope, result, pk, report.valueStd);
-    return { cipher: result.saveArray(rt.seal.ComprModeType.zstd), flood: report };
-  });
 }

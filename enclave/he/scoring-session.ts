@@ -1,6 +1,7 @@
 /**
  * Private-model scoring over an open HE session: the bank's encrypted coefficients and the plaintext
- * shape of its model's terms in, then encrypted scores for consented enterprises, one per slot.
+ * shape of its model's terms in once, then any number of scoring requests, each answered with
+ * encrypted scores for the consented enterprises, one per slot.
  */
 import { createHash } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
@@ -17,19 +18,44 @@ import { chargeModelBudget } from '../release/model-budget';
 import { Db } from '../store/db';
 import { BasisTerm, platformTable, scoreBasis, scoreStats } from './design';
 import { DEFAULT_FLOOD } from './enclave-crypto';
-import { encryptedScores } from './seal-pool';
-import { OpenSession, countTraffic } from './session-store';
+import { ScoreModel, scoreBatch, scoreModel } from './seal-pool';
+import { OpenSession, countTraffic, onSessionClosed } from './session-store';
 import type { FloodReport, ScoreStats } from '../../lab/api/he-sessions';
 
-/** The bank's encrypted coefficients and the plaintext shape of its model's terms, kept for the session. */
-export async function receiveModel(db: Db, session: OpenSession, body: Buffer): Promise<{ terms: number }> {
+/**
+ * A session's model as its scoring requests use it: the terms, the bytes checked once and shared with
+ * the workers (which keep it loaded), and the rounded column figures the `z` terms use. Kept in
+ * memory per session (rebuilt from the store after a restart), dropped when the session closes.
+ */
+interface SessionModel {
+  terms: BasisTerm[];
+  model: ScoreModel;
+  stats: ScoreStats;
+  /** Every coefficient upload is a new model: the enclave cannot see what it computes, only that it changed. */
+  name: string;
+}
+
+const models = new Map<string, Promise<SessionModel>>();
+onSessionClosed((id) => models.delete(id));
+
+async function sessionModel(db: Db, session: OpenSession, body: Buffer, stats?: ScoreStats): Promise<SessionModel> {
   const { row, spec } = session;
   const { header, blobs } = decodeFrames<{ terms?: unknown }>(body);
-  const terms = assertTerms(header.terms, spec, await scoreStats(db, await platformTable(db, spec)));
+  stats ??= await scoreStats(db, await platformTable(db, spec, []));
+  const terms = assertTerms(header.terms, spec, stats);
   if (blobs.length !== terms.length + 1) throw new JointlabError('bad_ciphertext_count', `send ${terms.length + 1} coefficient ciphertexts (one per term, then the constant)`, 'usage');
+  const model = await scoreModel(row.param_set, row.public_key!, blobs);
+  return { terms, model, stats, name: `he:${createHash('sha256').update(body).digest('hex').slice(0, 32)}` };
+}
+
+/** The bank's encrypted coefficients and the plaintext shape of its model's terms, checked and kept for the session. */
+export async function receiveModel(db: Db, session: OpenSession, body: Buffer): Promise<{ terms: number }> {
+  const { row } = session;
+  const loaded = await sessionModel(db, session, body);
   await db.run('UPDATE he_sessions SET coefficients = ? WHERE id = ?', [body, row.id]);
+  models.set(row.id, Promise.resolve(loaded));
   await countTraffic(db, row.id, body.length, 0);
-  return { terms: terms.length };
+  return { terms: loaded.terms.length };
 }
 
 export interface EncryptedScores {
@@ -46,35 +72,35 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
   // One per-request limit for scoring in the clear and under encryption.
   limiter.assertIdCount(ids.length);
   limiter.takeRequest(actor.id);
-  const { header, blobs } = decodeFrames<{ terms: BasisTerm[] }>(row.coefficients);
+  let loading = models.get(row.id);
+  if (!loading) {
+    loading = sessionModel(db, session, row.coefficients);
+    models.set(row.id, loading);
+    loading.catch(() => models.delete(row.id));
+  }
+  const { terms, model, stats, name } = await loading;
   const consent = await checkConsent(db, actor.org, 'scoring', ids);
-  const table = await platformTable(db, spec);
+  // Only the rows asked about are read, as scoring in the clear reads them.
+  const table = await platformTable(db, spec, consent.allowed);
   const found = consent.allowed.filter((id) => table.byId.has(id));
   const missing = consent.allowed.filter((id) => !table.byId.has(id));
   await limiter.chargeEnterprises(actor.id, found);
-  // Every coefficient upload is a new model: the enclave cannot see what it computes, only that it changed.
-  const model = `he:${createHash('sha256').update(row.coefficients).digest('hex').slice(0, 32)}`;
   const dataset = spec.platform!.dataset;
   const policy = await scoringPolicyOf(db, dataset);
-  const budget = await chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model, ids: found });
+  const budget = await chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model: name, ids: found });
   const scored = budget.allowed;
   // The basis is plaintext in the enclave: the score noise goes there, the same as for scoring in the clear.
   const noisy = await perturbedCells(db, policy, dataset, table.columns, table.byId, scored);
-  const { basis } = scoreBasis({ ...table, byId: noisy }, await scoreStats(db, table), header.terms, scored);
+  const { basis } = scoreBasis({ ...table, byId: noisy }, stats, terms, scored);
   const slots = slotsOf(row.param_set);
-  const ciphers: Uint8Array[] = [];
-  let flood: FloodReport | undefined;
+  // Batches go to the pool at once, so a request of several batches keeps every worker busy.
+  const batches: Promise<{ cipher: Uint8Array; flood: FloodReport }>[] = [];
   for (let start = 0; start < scored.length; start += slots) {
-    const r = await encryptedScores({
-      paramSet: row.param_set,
-      publicKey: row.public_key!,
-      coefficients: blobs,
-      basis: basis.map((b) => b.subarray(start, start + slots)),
-      policy: DEFAULT_FLOOD,
-    });
-    ciphers.push(r.cipher);
-    flood = r.flood;
+    batches.push(scoreBatch(model, basis.map((b) => b.subarray(start, start + slots)), DEFAULT_FLOOD));
   }
+  const answers = await Promise.all(batches);
+  const ciphers = answers.map((a) => a.cipher);
+  const flood = answers.reduce<FloodReport | undefined>((least, a) => (!least || a.flood.bits < least.bits ? a.flood : least), undefined);
   await db.transaction(async (q) => {
     await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } });
   });

@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCategory, JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
-import type { RoundInput, ScoreInput, XtyInput } from './enclave-crypto';
+import { randomUUID } from 'node:crypto';
+import type { RoundInput, XtyInput } from './training-crypto';
+import type { ScoreBatchesInput, ScoreInput } from './score-crypto';
 import { ParamFacts, assertCiphertext, assertGaloisKeys, assertPublicKey, assertRelinKeys } from './seal-bytes';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
@@ -34,6 +36,7 @@ export interface PoolOps {
   encryptedXty: { input: XtyInput; output: Uint8Array[] };
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
   encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
+  encryptedScoreBatches: { input: ScoreBatchesInput; output: { ciphers: Uint8Array[]; flood: FloodReport } };
   paramFacts: { input: ParamSetName; output: ParamFacts };
   heapBytes: { input: null; output: number };
 }
@@ -278,4 +281,41 @@ export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint
   assertPublicKey(f, input.publicKey);
   input.coefficients.forEach((b, i) => assertCiphertext(f, b, `coefficient ciphertext ${i}`));
   return run('encryptedScores', input);
+}
+
+/** A session's encrypted model whose bytes were checked once: workers load it on first use and keep it loaded. */
+export interface ScoreModel {
+  readonly key: string;
+  readonly paramSet: ParamSetName;
+  readonly publicKey: Uint8Array;
+  readonly coefficients: Uint8Array[];
+}
+
+const checkedModels = new WeakSet<ScoreModel>();
+
+/**
+ * Checks a bank's public key and coefficient ciphertexts once and copies them into shared memory, so
+ * each request hands them to a worker without a copy; the key names this upload in the workers' caches.
+ */
+export async function scoreModel(paramSet: ParamSetName, publicKey: Uint8Array, coefficients: Uint8Array[]): Promise<ScoreModel> {
+  const f = await paramFacts(paramSet);
+  assertPublicKey(f, publicKey);
+  coefficients.forEach((b, i) => assertCiphertext(f, b, `coefficient ciphertext ${i}`));
+  const shared = new Uint8Array(new SharedArrayBuffer([publicKey, ...coefficients].reduce((n, b) => n + b.length, 0)));
+  let at = 0;
+  const place = (b: Uint8Array): Uint8Array => {
+    shared.set(b, at);
+    at += b.length;
+    return shared.subarray(at - b.length, at);
+  };
+  const model: ScoreModel = { key: randomUUID(), paramSet, publicKey: place(publicKey), coefficients: coefficients.map(place) };
+  checkedModels.add(model);
+  return model;
+}
+
+/** Encrypted scores of one batch of enterprises (at most `slots`), on whichever worker is free. */
+export async function scoreBatch(model: ScoreModel, basis: Float64Array[], policy: ScoreInput['policy']): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
+  if (!checkedModels.has(model)) throw new JointlabError('he_failed', 'a scoring model must pass scoreModel first');
+  const r = await run('encryptedScoreBatches', { ...model, batches: [basis], policy });
+  return { cipher: r.ciphers[0], flood: r.flood };
 }

@@ -7,7 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
-import { checkKeys, encryptedScores, encryptedXty, newtonRound, paramFacts } from './enclave-crypto';
+import { checkKeys, paramFacts } from './enclave-crypto';
+import { encryptedXty, newtonRound } from './training-crypto';
+import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
 
 type Impl = { [K in OpName]: (input: PoolOps[K]['input']) => Promise<PoolOps[K]['output']> };
@@ -17,6 +19,7 @@ const ops: Impl = {
   encryptedXty,
   newtonRound,
   encryptedScores,
+  encryptedScoreBatches,
   paramFacts,
   heapBytes: async () => sealHeapBytes(),
 };

@@ -11,7 +11,8 @@ import { inverseSpd } from '../../models/linalg';
 import { newtonPieces } from '../../models/logistic-core';
 import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
-import { DEFAULT_FLOOD, floodSize, noiseEstimate, rotationsPerSum } from './enclave-crypto';
+import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
+import { xtyCiphertexts, xtyRotations } from './training-crypto';
 import { encryptedXty, newtonRound } from './seal-pool';
 import { OpenSession, SessionRow, countTraffic, joinU32, onSessionClosed, splitU32 } from './session-store';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
@@ -75,7 +76,8 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
   const xty = await encryptedXty({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] });
-  await db.run('UPDATE he_sessions SET xty = ? WHERE id = ?', [joinU32(xty), row.id]);
+  // The rounds rotate nothing: the Galois keys are deleted here, and every later update of the row (one or two per round) writes 6 MB less.
+  await db.run('UPDATE he_sessions SET xty = ?, galois_keys = NULL WHERE id = ?', [joinU32(xty), row.id]);
   await countTraffic(db, row.id, body.length, 0);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
@@ -91,7 +93,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   if (weights.length !== D || !weights.every(Number.isFinite)) throw new JointlabError('schema_violation', `send ${D} finite weights (the design's columns, the intercept last)`, 'usage');
   if (weights.some((w) => Math.abs(w) > MAX_ROUND_WEIGHT)) throw new JointlabError('weight_out_of_range', `round weights must lie within ±${MAX_ROUND_WEIGHT}`, 'usage');
   const stored = splitU32(row.xty);
-  if (stored.length !== D + 1) throw new JointlabError('no_label_check', 'this session holds no label check; open a new session', 'conflict');
+  if (stored.length !== xtyCiphertexts(D)) throw new JointlabError('no_label_check', 'this session holds no label check; open a new session', 'conflict');
   const privacy = roundPrivacy(spec, D, maxRounds);
   const { hessian, gradient } = newtonPieces(design.matched, design.matchedRows, weights, trainingL2(spec));
   // The round's noise goes into v = g - X^T y before H^-1, in the clear part: no change to the ciphertexts.
@@ -116,19 +118,19 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
   let weightL1 = 0;
   for (let k = 0; k < D; k++) weightL1 = Math.max(weightL1, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
-  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1, rotations: rotationsPerSum(slots), weightL1 }), row.param_set);
+  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1, rotations: xtyRotations(slots), weightL1 }), row.param_set);
   // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
   const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
   if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
   const result = await newtonRound({
     paramSet: row.param_set,
     publicKey: row.public_key!,
-    xty: stored.slice(0, D),
+    xty: stored,
     matrix,
     offset,
     noise: { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1 },
     policy: DEFAULT_FLOOD,
-    check: { cipher: stored[D], gain: LABEL_CHECK.gain[row.param_set] },
+    check: { gain: LABEL_CHECK.gain[row.param_set] },
   });
   await countTraffic(db, row.id, 0, result.cipher.length);
   const { rounds } = (await db.get<{ rounds: number }>('SELECT rounds FROM he_sessions WHERE id = ?', [row.id]))!;

@@ -19,11 +19,13 @@ export const HE_TRAINING_PARAM_SETS: readonly ParamSetName[] = ['n16384'];
 /**
  * A categorical column is one-hot encoded over its levels, and the levels of a row add up to 1: the
  * intercept's column. Along that direction the Newton matrix is the L2 penalty alone, so the noise a
- * round must flood grows as (categorical columns) / l2. Measured at N = 16384 on 1,500 rows: one
- * categorical column leaves 11.1 bits at l2 = 1 (refused) and 12.1 at l2 = 2; three columns need
- * l2 = 8. Three per categorical column keeps about half a bit in hand.
+ * round must flood grows as (categorical columns) / l2. Measured at N = 16384 on 1,500 rows, when
+ * X^T y summed each column over every slot (29 rotations): one categorical column left 11.1 bits at
+ * l2 = 1 (refused) and 12.1 at l2 = 2. Enc(X^T y) in interleaved classes (enclave/he/training-crypto.ts)
+ * passes each total through 76 rotations, whose key-switching noise dominates here: 11.4 bits at
+ * l2 = 3 on the same data. Eight per categorical column keeps about half a bit in hand again.
  */
-export const L2_PER_CATEGORICAL = 3;
+export const L2_PER_CATEGORICAL = 8;
 
 export interface HeTrainingShape {
   /** The set the spec or the session names; undefined when the bank has not chosen yet. */

@@ -64,6 +64,28 @@ async function columnSds(db: Db, meta: DatasetMeta, columns: readonly string[]):
 }
 
 /**
+ * Perturbed cells already drawn, per dataset version, noise setting and column: the draws are a
+ * keyed function of (enterprise, column) and never change, so a value is drawn (two HMACs and a
+ * donor row read) once and then served from here. Bounded: past the limit a dataset's cells are
+ * dropped and drawn again, with the same result.
+ */
+const drawn = new WeakMap<Db, Map<string, Map<string, string>>>();
+const MAX_DRAWN_CELLS = 4_000_000;
+let drawnCells = 0;
+
+function drawnColumn(db: Db, meta: DatasetMeta, policy: ScoringPolicy, column: string): Map<string, string> {
+  const cache = drawn.get(db) ?? new Map<string, Map<string, string>>();
+  drawn.set(db, cache);
+  const key = [meta.name, meta.createdAt, policy.noiseSwap, policy.noiseSd, column].join('\u0000');
+  let values = cache.get(key);
+  if (!values) {
+    values = new Map();
+    cache.set(key, values);
+  }
+  return values;
+}
+
+/**
  * The cells of `ids` (each present in `byId`, in the order of `columns`) after the score noise. With
  * the noise off they are the stored cells.
  */
@@ -71,22 +93,35 @@ export async function perturbedCells(db: Db, policy: ScoringPolicy, dataset: str
   if (policy.noiseSwap <= 0 && policy.noiseSd <= 0) return new Map(ids.map((id) => [id, byId.get(id)!]));
   const meta = await getDatasetMeta(db, dataset);
   if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
-  const key = await scoreNoiseKey(db);
-  const types = columns.map((name) => meta.columns.find((c) => c.name === name)!.type as NoiseColumn['type']);
-  const spread = await columnSds(db, meta, columns.filter((_, j) => types[j] === 'numeric'));
-  let n = 0;
-  const noiseColumns: NoiseColumn[] = columns.map((name, j) => ({ name, type: types[j], sd: types[j] === 'numeric' ? spread[n++] : 0 }));
-  const wanted = donorRows(key, policy, ids, noiseColumns, meta.rows);
-  const at = positionsOf(meta, columns);
-  const donors = new Map<number, string[]>();
-  for (let start = 0; start < wanted.length; start += 500) {
-    const batch = wanted.slice(start, start + 500);
-    const rows = await db.all<{ row: number; cells: string }>(`SELECT row, cells FROM dataset_rows WHERE dataset = ? AND row IN (${batch.map(() => '?').join(', ')})`, [dataset, ...batch]);
-    for (const r of rows) {
-      const cells = JSON.parse(r.cells) as string[];
-      donors.set(r.row, at.map((p) => cells[p]));
+  if (drawnCells > MAX_DRAWN_CELLS) {
+    drawn.delete(db);
+    drawnCells = 0;
+  }
+  const cached = columns.map((c) => drawnColumn(db, meta, policy, c));
+  // Only the enterprises with a column not drawn yet are drawn (all their columns, as one row).
+  const fresh = ids.filter((id) => cached.some((values) => !values.has(id)));
+  if (fresh.length) {
+    const key = await scoreNoiseKey(db);
+    const types = columns.map((name) => meta.columns.find((c) => c.name === name)!.type as NoiseColumn['type']);
+    const spread = await columnSds(db, meta, columns.filter((_, j) => types[j] === 'numeric'));
+    let n = 0;
+    const noiseColumns: NoiseColumn[] = columns.map((name, j) => ({ name, type: types[j], sd: types[j] === 'numeric' ? spread[n++] : 0 }));
+    const wanted = donorRows(key, policy, fresh, noiseColumns, meta.rows);
+    const at = positionsOf(meta, columns);
+    const donors = new Map<number, string[]>();
+    for (let start = 0; start < wanted.length; start += 500) {
+      const batch = wanted.slice(start, start + 500);
+      const rows = await db.all<{ row: number; cells: string }>(`SELECT row, cells FROM dataset_rows WHERE dataset = ? AND row IN (${batch.map(() => '?').join(', ')})`, [dataset, ...batch]);
+      for (const r of rows) {
+        const cells = JSON.parse(r.cells) as string[];
+        donors.set(r.row, at.map((p) => cells[p]));
+      }
+    }
+    const none = columns.map(() => '');
+    for (const id of fresh) {
+      perturbCells(key, policy, id, byId.get(id)!, noiseColumns, meta.rows, (row) => donors.get(row) ?? none).forEach((v, j) => cached[j].set(id, v));
+      drawnCells += columns.length;
     }
   }
-  const none = columns.map(() => '');
-  return new Map(ids.map((id) => [id, perturbCells(key, policy, id, byId.get(id)!, noiseColumns, meta.rows, (row) => donors.get(row) ?? none)]));
+  return new Map(ids.map((id) => [id, cached.map((values) => values.get(id)!)]));
 }

@@ -105,6 +105,7 @@ export const heSessionSchema = {
     job: { type: 'string', minLength: 1, maxLength: 128 },
     paramSet: { type: 'string', enum: PARAM_SET_NAMES },
     sha256: { type: 'array', items: { type: 'string' }, description: "the blobs' digests, which the envelope itself checks (lab/he/frames.ts)" },
+    packed: { type: 'boolean', description: 'the blobs are bit-packed SEAL objects (lab/he/seal-pack.ts), which the envelope unpacks' },
   },
 } as const;
 

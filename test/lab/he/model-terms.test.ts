@@ -10,10 +10,10 @@ describe('HE parameter sets', () => {
     for (const set of Object.values(PARAM_SETS)) assert.ok(set.coeffBits.reduce((a: number, b: number) => a + b, 0) <= bound[set.polyModulusDegree]);
   });
 
-  it('sum every slot with rotations by powers of eight, and declare conjugation (step 0) for the label check', () => {
+  it('fold columns into 16 interleaved classes (step 1), sum within a class (steps 16 and 256), and declare conjugation (step 0) for the label check', () => {
     assert.equal(slotsOf('n8192'), 4096);
-    assert.deepEqual(rotationSteps('n8192'), [1, 8, 64, 512, 0]);
-    assert.deepEqual(rotationSteps('n16384'), [1, 8, 64, 512, 4096, 0]);
+    assert.deepEqual(rotationSteps('n8192'), [1, 16, 256, 0]);
+    assert.deepEqual(rotationSteps('n16384'), [1, 16, 256, 0]);
   });
 });
 

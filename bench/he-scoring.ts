@@ -1,0 +1,105 @@
+/**
+ * Private scoring in steady state, measured in one run against the plaintext scoring path: a platform
+ * of 30 numeric features, one released plaintext model scored through `POST /v1/score` and the same
+ * model scored under encryption through one HE session (keys and the encrypted model sent once, then
+ * requests of one ciphertext of ids each, two in flight, each answer decrypted by the bank).
+ */
+import { EnclaveClient } from '../lab/client/enclave-client';
+import { formatCsv } from '../lab/data/csv';
+import { HeScoringSession } from '../lab/he/scoring-session';
+import { slotsOf } from '../lab/he/params';
+import { loadModel } from '../models';
+import { Frame } from '../models/frame';
+import { sigmoid } from '../models/linalg';
+import { ModelFile } from '../models/model';
+import { Random } from '../models/random';
+import type { JobView } from '../lab/api/jobs';
+import type { ScoreAnswer } from '../lab/api/scoring';
+import type { JobResults } from '../lab/api/results';
+
+const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
+const rate = (n: number): string => `${Math.round(n).toLocaleString('en')} scores/s`;
+
+/** Sends `ids` in requests of `size`, `lanes` at once; returns the scores counted and the seconds. */
+async function inRequests(ids: string[], size: number, lanes: number, send: (chunk: string[]) => Promise<number>): Promise<{ scored: number; seconds: number }> {
+  const chunks: string[][] = [];
+  for (let start = 0; start < ids.length; start += size) chunks.push(ids.slice(start, start + size));
+  let next = 0;
+  let scored = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < chunks.length) scored += await send(chunks[next++]);
+    }),
+  );
+  return { scored, seconds: since(started) };
+}
+
+export interface ScoringBench {
+  bank: EnclaveClient;
+  steward: EnclaveClient;
+  /** Submits and approves a spec, returns the job id. */
+  approve: (spec: object) => Promise<string>;
+}
+
+export async function benchSteadyScoring({ bank, steward, approve }: ScoringBench): Promise<void> {
+  const paramSet = 'n16384';
+  const slots = slotsOf(paramSet);
+  const n = 8 * slots;
+  const random = new Random(5);
+  const ids = Array.from({ length: n }, (_, i) => `S${String(i).padStart(7, '0')}`);
+  const features = Array.from({ length: 30 }, (_, j) => `f${j}`);
+  const rows = ids.map((id) => [id, ...features.map(() => random.normal() * 3 + 10)]);
+  // Signal spread over every feature: the scoring rule refuses a model one feature dominates.
+  const weights = features.map((_, j) => (j % 2 ? -1 : 1) * (0.05 + 0.002 * j));
+  const y = rows.map((r) => (random.uniform() < sigmoid(-1.5 + weights.reduce((t, w, j) => t + w * ((r[j + 1] as number) - 10), 0)) ? 1 : 0));
+  await steward.request('POST', 'v1/datasets', { csv: formatCsv(['id', ...features], rows), query: { name: 'steady', idColumn: 'id' } });
+  await steward.request('POST', 'v1/consents', { csv: formatCsv(['enterprise_id', 'bank', 'purpose', 'granted', 'expires'], ids.map((id) => [id, 'bank-a', 'scoring', '2020-01-01', '2099-01-01'])) });
+  await bank.request('POST', 'v1/uploads', { csv: formatCsv(['id', 'y'], ids.map((id, i) => [id, String(y[i])])), query: { name: 'steady-labels' } });
+
+  // The plaintext reference: the enclave trains and releases the model, then scores through POST /v1/score.
+  const job = await approve({ name: 'steady-plain', purpose: 'bench', bank: { upload: 'steady-labels' }, platform: { dataset: 'steady', columns: features }, label: 'y', model: { family: 'lr' } });
+  let state = '';
+  while (!['released', 'withheld', 'failed'].includes(state)) {
+    await new Promise((r) => setTimeout(r, 50));
+    state = (await bank.request<JobView>('GET', `v1/jobs/${job}`)).state;
+  }
+  const results = await bank.request<JobResults>('GET', `v1/jobs/${job}/results`);
+  const model: ModelFile | undefined = results.released?.parameters?.model;
+  if (state !== 'released' || !model) throw new Error(`the plaintext model was not released (${state})`);
+  // Twice, the second pass measured: the first draws each enterprise's score noise (kept once drawn, for either path).
+  const plainPass = () => inRequests(ids, slots, 2, async (chunk) => (await bank.request<ScoreAnswer>('POST', 'v1/score', { json: { job, ids: chunk } })).scores.length);
+  const plainFirst = await plainPass();
+  const plain = await plainPass();
+  const frame: Frame = { rows: n, columns: features.map((name, j) => ({ name, kind: 'numeric' as const, values: Float64Array.from(rows, (r) => r[j + 1] as number) })) };
+  const localStart = process.hrtime.bigint();
+  await loadModel(model).predict(frame);
+  const local = n / since(localStart);
+
+  const heJob = await approve({ name: 'steady-he', purpose: 'bench', mode: 'he-score', platform: { dataset: 'steady', columns: features }, model: { family: 'lr' } });
+  const openStart = process.hrtime.bigint();
+  const session = await HeScoringSession.open({ client: bank, job: heJob, paramSet, model });
+  const open = since(openStart);
+  const upAfterOpen = session.traffic.up;
+  try {
+    // The first pass loads the model into each worker; the second is the steady state.
+    const passes: { scored: number; seconds: number; floodBits: number | null }[] = [];
+    for (let pass = 0; pass < 2; pass++) {
+      const started = process.hrtime.bigint();
+      const answer = await session.score(ids);
+      passes.push({ scored: answer.parts.length, seconds: since(started), floodBits: answer.floodBits });
+    }
+    const steady = passes[1];
+    const heRate = steady.scored / steady.seconds;
+    const plainRate = plain.scored / plain.seconds;
+    const s = session.steps;
+    console.log(`\nprivate-model scoring in steady state, 30 features, ${n.toLocaleString('en')} enterprises, ${paramSet} (${slots.toLocaleString('en')} per ciphertext), requests of ${slots.toLocaleString('en')} ids, 2 in flight:`);
+    console.log(`  session open once: keys ${s.keys.toFixed(2)} s, encrypt model ${s.encryptModel.toFixed(2)} s, send model ${s.sendModel.toFixed(2)} s (${open.toFixed(2)} s in all, ${(upAfterOpen / 1e6).toFixed(1)} MB up)`);
+    console.log(`  first pass (each worker loads the model) ${rate(passes[0].scored / passes[0].seconds)}; steady state ${rate(heRate)}, bank's decryption included`);
+    console.log(`  plaintext path (POST /v1/score, same ids, same request size, 2 in flight): first pass ${rate(plainFirst.scored / plainFirst.seconds)} (draws the score noise), steady state ${rate(plainRate)}: plaintext / encrypted ${(plainRate / heRate).toFixed(2)}x; local predict ${rate(local)}`);
+    console.log(`  bank side over both passes: waiting for answers ${s.requests.toFixed(2)} s (2 in flight), decrypting ${s.decrypt.toFixed(2)} s (${((s.decrypt * 1000) / ((2 * n) / slots)).toFixed(1)} ms a ciphertext)`);
+    console.log(`  bytes per request: ${((session.traffic.down / ((2 * n) / slots)) / 1e6).toFixed(2)} MB down; flooding >= ${steady.floodBits?.toFixed(1)} bits`);
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Private scoring inside a SEAL pool worker: a session's encrypted model is loaded once, switched
+ * down to the level its one product needs and kept loaded (a few models per worker, the least
+ * recently used freed first); each batch of up to `slots` enterprises then costs one encoding and one
+ * plaintext product per term, a rescale, the flood and a save.
+ */
+import type { CipherText } from 'node-seal/implementation/cipher-text';
+import type { Encryptor } from 'node-seal/implementation/encryptor';
+import type { ParmsIdType } from 'node-seal/implementation/parms-id-type';
+import type { PlainText } from 'node-seal/implementation/plain-text';
+import { JointlabError } from '../../lab/errors';
+import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
+import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
+import { FloodPolicy, floodSize, freshNoiseStd, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import type { FloodReport } from '../../lab/api/he-sessions';
+
+export interface ScoreModelInput {
+  paramSet: ParamSetName;
+  publicKey: Uint8Array;
+  /** Encrypted coefficients, one per basis column, each replicated in every slot; the last is the constant term. */
+  coefficients: Uint8Array[];
+  /**
+   * The worker keeps the model loaded under this key (one per model upload, made by the enclave, never
+   * by a bank); without one the model is loaded for this call only.
+   */
+  key?: string;
+}
+
+export interface ScoreBatchesInput extends ScoreModelInput {
+  /** Per batch, the basis columns over its enterprises (at most `slots` of them). */
+  batches: Float64Array[][];
+  policy: FloodPolicy;
+}
+
+export interface ScoreInput extends ScoreModelInput {
+  /** Basis columns over the enterprises to score (at most `slots` of them). */
+  basis: Float64Array[];
+  policy: FloodPolicy;
+}
+
+interface LoadedModel {
+  scope: Scope;
+  encryptor: Encryptor;
+  /**
+   * The coefficients one level below the top: the product is rescaled once, down to the last prime,
+   * so products, sums, the rescale, the flood and the answer all run on fewer primes.
+   */
+  coefficients: CipherText[];
+  level: ParmsIdType;
+  /** The constant term's plaintext (ones in every slot): the same in every batch. */
+  ones: PlainText;
+  /** Flood multipliers by factor, at the answer's level (the factor is the same in almost every batch). */
+  floodConstants: Map<number, PlainText>;
+}
+
+/** Models kept per worker: a session's scoring requests find theirs loaded. */
+const MAX_LOADED = 4;
+const loaded = new Map<string, LoadedModel>();
+
+function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
+  const scope = new Scope();
+  try {
+    const pk = scope.own(rt.seal.PublicKey());
+    try {
+      if (!sealBlobLooksWhole(input.publicKey)) throw new Error();
+      pk.loadArray(rt.context, input.publicKey);
+    } catch {
+      throw new JointlabError('bad_key', "the public key does not load under this session's parameters", 'usage');
+    }
+    const coefficients = input.coefficients.map((bytes, i) => {
+      const ct = loadFresh(rt, scope, bytes, `coefficient ciphertext ${i}`);
+      rt.evaluator.cipherModSwitchToNext(ct, ct);
+      return ct;
+    });
+    if (!coefficients.length) throw new JointlabError('bad_ciphertext_count', 'send at least the constant term', 'usage');
+    const level = scope.own(coefficients[0].parmsId);
+    const ones = scope.own(rt.encoder.encode(new Float64Array(rt.slots).fill(1), rt.scale));
+    rt.evaluator.plainModSwitchTo(ones, level, ones);
+    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), coefficients, level, ones, floodConstants: new Map() };
+  } catch (e) {
+    scope.dispose();
+    throw e;
+  }
+}
+
+/** The model under `key`, loaded on first use and kept; an unkeyed model is the caller's to dispose. */
+function modelFor(rt: CkksRuntime, input: ScoreModelInput): { model: LoadedModel; kept: boolean } {
+  if (!input.key) return { model: loadModel(rt, input), kept: false };
+  const key = `${input.paramSet}:${input.key}`;
+  let model = loaded.get(key);
+  if (model) loaded.delete(key);
+  else model = loadModel(rt, input);
+  loaded.set(key, model);
+  for (const [old, m] of loaded) {
+    if (loaded.size <= MAX_LOADED) break;
+    loaded.delete(old);
+    m.scope.dispose();
+  }
+  return { model, kept: true };
+}
+
+/**
+ * Adds a fresh public-key encryption of zero whose noise is scaled up to `valueStd` in the answer's
+ * value domain: it re-randomizes the answer (its second polynomial no longer follows from the bank's
+ * ciphertexts and the basis) and floods its noise, over every coefficient.
+ */
+function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: CipherText, valueStd: number): void {
+  const factor = Math.max(1, Math.round((valueStd * result.scale) / freshNoiseStd(rt, scope)));
+  let constant = model.floodConstants.get(factor);
+  if (!constant) {
+    const owner = model.floodConstants.size < 4 ? model.scope : scope;
+    constant = owner.own(rt.encoder.encode(new Float64Array(rt.slots).fill(factor), 1));
+    rt.evaluator.plainModSwitchTo(constant, scope.own(result.parmsId), constant);
+    if (owner === model.scope) model.floodConstants.set(factor, constant);
+  }
+  const zero = scope.own(model.encryptor.encryptZero());
+  rt.evaluator.cipherModSwitchTo(zero, scope.own(result.parmsId), zero);
+  rt.evaluator.multiplyPlain(zero, constant, zero);
+  zero.setScale(result.scale);
+  rt.evaluator.add(result, zero, result);
+}
+
+/** Enc(constant + sum_t coefficient_t * basis_t), one enterprise per slot, flooded. */
+function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, basis: Float64Array[], policy: FloodPolicy): { cipher: Uint8Array; flood: FloodReport } {
+  if (model.coefficients.length !== basis.length + 1) {
+    throw new JointlabError('bad_ciphertext_count', `expected ${basis.length + 1} coefficient ciphertexts`, 'usage');
+  }
+  const scope = new Scope();
+  try {
+    const result = scope.own(rt.seal.CipherText());
+    const term = scope.own(rt.seal.CipherText());
+    // The constant (times ones) goes first, so the sum starts from a product that is never zero.
+    rt.evaluator.multiplyPlain(model.coefficients[basis.length], model.ones, result);
+    let freshSquares = 1;
+    const slots = new Float64Array(rt.slots);
+    basis.forEach((column, t) => {
+      let max = 0;
+      for (const v of column) max = Math.max(max, Math.abs(v));
+      // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
+      if (max === 0) return;
+      freshSquares += max * max;
+      slots.fill(0);
+      slots.set(column);
+      const plain = rt.encoder.encode(slots, rt.scale)!;
+      try {
+        rt.evaluator.plainModSwitchTo(plain, model.level, plain);
+        rt.evaluator.multiplyPlain(model.coefficients[t], plain, term);
+      } finally {
+        plain.delete();
+      }
+      rt.evaluator.add(result, term, result);
+    });
+    rt.evaluator.rescaleToNext(result, result);
+    // Coefficients are the bank's fresh ciphertexts; the basis is the plaintext factor. The rescale to
+    // the last prime rounds at the answer's scale, which is below the parameter set's: that rounding joins the estimate.
+    const rescaleRounding = Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / result.scale;
+    const estimate = noiseEstimate(paramSet, { freshL2: Math.sqrt(freshSquares), rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) + rescaleRounding;
+    const report = floodSize(policy, estimate, paramSet);
+    flood(rt, scope, model, result, report.valueStd);
+    // Uncompressed: zstd gains a few percent on flooded coefficients and costs more than the product of a term.
+    return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };
+  } finally {
+    scope.dispose();
+  }
+}
+
+/** Encrypted scores for each batch, with the flood of the batch that had the least room. */
+export async function encryptedScoreBatches(input: ScoreBatchesInput): Promise<{ ciphers: Uint8Array[]; flood: FloodReport }> {
+  const rt = await ckks(input.paramSet);
+  const { model, kept } = modelFor(rt, input);
+  try {
+    const ciphers: Uint8Array[] = [];
+    let least: FloodReport | undefined;
+    for (const basis of input.batches) {
+      const r = scoreBatch(rt, input.paramSet, model, basis, input.policy);
+      ciphers.push(r.cipher);
+      if (!least || r.flood.bits < least.bits) least = r.flood;
+    }
+    if (!least) throw new JointlabError('schema_violation', 'no batch to score', 'usage');
+    return { ciphers, flood: least };
+  } finally {
+    if (!kept) model.scope.dispose();
+  }
+}
+
+/** One batch with a model loaded for this call only. */
+export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
+  const r = await encryptedScoreBatches({ paramSet: input.paramSet, publicKey: input.publicKey, coefficients: input.coefficients, batches: [input.basis], policy: input.policy });
+  return { cipher: r.ciphers[0], flood: r.flood };
+}

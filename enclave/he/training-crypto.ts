@@ -1,0 +1,235 @@
+/**
+ * Encrypted-label training inside a SEAL pool worker: Enc(X^T y) computed once per session in
+ * interleaved classes (slot i in class i mod CLASSES, one design column per class, the label check in
+ * the last class of the first group), kept as the class sums rotated by 0..CLASSES-1, and Newton
+ * rounds computed as diagonal products over those copies, so a round needs no rotation.
+ */
+import type { CipherText } from 'node-seal/implementation/cipher-text';
+import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
+import { JointlabError } from '../../lab/errors';
+import { CLASSES, CLASS_FAN, PARAM_SETS, ParamSetName } from '../../lab/he/params';
+import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
+import { FloodPolicy, NoiseInputs, badCipher, encodeAt, flood, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
+import { LABEL_CHECK } from '../release/he-rounds';
+import type { FloodReport } from '../../lab/api/he-sessions';
+
+/** Design columns per group of classes: the last class holds the label check (first group) or nothing. */
+const PER_GROUP = CLASSES - 1;
+const CHECK_CLASS = CLASSES - 1;
+
+export const xtyGroups = (columns: number): number => Math.max(1, Math.ceil(columns / PER_GROUP));
+
+/** Ciphertexts Enc(X^T y) is kept as: each group's class sums, rotated by 0..CLASSES-1. */
+export const xtyCiphertexts = (columns: number): number => CLASSES * xtyGroups(columns);
+
+/** Rotate-and-add passes of the sum within a class: each slot of a class then holds the class's total. */
+function classSumPasses(slots: number): { step: number; copies: number }[] {
+  const members = slots / CLASSES;
+  const first = Math.min(CLASS_FAN, members);
+  return [
+    { step: CLASSES, copies: first },
+    { step: CLASSES * first, copies: members / first },
+  ].filter((p) => p.copies > 1);
+}
+
+/** Rotations a stored total has been through (the fold, the sum within its class, its copy): each adds key-switching noise. */
+export function xtyRotations(slots: number): number {
+  return CLASSES - 1 + classSumPasses(slots).reduce((n, p) => n + p.copies - 1, 0) + CLASSES - 1;
+}
+
+/** Class of slot `i` shifted back by `d`: the column index within its group a fold term `d` puts there. */
+const classAt = (i: number, d: number): number => (((i % CLASSES) - d) % CLASSES + CLASSES) % CLASSES;
+
+export interface XtyInput {
+  paramSet: ParamSetName;
+  publicKey: Uint8Array;
+  galoisKeys: Uint8Array;
+  /** The bank's encrypted labels, `slots` rows per ciphertext in the upload's order. */
+  labels: Uint8Array[];
+  /** Design columns aligned to the same rows (zero where the platform has no such enterprise). */
+  columns: Float64Array[];
+  /** The bank's relinearization keys: when given, Enc(label check) takes the first group's last class (see label-check.ts). */
+  relinKeys?: Uint8Array;
+}
+
+/**
+ * Fold term `d` of one group: the products of every block's labels with the values of column j on
+ * the slots of class (j + d) mod CLASSES, summed and rescaled; plus, for the first group, the label
+ * check's blocks times secret factors on the slots of class (CHECK_CLASS + d) mod CLASSES. Rotated
+ * by `d` it puts every row of column j into class j.
+ */
+function foldTerm(rt: CkksRuntime, scope: Scope, labels: CipherText[], columns: Float64Array[], checks: CipherText[] | undefined, d: number): CipherText | undefined {
+  const sum = scope.own(rt.seal.CipherText());
+  const product = scope.own(rt.seal.CipherText());
+  const slice = new Float64Array(rt.slots);
+  let terms = 0;
+  labels.forEach((label, block) => {
+    slice.fill(0);
+    let any = false;
+    const offset = block * rt.slots;
+    for (let i = 0; i < rt.slots && offset + i < (columns[0]?.length ?? 0); i++) {
+      const j = classAt(i, d);
+      if (j >= columns.length) continue;
+      const v = columns[j][offset + i];
+      if (v === 0) continue;
+      slice[i] = 0.5 * v; // the labels arrive as 2 Re(y)
+      any = true;
+    }
+    // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
+    if (!any) return;
+    const plain = encodeAt(rt, scope, slice, rt.scale, label);
+    rt.evaluator.multiplyPlain(label, plain, terms === 0 ? sum : product);
+    if (terms > 0) rt.evaluator.add(sum, product, sum);
+    plain.delete();
+    terms++;
+  });
+  if (terms > 0) rt.evaluator.rescaleToNext(sum, sum);
+  if (!checks) return terms > 0 ? sum : undefined;
+  checks.forEach((z) => {
+    // Random slot values of size 2^20 encoded at scale 1: integer coefficients, a multiplier the bank cannot guess.
+    const factors = secretFactors(rt.slots);
+    for (let i = 0; i < rt.slots; i++) slice[i] = classAt(i, d) === CHECK_CLASS ? factors[i] * LABEL_CHECK.firstFactor : 0;
+    const plain = encodeAt(rt, scope, slice, 1, z);
+    rt.evaluator.multiplyPlain(z, plain, terms === 0 ? sum : product);
+    if (terms > 0) rt.evaluator.add(sum, product, sum);
+    plain.delete();
+    terms++;
+  });
+  return sum;
+}
+
+/** One group's class sums, kept rotated by 0..CLASSES-1 (empty entries: a group whose columns are all zero). */
+function groupTotals(rt: CkksRuntime, gk: GaloisKeys, labels: CipherText[], columns: Float64Array[], checks: CipherText[] | undefined): Uint8Array[] {
+  const scope = new Scope();
+  try {
+    // Horner: acc = sum_d rot(term_d, d), one rotation by one slot per term.
+    let acc: CipherText | undefined;
+    for (let d = CLASSES - 1; d >= 0; d--) {
+      if (acc) rt.evaluator.rotateVector(acc, 1, gk, acc);
+      const term = foldTerm(rt, scope, labels, columns, checks, d);
+      if (term && acc) rt.evaluator.add(acc, term, acc);
+      else if (term) acc = term;
+    }
+    if (!acc) return Array.from({ length: CLASSES }, () => new Uint8Array(0));
+    const total = scope.own(rt.seal.CipherText());
+    const rotated = scope.own(rt.seal.CipherText());
+    for (const { step, copies } of classSumPasses(rt.slots)) {
+      total.copy(acc);
+      rotated.copy(acc);
+      for (let m = 1; m < copies; m++) {
+        rt.evaluator.rotateVector(rotated, step, gk, rotated);
+        rt.evaluator.add(total, rotated, total);
+      }
+      acc.copy(total);
+    }
+    // Uncompressed: zstd gains a few percent on ciphertexts, and every round would decompress all of them again.
+    const out = [acc.saveArray(rt.seal.ComprModeType.none)];
+    for (let d = 1; d < CLASSES; d++) {
+      rt.evaluator.rotateVector(acc, 1, gk, acc);
+      out.push(acc.saveArray(rt.seal.ComprModeType.none));
+    }
+    return out;
+  } finally {
+    scope.dispose();
+  }
+}
+
+/**
+ * Enc(X^T y), every column's total standing in every slot of its class, kept as the class sums
+ * rotated by 0..CLASSES-1 per group of columns. Computed once per session; returned serialized.
+ */
+export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
+  const rt = await ckks(input.paramSet);
+  return withScope((scope) => {
+    const { gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
+    // 2 Re(y): a label's imaginary part would otherwise reach the bank through the rounds, unchecked.
+    const labels = realParts(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), gk);
+    const rows = input.columns[0]?.length ?? 0;
+    if (labels.length !== Math.ceil(rows / rt.slots)) {
+      throw new JointlabError('bad_ciphertext_count', `expected ${Math.ceil(rows / rt.slots)} label ciphertexts for ${rows} rows`, 'usage');
+    }
+    const checks = input.relinKeys ? labelCheckBlocks(rt, scope, labels, loadRelinKeys(rt, scope, input.relinKeys, sealBlobLooksWhole)) : undefined;
+    const out: Uint8Array[] = [];
+    for (let g = 0; g < xtyGroups(input.columns.length); g++) {
+      out.push(...groupTotals(rt, gk, labels, input.columns.slice(g * PER_GROUP, (g + 1) * PER_GROUP), g === 0 ? checks : undefined));
+    }
+    return out;
+  });
+}
+
+export interface RoundInput {
+  paramSet: ParamSetName;
+  publicKey: Uint8Array;
+  /** Enc(X^T y) from `encryptedXty`: per group of columns, the class sums rotated by 0..CLASSES-1. */
+  xty: Uint8Array[];
+  /** The Newton step in the clear: new = offset + matrix (row-major D x D) times X^T y. */
+  matrix: Float64Array;
+  offset: Float64Array;
+  noise: Omit<NoiseInputs, 'weightL1' | 'rotations'>;
+  policy: FloodPolicy;
+  /** Enc(X^T y) holds the label check: each answer slot gets it times `gain` times a fresh secret factor. */
+  check?: { gain: number };
+}
+
+/**
+ * Enc(offset + matrix · X^T y), flooded: the bank's new weights in slots 0..D-1, readable only with
+ * its secret key. Copy d of a group holds at slot k the total of class (k + d) mod CLASSES, so slot k
+ * of the sum over copies of copy_d times diagonal_d, with diagonal_d[k] = matrix[k][that class's
+ * column], is row k of the product; the check's class gets the secret factor instead.
+ */
+export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
+  const rt = await ckks(input.paramSet);
+  const d = input.offset.length;
+  return withScope((scope) => {
+    const pk = scope.own(rt.seal.PublicKey());
+    pk.loadArray(rt.context, input.publicKey);
+    const result = scope.own(rt.seal.CipherText());
+    const term = scope.own(rt.seal.CipherText());
+    const s = scope.own(rt.seal.CipherText());
+    // The largest row sum of |matrix|: how much the noise of X^T y can be amplified in one output slot.
+    let weightL1 = 0;
+    for (let k = 0; k < d; k++) {
+      let row = 0;
+      for (let j = 0; j < d; j++) row += Math.abs(input.matrix[k * d + j]);
+      weightL1 = Math.max(weightL1, row);
+    }
+    const rho = input.check ? secretFactors(d).map((v) => v * input.check!.gain) : undefined;
+    const diagonal = new Float64Array(rt.slots);
+    let terms = 0;
+    input.xty.forEach((bytes, at) => {
+      if (bytes.length === 0) return;
+      try {
+        s.loadArray(rt.context, bytes);
+      } catch {
+        throw badCipher(`stored total ${at}`);
+      }
+      const group = Math.floor(at / CLASSES);
+      const shift = at % CLASSES;
+      diagonal.fill(0);
+      for (let k = 0; k < d; k++) {
+        const c = (k + shift) % CLASSES;
+        const j = group * PER_GROUP + c;
+        if (c === CHECK_CLASS) diagonal[k] = group === 0 && rho ? rho[k] : 0;
+        else if (j < d) diagonal[k] = input.matrix[k * d + j];
+      }
+      if (diagonal.every((v) => v === 0)) return;
+      const plain = encodeAt(rt, scope, diagonal, 2 ** PARAM_SETS[input.paramSet].secondScaleBits, s);
+      rt.evaluator.multiplyPlain(s, plain, terms === 0 ? result : term);
+      if (terms > 0) rt.evaluator.add(result, term, result);
+      plain.delete();
+      terms++;
+    });
+    if (input.xty.length !== xtyCiphertexts(d)) throw new JointlabError('bad_ciphertext_count', `expected ${xtyCiphertexts(d)} stored totals for ${d} columns`, 'usage');
+    if (terms === 0) throw new JointlabError('no_labels', 'the stored totals are all zero', 'conflict');
+    rt.evaluator.rescaleToNext(result, result);
+    const offset = new Float64Array(rt.slots);
+    offset.set(input.offset);
+    const plainOffset = encodeAt(rt, scope, offset, result.scale, result);
+    rt.evaluator.addPlain(result, plainOffset, result);
+    const estimate = noiseEstimate(input.paramSet, { ...input.noise, rotations: xtyRotations(rt.slots), weightL1 });
+    const report = floodSize(input.policy, estimate, input.paramSet);
+    flood(rt, scope, result, pk, report.valueStd);
+    return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };
+  });
+}
