@@ -1,13 +1,14 @@
 /**
  * `jointlab demo --network`: the national network on loopback. A hub and three provincial enclaves
  * start over temporary SQLite files; each province's steward imports its own synthetic platform table
- * (checked against the network standard); the bank uploads its customer list to each enclave (the
- * plain upload; private set intersection replaces it where available); the hub's admin registers the
+ * (checked against the network standard); the bank aligns its customer list with each enclave by private
+ * set intersection and uploads only the customers that province holds; the hub's admin registers the
  * members, pinning their keys; the bank submits a network logistic regression and a network scorecard,
  * every steward approves in its own enclave, the hub trains on securely summed statistics; each
  * province's own model is trained for comparison; the bank scores consented applicants of all three
  * provinces through one routed call; every enclave's audit chain verifies.
  */
+import { uploadWithPsi } from '../lab/client/psi-upload';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,13 +84,17 @@ export async function runNetworkDemo(options: NetworkDemoOptions): Promise<Netwo
     say(`hub on ${hub.url}; provincial enclaves ${members.map((m) => `${m.code} ${PROVINCES[m.code]} on ${m.enclave.url}`).join(', ')}`);
     const bankFile = join(folder, 'bank-all.csv');
     writeFileSync(bankFile, formatCsv(bankHeader, bankRows));
+    const aligned: string[] = [];
     for (const m of members) {
       await m.steward.request('POST', 'v1/datasets', { csv: readFileSync(m.files.platform), query: { name: 'platform', idColumn: 'id' } });
+      // Aligned by PSI: each province receives only the bank's customers it holds, never the others.
+      const { meta, psi } = await uploadWithPsi(m.bank, { file: 'bank-all.csv', csv: readFileSync(bankFile), name: 'customers', idColumn: 'id', dataset: 'platform' });
       // Opened to network jobs by the bank itself: the hub's word for which bank a job is from reaches no other upload.
-      await m.bank.request('POST', 'v1/uploads', { csv: readFileSync(bankFile), query: { name: 'customers', network: '1' } });
+      await m.bank.request('POST', `v1/uploads/${encodeURIComponent(meta.id)}/network`);
+      aligned.push(`${psi.intersection} in ${m.code}`);
       await m.steward.request('POST', 'v1/consents', { csv: consentsAsOfToday(readFileSync(m.files.consent, 'utf8')) });
     }
-    say(`each steward imported its province's ${members[0].rows} enterprises under the network standard ${SME_NETWORK_STANDARD.name} v${SME_NETWORK_STANDARD.version}; the bank uploaded its ${bankRows.length} customers of all three provinces to each enclave`);
+    say(`each steward imported its province's ${members[0].rows} enterprises under the network standard ${SME_NETWORK_STANDARD.name} v${SME_NETWORK_STANDARD.version}; the bank aligned its ${bankRows.length} customers with each province by PSI and uploaded only those it holds (${aligned.join(', ')})`);
     for (const m of members) {
       const { token, publicKey } = await m.enclave.issueHubToken();
       await admin.request('POST', 'v1/members', { json: { province: m.code, url: m.enclave.url, token, publicKey } });
