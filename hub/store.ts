@@ -5,6 +5,7 @@
  * empty), so two jobs' sums cannot be subtracted from the hub's file.
  */
 import { Db } from '../enclave/store/db';
+import { openMigrated } from '../enclave/store/schema';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE principals (
@@ -61,19 +62,7 @@ const MIGRATIONS: string[] = [
   )`,
 ];
 
+/** The hub's schema is one migration (version 1) of the statements above. */
 export async function openHubStore(file: string): Promise<Db> {
-  const db = await Db.open(file);
-  await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-  const version = (await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
-  if (version > 1) {
-    await db.close();
-    throw new Error(`hub database schema version ${version} is newer than this jointlab (1)`);
-  }
-  if (version === 0) {
-    await db.transaction(async (q) => {
-      for (const statement of MIGRATIONS) await q.run(statement);
-      await q.run('PRAGMA user_version = 1');
-    });
-  }
-  return db;
+  return openMigrated(file, [MIGRATIONS.map((statement) => `${statement};`).join('\n')], 'jointlab hub');
 }

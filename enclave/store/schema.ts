@@ -247,17 +247,25 @@ export function versionBefore(marker: string): number {
 
 /** `version` below SCHEMA_VERSION stops the migrations early: tests build a database as an older jointlab left it. */
 export async function openStore(file: string, version = SCHEMA_VERSION): Promise<Db> {
+  return openMigrated(file, MIGRATIONS, 'jointlab', version);
+}
+
+/**
+ * Opens a SQLite file and runs the migrations it has not had, each in its own transaction, counting
+ * them in `user_version`; a file from a newer build is refused. The enclave's store and the hub's share it.
+ */
+export async function openMigrated(file: string, migrations: readonly string[], owner: string, version = migrations.length): Promise<Db> {
   const db = await Db.open(file);
   await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
   const row = await db.get<{ user_version: number }>('PRAGMA user_version');
   const current = row?.user_version ?? 0;
-  if (current > SCHEMA_VERSION) {
+  if (current > migrations.length) {
     await db.close();
-    throw new Error(`database schema version ${current} is newer than this jointlab (${SCHEMA_VERSION})`);
+    throw new Error(`database schema version ${current} is newer than this ${owner} (${migrations.length})`);
   }
   for (let v = current; v < version; v++) {
     await db.transaction(async (q) => {
-      for (const statement of splitStatements(MIGRATIONS[v])) await q.run(statement);
+      for (const statement of splitStatements(migrations[v])) await q.run(statement);
       await q.run(`PRAGMA user_version = ${v + 1}`);
     });
   }
