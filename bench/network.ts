@@ -4,20 +4,19 @@
  * clear, and a whole network logistic regression (hub and three enclaves in this process, real HTTP on
  * loopback) against logistic regression on the pooled rows, with the bytes each round moves.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEnclave, RunningEnclave } from '../enclave/service';
 import { addHubPrincipal, startHub } from '../hub/service';
 import { EnclaveClient } from '../lab/client/enclave-client';
-import { formatCsv, parseCsv } from '../lab/data/csv';
 import { SME_NETWORK_STANDARD } from '../lab/network/sme-standard';
 import { newtonLength, SCORE_BINS } from '../lab/network/layout';
 import { newtonOf } from '../lab/network/statistics';
 import { networkEncoder, readMoments, spreadDivisors } from '../lab/network/encoder';
 import { momentsOf, spreadOf } from '../lab/network/statistics';
 import { decodeFixed, encodeFixed, generateIdentity, maskVector, sumModular } from '../lab/secagg';
-import { writeSynth } from '../lab/synth/write';
+import { writeProvinceSynth } from '../lab/synth/write';
 import { encode, designNames } from '../models/encoding';
 import { fitLogistic } from '../models/logistic-core';
 import { joinedData, layoutOfSpec, NETWORK_SPEC } from '../test/hub/pooled';
@@ -37,18 +36,9 @@ async function main(): Promise<void> {
   const codes = ['11', '33', '44'];
   const enterprises = Number(process.env.BENCH_ENTERPRISES ?? 10_000);
   try {
-    const platforms: string[] = [];
-    const bankRows: string[][] = [];
-    let header: string[] = [];
-    codes.forEach((province, i) => {
-      const { files } = writeSynth({ enterprises, bankCustomers: enterprises / 2, seed: 100 + i, bank: 'bank-a', province }, join(dir, province));
-      platforms.push(files.platform);
-      const t = parseCsv(readFileSync(files.bank, 'utf8'), 'bank');
-      header = t.header;
-      bankRows.push(...t.rows);
-    });
-    const bankFile = join(dir, 'bank.csv');
-    writeFileSync(bankFile, formatCsv(header, bankRows));
+    const synth = writeProvinceSynth(codes, { enterprises, bankCustomers: enterprises / 2, seed: 100 }, dir);
+    const platforms = synth.provinces.map((p) => p.files.platform);
+    const bankFile = synth.bankFile;
 
     // 1. One Newton round's statistic in the clear against the same through secure aggregation.
     const layout = layoutOfSpec();

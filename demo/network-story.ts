@@ -9,17 +9,17 @@
  * provinces through one routed call; every enclave's audit chain verifies.
  */
 import { uploadWithPsi } from '../lab/client/psi-upload';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { scoreAcrossNetwork } from '../lab/client/network-score';
-import { formatCsv, parseCsv } from '../lab/data/csv';
+import { parseCsv } from '../lab/data/csv';
 import { JointlabError } from '../lab/errors';
 import { isFinal } from '../lab/lifecycle';
 import { PROVINCES } from '../lab/network/province';
 import { SME_NETWORK_STANDARD } from '../lab/network/sme-standard';
-import { writeSynth } from '../lab/synth/write';
+import { SynthFiles, writeProvinceSynth } from '../lab/synth/write';
 import { fixed, table } from '../lab/text';
 import { startEnclave, RunningEnclave } from '../enclave/service';
 import { addHubPrincipal, startHub } from '../hub/service';
@@ -67,23 +67,18 @@ export async function runNetworkDemo(options: NetworkDemoOptions): Promise<Netwo
   try {
     const admin = new EnclaveClient(hub.url, (await addHubPrincipal(join(folder, 'hub.db'), { name: 'ops', role: 'admin', org: 'network' })).token);
     const bankAtHub = new EnclaveClient(hub.url, (await addHubPrincipal(join(folder, 'hub.db'), { name: 'risk-team', role: 'bank', org: 'bank-a' })).token);
-    const members: { code: string; enclave: RunningEnclave; steward: EnclaveClient; bank: EnclaveClient; files: ReturnType<typeof writeSynth>['files']; rows: number }[] = [];
-    const bankRows: string[][] = [];
-    let bankHeader: string[] = [];
-    for (const [i, code] of CODES.entries()) {
+    const members: { code: string; enclave: RunningEnclave; steward: EnclaveClient; bank: EnclaveClient; files: SynthFiles; rows: number }[] = [];
+    const enterprises = options.enterprises ?? 12_000;
+    const synth = writeProvinceSynth(CODES, { enterprises, bankCustomers: Math.round(enterprises / 2), seed: options.seed * 10 }, folder);
+    for (const { code, files, tables } of synth.provinces) {
       const enclave = await startEnclave({ db: join(folder, `enclave-${code}.db`), port: 0, settings: { network: { province: code, standard: SME_NETWORK_STANDARD } } });
       enclaves.push(enclave);
-      const { files, tables } = writeSynth({ enterprises: options.enterprises ?? 12_000, bankCustomers: Math.round((options.enterprises ?? 12_000) / 2), seed: options.seed * 10 + i, bank: 'bank-a', province: code }, join(folder, `synth-${code}`));
-      const bank = parseCsv(readFileSync(files.bank, 'utf8'), 'bank.csv');
-      bankHeader = bank.header;
-      bankRows.push(...bank.rows);
       const steward = new EnclaveClient(enclave.url, await enclave.issueToken({ name: 'steward', role: 'steward', org: `platform-${code}` }));
       const bankClient = new EnclaveClient(enclave.url, await enclave.issueToken({ name: 'risk-team', role: 'bank', org: 'bank-a' }));
       members.push({ code, enclave, steward, bank: bankClient, files, rows: tables.platform.rows.length });
     }
     say(`hub on ${hub.url}; provincial enclaves ${members.map((m) => `${m.code} ${PROVINCES[m.code]} on ${m.enclave.url}`).join(', ')}`);
-    const bankFile = join(folder, 'bank-all.csv');
-    writeFileSync(bankFile, formatCsv(bankHeader, bankRows));
+    const bankFile = synth.bankFile;
     const aligned: string[] = [];
     for (const m of members) {
       await m.steward.request('POST', 'v1/datasets', { csv: readFileSync(m.files.platform), query: { name: 'platform', idColumn: 'id' } });
@@ -94,7 +89,7 @@ export async function runNetworkDemo(options: NetworkDemoOptions): Promise<Netwo
       aligned.push(`${psi.intersection} in ${m.code}`);
       await m.steward.request('POST', 'v1/consents', { csv: consentsAsOfToday(readFileSync(m.files.consent, 'utf8')) });
     }
-    say(`each steward imported its province's ${members[0].rows} enterprises under the network standard ${SME_NETWORK_STANDARD.name} v${SME_NETWORK_STANDARD.version}; the bank aligned its ${bankRows.length} customers with each province by PSI and uploaded only those it holds (${aligned.join(', ')})`);
+    say(`each steward imported its province's ${members[0].rows} enterprises under the network standard ${SME_NETWORK_STANDARD.name} v${SME_NETWORK_STANDARD.version}; the bank aligned its ${synth.bankRows} customers with each province by PSI and uploaded only those it holds (${aligned.join(', ')})`);
     for (const m of members) {
       const { token, publicKey } = await m.enclave.issueHubToken();
       await admin.request('POST', 'v1/members', { json: { province: m.code, url: m.enclave.url, token, publicKey } });

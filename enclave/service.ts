@@ -3,10 +3,8 @@
  * enclave/: starting and stopping the service (open and migrate the store, recover jobs, serve
  * HTTP), and the operator's tasks on the database file with no server running.
  */
-import { AddressInfo } from 'node:net';
-import { Server } from 'node:http';
 import { createApp } from './http/app';
-import { answerClientError, answerExpectation } from './http/problem';
+import { listen } from './http/listen';
 import { DEFAULT_SETTINGS, EnclaveContext, EnclaveSettings } from './http/context';
 import { Runner } from './jobs/runner';
 import { Db } from './store/db';
@@ -63,18 +61,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym), psi };
   const app = createApp(ctx);
   const host = options.host ?? '127.0.0.1';
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.on('clientError', answerClientError);
-  server.on('checkExpectation', answerExpectation);
-  // Idle keep-alive sockets outlive a client's 5-second blocks (a bank generating keys in the same
-  // process, a busy machine): with Node's default of 5 s, the server closes a socket just as the client
-  // reuses it, and a large upload dies with ECONNRESET.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await listen(app, options.port, host);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,

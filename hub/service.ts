@@ -1,9 +1,7 @@
 /** The hub service facade: start and stop the hub over one SQLite file, and the operator's token issuing on that file. */
-import { AddressInfo } from 'node:net';
-import { Server } from 'node:http';
 import { JointlabError } from '../lab/errors';
 import { addPrincipal } from '../enclave/auth/principals';
-import { answerClientError } from '../enclave/http/problem';
+import { listen } from '../enclave/http/listen';
 import { Db } from '../enclave/store/db';
 import { createHubApp } from './http/app';
 import { openHubStore } from './store';
@@ -21,13 +19,7 @@ export async function startHub(options: { db: string; port: number; host?: strin
   const log = options.log ?? (() => undefined);
   const app = createHubApp({ db, log });
   const host = options.host ?? '127.0.0.1';
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.on('clientError', answerClientError);
-  server.keepAliveTimeout = 65_000;
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await listen(app, options.port, host);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,

@@ -57,3 +57,21 @@ export function writeSynth(options: SynthOptions, dir: string): { files: SynthFi
   }
   return { files, tables };
 }
+
+export interface ProvinceSynth {
+  code: string;
+  files: SynthFiles;
+  tables: SynthTables;
+}
+
+/**
+ * The national network's synthetic data: one platform per province (seed + its position, in
+ * `synth-CODE/`), and one bank whose customers of every province are written together to `bank-all.csv`.
+ */
+export function writeProvinceSynth(codes: readonly string[], options: { enterprises: number; bankCustomers: number; seed: number }, dir: string): { provinces: ProvinceSynth[]; bankFile: string; bankRows: number } {
+  const provinces = codes.map((code, i) => ({ code, ...writeSynth({ enterprises: options.enterprises, bankCustomers: options.bankCustomers, seed: options.seed + i, bank: 'bank-a', province: code }, join(dir, `synth-${code}`)) }));
+  const rows = provinces.flatMap((p) => p.tables.bank.rows);
+  const bankFile = join(dir, 'bank-all.csv');
+  writeFileSync(bankFile, formatCsv(provinces[0].tables.bank.header, rows));
+  return { provinces, bankFile, bankRows: rows.length };
+}

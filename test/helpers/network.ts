@@ -7,8 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli, tempDir } from './cli';
-import { writeSynth } from '../../lab/synth/write';
-import { parseCsv, formatCsv } from '../../lab/data/csv';
+import { writeProvinceSynth } from '../../lab/synth/write';
 import { SME_NETWORK_STANDARD } from '../../lab/network/sme-standard';
 
 export interface Service {
@@ -80,13 +79,8 @@ export async function startTestNetwork(options: { provinces: string[]; enterpris
   writeFileSync(standardFile, JSON.stringify(SME_NETWORK_STANDARD, null, 2));
   const startEnclave = (p: Pick<Province, 'code' | 'db'>) => spawnService(['enclave', 'start', '--port', '0', '--db', p.db, '--province', p.code, '--standard', standardFile, '--quiet']);
   const provinces: Province[] = [];
-  const bankHeader: string[] = [];
-  const bankRows: (string | number)[][] = [];
-  for (const [i, code] of options.provinces.entries()) {
-    const { files } = writeSynth({ enterprises: options.enterprises, bankCustomers: options.bankCustomers, seed: 100 + i, bank: 'bank-a', province: code }, join(dir, `synth-${code}`));
-    const bank = parseCsv(readFileSync(files.bank, 'utf8'), 'bank');
-    bankHeader.splice(0, bankHeader.length, ...bank.header);
-    bankRows.push(...bank.rows);
+  const synth = writeProvinceSynth(options.provinces, { enterprises: options.enterprises, bankCustomers: options.bankCustomers, seed: 100 }, dir);
+  for (const { code, files } of synth.provinces) {
     const db = join(dir, `enclave-${code}.db`);
     const joined = cliJson<{ token: string; publicKey: string }>(['network', 'join', '--db', db]);
     const steward = cliJson<{ token: string }>(['admin', 'add-principal', '--db', db, '--name', 'steward', '--role', 'steward', '--org', `platform-${code}`]);
@@ -95,8 +89,7 @@ export async function startTestNetwork(options: { provinces: string[]; enterpris
   }
   // Each province's steward pins every other member's key (compared out of band): rosters are checked against these pins.
   for (const p of provinces) for (const q of provinces) if (q !== p) cliJson(['network', 'pin', '--db', p.db, '--province', q.code, '--key', q.publicKey]);
-  const bankFile = join(dir, 'bank-all.csv');
-  writeFileSync(bankFile, formatCsv(bankHeader, bankRows));
+  const bankFile = synth.bankFile;
   const hubDb = join(dir, 'hub.db');
   const admin = cliJson<{ token: string }>(['hub', 'add-principal', '--db', hubDb, '--name', 'ops', '--role', 'admin', '--org', 'network']);
   const hubBank = cliJson<{ token: string }>(['hub', 'add-principal', '--db', hubDb, '--name', 'alice', '--role', 'bank', '--org', 'bank-a']);

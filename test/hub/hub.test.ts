@@ -5,9 +5,8 @@ import { startEnclave, RunningEnclave } from '../../enclave/service';
 import { SME_NETWORK_STANDARD } from '../../lab/network/sme-standard';
 import { generateIdentity } from '../../lab/secagg';
 import { tempDir } from '../helpers/cli';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { writeSynth } from '../../lab/synth/write';
-import { formatCsv, parseCsv } from '../../lab/data/csv';
+import { readFileSync } from 'node:fs';
+import { writeProvinceSynth } from '../../lab/synth/write';
 import { EnclaveClient } from '../../lab/client/enclave-client';
 import { encode } from '../../models/encoding';
 import { fitLogistic } from '../../models/logistic-core';
@@ -85,18 +84,9 @@ describe('the network hub (in process, real HTTP on loopback)', () => {
 
   it('trains across enclaves that share one process to the pooled fit (each province answers with its own rows)', async () => {
     const steward = async (e: RunningEnclave) => e.issueToken({ name: 'steward', role: 'steward', org: 'p' });
-    const platforms: string[] = [];
-    const bankRows: string[][] = [];
-    let header: string[] = [];
-    for (const [i, province] of ['44', '33'].entries()) {
-      const { files } = writeSynth({ enterprises: 2000, bankCustomers: 1000, seed: 30 + i, bank: 'bank-a', province }, join(dir, `synth-${province}`));
-      platforms.push(files.platform);
-      const t = parseCsv(readFileSync(files.bank, 'utf8'), 'bank');
-      header = t.header;
-      bankRows.push(...t.rows);
-    }
-    const bankFile = join(dir, 'bank.csv');
-    writeFileSync(bankFile, formatCsv(header, bankRows));
+    const synth = writeProvinceSynth(['44', '33'], { enterprises: 2000, bankCustomers: 1000, seed: 30 }, dir);
+    const platforms = synth.provinces.map((p) => p.files.platform);
+    const bankFile = synth.bankFile;
     const stewards: EnclaveClient[] = [];
     for (const [i, e] of enclaves.entries()) {
       const s = new EnclaveClient(e.url, await steward(e));

@@ -1,0 +1,20 @@
+/** Starts an express app on a loopback or chosen host with the socket settings every jointlab service needs (the enclave and the hub). */
+import type { Express } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { answerClientError, answerExpectation } from './problem';
+
+export async function listen(app: Express, port: number, host: string): Promise<{ server: Server; port: number }> {
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(port, host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.on('clientError', answerClientError);
+  server.on('checkExpectation', answerExpectation);
+  // Idle keep-alive sockets outlive a client's 5-second blocks (a bank generating keys in the same
+  // process, a busy machine): with Node's default of 5 s, the server closes a socket just as the client
+  // reuses it, and a large upload dies with ECONNRESET.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return { server, port: (server.address() as AddressInfo).port };
+}
