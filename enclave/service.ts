@@ -45,6 +45,8 @@ export interface RunningEnclave {
   issueToken(principal: { name: string; role: string; org: string }): Promise<string>;
   /** Network membership, in process (what `jointlab network join` does on the database file). */
   issueHubToken(): Promise<{ token: string; publicKey: string }>;
+  /** Resolves when the dataset's next PSI session has its blinded platform set made ahead (the enclave starts that after every import). */
+  psiPrepared(dataset: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   // The SEAL workers start on the first HE request and stop when the last enclave of the process closes.
   const releaseSealPool = holdSealPool(settings.he.pool);
   const psi = new PsiService(db, settings.psi);
+  psi.prepareAll();
   const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym), psi };
   const app = createApp(ctx);
   const host = options.host ?? '127.0.0.1';
@@ -72,6 +75,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
       return (await addPrincipal(db, principal, 'operator')).token;
     },
     issueHubToken: () => issueHubToken(db, 'operator'),
+    psiPrepared: (dataset) => psi.datasetChanged(dataset),
     close() {
       closing ??= (async () => {
         await runner.stop();

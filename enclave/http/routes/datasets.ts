@@ -41,6 +41,8 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
       },
       principalOf(res),
     );
+    // The next PSI session on this dataset finds its blinded set made from the new rows.
+    void ctx.psi.datasetChanged(meta.name);
     res.status(201).json(meta);
   });
   r.get('/datasets/:name', allow('bank', 'steward', 'researcher', 'admin'), async (req, res) => {

@@ -1,0 +1,65 @@
+/**
+ * Blinded platform sets made ahead of PSI sessions. Blinding the dataset's own ids is a quarter of
+ * a session's X25519 work and needs nothing from the bank, so the enclave does it while idle: after
+ * an import, at start, and as soon as a session takes the set made for it. Each set has its own
+ * fresh scalar and nonce and is handed to one session only; a set made from an older snapshot is
+ * thrown away. Sets live in memory only, like a session's secrets.
+ */
+import { BlindPool } from '../../lab/psi/blind-pool';
+import { datasetVersion, getDatasetMeta, listDatasets } from '../data/datasets';
+import { Db } from '../store/db';
+import { PlatformSide, makePlatformSide } from './platform-side';
+
+export class PreparedSets {
+  private readonly ready = new Map<string, PlatformSide>();
+  private readonly making = new Map<string, Promise<void>>();
+  private stopped = false;
+
+  /** `maxIds`: datasets larger than this are blinded when a session asks, not held ahead (0 turns preparing off). */
+  constructor(
+    private readonly db: Db,
+    private readonly pool: BlindPool,
+    private readonly maxIds: number,
+  ) {}
+
+  /** Starts making the dataset's next set unless one for its current snapshot is ready or on its way; resolves when that is done. */
+  prepare(dataset: string): Promise<void> {
+    if (this.maxIds <= 0 || this.stopped) return Promise.resolve();
+    const running = this.making.get(dataset);
+    if (running) return running;
+    const work = this.make(dataset)
+      // A set that could not be made (the enclave stopping, the dataset gone) is made when a session asks.
+      .catch(() => undefined)
+      .finally(() => this.making.delete(dataset));
+    this.making.set(dataset, work);
+    return work;
+  }
+
+  /** Every dataset's set, one after the other (at start). */
+  async prepareAll(): Promise<void> {
+    for (const meta of await listDatasets(this.db)) await this.prepare(meta.name);
+  }
+
+  private async make(dataset: string): Promise<void> {
+    const meta = await getDatasetMeta(this.db, dataset);
+    if (!meta || meta.rows > this.maxIds) return;
+    const version = await datasetVersion(this.db, meta);
+    if (this.ready.get(dataset)?.version === version) return;
+    const side = await makePlatformSide(this.db, meta, version);
+    side.blinded = await this.pool.hashAndBlind(side.domain, side.platformIds, side.scalar, undefined, 'background');
+    if (!this.stopped) this.ready.set(dataset, side);
+  }
+
+  /** The set made for the dataset's current snapshot, if one is ready: it leaves here for good, and the next one is started. */
+  take(dataset: string, version: string): PlatformSide | undefined {
+    const side = this.ready.get(dataset);
+    this.ready.delete(dataset);
+    void this.prepare(dataset);
+    return side?.version === version ? side : undefined;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ready.clear();
+  }
+}
