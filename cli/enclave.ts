@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Command, Option } from 'commander';
 import { DEFAULT_SETTINGS, EnclaveSettings, startEnclave } from '../enclave/service';
+import { curveBackend } from '../lab/psi/x25519';
 import { JointlabError } from '../lab/errors';
-import { integer, positiveInteger } from './options';
+import { integer, nonNegativeInteger, positiveInteger } from './options';
 import { assertDbPath, dbOpenError } from './db-file';
 import { assertProvinceCode } from '../lab/network/province';
 import { assertNetworkStandard } from '../lab/network/standard';
@@ -20,6 +21,7 @@ interface StartFlags {
   quiet?: boolean;
   province?: string;
   standard?: string;
+  psiPrepareAhead: number;
 }
 
 type FileSettings = Partial<{ port: number; host: string; db: string } & EnclaveSettings>;
@@ -82,10 +84,15 @@ export function register(program: Command): void {
     .addOption(new Option('--db <file>', 'SQLite database file (created and migrated on start)').env('JOINTLAB_DB').default('jointlab.db'))
     .addOption(new Option('--k <n>', 'default minimum rows behind a released figure').argParser(positiveInteger).env('JOINTLAB_K').default(DEFAULT_SETTINGS.defaultK))
     .addOption(new Option('--min-training-rows <n>', 'fewest training rows whose model may be released').argParser(positiveInteger).default(DEFAULT_SETTINGS.minTrainingRows))
-    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, csvLimit, jsonLimit')
+    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, csvLimit, jsonLimit, psi')
     .option('--quiet', 'do not log requests')
     .addOption(new Option('--province <code>', 'network member: two-digit province code (GB/T 2260) of this provincial platform').env('JOINTLAB_PROVINCE'))
     .option('--standard <file>', 'network member: the network standard (JSON) every dataset import must follow; needs --province')
+    .addOption(
+      new Option('--psi-prepare-ahead <n>', "blind each dataset's ids ahead of its next PSI session, for datasets up to n enterprises (0: only when a session asks)")
+        .argParser(nonNegativeInteger)
+        .default(DEFAULT_SETTINGS.psi.prepareAheadIds),
+    )
     .action(async (flags: StartFlags, command: Command) => {
       const file = flags.config ? readConfig(flags.config) : {};
       // A value from the config file wins only over a built-in default.
@@ -107,6 +114,7 @@ export function register(program: Command): void {
           ...(file.csvLimit ? { csvLimit: file.csvLimit } : {}),
           ...(file.jsonLimit ? { jsonLimit: file.jsonLimit } : {}),
           ...(network ? { network } : {}),
+          psi: { ...DEFAULT_SETTINGS.psi, ...file.psi, prepareAheadIds: pick('psiPrepareAhead', file.psi?.prepareAheadIds, flags.psiPrepareAhead) },
         },
         log,
       }).catch((e: unknown) => {
@@ -116,6 +124,7 @@ export function register(program: Command): void {
       process.stdout.write(`jointlab enclave listening on ${running.url}\n`);
       // The second: where people go (the console needs a token, pasted into its sign-in form).
       process.stdout.write(`steward and bank console: ${running.url}/console/\n`);
+      log(`PSI: X25519 through ${curveBackend}${curveBackend === 'node:crypto' ? ' (install the optional sodium-native package for about 1.4x the pace)' : ''}`);
       const shutdown = (signal: string): void => {
         log(`${signal}: shutting down`);
         void running.close().then(() => process.exit(0));
