@@ -24,8 +24,8 @@ export interface PlatformSide {
   scalar: Buffer;
   nonce: string;
   domain: string;
-  /** H(id)^scalar for every entry of `platformIds`, in order, when made ahead of the session. */
-  blinded?: Buffer;
+  /** H(id)^scalar for every entry of `platformIds`, in order, when made ahead of the session (perhaps still being made). */
+  blinded?: Promise<Buffer>;
 }
 
 export async function makePlatformSide(db: Db, meta: DatasetMeta, version: string): Promise<PlatformSide> {

@@ -10,9 +10,16 @@ import { datasetVersion, getDatasetMeta, listDatasets } from '../data/datasets';
 import { Db } from '../store/db';
 import { PlatformSide, makePlatformSide } from './platform-side';
 
+/** A set being made: a session may take it before it is done, and then waits for its blinded points instead of blinding them twice. */
+interface Making {
+  side?: PlatformSide;
+  taken: boolean;
+  done: Promise<void>;
+}
+
 export class PreparedSets {
   private readonly ready = new Map<string, PlatformSide>();
-  private readonly making = new Map<string, Promise<void>>();
+  private readonly making = new Map<string, Making>();
   private stopped = false;
 
   /** `maxIds`: datasets larger than this are blinded when a session asks, not held ahead (0 turns preparing off). */
@@ -26,13 +33,14 @@ export class PreparedSets {
   prepare(dataset: string): Promise<void> {
     if (this.maxIds <= 0 || this.stopped) return Promise.resolve();
     const running = this.making.get(dataset);
-    if (running) return running;
-    const work = this.make(dataset)
+    if (running) return running.done;
+    const entry: Making = { taken: false, done: Promise.resolve() };
+    entry.done = this.make(dataset, entry)
       // A set that could not be made (the enclave stopping, the dataset gone) is made when a session asks.
       .catch(() => undefined)
       .finally(() => this.making.delete(dataset));
-    this.making.set(dataset, work);
-    return work;
+    this.making.set(dataset, entry);
+    return entry.done;
   }
 
   /** Every dataset's set, one after the other (at start). */
@@ -40,22 +48,37 @@ export class PreparedSets {
     for (const meta of await listDatasets(this.db)) await this.prepare(meta.name);
   }
 
-  private async make(dataset: string): Promise<void> {
+  private async make(dataset: string, entry: Making): Promise<void> {
     const meta = await getDatasetMeta(this.db, dataset);
     if (!meta || meta.rows > this.maxIds) return;
     const version = await datasetVersion(this.db, meta);
     if (this.ready.get(dataset)?.version === version) return;
     const side = await makePlatformSide(this.db, meta, version);
-    side.blinded = await this.pool.hashAndBlind(side.domain, side.platformIds, side.scalar, undefined, 'background');
-    if (!this.stopped) this.ready.set(dataset, side);
+    side.blinded = this.pool.hashAndBlind(side.domain, side.platformIds, side.scalar, undefined, 'background');
+    entry.side = side;
+    await side.blinded;
+    if (!this.stopped && !entry.taken) this.ready.set(dataset, side);
   }
 
-  /** The set made for the dataset's current snapshot, if one is ready: it leaves here for good, and the next one is started. */
+  /**
+   * The set made for the dataset's current snapshot, ready or still being made: it leaves here for
+   * good, and the next one is started (once the one taken is done, so that they do not compete).
+   */
   take(dataset: string, version: string): PlatformSide | undefined {
-    const side = this.ready.get(dataset);
-    this.ready.delete(dataset);
+    const ready = this.ready.get(dataset);
+    if (ready) {
+      this.ready.delete(dataset);
+      void this.prepare(dataset);
+      return ready.version === version ? ready : undefined;
+    }
+    const making = this.making.get(dataset);
+    if (making?.side?.version === version && !making.taken) {
+      making.taken = true;
+      void making.done.then(() => this.prepare(dataset));
+      return making.side;
+    }
     void this.prepare(dataset);
-    return side?.version === version ? side : undefined;
+    return undefined;
   }
 
   stop(): void {

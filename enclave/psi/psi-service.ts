@@ -154,7 +154,7 @@ export class PsiService {
     const range = s.platformReturned.range(index, 'platform');
     if (s.platformServed[index] >= 3) throw new JointlabError('psi_chunk_served', `platform chunk ${index} was served three times already`, 'conflict');
     s.platformServed[index]++;
-    if (s.platformBlinded) return s.platformBlinded.subarray(range.from * POINT_BYTES, range.to * POINT_BYTES);
+    if (s.platformBlinded) return (await s.platformBlinded).subarray(range.from * POINT_BYTES, range.to * POINT_BYTES);
     return this.pool.hashAndBlind(s.domain, s.platformIds.slice(range.from, range.to), s.scalar!);
   }
 

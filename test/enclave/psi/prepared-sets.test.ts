@@ -39,8 +39,9 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
     assert.equal(side.platformIds.length, paddedPlatformSize(1500, await populationSecret(t.enclave.db), version));
     assert.deepEqual(side.platformIds.filter((id) => !isPad(id)).sort(), [...first].sort());
     assert.notDeepEqual(side.platformIds.slice(0, 20), first.slice(0, 20), 'shuffled');
+    const blinded = await side.blinded!;
     for (const i of [0, 777, side.platformIds.length - 1]) {
-      assert.deepEqual(side.blinded!.subarray(i * 32, i * 32 + 32), multiply(side.scalar, hashToPoint(side.domain, side.platformIds[i])));
+      assert.deepEqual(blinded.subarray(i * 32, i * 32 + 32), multiply(side.scalar, hashToPoint(side.domain, side.platformIds[i])));
     }
     // Taken: the next session finds none until the next set is made, and that one has its own secrets.
     assert.equal(sets.take('platform', version), undefined);
@@ -76,6 +77,28 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
     await t.enclave.psiPrepared('platform');
     const again = await alignIds(t.client('bankA'), { dataset: 'platform', ids, pool });
     assert.deepEqual(again.matched, second.slice(600, 900));
+  });
+
+  it('a session opened while its set is being made takes that set and waits for it, rather than blinding the ids twice', async () => {
+    const sets = new PreparedSets(t.enclave.db, pool, 10_000);
+    const making = sets.prepare('platform');
+    const version = await current();
+    let side = sets.take('platform', version);
+    // The set appears once its ids are read and shuffled; until then a session would blind on demand.
+    while (!side) {
+      await new Promise((r) => setTimeout(r, 5));
+      side = sets.take('platform', version);
+    }
+    const blinded = await side.blinded!;
+    assert.equal(blinded.length, side.platformIds.length * 32);
+    assert.deepEqual(blinded.subarray(0, 32), multiply(side.scalar, hashToPoint(side.domain, side.platformIds[0])));
+    await making;
+    // It was taken, so it is not handed out again; the next one, made after it, has its own secrets.
+    await sets.prepare('platform');
+    const next = sets.take('platform', version)!;
+    assert.ok(next);
+    assert.notEqual(next.nonce, side.nonce);
+    sets.stop();
   });
 
   it('does not hold sets for datasets above its size limit, nor any when the limit is 0', async () => {
