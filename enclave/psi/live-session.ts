@@ -64,7 +64,7 @@ export interface LiveSession {
   /** The dataset's ids in the order the enclave's blinded set is sent. */
   platformIds: string[];
   /** Their blinded points, when the set was made (or is being made) ahead of the session (prepared-sets.ts); dropped once matched. */
-  platformBlinded?: Promise<Buffer>;
+  platformBlinded?: Promise<Buffer>[];
   /** The bank's points, then the bank's re-blinded copy of the platform set. */
   bankChunks: ChunkLedger;
   platformReturned: ChunkLedger;

@@ -5,6 +5,7 @@
  * blinded points already computed (prepared-sets.ts): either way one session uses it, once.
  */
 import { randomBytes } from 'node:crypto';
+import type { BackgroundGroup } from '../../lab/psi/blind-pool';
 import { psiDomain } from '../../lab/psi/hash-to-point';
 import { permute, randomPermutation } from '../../lab/psi/shuffle';
 import { newScalar } from '../../lab/psi/x25519';
@@ -24,8 +25,10 @@ export interface PlatformSide {
   scalar: Buffer;
   nonce: string;
   domain: string;
-  /** H(id)^scalar for every entry of `platformIds`, in order, when made ahead of the session (perhaps still being made). */
-  blinded?: Promise<Buffer>;
+  /** H(id)^scalar for the entries of `platformIds`, by request chunk, when made ahead of the session (perhaps still being made). */
+  blinded?: Promise<Buffer>[];
+  /** The background work making `blinded`, which a session taking the side promotes. */
+  group?: BackgroundGroup;
 }
 
 export async function makePlatformSide(db: Db, meta: DatasetMeta, version: string): Promise<PlatformSide> {

@@ -5,7 +5,8 @@
  * fresh scalar and nonce and is handed to one session only; a set made from an older snapshot is
  * thrown away. Sets live in memory only, like a session's secrets.
  */
-import { BlindPool } from '../../lab/psi/blind-pool';
+import { BackgroundGroup, BlindPool } from '../../lab/psi/blind-pool';
+import { chunkRanges } from '../../lab/psi/points';
 import { datasetVersion, getDatasetMeta, listDatasets } from '../data/datasets';
 import { Db } from '../store/db';
 import { PlatformSide, makePlatformSide } from './platform-side';
@@ -22,11 +23,15 @@ export class PreparedSets {
   private readonly making = new Map<string, Making>();
   private stopped = false;
 
-  /** `maxIds`: datasets larger than this are blinded when a session asks, not held ahead (0 turns preparing off). */
+  /**
+   * `maxIds`: datasets larger than this are blinded when a session asks, not held ahead (0 turns
+   * preparing off); `chunkPoints`: the points of one request, the unit a session waits for.
+   */
   constructor(
     private readonly db: Db,
     private readonly pool: BlindPool,
     private readonly maxIds: number,
+    private readonly chunkPoints: number,
   ) {}
 
   /** Starts making the dataset's next set unless one for its current snapshot is ready or on its way; resolves when that is done. */
@@ -54,9 +59,11 @@ export class PreparedSets {
     const version = await datasetVersion(this.db, meta);
     if (this.ready.get(dataset)?.version === version) return;
     const side = await makePlatformSide(this.db, meta, version);
-    side.blinded = this.pool.hashAndBlind(side.domain, side.platformIds, side.scalar, undefined, 'background');
+    const group = new BackgroundGroup();
+    side.group = group;
+    side.blinded = chunkRanges(side.platformIds.length, this.chunkPoints).map(({ from, to }) => this.pool.hashAndBlind(side.domain, side.platformIds.slice(from, to), side.scalar, undefined, group));
     entry.side = side;
-    await side.blinded;
+    await Promise.all(side.blinded);
     if (!this.stopped && !entry.taken) this.ready.set(dataset, side);
   }
 
@@ -74,6 +81,8 @@ export class PreparedSets {
     const making = this.making.get(dataset);
     if (making?.side?.version === version && !making.taken) {
       making.taken = true;
+      // A session waits for it now: the rest goes at a session's priority, chunk by chunk.
+      this.pool.promote(making.side.group!);
       void making.done.then(() => this.prepare(dataset));
       return making.side;
     }

@@ -12,7 +12,7 @@ import { JointlabError } from '../../lab/errors';
 import { BlindPool } from '../../lab/psi/blind-pool';
 import { matchingPositions, pointKeys } from '../../lab/psi/match';
 import { assertPoints } from '../../lab/psi/points';
-import { POINT_BYTES, SmallOrderPoint } from '../../lab/psi/x25519';
+import { SmallOrderPoint } from '../../lab/psi/x25519';
 import { appendAudit } from '../audit/log';
 import { datasetVersion, getDatasetMeta } from '../data/datasets';
 import { isPad } from '../release/psi-padding';
@@ -47,7 +47,7 @@ export class PsiService {
   ) {
     this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), 60_000);
     this.sweeper.unref();
-    this.prepared = new PreparedSets(db, pool, limits.prepareAheadIds);
+    this.prepared = new PreparedSets(db, pool, limits.prepareAheadIds, limits.pointsPerRequest);
   }
 
   /** Blinds every dataset's set ahead of its next session, in the background (at start). */
@@ -154,7 +154,7 @@ export class PsiService {
     const range = s.platformReturned.range(index, 'platform');
     if (s.platformServed[index] >= 3) throw new JointlabError('psi_chunk_served', `platform chunk ${index} was served three times already`, 'conflict');
     s.platformServed[index]++;
-    if (s.platformBlinded) return (await s.platformBlinded).subarray(range.from * POINT_BYTES, range.to * POINT_BYTES);
+    if (s.platformBlinded) return s.platformBlinded[index];
     return this.pool.hashAndBlind(s.domain, s.platformIds.slice(range.from, range.to), s.scalar!);
   }
 

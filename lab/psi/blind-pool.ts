@@ -23,8 +23,12 @@ export type PieceProgress = (points: number) => void;
 /** `session` work goes first; `background` work fills the workers' idle time. */
 export type BlindPriority = 'session' | 'background';
 
+/** Background work that a session may come to wait for: `promote` moves its waiting pieces to the session queue. */
+export class BackgroundGroup {}
+
 interface Pending {
   task: BlindTask;
+  group?: BackgroundGroup;
   resolve: (out: Uint8Array) => void;
   reject: (e: Error) => void;
 }
@@ -44,9 +48,16 @@ export class BlindPool {
 
   constructor(readonly workers: number = defaultPsiWorkers()) {}
 
-  /** H(id)^scalar for each id, packed in the ids' order. */
-  hashAndBlind(domain: string, ids: readonly string[], scalar: Uint8Array, progress?: PieceProgress, priority: BlindPriority = 'session'): Promise<Buffer> {
-    return this.pieces(ids.length, (from, to) => ({ id: 0, op: 'hash', domain, ids: ids.slice(from, to), scalar }), progress, priority);
+  /** H(id)^scalar for each id, packed in the ids' order; with `background`, in the workers' idle time. */
+  hashAndBlind(domain: string, ids: readonly string[], scalar: Uint8Array, progress?: PieceProgress, background?: BackgroundGroup): Promise<Buffer> {
+    return this.pieces(ids.length, (from, to) => ({ id: 0, op: 'hash', domain, ids: ids.slice(from, to), scalar }), progress, background);
+  }
+
+  /** A session now waits for this background work: its pieces still waiting go before other background work, with the sessions'. */
+  promote(group: BackgroundGroup): void {
+    const stay: Pending[] = [];
+    for (const p of this.waiting.background.splice(0)) (p.group === group ? this.waiting.session : stay).push(p);
+    this.waiting.background.push(...stay);
   }
 
   /** point^scalar for each packed point, in order; a small-order point rejects the call with SmallOrderPoint naming its position. */
@@ -54,12 +65,12 @@ export class BlindPool {
     return this.pieces(points.length / POINT_BYTES, (from, to) => ({ id: 0, op: 'blind', points: points.slice(from * POINT_BYTES, to * POINT_BYTES), scalar }), progress);
   }
 
-  private async pieces(count: number, make: (from: number, to: number) => BlindTask, progress?: PieceProgress, priority: BlindPriority = 'session'): Promise<Buffer> {
+  private async pieces(count: number, make: (from: number, to: number) => BlindTask, progress?: PieceProgress, background?: BackgroundGroup): Promise<Buffer> {
     const out = Buffer.alloc(count * POINT_BYTES);
     await Promise.all(
       chunkRanges(count, PIECE).map(async ({ from, to }) => {
         try {
-          out.set(await this.submit(make(from, to), priority), from * POINT_BYTES);
+          out.set(await this.submit(make(from, to), background), from * POINT_BYTES);
         } catch (e) {
           const at = (e as { smallOrderAt?: number }).smallOrderAt;
           if (at !== undefined) throw Object.assign(new SmallOrderPoint(`point ${from + at} has small order`), { index: from + at });
@@ -71,10 +82,10 @@ export class BlindPool {
     return out;
   }
 
-  private submit(task: BlindTask, priority: BlindPriority): Promise<Uint8Array> {
+  private submit(task: BlindTask, background?: BackgroundGroup): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new Error('the PSI workers are stopped'));
     return new Promise((resolve, reject) => {
-      this.waiting[priority].push({ task: { ...task, id: this.nextId++ }, resolve, reject });
+      this.waiting[background ? 'background' : 'session'].push({ task: { ...task, id: this.nextId++ }, group: background, resolve, reject });
       this.dispatch();
     });
   }

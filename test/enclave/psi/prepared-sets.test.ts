@@ -30,8 +30,8 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
 
   const current = async () => datasetVersion(t.enclave.db, (await getDatasetMeta(t.enclave.db, 'platform'))!);
 
-  it('makes a padded, shuffled set of the current snapshot, blinded under its own scalar, and hands it out once', async () => {
-    const sets = new PreparedSets(t.enclave.db, pool, 10_000);
+  it('makes a padded, shuffled set of the current snapshot, blinded under its own scalar by request chunk, and hands it out once', async () => {
+    const sets = new PreparedSets(t.enclave.db, pool, 10_000, 500);
     await sets.prepare('platform');
     const version = await current();
     const side = sets.take('platform', version)!;
@@ -39,7 +39,8 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
     assert.equal(side.platformIds.length, paddedPlatformSize(1500, await populationSecret(t.enclave.db), version));
     assert.deepEqual(side.platformIds.filter((id) => !isPad(id)).sort(), [...first].sort());
     assert.notDeepEqual(side.platformIds.slice(0, 20), first.slice(0, 20), 'shuffled');
-    const blinded = await side.blinded!;
+    assert.equal(side.blinded!.length, Math.ceil(side.platformIds.length / 500));
+    const blinded = Buffer.concat(await Promise.all(side.blinded!));
     for (const i of [0, 777, side.platformIds.length - 1]) {
       assert.deepEqual(blinded.subarray(i * 32, i * 32 + 32), multiply(side.scalar, hashToPoint(side.domain, side.platformIds[i])));
     }
@@ -54,7 +55,7 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
   });
 
   it('never hands out a set made from an older snapshot', async () => {
-    const sets = new PreparedSets(t.enclave.db, pool, 10_000);
+    const sets = new PreparedSets(t.enclave.db, pool, 10_000, 16_384);
     await sets.prepare('platform');
     const old = await current();
     await t.client('steward').request('POST', 'v1/datasets', { csv: csv(second), query: { name: 'platform', idColumn: 'id' } });
@@ -80,7 +81,7 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
   });
 
   it('a session opened while its set is being made takes that set and waits for it, rather than blinding the ids twice', async () => {
-    const sets = new PreparedSets(t.enclave.db, pool, 10_000);
+    const sets = new PreparedSets(t.enclave.db, pool, 10_000, 16_384);
     const making = sets.prepare('platform');
     const version = await current();
     let side = sets.take('platform', version);
@@ -89,7 +90,7 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
       await new Promise((r) => setTimeout(r, 5));
       side = sets.take('platform', version);
     }
-    const blinded = await side.blinded!;
+    const blinded = Buffer.concat(await Promise.all(side.blinded!));
     assert.equal(blinded.length, side.platformIds.length * 32);
     assert.deepEqual(blinded.subarray(0, 32), multiply(side.scalar, hashToPoint(side.domain, side.platformIds[0])));
     await making;
@@ -103,7 +104,7 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
 
   it('does not hold sets for datasets above its size limit, nor any when the limit is 0', async () => {
     for (const limit of [1000, 0]) {
-      const sets = new PreparedSets(t.enclave.db, pool, limit);
+      const sets = new PreparedSets(t.enclave.db, pool, limit, 16_384);
       await sets.prepare('platform');
       assert.equal(sets.take('platform', await current()), undefined);
       sets.stop();
