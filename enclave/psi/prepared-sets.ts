@@ -1,7 +1,8 @@
 /**
  * Blinded platform sets made ahead of PSI sessions. Blinding the dataset's own ids is a quarter of
  * a session's X25519 work and needs nothing from the bank, so the enclave does it while idle: after
- * an import, at start, and as soon as a session takes the set made for it. Each set has its own
+ * an import, at start, and when the session that took the last set is over (not while it runs,
+ * where it would take cores from the session's own work). Each set has its own
  * fresh scalar and nonce and is handed to one session only; a set made from an older snapshot is
  * thrown away. Sets live in memory only, like a session's secrets.
  */
@@ -14,6 +15,8 @@ import { PlatformSide, makePlatformSide } from './platform-side';
 /** A set being made: a session may take it before it is done, and then waits for its blinded points instead of blinding them twice. */
 interface Making {
   side?: PlatformSide;
+  /** Settles once `side` is set (its ids read and shuffled, its points on their way), or the making ended without one. */
+  sided: Promise<void>;
   taken: boolean;
   done: Promise<void>;
 }
@@ -39,11 +42,15 @@ export class PreparedSets {
     if (this.maxIds <= 0 || this.stopped) return Promise.resolve();
     const running = this.making.get(dataset);
     if (running) return running.done;
-    const entry: Making = { taken: false, done: Promise.resolve() };
-    entry.done = this.make(dataset, entry)
+    let sided = (): void => undefined;
+    const entry: Making = { taken: false, sided: new Promise<void>((resolve) => (sided = resolve)), done: Promise.resolve() };
+    entry.done = this.make(dataset, entry, sided)
       // A set that could not be made (the enclave stopping, the dataset gone) is made when a session asks.
       .catch(() => undefined)
-      .finally(() => this.making.delete(dataset));
+      .finally(() => {
+        sided();
+        this.making.delete(dataset);
+      });
     this.making.set(dataset, entry);
     return entry.done;
   }
@@ -53,7 +60,7 @@ export class PreparedSets {
     for (const meta of await listDatasets(this.db)) await this.prepare(meta.name);
   }
 
-  private async make(dataset: string, entry: Making): Promise<void> {
+  private async make(dataset: string, entry: Making, sided: () => void): Promise<void> {
     const meta = await getDatasetMeta(this.db, dataset);
     if (!meta || meta.rows > this.maxIds) return;
     const version = await datasetVersion(this.db, meta);
@@ -63,19 +70,19 @@ export class PreparedSets {
     side.group = group;
     side.blinded = chunkRanges(side.platformIds.length, this.chunkPoints).map(({ from, to }) => this.pool.hashAndBlind(side.domain, side.platformIds.slice(from, to), side.scalar, undefined, group));
     entry.side = side;
+    sided();
     await Promise.all(side.blinded);
     if (!this.stopped && !entry.taken) this.ready.set(dataset, side);
   }
 
-  /**
-   * The set made for the dataset's current snapshot, ready or still being made: it leaves here for
-   * good, and the next one is started (once the one taken is done, so that they do not compete).
-   */
-  take(dataset: string, version: string): PlatformSide | undefined {
+  /** The set made for the dataset's current snapshot, ready or still being made: it leaves here for good (the session's end starts the next). */
+  async take(dataset: string, version: string): Promise<PlatformSide | undefined> {
+    // A set begun a moment ago (a session opened right after an import) is worth the wait of reading its ids, not a second blinding.
+    const begun = this.making.get(dataset);
+    if (begun && !begun.side) await begun.sided;
     const ready = this.ready.get(dataset);
     if (ready) {
       this.ready.delete(dataset);
-      void this.prepare(dataset);
       return ready.version === version ? ready : undefined;
     }
     const making = this.making.get(dataset);
@@ -83,10 +90,8 @@ export class PreparedSets {
       making.taken = true;
       // A session waits for it now: the rest goes at a session's priority, chunk by chunk.
       this.pool.promote(making.side.group!);
-      void making.done.then(() => this.prepare(dataset));
       return making.side;
     }
-    void this.prepare(dataset);
     return undefined;
   }
 

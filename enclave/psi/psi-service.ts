@@ -74,7 +74,7 @@ export class PsiService {
     const open = [...this.live.values()].filter((s) => s.org === actor.org).length;
     assertPsiBudget(input.points, { ...today, open }, this.limits);
     const version = await datasetVersion(this.db, meta);
-    const side = this.prepared.take(input.dataset, version) ?? (await makePlatformSide(this.db, meta, version));
+    const side = (await this.prepared.take(input.dataset, version)) ?? (await makePlatformSide(this.db, meta, version));
     const id = `psi_${randomUUID()}`;
     const createdAt = new Date().toISOString();
     const chunk = this.limits.pointsPerRequest;
@@ -190,6 +190,7 @@ export class PsiService {
       await updatePsiRow(q, id, { state: 'matched', received: s.points, intersection });
       await appendAudit(q, { actor: actor.id, action: 'psi.matched', object: `psi:${id}`, detail: { dataset: s.dataset, points: s.points, platform: s.platformCount, intersection } });
     });
+    void this.prepared.prepare(s.dataset);
     return { intersection };
   }
 
@@ -202,6 +203,7 @@ export class PsiService {
       await updatePsiRow(q, id, { state: 'closed', received: s.bankChunks.points, closed: true });
       await appendAudit(q, { actor: actor.id, action: 'psi.close', object: `psi:${id}`, detail: { dataset: row.dataset, points: row.points, received: s.bankChunks.points } });
     });
+    if (s.state === 'open') void this.prepared.prepare(s.dataset);
   }
 
   /** The check an upload bound to a matched session passes: its ids are exactly the intersection the enclave found. */
@@ -254,6 +256,7 @@ export class PsiService {
         await updatePsiRow(q, s.id, { state: 'expired', received: s.bankChunks.points, closed: true });
         await appendAudit(q, { actor: 'enclave', action: 'psi.expire', object: `psi:${s.id}`, detail: { dataset: s.dataset, points: s.points } });
       });
+      if (s.state === 'open') void this.prepared.prepare(s.dataset);
     }
   }
 

@@ -34,7 +34,7 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
     const sets = new PreparedSets(t.enclave.db, pool, 10_000, 500);
     await sets.prepare('platform');
     const version = await current();
-    const side = sets.take('platform', version)!;
+    const side = (await sets.take('platform', version))!;
     assert.ok(side, 'a set is ready after prepare()');
     assert.equal(side.platformIds.length, paddedPlatformSize(1500, await populationSecret(t.enclave.db), version));
     assert.deepEqual(side.platformIds.filter((id) => !isPad(id)).sort(), [...first].sort());
@@ -45,9 +45,9 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
       assert.deepEqual(blinded.subarray(i * 32, i * 32 + 32), multiply(side.scalar, hashToPoint(side.domain, side.platformIds[i])));
     }
     // Taken: the next session finds none until the next set is made, and that one has its own secrets.
-    assert.equal(sets.take('platform', version), undefined);
+    assert.equal(await sets.take('platform', version), undefined);
     await sets.prepare('platform');
-    const next = sets.take('platform', version)!;
+    const next = (await sets.take('platform', version))!;
     assert.ok(next);
     assert.notDeepEqual(next.scalar, side.scalar);
     assert.notEqual(next.nonce, side.nonce);
@@ -61,9 +61,9 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
     await t.client('steward').request('POST', 'v1/datasets', { csv: csv(second), query: { name: 'platform', idColumn: 'id' } });
     const now = await current();
     assert.notEqual(now, old);
-    assert.equal(sets.take('platform', now), undefined);
+    assert.equal(await sets.take('platform', now), undefined);
     await sets.prepare('platform');
-    const side = sets.take('platform', now)!;
+    const side = (await sets.take('platform', now))!;
     assert.deepEqual(side.platformIds.filter((id) => !isPad(id)).sort(), [...second].sort());
     sets.stop();
   });
@@ -84,19 +84,16 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
     const sets = new PreparedSets(t.enclave.db, pool, 10_000, 16_384);
     const making = sets.prepare('platform');
     const version = await current();
-    let side = sets.take('platform', version);
-    // The set appears once its ids are read and shuffled; until then a session would blind on demand.
-    while (!side) {
-      await new Promise((r) => setTimeout(r, 5));
-      side = sets.take('platform', version);
-    }
+    // Taken a moment after it was begun: take() waits for its ids to be read and shuffled, not for its points.
+    const side = (await sets.take('platform', version))!;
+    assert.ok(side);
     const blinded = Buffer.concat(await Promise.all(side.blinded!));
     assert.equal(blinded.length, side.platformIds.length * 32);
     assert.deepEqual(blinded.subarray(0, 32), multiply(side.scalar, hashToPoint(side.domain, side.platformIds[0])));
     await making;
     // It was taken, so it is not handed out again; the next one, made after it, has its own secrets.
     await sets.prepare('platform');
-    const next = sets.take('platform', version)!;
+    const next = (await sets.take('platform', version))!;
     assert.ok(next);
     assert.notEqual(next.nonce, side.nonce);
     sets.stop();
@@ -106,7 +103,7 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
     for (const limit of [1000, 0]) {
       const sets = new PreparedSets(t.enclave.db, pool, limit, 16_384);
       await sets.prepare('platform');
-      assert.equal(sets.take('platform', await current()), undefined);
+      assert.equal(await sets.take('platform', await current()), undefined);
       sets.stop();
     }
   });
