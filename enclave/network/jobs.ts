@@ -7,7 +7,7 @@ import { JointlabError } from '../../lab/errors';
 import type { JobSpec } from '../../lab/spec/job-spec';
 import type { Grid, Layout } from '../../lab/network/layout';
 import { randomUUID } from 'node:crypto';
-import { binCountsOf, gridOf, momentsOf, newtonOf, scoreHistogramOf, spreadOf } from '../../lab/network/statistics';
+import { binCountsOf, gridOf, momentsOf, newtonOf, spreadOf, testLogitsOf } from '../../lab/network/statistics';
 import { DEFAULT_SCALE_BITS, encodeFixed, keyFingerprint, maskVector, ringToBytes } from '../../lab/secagg';
 import type { MaskedShare, MemberFinish, MemberJobRequest, MemberJobState, RosterEntry, RoundRequest } from '../../lab/api/network';
 import { appendAudit } from '../audit/log';
@@ -22,6 +22,7 @@ import { assertRosterPinned } from './peers';
 import { assertEdgesOnGrid, assertNetworkOutcome, assertNetworkRound, assertRoundPlan, networkDifferencing, noisyStatistic } from '../release/network';
 import type { Queries } from '../store/db';
 import { digestOf } from '../release/differencing';
+import { scoreHistogram } from '../release/network-scores';
 
 interface NetworkJobRow {
   job: string;
@@ -167,7 +168,7 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
   else if (request.phase === 'grid') vector = gridOf(data, layout, request.grids);
   else if (request.phase === 'bins') vector = binCountsOf(data, layout, request.edges);
   else if (request.phase === 'newton') vector = newtonOf(data, request, request.beta);
-  else vector = scoreHistogramOf(data, request, request.beta);
+  else vector = scoreHistogram(testLogitsOf(data, request, request.beta), data.test.labels);
   vector = noisyStatistic(request, layout, vector, data.noise);
   const identity = await networkIdentity(ctx.db);
   const masked = maskVector(province, identity, members.map((m) => ({ id: m.province, publicKey: m.publicKey })), { job: id, round: request.round }, encodeFixed(vector, DEFAULT_SCALE_BITS, members.length));
