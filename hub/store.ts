@@ -67,8 +67,9 @@ const MIGRATIONS: string[] = [
 /**
  * Migrations after the first, in order (openMigrated counts them by position: append only).
  * 2: members' tokens sealed at rest (hub/token-seal.ts); the clear column is emptied by sealMemberTokens.
+ * 3: a refused job's province and code (hub/jobs.ts).
  */
-const LATER: string[] = [`ALTER TABLE members ADD COLUMN token_sealed BLOB;`];
+const LATER: string[] = [`ALTER TABLE members ADD COLUMN token_sealed BLOB;`, `ALTER TABLE jobs ADD COLUMN refusal TEXT;`];
 
 export const HUB_MIGRATIONS: readonly string[] = [MIGRATIONS.map((statement) => `${statement};`).join('\n'), ...LATER];
 
