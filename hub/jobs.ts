@@ -98,7 +98,8 @@ export async function submitNetworkJob(db: Db, body: unknown, bank: Principal): 
     const province = members[failed].province;
     const refusal = e instanceof JointlabError && isPermanentRefusal(e.code) ? { province, code: e.code } : undefined;
     const reason = `a province could not take the job: ${e instanceof JointlabError ? e.message : 'error'}`;
-    if (refusal) await tellMembers(members, id, { outcome: 'refused', reason: `province ${province} refused the job (${refusal.code})` });
+    // The job ends here either way: the provinces that took it drop it from their stewards' queues.
+    await tellMembers(members, id, { outcome: 'refused', reason: refusal ? `province ${province} refused the job (${refusal.code})` : `province ${province} could not take the job` });
     await move(db, id, refusal ? 'refused' : 'failed', 'hub', reason, undefined, refusal);
     throw e;
   }
@@ -107,7 +108,7 @@ export async function submitNetworkJob(db: Db, body: unknown, bank: Principal): 
 
 type MemberStateView = HubJobView['provinces'][number] & { k?: number; minTrainingRows?: number };
 
-/** Each province's own view of the job: its steward's decision, its k and minimum training rows; a member that does not answer is `unreachable`. */
+/** Each province's own view of the job: its steward's decision, its k and minimum training rows; a member that does not answer is `unreachable`, one that never took the job `absent`. */
 async function memberStates(row: HubJobRow, members: readonly StoredMember[]): Promise<MemberStateView[]> {
   return Promise.all(
     members.map(async (m): Promise<MemberStateView> => {
@@ -116,6 +117,8 @@ async function memberStates(row: HubJobRow, members: readonly StoredMember[]): P
         return { province: m.province, state: s.state, reason: s.reason, k: s.k, minTrainingRows: s.minTrainingRows };
       } catch (e) {
         if (e instanceof MemberUnreachable) return { province: m.province, state: 'unreachable', reason: null };
+        // A province that refused the job when it was submitted holds no part of it.
+        if (e instanceof JointlabError && e.code === 'not_found') return { province: m.province, state: 'absent', reason: null };
         throw e;
       }
     }),

@@ -104,7 +104,8 @@ export interface HubJobView {
   /** Set when the job is `refused`. */
   refusal: HubRefusal | null;
   spec: NetworkJobSpec;
-  provinces: { province: string; state: JobState | 'unreachable'; reason: string | null }[];
+  /** `absent`: the province never took the job (it refused it at submission). */
+  provinces: { province: string; state: JobState | 'unreachable' | 'absent'; reason: string | null }[];
   rounds: { completed: number; aborted: number };
   result: (ReleaseOutcome & { seconds: number; iterations: number; converged: boolean }) | null;
   createdAt: string;

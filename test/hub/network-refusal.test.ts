@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { runCliAsync } from '../helpers/cli';
 import { TestNetwork, startTestNetwork, waitForHubJob } from '../helpers/network';
 import { NETWORK_SPEC } from './pooled';
@@ -73,6 +74,26 @@ describe('network jobs a province refuses for good (hub and enclaves as child pr
     assert.match(run.json.reason, /province 44: rejected/);
     assert.equal((await memberJob(0, id)).state, 'failed');
     assert.equal((await memberJob(1, id)).state, 'rejected');
+  });
+
+  it('a province that cannot take a job at submission refuses it with its code; the province that took it drops it from its steward’s queue', async () => {
+    // Only province 11 holds this upload.
+    const [p11] = net.provinces;
+    const rows = readFileSync(net.bankFile, 'utf8').split('\n').slice(0, 51).join('\n') + '\n';
+    const up = await net.call(p11.enclave.url, p11.tokens.bank, 'POST', '/v1/uploads?name=only-11&network=1', rows, 'text/csv');
+    assert.equal(up.status, 201, JSON.stringify(up.json));
+    const submitted = await bank('POST', '/v1/jobs', { ...NETWORK_SPEC, name: 'upload-in-11-only', bank: { ...NETWORK_SPEC.bank, upload: 'only-11' }, provinces: PROVINCES });
+    assert.equal(submitted.status, 409, JSON.stringify(submitted.json));
+    assert.equal(submitted.json.code, 'network_no_upload');
+    const { json } = await bank('GET', '/v1/jobs');
+    const id = json.jobs.at(-1).id as string;
+    const view = (await bank('GET', `/v1/jobs/${id}`)).json;
+    assert.equal(view.state, 'refused');
+    assert.deepEqual(view.refusal, { province: '44', code: 'network_no_upload' });
+    assert.deepEqual(view.provinces.map((p: any) => p.state), ['rejected', 'absent']);
+    const part = await memberJob(0, id);
+    assert.equal(part.state, 'rejected', JSON.stringify(part));
+    assert.match(part.reason, /province 44 refused the job \(network_no_upload\)/);
   });
 
   it('a member refuses a stop that is not the hub’s or is malformed', async () => {
