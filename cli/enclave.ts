@@ -22,6 +22,7 @@ interface StartFlags {
   province?: string;
   standard?: string;
   psiPrepareAhead: number;
+  requirePsi?: boolean;
 }
 
 type FileSettings = Partial<{ port: number; host: string; db: string } & EnclaveSettings>;
@@ -84,7 +85,8 @@ export function register(program: Command): void {
     .addOption(new Option('--db <file>', 'SQLite database file (created and migrated on start)').env('JOINTLAB_DB').default('jointlab.db'))
     .addOption(new Option('--k <n>', 'default minimum rows behind a released figure').argParser(positiveInteger).env('JOINTLAB_K').default(DEFAULT_SETTINGS.defaultK))
     .addOption(new Option('--min-training-rows <n>', 'fewest training rows whose model may be released').argParser(positiveInteger).default(DEFAULT_SETTINGS.minTrainingRows))
-    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, csvLimit, jsonLimit, psi')
+    .option('--require-psi', 'take bank uploads only aligned by private set intersection (refuses --no-psi uploads: 403 psi_required)')
+    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, csvLimit, jsonLimit, requirePsi, psi')
     .option('--quiet', 'do not log requests')
     .addOption(new Option('--province <code>', 'network member: two-digit province code (GB/T 2260) of this provincial platform').env('JOINTLAB_PROVINCE'))
     .option('--standard <file>', 'network member: the network standard (JSON) every dataset import must follow; needs --province')
@@ -113,6 +115,7 @@ export function register(program: Command): void {
           minTrainingRows: pick('minTrainingRows', file.minTrainingRows, flags.minTrainingRows),
           ...(file.csvLimit ? { csvLimit: file.csvLimit } : {}),
           ...(file.jsonLimit ? { jsonLimit: file.jsonLimit } : {}),
+          requirePsi: flags.requirePsi === true || file.requirePsi === true,
           ...(network ? { network } : {}),
           psi: { ...DEFAULT_SETTINGS.psi, ...file.psi, prepareAheadIds: pick('psiPrepareAhead', file.psi?.prepareAheadIds, flags.psiPrepareAhead) },
         },

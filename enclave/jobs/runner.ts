@@ -18,7 +18,7 @@ import { runMonitor } from '../monitor/run';
 import { decodeJob } from './decode';
 import { loadTrainingTable } from './training-data';
 import { scoringRuleVerdict } from '../scoring/rule-verdict';
-import { ENCLAVE_ACTOR, failInterrupted, failTraining, finishTraining, startTraining } from './decisions';
+import { ENCLAVE_ACTOR, failInterrupted, failTraining, finishTraining, interruptNetworkPart, startTraining } from './decisions';
 import { WorkerInput, WorkerMessage } from './worker';
 
 export interface RunnerOptions {
@@ -53,6 +53,8 @@ export class Runner {
   async recover(): Promise<void> {
     const steward = { id: ENCLAVE_ACTOR, name: ENCLAVE_ACTOR, role: 'steward' as const, org: 'enclave' };
     for (const job of await listJobs(this.db, steward, 'running')) {
+      // A network part lost its round with the process: interrupted, for the hub's next attempt.
+      if (jobMode(job) === 'network') await interruptNetworkPart(this.db, job.id);
       // HE jobs run in the bank's session, whose keys and totals are in the store: they survive a restart.
       if (!runsInRunner(jobMode(job))) continue;
       await failInterrupted(this.db, job.id);

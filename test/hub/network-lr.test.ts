@@ -327,7 +327,10 @@ describe('network logistic regression across three provincial enclaves (hub and 
     assert.match(stopped.reason, /province 44/);
     assert.equal(stopped.result, null);
     assert.ok(stopped.rounds.aborted >= 1);
-    assert.deepEqual(stopped.provinces.map((p: any) => p.state), ['running', 'running', 'unreachable']);
+    assert.equal(stopped.refusal, null, 'a dropout is no refusal');
+    // The hub told the provinces still there: their parts wait interrupted, none stays running.
+    assert.deepEqual(stopped.provinces.map((p: any) => p.state), ['interrupted', 'interrupted', 'unreachable']);
+    assert.match(stopped.provinces[0].reason, /the hub interrupted the job/);
     // The other provinces hold no result for it either.
     for (const p of net.provinces.slice(0, 2)) {
       const results = await net.call(p.enclave.url, p.tokens.bank, 'GET', `/v1/jobs/${id}/results`);
@@ -344,10 +347,14 @@ describe('network logistic regression across three provincial enclaves (hub and 
     const province = net.provinces[2];
     province.enclave = await net.startEnclave(province);
     hop.target = province.enclave.url;
+    // It lost its round with the process: on start it marks its part interrupted itself, not running.
+    const back = await net.call(province.enclave.url, province.tokens.steward, 'GET', `/v1/jobs/${id}`);
+    assert.equal(back.json.state, 'interrupted', JSON.stringify(back.json));
     const rerun = await bank('POST', `/v1/jobs/${id}/run`);
     assert.equal(rerun.status, 202, JSON.stringify(rerun.json));
     const done = await waitForHubJob(net, id);
     assert.equal(done.state, 'released', done.reason);
+    assert.deepEqual(done.provinces.map((p: any) => p.state), ['released', 'released', 'released']);
     const a = first.result.released.parameters.model.state.weights as number[];
     const b = done.result.released.parameters.model.state.weights as number[];
     assert.ok(Math.max(...a.map((w, j) => Math.abs(w - b[j]))) < 1e-9);
