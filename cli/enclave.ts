@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .addOption(new Option('--k <n>', 'default minimum rows behind a released figure').argParser(positiveInteger).env('JOINTLAB_K').default(DEFAULT_SETTINGS.defaultK))
     .addOption(new Option('--min-training-rows <n>', 'fewest training rows whose model may be released').argParser(positiveInteger).default(DEFAULT_SETTINGS.minTrainingRows))
     .option('--require-psi', 'take bank uploads only aligned by private set intersection (refuses --no-psi uploads: 403 psi_required)')
-    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, csvLimit, jsonLimit, requirePsi, psi')
+    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, csvLimit, jsonLimit, requirePsi, psi, warmWorker (default true)')
     .option('--quiet', 'do not log requests')
     .addOption(new Option('--province <code>', 'network member: two-digit province code (GB/T 2260) of this provincial platform').env('JOINTLAB_PROVINCE'))
     .option('--standard <file>', 'network member: the network standard (JSON) every dataset import must follow; needs --province')
@@ -118,6 +118,8 @@ export function register(program: Command): void {
           requirePsi: flags.requirePsi === true || file.requirePsi === true,
           ...(network ? { network } : {}),
           psi: { ...DEFAULT_SETTINGS.psi, ...file.psi, prepareAheadIds: pick('psiPrepareAhead', file.psi?.prepareAheadIds, flags.psiPrepareAhead) },
+          // A long-running service: each training job finds its worker started and its fitting code compiled.
+          warmWorker: file.warmWorker ?? true,
         },
         log,
       }).catch((e: unknown) => {

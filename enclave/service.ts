@@ -56,6 +56,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const db = await openStore(options.db);
   const runner = new Runner(db, settings);
   await runner.recover();
+  if (!runner.busy) runner.prepareWorker();
   const pseudonym = await loadPseudonymizer(db);
   // The SEAL workers start on the first HE request and stop when the last enclave of the process closes.
   const releaseSealPool = holdSealPool(settings.he.pool);

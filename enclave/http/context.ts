@@ -31,6 +31,8 @@ export interface EnclaveSettings {
   requirePsi: boolean;
   /** Set when the enclave is a member of the national network (enclave/network/). */
   network?: NetworkSettings;
+  /** Keep the next training job's worker started and warmed (enclave/jobs/runner.ts); `jointlab enclave start` turns it on. */
+  warmWorker?: boolean;
 }
 
 export const DEFAULT_SETTINGS: EnclaveSettings = {

@@ -1,0 +1,36 @@
+/** The standby training worker (warmWorker): jobs it runs release what a fresh worker releases, and it is ready again after each. */
+import { strict as assert } from 'node:assert';
+import { TestEnclave, jointSpec, seedData, startTestEnclave, waitForJob } from '../../helpers/enclave';
+
+type Results = { released: { parameters: { model: { state: unknown } }; metrics: { test: { auc: number } } } };
+
+async function trained(t: TestEnclave, family: string): Promise<Results> {
+  const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: jointSpec(family) });
+  await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+  assert.equal(await waitForJob(t, id), 'released');
+  return t.client('bankA').request<Results>('GET', `v1/jobs/${id}/results`);
+}
+
+describe('warm training worker', function () {
+  this.timeout(300_000);
+  let cold: TestEnclave;
+  let warm: TestEnclave;
+  before(async () => {
+    [cold, warm] = await Promise.all([startTestEnclave(), startTestEnclave({ warmWorker: true })]);
+    await Promise.all([seedData(cold), seedData(warm)]);
+  });
+  after(() => Promise.all([cold?.enclave.close(), warm?.enclave.close()]));
+
+  it('releases the same model as a fresh worker, job after job, and stops with the enclave', async () => {
+    // Two jobs in turn: the first takes the worker warmed at start, the second the one warmed after it.
+    assert.ok(warm.enclave.runner.standing && !cold.enclave.runner.standing);
+    for (const family of ['lr', 'scorecard']) {
+      const [a, b] = await Promise.all([trained(cold, family), trained(warm, family)]);
+      assert.deepEqual(b.released.parameters.model.state, a.released.parameters.model.state, family);
+      assert.equal(b.released.metrics.test.auc, a.released.metrics.test.auc);
+      assert.ok(warm.enclave.runner.standing, 'a standby is ready again after the job');
+    }
+    await warm.enclave.close();
+    assert.ok(!warm.enclave.runner.standing);
+  });
+});
