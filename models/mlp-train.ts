@@ -13,6 +13,8 @@ export interface MlpTraining {
   batchSize: number;
   maxEpochs: number;
   patience: number;
+  /** Smallest fall in validation loss that counts as an improvement. */
+  tolerance: number;
   l2: number;
 }
 
@@ -181,8 +183,13 @@ function meanLogLoss(z: Float64Array, rows: number, y: ArrayLike<number>, index:
   return loss / rows;
 }
 
+/** Inverted dropout: h[j] = 0 where mask[j] falls under the threshold, h[j] / keep elsewhere. */
+function applyDropout(h: Float64Array, mask: Uint32Array, units: number, threshold: number, keep: number): void {
+  for (let j = 0; j < units; j++) h[j] = mask[j] < threshold ? 0 : h[j] / keep;
+}
+
 /** Copies rows `index[from..from+count)` of the row-major x (width columns) into out. */
-function gatherRows(x: Float64Array, width: number, index: Int32Array | number[], from: number, count: number, out: Float64Array): void {
+function gatherRows(x: Float64Array, width: number, index: Int32Array, from: number, count: number, out: Float64Array): void {
   for (let r = 0; r < count; r++) {
     const src = index[from + r] * width;
     const dst = r * width;
@@ -244,7 +251,9 @@ export function trainMlp(
   let bestEpoch = 0;
   let epoch = 0;
   let step = 0;
-  const order = Array.from(train);
+  const order = Int32Array.from(train);
+  // One draw per hidden unit and row of a minibatch, in the order the units are computed.
+  const mask = new Uint32Array(batchMax * Math.max(0, ...layers.slice(0, -1).map((l) => l.outputs)));
   for (epoch = 1; epoch <= params.maxEpochs; epoch++) {
     random.shuffle(order);
     for (let start = 0; start < order.length; start += params.batchSize) {
@@ -255,8 +264,9 @@ export function trainMlp(
         const hidden = l < depth - 1;
         dense(acts[l], rows, layers[l], acts[l + 1], hidden);
         if (hidden && params.dropout > 0) {
-          const h = acts[l + 1];
-          for (let j = 0; j < rows * layers[l].outputs; j++) h[j] = dropout.nextUint32() < dropThreshold ? 0 : h[j] / keep;
+          const units = rows * layers[l].outputs;
+          dropout.fillUint32(mask, units);
+          applyDropout(acts[l + 1], mask, units, dropThreshold, keep);
         }
       }
       // d(mean log-loss)/dz = (sigmoid(z) - y) / rows at the output.
@@ -281,7 +291,7 @@ export function trainMlp(
     // Validation loss without dropout.
     for (let l = 0; l < depth; l++) dense(l === 0 ? validX : acts[l], valid.length, layers[l], acts[l + 1], l < depth - 1);
     const loss = meanLogLoss(acts[depth], valid.length, labels, valid);
-    if (loss < bestLoss - 1e-6) {
+    if (loss < bestLoss - params.tolerance) {
       bestLoss = loss;
       bestEpoch = epoch;
       best = layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: Array.from(l.w), bias: Array.from(l.b) }));
