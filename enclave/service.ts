@@ -3,7 +3,7 @@
  * enclave/: starting and stopping the service (open and migrate the store, recover jobs, serve
  * HTTP), and the operator's tasks on the database file with no server running.
  */
-import { createApp } from './http/app';
+import { createHandler } from './http/app';
 import { listen } from './http/listen';
 import { DEFAULT_SETTINGS, EnclaveContext, EnclaveSettings } from './http/context';
 import { Runner } from './jobs/runner';
@@ -63,7 +63,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const psi = new PsiService(db, settings.psi);
   psi.prepareAll();
   const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym), psi };
-  const app = createApp(ctx);
+  const app = createHandler(ctx);
   const host = options.host ?? '127.0.0.1';
   const { server, port } = await listen(app, options.port, host);
   let closing: Promise<void> | undefined;
