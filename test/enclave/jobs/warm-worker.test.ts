@@ -21,7 +21,7 @@ describe('warm training worker', function () {
   });
   after(() => Promise.all([cold?.enclave.close(), warm?.enclave.close()]));
 
-  it('releases the same model as a fresh worker, job after job, and stops with the enclave', async () => {
+  it('releases the same model as a fresh worker, job after job', async () => {
     // Two jobs in turn: the first takes the worker warmed at start, the second the one warmed after it.
     assert.ok(warm.enclave.runner.standing && !cold.enclave.runner.standing);
     for (const family of ['lr', 'scorecard']) {
@@ -30,7 +30,20 @@ describe('warm training worker', function () {
       assert.equal(b.released.metrics.test.auc, a.released.metrics.test.auc);
       assert.ok(warm.enclave.runner.standing, 'a standby is ready again after the job');
     }
+  });
+
+  it('cancels a job in a warmed worker and readies another', async () => {
+    const spec = jointSpec('mlp', { model: { family: 'mlp', params: { batchSize: 8, maxEpochs: 500, patience: 500 } } });
+    const { id } = await warm.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+    await warm.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    for (let i = 0; (await warm.client('bankA').request<{ progress: number }>('GET', `v1/jobs/${id}`)).progress === 0; i++) {
+      assert.ok(i < 600, 'the job never made progress');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await warm.client('bankA').request<{ state: string }>('POST', `v1/jobs/${id}/cancel`)).state, 'cancelled');
+    await warm.enclave.runner.drained();
+    assert.ok(warm.enclave.runner.standing);
     await warm.enclave.close();
-    assert.ok(!warm.enclave.runner.standing);
+    assert.ok(!warm.enclave.runner.standing, 'closing the enclave stops the standby');
   });
 });
