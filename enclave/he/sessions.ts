@@ -21,6 +21,7 @@ import { platformTable, scoreStats, trainingDesign } from './design';
 import { asCaller, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
+import { deleteTotals } from './training-totals';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
 import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
 import { decodeJob } from '../jobs/decode';
@@ -160,6 +161,7 @@ export class HeSessions {
     if (row.closed_at) return;
     await this.db.transaction(async (q) => {
       await q.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE id = ?', [new Date().toISOString(), id]);
+      await deleteTotals(q, id);
       await appendAudit(q, { actor: actor.id, action: 'he.session.close', object: `he:${id}`, detail: { rounds: row.rounds } });
     });
     await finishHeSession(this.db, row.job, actor);

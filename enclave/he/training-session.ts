@@ -14,7 +14,8 @@ import { TrainingDesign, trainingDesign } from './design';
 import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
 import { xtyCiphertexts, xtyRotations } from './training-crypto';
 import { encryptedXty, newtonRound } from './seal-pool';
-import { OpenSession, SessionRow, countTraffic, joinU32, onSessionClosed, splitU32 } from './session-store';
+import { OpenSession, SessionRow, countTraffic, onSessionClosed } from './session-store';
+import { sessionTotals, storeTotals } from './training-totals';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
 import type { FloodReport, RoundPrivacy } from '../../lab/api/he-sessions';
 
@@ -54,7 +55,8 @@ export function sessionRounds(spec: JobSpec, enclaveCap: number): number {
 /** Enc(X^T y) from the bank's encrypted labels, computed once and kept for the rounds. */
 export async function receiveLabels(db: Db, session: OpenSession, body: Buffer): Promise<{ seconds: number }> {
   const { row } = session;
-  if (row.xty || labelsInFlight.has(row.id)) throw new JointlabError('labels_exist', 'the labels of this session were sent already', 'conflict');
+  // Asked again after the lookup: another labels request may have started while it waited.
+  if (labelsInFlight.has(row.id) || (await sessionTotals(db, row.id)) || labelsInFlight.has(row.id)) throw new JointlabError('labels_exist', 'the labels of this session were sent already', 'conflict');
   labelsInFlight.add(row.id);
   try {
     return await computeXty(db, session, body);
@@ -76,8 +78,10 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
   const xty = await encryptedXty({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] });
-  // The rounds rotate nothing: the Galois keys are deleted here, and every later update of the row (one or two per round) writes 6 MB less.
-  await db.run('UPDATE he_sessions SET xty = ?, galois_keys = NULL WHERE id = ?', [joinU32(xty), row.id]);
+  // Written once, in a row of its own: the rounds update only the session's counters.
+  await storeTotals(db, row.id, xty);
+  // The rounds rotate nothing: the Galois keys are deleted here, and every later update of the session's row writes 6 MB less.
+  await db.run('UPDATE he_sessions SET galois_keys = NULL WHERE id = ?', [row.id]);
   await countTraffic(db, row.id, body.length, 0);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
@@ -85,14 +89,14 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
 /** One Newton round at the weights the bank sends; answers Enc(new weights), flooded. */
 export async function newtonRoundOf(db: Db, session: OpenSession, weights: number[], maxRounds: number): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
   const { row, spec } = session;
-  if (!row.xty) throw new JointlabError('no_labels', 'send the encrypted labels first', 'conflict');
+  const stored = await sessionTotals(db, row.id);
+  if (!stored) throw new JointlabError('no_labels', 'send the encrypted labels first', 'conflict');
   maxRounds = sessionRounds(spec, maxRounds);
   if (row.rounds >= maxRounds) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
   const design = await sessionDesign(db, row, spec);
   const D = design.names.length;
   if (weights.length !== D || !weights.every(Number.isFinite)) throw new JointlabError('schema_violation', `send ${D} finite weights (the design's columns, the intercept last)`, 'usage');
   if (weights.some((w) => Math.abs(w) > MAX_ROUND_WEIGHT)) throw new JointlabError('weight_out_of_range', `round weights must lie within ±${MAX_ROUND_WEIGHT}`, 'usage');
-  const stored = splitU32(row.xty);
   if (stored.length !== xtyCiphertexts(D)) throw new JointlabError('no_label_check', 'this session holds no label check; open a new session', 'conflict');
   const privacy = roundPrivacy(spec, D, maxRounds);
   const { hessian, gradient } = newtonPieces(design.matched, design.matchedRows, weights, trainingL2(spec));
