@@ -185,6 +185,12 @@ class SealPool {
     this.dispatch();
   }
 
+  /** Builds `paramSet`'s context in every worker from now on, and starts one worker if none runs. */
+  warmUp(paramSet: ParamSetName): void {
+    this.warm.add(paramSet);
+    if (!this.slots.length) this.spawn();
+  }
+
   async stop(): Promise<void> {
     for (const queue of this.queues.values()) for (const job of queue) job.reject(failed('he_unavailable', 'the enclave is stopping'));
     this.queues.clear();
@@ -227,6 +233,16 @@ export function asCaller<T>(caller: string, work: () => Promise<T>): Promise<T> 
   return callers.run(caller, work);
 }
 
+/**
+ * Starts a worker with `paramSet`'s context built, if none runs yet: called when an HE job is
+ * approved, so that the bank's session does not wait for SEAL to load and build its context (about a
+ * second at N = 16384). Only an approved HE job starts SEAL: an enclave without one never loads it.
+ */
+export function warmSealPool(paramSet: ParamSetName): void {
+  pool ??= new SealPool(settings);
+  pool.warmUp(paramSet);
+}
+
 /** Workers thrown away and replaced so far (for tests and the benchmark). */
 export function sealPoolReplacements(): number {
   return pool?.replaced ?? 0;
@@ -254,11 +270,16 @@ function paramFacts(paramSet: ParamSetName): Promise<ParamFacts> {
   return known;
 }
 
-export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, galoisKeys: Uint8Array, needsRotations: boolean): Promise<void> {
+/** The byte checks of `checkKeys` alone, in this thread: what a session's other work may wait for before it starts. */
+export async function checkKeyBytes(paramSet: ParamSetName, publicKey: Uint8Array, galoisKeys: Uint8Array, needsRotations: boolean): Promise<void> {
   const f = await paramFacts(paramSet);
   assertPublicKey(f, publicKey);
   if (galoisKeys.length) assertGaloisKeys(f, galoisKeys, needsRotations);
   else if (needsRotations) throw new JointlabError('bad_key', 'this protocol needs Galois keys for the declared rotation steps', 'usage');
+}
+
+export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, galoisKeys: Uint8Array, needsRotations: boolean): Promise<void> {
+  await checkKeyBytes(paramSet, publicKey, galoisKeys, needsRotations);
   await run('checkKeys', { paramSet, publicKey, galoisKeys, needsRotations });
 }
 
