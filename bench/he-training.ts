@@ -2,7 +2,8 @@
  * Encrypted-label training end to end on the shared data (30,000 rows x the host's 10 features, the
  * guest's labels), step by step, beside plaintext logistic regression on the same rows in the same
  * run. `node dist/bench/he-training.js [runs]` runs it alone (default 1 run; with more, one column per
- * run: the first pays SEAL's start in the bank and the enclave); `bench/he.ts` runs it once.
+ * run: the first pays SEAL's start in the bank and the enclave), then one round's SEAL work as it was
+ * and as it is now, in one thread; `bench/he.ts` runs both once.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,10 @@ import { HeTrainResult, heTrain } from '../lab/he/protocols';
 import { loadJoined } from '../lab/train';
 import { frameOf, labelsOf } from '../lab/data/columns';
 import { logisticRegression } from '../models/logistic-regression';
+import { BankCrypto } from '../lab/he/bank-crypto';
+import { rotationSteps, slotsOf } from '../lab/he/params';
+import { DEFAULT_FLOOD } from '../enclave/he/enclave-crypto';
+import { RoundInput, encryptedXty, freshZero, newtonRound } from '../enclave/he/training-crypto';
 import type { JobView } from '../lab/api/jobs';
 
 const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
@@ -74,6 +79,46 @@ export async function benchTraining({ bank, steward, approve }: TrainingBenchCli
   return true;
 }
 
+/**
+ * One round's SEAL work in this thread on the same shape (30,000 rows, 11 design columns, n16384),
+ * median of 7: as a round did it before (its own encryption of zero, the totals loaded from bytes)
+ * against the round as the enclave runs it now (the zero made ahead, the totals kept loaded).
+ */
+export async function benchRoundSteps(rows = 30_000, columns = 11): Promise<void> {
+  const crypto = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
+  try {
+    const slots = slotsOf('n16384');
+    const design = Array.from({ length: columns }, (_, j) => Float64Array.from({ length: rows }, (_, i) => (j === columns - 1 ? 1 : Math.sin(i * (j + 1)))));
+    const labels = Array.from({ length: rows }, (_, i) => (Math.cos(i) > 0 ? 1 : 0));
+    const blocks: Uint8Array[] = [];
+    for (let start = 0; start < rows; start += slots) blocks.push(crypto.encrypt(labels.slice(start, start + slots)));
+    const xty = await encryptedXty({ paramSet: 'n16384', publicKey: crypto.publicKeyBytes, galoisKeys: crypto.galoisKeyBytes, labels: blocks, columns: design, relinKeys: crypto.relinKeyBytes });
+    const matrix = new Float64Array(columns * columns);
+    for (let k = 0; k < columns; k++) matrix[k * columns + k] = 1e-4;
+    const input: RoundInput = { paramSet: 'n16384', publicKey: crypto.publicKeyBytes, xty, matrix, offset: new Float64Array(columns), noise: { freshL2: 100, rows, inputL1: rows * columns }, policy: DEFAULT_FLOOD, check: { gain: 1 } };
+    const before: number[] = [];
+    const ahead: number[] = [];
+    const now: number[] = [];
+    for (let k = 0; k < 8; k++) {
+      let t = process.hrtime.bigint();
+      await newtonRound(input);
+      before.push(since(t));
+      t = process.hrtime.bigint();
+      const zero = await freshZero(input);
+      ahead.push(since(t));
+      t = process.hrtime.bigint();
+      await newtonRound({ ...input, zero, xtyKey: 'bench' });
+      // The first of each is a warm-up (the kept totals load on it).
+      if (k > 0) now.push(since(t));
+      else before.pop(), ahead.pop();
+    }
+    const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] * 1000;
+    console.log(`  one round's SEAL work in one thread (median ms): before ${med(before).toFixed(1)}, now ${med(now).toFixed(1)} (${(med(before) / med(now)).toFixed(2)}x), plus ${med(ahead).toFixed(1)} for the encryption of zero made ahead, while the bank decrypts`);
+  } finally {
+    crypto.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.argv[2] ?? 1) || 1);
   const dir = mkdtempSync(join(tmpdir(), 'jointlab-bench-he-training-'));
@@ -87,7 +132,7 @@ async function main(): Promise<void> {
       return id;
     };
     console.log('HE training benchmark (node-seal 6.0.3, CKKS; the enclave in-process, real HTTP on loopback)');
-    await benchTraining({ bank, steward, approve }, runs);
+    if (await benchTraining({ bank, steward, approve }, runs)) await benchRoundSteps();
   } finally {
     await enclave.close();
     rmSync(dir, { recursive: true, force: true });

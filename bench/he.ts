@@ -14,7 +14,7 @@ import { EnclaveClient } from '../lab/client/enclave-client';
 import { benchIsolation } from './he-isolation';
 import { benchSteadyScoring } from './he-scoring';
 import { benchSteps } from './he-steps';
-import { benchTraining } from './he-training';
+import { benchRoundSteps, benchTraining } from './he-training';
 import { DEFAULT_SCORING_LIMITS } from '../enclave/scoring/limits';
 import type { JobView } from '../lab/api/jobs';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     };
     console.log('HE benchmark (node-seal 6.0.3, CKKS; the enclave in-process, real HTTP on loopback)');
 
-    await benchTraining({ bank, steward, approve });
+    if (await benchTraining({ bank, steward, approve })) await benchRoundSteps();
 
     await benchSteadyScoring({ bank, steward, approve });
     await benchSteps();

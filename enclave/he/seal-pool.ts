@@ -35,6 +35,7 @@ export interface PoolOps {
   checkKeys: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; needsRotations: boolean }; output: void };
   encryptedXty: { input: XtyInput; output: Uint8Array[] };
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
+  freshZero: { input: { paramSet: ParamSetName; publicKey: Uint8Array }; output: Uint8Array };
   encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
   encryptedScoreBatches: { input: ScoreBatchesInput; output: { ciphers: Uint8Array[]; flood: FloodReport } };
   paramFacts: { input: ParamSetName; output: ParamFacts };
@@ -295,6 +296,12 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
 export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
   assertPublicKey(await paramFacts(input.paramSet), input.publicKey);
   return run('newtonRound', input);
+}
+
+/** A fresh encryption of zero under the session's key, for one later round's flood (training-crypto.ts). */
+export async function freshZero(paramSet: ParamSetName, publicKey: Uint8Array): Promise<Uint8Array> {
+  assertPublicKey(await paramFacts(paramSet), publicKey);
+  return run('freshZero', { paramSet, publicKey });
 }
 
 export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {

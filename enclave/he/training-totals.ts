@@ -3,10 +3,17 @@
  * labels arrive, kept in memory for the rounds (in shared memory, so handing it to a SEAL worker
  * copies nothing), read back from the table on first use after a restart, deleted on close.
  */
+import { randomUUID } from 'node:crypto';
 import { Db, Queries } from '../store/db';
 import { joinU32, onSessionClosed } from './session-store';
 
-const totals = new Map<string, Uint8Array[]>();
+/** A session's totals as kept in memory, with the key SEAL workers keep them loaded under (new on each load into memory). */
+export interface StoredTotals {
+  key: string;
+  ciphertexts: Uint8Array[];
+}
+
+const totals = new Map<string, StoredTotals>();
 onSessionClosed((id) => totals.delete(id));
 
 /** The stored value split again, into one block of shared memory. */
@@ -27,17 +34,17 @@ function split(stored: Uint8Array): Uint8Array[] {
 export async function storeTotals(db: Db, session: string, xty: Uint8Array[]): Promise<void> {
   const stored = joinU32(xty);
   await db.run('INSERT INTO he_training_totals (session, xty) VALUES (?, ?)', [session, stored]);
-  totals.set(session, split(stored));
+  totals.set(session, { key: randomUUID(), ciphertexts: split(stored) });
 }
 
 /** The session's Enc(X^T y), or undefined before its labels arrived. */
-export async function sessionTotals(db: Db, session: string): Promise<Uint8Array[] | undefined> {
+export async function sessionTotals(db: Db, session: string): Promise<StoredTotals | undefined> {
   const known = totals.get(session);
   if (known) return known;
   const row = await db.get<{ xty: Buffer }>('SELECT xty FROM he_training_totals WHERE session = ?', [session]);
   if (!row) return undefined;
   // Two first reads at once both read the row; the first to finish is kept.
-  if (!totals.has(session)) totals.set(session, split(row.xty));
+  if (!totals.has(session)) totals.set(session, { key: randomUUID(), ciphertexts: split(row.xty) });
   return totals.get(session);
 }
 
