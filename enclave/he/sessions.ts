@@ -90,7 +90,7 @@ export class HeSessions {
     const he = decoded.he();
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
     // Keys whose bytes do not even parse are refused before any platform row is read.
-    await checkKeyBytes(paramSet, blobs[0], blobs[1], mode === 'he-train');
+    await asCaller(actor.org, () => checkKeyBytes(paramSet, blobs[0], blobs[1], mode === 'he-train'));
     const keysChecked = asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
     // The design is built in this thread while a SEAL worker checks the keys; the answers are taken in
     // the order the checks always ran (keys, fit, then the design), so a request fails with the same error.
