@@ -9,6 +9,8 @@ import { JointlabError } from '../../lab/errors';
 import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
 import { closeSessionsOfJob } from '../he/session-store';
+import { warmSealPool } from '../he/seal-pool';
+import { PARAM_SET_NAMES } from '../../lab/he/params';
 import { JobRow, StoredResult, jobRow, runsInRunner, visibleJob } from './jobs';
 import type { Runner } from './runner';
 import { TransitionOptions, transition } from './transition';
@@ -26,7 +28,8 @@ import type { JobMode } from '../../lab/spec/resolved-spec';
  */
 export async function approveJob(db: Db, runner: Runner, id: string, steward: Principal, allowSensitive: string[]): Promise<JobMove> {
   const job = await visibleJob(db, id, steward);
-  const { spec, mode } = decodeJob(job);
+  const decoded = decodeJob(job);
+  const { spec, mode } = decoded;
   const dataset = spec.platform ? await getDatasetMeta(db, spec.platform.dataset) : undefined;
   const sensitive = (spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
   const missing = sensitive.filter((c) => !allowSensitive.includes(c));
@@ -39,6 +42,8 @@ export async function approveJob(db: Db, runner: Runner, id: string, steward: Pr
     },
   });
   if (runsInRunner(mode)) runner.enqueue(id);
+  // The bank's session comes next: a SEAL worker starts loading now rather than when its keys arrive.
+  if (mode === 'he-train' || mode === 'he-score') warmSealPool(decoded.he().paramSet ?? PARAM_SET_NAMES[PARAM_SET_NAMES.length - 1]);
   return { id, state };
 }
 
