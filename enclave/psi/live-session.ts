@@ -4,6 +4,7 @@
  * the database, and the scalar and the bank's points are dropped as soon as the sets are matched.
  */
 import { JointlabError } from '../../lab/errors';
+import type { BackgroundGroup } from '../../lab/psi/blind-pool';
 import { chunkRanges } from '../../lab/psi/points';
 
 /** Which chunks of one direction arrived (or are arriving), each accepted once. */
@@ -65,6 +66,8 @@ export interface LiveSession {
   platformIds: string[];
   /** Their blinded points, when the set was made (or is being made) ahead of the session (prepared-sets.ts); dropped once matched. */
   platformBlinded?: Promise<Buffer>[];
+  /** The background work making `platformBlinded`, cancelled when the session ends before it is done. */
+  platformGroup?: BackgroundGroup;
   /** The bank's points, then the bank's re-blinded copy of the platform set. */
   bankChunks: ChunkLedger;
   platformReturned: ChunkLedger;

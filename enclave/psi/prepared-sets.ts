@@ -41,7 +41,8 @@ export class PreparedSets {
   prepare(dataset: string): Promise<void> {
     if (this.maxIds <= 0 || this.stopped) return Promise.resolve();
     const running = this.making.get(dataset);
-    if (running) return running.done;
+    // A set a session took is that session's: the next one is made once it is over (or was cancelled with its session).
+    if (running) return running.taken ? running.done.then(() => this.prepare(dataset)) : running.done;
     let sided = (): void => undefined;
     const entry: Making = { taken: false, sided: new Promise<void>((resolve) => (sided = resolve)), done: Promise.resolve() };
     entry.done = this.make(dataset, entry, sided)

@@ -93,6 +93,7 @@ export class PsiService {
       scalar: side.scalar,
       platformIds: side.platformIds,
       platformBlinded: side.blinded,
+      platformGroup: side.group,
       bankChunks: new ChunkLedger(input.points, chunk),
       platformReturned,
       platformServed: new Uint8Array(platformReturned.ranges.length),
@@ -203,7 +204,18 @@ export class PsiService {
       await updatePsiRow(q, id, { state: 'closed', received: s.bankChunks.points, closed: true });
       await appendAudit(q, { actor: actor.id, action: 'psi.close', object: `psi:${id}`, detail: { dataset: row.dataset, points: row.points, received: s.bankChunks.points } });
     });
-    if (s.state === 'open') void this.prepared.prepare(s.dataset);
+    if (s.state === 'open') this.ended(s);
+  }
+
+  /**
+   * A session closed or expired before matching: what is left of the set it took from those made
+   * ahead is dropped (its pieces waited at session priority, ahead of other banks' sessions), and the
+   * dataset's next set is made.
+   */
+  private ended(s: LiveSession): void {
+    if (s.platformGroup) this.pool.cancel(s.platformGroup);
+    s.platformBlinded = undefined;
+    void this.prepared.prepare(s.dataset);
   }
 
   /** The check an upload bound to a matched session passes: its ids are exactly the intersection the enclave found. */
@@ -256,7 +268,7 @@ export class PsiService {
         await updatePsiRow(q, s.id, { state: 'expired', received: s.bankChunks.points, closed: true });
         await appendAudit(q, { actor: 'enclave', action: 'psi.expire', object: `psi:${s.id}`, detail: { dataset: s.dataset, points: s.points } });
       });
-      if (s.state === 'open') void this.prepared.prepare(s.dataset);
+      if (s.state === 'open') this.ended(s);
     }
   }
 

@@ -60,6 +60,20 @@ export class BlindPool {
     this.waiting.background.push(...stay);
   }
 
+  /**
+   * Drops the group's pieces still waiting (at either priority), rejecting the calls they belong to: the
+   * session that took the work is gone, and its pieces must not hold up other sessions' work.
+   */
+  cancel(group: BackgroundGroup): void {
+    const dropped: Pending[] = [];
+    for (const priority of ['session', 'background'] as const) {
+      const stay: Pending[] = [];
+      for (const p of this.waiting[priority].splice(0)) (p.group === group ? dropped : stay).push(p);
+      this.waiting[priority].push(...stay);
+    }
+    for (const p of dropped) p.reject(new Error('the PSI work was cancelled'));
+  }
+
   /** point^scalar for each packed point, in order; a small-order point rejects the call with SmallOrderPoint naming its position. */
   blind(points: Uint8Array, scalar: Uint8Array, progress?: PieceProgress): Promise<Buffer> {
     return this.pieces(points.length / POINT_BYTES, (from, to) => ({ id: 0, op: 'blind', points: points.slice(from * POINT_BYTES, to * POINT_BYTES), scalar }), progress);
