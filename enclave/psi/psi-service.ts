@@ -29,12 +29,16 @@ export interface PsiUploadGuard {
   record(q: Queries, upload: string): Promise<void>;
   detail: Record<string, unknown>;
   done(): void;
+  /** The upload ended without being stored: the session may bind another (done() already ended it if stored). */
+  release(): void;
 }
 
 const notFound = () => new JointlabError('not_found', 'no such PSI session', 'not_found');
 
 export class PsiService {
   private readonly live = new Map<string, LiveSession>();
+  /** Matched sessions with an upload being stored: a second upload on the same session waits its turn, refused. */
+  private readonly binding = new Set<string>();
   /** Opening checks the budget, then records the session: one at a time, so two opens cannot both pass. */
   private opening: Promise<unknown> = Promise.resolve();
   private readonly sweeper: NodeJS.Timeout;
@@ -223,6 +227,9 @@ export class PsiService {
     const s = this.live.get(id);
     if (!s || s.owner !== actor.id) throw notFound();
     if (s.state !== 'matched') throw new JointlabError('psi_not_matched', 'the PSI session has not finished matching', 'conflict');
+    // One session binds one upload: two sent at once would both pass the id check before either is recorded.
+    if (this.binding.has(id)) throw new JointlabError('psi_session_busy', 'an upload bound to this PSI session is being stored; a session binds one upload', 'conflict');
+    this.binding.add(id);
     s.touchedAt = Date.now();
     return {
       assertIds: (ids) => {
@@ -239,6 +246,10 @@ export class PsiService {
       detail: { psiSession: id },
       done: () => {
         this.live.delete(id);
+        this.binding.delete(id);
+      },
+      release: () => {
+        this.binding.delete(id);
       },
     };
   }

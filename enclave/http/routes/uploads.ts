@@ -16,7 +16,12 @@ export function uploadRoutes(ctx: EnclaveContext): Router {
     const session = req.query.psiSession;
     const psi = typeof session === 'string' && session ? ctx.psi.uploadGuard(session, principalOf(res)) : undefined;
     assertUploadAligned(ctx.settings.requirePsi, psi !== undefined);
-    const created = await createUpload(ctx.db, { name, idColumn, body: csvBody(req) }, principalOf(res), psi);
+    let created;
+    try {
+      created = await createUpload(ctx.db, { name, idColumn, body: csvBody(req) }, principalOf(res), psi);
+    } finally {
+      psi?.release();
+    }
     res.status(201).json(req.query.network === '1' || req.query.network === 'true' ? await grantNetworkUse(ctx.db, created.id, principalOf(res)) : created);
   });
   r.post('/uploads/:id/network', allow('bank'), async (req, res) => {
