@@ -234,6 +234,12 @@ const MIGRATIONS: string[] = [
   -- which bank a job is from reaches only uploads their owner opened to the network.
   ALTER TABLE uploads ADD COLUMN network INTEGER NOT NULL DEFAULT 0;
   `,
+  // A snapshot's digest (enclave/data/datasets.ts datasetVersion), computed once as its rows are
+  // imported rather than by reading millions of rows back for every job; NULL for snapshots imported
+  // before, which are hashed from their rows as they were.
+  `
+  ALTER TABLE dataset_snapshots ADD COLUMN digest TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

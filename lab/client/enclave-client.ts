@@ -2,6 +2,8 @@
 import { ErrorCategory, JointlabError, Problem, ProblemsError } from '../errors';
 import { FRAME_TYPE } from '../he/frames';
 import { POINTS_TYPE } from '../psi/points';
+import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 
 const CATEGORY_OF: Record<number, ErrorCategory> = {
   400: 'usage',
@@ -18,6 +20,8 @@ const CATEGORY_OF: Record<number, ErrorCategory> = {
 export interface RequestOptions {
   json?: unknown;
   csv?: Buffer | string;
+  /** A CSV file streamed from disk as it is sent (dataset imports of millions of rows), never read whole. */
+  csvFile?: string;
   /** A binary HE envelope (lab/he/frames.ts). */
   frames?: Buffer;
   /** Packed PSI points (lab/psi/points.ts). */
@@ -44,7 +48,15 @@ export class EnclaveClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | Buffer | undefined;
-    if (options.json !== undefined) {
+    let stream: (() => ReadableStream) | undefined;
+    let streamBytes = 0;
+    if (options.csvFile !== undefined) {
+      headers['content-type'] = 'text/csv';
+      const file = options.csvFile;
+      streamBytes = statSync(file).size;
+      headers['content-length'] = String(streamBytes);
+      stream = () => Readable.toWeb(createReadStream(file, { highWaterMark: 1 << 20 })) as ReadableStream;
+    } else if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
     } else if (options.csv !== undefined) {
@@ -59,13 +71,14 @@ export class EnclaveClient {
     }
     let response: Response;
     try {
-      response = await fetchOnce(target, { method, headers, body });
+      // A streamed body is made afresh for each attempt: a stream is read once. `duplex` is what fetch asks of a streamed body.
+      response = await fetchOnce(target, () => (stream ? ({ method, headers, body: stream(), duplex: 'half' } as RequestInit) : { method, headers, body }));
     } catch {
       throw new JointlabError('enclave_unreachable', `cannot reach the enclave at ${this.url} (is \`jointlab enclave start\` running? set --url or JOINTLAB_URL)`, 'server');
     }
     const bytes = Buffer.from(await response.arrayBuffer());
     if (traffic) {
-      traffic.up += body === undefined ? 0 : Buffer.byteLength(body);
+      traffic.up += body === undefined ? streamBytes : Buffer.byteLength(body);
       traffic.down += bytes.length;
     }
     if (response.ok) return bytes;
@@ -99,12 +112,12 @@ const CLOSED_UNDER_US = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
  * would have dropped the idle socket; the server has closed it meanwhile and never read the request,
  * so sending it again on a fresh connection is safe.
  */
-async function fetchOnce(target: URL, init: RequestInit): Promise<Response> {
+async function fetchOnce(target: URL, init: () => RequestInit): Promise<Response> {
   try {
-    return await fetch(target, init);
+    return await fetch(target, init());
   } catch (e) {
     const code = (e as { cause?: { code?: string } }).cause?.code;
     if (!code || !CLOSED_UNDER_US.has(code)) throw e;
-    return fetch(target, init);
+    return fetch(target, init());
   }
 }
