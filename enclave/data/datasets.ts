@@ -228,13 +228,31 @@ export async function datasetCells(db: Db, dataset: string, columns: string[], i
     if (at < 0) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
     return at;
   });
-  const rows = ids ? await rowsOf(db, dataset, ids) : await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ?', [dataset]);
   const byId = new Map<string, string[]>();
-  for (const r of rows) {
+  const keep = (r: { entity_id: string; cells: string }): void => {
     const cells = JSON.parse(r.cells) as string[];
     byId.set(r.entity_id, positions.map((p) => cells[p]));
-  }
+  };
+  if (ids) (await rowsOf(db, dataset, ids)).forEach(keep);
+  else await eachRow(db, dataset, keep);
   return { byId, types: positions.map((p) => stored[p].type), meta };
+}
+
+/** Rows read a page at a time: a table of millions is never held as row objects all at once. */
+const ROWS_PER_PAGE = 100_000;
+
+/**
+ * Every row of the dataset's latest snapshot, in pages by row number (the primary key), inside one
+ * transaction so that an import between two pages cannot mix two snapshots' rows.
+ */
+async function eachRow(db: Db, dataset: string, visit: (r: { entity_id: string; cells: string }) => void): Promise<void> {
+  await db.transaction(async (q) => {
+    const { n } = (await q.get<{ n: number }>('SELECT coalesce(max(row) + 1, 0) AS n FROM dataset_rows WHERE dataset = ?', [dataset]))!;
+    for (let from = 0; from < n; from += ROWS_PER_PAGE) {
+      const page = await q.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ? AND row >= ? AND row < ?', [dataset, from, from + ROWS_PER_PAGE]);
+      page.forEach(visit);
+    }
+  });
 }
 
 /** Content digests of imported snapshots, by dataset, import and version (stored rows never change after import). */
