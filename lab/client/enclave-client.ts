@@ -3,7 +3,8 @@ import { ErrorCategory, JointlabError, Problem, ProblemsError } from '../errors'
 import { FRAME_TYPE } from '../he/frames';
 import { POINTS_TYPE } from '../psi/points';
 import { createReadStream, statSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import * as http from 'node:http';
+import * as https from 'node:https';
 
 const CATEGORY_OF: Record<number, ErrorCategory> = {
   400: 'usage',
@@ -48,15 +49,7 @@ export class EnclaveClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | Buffer | undefined;
-    let stream: (() => ReadableStream) | undefined;
-    let streamBytes = 0;
-    if (options.csvFile !== undefined) {
-      headers['content-type'] = 'text/csv';
-      const file = options.csvFile;
-      streamBytes = statSync(file).size;
-      headers['content-length'] = String(streamBytes);
-      stream = () => Readable.toWeb(createReadStream(file, { highWaterMark: 1 << 20 })) as ReadableStream;
-    } else if (options.json !== undefined) {
+    if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
     } else if (options.csv !== undefined) {
@@ -69,16 +62,21 @@ export class EnclaveClient {
       headers['content-type'] = POINTS_TYPE;
       body = options.points;
     }
-    let response: Response;
+    let response: { ok: boolean; status: number; bytes: Buffer };
     try {
-      // A streamed body is made afresh for each attempt: a stream is read once. `duplex` is what fetch asks of a streamed body.
-      response = await fetchOnce(target, () => (stream ? ({ method, headers, body: stream(), duplex: 'half' } as RequestInit) : { method, headers, body }));
+      if (options.csvFile !== undefined) {
+        headers['content-type'] = 'text/csv';
+        response = await sendFile(target, method, headers, options.csvFile);
+      } else {
+        const answer = await fetchOnce(target, { method, headers, body });
+        response = { ok: answer.ok, status: answer.status, bytes: Buffer.from(await answer.arrayBuffer()) };
+      }
     } catch {
       throw new JointlabError('enclave_unreachable', `cannot reach the enclave at ${this.url} (is \`jointlab enclave start\` running? set --url or JOINTLAB_URL)`, 'server');
     }
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const bytes = response.bytes;
     if (traffic) {
-      traffic.up += body === undefined ? streamBytes : Buffer.byteLength(body);
+      traffic.up += options.csvFile !== undefined ? statSync(options.csvFile).size : body === undefined ? 0 : Buffer.byteLength(body);
       traffic.down += bytes.length;
     }
     if (response.ok) return bytes;
@@ -112,12 +110,34 @@ const CLOSED_UNDER_US = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
  * would have dropped the idle socket; the server has closed it meanwhile and never read the request,
  * so sending it again on a fresh connection is safe.
  */
-async function fetchOnce(target: URL, init: () => RequestInit): Promise<Response> {
+async function fetchOnce(target: URL, init: RequestInit): Promise<Response> {
   try {
-    return await fetch(target, init());
+    return await fetch(target, init);
   } catch (e) {
     const code = (e as { cause?: { code?: string } }).cause?.code;
     if (!code || !CLOSED_UNDER_US.has(code)) throw e;
-    return fetch(target, init());
+    return fetch(target, init);
   }
+}
+
+/**
+ * A file streamed from disk as the body, over node:http rather than fetch: an import of millions of
+ * rows answers only once every row is stored, minutes after the last byte, past the 300 seconds
+ * fetch waits for an answer. The answer is taken even when the enclave refused before reading the
+ * whole file.
+ */
+function sendFile(target: URL, method: string, headers: Record<string, string>, file: string): Promise<{ ok: boolean; status: number; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const size = statSync(file).size;
+    const request = (target.protocol === 'https:' ? https : http).request(target, { method, headers: { ...headers, 'content-length': String(size) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ ok: res.statusCode! >= 200 && res.statusCode! < 300, status: res.statusCode!, bytes: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    request.on('error', reject);
+    const source = createReadStream(file, { highWaterMark: 1 << 20 });
+    source.on('error', (e) => request.destroy(e));
+    source.pipe(request);
+  });
 }
