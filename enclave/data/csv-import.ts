@@ -194,6 +194,8 @@ export async function scanUpload(body: CsvSource, idColumn: string, options: { l
     };
   } catch (e) {
     await dispose();
+    // The cap is the enclave's setting: say where it is set.
+    if (e instanceof JointlabError && e.code === 'csv_too_many_rows') throw new JointlabError(e.code, `${e.message} (the enclave's limit: \`jointlab enclave start --import-max-rows\`)`, e.category);
     throw e;
   }
 }
