@@ -13,6 +13,11 @@ export function csvStream(req: Request): AsyncIterable<Uint8Array> {
   if (encoding !== 'identity') throw new JointlabError('unsupported_encoding', 'send the table uncompressed (no Content-Encoding)', 'media');
   const pass = new PassThrough({ highWaterMark: 1 << 20 });
   req.pipe(pass);
+  // pipe() forwards no error: a client gone mid-body would leave the import waiting for the rest forever.
+  req.once('error', (e) => pass.destroy(e));
+  req.once('close', () => {
+    if (!req.complete) pass.destroy(new JointlabError('body_incomplete', 'the table ended before the whole body came (the connection closed)', 'usage'));
+  });
   return pass;
 }
 

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { RunningEnclave, startEnclave } from '../../../enclave/service';
 import { addPrincipal } from '../../../enclave/auth/principals';
 import { datasetVersion, getDatasetMeta } from '../../../enclave/data/datasets';
@@ -124,6 +125,20 @@ describe('streaming dataset import', function () {
     assert.equal(res.status, 422);
     assert.equal(res.body.code, 'csv_ragged_row');
     assert.equal((await post('after', table(100))).status, 201);
+  });
+
+  it('drops an import whose client goes away mid-body, keeping nothing of it, and keeps serving', async () => {
+    const text = Buffer.from(table(60_000));
+    await new Promise<void>((resolve) => {
+      const req = request(`${enclave.url}/v1/datasets?name=gone&idColumn=id`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'content-length': String(text.length) } });
+      req.on('error', () => resolve());
+      req.write(text.subarray(0, text.length >> 1), () => setTimeout(() => req.destroy(), 200));
+    });
+    // The import notices the closed connection and removes its spool file.
+    for (let i = 0; i < 50 && spools().some((f) => !spoolsBefore.has(f)); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(spools().filter((f) => !spoolsBefore.has(f)), []);
+    assert.equal(await getDatasetMeta(enclave.db, 'gone'), undefined);
+    assert.equal((await post('after-gone', table(100))).status, 201);
   });
 
   it('holds imports to the enclave\'s row and byte caps', async () => {
