@@ -13,7 +13,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCsvStream } from '../../lab/data/csv-stream';
-import { NUMERIC_MAJORITY, numericCellClass } from '../../lab/data/columns';
+import { NUMERIC_MAJORITY, isMissingCell, numericCellClass } from '../../lab/data/columns';
 import { JointlabError } from '../../lab/errors';
 import { didYouMean } from '../../lab/text';
 import { Queries } from '../store/db';
@@ -205,25 +205,40 @@ const ROWS_PER_STATEMENT = 500;
 /** SQLite's page cache during an import, in KiB (256 MB). */
 const IMPORT_CACHE_KIB = 262_144;
 
+/** Count, sum and sum of squares of a numeric column's values, by the rule the score noise's scale uses. */
+export type ColumnMoments = [n: number, sum: number, sumOfSquares: number];
+
 /**
  * Inserts the scanned rows, cells in `order`, numbered from 0 in file order, in the caller's
- * transaction. Returns the SHA-256 of `prefix` and the rows as datasetVersion hashes them, so a
- * snapshot's digest is computed once, at import, rather than by reading every row back for each job.
+ * transaction. Returns the SHA-256 of `prefix` and the rows as datasetVersion hashes them, and the
+ * numeric columns' moments, so both are computed once, at import, rather than by reading every row back.
  */
-export async function insertRows(q: Queries, table: 'dataset_rows' | 'upload_rows', owner: string, scanned: ScannedUpload, order: readonly string[], prefix = ''): Promise<string> {
+export async function insertRows(q: Queries, table: 'dataset_rows' | 'upload_rows', owner: string, scanned: ScannedUpload, order: readonly string[], prefix = ''): Promise<{ digest: string; moments: Record<string, ColumnMoments> }> {
   const key = table === 'dataset_rows' ? 'dataset' : 'upload';
   const hash = createHash('sha256').update(prefix);
   const statement = (rows: number): string => `INSERT INTO ${table} (${key}, row, entity_id, cells) VALUES ${new Array(rows).fill('(?, ?, ?, ?)').join(', ')}`;
   // The full statement is prepared once and reused; only the last, shorter one is built apart.
   const full = statement(ROWS_PER_STATEMENT);
+  const numeric = order.flatMap((name, j) => (scanned.types.get(name) === 'numeric' ? [j] : []));
+  const sums = numeric.map((): ColumnMoments => [0, 0, 0]);
   await withImportCache(q, async () => {
     let params: (string | number)[] = [];
     let row = 0;
     for await (const batch of scanned.batches(order)) {
       for (let i = 0; i < batch.ids.length; i++) {
-        const cells = JSON.stringify(batch.cells[i]);
-        hash.update(`\u0000${batch.ids[i]}\u0000${cells}`);
-        params.push(owner, row++, batch.ids[i], cells);
+        const cells = batch.cells[i];
+        numeric.forEach((j, k) => {
+          // The rule of enclave/scoring/perturbed-rows.ts columnSds: present cells that are finite numbers.
+          if (isMissingCell(cells[j])) return;
+          const x = Number(cells[j]);
+          if (!Number.isFinite(x)) return;
+          sums[k][0]++;
+          sums[k][1] += x;
+          sums[k][2] += x * x;
+        });
+        const text = JSON.stringify(cells);
+        hash.update(`\u0000${batch.ids[i]}\u0000${text}`);
+        params.push(owner, row++, batch.ids[i], text);
         if (params.length === 4 * ROWS_PER_STATEMENT) {
           await q.run(full, params);
           params = [];
@@ -232,7 +247,7 @@ export async function insertRows(q: Queries, table: 'dataset_rows' | 'upload_row
     }
     if (params.length) await q.run(statement(params.length / 4), params);
   });
-  return hash.digest('hex');
+  return { digest: hash.digest('hex'), moments: Object.fromEntries(numeric.map((j, k) => [order[j], sums[k]])) };
 }
 
 /**

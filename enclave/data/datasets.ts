@@ -8,7 +8,7 @@ import { releaseCount } from '../release/disclosure';
 import { coarseMoments } from '../release/population';
 import type { Principal } from '../../lab/api/principals';
 import { Db, Queries } from '../store/db';
-import { CsvSource, ImportLimits, ScannedUpload, UploadCheck, insertRows, scanUpload } from './csv-import';
+import { ColumnMoments, CsvSource, ImportLimits, ScannedUpload, UploadCheck, insertRows, scanUpload } from './csv-import';
 import { archiveLatest, assertSameShape, snapshotRows } from './snapshots';
 import type { ColumnAggregate, DatasetMeta } from '../../lab/api/datasets';
 
@@ -105,8 +105,8 @@ export async function importDataset(
         now,
       ]);
       await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, 1, ?, ?, ?)', [input.name, scanned.rows, actor.id, now]);
-      const digest = await insertRows(q, 'dataset_rows', input.name, scanned, scanned.names, digestPrefix(columns));
-      await q.run('UPDATE dataset_snapshots SET digest = ? WHERE dataset = ? AND version = 1', [digest, input.name]);
+      const { digest, moments } = await insertRows(q, 'dataset_rows', input.name, scanned, scanned.names, digestPrefix(columns));
+      await q.run('UPDATE dataset_snapshots SET digest = ?, moments = ? WHERE dataset = ? AND version = 1', [digest, JSON.stringify(moments), input.name]);
       await appendAudit(q, {
         actor: actor.id,
         action: 'dataset.import',
@@ -131,8 +131,8 @@ async function addSnapshot(q: Queries, meta: DatasetMeta, input: { name: string;
   await archiveLatest(q, meta.name, meta.snapshot);
   await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, ?, ?, ?, ?)', [meta.name, version, scanned.rows, actor.id, now]);
   const stored = meta.columns.filter((c) => c.policy !== 'id').map((c) => c.name);
-  const digest = await insertRows(q, 'dataset_rows', meta.name, scanned, stored, digestPrefix(meta.columns));
-  await q.run('UPDATE dataset_snapshots SET digest = ? WHERE dataset = ? AND version = ?', [digest, meta.name, version]);
+  const { digest, moments } = await insertRows(q, 'dataset_rows', meta.name, scanned, stored, digestPrefix(meta.columns));
+  await q.run('UPDATE dataset_snapshots SET digest = ?, moments = ? WHERE dataset = ? AND version = ?', [digest, JSON.stringify(moments), meta.name, version]);
   await q.run('UPDATE datasets SET snapshot = ?, row_count = ?, updated_at = ? WHERE name = ?', [version, scanned.rows, now, meta.name]);
   await appendAudit(q, { actor: actor.id, action: 'dataset.snapshot', object: `dataset:${meta.name}`, detail: { snapshot: version, previous: meta.snapshot } });
 }
@@ -283,6 +283,12 @@ async function eachRow(db: Db, dataset: string, visit: (r: { entity_id: string; 
       page.forEach(visit);
     }
   });
+}
+
+/** The latest snapshot's numeric columns' moments as its import counted them; undefined for snapshots imported before they were stored. */
+export async function snapshotMoments(db: Db, meta: DatasetMeta): Promise<Record<string, ColumnMoments> | undefined> {
+  const row = await db.get<{ moments: string | null }>('SELECT moments FROM dataset_snapshots WHERE dataset = ? AND version = ?', [meta.name, meta.snapshot]);
+  return row?.moments ? (JSON.parse(row.moments) as Record<string, ColumnMoments>) : undefined;
 }
 
 /** Content digests of imported snapshots, by dataset, import and version (stored rows never change after import). */

@@ -234,11 +234,13 @@ const MIGRATIONS: string[] = [
   -- which bank a job is from reaches only uploads their owner opened to the network.
   ALTER TABLE uploads ADD COLUMN network INTEGER NOT NULL DEFAULT 0;
   `,
-  // A snapshot's digest (enclave/data/datasets.ts datasetVersion), computed once as its rows are
-  // imported rather than by reading millions of rows back for every job; NULL for snapshots imported
-  // before, which are hashed from their rows as they were.
+  // A snapshot's digest (enclave/data/datasets.ts datasetVersion) and its numeric columns' moments
+  // (count, sum, sum of squares: the score noise's scale), computed once as its rows are imported
+  // rather than by reading millions of rows back; NULL for snapshots imported before, which are
+  // computed from their rows as they were.
   `
   ALTER TABLE dataset_snapshots ADD COLUMN digest TEXT;
+  ALTER TABLE dataset_snapshots ADD COLUMN moments TEXT;
   `,
 ];
 

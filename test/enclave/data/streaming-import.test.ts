@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { RunningEnclave, startEnclave } from '../../../enclave/service';
 import { addPrincipal } from '../../../enclave/auth/principals';
-import { datasetVersion, getDatasetMeta } from '../../../enclave/data/datasets';
+import { datasetVersion, getDatasetMeta, snapshotMoments } from '../../../enclave/data/datasets';
+import { isMissingCell } from '../../../lab/data/columns';
 import { snapshotRows } from '../../../enclave/data/snapshots';
 import { parseCsv } from '../../../lab/data/csv';
 import { tempDir } from '../../helpers/cli';
@@ -92,6 +93,15 @@ describe('streaming dataset import', function () {
     const hash = createHash('sha256').update(JSON.stringify(meta.columns.map((c) => [c.name, c.type])));
     for (const r of stored) hash.update(`\u0000${r.entity_id}\u0000${r.cells}`);
     assert.equal(await datasetVersion(enclave.db, meta), `big@sha256:${hash.digest('hex')}`);
+    // So are the numeric columns' moments (the score noise's scale), by the rule of the scoring path.
+    const moments = (await snapshotMoments(enclave.db, meta))!;
+    assert.deepEqual(Object.keys(moments), ['amount', 'ratio']);
+    ['amount', 'ratio'].forEach((name, j) => {
+      const xs = stored.map((r) => (JSON.parse(r.cells) as string[])[j]).filter((c) => !isMissingCell(c)).map(Number);
+      assert.equal(moments[name][0], xs.length);
+      assert.ok(Math.abs(moments[name][1] - xs.reduce((a, b) => a + b, 0)) < 1e-6);
+      assert.ok(Math.abs(moments[name][2] - xs.reduce((a, b) => a + b * b, 0)) < 1e-3);
+    });
   });
 
   it('refuses a bad row deep in the file with its line, storing nothing and keeping the previous snapshot', async () => {
