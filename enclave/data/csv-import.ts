@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCsvStream } from '../../lab/data/csv-stream';
@@ -49,6 +49,28 @@ export interface UploadCheck {
   row?(id: string, cells: string[], dataRow: number): void;
   /** After the last row, with the columns' types. */
   end?(shape: UploadShape): void;
+}
+
+/** Spool folders are named after the process that made them, so a later start can tell which were left by one that died. */
+const SPOOL_PREFIX = 'jointlab-import-';
+
+/**
+ * Removes spool folders (platform rows!) left in the temporary folder by an enclave process that was
+ * killed mid-import; those of processes still running, another enclave's, are left alone.
+ */
+export async function removeStaleSpools(): Promise<void> {
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const pid = new RegExp(`^${SPOOL_PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (pid && !alive(Number(pid))) await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /** A CSV body: bytes in memory, or a stream (an HTTP request, a file) that can be read only once. */
@@ -112,7 +134,7 @@ export async function scanUpload(body: CsvSource, idColumn: string, options: { l
   let spool: Awaited<ReturnType<typeof open>> | undefined;
   if (!Buffer.isBuffer(body)) {
     // Private to the enclave's user, removed by dispose(): the body's bytes for the second pass.
-    dir = await mkdtemp(join(tmpdir(), 'jointlab-import-'));
+    dir = await mkdtemp(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
     spool = await open(join(dir, 'body.csv'), 'wx', 0o600);
   }
   const dispose = async (): Promise<void> => {

@@ -4,7 +4,8 @@
  * the previous snapshot as it was; the row and byte caps are the enclave's settings.
  */
 import { strict as assert } from 'node:assert';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -49,12 +50,28 @@ describe('streaming dataset import', function () {
   let enclave: RunningEnclave;
   let token: string;
   const spoolsBefore = new Set<string>();
+  // A spool left by a process that died mid-import, and one of a process still running (this one).
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+  const stale = join(tmpdir(), `jointlab-import-${dead}-test`);
+  const live = join(tmpdir(), `jointlab-import-${process.pid}-test`);
   before(async () => {
+    for (const dir of [stale, live]) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'body.csv'), 'id\n1\n');
+    }
     spools().forEach((f) => spoolsBefore.add(f));
     enclave = await startEnclave({ db: join(tempDir('jointlab-stream-'), 'e.db'), port: 0, settings: { import: { maxRows: 100_000, maxBytes: 16 * 2 ** 20 } } });
     token = (await addPrincipal(enclave.db, { name: 'steward', role: 'steward', org: 'platform' }, 'test')).token;
   });
-  after(() => enclave.close());
+  after(async () => {
+    await enclave.close();
+    rmSync(live, { recursive: true, force: true });
+  });
+
+  it('removes, on start, the spool of a process that died mid-import and keeps a running one\'s', () => {
+    assert.equal(existsSync(stale), false);
+    assert.equal(existsSync(live), true);
+  });
 
   const post = async (name: string, body: string | ReadableStream<Uint8Array>) => {
     const res = await fetch(`${enclave.url}/v1/datasets?name=${name}&idColumn=id`, {
