@@ -11,7 +11,8 @@ import { startEnclave, RunningEnclave } from '../enclave/service';
 import { addHubPrincipal, startHub } from '../hub/service';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { SME_NETWORK_STANDARD } from '../lab/network/sme-standard';
-import { newtonLength, SCORE_BINS } from '../lab/network/layout';
+import { newtonLength } from '../lab/network/layout';
+import { SCORE_BINS } from '../enclave/release/network-scores';
 import { newtonOf } from '../lab/network/statistics';
 import { networkEncoder, readMoments, spreadDivisors } from '../lab/network/encoder';
 import { momentsOf, spreadOf } from '../lab/network/statistics';
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     console.log(`one Newton round in the clear (3 provinces): ${(clear * 1000).toFixed(1)} ms`);
     console.log(`  secure aggregation of it (${newtonLength(width)} entries, 3 members): ${(newtonSecure * 1000).toFixed(2)} ms = ${(newtonSecure / clear).toFixed(3)}x the statistic`);
     console.log(`  secure aggregation of the test score histogram (${2 * SCORE_BINS} entries): ${(histogramSecure * 1000).toFixed(0)} ms = ${(histogramSecure / clear).toFixed(2)}x a Newton statistic`);
-    console.log(`  bytes per province per round: Newton ${(newtonLength(width) * 8 * 4) / 3 | 0} B base64, histogram ${((2 * SCORE_BINS * 8 * 4) / 3 / 1e6).toFixed(2)} MB`);
+    console.log(`  bytes per province per round: Newton ${(newtonLength(width) * 8 * 4) / 3 | 0} B base64, histogram ${((2 * SCORE_BINS * 8 * 4) / 3 / 1e3).toFixed(1)} kB`);
 
     // 2. The whole network fit against the pooled fit.
     const t0 = process.hrtime.bigint();

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Command, Option } from 'commander';
 import { DEFAULT_SETTINGS, EnclaveSettings, startEnclave } from '../enclave/service';
+import { curveBackend } from '../lab/psi/x25519';
 import { JointlabError } from '../lab/errors';
-import { integer, positiveInteger } from './options';
+import { integer, nonNegativeInteger, positiveInteger } from './options';
 import { assertDbPath, dbOpenError } from './db-file';
 import { assertProvinceCode } from '../lab/network/province';
 import { assertNetworkStandard } from '../lab/network/standard';
@@ -21,6 +22,8 @@ interface StartFlags {
   quiet?: boolean;
   province?: string;
   standard?: string;
+  psiPrepareAhead: number;
+  requirePsi?: boolean;
 }
 
 type FileSettings = Partial<{ port: number; host: string; db: string; importMaxRows: number; importMaxBytes: number } & EnclaveSettings>;
@@ -84,10 +87,16 @@ export function register(program: Command): void {
     .addOption(new Option('--k <n>', 'default minimum rows behind a released figure').argParser(positiveInteger).env('JOINTLAB_K').default(DEFAULT_SETTINGS.defaultK))
     .addOption(new Option('--min-training-rows <n>', 'fewest training rows whose model may be released').argParser(positiveInteger).default(DEFAULT_SETTINGS.minTrainingRows))
     .addOption(new Option('--import-max-rows <n>', 'most rows in one dataset import (imports are streamed; memory does not grow with the file)').argParser(positiveInteger).env('JOINTLAB_IMPORT_MAX_ROWS').default(DEFAULT_SETTINGS.import.maxRows))
-    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, importMaxRows, importMaxBytes, csvLimit, jsonLimit')
+    .option('--require-psi', 'take bank uploads only aligned by private set intersection (refuses --no-psi uploads: 403 psi_required)')
+    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, importMaxRows, importMaxBytes, csvLimit, jsonLimit, requirePsi, psi, warmWorker (default true)')
     .option('--quiet', 'do not log requests')
     .addOption(new Option('--province <code>', 'network member: two-digit province code (GB/T 2260) of this provincial platform').env('JOINTLAB_PROVINCE'))
     .option('--standard <file>', 'network member: the network standard (JSON) every dataset import must follow; needs --province')
+    .addOption(
+      new Option('--psi-prepare-ahead <n>', "blind each dataset's ids ahead of its next PSI session, for datasets up to n enterprises (0: only when a session asks)")
+        .argParser(nonNegativeInteger)
+        .default(DEFAULT_SETTINGS.psi.prepareAheadIds),
+    )
     .action(async (flags: StartFlags, command: Command) => {
       const file = flags.config ? readConfig(flags.config) : {};
       // A value from the config file wins only over a built-in default.
@@ -109,7 +118,11 @@ export function register(program: Command): void {
           import: { maxRows: pick('importMaxRows', file.importMaxRows, flags.importMaxRows), maxBytes: file.importMaxBytes ?? DEFAULT_SETTINGS.import.maxBytes },
           ...(file.csvLimit ? { csvLimit: file.csvLimit } : {}),
           ...(file.jsonLimit ? { jsonLimit: file.jsonLimit } : {}),
+          requirePsi: flags.requirePsi === true || file.requirePsi === true,
           ...(network ? { network } : {}),
+          psi: { ...DEFAULT_SETTINGS.psi, ...file.psi, prepareAheadIds: pick('psiPrepareAhead', file.psi?.prepareAheadIds, flags.psiPrepareAhead) },
+          // A long-running service: each training job finds its worker started and its fitting code compiled.
+          warmWorker: file.warmWorker ?? true,
         },
         log,
       }).catch((e: unknown) => {
@@ -119,6 +132,7 @@ export function register(program: Command): void {
       process.stdout.write(`jointlab enclave listening on ${running.url}\n`);
       // The second: where people go (the console needs a token, pasted into its sign-in form).
       process.stdout.write(`steward and bank console: ${running.url}/console/\n`);
+      log(`PSI: X25519 through ${curveBackend}${curveBackend === 'node:crypto' ? ' (install the optional sodium-native package for about 1.4x the pace)' : ''}`);
       const shutdown = (signal: string): void => {
         log(`${signal}: shutting down`);
         void running.close().then(() => process.exit(0));

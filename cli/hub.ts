@@ -11,6 +11,7 @@ interface StartFlags {
   port: number;
   host: string;
   db: string;
+  keyFile?: string;
   quiet?: boolean;
 }
 
@@ -22,11 +23,12 @@ export function register(program: Command): void {
     .addOption(new Option('--port <n>', 'TCP port (0 picks a free one)').argParser(integer).env('JOINTLAB_HUB_PORT').default(8090))
     .addOption(new Option('--host <address>', 'address to listen on').default('127.0.0.1'))
     .addOption(new Option('--db <file>', 'SQLite database file of the hub (created on start)').env('JOINTLAB_HUB_DB').default('jointlab-hub.db'))
+    .addOption(new Option('--key-file <file>', "key the members' tokens are sealed under, kept outside the database (created on first start; default: the database file's name + .key)").env('JOINTLAB_HUB_KEY_FILE'))
     .option('--quiet', 'do not log requests')
     .action(async (flags: StartFlags) => {
       const log = flags.quiet ? () => undefined : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       assertDbPath(flags.db, 'create');
-      const running = await startHub({ db: flags.db, port: flags.port, host: flags.host, log }).catch((e: unknown) => {
+      const running = await startHub({ db: flags.db, port: flags.port, host: flags.host, keyFile: flags.keyFile, log }).catch((e: unknown) => {
         throw dbOpenError(flags.db, e);
       });
       // The first line on stdout is the address, so scripts (and tests) can start on port 0 and read it.

@@ -9,11 +9,13 @@ import { scoreAcrossNetwork } from '../lab/client/network-score';
 import { JointlabError } from '../lab/errors';
 import { formatCsv } from '../lab/data/csv';
 
-const SETTLED = ['released', 'withheld', 'rejected', 'failed', 'interrupted'];
+const SETTLED = ['released', 'withheld', 'rejected', 'failed', 'interrupted', 'refused'];
 
 function printJob(job: HubJobView, json?: boolean): void {
   if (json) return printJson(job);
   console.log(`${job.id}  ${job.name}  ${job.state}${job.reason ? ` (${job.reason})` : ''}`);
+  if (job.refusal) console.log(`  refused by province ${job.refusal.province}: ${job.refusal.code} (its steward reads the rule in that enclave's audit log; submit a changed job, running this one again would not help)`);
+  else if (job.state === 'interrupted') console.log('  interrupted: a province dropped out of a round; run the job again (jointlab network run) once every province answers');
   for (const p of job.provinces) console.log(`  province ${p.province}: ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
   console.log(`  rounds: ${job.rounds.completed} summed, ${job.rounds.aborted} aborted`);
   const metrics = job.result?.released.metrics;

@@ -20,6 +20,12 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
+export function nonNegativeInteger(value: string): number {
+  const n = integer(value);
+  if (n < 0) throw new InvalidArgumentError('expected a whole number of at least 0');
+  return n;
+}
+
 export function fraction(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a number from 0 up to (not including) 1');

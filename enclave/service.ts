@@ -3,7 +3,7 @@
  * enclave/: starting and stopping the service (open and migrate the store, recover jobs, serve
  * HTTP), and the operator's tasks on the database file with no server running.
  */
-import { createApp } from './http/app';
+import { createHandler } from './http/app';
 import { listen } from './http/listen';
 import { DEFAULT_SETTINGS, EnclaveContext, EnclaveSettings } from './http/context';
 import { Runner } from './jobs/runner';
@@ -46,6 +46,8 @@ export interface RunningEnclave {
   issueToken(principal: { name: string; role: string; org: string }): Promise<string>;
   /** Network membership, in process (what `jointlab network join` does on the database file). */
   issueHubToken(): Promise<{ token: string; publicKey: string }>;
+  /** Resolves when the dataset's next PSI session has its blinded platform set made ahead (the enclave starts that after every import). */
+  psiPrepared(dataset: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,12 +58,14 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   await removeStaleSpools();
   const runner = new Runner(db, settings);
   await runner.recover();
+  if (!runner.busy) runner.prepareWorker();
   const pseudonym = await loadPseudonymizer(db);
   // The SEAL workers start on the first HE request and stop when the last enclave of the process closes.
   const releaseSealPool = holdSealPool(settings.he.pool);
   const psi = new PsiService(db, settings.psi);
+  psi.prepareAll();
   const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym), psi };
-  const app = createApp(ctx);
+  const app = createHandler(ctx);
   const host = options.host ?? '127.0.0.1';
   const { server, port } = await listen(app, options.port, host);
   let closing: Promise<void> | undefined;
@@ -74,6 +78,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
       return (await addPrincipal(db, principal, 'operator')).token;
     },
     issueHubToken: () => issueHubToken(db, 'operator'),
+    psiPrepared: (dataset) => psi.datasetChanged(dataset),
     close() {
       closing ??= (async () => {
         await runner.stop();

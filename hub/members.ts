@@ -1,6 +1,6 @@
 /**
- * The network's members as the hub keeps them: each enclave's URL, the token it issued to the hub, its
- * province and its pinned X25519 identity key, which the enclave must present unchanged on every visit.
+ * The network's members as the hub keeps them: each enclave's URL, the token it issued to the hub (sealed
+ * at rest, hub/token-seal.ts), its province and its pinned X25519 identity key, which the enclave must present unchanged on every visit.
  */
 import { JointlabError } from '../lab/errors';
 import { assertProvinceCode, PROVINCES } from '../lab/network/province';
@@ -9,12 +9,13 @@ import type { HubMember, MemberInfo } from '../lab/api/network';
 import { appendAudit } from '../enclave/audit/log';
 import { Db } from '../enclave/store/db';
 import { MemberAddress, callMember } from './member-client';
+import { openToken, sealToken } from './token-seal';
 
 interface MemberRow {
   province: string;
   url: string;
   public_key: string;
-  token: string;
+  token_sealed: Buffer;
   info: string;
   added_at: string;
 }
@@ -24,7 +25,7 @@ export interface StoredMember extends MemberAddress {
   info: MemberInfo;
 }
 
-const toStored = (r: MemberRow): StoredMember => ({ province: r.province, url: r.url, token: r.token, publicKey: r.public_key, info: JSON.parse(r.info) });
+const toStored = (db: Db, r: MemberRow): StoredMember => ({ province: r.province, url: r.url, token: openToken(db, r.province, r.token_sealed), publicKey: r.public_key, info: JSON.parse(r.info) });
 
 function assertUrl(url: string): string {
   try {
@@ -48,7 +49,8 @@ export async function addMember(db: Db, input: { province: string; url: string; 
   await db.transaction(async (q) => {
     const existing = await q.get<MemberRow>('SELECT * FROM members WHERE province = ?', [province]);
     if (existing && existing.public_key !== input.publicKey) throw new JointlabError('network_key_mismatch', `province ${province} is pinned to another identity key; remove it first`, 'conflict');
-    await q.run('INSERT OR REPLACE INTO members (province, url, public_key, token, info, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [province, url, input.publicKey, input.token, JSON.stringify(info), existing?.added_at ?? now, now]);
+    // The token is kept sealed only (hub/token-seal.ts): the clear column stays empty.
+    await q.run("INSERT OR REPLACE INTO members (province, url, public_key, token, token_sealed, info, added_at, updated_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)", [province, url, input.publicKey, sealToken(db, province, input.token), JSON.stringify(info), existing?.added_at ?? now, now]);
     await appendAudit(q, { actor, action: existing ? 'member.update' : 'member.add', object: `member:${province}`, detail: { url, publicKey: input.publicKey } });
   });
   return (await listMembers(db)).find((m) => m.province === province)!;
@@ -67,7 +69,7 @@ export async function storedMembers(db: Db, provinces: readonly string[]): Promi
   for (const province of provinces) {
     const row = await db.get<MemberRow>('SELECT * FROM members WHERE province = ?', [province]);
     if (!row) throw new JointlabError('network_unknown_province', `province ${province} is not a member of this network`, 'validation');
-    out.push(toStored(row));
+    out.push(toStored(db, row));
   }
   return out;
 }

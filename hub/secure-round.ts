@@ -10,8 +10,13 @@ import type { MaskedShare, RoundParams } from '../lab/api/network';
 import { Db } from '../enclave/store/db';
 import { callMember, MemberAddress } from './member-client';
 
+/** A round (or the finish) a member did not complete: which province, and the code it answered (network_member_unreachable when it did not answer). */
 export class RoundAborted extends JointlabError {
-  constructor(readonly province: string, reason: string) {
+  constructor(
+    readonly province: string,
+    reason: string,
+    readonly memberCode = 'network_round_aborted',
+  ) {
     super('network_round_aborted', reason, 'conflict');
   }
 }
@@ -25,7 +30,7 @@ export async function secureRound(db: Db, job: string, members: readonly MemberA
     const error = (answers[failed] as PromiseRejectedResult).reason;
     const reason = `round ${params.phase} aborted: ${error instanceof JointlabError ? error.message : `province ${members[failed].province} failed`}`;
     await db.run("UPDATE rounds SET state = 'aborted', reason = ? WHERE job = ? AND round = ?", [reason, job, round]);
-    throw new RoundAborted(members[failed].province, reason);
+    throw new RoundAborted(members[failed].province, reason, error instanceof JointlabError ? error.code : undefined);
   }
   const shares = answers.map((a, i) => {
     const share = (a as PromiseFulfilledResult<MaskedShare>).value;

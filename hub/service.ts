@@ -6,6 +6,7 @@ import { Db } from '../enclave/store/db';
 import { createHubApp } from './http/app';
 import { openHubStore } from './store';
 import { trainingSettled } from './jobs';
+import { defaultKeyFile, loadSealKey } from './token-seal';
 
 export interface RunningHub {
   url: string;
@@ -14,8 +15,9 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-export async function startHub(options: { db: string; port: number; host?: string; log?: (line: string) => void }): Promise<RunningHub> {
-  const db = await openHubStore(options.db);
+/** `keyFile`: the key members' tokens are sealed under, kept outside the database (default `<db>.key`, created on first start). */
+export async function startHub(options: { db: string; port: number; host?: string; keyFile?: string; log?: (line: string) => void }): Promise<RunningHub> {
+  const db = await openHubStore(options.db, loadSealKey(options.keyFile ?? defaultKeyFile(options.db)));
   const log = options.log ?? (() => undefined);
   const app = createHubApp({ db, log });
   const host = options.host ?? '127.0.0.1';

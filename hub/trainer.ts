@@ -7,13 +7,14 @@
  */
 import { designNames } from '../models/encoding';
 import { scorecard } from '../models/scorecard';
-import { binCountsLength, gridLength, momentsLength, numericFeatures, SCORE_BINS, Layout } from '../lab/network/layout';
+import { binCountsLength, gridLength, momentsLength, numericFeatures, Layout } from '../lab/network/layout';
 import { NetworkMoments, networkEncoder, readMoments, spreadDivisors } from '../lab/network/encoder';
 import { edgesFromGrid, gridsOf, networkBinnings, readBinCounts, readGrid } from '../lab/network/scorecard-bins';
 import { metricsFromHistogram } from '../lab/network/histogram-auc';
 import { ResolvedNetworkSpec } from '../lab/network/job-spec';
 import type { ReleaseOutcome } from '../lab/api/results';
 import { coarseNetworkEncoder, networkDither, networkRelease } from '../enclave/release/network';
+import { SCORE_BINS } from '../enclave/release/network-scores';
 import { Db } from '../enclave/store/db';
 import type { MemberAddress } from './member-client';
 import { DesignParams, newtonRounds } from './newton-rounds';

@@ -2,8 +2,11 @@
 
 export const TRANSITIONS = {
   submitted: ['approved', 'rejected'],
-  approved: ['running', 'cancelled'],
-  running: ['succeeded', 'failed', 'cancelled'],
+  // failed: a network job another province refused before this one answered a round.
+  approved: ['running', 'cancelled', 'failed'],
+  // interrupted: a network job whose round the hub aborted (a province dropped out); the next attempt runs it again.
+  running: ['succeeded', 'failed', 'cancelled', 'interrupted'],
+  interrupted: ['running', 'failed', 'cancelled'],
   succeeded: ['released', 'withheld'],
   rejected: [],
   cancelled: [],

@@ -13,6 +13,8 @@ export interface MlpTraining {
   batchSize: number;
   maxEpochs: number;
   patience: number;
+  /** Smallest fall in validation loss that counts as an improvement. */
+  tolerance: number;
   l2: number;
 }
 
@@ -56,49 +58,88 @@ function transpose(a: Float64Array, rows: number, cols: number, out: Float64Arra
 }
 
 /**
- * out (rows x outputs) = input (rows x inputs) . w + b, then ReLU when `relu`: four outputs at a time,
- * each a dot product along a contiguous row of wt, summed in registers.
+ * out (rows x outputs) = input (rows x inputs) . w + b, then ReLU when `relu`: two rows and four
+ * outputs at a time, each a dot product along a contiguous row of wt summed in registers, so each
+ * weight read serves two rows (every sum adds its terms in the same order as one at a time).
  */
 function dense(input: Float64Array, rows: number, layer: Layer, out: Float64Array, relu: boolean): void {
-  const { inputs, outputs, wt, b } = layer;
-  const floor = relu ? 0 : -Infinity;
-  for (let r = 0; r < rows; r++) {
+  const { inputs, outputs } = layer;
+  let r = 0;
+  for (; r + 1 < rows; r += 2) {
     const i0 = r * inputs;
+    const i1 = i0 + inputs;
     const o0 = r * outputs;
+    const o1 = o0 + outputs;
     let o = 0;
-    for (; o + 3 < outputs; o += 4) {
-      const a0 = o * inputs;
-      const a1 = a0 + inputs;
-      const a2 = a1 + inputs;
-      const a3 = a2 + inputs;
-      let s0 = b[o];
-      let s1 = b[o + 1];
-      let s2 = b[o + 2];
-      let s3 = b[o + 3];
-      for (let k = 0; k < inputs; k++) {
-        const v = input[i0 + k];
-        s0 += v * wt[a0 + k];
-        s1 += v * wt[a1 + k];
-        s2 += v * wt[a2 + k];
-        s3 += v * wt[a3 + k];
-      }
-      out[o0 + o] = Math.max(s0, floor);
-      out[o0 + o + 1] = Math.max(s1, floor);
-      out[o0 + o + 2] = Math.max(s2, floor);
-      out[o0 + o + 3] = Math.max(s3, floor);
-    }
+    for (; o + 3 < outputs; o += 4) dense2x4(input, i0, i1, layer, o, out, o0, o1, relu);
     for (; o < outputs; o++) {
-      const a0 = o * inputs;
-      let s0 = b[o];
-      for (let k = 0; k < inputs; k++) s0 += input[i0 + k] * wt[a0 + k];
-      out[o0 + o] = Math.max(s0, floor);
+      out[o0 + o] = denseOne(input, i0, layer, o, relu);
+      out[o1 + o] = denseOne(input, i1, layer, o, relu);
     }
   }
+  for (; r < rows; r++) {
+    const i0 = r * inputs;
+    const o0 = r * outputs;
+    for (let o = 0; o < outputs; o++) out[o0 + o] = denseOne(input, i0, layer, o, relu);
+  }
+}
+
+/** Outputs o..o+3 of the rows starting at i0 and i1 of input, into out at o0 + o and o1 + o. */
+function dense2x4(input: Float64Array, i0: number, i1: number, layer: Layer, o: number, out: Float64Array, o0: number, o1: number, relu: boolean): void {
+  const { inputs, wt, b } = layer;
+  const a0 = o * inputs;
+  const a1 = a0 + inputs;
+  const a2 = a1 + inputs;
+  const a3 = a2 + inputs;
+  let s0 = b[o];
+  let s1 = b[o + 1];
+  let s2 = b[o + 2];
+  let s3 = b[o + 3];
+  let t0 = s0;
+  let t1 = s1;
+  let t2 = s2;
+  let t3 = s3;
+  for (let k = 0; k < inputs; k++) {
+    const v = input[i0 + k];
+    const u = input[i1 + k];
+    const w0 = wt[a0 + k];
+    const w1 = wt[a1 + k];
+    const w2 = wt[a2 + k];
+    const w3 = wt[a3 + k];
+    s0 += v * w0;
+    s1 += v * w1;
+    s2 += v * w2;
+    s3 += v * w3;
+    t0 += u * w0;
+    t1 += u * w1;
+    t2 += u * w2;
+    t3 += u * w3;
+  }
+  const floor = relu ? 0 : -Infinity;
+  out[o0 + o] = Math.max(s0, floor);
+  out[o0 + o + 1] = Math.max(s1, floor);
+  out[o0 + o + 2] = Math.max(s2, floor);
+  out[o0 + o + 3] = Math.max(s3, floor);
+  out[o1 + o] = Math.max(t0, floor);
+  out[o1 + o + 1] = Math.max(t1, floor);
+  out[o1 + o + 2] = Math.max(t2, floor);
+  out[o1 + o + 3] = Math.max(t3, floor);
+}
+
+/** Output o of the row starting at i0 of input. */
+function denseOne(input: Float64Array, i0: number, layer: Layer, o: number, relu: boolean): number {
+  const { inputs, wt, b } = layer;
+  const a0 = o * inputs;
+  let s0 = b[o];
+  for (let k = 0; k < inputs; k++) s0 += input[i0 + k] * wt[a0 + k];
+  return Math.max(s0, relu ? 0 : -Infinity);
 }
 
 /**
  * The layer's gradients from its input and dL/d(out), both transposed (inputs x rows, outputs x rows):
- * gwt = delta^T input + 2 l2 wt and gb = row sums of delta^T, as dot products along the batch.
+ * gwt = delta^T input + 2 l2 wt and gb = row sums of delta^T, as dot products along the batch, two
+ * outputs and four inputs at a time so that each value read serves several sums (each sum still adds
+ * its rows in order).
  */
 function gradients(inputT: Float64Array, deltaT: Float64Array, rows: number, layer: Layer, l2: number): void {
   const { inputs, outputs, wt, gwt, gb } = layer;
@@ -107,36 +148,70 @@ function gradients(inputT: Float64Array, deltaT: Float64Array, rows: number, lay
     let sb = 0;
     for (let r = 0; r < rows; r++) sb += deltaT[d0 + r];
     gb[o] = sb;
-    const g0 = o * inputs;
+  }
+  let o = 0;
+  for (; o + 1 < outputs; o += 2) {
     let k = 0;
-    for (; k + 3 < inputs; k += 4) {
-      const x0 = k * rows;
-      const x1 = x0 + rows;
-      const x2 = x1 + rows;
-      const x3 = x2 + rows;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let r = 0; r < rows; r++) {
-        const d = deltaT[d0 + r];
-        s0 += d * inputT[x0 + r];
-        s1 += d * inputT[x1 + r];
-        s2 += d * inputT[x2 + r];
-        s3 += d * inputT[x3 + r];
-      }
-      gwt[g0 + k] = s0 + 2 * l2 * wt[g0 + k];
-      gwt[g0 + k + 1] = s1 + 2 * l2 * wt[g0 + k + 1];
-      gwt[g0 + k + 2] = s2 + 2 * l2 * wt[g0 + k + 2];
-      gwt[g0 + k + 3] = s3 + 2 * l2 * wt[g0 + k + 3];
-    }
+    for (; k + 3 < inputs; k += 4) gradient2x4(inputT, deltaT, rows, o, k, inputs, wt, gwt, l2);
     for (; k < inputs; k++) {
-      const x0 = k * rows;
-      let s0 = 0;
-      for (let r = 0; r < rows; r++) s0 += deltaT[d0 + r] * inputT[x0 + r];
-      gwt[g0 + k] = s0 + 2 * l2 * wt[g0 + k];
+      gwt[o * inputs + k] = gradientOne(inputT, deltaT, rows, o, k) + 2 * l2 * wt[o * inputs + k];
+      gwt[(o + 1) * inputs + k] = gradientOne(inputT, deltaT, rows, o + 1, k) + 2 * l2 * wt[(o + 1) * inputs + k];
     }
   }
+  for (; o < outputs; o++) for (let k = 0; k < inputs; k++) gwt[o * inputs + k] = gradientOne(inputT, deltaT, rows, o, k) + 2 * l2 * wt[o * inputs + k];
+}
+
+/** gwt for outputs o, o+1 and inputs k..k+3. */
+function gradient2x4(inputT: Float64Array, deltaT: Float64Array, rows: number, o: number, k: number, inputs: number, wt: Float64Array, gwt: Float64Array, l2: number): void {
+  const d0 = o * rows;
+  const d1 = d0 + rows;
+  const x0 = k * rows;
+  const x1 = x0 + rows;
+  const x2 = x1 + rows;
+  const x3 = x2 + rows;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  let t3 = 0;
+  for (let r = 0; r < rows; r++) {
+    const d = deltaT[d0 + r];
+    const e = deltaT[d1 + r];
+    const v0 = inputT[x0 + r];
+    const v1 = inputT[x1 + r];
+    const v2 = inputT[x2 + r];
+    const v3 = inputT[x3 + r];
+    s0 += d * v0;
+    s1 += d * v1;
+    s2 += d * v2;
+    s3 += d * v3;
+    t0 += e * v0;
+    t1 += e * v1;
+    t2 += e * v2;
+    t3 += e * v3;
+  }
+  const g0 = o * inputs + k;
+  const g1 = g0 + inputs;
+  gwt[g0] = s0 + 2 * l2 * wt[g0];
+  gwt[g0 + 1] = s1 + 2 * l2 * wt[g0 + 1];
+  gwt[g0 + 2] = s2 + 2 * l2 * wt[g0 + 2];
+  gwt[g0 + 3] = s3 + 2 * l2 * wt[g0 + 3];
+  gwt[g1] = t0 + 2 * l2 * wt[g1];
+  gwt[g1 + 1] = t1 + 2 * l2 * wt[g1 + 1];
+  gwt[g1 + 2] = t2 + 2 * l2 * wt[g1 + 2];
+  gwt[g1 + 3] = t3 + 2 * l2 * wt[g1 + 3];
+}
+
+/** delta^T input for output o and input k, over the batch's rows. */
+function gradientOne(inputT: Float64Array, deltaT: Float64Array, rows: number, o: number, k: number): number {
+  const d0 = o * rows;
+  const x0 = k * rows;
+  let s = 0;
+  for (let r = 0; r < rows; r++) s += deltaT[d0 + r] * inputT[x0 + r];
+  return s;
 }
 
 /**
@@ -181,8 +256,13 @@ function meanLogLoss(z: Float64Array, rows: number, y: ArrayLike<number>, index:
   return loss / rows;
 }
 
+/** Inverted dropout: h[j] = 0 where mask[j] falls under the threshold, h[j] / keep elsewhere. */
+function applyDropout(h: Float64Array, mask: Uint32Array, units: number, threshold: number, keep: number): void {
+  for (let j = 0; j < units; j++) h[j] = mask[j] < threshold ? 0 : h[j] / keep;
+}
+
 /** Copies rows `index[from..from+count)` of the row-major x (width columns) into out. */
-function gatherRows(x: Float64Array, width: number, index: Int32Array | number[], from: number, count: number, out: Float64Array): void {
+function gatherRows(x: Float64Array, width: number, index: Int32Array, from: number, count: number, out: Float64Array): void {
   for (let r = 0; r < count; r++) {
     const src = index[from + r] * width;
     const dst = r * width;
@@ -244,7 +324,9 @@ export function trainMlp(
   let bestEpoch = 0;
   let epoch = 0;
   let step = 0;
-  const order = Array.from(train);
+  const order = Int32Array.from(train);
+  // One draw per hidden unit and row of a minibatch, in the order the units are computed.
+  const mask = new Uint32Array(batchMax * Math.max(0, ...layers.slice(0, -1).map((l) => l.outputs)));
   for (epoch = 1; epoch <= params.maxEpochs; epoch++) {
     random.shuffle(order);
     for (let start = 0; start < order.length; start += params.batchSize) {
@@ -255,8 +337,9 @@ export function trainMlp(
         const hidden = l < depth - 1;
         dense(acts[l], rows, layers[l], acts[l + 1], hidden);
         if (hidden && params.dropout > 0) {
-          const h = acts[l + 1];
-          for (let j = 0; j < rows * layers[l].outputs; j++) h[j] = dropout.nextUint32() < dropThreshold ? 0 : h[j] / keep;
+          const units = rows * layers[l].outputs;
+          dropout.fillUint32(mask, units);
+          applyDropout(acts[l + 1], mask, units, dropThreshold, keep);
         }
       }
       // d(mean log-loss)/dz = (sigmoid(z) - y) / rows at the output.
@@ -281,7 +364,7 @@ export function trainMlp(
     // Validation loss without dropout.
     for (let l = 0; l < depth; l++) dense(l === 0 ? validX : acts[l], valid.length, layers[l], acts[l + 1], l < depth - 1);
     const loss = meanLogLoss(acts[depth], valid.length, labels, valid);
-    if (loss < bestLoss - 1e-6) {
+    if (loss < bestLoss - params.tolerance) {
       bestLoss = loss;
       bestEpoch = epoch;
       best = layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: Array.from(l.w), bias: Array.from(l.b) }));

@@ -22,6 +22,8 @@ export interface MlpParams {
   maxEpochs: number;
   /** Epochs without a better validation loss before training stops. */
   patience: number;
+  /** Smallest fall in validation loss that counts as an improvement (patience counts epochs without one). */
+  tolerance: number;
   validationFraction: number;
   /** L2 penalty on weights (not biases), added to the mean log-loss. */
   l2: number;
@@ -125,10 +127,14 @@ export const mlp: ModelFamily<MlpParams> = {
   defaults: {
     hidden: [32, 16],
     dropout: 0.1,
-    learningRate: 0.002,
+    // Adam at 0.003 and a stop after 5 epochs without a fall of 1e-4 in validation loss: on the shared
+    // data the fit stops after about 20 epochs (0.002, 10 and 1e-6 ran 55 for an AUC within 0.001),
+    // as scikit-learn's MLPClassifier (tol 1e-4, 10 epochs, on validation accuracy) stops early too.
+    learningRate: 0.003,
     batchSize: 256,
     maxEpochs: 200,
-    patience: 10,
+    patience: 5,
+    tolerance: 1e-4,
     validationFraction: 0.15,
     l2: 1e-4,
     minLevelCount: 1,
@@ -190,7 +196,7 @@ export const mlp: ModelFamily<MlpParams> = {
           });
         }
         const loss = tf.tidy(() => tf.losses.sigmoidCrossEntropy(yValid, logits(xValid, null)).dataSync()[0]);
-        if (loss < bestLoss - 1e-6) {
+        if (loss < bestLoss - params.tolerance) {
           bestLoss = loss;
           bestEpoch = epoch;
           best = best.map((layer, l) => ({

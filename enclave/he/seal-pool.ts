@@ -35,6 +35,7 @@ export interface PoolOps {
   checkKeys: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; needsRotations: boolean }; output: void };
   encryptedXty: { input: XtyInput; output: Uint8Array[] };
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
+  freshZero: { input: { paramSet: ParamSetName; publicKey: Uint8Array }; output: Uint8Array };
   encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
   encryptedScoreBatches: { input: ScoreBatchesInput; output: { ciphers: Uint8Array[]; flood: FloodReport } };
   paramFacts: { input: ParamSetName; output: ParamFacts };
@@ -185,6 +186,12 @@ class SealPool {
     this.dispatch();
   }
 
+  /** Builds `paramSet`'s context in every worker from now on, and starts one worker if none runs. */
+  warmUp(paramSet: ParamSetName): void {
+    this.warm.add(paramSet);
+    if (!this.slots.length) this.spawn();
+  }
+
   async stop(): Promise<void> {
     for (const queue of this.queues.values()) for (const job of queue) job.reject(failed('he_unavailable', 'the enclave is stopping'));
     this.queues.clear();
@@ -227,6 +234,16 @@ export function asCaller<T>(caller: string, work: () => Promise<T>): Promise<T> 
   return callers.run(caller, work);
 }
 
+/**
+ * Starts a worker with `paramSet`'s context built, if none runs yet: called when an HE job is
+ * approved, so that the bank's session does not wait for SEAL to load and build its context (about a
+ * second at N = 16384). Only an approved HE job starts SEAL: an enclave without one never loads it.
+ */
+export function warmSealPool(paramSet: ParamSetName): void {
+  pool ??= new SealPool(settings);
+  pool.warmUp(paramSet);
+}
+
 /** Workers thrown away and replaced so far (for tests and the benchmark). */
 export function sealPoolReplacements(): number {
   return pool?.replaced ?? 0;
@@ -254,11 +271,16 @@ function paramFacts(paramSet: ParamSetName): Promise<ParamFacts> {
   return known;
 }
 
-export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, galoisKeys: Uint8Array, needsRotations: boolean): Promise<void> {
+/** The byte checks of `checkKeys` alone, in this thread: what a session's other work may wait for before it starts. */
+export async function checkKeyBytes(paramSet: ParamSetName, publicKey: Uint8Array, galoisKeys: Uint8Array, needsRotations: boolean): Promise<void> {
   const f = await paramFacts(paramSet);
   assertPublicKey(f, publicKey);
   if (galoisKeys.length) assertGaloisKeys(f, galoisKeys, needsRotations);
   else if (needsRotations) throw new JointlabError('bad_key', 'this protocol needs Galois keys for the declared rotation steps', 'usage');
+}
+
+export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, galoisKeys: Uint8Array, needsRotations: boolean): Promise<void> {
+  await checkKeyBytes(paramSet, publicKey, galoisKeys, needsRotations);
   await run('checkKeys', { paramSet, publicKey, galoisKeys, needsRotations });
 }
 
@@ -274,6 +296,12 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
 export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
   assertPublicKey(await paramFacts(input.paramSet), input.publicKey);
   return run('newtonRound', input);
+}
+
+/** A fresh encryption of zero under the session's key, for one later round's flood (training-crypto.ts). */
+export async function freshZero(paramSet: ParamSetName, publicKey: Uint8Array): Promise<Uint8Array> {
+  assertPublicKey(await paramFacts(paramSet), publicKey);
+  return run('freshZero', { paramSet, publicKey });
 }
 
 export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {

@@ -8,7 +8,7 @@ import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
 import { checkKeys, paramFacts } from './enclave-crypto';
-import { encryptedXty, newtonRound } from './training-crypto';
+import { encryptedXty, freshZero, newtonRound } from './training-crypto';
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
 
@@ -18,6 +18,7 @@ const ops: Impl = {
   checkKeys: (i) => checkKeys(i.paramSet, i.publicKey, i.galoisKeys, i.needsRotations),
   encryptedXty,
   newtonRound,
+  freshZero,
   encryptedScores,
   encryptedScoreBatches,
   paramFacts,

@@ -78,6 +78,7 @@ export function forgetSession(id: string): void {
 export async function closeSessionsOfJob(db: Db, jobId: string): Promise<void> {
   const open = await db.all<{ id: string }>('SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL', [jobId]);
   for (const { id } of open) forgetSession(id);
+  await db.run('DELETE FROM he_training_totals WHERE session IN (SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL)', [jobId]);
   await db.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE job = ? AND closed_at IS NULL', [new Date().toISOString(), jobId]);
 }
 

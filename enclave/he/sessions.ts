@@ -18,9 +18,10 @@ import { Db, Queries } from '../store/db';
 import { differencingCheck, recordPopulation } from '../release/differencing';
 import { noisyValue } from '../release/population';
 import { platformTable, scoreStats, trainingDesign } from './design';
-import { asCaller, checkKeys } from './seal-pool';
+import { asCaller, checkKeyBytes, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
+import { deleteTotals } from './training-totals';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
 import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
 import { decodeJob } from '../jobs/decode';
@@ -88,7 +89,15 @@ export class HeSessions {
     assertHeSessionMayOpen(job, mode);
     const he = decoded.he();
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
-    await asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
+    // Keys whose bytes do not even parse are refused before any platform row is read.
+    await asCaller(actor.org, () => checkKeyBytes(paramSet, blobs[0], blobs[1], mode === 'he-train'));
+    const keysChecked = asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
+    // The design is built in this thread while a SEAL worker checks the keys; the answers are taken in
+    // the order the checks always ran (keys, fit, then the design), so a request fails with the same error.
+    const designed = mode === 'he-train' ? trainingDesign(this.db, spec, actor.org) : undefined;
+    // If an earlier check fails, the design is left to finish unobserved (it only reads).
+    designed?.catch(() => undefined);
+    await keysChecked;
     // Checked again at use, with the set the bank chose now: the job stays approved, to be opened with one that fits.
     if (mode === 'he-train') {
       const dataset = await getDatasetMeta(this.db, spec.platform!.dataset);
@@ -98,7 +107,7 @@ export class HeSessions {
     const id = `he_${randomUUID()}`;
     let recordPrint: ((q: Queries) => Promise<void>) | undefined;
     if (mode === 'he-train') {
-      const design = await trainingDesign(this.db, spec, actor.org);
+      const design = await designed!;
       const least = Math.max(this.settings.minTrainingRows, design.k);
       // Decided on a noisy count: a threshold at exactly `least` matched rows would say whether one more id is on the platform.
       if (noisyValue(design.matchedRows, design.noise.uniform('he.matched')) < least) {
@@ -160,6 +169,7 @@ export class HeSessions {
     if (row.closed_at) return;
     await this.db.transaction(async (q) => {
       await q.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE id = ?', [new Date().toISOString(), id]);
+      await deleteTotals(q, id);
       await appendAudit(q, { actor: actor.id, action: 'he.session.close', object: `he:${id}`, detail: { rounds: row.rounds } });
     });
     await finishHeSession(this.db, row.job, actor);

@@ -9,7 +9,7 @@ import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import { JointlabError } from '../../lab/errors';
 import { CLASSES, CLASS_FAN, PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
-import { FloodPolicy, NoiseInputs, badCipher, encodeAt, flood, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { FloodPolicy, NoiseInputs, badCipher, encodeAt, flood, floodSize, freshNoiseStd, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
 import { LABEL_CHECK } from '../release/he-rounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
@@ -163,6 +163,11 @@ export interface RoundInput {
   publicKey: Uint8Array;
   /** Enc(X^T y) from `encryptedXty`: per group of columns, the class sums rotated by 0..CLASSES-1. */
   xty: Uint8Array[];
+  /**
+   * The worker keeps `xty` loaded under this key (made by the enclave for one session's stored totals,
+   * never by a bank), so the session's later rounds skip loading it; without one it is loaded for this call only.
+   */
+  xtyKey?: string;
   /** The Newton step in the clear: new = offset + matrix (row-major D x D) times X^T y. */
   matrix: Float64Array;
   offset: Float64Array;
@@ -170,6 +175,87 @@ export interface RoundInput {
   policy: FloodPolicy;
   /** Enc(X^T y) holds the label check: each answer slot gets it times `gain` times a fresh secret factor. */
   check?: { gain: number };
+  /** A fresh encryption of zero from `freshZero`, made for this round alone; without it the round makes its own. */
+  zero?: Uint8Array;
+}
+
+/** Sessions whose totals a worker keeps loaded (about 8 MB each at n16384); the least recently used goes first. */
+const MAX_LOADED = 2;
+const loaded = new Map<string, { scope: Scope; totals: (CipherText | undefined)[] }>();
+
+/** The stored totals as ciphertexts (undefined for an empty entry), kept under `input.xtyKey` or owned by `scope`. */
+function loadTotals(rt: CkksRuntime, scope: Scope, input: RoundInput): (CipherText | undefined)[] {
+  const key = input.xtyKey ? `${input.paramSet}:${input.xtyKey}` : undefined;
+  const known = key ? loaded.get(key) : undefined;
+  if (key && known) {
+    loaded.delete(key);
+    loaded.set(key, known);
+    return known.totals;
+  }
+  const owner = key ? new Scope() : scope;
+  try {
+    const totals = input.xty.map((bytes, at) => {
+      if (bytes.length === 0) return undefined;
+      const s = owner.own(rt.seal.CipherText());
+      try {
+        s.loadArray(rt.context, bytes);
+      } catch {
+        throw badCipher(`stored total ${at}`);
+      }
+      return s;
+    });
+    if (key) {
+      loaded.set(key, { scope: owner, totals });
+      for (const [old, entry] of loaded) {
+        if (loaded.size <= MAX_LOADED) break;
+        loaded.delete(old);
+        entry.scope.dispose();
+      }
+    }
+    return totals;
+  } catch (e) {
+    if (owner !== scope) owner.dispose();
+    throw e;
+  }
+}
+
+/**
+ * A fresh public-key encryption of zero, dropped to the last level (dropping primes leaves its value
+ * and noise as they are): the flood of a session's next round, made while the bank decrypts the last
+ * answer, so the round itself does not wait for the encryption. Each one floods exactly one round.
+ */
+export async function freshZero(input: { paramSet: ParamSetName; publicKey: Uint8Array }): Promise<Uint8Array> {
+  const rt = await ckks(input.paramSet);
+  return withScope((scope) => {
+    const { pk } = loadKeys(rt, scope, input.publicKey, new Uint8Array(0));
+    const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
+    const zero = scope.own(encryptor.encryptZero());
+    rt.evaluator.cipherModSwitchTo(zero, scope.own(rt.context.lastParmsId), zero);
+    return zero.saveArray(rt.seal.ComprModeType.none);
+  });
+}
+
+/**
+ * The flood of `enclave-crypto.ts`'s `flood` with the encryption of zero made ahead: the same constant
+ * polynomial scales its noise to `valueStd`; multiplying after the drop to the answer's level instead
+ * of before changes nothing (the drop is exact). False when the zero is not at the answer's level.
+ */
+function floodWithZero(rt: CkksRuntime, scope: Scope, result: CipherText, bytes: Uint8Array, valueStd: number): boolean {
+  const zero = scope.own(rt.seal.CipherText());
+  try {
+    if (!sealBlobLooksWhole(bytes)) return false;
+    zero.loadArray(rt.context, bytes);
+  } catch {
+    return false;
+  }
+  const level = scope.own(result.parmsId).values;
+  if (zero.size !== 2 || !scope.own(zero.parmsId).values.every((v, i) => v === level[i])) return false;
+  const factor = Math.max(1, Math.round((valueStd * result.scale) / freshNoiseStd(rt, scope)));
+  const constant = encodeAt(rt, scope, new Float64Array(rt.slots).fill(factor), 1, result);
+  rt.evaluator.multiplyPlain(zero, constant, zero);
+  zero.setScale(result.scale);
+  rt.evaluator.add(result, zero, result);
+  return true;
 }
 
 /**
@@ -182,11 +268,8 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
   const rt = await ckks(input.paramSet);
   const d = input.offset.length;
   return withScope((scope) => {
-    const pk = scope.own(rt.seal.PublicKey());
-    pk.loadArray(rt.context, input.publicKey);
     const result = scope.own(rt.seal.CipherText());
     const term = scope.own(rt.seal.CipherText());
-    const s = scope.own(rt.seal.CipherText());
     // The largest row sum of |matrix|: how much the noise of X^T y can be amplified in one output slot.
     let weightL1 = 0;
     for (let k = 0; k < d; k++) {
@@ -197,13 +280,8 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     const rho = input.check ? secretFactors(d).map((v) => v * input.check!.gain) : undefined;
     const diagonal = new Float64Array(rt.slots);
     let terms = 0;
-    input.xty.forEach((bytes, at) => {
-      if (bytes.length === 0) return;
-      try {
-        s.loadArray(rt.context, bytes);
-      } catch {
-        throw badCipher(`stored total ${at}`);
-      }
+    loadTotals(rt, scope, input).forEach((s, at) => {
+      if (!s) return;
       const group = Math.floor(at / CLASSES);
       const shift = at % CLASSES;
       diagonal.fill(0);
@@ -229,7 +307,11 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     rt.evaluator.addPlain(result, plainOffset, result);
     const estimate = noiseEstimate(input.paramSet, { ...input.noise, rotations: xtyRotations(rt.slots), weightL1 });
     const report = floodSize(input.policy, estimate, input.paramSet);
-    flood(rt, scope, result, pk, report.valueStd);
+    if (!input.zero || !floodWithZero(rt, scope, result, input.zero, report.valueStd)) {
+      const pk = scope.own(rt.seal.PublicKey());
+      pk.loadArray(rt.context, input.publicKey);
+      flood(rt, scope, result, pk, report.valueStd);
+    }
     return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };
   });
 }

@@ -13,14 +13,33 @@ import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
 import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
 import { xtyCiphertexts, xtyRotations } from './training-crypto';
-import { encryptedXty, newtonRound } from './seal-pool';
-import { OpenSession, SessionRow, countTraffic, joinU32, onSessionClosed, splitU32 } from './session-store';
+import { encryptedXty, freshZero, newtonRound } from './seal-pool';
+import { OpenSession, SessionRow, countTraffic, onSessionClosed } from './session-store';
+import { sessionTotals, storeTotals } from './training-totals';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
 import type { FloodReport, RoundPrivacy } from '../../lab/api/he-sessions';
 
 /** Plaintext designs are rebuilt from the store on first use after a restart, then kept per session. */
 const designs = new Map<string, TrainingDesign>();
 onSessionClosed((id) => designs.delete(id));
+
+/**
+ * The next round's flood, an encryption of zero made by a SEAL worker while the bank decrypts the last
+ * answer. Taken by exactly one round (a round that finds none makes its own); dropped on close.
+ */
+const nextZeros = new Map<string, Promise<Uint8Array | undefined>>();
+onSessionClosed((id) => nextZeros.delete(id));
+
+function prepareZero(row: SessionRow): void {
+  // A failure here costs nothing but the head start: the round then floods with a zero of its own.
+  nextZeros.set(row.id, freshZero(row.param_set, row.public_key!).catch(() => undefined));
+}
+
+function takeZero(id: string): Promise<Uint8Array | undefined> {
+  const zero = nextZeros.get(id);
+  nextZeros.delete(id);
+  return zero ?? Promise.resolve(undefined);
+}
 
 /** The design as the rounds use it: rows clipped to the norm the noise is calibrated to (see enclave/release/he-rounds.ts). */
 export function rememberDesign(id: string, design: TrainingDesign): TrainingDesign {
@@ -54,7 +73,8 @@ export function sessionRounds(spec: JobSpec, enclaveCap: number): number {
 /** Enc(X^T y) from the bank's encrypted labels, computed once and kept for the rounds. */
 export async function receiveLabels(db: Db, session: OpenSession, body: Buffer): Promise<{ seconds: number }> {
   const { row } = session;
-  if (row.xty || labelsInFlight.has(row.id)) throw new JointlabError('labels_exist', 'the labels of this session were sent already', 'conflict');
+  // Asked again after the lookup: another labels request may have started while it waited.
+  if (labelsInFlight.has(row.id) || (await sessionTotals(db, row.id)) || labelsInFlight.has(row.id)) throw new JointlabError('labels_exist', 'the labels of this session were sent already', 'conflict');
   labelsInFlight.add(row.id);
   try {
     return await computeXty(db, session, body);
@@ -76,24 +96,48 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
   const xty = await encryptedXty({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] });
-  // The rounds rotate nothing: the Galois keys are deleted here, and every later update of the row (one or two per round) writes 6 MB less.
-  await db.run('UPDATE he_sessions SET xty = ?, galois_keys = NULL WHERE id = ?', [joinU32(xty), row.id]);
+  // Written once, in a row of its own: the rounds update only the session's counters.
+  await storeTotals(db, row.id, xty);
+  // The rounds rotate nothing: the Galois keys are deleted here, and every later update of the session's row writes 6 MB less.
+  await db.run('UPDATE he_sessions SET galois_keys = NULL WHERE id = ?', [row.id]);
   await countTraffic(db, row.id, body.length, 0);
+  prepareZero(row);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/** What the flood is sized by that depends on the design alone: computed once per design, not in every round. */
+const designNoise = new WeakMap<TrainingDesign, { freshL2: number; inputL1: number }>();
+
+function noiseInputsOf(design: TrainingDesign, slots: number): { freshL2: number; inputL1: number } {
+  const known = designNoise.get(design);
+  if (known) return known;
+  // Each label ciphertext meets every column; its largest |value| in the block bounds the product.
+  let freshSquares = 0;
+  for (let start = 0; start < design.uploadRows; start += slots) {
+    for (const c of design.aligned) {
+      let max = 0;
+      for (let i = start; i < Math.min(start + slots, c.length); i++) max = Math.max(max, Math.abs(c[i]));
+      freshSquares += max * max;
+    }
+  }
+  const inputL1 = design.aligned.reduce((t, c) => t + c.reduce((a, v) => a + Math.abs(v), 0), 0);
+  const inputs = { freshL2: Math.sqrt(freshSquares), inputL1 };
+  designNoise.set(design, inputs);
+  return inputs;
 }
 
 /** One Newton round at the weights the bank sends; answers Enc(new weights), flooded. */
 export async function newtonRoundOf(db: Db, session: OpenSession, weights: number[], maxRounds: number): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
   const { row, spec } = session;
-  if (!row.xty) throw new JointlabError('no_labels', 'send the encrypted labels first', 'conflict');
+  const stored = await sessionTotals(db, row.id);
+  if (!stored) throw new JointlabError('no_labels', 'send the encrypted labels first', 'conflict');
   maxRounds = sessionRounds(spec, maxRounds);
   if (row.rounds >= maxRounds) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
   const design = await sessionDesign(db, row, spec);
   const D = design.names.length;
   if (weights.length !== D || !weights.every(Number.isFinite)) throw new JointlabError('schema_violation', `send ${D} finite weights (the design's columns, the intercept last)`, 'usage');
   if (weights.some((w) => Math.abs(w) > MAX_ROUND_WEIGHT)) throw new JointlabError('weight_out_of_range', `round weights must lie within ±${MAX_ROUND_WEIGHT}`, 'usage');
-  const stored = splitU32(row.xty);
-  if (stored.length !== xtyCiphertexts(D)) throw new JointlabError('no_label_check', 'this session holds no label check; open a new session', 'conflict');
+  if (stored.ciphertexts.length !== xtyCiphertexts(D)) throw new JointlabError('no_label_check', 'this session holds no label check; open a new session', 'conflict');
   const privacy = roundPrivacy(spec, D, maxRounds);
   const { hessian, gradient } = newtonPieces(design.matched, design.matchedRows, weights, trainingL2(spec));
   // The round's noise goes into v = g - X^T y before H^-1, in the clear part: no change to the ciphertexts.
@@ -104,35 +148,29 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     for (let j = 0; j < D; j++) step += matrix[k * D + j] * noisy[j];
     return w - step;
   });
-  // Each label ciphertext meets every column; its largest |value| in the block bounds the product.
-  const slots = slotsOf(row.param_set);
-  let freshSquares = 0;
-  for (let start = 0; start < design.uploadRows; start += slots) {
-    for (const c of design.aligned) {
-      let max = 0;
-      for (let i = start; i < Math.min(start + slots, c.length); i++) max = Math.max(max, Math.abs(c[i]));
-      freshSquares += max * max;
-    }
-  }
-  const inputL1 = design.aligned.reduce((t, c) => t + c.reduce((a, v) => a + Math.abs(v), 0), 0);
+  const { freshL2, inputL1 } = noiseInputsOf(design, slotsOf(row.param_set));
   // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
   let weightL1 = 0;
   for (let k = 0; k < D; k++) weightL1 = Math.max(weightL1, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
-  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1, rotations: xtyRotations(slots), weightL1 }), row.param_set);
+  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2, rows: design.matchedRows, inputL1, rotations: xtyRotations(slotsOf(row.param_set)), weightL1 }), row.param_set);
   // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
   const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
   if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
+  const zero = await takeZero(row.id);
   const result = await newtonRound({
     paramSet: row.param_set,
     publicKey: row.public_key!,
-    xty: stored,
+    xty: stored.ciphertexts,
+    xtyKey: stored.key,
     matrix,
     offset,
-    noise: { freshL2: Math.sqrt(freshSquares), rows: design.matchedRows, inputL1 },
+    noise: { freshL2, rows: design.matchedRows, inputL1 },
     policy: DEFAULT_FLOOD,
     check: { gain: LABEL_CHECK.gain[row.param_set] },
+    ...(zero ? { zero } : {}),
   });
   await countTraffic(db, row.id, 0, result.cipher.length);
   const { rounds } = (await db.get<{ rounds: number }>('SELECT rounds FROM he_sessions WHERE id = ?', [row.id]))!;
+  if (rounds < maxRounds) prepareZero(row);
   return { ...result, round: rounds };
 }

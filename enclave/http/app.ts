@@ -1,6 +1,10 @@
 /** The enclave's express application: parsers with limits, authentication, the routes, one error handler. */
 import express, { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { SCHEMA_VERSION } from '../store/schema';
+import { PrincipalCache } from '../auth/principal-cache';
+import { jobViewFastPath } from './job-view-fast';
+import { logRequest } from './request-log';
 import { authenticate } from './auth';
 import { consoleRoutes } from './console';
 import { EnclaveContext } from './context';
@@ -23,7 +27,25 @@ import { networkPeerRoutes } from './routes/network-peers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../../package.json') as { version: string };
 
-export function createApp(ctx: EnclaveContext): Express {
+/**
+ * The enclave's request handler: the job view's fast path (job-view-fast.ts), which answers a polled
+ * job's view when every check passes, then the express application for everything else.
+ */
+export function createHandler(ctx: EnclaveContext): RequestListener {
+  const principals = new PrincipalCache();
+  const app = createApp(ctx, principals);
+  const jobView = jobViewFastPath(ctx, principals);
+  return (req, res) => {
+    jobView(req, res).then(
+      (served) => {
+        if (!served) app(req, res);
+      },
+      () => app(req, res),
+    );
+  };
+}
+
+export function createApp(ctx: EnclaveContext, principals = new PrincipalCache()): Express {
   const app = express();
   app.disable('x-powered-by');
   // Every answer is private to its caller (no shared cache may keep one) and a polled job view changes
@@ -31,9 +53,7 @@ export function createApp(ctx: EnclaveContext): Express {
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use((req, res, next) => {
-    const started = Date.now();
-    // Method, path (ids and names only), status and time: never a body or a query value.
-    res.on('finish', () => ctx.log(`${req.method} ${req.originalUrl.split('?')[0]} ${res.statusCode} ${Date.now() - started}ms`));
+    logRequest(ctx.log, req, res, Date.now());
     next();
   });
   app.use(jsonParser(ctx.settings.jsonLimit));
@@ -49,7 +69,8 @@ export function createApp(ctx: EnclaveContext): Express {
   // The network hub's routes carry the hub's token, not a principal's: mounted before principal authentication.
   app.use('/v1/network', networkRoutes(ctx));
   const v1 = express.Router();
-  v1.use(authenticate(ctx.db));
+  // Every check added to this router must be added to the job view's fast path too (job-view-fast.ts).
+  v1.use(authenticate(ctx.db, principals));
   for (const routes of [metaRoutes, datasetRoutes, uploadRoutes, psiRoutes, consentRoutes, scoringRoutes, jobRoutes, reportRoutes, heRoutes, auditRoutes, networkPeerRoutes]) v1.use(routes(ctx));
   app.use('/v1', v1);
   app.use('/console', consoleRoutes());

@@ -28,10 +28,14 @@ export interface EnclaveSettings {
   scoring: ScoringLimits;
   /** Differential-privacy budget (total epsilon) of each bank. */
   epsilonBudget: number;
-  /** PSI session sizes and daily budgets (enclave/release/psi-budget.ts). */
+  /** PSI session sizes and daily and 30-day budgets (enclave/release/psi-budget.ts). */
   psi: PsiLimits;
+  /** Bank uploads only through a matched PSI session (enclave/release/psi-required.ts). */
+  requirePsi: boolean;
   /** Set when the enclave is a member of the national network (enclave/network/). */
   network?: NetworkSettings;
+  /** Keep the next training job's worker started and warmed (enclave/jobs/runner.ts); `jointlab enclave start` turns it on. */
+  warmWorker?: boolean;
 }
 
 export const DEFAULT_SETTINGS: EnclaveSettings = {
@@ -46,6 +50,7 @@ export const DEFAULT_SETTINGS: EnclaveSettings = {
   scoring: DEFAULT_SCORING_LIMITS,
   epsilonBudget: 10,
   psi: DEFAULT_PSI_LIMITS,
+  requirePsi: false,
 };
 
 export interface EnclaveContext {

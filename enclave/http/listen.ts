@@ -1,12 +1,11 @@
 /** Starts an express app on a loopback or chosen host with the socket settings every jointlab service needs (the enclave and the hub). */
-import type { Express } from 'express';
-import type { Server } from 'node:http';
+import { RequestListener, Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerClientError, answerExpectation } from './problem';
 
-export async function listen(app: Express, port: number, host: string): Promise<{ server: Server; port: number }> {
+export async function listen(handler: RequestListener, port: number, host: string): Promise<{ server: Server; port: number }> {
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, () => resolve(s));
+    const s = createServer(handler).listen(port, host, () => resolve(s));
     s.once('error', reject);
   });
   server.on('clientError', answerClientError);

@@ -9,6 +9,8 @@ import { JointlabError } from '../../lab/errors';
 import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
 import { closeSessionsOfJob } from '../he/session-store';
+import { warmSealPool } from '../he/seal-pool';
+import { PARAM_SET_NAMES } from '../../lab/he/params';
 import { JobRow, StoredResult, jobRow, runsInRunner, visibleJob } from './jobs';
 import type { Runner } from './runner';
 import { TransitionOptions, transition } from './transition';
@@ -26,7 +28,8 @@ import type { JobMode } from '../../lab/spec/resolved-spec';
  */
 export async function approveJob(db: Db, runner: Runner, id: string, steward: Principal, allowSensitive: string[]): Promise<JobMove> {
   const job = await visibleJob(db, id, steward);
-  const { spec, mode } = decodeJob(job);
+  const decoded = decodeJob(job);
+  const { spec, mode } = decoded;
   const dataset = spec.platform ? await getDatasetMeta(db, spec.platform.dataset) : undefined;
   const sensitive = (spec.platform?.columns ?? []).filter((c) => dataset?.columns.find((d) => d.name === c)?.policy === 'sensitive');
   const missing = sensitive.filter((c) => !allowSensitive.includes(c));
@@ -39,6 +42,8 @@ export async function approveJob(db: Db, runner: Runner, id: string, steward: Pr
     },
   });
   if (runsInRunner(mode)) runner.enqueue(id);
+  // The bank's session comes next: a SEAL worker starts loading now rather than when its keys arrive.
+  if (mode === 'he-train' || mode === 'he-score') warmSealPool(decoded.he().paramSet ?? PARAM_SET_NAMES[PARAM_SET_NAMES.length - 1]);
   return { id, state };
 }
 
@@ -140,10 +145,29 @@ export async function finishHeSession(db: Db, id: string, bank: Principal): Prom
 /** Who the network hub's moves on a province's part of a network job are recorded as. */
 export const HUB_ACTOR = 'network-hub';
 
-/** A network job's first round: the province's approved part starts running (idempotent for later rounds). */
+/** A network job's first round of an attempt: the province's approved (or interrupted) part starts running (idempotent for later rounds). */
 export async function startNetworkRound(db: Db, id: string): Promise<void> {
   const job = await jobRow(db, id);
-  if (job?.state === 'approved') await transition(db, id, 'running', HUB_ACTOR, { from: ['approved'] }).catch(() => undefined);
+  if (job?.state === 'approved' || job?.state === 'interrupted') await transition(db, id, 'running', HUB_ACTOR, { from: ['approved', 'interrupted'] }).catch(() => undefined);
+}
+
+/**
+ * The hub stopped a network job: for a retry (the running part waits `interrupted` for the next attempt)
+ * or for good (another province refused it, or a steward rejected it: the part fails, or is rejected if
+ * its steward had not decided yet). Idempotent: a part already so, or finished, stays as it is.
+ */
+export async function stopNetworkPart(db: Db, id: string, outcome: 'interrupted' | 'refused', reason: string): Promise<void> {
+  const job = await jobRow(db, id);
+  if (!job) return;
+  if (outcome === 'interrupted' && job.state === 'running') await transition(db, id, 'interrupted', HUB_ACTOR, { reason, from: ['running'] });
+  if (outcome === 'refused' && (job.state === 'approved' || job.state === 'running' || job.state === 'interrupted')) await transition(db, id, 'failed', HUB_ACTOR, { reason, from: ['approved', 'running', 'interrupted'] });
+  // Still awaiting this steward: nothing to decide any more, so it leaves the queue.
+  if (outcome === 'refused' && job.state === 'submitted') await transition(db, id, 'rejected', HUB_ACTOR, { reason, from: ['submitted'] });
+}
+
+/** Restart: a network part found running lost its round with the process; the hub's next attempt runs it again. */
+export async function interruptNetworkPart(db: Db, id: string): Promise<void> {
+  await transition(db, id, 'interrupted', ENCLAVE_ACTOR, { reason: 'the enclave stopped during the network job\'s rounds; the bank may run it again at the hub', from: ['running'] }).catch(() => undefined);
 }
 
 /**

@@ -2,7 +2,8 @@
 import { JobState } from '../../lab/lifecycle';
 import { JointlabError } from '../../lab/errors';
 import type { Principal } from '../../lab/api/principals';
-import { Queries } from '../store/db';
+import { Db, Queries } from '../store/db';
+import { keptJobHead } from './job-heads';
 import type { JobView, RiskFlag } from '../../lab/api/jobs';
 import type { ScoringVerdict } from '../../lab/api/scoring';
 import type { ReleaseOutcome } from '../../lab/api/results';
@@ -77,9 +78,18 @@ export async function visibleJob(q: Queries, id: string, viewer: Principal): Pro
   return assertVisible(await jobRow(q, id), viewer);
 }
 
-/** As visibleJob, without reading the stored result: for a job's view, which clients poll. */
-export async function visibleJobHead(q: Queries, id: string, viewer: Principal): Promise<JobHead> {
-  return assertVisible(await q.get<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE id = ?`, [id]), viewer);
+/**
+ * GET /v1/jobs/:id's JSON body: viewJob of the job's head, both kept in memory until the next write
+ * to the store (job-heads.ts), since clients poll it. Visibility is checked on every call.
+ */
+export async function jobViewBody(db: Db, id: string, viewer: Principal): Promise<string> {
+  const kept = await keptJobHead(db, id, () => db.get<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE id = ?`, [id]));
+  assertVisible(kept?.head, viewer);
+  // viewJob differs by role only: banks do not get the risk flags.
+  const kind = viewer.role === 'bank' ? 'bank' : 'reviewer';
+  let body = kept!.drawn.get(kind);
+  if (body === undefined) kept!.drawn.set(kind, (body = JSON.stringify(viewJob(kept!.head, viewer))));
+  return body;
 }
 
 function assertVisible<T extends JobHead>(row: T | undefined, viewer: Principal): T {

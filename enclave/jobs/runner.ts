@@ -18,12 +18,18 @@ import { runMonitor } from '../monitor/run';
 import { decodeJob } from './decode';
 import { loadTrainingTable } from './training-data';
 import { scoringRuleVerdict } from '../scoring/rule-verdict';
-import { ENCLAVE_ACTOR, failInterrupted, failTraining, finishTraining, startTraining } from './decisions';
-import { WorkerInput, WorkerMessage } from './worker';
+import { ENCLAVE_ACTOR, failInterrupted, failTraining, finishTraining, interruptNetworkPart, startTraining } from './decisions';
+import { STANDBY, WorkerInput, WorkerMessage } from './worker';
 
 export interface RunnerOptions {
   defaultK: number;
   minTrainingRows: number;
+  /**
+   * Keep the next job's worker started, its fitting code compiled by a synthetic warm-up
+   * (models/warm-up.ts), while the enclave idles: a long-running enclave's jobs then fit at compiled
+   * speed. Off for short-lived enclaves (tests, the demo), which would pay a worker they never use.
+   */
+  warmWorker?: boolean;
 }
 
 /**
@@ -43,6 +49,8 @@ export class Runner {
   private current?: { jobId: string; worker?: Worker; cancelled: boolean };
   private idle: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** The started, warming worker the next job takes (options.warmWorker). */
+  private standby?: Worker;
 
   constructor(
     private readonly db: Db,
@@ -53,6 +61,8 @@ export class Runner {
   async recover(): Promise<void> {
     const steward = { id: ENCLAVE_ACTOR, name: ENCLAVE_ACTOR, role: 'steward' as const, org: 'enclave' };
     for (const job of await listJobs(this.db, steward, 'running')) {
+      // A network part lost its round with the process: interrupted, for the hub's next attempt.
+      if (jobMode(job) === 'network') await interruptNetworkPart(this.db, job.id);
       // HE jobs run in the bank's session, whose keys and totals are in the store: they survive a restart.
       if (!runsInRunner(jobMode(job))) continue;
       await failInterrupted(this.db, job.id);
@@ -87,7 +97,43 @@ export class Runner {
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue = [];
-    await this.current?.worker?.terminate();
+    const standby = this.standby;
+    this.standby = undefined;
+    await Promise.all([this.current?.worker?.terminate(), standby?.terminate()]);
+  }
+
+  /** A standby worker is started and waiting for the next job. */
+  get standing(): boolean {
+    return this.standby !== undefined;
+  }
+
+  /** A job is running (recovery may have queued one). */
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Starts the next job's worker ahead of it (options.warmWorker); called on start and after each job. */
+  prepareWorker(): void {
+    if (!this.options.warmWorker || this.stopped || this.standby) return;
+    const worker = new Worker(join(__dirname, 'worker.js'), { workerData: STANDBY });
+    // An idle standby never holds the process open; the job that takes it holds it again.
+    worker.unref();
+    const forget = () => {
+      if (this.standby === worker) this.standby = undefined;
+    };
+    worker.on('error', forget);
+    worker.on('exit', forget);
+    this.standby = worker;
+  }
+
+  /** The standby worker with the job posted to it, or a fresh worker given the job at start. */
+  private workerFor(input: WorkerInput): Worker {
+    const standby = this.standby;
+    this.standby = undefined;
+    if (!standby) return new Worker(join(__dirname, 'worker.js'), { workerData: input });
+    standby.ref();
+    standby.postMessage(input);
+    return standby;
   }
 
   private pump(): void {
@@ -101,6 +147,8 @@ export class Runner {
       .finally(() => {
         this.current = undefined;
         this.pump();
+        // Only when nothing else started: a job queued now takes a cold worker rather than wait for a warm-up.
+        if (!this.current) this.prepareWorker();
       });
   }
 
@@ -210,7 +258,7 @@ export class Runner {
 
   private inWorker(jobId: string, input: WorkerInput): Promise<WorkerMessage | undefined> {
     return new Promise((resolve) => {
-      const worker = new Worker(join(__dirname, 'worker.js'), { workerData: input });
+      const worker = this.workerFor(input);
       this.current!.worker = worker;
       let result: WorkerMessage | undefined;
       let lastWrite = 0;

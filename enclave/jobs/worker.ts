@@ -11,6 +11,7 @@ import { DP_SGD_DEFAULTS, withDpSgd } from '../../models/privacy/dp-sgd';
 import { withPrivateScorecard } from '../../models/privacy/dp-scorecard';
 import { SelectionResult } from '../../models/selection/path';
 import { SelectionInput, runSelection } from './selection-step';
+import { warmUpFits } from '../../models/warm-up';
 
 export interface WorkerInput {
   family: ModelKind;
@@ -81,9 +82,22 @@ async function run(input: WorkerInput): Promise<void> {
   });
 }
 
-if (parentPort) {
-  run(workerData as WorkerInput).catch((e: unknown) => {
+/** workerData of a standby worker: it compiles the fitting code, then waits for its job as its first message. */
+export const STANDBY = 'standby';
+
+function runOrReport(input: WorkerInput): void {
+  run(input).catch((e: unknown) => {
     // The message is not passed on: a library error could quote data. The runner records a fixed reason.
     parentPort!.postMessage({ type: 'error', code: (e as { code?: string })?.code ?? 'training_error', message: 'training failed' } satisfies WorkerMessage);
   });
+}
+
+if (parentPort) {
+  if (workerData !== STANDBY) runOrReport(workerData as WorkerInput);
+  else {
+    // The job may arrive while the warm-up runs: it waits in the port's queue until the warm-up ends
+    // (a warm-up that fails changes nothing but the speed of the fit after it).
+    const warm = warmUpFits().catch(() => undefined);
+    parentPort.once('message', (input: WorkerInput) => void warm.then(() => runOrReport(input)));
+  }
 }

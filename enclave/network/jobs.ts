@@ -7,13 +7,13 @@ import { JointlabError } from '../../lab/errors';
 import type { JobSpec } from '../../lab/spec/job-spec';
 import type { Grid, Layout } from '../../lab/network/layout';
 import { randomUUID } from 'node:crypto';
-import { binCountsOf, gridOf, momentsOf, newtonOf, scoreHistogramOf, spreadOf } from '../../lab/network/statistics';
+import { binCountsOf, gridOf, momentsOf, newtonOf, spreadOf, testLogitsOf } from '../../lab/network/statistics';
 import { DEFAULT_SCALE_BITS, encodeFixed, keyFingerprint, maskVector, ringToBytes } from '../../lab/secagg';
-import type { MaskedShare, MemberFinish, MemberJobRequest, MemberJobState, RosterEntry, RoundRequest } from '../../lab/api/network';
+import type { MaskedShare, MemberFinish, MemberJobRequest, MemberJobState, MemberStop, RosterEntry, RoundRequest } from '../../lab/api/network';
 import { appendAudit } from '../audit/log';
 import { getDatasetMeta } from '../data/datasets';
 import { jobRow } from '../jobs/jobs';
-import { ENCLAVE_ACTOR, HUB_ACTOR, finishNetworkTraining, startNetworkRound } from '../jobs/decisions';
+import { ENCLAVE_ACTOR, HUB_ACTOR, finishNetworkTraining, startNetworkRound, stopNetworkPart } from '../jobs/decisions';
 import type { EnclaveContext } from '../http/context';
 import { networkIdentity } from './membership';
 import { ProvinceData, assertNetworkUpload, loadLocalData } from './local-data';
@@ -22,6 +22,7 @@ import { assertRosterPinned } from './peers';
 import { assertEdgesOnGrid, assertNetworkOutcome, assertNetworkRound, assertRoundPlan, networkDifferencing, noisyStatistic } from '../release/network';
 import type { Queries } from '../store/db';
 import { digestOf } from '../release/differencing';
+import { scoreHistogram } from '../release/network-scores';
 
 interface NetworkJobRow {
   job: string;
@@ -143,7 +144,7 @@ function gridKey(ctx: EnclaveContext, id: string): string {
 export async function answerRound(ctx: EnclaveContext, id: string, request: RoundRequest): Promise<MaskedShare> {
   const province = provinceOf(ctx);
   const { row, members, layout } = await networkJob(ctx, id);
-  if (row.state !== 'approved' && row.state !== 'running') throw new JointlabError('network_not_approved', `the job is ${row.state} in province ${province}`, 'conflict');
+  if (row.state !== 'approved' && row.state !== 'running' && row.state !== 'interrupted') throw new JointlabError('network_not_approved', `the job is ${row.state} in province ${province}`, 'conflict');
   const spec = JSON.parse(row.spec) as JobSpec;
   const data = await localData(ctx, id, spec, row.org, layout);
   const { k } = await memberJobState(ctx, id);
@@ -167,7 +168,7 @@ export async function answerRound(ctx: EnclaveContext, id: string, request: Roun
   else if (request.phase === 'grid') vector = gridOf(data, layout, request.grids);
   else if (request.phase === 'bins') vector = binCountsOf(data, layout, request.edges);
   else if (request.phase === 'newton') vector = newtonOf(data, request, request.beta);
-  else vector = scoreHistogramOf(data, request, request.beta);
+  else vector = scoreHistogram(testLogitsOf(data, request, request.beta), data.test.labels);
   vector = noisyStatistic(request, layout, vector, data.noise);
   const identity = await networkIdentity(ctx.db);
   const masked = maskVector(province, identity, members.map((m) => ({ id: m.province, publicKey: m.publicKey })), { job: id, round: request.round }, encodeFixed(vector, DEFAULT_SCALE_BITS, members.length));
@@ -196,5 +197,14 @@ export async function finishNetworkJob(ctx: EnclaveContext, id: string, finish: 
   // The hub's word is not taken: this province re-runs its release check on what it would store.
   assertNetworkOutcome(outcome, (await memberJobState(ctx, id)).k, await answeredPhases(ctx.db, id));
   await finishNetworkTraining(ctx.db, id, { release: outcome, backend: 'network (secure aggregation)', seconds: finish.seconds });
+  return memberJobState(ctx, id);
+}
+
+/** The hub stopped the job (enclave/jobs/decisions.ts stopNetworkPart): the rows joined for it are let go. */
+export async function stopNetworkJob(ctx: EnclaveContext, id: string, stop: MemberStop): Promise<MemberJobState> {
+  await networkJob(ctx, id);
+  cacheOf(ctx).delete(id);
+  grids.delete(gridKey(ctx, id));
+  await stopNetworkPart(ctx.db, id, stop.outcome, stop.reason);
   return memberJobState(ctx, id);
 }

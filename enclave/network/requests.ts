@@ -1,11 +1,11 @@
-/** Checks of what the hub sends a member: a stable 400 for any body that is not a job, a round or an outcome. */
+/** Checks of what the hub sends a member: a stable 400 for any body that is not a job, a round, an outcome or a stop. */
 import { JointlabError } from '../../lab/errors';
 import { assertValid } from '../../lab/spec/problems';
 import { validateNetworkJobSpec } from '../../lab/network/job-spec';
 import { assertProvinceCode } from '../../lab/network/province';
 import { assertPublicKey } from '../../lab/secagg';
 import type { Layout } from '../../lab/network/layout';
-import type { MemberFinish, MemberJobRequest, RoundRequest } from '../../lab/api/network';
+import type { MemberFinish, MemberJobRequest, MemberStop, RoundRequest } from '../../lab/api/network';
 import type { Encoder } from '../../models/encoding';
 import type { FeatureBinning } from '../../models/binning';
 
@@ -112,4 +112,11 @@ export function assertRound(body: unknown): RoundRequest {
 export function assertFinish(body: unknown): MemberFinish {
   if (!isObject(body) || !isObject(body.outcome) || !isObject(body.outcome.released) || !Array.isArray(body.outcome.withheld) || typeof body.outcome.k !== 'number') bad('outcome');
   return { outcome: body.outcome as unknown as MemberFinish['outcome'], seconds: typeof body.seconds === 'number' ? body.seconds : 0 };
+}
+
+/** The hub's word that it stopped a job; the reason is the hub's own wording, kept short. */
+export function assertStop(body: unknown): MemberStop {
+  if (!isObject(body) || (body.outcome !== 'interrupted' && body.outcome !== 'refused')) bad('outcome (interrupted or refused)');
+  if (typeof body.reason !== 'string' || body.reason.length === 0 || body.reason.length > 300) bad('reason');
+  return { outcome: body.outcome, reason: body.reason };
 }

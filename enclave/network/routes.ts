@@ -1,7 +1,7 @@
 /**
  * The routes the network hub calls on a member enclave, under /v1/network with the hub's own token
  * (not a principal's): the member's identity and schemas, a province's part of a network job, its
- * rounds and its outcome. Approval stays with this province's steward, through the ordinary job routes.
+ * rounds, its outcome and the hub's stop. Approval stays with this province's steward, through the ordinary job routes.
  */
 import { RequestHandler, Router } from 'express';
 import { JointlabError } from '../../lab/errors';
@@ -9,9 +9,9 @@ import type { MemberInfo } from '../../lab/api/network';
 import { listDatasets } from '../data/datasets';
 import { jsonBody } from '../http/auth';
 import type { EnclaveContext } from '../http/context';
-import { acceptNetworkJob, answerRound, finishNetworkJob, memberJobState } from './jobs';
+import { acceptNetworkJob, answerRound, finishNetworkJob, memberJobState, stopNetworkJob } from './jobs';
 import { isHubToken, networkIdentity } from './membership';
-import { assertFinish, assertMemberJob, assertRound } from './requests';
+import { assertFinish, assertMemberJob, assertRound, assertStop } from './requests';
 
 function hubOnly(ctx: EnclaveContext): RequestHandler {
   return async (req, _res, next) => {
@@ -42,6 +42,9 @@ export function networkRoutes(ctx: EnclaveContext): Router {
   });
   r.post('/jobs/:id/finish', async (req, res) => {
     res.json(await finishNetworkJob(ctx, String(req.params.id), assertFinish(jsonBody(req))));
+  });
+  r.post('/jobs/:id/stop', async (req, res) => {
+    res.json(await stopNetworkJob(ctx, String(req.params.id), assertStop(jsonBody(req))));
   });
   return r;
 }

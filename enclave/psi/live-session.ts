@@ -63,6 +63,8 @@ export interface LiveSession {
   scalar?: Buffer;
   /** The dataset's ids in the order the enclave's blinded set is sent. */
   platformIds: string[];
+  /** Their blinded points, when the set was made (or is being made) ahead of the session (prepared-sets.ts); dropped once matched. */
+  platformBlinded?: Promise<Buffer>[];
   /** The bank's points, then the bank's re-blinded copy of the platform set. */
   bankChunks: ChunkLedger;
   platformReturned: ChunkLedger;

@@ -5,23 +5,22 @@
  * the bank holds (the intersection, which the bank's upload must then match exactly). Nothing of a
  * bank id outside the intersection is ever stored, logged or audited: only counts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../lab/api/principals';
 import type { PsiFinish, PsiSessionView } from '../../lab/api/psi';
 import { JointlabError } from '../../lab/errors';
 import { BlindPool } from '../../lab/psi/blind-pool';
-import { psiDomain } from '../../lab/psi/hash-to-point';
 import { matchingPositions, pointKeys } from '../../lab/psi/match';
 import { assertPoints } from '../../lab/psi/points';
-import { permute, randomPermutation } from '../../lab/psi/shuffle';
-import { SmallOrderPoint, newScalar } from '../../lab/psi/x25519';
+import { SmallOrderPoint } from '../../lab/psi/x25519';
 import { appendAudit } from '../audit/log';
 import { datasetVersion, getDatasetMeta } from '../data/datasets';
-import { populationSecret } from '../release/population';
-import { isPad, padIds, paddedPlatformSize } from '../release/psi-padding';
+import { isPad } from '../release/psi-padding';
 import { PsiLimits, assertPsiBudget } from '../release/psi-budget';
 import { Db, Queries } from '../store/db';
 import { ChunkLedger, LiveSession } from './live-session';
+import { makePlatformSide } from './platform-side';
+import { PreparedSets } from './prepared-sets';
 import { PsiRow, getPsiRow, insertPsiRow, psiUsageToday, updatePsiRow } from './psi-store';
 
 /** What the upload route needs of a matched session: the check of the uploaded ids and the binding of the upload to it. */
@@ -39,6 +38,7 @@ export class PsiService {
   /** Opening checks the budget, then records the session: one at a time, so two opens cannot both pass. */
   private opening: Promise<unknown> = Promise.resolve();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly prepared: PreparedSets;
 
   constructor(
     private readonly db: Db,
@@ -47,6 +47,17 @@ export class PsiService {
   ) {
     this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), 60_000);
     this.sweeper.unref();
+    this.prepared = new PreparedSets(db, pool, limits.prepareAheadIds, limits.pointsPerRequest);
+  }
+
+  /** Blinds every dataset's set ahead of its next session, in the background (at start). */
+  prepareAll(): void {
+    void this.prepared.prepareAll().catch(() => undefined);
+  }
+
+  /** A dataset was imported (or had a new snapshot): its next session's set is blinded ahead; resolves when it is ready. */
+  datasetChanged(dataset: string): Promise<void> {
+    return this.prepared.prepare(dataset);
   }
 
   open(actor: Principal, input: { dataset: string; points: number }): Promise<PsiSessionView> {
@@ -62,28 +73,26 @@ export class PsiService {
     const today = await psiUsageToday(this.db, actor.org, input.dataset);
     const open = [...this.live.values()].filter((s) => s.org === actor.org).length;
     assertPsiBudget(input.points, { ...today, open }, this.limits);
-    const ids = (await this.db.all<{ entity_id: string }>('SELECT entity_id FROM dataset_rows WHERE dataset = ?', [input.dataset])).map((r) => r.entity_id);
-    const served = paddedPlatformSize(ids.length, await populationSecret(this.db), await datasetVersion(this.db, meta));
-    const platformSet = [...ids, ...padIds(served - ids.length)];
+    const version = await datasetVersion(this.db, meta);
+    const side = (await this.prepared.take(input.dataset, version)) ?? (await makePlatformSide(this.db, meta, version));
     const id = `psi_${randomUUID()}`;
-    const nonce = randomBytes(16).toString('hex');
     const createdAt = new Date().toISOString();
     const chunk = this.limits.pointsPerRequest;
-    const platformReturned = new ChunkLedger(platformSet.length, chunk);
+    const platformReturned = new ChunkLedger(side.platformIds.length, chunk);
     const session: LiveSession = {
       id,
       org: actor.org,
       owner: actor.id,
       dataset: input.dataset,
-      nonce,
-      domain: psiDomain(input.dataset, nonce),
+      nonce: side.nonce,
+      domain: side.domain,
       points: input.points,
-      platformCount: ids.length,
+      platformCount: side.platformCount,
       createdAt,
       touchedAt: Date.now(),
-      scalar: newScalar(),
-      // Shuffled, so that a position in the blinded set says nothing about which enterprise it is.
-      platformIds: permute(platformSet, randomPermutation(platformSet.length)),
+      scalar: side.scalar,
+      platformIds: side.platformIds,
+      platformBlinded: side.blinded,
       bankChunks: new ChunkLedger(input.points, chunk),
       platformReturned,
       platformServed: new Uint8Array(platformReturned.ranges.length),
@@ -92,8 +101,8 @@ export class PsiService {
       state: 'open',
     };
     await this.db.transaction(async (q) => {
-      await insertPsiRow(q, { id, actor, dataset: input.dataset, nonce, points: input.points, platform: platformSet.length, createdAt });
-      await appendAudit(q, { actor: actor.id, action: 'psi.open', object: `psi:${id}`, detail: { dataset: input.dataset, points: input.points, platform: ids.length } });
+      await insertPsiRow(q, { id, actor, dataset: input.dataset, nonce: side.nonce, points: input.points, platform: side.platformIds.length, createdAt });
+      await appendAudit(q, { actor: actor.id, action: 'psi.open', object: `psi:${id}`, detail: { dataset: input.dataset, points: input.points, platform: side.platformCount } });
     });
     this.live.set(id, session);
     return this.view(id, actor);
@@ -145,6 +154,7 @@ export class PsiService {
     const range = s.platformReturned.range(index, 'platform');
     if (s.platformServed[index] >= 3) throw new JointlabError('psi_chunk_served', `platform chunk ${index} was served three times already`, 'conflict');
     s.platformServed[index]++;
+    if (s.platformBlinded) return s.platformBlinded[index];
     return this.pool.hashAndBlind(s.domain, s.platformIds.slice(range.from, range.to), s.scalar!);
   }
 
@@ -172,6 +182,7 @@ export class PsiService {
     s.state = 'matched';
     s.scalar = undefined;
     s.bankKeys = undefined;
+    s.platformBlinded = undefined;
     // The platform's order is no longer needed either; the matched ids are all that stay, until the upload.
     s.platformIds = [];
     const intersection = s.matched.size;
@@ -179,6 +190,7 @@ export class PsiService {
       await updatePsiRow(q, id, { state: 'matched', received: s.points, intersection });
       await appendAudit(q, { actor: actor.id, action: 'psi.matched', object: `psi:${id}`, detail: { dataset: s.dataset, points: s.points, platform: s.platformCount, intersection } });
     });
+    void this.prepared.prepare(s.dataset);
     return { intersection };
   }
 
@@ -191,6 +203,7 @@ export class PsiService {
       await updatePsiRow(q, id, { state: 'closed', received: s.bankChunks.points, closed: true });
       await appendAudit(q, { actor: actor.id, action: 'psi.close', object: `psi:${id}`, detail: { dataset: row.dataset, points: row.points, received: s.bankChunks.points } });
     });
+    if (s.state === 'open') void this.prepared.prepare(s.dataset);
   }
 
   /** The check an upload bound to a matched session passes: its ids are exactly the intersection the enclave found. */
@@ -243,11 +256,13 @@ export class PsiService {
         await updatePsiRow(q, s.id, { state: 'expired', received: s.bankChunks.points, closed: true });
         await appendAudit(q, { actor: 'enclave', action: 'psi.expire', object: `psi:${s.id}`, detail: { dataset: s.dataset, points: s.points } });
       });
+      if (s.state === 'open') void this.prepared.prepare(s.dataset);
     }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    this.prepared.stop();
     this.live.clear();
     await this.pool.close();
   }

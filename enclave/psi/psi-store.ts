@@ -2,7 +2,7 @@
 import type { Principal } from '../../lab/api/principals';
 import type { PsiState } from '../../lab/api/psi';
 import { Queries } from '../store/db';
-import type { PsiUsageToday } from '../release/psi-budget';
+import { PSI_WINDOW_DAYS, PsiUsageToday } from '../release/psi-budget';
 
 export interface PsiRow {
   id: string;
@@ -22,10 +22,16 @@ export interface PsiRow {
 
 export const startOfUtcDay = (now = new Date()): string => `${now.toISOString().slice(0, 10)}T00:00:00.000Z`;
 
-/** Today's sessions and announced points of an organization on a dataset (open sessions are counted from memory by the caller). */
-export async function psiUsageToday(q: Queries, org: string, dataset: string): Promise<Omit<PsiUsageToday, 'open'>> {
-  const row = await q.get<{ sessions: number; points: number | null }>('SELECT COUNT(*) AS sessions, SUM(points) AS points FROM psi_sessions WHERE org = ? AND dataset = ? AND created_at >= ?', [org, dataset, startOfUtcDay()]);
-  return { sessions: row?.sessions ?? 0, points: row?.points ?? 0 };
+/**
+ * Today's sessions and announced points of an organization on a dataset, and its points on every
+ * dataset over the rolling window (open sessions are counted from memory by the caller).
+ */
+export async function psiUsageToday(q: Queries, org: string, dataset: string, now = new Date()): Promise<Omit<PsiUsageToday, 'open'>> {
+  const row = await q.get<{ sessions: number; points: number | null }>('SELECT COUNT(*) AS sessions, SUM(points) AS points FROM psi_sessions WHERE org = ? AND dataset = ? AND created_at >= ?', [org, dataset, startOfUtcDay(now)]);
+  const windowStart = new Date(now.getTime() - PSI_WINDOW_DAYS * 86_400_000).toISOString();
+  const window = await q.get<{ points: number | null; oldest: string | null }>('SELECT SUM(points) AS points, MIN(created_at) AS oldest FROM psi_sessions WHERE org = ? AND created_at >= ?', [org, windowStart]);
+  const windowFreesAt = window?.oldest ? new Date(Date.parse(window.oldest) + PSI_WINDOW_DAYS * 86_400_000).toISOString() : null;
+  return { sessions: row?.sessions ?? 0, points: row?.points ?? 0, pointsWindow: window?.points ?? 0, windowFreesAt };
 }
 
 export async function insertPsiRow(q: Queries, row: { id: string; actor: Principal; dataset: string; nonce: string; points: number; platform: number; createdAt: string }): Promise<void> {

@@ -16,6 +16,7 @@ import { COUNT_ROUNDING, releaseCount } from './disclosure';
 import { PopulationNoise, coarseMoments, noiseFromKey, noisyValue, releasedMetric } from './population';
 import { PopulationPrint, differenceSize, digestOf } from './differencing';
 import { Queries } from '../store/db';
+import { assertTestClasses } from './network-scores';
 
 /**
  * Which entries of a round's vector are counts of rows: the class counts and categorical level counts
@@ -61,14 +62,16 @@ export function noisyStatistic(request: RoundRequest, layout: Layout, vector: Fl
 }
 
 /**
- * A province contributes only when its own training rows hold at least its k of each class, decided on
- * its noisy class counts (the moments' first entries): its steward's k holds for its own enterprises,
- * whatever the other provinces hold, and the refusal is no exact-count oracle.
+ * A province contributes only when its own training rows hold at least its k of each class, and its own
+ * test rows too (network-scores.ts), decided on its noisy class counts (the moments' first entries): its
+ * steward's k holds for its own enterprises, whatever the other provinces hold, and the refusal is no
+ * exact-count oracle.
  */
 export function assertNetworkRound(noisyMoments: Float64Array, k: number): void {
   const positives = noisyMoments[1];
   const negatives = noisyMoments[0] - noisyMoments[1];
   if (positives < k || negatives < k) throw new JointlabError('network_too_few_rows', `this province holds too few of the bank's customers in a class for its k = ${k}; it does not take part`, 'conflict');
+  assertTestClasses(noisyMoments, k);
 }
 
 /**

@@ -21,6 +21,16 @@ export interface Queries {
 
 export class Db implements Queries {
   private lock: Promise<void> = Promise.resolve();
+  private writes = 0;
+
+  /**
+   * Writes issued through this connection so far (run, exec, transactions), counted when issued: a
+   * read issued later queues behind them and sees them, so a reader that kept a row may serve it
+   * again while this number has not moved (enclave/jobs/job-heads.ts).
+   */
+  get writeCount(): number {
+    return this.writes;
+  }
 
   private constructor(private readonly raw: sqlite3.Database) {}
 
@@ -96,6 +106,7 @@ export class Db implements Queries {
   }
 
   run(sql: string, params?: Params): Promise<RunResult> {
+    this.writes++;
     return this.exclusive(() => this.direct.run(sql, params));
   }
 
@@ -108,11 +119,13 @@ export class Db implements Queries {
   }
 
   exec(sql: string): Promise<void> {
+    this.writes++;
     return this.exclusive(() => new Promise((resolve, reject) => this.raw.exec(sql, (err) => (err ? reject(err) : resolve()))));
   }
 
   /** Runs `work` between BEGIN IMMEDIATE and COMMIT, rolling back if it throws. */
   transaction<T>(work: (q: Queries) => Promise<T>): Promise<T> {
+    this.writes++;
     return this.exclusive(async () => {
       await this.direct.run('BEGIN IMMEDIATE');
       try {

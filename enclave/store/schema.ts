@@ -234,6 +234,16 @@ const MIGRATIONS: string[] = [
   -- which bank a job is from reaches only uploads their owner opened to the network.
   ALTER TABLE uploads ADD COLUMN network INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Enc(X^T y) of an encrypted-label training session (8 MB and more), written once in a row of its own:
+  -- in he_sessions every round's counter update rewrote it (enclave/he/training-totals.ts).
+  CREATE TABLE he_training_totals (
+    session TEXT PRIMARY KEY REFERENCES he_sessions(id),
+    xty BLOB NOT NULL
+  );
+  INSERT INTO he_training_totals (session, xty) SELECT id, xty FROM he_sessions WHERE xty IS NOT NULL;
+  UPDATE he_sessions SET xty = NULL WHERE xty IS NOT NULL;
+  `,
   // A snapshot's digest (enclave/data/datasets.ts datasetVersion) and its numeric columns' moments
   // (count, sum, sum of squares: the score noise's scale), computed once as its rows are imported
   // rather than by reading millions of rows back; NULL for snapshots imported before, which are

@@ -76,7 +76,23 @@ export interface MemberFinish {
   seconds: number;
 }
 
-export type HubJobState = 'submitted' | 'training' | 'interrupted' | 'released' | 'withheld' | 'rejected' | 'failed';
+/** `POST /v1/network/jobs/:id/stop` body: the hub stopped the job, for a retry (interrupted) or for good (refused). */
+export interface MemberStop {
+  outcome: 'interrupted' | 'refused';
+  reason: string;
+}
+
+/**
+ * interrupted: a province dropped out of a round (retry with `run`); refused: a province declined the
+ * job for good under one of its rules (its code in `refusal`), so running it again would not help.
+ */
+export type HubJobState = 'submitted' | 'training' | 'interrupted' | 'refused' | 'released' | 'withheld' | 'rejected' | 'failed';
+
+/** Which province declined a refused job and the stable code of its rule: never the province's figures. */
+export interface HubRefusal {
+  province: string;
+  code: string;
+}
 
 /** `GET /v1/jobs/:id` on the hub. */
 export interface HubJobView {
@@ -85,8 +101,11 @@ export interface HubJobView {
   org: string;
   state: HubJobState;
   reason: string | null;
+  /** Set when the job is `refused`. */
+  refusal: HubRefusal | null;
   spec: NetworkJobSpec;
-  provinces: { province: string; state: JobState | 'unreachable'; reason: string | null }[];
+  /** `absent`: the province never took the job (it refused it at submission). */
+  provinces: { province: string; state: JobState | 'unreachable' | 'absent'; reason: string | null }[];
   rounds: { completed: number; aborted: number };
   result: (ReleaseOutcome & { seconds: number; iterations: number; converged: boolean }) | null;
   createdAt: string;

@@ -38,9 +38,10 @@ export interface HeTrainResult {
   traffic: Traffic;
   /**
    * Wall seconds: keys made, the session opened (keys sent), labels encrypted, labels sent and
-   * Enc(X^T y) computed (of which `xty` is the enclave's computation), the rounds, in all.
+   * Enc(X^T y) computed (of which `xty` is the enclave's computation), the rounds, the session
+   * closed, in all.
    */
-  seconds: { keys: number; open: number; encrypt: number; labels: number; xty: number; rounds: number; total: number };
+  seconds: { keys: number; open: number; encrypt: number; labels: number; xty: number; rounds: number; close: number; total: number };
 }
 
 export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
@@ -117,6 +118,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
       }
       beta = sum.map((v) => v / count);
     }
+    const roundsDone = Date.now();
     await options.client.send('DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
     const model: ModelFile = {
       format: 'jointlab-model',
@@ -139,7 +141,8 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
         encrypt: (encrypted - opened) / 1000,
         labels: (labelsDone - encrypted) / 1000,
         xty: xty.seconds,
-        rounds: (done - labelsDone) / 1000,
+        rounds: (roundsDone - labelsDone) / 1000,
+        close: (done - roundsDone) / 1000,
         total: (done - started) / 1000,
       },
     };

@@ -24,9 +24,6 @@ export function newtonLength(width: number): number {
   return (D * (D + 1)) / 2 + D + 1;
 }
 
-/** Bins of the predicted probability on [0, 1] for the test ROC: fine enough that the AUC agrees with the exact one to about 1e-5. */
-export const SCORE_BINS = 65_536;
-
 /** Scorecard binning: each numeric feature's histogram on a fixed grid of this many cells, placed from the network's mean and deviation. */
 export const GRID_CELLS = 256;
 

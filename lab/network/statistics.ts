@@ -7,7 +7,7 @@ import { Encoder, encode } from '../../models/encoding';
 import { FeatureBinning, binAssigner, binWoe } from '../../models/binning';
 import { binOf } from '../../models/metrics';
 import { sigmoid } from '../../models/linalg';
-import { GRID_CELLS, Grid, Layout, MOMENT_HEADER, SCORE_BINS, binCountsLength, gridLength, momentsLength, newtonLength } from './layout';
+import { GRID_CELLS, Grid, Layout, MOMENT_HEADER, binCountsLength, gridLength, momentsLength, newtonLength } from './layout';
 
 export interface LocalPart {
   frame: Frame;
@@ -173,14 +173,8 @@ export function newtonOf(data: LocalData, rule: DesignRule | Encoder, beta: Arra
   return out;
 }
 
-/** Counts of test positives, then test negatives, per bin of the predicted probability. */
-export function scoreHistogramOf(data: LocalData, rule: DesignRule | Encoder, beta: ArrayLike<number>): Float64Array {
+/** The predicted log-odds of each test row (the enclave bins them on its release grid before they leave). */
+export function testLogitsOf(data: LocalData, rule: DesignRule | Encoder, beta: ArrayLike<number>): Float64Array {
   const design = designOf(data.test.frame, 'columns' in rule ? { encoder: rule } : rule);
-  const z = predictor(design.columns, design.rows, beta);
-  const out = new Float64Array(2 * SCORE_BINS);
-  for (let i = 0; i < design.rows; i++) {
-    const bin = Math.min(SCORE_BINS - 1, Math.floor(sigmoid(z[i]) * SCORE_BINS));
-    out[(data.test.labels[i] ? 0 : SCORE_BINS) + bin]++;
-  }
-  return out;
+  return predictor(design.columns, design.rows, beta);
 }

@@ -1,7 +1,8 @@
 /**
  * Worker threads that hash ids to points and blind points with a secret scalar, for both sides of
  * PSI: each call is cut into pieces that the workers take in turn, so one large call uses every
- * core and several calls interleave. Idle workers do not keep the process alive.
+ * core and several calls interleave. Background calls (an enclave blinding its dataset ahead of a
+ * session) take a worker only when no session's piece waits. Idle workers do not keep the process alive.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +15,20 @@ export type BlindTask =
   | { id: number; op: 'blind'; points: Uint8Array; scalar: Uint8Array };
 export type BlindAnswer = { id: number; ok: true; out: Uint8Array } | { id: number; ok: false; smallOrderAt?: number; message: string };
 
-/** Points per task: big enough that messaging costs nothing next to ~60 µs a point, small enough for steady progress. */
+/** Points per task: big enough that messaging costs nothing next to ~40 µs a point, small enough for steady progress (and for a session's piece to wait at most one background piece, about 0.1 s). */
 const PIECE = 2048;
 
 export type PieceProgress = (points: number) => void;
 
+/** `session` work goes first; `background` work fills the workers' idle time. */
+export type BlindPriority = 'session' | 'background';
+
+/** Background work that a session may come to wait for: `promote` moves its waiting pieces to the session queue. */
+export class BackgroundGroup {}
+
 interface Pending {
   task: BlindTask;
+  group?: BackgroundGroup;
   resolve: (out: Uint8Array) => void;
   reject: (e: Error) => void;
 }
@@ -34,15 +42,22 @@ export const defaultPsiWorkers = (): number => Math.max(1, Math.min(8, available
 
 export class BlindPool {
   private readonly slots: Slot[] = [];
-  private readonly waiting: Pending[] = [];
+  private readonly waiting: Record<BlindPriority, Pending[]> = { session: [], background: [] };
   private nextId = 1;
   private closed = false;
 
   constructor(readonly workers: number = defaultPsiWorkers()) {}
 
-  /** H(id)^scalar for each id, packed in the ids' order. */
-  hashAndBlind(domain: string, ids: readonly string[], scalar: Uint8Array, progress?: PieceProgress): Promise<Buffer> {
-    return this.pieces(ids.length, (from, to) => ({ id: 0, op: 'hash', domain, ids: ids.slice(from, to), scalar }), progress);
+  /** H(id)^scalar for each id, packed in the ids' order; with `background`, in the workers' idle time. */
+  hashAndBlind(domain: string, ids: readonly string[], scalar: Uint8Array, progress?: PieceProgress, background?: BackgroundGroup): Promise<Buffer> {
+    return this.pieces(ids.length, (from, to) => ({ id: 0, op: 'hash', domain, ids: ids.slice(from, to), scalar }), progress, background);
+  }
+
+  /** A session now waits for this background work: its pieces still waiting go before other background work, with the sessions'. */
+  promote(group: BackgroundGroup): void {
+    const stay: Pending[] = [];
+    for (const p of this.waiting.background.splice(0)) (p.group === group ? this.waiting.session : stay).push(p);
+    this.waiting.background.push(...stay);
   }
 
   /** point^scalar for each packed point, in order; a small-order point rejects the call with SmallOrderPoint naming its position. */
@@ -50,12 +65,12 @@ export class BlindPool {
     return this.pieces(points.length / POINT_BYTES, (from, to) => ({ id: 0, op: 'blind', points: points.slice(from * POINT_BYTES, to * POINT_BYTES), scalar }), progress);
   }
 
-  private async pieces(count: number, make: (from: number, to: number) => BlindTask, progress?: PieceProgress): Promise<Buffer> {
+  private async pieces(count: number, make: (from: number, to: number) => BlindTask, progress?: PieceProgress, background?: BackgroundGroup): Promise<Buffer> {
     const out = Buffer.alloc(count * POINT_BYTES);
     await Promise.all(
       chunkRanges(count, PIECE).map(async ({ from, to }) => {
         try {
-          out.set(await this.submit(make(from, to)), from * POINT_BYTES);
+          out.set(await this.submit(make(from, to), background), from * POINT_BYTES);
         } catch (e) {
           const at = (e as { smallOrderAt?: number }).smallOrderAt;
           if (at !== undefined) throw Object.assign(new SmallOrderPoint(`point ${from + at} has small order`), { index: from + at });
@@ -67,22 +82,22 @@ export class BlindPool {
     return out;
   }
 
-  private submit(task: BlindTask): Promise<Uint8Array> {
+  private submit(task: BlindTask, background?: BackgroundGroup): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new Error('the PSI workers are stopped'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ task: { ...task, id: this.nextId++ }, resolve, reject });
+      this.waiting[background ? 'background' : 'session'].push({ task: { ...task, id: this.nextId++ }, group: background, resolve, reject });
       this.dispatch();
     });
   }
 
   private dispatch(): void {
-    while (this.waiting.length) {
+    while (this.waiting.session.length || this.waiting.background.length) {
       let slot = this.slots.find((s) => !s.running);
       if (!slot) {
         if (this.slots.length >= this.workers) return;
         slot = this.spawn();
       }
-      const next = this.waiting.shift()!;
+      const next = (this.waiting.session.length ? this.waiting.session : this.waiting.background).shift()!;
       slot.running = next;
       slot.worker.ref();
       slot.worker.postMessage(next.task);
@@ -117,7 +132,7 @@ export class BlindPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.waiting.splice(0)) p.reject(new Error('the PSI workers are stopped'));
+    for (const p of [...this.waiting.session.splice(0), ...this.waiting.background.splice(0)]) p.reject(new Error('the PSI workers are stopped'));
     const slots = this.slots.splice(0);
     for (const s of slots) {
       s.running?.reject(new Error('the PSI workers are stopped'));

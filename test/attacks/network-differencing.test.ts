@@ -70,7 +70,8 @@ describe('attack: a bank differences two network scorecards that differ in one c
     console.log(`      second job: ${b.state}${b.reason ? ` (${b.reason})` : ''}`);
     // Every province holds the same customers under other labels: each refuses before contributing
     // anything, and the bank is told the rule's code only.
-    assert.equal(b.state, 'interrupted', JSON.stringify(b.result));
+    assert.equal(b.state, 'refused', JSON.stringify(b.result));
+    assert.equal(b.refusal.code, 'network_population_too_close');
     assert.match(b.reason, /network_population_too_close/);
     assert.doesNotMatch(b.reason, /within \d+ enterprises/, 'the province\'s own wording stays with its steward');
     assert.equal(b.result, null, 'nothing released');

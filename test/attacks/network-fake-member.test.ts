@@ -34,7 +34,8 @@ describe('attack: a roster with a fake member unmasks one province (curious hub)
     tokens.steward = (await addPrincipal(enclave.db, { name: 'steward', role: 'steward', org: 'platform-44' }, 'test')).token;
     tokens.bank = (await addPrincipal(enclave.db, { name: 'alice', role: 'bank', org: 'bank-a' }, 'test')).token;
     tokens.hub = (await issueHubToken(enclave.db, 'test')).token;
-    ({ files } = writeSynth({ enterprises: 1500, bankCustomers: 900, seed: 7, bank: 'bank-a', province: PROVINCE }, join(dir, 'synth')));
+    // Enough of the bank's customers that the province's own k rules (training and test classes) pass well clear of their noise.
+    ({ files } = writeSynth({ enterprises: 3000, bankCustomers: 1800, seed: 7, bank: 'bank-a', province: PROVINCE }, join(dir, 'synth')));
     const imported = await call(tokens.steward, 'POST', '/v1/datasets?name=platform&idColumn=id', readFileSync(files.platform), 'text/csv');
     assert.equal(imported.status, 201, JSON.stringify(imported.json));
     const uploaded = await call(tokens.bank, 'POST', '/v1/uploads?name=customers&network=1', readFileSync(files.bank), 'text/csv');

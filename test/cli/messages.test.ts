@@ -1,6 +1,6 @@
 /** Messages that help (issue 16): unknown names are named with the nearest one, enums list what they allow, counts say what they count. */
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_CODES } from '../../lab/errors';
 import { jointSpec, startTestEnclave, TestEnclave, csvOf } from '../helpers/enclave';
@@ -99,6 +99,16 @@ describe('enclave start says where the console is', function () {
     } finally {
       child.kill();
     }
+  });
+});
+
+describe('enclave start --psi-prepare-ahead', () => {
+  it('refuses a negative count as a usage error, before opening the database', () => {
+    const db = join(tempDir(), 'e.db');
+    const r = runCli(['enclave', 'start', '--psi-prepare-ahead', '-1', '--db', db]);
+    assert.equal(r.code, EXIT_CODES.usage, r.stderr);
+    assert.match(r.stderr, /--psi-prepare-ahead <n>' argument '-1' is invalid\. expected a whole number of at least 0/);
+    assert.equal(existsSync(db), false);
   });
 });
 

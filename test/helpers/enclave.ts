@@ -23,7 +23,7 @@ export interface TestEnclave {
 }
 
 export async function startTestEnclave(
-  options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number; maxRounds?: number; epsilonBudget?: number; scoringDigits?: number; psi?: Partial<PsiLimits>; log?: (line: string) => void } = {},
+  options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number; maxRounds?: number; epsilonBudget?: number; scoringDigits?: number; psi?: Partial<PsiLimits>; requirePsi?: boolean; log?: (line: string) => void; warmWorker?: boolean } = {},
 ): Promise<TestEnclave> {
   const dir = tempDir('jointlab-enclave-');
   const enclave = await startEnclave({
@@ -37,6 +37,8 @@ export async function startTestEnclave(
       ...(options.maxRounds ? { he: { maxRounds: options.maxRounds, maxScoreIds: 100_000 } } : {}),
       ...(options.epsilonBudget ? { epsilonBudget: options.epsilonBudget } : {}),
       ...(options.psi ? { psi: { ...DEFAULT_PSI_LIMITS, ...options.psi } } : {}),
+      ...(options.requirePsi ? { requirePsi: true } : {}),
+      ...(options.warmWorker ? { warmWorker: true } : {}),
     },
     ...(options.log ? { log: options.log } : {}),
   });

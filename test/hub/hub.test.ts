@@ -5,7 +5,13 @@ import { startEnclave, RunningEnclave } from '../../enclave/service';
 import { SME_NETWORK_STANDARD } from '../../lab/network/sme-standard';
 import { generateIdentity } from '../../lab/secagg';
 import { tempDir } from '../helpers/cli';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { hashToken } from '../../enclave/auth/principals';
+import { openMigrated } from '../../enclave/store/schema';
+import { HUB_MIGRATIONS } from '../../hub/store';
+import { storedMembers } from '../../hub/members';
+import { callMember } from '../../hub/member-client';
+import { JointlabError } from '../../lab/errors';
 import { writeProvinceSynth } from '../../lab/synth/write';
 import { EnclaveClient } from '../../lab/client/enclave-client';
 import { encode } from '../../models/encoding';
@@ -19,6 +25,7 @@ describe('the network hub (in process, real HTTP on loopback)', () => {
   let bank: string;
   let dir: string;
   const joined: { token: string; publicKey: string }[] = [];
+  let reissued = '';
 
   before(async () => {
     dir = tempDir('jointlab-hub-');
@@ -64,6 +71,7 @@ describe('the network hub (in process, real HTTP on loopback)', () => {
     }
     // A re-issued hub token with the same identity re-registers; the key stays pinned.
     const again = await enclaves[0].issueHubToken();
+    reissued = again.token;
     assert.equal(again.publicKey, joined[0].publicKey);
     assert.equal((await call(admin, 'POST', '/v1/members', { province: '44', url: enclaves[0].url, token: again.token, publicKey: again.publicKey })).status, 201);
   });
@@ -112,6 +120,54 @@ describe('the network hub (in process, real HTTP on loopback)', () => {
     const reference = fitLogistic(x.columns, pooled.train.labels, x.rows, { l2: 1, tolerance: 1e-12, maxIterations: 200 });
     const gap = Math.max(...model.state.weights.map((w: number, j: number) => Math.abs(w - reference.weights[j])));
     assert.ok(gap < 1e-6, `largest gap ${gap}`);
+  });
+
+  it("keeps members' tokens sealed: no file of the hub's database holds one, and the key file is the owner's only", async () => {
+    const tokens = [...joined.map((j) => j.token), reissued];
+    const files = readdirSync(dir).filter((f) => /^hub\.db(-wal|-shm)?$/.test(f));
+    assert.ok(files.includes('hub.db'));
+    for (const f of files) {
+      const bytes = readFileSync(join(dir, f));
+      for (const token of tokens) {
+        for (const needle of [token, token.slice(4), hashToken(token)]) assert.equal(bytes.indexOf(needle), -1, `${f} holds a member's token`);
+        assert.equal(bytes.indexOf(Buffer.from(token.slice(4), 'base64url')), -1, `${f} holds a member's token's bytes`);
+      }
+    }
+    assert.equal(statSync(join(dir, 'hub.db.key')).mode & 0o077, 0, 'the key file is readable by its owner only');
+    // The sealed token still opens for the hub: it calls the member with it.
+    const [member] = await storedMembers(hub.db, ['44']);
+    assert.equal(member.token, reissued);
+  });
+
+  it('migrates a hub database of the previous schema: a member token kept in the clear is sealed and wiped from the file', async () => {
+    const file = join(dir, 'old-hub.db');
+    const old = await openMigrated(file, HUB_MIGRATIONS, 'jointlab hub', 1);
+    const { token, publicKey } = await enclaves[1].issueHubToken();
+    joined[1] = { token, publicKey };
+    const info = JSON.stringify({ province: '33', publicKey, standard: null, datasets: [] });
+    const now = new Date().toISOString();
+    await old.run('INSERT INTO members (province, url, public_key, token, info, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', ['33', enclaves[1].url, publicKey, token, info, now, now]);
+    await old.close();
+    assert.notEqual(Buffer.concat(readdirSync(dir).filter((f) => f.startsWith('old-hub.db')).map((f) => readFileSync(join(dir, f)))).indexOf(token), -1, 'the old file holds the token');
+    const upgraded = await startHub({ db: file, port: 0 });
+    try {
+      for (const f of readdirSync(dir).filter((f) => /^old-hub\.db(-wal|-shm)?$/.test(f))) assert.equal(readFileSync(join(dir, f)).indexOf(token.slice(4)), -1, `${f} still holds the token`);
+      const row = await upgraded.db.get<{ token: string; token_sealed: Buffer }>("SELECT token, token_sealed FROM members WHERE province = '33'");
+      assert.equal(row!.token, '');
+      assert.ok(row!.token_sealed.length > token.length);
+      // The hub calls the member with the sealed token as before.
+      const [member] = await storedMembers(upgraded.db, ['33']);
+      assert.equal((await callMember<{ province: string }>(member, 'GET', '/info')).province, '33');
+    } finally {
+      await upgraded.close();
+    }
+    // Another hub's key file does not open it: a clear error, not a garbled token sent to the member.
+    const stranger = await startHub({ db: file, port: 0, keyFile: join(dir, 'other.key') });
+    try {
+      await assert.rejects(storedMembers(stranger.db, ['33']), (e: JointlabError) => e.code === 'hub_key_file');
+    } finally {
+      await stranger.close();
+    }
   });
 
   it("keeps its own audit chain, which verifies", async () => {

@@ -47,6 +47,8 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
         },
         principalOf(res),
       );
+      // The next PSI session on this dataset finds its blinded set made from the new rows.
+      void ctx.psi.datasetChanged(meta.name);
       res.status(201).json(meta);
     } catch (e) {
       await dropRest(req, ctx.settings.import.maxBytes);

@@ -5,6 +5,7 @@ import { createUpload, deleteUpload, grantNetworkUse, listUploads, uploadIds, vi
 import { allow, csvBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 import type { UploadIds, UploadList } from '../../../lab/api/uploads';
+import { assertUploadAligned } from '../../release/psi-required';
 
 export function uploadRoutes(ctx: EnclaveContext): Router {
   const r = Router();
@@ -14,6 +15,7 @@ export function uploadRoutes(ctx: EnclaveContext): Router {
     const idColumn = typeof req.query.idColumn === 'string' && req.query.idColumn ? req.query.idColumn : 'id';
     const session = req.query.psiSession;
     const psi = typeof session === 'string' && session ? ctx.psi.uploadGuard(session, principalOf(res)) : undefined;
+    assertUploadAligned(ctx.settings.requirePsi, psi !== undefined);
     const created = await createUpload(ctx.db, { name, idColumn, body: csvBody(req) }, principalOf(res), psi);
     res.status(201).json(req.query.network === '1' || req.query.network === 'true' ? await grantNetworkUse(ctx.db, created.id, principalOf(res)) : created);
   });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { PsiSessionView } from '../../../lab/api/psi';
 import { hashToPoint, psiDomain } from '../../../lab/psi/hash-to-point';
-import { multiply, newScalar, scalarKey } from '../../../lab/psi/x25519';
+import { multiply, newScalar } from '../../../lab/psi/x25519';
 import { TestEnclave, Who, csvOf, startTestEnclave } from '../../helpers/enclave';
 import { SMALL_ORDER } from '../../lab/psi/small-order';
 
@@ -35,7 +35,7 @@ describe('PSI sessions refuse bad points and bad order with stable 4xx codes, an
     assert.equal(s.chunkPoints, 64);
     const base = `/v1/psi/sessions/${s.id}`;
     const domain = psiDomain(s.dataset, s.nonce);
-    const b = scalarKey(newScalar());
+    const b = newScalar();
     const blinded = Buffer.concat(ids.map((id) => multiply(b, hashToPoint(domain, id))));
     const chunk0 = blinded.subarray(0, 64 * 32);
 
@@ -91,7 +91,7 @@ describe('PSI sessions refuse bad points and bad order with stable 4xx codes, an
     const s = await open(ids.length);
     const base = `/v1/psi/sessions/${s.id}`;
     const domain = psiDomain(s.dataset, s.nonce);
-    const b = scalarKey(newScalar());
+    const b = newScalar();
     const upload = (csv: string, name = 'bound') => t.call('bankA', 'POST', `/v1/uploads?name=${name}&psiSession=${s.id}`, { body: csv, type: 'text/csv' });
     expectProblem(await upload(`id\n${ids.join('\n')}\n`), 409, 'psi_not_matched');
     assert.equal((await post(`${base}/points/0`, Buffer.concat(ids.map((id) => multiply(b, hashToPoint(domain, id)))))).status, 200);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { BlindPool } from '../../../lab/psi/blind-pool';
+import { BackgroundGroup, BlindPool } from '../../../lab/psi/blind-pool';
 import { hashToPoint, psiDomain } from '../../../lab/psi/hash-to-point';
-import { SmallOrderPoint, multiply, newScalar, scalarKey } from '../../../lab/psi/x25519';
+import { SmallOrderPoint, multiply, newScalar } from '../../../lab/psi/x25519';
 import { SMALL_ORDER } from './small-order';
 
 describe('PSI worker pool (lab/psi/blind-pool.ts)', () => {
@@ -16,10 +16,10 @@ describe('PSI worker pool (lab/psi/blind-pool.ts)', () => {
     const packed = await pool.hashAndBlind(domain, ids, scalar, (n) => (done += n));
     assert.equal(done, ids.length);
     assert.equal(packed.length, ids.length * 32);
-    for (const i of [0, 2047, 2048, 4999]) assert.deepEqual(packed.subarray(i * 32, i * 32 + 32), multiply(scalarKey(scalar), hashToPoint(domain, ids[i])));
+    for (const i of [0, 2047, 2048, 4999]) assert.deepEqual(packed.subarray(i * 32, i * 32 + 32), multiply(scalar, hashToPoint(domain, ids[i])));
     const e = newScalar();
     const twice = await pool.blind(packed, e);
-    for (const i of [0, 3000, 4999]) assert.deepEqual(twice.subarray(i * 32, i * 32 + 32), multiply(scalarKey(e), packed.subarray(i * 32, i * 32 + 32)));
+    for (const i of [0, 3000, 4999]) assert.deepEqual(twice.subarray(i * 32, i * 32 + 32), multiply(e, packed.subarray(i * 32, i * 32 + 32)));
   });
 
   it('rejects a call holding a small-order point with its position, and keeps working afterwards', async () => {
@@ -28,5 +28,28 @@ describe('PSI worker pool (lab/psi/blind-pool.ts)', () => {
     await assert.rejects(pool.blind(points, newScalar()), (e: unknown) => e instanceof SmallOrderPoint && (e as unknown as { index: number }).index === 2500);
     const ok = await pool.blind(points.subarray(0, 64), newScalar());
     assert.equal(ok.length, 64);
+  });
+
+  it('runs session work before background work, and a promoted background group with the sessions', async () => {
+    const one = new BlindPool(1);
+    try {
+      const ids = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}-${i}`);
+      const finished: string[] = [];
+      const note = (name: string) => (out: Buffer) => {
+        finished.push(name);
+        return out;
+      };
+      const [a, b] = [new BackgroundGroup(), new BackgroundGroup()];
+      // One worker: each call is cut into pieces of 2,048 ids, queued in this order.
+      const first = one.hashAndBlind('d', ids(6144, 'a'), newScalar(), undefined, a).then(note('background a'));
+      const second = one.hashAndBlind('d', ids(4096, 'b'), newScalar(), undefined, b).then(note('background b'));
+      const session = one.hashAndBlind('d', ids(2048, 's'), newScalar()).then(note('session'));
+      one.promote(b);
+      await Promise.all([first, second, session]);
+      // a's first piece was already running when the others came; the session and the promoted b go next.
+      assert.deepEqual(finished, ['session', 'background b', 'background a']);
+    } finally {
+      await one.close();
+    }
   });
 });

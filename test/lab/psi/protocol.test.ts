@@ -1,42 +1,55 @@
+import { randomBytes } from 'node:crypto';
 import { strict as assert } from 'node:assert';
 import { JointlabError } from '../../../lab/errors';
 import { hashToPoint, psiDomain } from '../../../lab/psi/hash-to-point';
 import { matchingPositions, pointKeys } from '../../../lab/psi/match';
 import { assertPoints, chunkRanges, pointAt } from '../../../lab/psi/points';
 import { permute, randomPermutation } from '../../../lab/psi/shuffle';
-import { POINT_BYTES, SmallOrderPoint, multiply, newScalar, scalarKey } from '../../../lab/psi/x25519';
+import { POINT_BYTES, SmallOrderPoint, curveBackends, multiply, newScalar } from '../../../lab/psi/x25519';
 import { SMALL_ORDER } from './small-order';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
 
 
 const pack = (points: Uint8Array[]) => Buffer.concat(points);
-const blindAll = (scalar: Buffer, points: Uint8Array[]) => points.map((p) => multiply(scalarKey(scalar), p));
+const blindAll = (scalar: Buffer, points: Uint8Array[]) => points.map((p) => multiply(scalar, p));
 
 describe('PSI protocol parts (lab/psi)', () => {
-  it('multiplies as RFC 7748 says (its first X25519 test vector)', () => {
-    const out = multiply(scalarKey(hex('a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4')), hex('e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c'));
-    assert.equal(out.toString('hex'), 'c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552');
-  });
+  for (const backend of curveBackends) {
+    describe(`X25519 through ${backend}`, () => {
+      it('multiplies as RFC 7748 says (its first X25519 test vector)', () => {
+        const out = multiply(hex('a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4'), hex('e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c'), backend);
+        assert.equal(out.toString('hex'), 'c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552');
+      });
 
-  it('blinding commutes: (H(id)^a)^b = (H(id)^b)^a for hashed ids, on the curve and on its twist alike', () => {
-    const [a, b] = [newScalar(), newScalar()];
-    const domain = psiDomain('platform', 'n1');
-    for (let i = 0; i < 200; i++) {
-      const u = hashToPoint(domain, `91330106${String(i).padStart(10, '0')}`);
-      const ab = multiply(scalarKey(b), multiply(scalarKey(a), u));
-      const ba = multiply(scalarKey(a), multiply(scalarKey(b), u));
-      assert.deepEqual(ab, ba);
+      it('blinding commutes: (H(id)^a)^b = (H(id)^b)^a for hashed ids, on the curve and on its twist alike', () => {
+        const [a, b] = [newScalar(), newScalar()];
+        const domain = psiDomain('platform', 'n1');
+        for (let i = 0; i < 200; i++) {
+          const u = hashToPoint(domain, `91330106${String(i).padStart(10, '0')}`);
+          assert.deepEqual(multiply(b, multiply(a, u, backend), backend), multiply(a, multiply(b, u, backend), backend));
+        }
+      });
+
+      it('refuses every small-order point (the all-zero output) with SmallOrderPoint', () => {
+        const key = newScalar();
+        for (const p of SMALL_ORDER) assert.throws(() => multiply(key, hex(p), backend), SmallOrderPoint, p);
+        // A point with the top bit set is the same point once masked, and refused the same way.
+        const high = hex(SMALL_ORDER[2]);
+        high[31] |= 0x80;
+        assert.throws(() => multiply(key, high, backend), SmallOrderPoint);
+      });
+    });
+  }
+
+  it('both backends compute the same bytes, so a bank on node:crypto and an enclave on libsodium match (run where sodium-native installs)', function () {
+    if (!curveBackends.includes('libsodium')) this.skip();
+    const s = newScalar();
+    for (let i = 0; i < 500; i++) {
+      // Random u-coordinates with the top bit set half the time: both mask it (RFC 7748).
+      const u = randomBytes(32);
+      assert.deepEqual(multiply(s, u, 'libsodium'), multiply(s, u, 'node:crypto'));
     }
-  });
-
-  it('refuses every small-order point (the all-zero output) with SmallOrderPoint', () => {
-    const key = scalarKey(newScalar());
-    for (const p of SMALL_ORDER) assert.throws(() => multiply(key, hex(p)), SmallOrderPoint, p);
-    // A point with the top bit set is the same point once masked, and refused the same way.
-    const high = hex(SMALL_ORDER[2]);
-    high[31] |= 0x80;
-    assert.throws(() => multiply(key, high), SmallOrderPoint);
   });
 
   it('hashes under a domain: another session nonce or dataset gives unrelated points', () => {

@@ -1,0 +1,75 @@
+/**
+ * Enc(X^T y) lives in a row of its own, written once: the session's row never carries it, a round
+ * after the enclave lost its memory (as a restart does) reads it back and answers the same, and
+ * closing the session deletes it.
+ */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { parseCsv } from '../../../lab/data/csv';
+import { BankCrypto } from '../../../lab/he/bank-crypto';
+import { FRAME_TYPE, decodeFrames, encodeFrames } from '../../../lab/he/frames';
+import { rotationSteps, slotsOf } from '../../../lab/he/params';
+import { forgetSession } from '../../../enclave/he/session-store';
+import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
+
+describe('HE training totals', function () {
+  this.timeout(300_000);
+  let t: TestEnclave;
+  let crypto: BankCrypto;
+
+  before(async () => {
+    t = await startTestEnclave({ enterprises: 2000, bankCustomers: 1200 });
+    crypto = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
+  });
+  after(async () => {
+    crypto.dispose();
+    await t.enclave.close();
+  });
+
+  it('are stored once outside the session row, read back after the enclave forgets them, and deleted on close', async () => {
+    await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
+    const bank = parseCsv(readFileSync(t.files.bank, 'utf8'), 'b');
+    const at = bank.header.indexOf('default_12m');
+    await t.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${bank.rows.map((r) => r[0]).join('\n')}\n`, query: { name: 'ids' } });
+    const spec = { name: 'he-totals', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established', 'court_cases_3y'] }, model: { family: 'lr' }, he: { rounds: 3 } };
+    const job = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    await t.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
+    const opened = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
+    assert.equal(opened.status, 201, opened.text);
+    const session = opened.json() as { id: string; training: { design: string[]; uploadIds: string[] } };
+    const labelOf = new Map(bank.rows.map((r) => [r[0], Number(r[at])]));
+    const labels = session.training.uploadIds.map((id) => labelOf.get(id)!);
+    const blocks: Uint8Array[] = [];
+    for (let start = 0; start < labels.length; start += slotsOf('n16384')) blocks.push(crypto.encrypt(labels.slice(start, start + slotsOf('n16384'))));
+    const sent = await t.call('bankA', 'POST', `/v1/he/sessions/${session.id}/labels`, { body: encodeFrames({ relinKeys: true }, [crypto.relinKeyBytes, ...blocks]), type: FRAME_TYPE });
+    assert.equal(sent.status, 200, sent.text);
+
+    const row = await t.enclave.db.get<{ xty: Buffer | null; galois: number | null }>('SELECT xty, length(galois_keys) AS galois FROM he_sessions WHERE id = ?', [session.id]);
+    assert.equal(row?.xty, null, "Enc(X^T y) is in the session's row");
+    assert.equal(row?.galois, null, 'the Galois keys outlived Enc(X^T y)');
+    const stored = await t.enclave.db.get<{ n: number; bytes: number }>('SELECT COUNT(*) AS n, SUM(length(xty)) AS bytes FROM he_training_totals WHERE session = ?', [session.id]);
+    assert.equal(stored?.n, 1);
+    assert.ok(stored!.bytes > 1e6, `${stored!.bytes} bytes of totals`);
+
+    const D = session.training.design.length;
+    const round = async (weights: number[]) => {
+      const answer = decodeFrames<{ round: number }>(await t.client('bankA').send('POST', `v1/he/sessions/${session.id}/rounds`, { json: { weights } }));
+      return { round: answer.header.round, weights: Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D)) };
+    };
+    const first = await round(new Array(D).fill(0));
+    assert.equal(first.round, 1);
+    // What a restart loses: the totals and the design kept in memory. The next round reads them from the store.
+    forgetSession(session.id);
+    const second = await round(new Array(D).fill(0));
+    assert.equal(second.round, 2);
+    // Same weights, same Newton step: the two answers differ only by the rounds' noise.
+    second.weights.forEach((w, k) => assert.ok(Number.isFinite(w) && Math.abs(w - first.weights[k]) < 1, `weight ${k}: ${w} against ${first.weights[k]}`));
+    const unchanged = await t.enclave.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_training_totals WHERE session = ?', [session.id]);
+    assert.equal(unchanged?.n, 1);
+
+    const closed = await t.call('bankA', 'DELETE', `/v1/he/sessions/${session.id}`);
+    assert.ok(closed.status < 300, closed.text);
+    const left = await t.enclave.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_training_totals WHERE session = ?', [session.id]);
+    assert.equal(left?.n, 0, 'Enc(X^T y) outlived its session');
+  });
+});
