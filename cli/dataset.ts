@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { list, positiveInteger } from './options';
 import { fixed, printJson, table } from './output';
-import { RemoteFlags, assertIdColumn, clientOf, readFileArg, remote } from './remote';
+import { RemoteFlags, assertIdColumn, clientOf, readHead, remote } from './remote';
 import { columnsBesidesId } from '../lab/text';
 import type { ColumnAggregate, DatasetDetail, DatasetList, DatasetMeta, SnapshotList } from '../lab/api/datasets';
 import type { DatasetUsage } from '../lab/api/usage';
@@ -55,10 +55,10 @@ export function register(program: Command): void {
       .option('--label <list>', 'label columns', list),
   ).action(async (file: string, flags: ImportFlags) => {
     const client = clientOf(flags);
-    const csv = readFileArg(file);
-    assertIdColumn(file, csv, flags.idColumn, '--id-column');
+    // The file is streamed to the enclave as it is read: only its first line is read here, for the id column.
+    assertIdColumn(file, readHead(file), flags.idColumn, '--id-column');
     const meta = await client.request<DatasetMeta>('POST', 'v1/datasets', {
-      csv,
+      csvFile: file,
       query: { name: flags.name, idColumn: flags.idColumn, k: flags.k, sensitive: flags.sensitive?.join(','), forbidden: flags.forbidden?.join(','), label: flags.label?.join(',') },
     });
     if (flags.json) printJson(meta);

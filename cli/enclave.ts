@@ -18,6 +18,7 @@ interface StartFlags {
   config?: string;
   k: number;
   minTrainingRows: number;
+  importMaxRows: number;
   quiet?: boolean;
   province?: string;
   standard?: string;
@@ -25,7 +26,7 @@ interface StartFlags {
   requirePsi?: boolean;
 }
 
-type FileSettings = Partial<{ port: number; host: string; db: string } & EnclaveSettings>;
+type FileSettings = Partial<{ port: number; host: string; db: string; importMaxRows: number; importMaxBytes: number } & EnclaveSettings>;
 
 /** A listen error said in words; EADDRINUSE and friends are about the machine, not about jointlab. */
 function listenError(host: string, port: number, error: unknown): unknown {
@@ -85,8 +86,9 @@ export function register(program: Command): void {
     .addOption(new Option('--db <file>', 'SQLite database file (created and migrated on start)').env('JOINTLAB_DB').default('jointlab.db'))
     .addOption(new Option('--k <n>', 'default minimum rows behind a released figure').argParser(positiveInteger).env('JOINTLAB_K').default(DEFAULT_SETTINGS.defaultK))
     .addOption(new Option('--min-training-rows <n>', 'fewest training rows whose model may be released').argParser(positiveInteger).default(DEFAULT_SETTINGS.minTrainingRows))
+    .addOption(new Option('--import-max-rows <n>', 'most rows in one dataset import (imports are streamed; memory does not grow with the file)').argParser(positiveInteger).env('JOINTLAB_IMPORT_MAX_ROWS').default(DEFAULT_SETTINGS.import.maxRows))
     .option('--require-psi', 'take bank uploads only aligned by private set intersection (refuses --no-psi uploads: 403 psi_required)')
-    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, csvLimit, jsonLimit, requirePsi, psi, warmWorker (default true)')
+    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, importMaxRows, importMaxBytes, csvLimit, jsonLimit, requirePsi, psi, warmWorker (default true)')
     .option('--quiet', 'do not log requests')
     .addOption(new Option('--province <code>', 'network member: two-digit province code (GB/T 2260) of this provincial platform').env('JOINTLAB_PROVINCE'))
     .option('--standard <file>', 'network member: the network standard (JSON) every dataset import must follow; needs --province')
@@ -113,6 +115,7 @@ export function register(program: Command): void {
         settings: {
           defaultK: pick('k', file.defaultK, flags.k),
           minTrainingRows: pick('minTrainingRows', file.minTrainingRows, flags.minTrainingRows),
+          import: { maxRows: pick('importMaxRows', file.importMaxRows, flags.importMaxRows), maxBytes: file.importMaxBytes ?? DEFAULT_SETTINGS.import.maxBytes },
           ...(file.csvLimit ? { csvLimit: file.csvLimit } : {}),
           ...(file.jsonLimit ? { jsonLimit: file.jsonLimit } : {}),
           requirePsi: flags.requirePsi === true || file.requirePsi === true,

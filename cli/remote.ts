@@ -1,6 +1,6 @@
 /** Options every verb that talks to a running enclave shares: where it is and which token to send. */
 import { Command, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { JointlabError } from '../lab/errors';
 import { parseCsv, readCsvFile } from '../lab/data/csv';
@@ -27,6 +27,23 @@ export function clientOf(flags: RemoteFlags): EnclaveClient {
 export function readFileArg(path: string): Buffer {
   try {
     return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new JointlabError('file_not_found', `${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`, 'usage');
+  }
+}
+
+/** The first bytes of a file (at most 1 MB: its header line), with readFileArg's errors for a missing or unreadable file. */
+export function readHead(path: string): Buffer {
+  try {
+    if (statSync(path).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(1 << 20);
+      return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new JointlabError('file_not_found', `${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`, 'usage');

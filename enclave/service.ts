@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS, EnclaveContext, EnclaveSettings } from './http/contex
 import { Runner } from './jobs/runner';
 import { Db } from './store/db';
 import { openStore } from './store/schema';
+import { removeStaleSpools } from './data/csv-import';
 import { loadPseudonymizer } from './audit/pseudonym';
 import { ScoreLimiter } from './scoring/limits';
 import { addPrincipal } from './auth/principals';
@@ -54,6 +55,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const log = options.log ?? (() => undefined);
   const db = await openStore(options.db);
+  await removeStaleSpools();
   const runner = new Runner(db, settings);
   await runner.recover();
   if (!runner.busy) runner.prepareWorker();

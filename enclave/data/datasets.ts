@@ -8,8 +8,8 @@ import { releaseCount } from '../release/disclosure';
 import { coarseMoments } from '../release/population';
 import type { Principal } from '../../lab/api/principals';
 import { Db, Queries } from '../store/db';
-import { ParsedUpload, insertRows, parseUpload } from './csv-import';
-import { archiveLatest, assertSameShape, inStoredOrder, snapshotRows } from './snapshots';
+import { ColumnMoments, CsvSource, ImportLimits, ScannedUpload, UploadCheck, insertRows, scanUpload } from './csv-import';
+import { archiveLatest, assertSameShape, snapshotRows } from './snapshots';
 import type { ColumnAggregate, DatasetMeta } from '../../lab/api/datasets';
 
 export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -74,61 +74,72 @@ export function applyPolicy(columns: ColumnInfo[], update: PolicyUpdate): Column
  */
 export async function importDataset(
   db: Db,
-  input: { name: string; idColumn: string; k?: number; defaultK?: number; body: unknown; policy: PolicyUpdate; check?: (parsed: ParsedUpload) => void },
+  input: { name: string; idColumn: string; k?: number; defaultK?: number; body: CsvSource | unknown; policy: PolicyUpdate; check?: UploadCheck; limits?: Partial<ImportLimits> },
   actor: Principal,
 ): Promise<DatasetMeta> {
   if (!DATASET_NAME.test(input.name)) throw new JointlabError('bad_name', 'dataset names are 1-64 letters, digits, . _ -', 'usage');
   const k = input.k ?? input.defaultK ?? DEFAULT_K;
   assertK(k);
-  const parsed = parseUpload(input.body, input.idColumn);
-  input.check?.(parsed);
-  const base: ColumnInfo[] = [
-    { name: input.idColumn, type: 'categorical', policy: 'id' },
-    ...parsed.joined.names.map((name): ColumnInfo => ({ name, type: parsed.types.get(name)!, policy: 'feature' })),
-  ];
-  const now = new Date().toISOString();
-  await db.transaction(async (q) => {
-    const existing = await q.get<DatasetRow>('SELECT * FROM datasets WHERE name = ?', [input.name]);
-    if (existing) {
-      await addSnapshot(q, toMeta(existing), input, parsed, actor, now);
-      return;
-    }
-    const columns = applyPolicy(base, input.policy);
-    await q.run('INSERT INTO datasets (name, id_column, columns, row_count, k, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-      input.name,
-      input.idColumn,
-      JSON.stringify(columns),
-      parsed.joined.ids.length,
-      k,
-      actor.id,
-      now,
-      now,
-    ]);
-    await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, 1, ?, ?, ?)', [input.name, parsed.joined.ids.length, actor.id, now]);
-    await insertRows(q, 'dataset_rows', input.name, parsed);
-    await appendAudit(q, {
-      actor: actor.id,
-      action: 'dataset.import',
-      object: `dataset:${input.name}`,
-      detail: { columns: columns.length, k, snapshot: 1 },
+  const scanned = await scanUpload(input.body as CsvSource, input.idColumn, { limits: input.limits, check: input.check });
+  try {
+    const base: ColumnInfo[] = [
+      { name: input.idColumn, type: 'categorical', policy: 'id' },
+      ...scanned.names.map((name): ColumnInfo => ({ name, type: scanned.types.get(name)!, policy: 'feature' })),
+    ];
+    const now = new Date().toISOString();
+    await db.transaction(async (q) => {
+      const existing = await q.get<DatasetRow>('SELECT * FROM datasets WHERE name = ?', [input.name]);
+      if (existing) {
+        await addSnapshot(q, toMeta(existing), input, scanned, actor, now);
+        return;
+      }
+      const columns = applyPolicy(base, input.policy);
+      await q.run('INSERT INTO datasets (name, id_column, columns, row_count, k, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+        input.name,
+        input.idColumn,
+        JSON.stringify(columns),
+        scanned.rows,
+        k,
+        actor.id,
+        now,
+        now,
+      ]);
+      await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, 1, ?, ?, ?)', [input.name, scanned.rows, actor.id, now]);
+      const { digest, moments } = await insertRows(q, 'dataset_rows', input.name, scanned, scanned.names, digestPrefix(columns));
+      await q.run('UPDATE dataset_snapshots SET digest = ?, moments = ? WHERE dataset = ? AND version = 1', [digest, JSON.stringify(moments), input.name]);
+      await appendAudit(q, {
+        actor: actor.id,
+        action: 'dataset.import',
+        object: `dataset:${input.name}`,
+        detail: { columns: columns.length, k, snapshot: 1 },
+      });
     });
-  });
+  } finally {
+    await scanned.dispose();
+  }
   return (await getDatasetMeta(db, input.name))!;
 }
 
-/** The next snapshot of `meta`: checked against the dataset's shape and policy, the previous rows archived, the new ones stored. */
-async function addSnapshot(q: Queries, meta: DatasetMeta, input: { name: string; idColumn: string; k?: number; policy: PolicyUpdate }, parsed: ParsedUpload, actor: Principal, now: string): Promise<void> {
-  assertSameShape(meta, input.idColumn, parsed);
+/** The next snapshot of `meta`: checked against the dataset's shape and policy, the previous rows archived, the new ones stored in the dataset's column order. */
+async function addSnapshot(q: Queries, meta: DatasetMeta, input: { name: string; idColumn: string; k?: number; policy: PolicyUpdate }, scanned: ScannedUpload, actor: Principal, now: string): Promise<void> {
+  assertSameShape(meta, input.idColumn, scanned);
   const samePolicy = JSON.stringify(applyPolicy(meta.columns, input.policy)) === JSON.stringify(meta.columns);
   if (!samePolicy || (input.k !== undefined && input.k !== meta.k)) {
     throw new JointlabError('snapshot_policy', `a new snapshot of "${meta.name}" keeps the dataset's column policies and k = ${meta.k}; change them with \`jointlab dataset policy ${meta.name}\` (PUT /v1/datasets/${meta.name}/policy)`, 'conflict');
   }
   const version = meta.snapshot + 1;
   await archiveLatest(q, meta.name, meta.snapshot);
-  await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, ?, ?, ?, ?)', [meta.name, version, parsed.joined.ids.length, actor.id, now]);
-  await insertRows(q, 'dataset_rows', meta.name, inStoredOrder(meta.columns, parsed));
-  await q.run('UPDATE datasets SET snapshot = ?, row_count = ?, updated_at = ? WHERE name = ?', [version, parsed.joined.ids.length, now, meta.name]);
+  await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, ?, ?, ?, ?)', [meta.name, version, scanned.rows, actor.id, now]);
+  const stored = meta.columns.filter((c) => c.policy !== 'id').map((c) => c.name);
+  const { digest, moments } = await insertRows(q, 'dataset_rows', meta.name, scanned, stored, digestPrefix(meta.columns));
+  await q.run('UPDATE dataset_snapshots SET digest = ?, moments = ? WHERE dataset = ? AND version = ?', [digest, JSON.stringify(moments), meta.name, version]);
+  await q.run('UPDATE datasets SET snapshot = ?, row_count = ?, updated_at = ? WHERE name = ?', [version, scanned.rows, now, meta.name]);
   await appendAudit(q, { actor: actor.id, action: 'dataset.snapshot', object: `dataset:${meta.name}`, detail: { snapshot: version, previous: meta.snapshot } });
+}
+
+/** What a snapshot's digest starts with: its columns' names and types (policies are no part of it). */
+function digestPrefix(columns: ColumnInfo[]): string {
+  return JSON.stringify(columns.map((c) => [c.name, c.type]));
 }
 
 export async function getDatasetMeta(db: Db, name: string): Promise<DatasetMeta | undefined> {
@@ -217,13 +228,67 @@ export async function datasetCells(db: Db, dataset: string, columns: string[], i
     if (at < 0) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
     return at;
   });
-  const rows = ids ? await rowsOf(db, dataset, ids) : await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ?', [dataset]);
   const byId = new Map<string, string[]>();
-  for (const r of rows) {
+  const keep = (r: { entity_id: string; cells: string }): void => {
     const cells = JSON.parse(r.cells) as string[];
     byId.set(r.entity_id, positions.map((p) => cells[p]));
-  }
+  };
+  if (ids) (await rowsOf(db, dataset, ids)).forEach(keep);
+  else await eachRow(db, dataset, keep);
   return { byId, types: positions.map((p) => stored[p].type), meta };
+}
+
+/**
+ * The named columns' cells of an even sample of at most `maxRows` rows of the latest snapshot, in row
+ * order: every ceil(rows / maxRows)-th row from the first, the sample taking every row of the whole
+ * table would, looked up by row number rather than read with all the others.
+ */
+export async function datasetSample(db: Db, dataset: string, columns: string[], maxRows: number): Promise<string[][]> {
+  const meta = await getDatasetMeta(db, dataset);
+  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
+  const stored = meta.columns.filter((c) => c.policy !== 'id');
+  const positions = columns.map((name) => {
+    const at = stored.findIndex((c) => c.name === name);
+    if (at < 0) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
+    return at;
+  });
+  return db.transaction(async (q) => {
+    const { n } = (await q.get<{ n: number }>('SELECT coalesce(max(row) + 1, 0) AS n FROM dataset_rows WHERE dataset = ?', [dataset]))!;
+    const every = Math.max(1, Math.ceil(n / maxRows));
+    const out: string[][] = [];
+    for (let from = 0; from < n; from += every * 500) {
+      const rowNumbers = Array.from({ length: 500 }, (_, i) => from + i * every).filter((r) => r < n);
+      const page = await q.all<{ cells: string }>(`SELECT cells FROM dataset_rows WHERE dataset = ? AND row IN (${rowNumbers.map(() => '?').join(', ')}) ORDER BY row`, [dataset, ...rowNumbers]);
+      for (const r of page) {
+        const cells = JSON.parse(r.cells) as string[];
+        out.push(positions.map((p) => cells[p]));
+      }
+    }
+    return out;
+  });
+}
+
+/** Rows read a page at a time: a table of millions is never held as row objects all at once. */
+const ROWS_PER_PAGE = 100_000;
+
+/**
+ * Every row of the dataset's latest snapshot, in pages by row number (the primary key), inside one
+ * transaction so that an import between two pages cannot mix two snapshots' rows.
+ */
+async function eachRow(db: Db, dataset: string, visit: (r: { entity_id: string; cells: string }) => void): Promise<void> {
+  await db.transaction(async (q) => {
+    const { n } = (await q.get<{ n: number }>('SELECT coalesce(max(row) + 1, 0) AS n FROM dataset_rows WHERE dataset = ?', [dataset]))!;
+    for (let from = 0; from < n; from += ROWS_PER_PAGE) {
+      const page = await q.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ? AND row >= ? AND row < ?', [dataset, from, from + ROWS_PER_PAGE]);
+      page.forEach(visit);
+    }
+  });
+}
+
+/** The latest snapshot's numeric columns' moments as its import counted them; undefined for snapshots imported before they were stored. */
+export async function snapshotMoments(db: Db, meta: DatasetMeta): Promise<Record<string, ColumnMoments> | undefined> {
+  const row = await db.get<{ moments: string | null }>('SELECT moments FROM dataset_snapshots WHERE dataset = ? AND version = ?', [meta.name, meta.snapshot]);
+  return row?.moments ? (JSON.parse(row.moments) as Record<string, ColumnMoments>) : undefined;
 }
 
 /** Content digests of imported snapshots, by dataset, import and version (stored rows never change after import). */
@@ -246,12 +311,18 @@ export async function datasetVersion(db: Db, meta: DatasetMeta, snapshot = meta.
   const key = snapshotKey(meta, snapshot);
   const known = cache.get(key);
   if (known) return known;
-  const hash = createHash('sha256').update(JSON.stringify(meta.columns.map((c) => [c.name, c.type])));
-  // `rows`: the snapshot's rows when the caller has them already (the monitor), so they are not read twice.
-  for (const r of rows ?? (await snapshotRows(db, meta, snapshot))) {
-    hash.update(`\u0000${r.entity_id}\u0000${r.cells}`);
+  // The digest the import computed over the same bytes; snapshots imported before it was stored are hashed here.
+  const stored = rows ? undefined : await db.get<{ digest: string | null }>('SELECT digest FROM dataset_snapshots WHERE dataset = ? AND version = ?', [meta.name, snapshot]);
+  let digest = stored?.digest;
+  if (!digest) {
+    const hash = createHash('sha256').update(digestPrefix(meta.columns));
+    // `rows`: the snapshot's rows when the caller has them already (the monitor), so they are not read twice.
+    for (const r of rows ?? (await snapshotRows(db, meta, snapshot))) {
+      hash.update(`\u0000${r.entity_id}\u0000${r.cells}`);
+    }
+    digest = hash.digest('hex');
   }
-  const version = `${meta.name}@sha256:${hash.digest('hex')}`;
+  const version = `${meta.name}@sha256:${digest}`;
   cache.set(key, version);
   return version;
 }

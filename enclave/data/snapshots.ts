@@ -5,11 +5,10 @@
  * `dataset_snapshot_rows` for the stability monitor, the one reader of an older version.
  */
 import { JointlabError } from '../../lab/errors';
-import type { ColumnInfo } from '../../lab/spec/policy';
 import type { DatasetMeta, DatasetSnapshot } from '../../lab/api/datasets';
 import { releaseCount } from '../release/disclosure';
 import { Db, Queries } from '../store/db';
-import type { ParsedUpload } from './csv-import';
+import type { UploadShape } from './csv-import';
 
 interface SnapshotRow {
   version: number;
@@ -50,14 +49,14 @@ export async function snapshotRows(db: Db, meta: DatasetMeta, version: number): 
  * types, so that every policy, spec and model written against the dataset still means the same.
  * Each refusal has its own code and names the columns that differ (names only, never a value).
  */
-export function assertSameShape(meta: DatasetMeta, idColumn: string, parsed: ParsedUpload): void {
+export function assertSameShape(meta: DatasetMeta, idColumn: string, parsed: UploadShape): void {
   if (idColumn !== meta.idColumn) {
     throw new JointlabError('snapshot_id_column', `dataset "${meta.name}" is keyed by "${meta.idColumn}"; a new snapshot must use the same id column (it names "${idColumn}")`, 'validation');
   }
   const stored = meta.columns.filter((c) => c.policy !== 'id');
-  const names = new Set(parsed.joined.names);
+  const names = new Set(parsed.names);
   const missing = stored.filter((c) => !names.has(c.name)).map((c) => c.name);
-  const added = parsed.joined.names.filter((n) => !stored.some((c) => c.name === n));
+  const added = parsed.names.filter((n) => !stored.some((c) => c.name === n));
   if (missing.length || added.length) {
     const parts = [missing.length ? `missing ${missing.map((n) => `"${n}"`).join(', ')}` : '', added.length ? `new ${added.map((n) => `"${n}"`).join(', ')}` : ''].filter(Boolean);
     throw new JointlabError('snapshot_columns', `a new snapshot of "${meta.name}" must have the dataset's columns: ${parts.join('; ')}`, 'validation');
@@ -70,11 +69,6 @@ export function assertSameShape(meta: DatasetMeta, idColumn: string, parsed: Par
       'validation',
     );
   }
-}
-
-/** The parsed file with its columns in the dataset's stored order, which stored cells follow. */
-export function inStoredOrder(columns: ColumnInfo[], parsed: ParsedUpload): ParsedUpload {
-  return { ...parsed, joined: { ...parsed.joined, names: columns.filter((c) => c.policy !== 'id').map((c) => c.name) } };
 }
 
 /** Moves the latest snapshot's rows to the archive, making room in dataset_rows for the next one. */

@@ -4,7 +4,7 @@ import { JointlabError } from '../../lab/errors';
 import { appendAudit } from '../audit/log';
 import type { Principal } from '../../lab/api/principals';
 import { Db, Queries } from '../store/db';
-import { insertRows, parseUpload } from './csv-import';
+import { CsvSource, ImportLimits, insertRows, scanUpload } from './csv-import';
 import { DATASET_NAME } from './datasets';
 import type { UploadMeta } from '../../lab/api/uploads';
 import type { PsiUploadGuard } from '../psi/psi-service';
@@ -26,30 +26,34 @@ function toMeta(r: UploadRow): UploadMeta {
 }
 
 /** `psi`: the upload is bound to a matched PSI session, and its ids must be that session's intersection exactly. */
-export async function createUpload(db: Db, input: { name: string; idColumn: string; body: unknown }, actor: Principal, psi?: PsiUploadGuard): Promise<UploadMeta> {
+export async function createUpload(db: Db, input: { name: string; idColumn: string; body: CsvSource | unknown; limits?: Partial<ImportLimits> }, actor: Principal, psi?: PsiUploadGuard): Promise<UploadMeta> {
   if (!DATASET_NAME.test(input.name)) throw new JointlabError('bad_name', 'upload names are 1-64 letters, digits, . _ -', 'usage');
-  const parsed = parseUpload(input.body, input.idColumn);
-  psi?.assertIds(parsed.joined.ids);
+  const scanned = await scanUpload(input.body as CsvSource, input.idColumn, { limits: input.limits, keepIds: psi !== undefined });
   const id = `u_${randomUUID()}`;
-  const columns = parsed.joined.names.map((name) => ({ name, type: parsed.types.get(name)! }));
-  await db.transaction(async (q) => {
-    if (await q.get('SELECT 1 FROM uploads WHERE org = ? AND name = ?', [actor.org, input.name])) {
-      throw new JointlabError('upload_exists', `your organization has an upload named "${input.name}" already; delete it first`, 'conflict');
-    }
-    await q.run('INSERT INTO uploads (id, name, org, owner, id_column, columns, row_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-      id,
-      input.name,
-      actor.org,
-      actor.id,
-      input.idColumn,
-      JSON.stringify(columns),
-      parsed.joined.ids.length,
-      new Date().toISOString(),
-    ]);
-    await insertRows(q, 'upload_rows', id, parsed);
-    await appendAudit(q, { actor: actor.id, action: 'upload.create', object: `upload:${id}`, detail: { columns: columns.length, ...psi?.detail } });
-    await psi?.record(q, id);
-  });
+  try {
+    psi?.assertIds(scanned.ids!);
+    const columns = scanned.names.map((name) => ({ name, type: scanned.types.get(name)! }));
+    await db.transaction(async (q) => {
+      if (await q.get('SELECT 1 FROM uploads WHERE org = ? AND name = ?', [actor.org, input.name])) {
+        throw new JointlabError('upload_exists', `your organization has an upload named "${input.name}" already; delete it first`, 'conflict');
+      }
+      await q.run('INSERT INTO uploads (id, name, org, owner, id_column, columns, row_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+        id,
+        input.name,
+        actor.org,
+        actor.id,
+        input.idColumn,
+        JSON.stringify(columns),
+        scanned.rows,
+        new Date().toISOString(),
+      ]);
+      await insertRows(q, 'upload_rows', id, scanned, scanned.names);
+      await appendAudit(q, { actor: actor.id, action: 'upload.create', object: `upload:${id}`, detail: { columns: columns.length, ...psi?.detail } });
+      await psi?.record(q, id);
+    });
+  } finally {
+    await scanned.dispose();
+  }
   psi?.done();
   return (await getUpload(db, id))!;
 }

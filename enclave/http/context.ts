@@ -8,13 +8,16 @@ import { DEFAULT_SCORING_LIMITS, ScoreLimiter, ScoringLimits } from '../scoring/
 import { DEFAULT_PSI_LIMITS, PsiLimits } from '../release/psi-budget';
 import { PsiService } from '../psi/psi-service';
 import type { NetworkSettings } from '../network/settings';
+import { DEFAULT_IMPORT_LIMITS, ImportLimits } from '../data/csv-import';
 
 export interface EnclaveSettings {
   /** k for bank-only jobs and new datasets unless the steward sets one. */
   defaultK: number;
   minTrainingRows: number;
-  /** Largest CSV body accepted for dataset imports and bank uploads. */
+  /** Largest CSV body accepted for bank uploads, consents and applicants (read whole). */
   csvLimit: string;
+  /** Largest dataset import, in rows and bytes: imports are streamed, never held whole. */
+  import: ImportLimits;
   /** Largest JSON body. */
   jsonLimit: string;
   /** Largest HE session body (public and Galois keys) and largest ciphertext envelope. */
@@ -39,6 +42,7 @@ export const DEFAULT_SETTINGS: EnclaveSettings = {
   defaultK: 10,
   minTrainingRows: 100,
   csvLimit: '64mb',
+  import: DEFAULT_IMPORT_LIMITS,
   jsonLimit: '1mb',
   heKeyLimit: '48mb',
   heCipherLimit: '64mb',

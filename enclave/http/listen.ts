@@ -15,5 +15,8 @@ export async function listen(handler: RequestListener, port: number, host: strin
   // reuses it, and a large upload dies with ECONNRESET.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // A streamed dataset import of millions of rows is read at the pace of its checks, for minutes:
+  // Node's default of 300 s for a whole request would cut it off (headersTimeout still bounds slow headers).
+  server.requestTimeout = 3_600_000;
   return { server, port: (server.address() as AddressInfo).port };
 }

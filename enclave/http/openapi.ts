@@ -22,7 +22,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v1/datasets': {
     get: { summary: 'list datasets with schema and policy', roles: ['bank', 'steward', 'researcher', 'admin'], ok: 200 },
     post: {
-      summary: 'import a platform table; importing an existing name adds a snapshot (same id column, columns and types; policy and k kept)',
+      summary: 'import a platform table, streamed (the body is read in pieces, never held whole; at most the enclave\'s --import-max-rows rows, 10,000,000 by default); a bad row anywhere stores nothing; importing an existing name adds a snapshot (same id column, columns and types; policy and k kept)',
       roles: ['steward'],
       body: 'csv',
       query: [

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { isMissingCell } from '../../lab/data/columns';
 import { JointlabError } from '../../lab/errors';
-import { getDatasetMeta, snapshotKey } from '../data/datasets';
+import { getDatasetMeta, snapshotKey, snapshotMoments } from '../data/datasets';
 import { NoiseColumn, donorRows, perturbCells } from '../release/score-noise';
 import { Db } from '../store/db';
 import type { ScoringPolicy } from '../../lab/api/scoring';
@@ -40,6 +40,10 @@ async function columnSds(db: Db, meta: DatasetMeta, columns: readonly string[]):
   const cache = sds.get(db) ?? new Map<string, number>();
   sds.set(db, cache);
   const keyOf = (c: string) => `${snapshotKey(meta)}\u0000${c}`;
+  const sdOf = (n: number, s: number, ss: number): number => (n > 1 ? Math.sqrt(Math.max(ss / n - (s / n) ** 2, 0)) : 0);
+  // The moments the import counted (data/csv-import.ts insertRows), by the rule below: no need to read every row.
+  const counted = columns.some((c) => !cache.has(keyOf(c))) ? await snapshotMoments(db, meta) : undefined;
+  for (const c of columns) if (!cache.has(keyOf(c)) && counted?.[c]) cache.set(keyOf(c), sdOf(...counted[c]));
   const wanted = columns.filter((c) => !cache.has(keyOf(c)));
   if (wanted.length) {
     const at = positionsOf(meta, wanted);
@@ -57,7 +61,7 @@ async function columnSds(db: Db, meta: DatasetMeta, columns: readonly string[]):
     }
     wanted.forEach((c, j) => {
       const { n, s, ss } = sums[j];
-      cache.set(keyOf(c), n > 1 ? Math.sqrt(Math.max(ss / n - (s / n) ** 2, 0)) : 0);
+      cache.set(keyOf(c), sdOf(n, s, ss));
     });
   }
   return columns.map((c) => cache.get(keyOf(c))!);

@@ -244,6 +244,14 @@ const MIGRATIONS: string[] = [
   INSERT INTO he_training_totals (session, xty) SELECT id, xty FROM he_sessions WHERE xty IS NOT NULL;
   UPDATE he_sessions SET xty = NULL WHERE xty IS NOT NULL;
   `,
+  // A snapshot's digest (enclave/data/datasets.ts datasetVersion) and its numeric columns' moments
+  // (count, sum, sum of squares: the score noise's scale), computed once as its rows are imported
+  // rather than by reading millions of rows back; NULL for snapshots imported before, which are
+  // computed from their rows as they were.
+  `
+  ALTER TABLE dataset_snapshots ADD COLUMN digest TEXT;
+  ALTER TABLE dataset_snapshots ADD COLUMN moments TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,6 +2,9 @@
 import { ErrorCategory, JointlabError, Problem, ProblemsError } from '../errors';
 import { FRAME_TYPE } from '../he/frames';
 import { POINTS_TYPE } from '../psi/points';
+import { createReadStream, statSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 
 const CATEGORY_OF: Record<number, ErrorCategory> = {
   400: 'usage',
@@ -18,6 +21,8 @@ const CATEGORY_OF: Record<number, ErrorCategory> = {
 export interface RequestOptions {
   json?: unknown;
   csv?: Buffer | string;
+  /** A CSV file streamed from disk as it is sent (dataset imports of millions of rows), never read whole. */
+  csvFile?: string;
   /** A binary HE envelope (lab/he/frames.ts). */
   frames?: Buffer;
   /** Packed PSI points (lab/psi/points.ts). */
@@ -57,15 +62,21 @@ export class EnclaveClient {
       headers['content-type'] = POINTS_TYPE;
       body = options.points;
     }
-    let response: Response;
+    let response: { ok: boolean; status: number; bytes: Buffer };
     try {
-      response = await fetchOnce(target, { method, headers, body });
+      if (options.csvFile !== undefined) {
+        headers['content-type'] = 'text/csv';
+        response = await sendFile(target, method, headers, options.csvFile);
+      } else {
+        const answer = await fetchOnce(target, { method, headers, body });
+        response = { ok: answer.ok, status: answer.status, bytes: Buffer.from(await answer.arrayBuffer()) };
+      }
     } catch {
       throw new JointlabError('enclave_unreachable', `cannot reach the enclave at ${this.url} (is \`jointlab enclave start\` running? set --url or JOINTLAB_URL)`, 'server');
     }
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const bytes = response.bytes;
     if (traffic) {
-      traffic.up += body === undefined ? 0 : Buffer.byteLength(body);
+      traffic.up += options.csvFile !== undefined ? statSync(options.csvFile).size : body === undefined ? 0 : Buffer.byteLength(body);
       traffic.down += bytes.length;
     }
     if (response.ok) return bytes;
@@ -107,4 +118,26 @@ async function fetchOnce(target: URL, init: RequestInit): Promise<Response> {
     if (!code || !CLOSED_UNDER_US.has(code)) throw e;
     return fetch(target, init);
   }
+}
+
+/**
+ * A file streamed from disk as the body, over node:http rather than fetch: an import of millions of
+ * rows answers only once every row is stored, minutes after the last byte, past the 300 seconds
+ * fetch waits for an answer. The answer is taken even when the enclave refused before reading the
+ * whole file.
+ */
+function sendFile(target: URL, method: string, headers: Record<string, string>, file: string): Promise<{ ok: boolean; status: number; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const size = statSync(file).size;
+    const request = (target.protocol === 'https:' ? https : http).request(target, { method, headers: { ...headers, 'content-length': String(size) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ ok: res.statusCode! >= 200 && res.statusCode! < 300, status: res.statusCode!, bytes: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    request.on('error', reject);
+    const source = createReadStream(file, { highWaterMark: 1 << 20 });
+    source.on('error', (e) => request.destroy(e));
+    source.pipe(request);
+  });
 }

@@ -22,8 +22,18 @@ export function isMissingCell(cell: string, kind: CellKind = 'categorical'): boo
   return (kind === 'numeric' ? MISSING_NUMBER : MISSING).has(cell.trim().toLowerCase());
 }
 
+/**
+ * A cell's reading where a number is expected: 0 a gap, 1 a number, 2 anything else. The streaming
+ * import types columns with it row by row, by the rule typedColumn applies to a whole column.
+ */
+export function numericCellClass(cell: string): 0 | 1 | 2 {
+  if (NUMBER.test(cell)) return 1; // the common case, with no space to trim
+  if (MISSING_NUMBER.has(cell.trim().toLowerCase())) return 0;
+  return NUMBER.test(cell.trim()) ? 1 : 2;
+}
+
 /** Share of non-missing cells that must parse as numbers for a column to count as numeric. */
-const NUMERIC_MAJORITY = 0.9;
+export const NUMERIC_MAJORITY = 0.9;
 
 function cellsOf(joined: JoinedTable, name: string): string[] {
   const cells = joined.cells.get(name);

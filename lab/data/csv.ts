@@ -21,24 +21,55 @@ export interface CsvLimits {
 }
 
 export function parseCsv(text: string, source: string, limits: CsvLimits = {}): CsvTable {
-  const maxField = limits.maxFieldLength ?? 1 << 20;
   const maxRows = limits.maxRows ?? Infinity;
+  const { records, lines } = scanCsvRecords(text, source, limits, 1, true, maxRows + 1);
+  if (records.length === 0) fail(source, 'csv_empty', 'the file has no header row');
+  const header = csvHeader(records[0], source);
+  for (let r = 1; r < records.length; r++) {
+    if (records[r].length !== header.length) {
+      fail(source, 'csv_ragged_row', `line ${lines[r]}: ${records[r].length} cells where the header has ${header.length}`);
+    }
+  }
+  return { header, rows: records.slice(1), lines: lines.slice(1) };
+}
+
+function fail(source: string, code: string, what: string): never {
+  throw new JointlabError(code, `${source}: ${what}`);
+}
+
+/** The header's names, trimmed: none empty, none twice. */
+export function csvHeader(record: string[], source: string): string[] {
+  const header = record.map((h) => h.trim());
+  const seen = new Set<string>();
+  header.forEach((h, k) => {
+    if (h === '') fail(source, 'csv_empty_column_name', `column ${k + 1} has no name`);
+    if (seen.has(h)) fail(source, 'csv_duplicate_column', `column "${h}" appears twice in the header`);
+    seen.add(h);
+  });
+  return header;
+}
+
+/**
+ * The records of `text`, which starts at the beginning of a record on line `firstLine` (the file's
+ * start when `fileStart`, where a byte-order mark is skipped); blank lines are skipped. More than
+ * `maxRecords` records is `csv_too_many_rows`. The streaming import (lab/data/csv-stream.ts) calls
+ * it on pieces cut at record boundaries.
+ */
+export function scanCsvRecords(text: string, source: string, limits: CsvLimits, firstLine: number, fileStart: boolean, maxRecords = Infinity): { records: string[][]; lines: number[]; nextLine: number } {
+  const maxField = limits.maxFieldLength ?? 1 << 20;
   const maxColumns = limits.maxColumns ?? 10_000;
   const records: string[][] = [];
   const lines: number[] = [];
   let record: string[] = [];
   let field = '';
-  let line = 1;
-  let recordLine = 1;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte-order mark
+  let line = firstLine;
+  let recordLine = firstLine;
+  let i = fileStart && text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte-order mark
   const n = text.length;
-  const fail = (code: string, what: string): never => {
-    throw new JointlabError(code, `${source}: ${what}`);
-  };
   const endField = (): void => {
-    if (field.length > maxField) fail('csv_field_too_long', `line ${line}: a cell is longer than ${maxField} characters`);
+    if (field.length > maxField) fail(source, 'csv_field_too_long', `line ${line}: a cell is longer than ${maxField} characters`);
     record.push(field);
-    if (record.length > maxColumns) fail('csv_too_many_columns', `line ${line}: more than ${maxColumns} columns`);
+    if (record.length > maxColumns) fail(source, 'csv_too_many_columns', `line ${line}: more than ${maxColumns} columns`);
     field = '';
   };
   const endRecord = (): void => {
@@ -47,7 +78,7 @@ export function parseCsv(text: string, source: string, limits: CsvLimits = {}): 
     if (!(record.length === 1 && record[0] === '')) {
       records.push(record);
       lines.push(recordLine);
-      if (records.length > maxRows + 1) fail('csv_too_many_rows', `more than ${maxRows} rows`);
+      if (records.length > maxRecords) fail(source, 'csv_too_many_rows', `more than ${maxRecords - 1} rows`);
     }
     record = [];
   };
@@ -59,7 +90,7 @@ export function parseCsv(text: string, source: string, limits: CsvLimits = {}): 
       let chunkStart = j;
       let value = '';
       for (;;) {
-        if (j >= n) fail('csv_unterminated_quote', `line ${line}: a quoted cell is never closed`);
+        if (j >= n) fail(source, 'csv_unterminated_quote', `line ${line}: a quoted cell is never closed`);
         const d = text.charCodeAt(j);
         if (d === 0x22) {
           if (text.charCodeAt(j + 1) === 0x22) {
@@ -73,13 +104,13 @@ export function parseCsv(text: string, source: string, limits: CsvLimits = {}): 
           break;
         }
         if (d === 0x0a) line++;
-        if (j - i > maxField + 2) fail('csv_field_too_long', `line ${line}: a cell is longer than ${maxField} characters`);
+        if (j - i > maxField + 2) fail(source, 'csv_field_too_long', `line ${line}: a cell is longer than ${maxField} characters`);
         j++;
       }
       field = value;
       i = j;
       const next = text.charCodeAt(i);
-      if (i < n && next !== 0x2c && next !== 0x0a && next !== 0x0d) fail('csv_bad_quote', `line ${line}: text after a closing quote`);
+      if (i < n && next !== 0x2c && next !== 0x0a && next !== 0x0d) fail(source, 'csv_bad_quote', `line ${line}: text after a closing quote`);
       continue;
     }
     if (c === 0x2c /* , */) {
@@ -99,27 +130,14 @@ export function parseCsv(text: string, source: string, limits: CsvLimits = {}): 
     while (j < n) {
       const d = text.charCodeAt(j);
       if (d === 0x2c || d === 0x0a || d === 0x0d) break;
-      if (d === 0x22) fail('csv_bad_quote', `line ${line}: a quote inside an unquoted cell`);
+      if (d === 0x22) fail(source, 'csv_bad_quote', `line ${line}: a quote inside an unquoted cell`);
       j++;
     }
     field += text.slice(i, j);
     i = j;
   }
   if (field !== '' || record.length > 0) endRecord();
-  if (records.length === 0) fail('csv_empty', 'the file has no header row');
-  const header = records[0].map((h) => h.trim());
-  const seen = new Set<string>();
-  header.forEach((h, k) => {
-    if (h === '') fail('csv_empty_column_name', `column ${k + 1} has no name`);
-    if (seen.has(h)) fail('csv_duplicate_column', `column "${h}" appears twice in the header`);
-    seen.add(h);
-  });
-  for (let r = 1; r < records.length; r++) {
-    if (records[r].length !== header.length) {
-      fail('csv_ragged_row', `line ${lines[r]}: ${records[r].length} cells where the header has ${header.length}`);
-    }
-  }
-  return { header, rows: records.slice(1), lines: lines.slice(1) };
+  return { records, lines, nextLine: line };
 }
 
 /** Reads a CSV file, turning a missing or unreadable file and invalid UTF-8 into clear errors. */

@@ -1,16 +1,17 @@
 /** Platform datasets: stewards import and set policy; everyone signed in reads schema, policy and k-safe aggregates. No route returns rows. */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { JointlabError } from '../../../lab/errors';
 import { assertValid } from '../../../lab/spec/problems';
 import { validators } from '../../../lab/spec/requests';
 import { DEFAULT_K, datasetAggregates, getDatasetMeta, importDataset, listDatasets, setPolicy } from '../../data/datasets';
 import { datasetUsage } from '../../report/usage';
 import { renderUsage } from '../../../lab/report/usage-page';
-import { allow, csvBody, jsonBody, principalOf } from '../auth';
+import { allow, jsonBody, principalOf } from '../auth';
 import { EnclaveContext } from '../context';
 import type { DatasetDetail, DatasetList, SnapshotList } from '../../../lab/api/datasets';
 import { listSnapshots } from '../../data/snapshots';
-import { assertFollowsStandard } from '../../network/standard-check';
+import { standardCheck } from '../../network/standard-check';
+import { csvStream, dropRest } from '../csv-stream';
 
 const list = (value: unknown): string[] => (typeof value === 'string' && value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
@@ -24,26 +25,35 @@ export function datasetRoutes(ctx: EnclaveContext): Router {
   r.get('/datasets', allow('bank', 'steward', 'researcher', 'admin'), async (_req, res) => {
     res.json({ datasets: await listDatasets(ctx.db) } satisfies DatasetList);
   });
-  r.post('/datasets', allow('steward'), express.raw({ type: 'text/csv', limit: ctx.settings.csvLimit }), async (req, res) => {
+  // The body is streamed into the import (enclave/data/csv-import.ts), never held whole: a table of
+  // millions of rows, bounded by settings.import (rows and bytes) rather than a body size.
+  r.post('/datasets', allow('steward'), async (req, res) => {
     // A first import without k takes the enclave's default; a new snapshot keeps the dataset's.
     const k = req.query.k === undefined ? undefined : Number(req.query.k);
     const network = ctx.settings.network;
-    const meta = await importDataset(
-      ctx.db,
-      {
-        name: queryString(req.query.name, 'name'),
-        idColumn: queryString(req.query.idColumn, 'idColumn'),
-        k,
-        defaultK: ctx.settings.defaultK ?? DEFAULT_K,
-        body: csvBody(req),
-        policy: { sensitive: list(req.query.sensitive), forbidden: list(req.query.forbidden), label: list(req.query.label) },
-        ...(network?.standard ? { check: (parsed) => assertFollowsStandard(network.standard!, network.province, String(req.query.idColumn), parsed) } : {}),
-      },
-      principalOf(res),
-    );
-    // The next PSI session on this dataset finds its blinded set made from the new rows.
-    void ctx.psi.datasetChanged(meta.name);
-    res.status(201).json(meta);
+    try {
+      const idColumn = queryString(req.query.idColumn, 'idColumn');
+      const meta = await importDataset(
+        ctx.db,
+        {
+          name: queryString(req.query.name, 'name'),
+          idColumn,
+          k,
+          defaultK: ctx.settings.defaultK ?? DEFAULT_K,
+          body: csvStream(req),
+          limits: ctx.settings.import,
+          policy: { sensitive: list(req.query.sensitive), forbidden: list(req.query.forbidden), label: list(req.query.label) },
+          ...(network?.standard ? { check: standardCheck(network.standard, network.province, idColumn) } : {}),
+        },
+        principalOf(res),
+      );
+      // The next PSI session on this dataset finds its blinded set made from the new rows.
+      void ctx.psi.datasetChanged(meta.name);
+      res.status(201).json(meta);
+    } catch (e) {
+      await dropRest(req, ctx.settings.import.maxBytes);
+      throw e;
+    }
   });
   r.get('/datasets/:name', allow('bank', 'steward', 'researcher', 'admin'), async (req, res) => {
     const meta = await getDatasetMeta(ctx.db, String(req.params.name));
