@@ -20,6 +20,7 @@ import { BasisTerm, platformTable, scoreBasis, scoreStats } from './design';
 import { DEFAULT_FLOOD } from './enclave-crypto';
 import { ScoreModel, scoreBatch, scoreModel } from './seal-pool';
 import { OpenSession, countTraffic, onSessionClosed } from './session-store';
+import { countScoringRequest, timed } from './scoring-steps';
 import type { FloodReport, ScoreStats } from '../../lab/api/he-sessions';
 
 /**
@@ -79,32 +80,35 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
     loading.catch(() => models.delete(row.id));
   }
   const { terms, model, stats, name } = await loading;
-  const consent = await checkConsent(db, actor.org, 'scoring', ids);
+  const consent = await timed('consent', () => checkConsent(db, actor.org, 'scoring', ids));
   // Only the rows asked about are read, as scoring in the clear reads them.
-  const table = await platformTable(db, spec, consent.allowed);
+  const table = await timed('rows', () => platformTable(db, spec, consent.allowed));
   const found = consent.allowed.filter((id) => table.byId.has(id));
   const missing = consent.allowed.filter((id) => !table.byId.has(id));
-  await limiter.chargeEnterprises(actor.id, found);
+  await timed('quota', () => limiter.chargeEnterprises(actor.id, found));
   const dataset = spec.platform!.dataset;
   const policy = await scoringPolicyOf(db, dataset);
-  const budget = await chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model: name, ids: found });
+  const budget = await timed('budget', () => chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model: name, ids: found }));
   const scored = budget.allowed;
   // The basis is plaintext in the enclave: the score noise goes there, the same as for scoring in the clear.
-  const noisy = await perturbedCells(db, policy, dataset, table.columns, table.byId, scored);
-  const { basis } = scoreBasis({ ...table, byId: noisy }, stats, terms, scored);
+  const noisy = await timed('noise', () => perturbedCells(db, policy, dataset, table.columns, table.byId, scored));
+  const { basis } = await timed('basis', () => scoreBasis({ ...table, byId: noisy }, stats, terms, scored));
   const slots = slotsOf(row.param_set);
   // Batches go to the pool at once, so a request of several batches keeps every worker busy.
   const batches: Promise<{ cipher: Uint8Array; flood: FloodReport }>[] = [];
   for (let start = 0; start < scored.length; start += slots) {
     batches.push(scoreBatch(model, basis.map((b) => b.subarray(start, start + slots)), DEFAULT_FLOOD));
   }
-  const answers = await Promise.all(batches);
+  const answers = await timed('seal', () => Promise.all(batches));
   const ciphers = answers.map((a) => a.cipher);
   const flood = answers.reduce<FloodReport | undefined>((least, a) => (!least || a.flood.bits < least.bits ? a.flood : least), undefined);
-  await db.transaction(async (q) => {
-    await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } });
+  await timed('store', async () => {
+    await db.transaction(async (q) => {
+      await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } });
+    });
+    await countTraffic(db, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
   });
-  await countTraffic(db, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
+  countScoringRequest();
   return {
     ids: scored,
     refused: [...consent.refused, ...missing.map((m) => ({ id: m, reason: 'no platform record' })), ...budget.refused],

@@ -20,6 +20,7 @@ import { noisyValue } from '../release/population';
 import { platformTable, scoreStats, trainingDesign } from './design';
 import { asCaller, checkKeyBytes, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
+import { timed } from './scoring-steps';
 import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
 import { deleteTotals } from './training-totals';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
@@ -149,7 +150,7 @@ export class HeSessions {
 
   /** he-score: encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
   async score(id: string, ids: string[], actor: Principal): Promise<EncryptedScores> {
-    const session = await this.inMode(id, actor, 'he-score');
+    const session = await timed('session', () => this.inMode(id, actor, 'he-score'));
     return asCaller(actor.org, () => scoreEncrypted(this.db, this.limiter, session, ids, actor));
   }
 
