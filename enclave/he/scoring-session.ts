@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
-import { slotsOf } from '../../lab/he/params';
+import { ParamSetName, slotsOf } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { appendAudit } from '../audit/log';
 import type { Principal } from '../../lab/api/principals';
@@ -19,7 +19,7 @@ import { Db } from '../store/db';
 import { BasisTerm, platformTable, scoreBasis, scoreStats } from './design';
 import { DEFAULT_FLOOD } from './enclave-crypto';
 import { ScoreModel, scoreBatch, scoreModel } from './seal-pool';
-import { OpenSession, countTraffic, onSessionClosed } from './session-store';
+import { OpenSession, SessionHead, countTraffic, onSessionClosed } from './session-store';
 import { countScoringRequest, timed } from './scoring-steps';
 import type { FloodReport, ScoreStats } from '../../lab/api/he-sessions';
 
@@ -39,24 +39,46 @@ interface SessionModel {
 const models = new Map<string, Promise<SessionModel>>();
 onSessionClosed((id) => models.delete(id));
 
-async function sessionModel(db: Db, session: OpenSession, body: Buffer, stats?: ScoreStats): Promise<SessionModel> {
-  const { row, spec } = session;
+async function sessionModel(db: Db, paramSet: ParamSetName, publicKey: Uint8Array, spec: JobSpec, body: Buffer, stats?: ScoreStats): Promise<SessionModel> {
   const { header, blobs } = decodeFrames<{ terms?: unknown }>(body);
   stats ??= await scoreStats(db, await platformTable(db, spec, []));
   const terms = assertTerms(header.terms, spec, stats);
   if (blobs.length !== terms.length + 1) throw new JointlabError('bad_ciphertext_count', `send ${terms.length + 1} coefficient ciphertexts (one per term, then the constant)`, 'usage');
-  const model = await scoreModel(row.param_set, row.public_key!, blobs);
+  const model = await scoreModel(paramSet, publicKey, blobs);
   return { terms, model, stats, name: `he:${createHash('sha256').update(body).digest('hex').slice(0, 32)}` };
 }
 
 /** The bank's encrypted coefficients and the plaintext shape of its model's terms, checked and kept for the session. */
 export async function receiveModel(db: Db, session: OpenSession, body: Buffer): Promise<{ terms: number }> {
-  const { row } = session;
-  const loaded = await sessionModel(db, session, body);
-  await db.run('UPDATE he_sessions SET coefficients = ? WHERE id = ?', [body, row.id]);
+  const { row, spec } = session;
+  const loaded = await sessionModel(db, row.param_set, row.public_key!, spec, body);
+  // Written once, in a table of its own: nothing a scoring request updates rewrites it. A session
+  // closed meanwhile keeps no model.
+  await db.transaction(async (q) => {
+    await q.run(
+      'INSERT INTO he_score_models (session, coefficients) SELECT id, ? FROM he_sessions WHERE id = ? AND closed_at IS NULL ON CONFLICT (session) DO UPDATE SET coefficients = excluded.coefficients',
+      [body, row.id],
+    );
+    await countTraffic(q, row.id, body.length, 0);
+  });
   models.set(row.id, Promise.resolve(loaded));
-  await countTraffic(db, row.id, body.length, 0);
   return { terms: loaded.terms.length };
+}
+
+/** The session's model: in memory while the session is open, read back from the store after a restart. */
+async function modelOf(db: Db, session: OpenSession<SessionHead>): Promise<SessionModel> {
+  const { row, spec } = session;
+  let loading = models.get(row.id);
+  if (!loading) {
+    loading = (async () => {
+      const stored = await db.get<{ coefficients: Buffer; public_key: Buffer | null }>('SELECT m.coefficients, s.public_key FROM he_score_models m JOIN he_sessions s ON s.id = m.session WHERE m.session = ?', [row.id]);
+      if (!stored?.public_key) throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
+      return sessionModel(db, row.param_set, stored.public_key, spec, stored.coefficients);
+    })();
+    models.set(row.id, loading);
+    loading.catch(() => models.delete(row.id));
+  }
+  return loading;
 }
 
 export interface EncryptedScores {
@@ -67,19 +89,15 @@ export interface EncryptedScores {
 }
 
 /** Encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
-export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: OpenSession, ids: string[], actor: Principal): Promise<EncryptedScores> {
+export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: OpenSession<SessionHead>, ids: string[], actor: Principal): Promise<EncryptedScores> {
   const { row, spec } = session;
-  if (!row.coefficients) throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
+  if (!models.has(row.id) && !(await db.get('SELECT 1 AS one FROM he_score_models WHERE session = ?', [row.id]))) {
+    throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
+  }
   // One per-request limit for scoring in the clear and under encryption.
   limiter.assertIdCount(ids.length);
   limiter.takeRequest(actor.id);
-  let loading = models.get(row.id);
-  if (!loading) {
-    loading = sessionModel(db, session, row.coefficients);
-    models.set(row.id, loading);
-    loading.catch(() => models.delete(row.id));
-  }
-  const { terms, model, stats, name } = await loading;
+  const { terms, model, stats, name } = await modelOf(db, session);
   const consent = await timed('consent', () => checkConsent(db, actor.org, 'scoring', ids));
   // Only the rows asked about are read, as scoring in the clear reads them.
   const table = await timed('rows', () => platformTable(db, spec, consent.allowed));
@@ -102,12 +120,12 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
   const answers = await timed('seal', () => Promise.all(batches));
   const ciphers = answers.map((a) => a.cipher);
   const flood = answers.reduce<FloodReport | undefined>((least, a) => (!least || a.flood.bits < least.bits ? a.flood : least), undefined);
-  await timed('store', async () => {
-    await db.transaction(async (q) => {
+  await timed('store', () =>
+    db.transaction(async (q) => {
       await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } });
-    });
-    await countTraffic(db, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
-  });
+      await countTraffic(q, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
+    }),
+  );
   countScoringRequest();
   return {
     ids: scored,
