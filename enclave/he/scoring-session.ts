@@ -16,7 +16,9 @@ import { scoringPolicyOf } from '../scoring/policy-store';
 import { perturbedCells } from '../scoring/perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
 import { Db } from '../store/db';
-import { BasisTerm, platformTable, scoreBasis, scoreStats } from './design';
+import { BasisTerm, platformPresence, platformTable, scoreStats } from './design';
+import { snapshotKey } from '../data/datasets';
+import { BasisRows } from './basis-rows';
 import { DEFAULT_FLOOD } from './enclave-crypto';
 import { ScoreModel, scoreBatch, scoreModel } from './seal-pool';
 import { OpenSession, SessionHead, countTraffic, onSessionClosed } from './session-store';
@@ -34,6 +36,7 @@ interface SessionModel {
   stats: ScoreStats;
   /** Every coefficient upload is a new model: the enclave cannot see what it computes, only that it changed. */
   name: string;
+  basis: BasisRows;
 }
 
 const models = new Map<string, Promise<SessionModel>>();
@@ -45,7 +48,7 @@ async function sessionModel(db: Db, paramSet: ParamSetName, publicKey: Uint8Arra
   const terms = assertTerms(header.terms, spec, stats);
   if (blobs.length !== terms.length + 1) throw new JointlabError('bad_ciphertext_count', `send ${terms.length + 1} coefficient ciphertexts (one per term, then the constant)`, 'usage');
   const model = await scoreModel(paramSet, publicKey, blobs);
-  return { terms, model, stats, name: `he:${createHash('sha256').update(body).digest('hex').slice(0, 32)}` };
+  return { terms, model, stats, name: `he:${createHash('sha256').update(body).digest('hex').slice(0, 32)}`, basis: new BasisRows(terms, stats) };
 }
 
 /** The bank's encrypted coefficients and the plaintext shape of its model's terms, checked and kept for the session. */
@@ -97,20 +100,27 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
   // One per-request limit for scoring in the clear and under encryption.
   limiter.assertIdCount(ids.length);
   limiter.takeRequest(actor.id);
-  const { terms, model, stats, name } = await modelOf(db, session);
+  const { model, name, basis: basisRows } = await modelOf(db, session);
   const consent = await timed('consent', () => checkConsent(db, actor.org, 'scoring', ids));
-  // Only the rows asked about are read, as scoring in the clear reads them.
-  const table = await timed('rows', () => platformTable(db, spec, consent.allowed));
-  const found = consent.allowed.filter((id) => table.byId.has(id));
-  const missing = consent.allowed.filter((id) => !table.byId.has(id));
+  // Which consented ids the platform holds, from the id index: cells are read below, for the enterprises the controls let through and only once per session.
+  const { meta, present } = await timed('rows', () => platformPresence(db, spec, consent.allowed));
+  const found = consent.allowed.filter((id) => present.has(id));
+  const missing = consent.allowed.filter((id) => !present.has(id));
   await timed('quota', () => limiter.chargeEnterprises(actor.id, found));
   const dataset = spec.platform!.dataset;
   const policy = await scoringPolicyOf(db, dataset);
   const budget = await timed('budget', () => chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model: name, ids: found }));
   const scored = budget.allowed;
-  // The basis is plaintext in the enclave: the score noise goes there, the same as for scoring in the clear.
-  const noisy = await timed('noise', () => perturbedCells(db, policy, dataset, table.columns, table.byId, scored));
-  const { basis } = await timed('basis', () => scoreBasis({ ...table, byId: noisy }, stats, terms, scored));
+  const basis = await timed('basis', () =>
+    basisRows.columns(meta, policy, scored, async (fresh) => {
+      const table = await platformTable(db, spec, fresh);
+      if (snapshotKey(table.meta) !== snapshotKey(meta) || fresh.some((id) => !table.byId.has(id))) {
+        throw new JointlabError('dataset_changed', 'the dataset was imported again during this request; send it again', 'conflict');
+      }
+      // The basis is plaintext in the enclave: the score noise goes there, the same as for scoring in the clear.
+      return { ...table, byId: await timed('noise', () => perturbedCells(db, policy, dataset, table.columns, table.byId, fresh)) };
+    }),
+  );
   const slots = slotsOf(row.param_set);
   // Batches go to the pool at once, so a request of several batches keeps every worker busy.
   const batches: Promise<{ cipher: Uint8Array; flood: FloodReport }>[] = [];

@@ -1,4 +1,7 @@
-/** Seconds the enclave spends in each step of private scoring, summed over requests: the benchmark's breakdown reads them. */
+/**
+ * Seconds the enclave spends in each step of private scoring, summed over requests: the benchmark's
+ * breakdown reads them. `noise` runs inside `basis` (for enterprises a session has not scored yet).
+ */
 
 export const SCORING_STEPS = ['session', 'consent', 'rows', 'quota', 'budget', 'noise', 'basis', 'seal', 'store'] as const;
 export type ScoringStep = (typeof SCORING_STEPS)[number];

@@ -49,6 +49,7 @@ describe('private scoring: the session model in the store', function () {
     assert.equal(noModel.status, 409);
     assert.equal(noModel.json().code, 'no_model');
 
+    let firstScores: number[] = [];
     const model = encodeFrames({ terms: [{ feature: 'years_established', kind: 'z' }] }, [crypto.encryptReplicated(0.5), crypto.encryptReplicated(-1)]);
     assert.equal((await t.call('bankA', 'POST', `/v1/he/sessions/${session}/model`, { body: model, type: FRAME_TYPE })).status, 200);
     const stored = await t.enclave.db.get<{ n: number; bytes: number }>('SELECT COUNT(*) AS n, SUM(LENGTH(coefficients)) AS bytes FROM he_score_models WHERE session = ?', [session]);
@@ -65,6 +66,7 @@ describe('private scoring: the session model in the store', function () {
     try {
       const before = (await t.client('bankA').request<SessionInfo>('GET', `v1/he/sessions/${session}`)).bytes;
       const first = await score();
+      firstScores = first;
       for (let i = 0; i < 4; i++) await score();
       const updates = await t.enclave.db.all<{ what: string }>('SELECT what FROM blob_updates');
       assert.deepEqual(updates, [], 'a scoring request rewrote a row holding keys or the model');
@@ -83,6 +85,14 @@ describe('private scoring: the session model in the store', function () {
     } finally {
       await t.enclave.db.exec('DROP TRIGGER temp.session_updated; DROP TRIGGER temp.model_updated; DROP TRIGGER temp.model_replaced; DROP TABLE temp.blob_updates;');
     }
+
+    // The session keeps each enterprise's basis row once computed; the controls still decide every request.
+    await t.client('steward').request('POST', 'v1/consents/revoke', { json: { enterprise: consented[0], bank: 'bank-a', purpose: 'scoring' } });
+    const revoked = decodeFrames<ScoresHeader>(await t.client('bankA').send('POST', `v1/he/sessions/${session}/score`, { json: { ids: consented } }));
+    assert.deepEqual(revoked.header.refused, [{ id: consented[0], reason: 'consent revoked' }]);
+    assert.deepEqual(revoked.header.ids, consented.slice(1));
+    const values = Array.from(crypto.decrypt(revoked.blobs[0]).subarray(0, consented.length - 1));
+    assert.ok(Math.max(...values.map((v, i) => Math.abs(v - firstScores[i + 1]))) < 1e-4, 'the kept rows moved with the refusal');
 
     assert.equal((await t.call('bankA', 'DELETE', `/v1/he/sessions/${session}`)).status, 204);
     assert.equal((await t.enclave.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_score_models WHERE session = ?', [session]))?.n, 0);
