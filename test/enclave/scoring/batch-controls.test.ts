@@ -109,9 +109,7 @@ describe('per-enterprise controls over a whole request', function () {
       // Another bank's and another dataset's entries never count.
       if (i % 7 === 0) prior.push(['bank-b', 'platform', h, 'job:b1', inWindow], ['bank-b', 'platform', h, 'job:b2', inWindow], ['bank-a', 'other', h, 'job:o1', inWindow], ['bank-a', 'other', h, 'job:o2', inWindow]);
     }
-    await db.transaction(async (q) => {
-      for (const r of prior) await q.run('INSERT INTO score_models (bank, dataset, enterprise, model, first_at) VALUES (?, ?, ?, ?, ?)', r);
-    });
+    await db.run("INSERT INTO score_models (bank, dataset, enterprise, model, first_at) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?)", [JSON.stringify(prior)]);
     const ids = request().filter((id) => id.startsWith('E'));
     const since = new Date(now - policy.windowDays * DAY).toISOString();
     // The decision per id, on the state before the charge (each enterprise's own rows only).
