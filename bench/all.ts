@@ -9,7 +9,7 @@ import { MODEL_KINDS } from '../models/model';
 
 /** Run in this order by `npm run bench`; `scale` is asked for by name (it takes minutes and gigabytes). */
 const EVERY = ['run', 'enclave', 'he', 'he-safety', 'dp', 'scoring-noise', 'selection', 'psi', 'monitor', 'network'];
-const BY_NAME = new Set([...EVERY, 'scale', 'he-isolation', 'he-training']);
+const BY_NAME = new Set([...EVERY, 'scale', 'he-isolation', 'he-training', 'he-scoring']);
 
 function bench(name: string, args: string[]): void {
   const r = spawnSync(process.execPath, [join(__dirname, `${name}.js`), ...args], { stdio: 'inherit' });

@@ -2,8 +2,23 @@
  * Private scoring in steady state, measured in one run against the plaintext scoring path: a platform
  * of 30 numeric features, one released plaintext model scored through `POST /v1/score` and the same
  * model scored under encryption through one HE session (keys and the encrypted model sent once, then
- * requests of one ciphertext of ids each, two in flight, each answer decrypted by the bank).
+ * requests of one ciphertext of ids each, two in flight, each answer decrypted by the bank), with the
+ * time of each step on both sides and SEAL alone (the pool scoring the same number of batches with the
+ * model loaded, no controls, no HTTP) as the second reference.
+ *
+ * Run alone: `npm run bench -- he-scoring [ENTERPRISES]` (default 65,536, a multiple of 8,192), or
+ * after a build `node dist/bench/he-scoring.js [ENTERPRISES]`; `bench/he.ts` runs it too.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addPrincipal } from '../enclave/auth/principals';
+import { SCORING_STEPS, scoringSteps } from '../enclave/he/scoring-steps';
+import { DEFAULT_FLOOD } from '../enclave/he/enclave-crypto';
+import { holdSealPool, scoreBatch, scoreModel } from '../enclave/he/seal-pool';
+import { DEFAULT_SCORING_LIMITS } from '../enclave/scoring/limits';
+import { startEnclave } from '../enclave/service';
+import { BankCrypto } from '../lab/he/bank-crypto';
 import { EnclaveClient } from '../lab/client/enclave-client';
 import { formatCsv } from '../lab/data/csv';
 import { HeScoringSession } from '../lab/he/scoring-session';
@@ -42,10 +57,36 @@ export interface ScoringBench {
   approve: (spec: object) => Promise<string>;
 }
 
-export async function benchSteadyScoring({ bank, steward, approve }: ScoringBench): Promise<void> {
+/** The pool alone: `batches` batches of 30 terms with a loaded model, `lanes` at once, as scores per second. */
+async function sealAlone(batches: number, lanes: number): Promise<number> {
+  const paramSet = 'n16384';
+  const release = holdSealPool();
+  const bank = await BankCrypto.create(paramSet, []);
+  try {
+    const random = new Random(7);
+    const slots = bank.runtime.slots;
+    const model = await scoreModel(paramSet, bank.publicKeyBytes, Array.from({ length: 31 }, () => bank.encryptReplicated(random.normal() * 0.3)));
+    const basis = Array.from({ length: 30 }, () => Float64Array.from({ length: slots }, () => random.normal()));
+    // Warm-up: every worker loads the model before the clock starts.
+    await Promise.all(Array.from({ length: lanes }, () => scoreBatch(model, basis, DEFAULT_FLOOD)));
+    let left = batches;
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        while (left-- > 0) await scoreBatch(model, basis, DEFAULT_FLOOD);
+      }),
+    );
+    return (batches * slots) / since(started);
+  } finally {
+    bank.dispose();
+    await release();
+  }
+}
+
+export async function benchSteadyScoring({ bank, steward, approve }: ScoringBench, enterprises = 65_536): Promise<void> {
   const paramSet = 'n16384';
   const slots = slotsOf(paramSet);
-  const n = 8 * slots;
+  const n = Math.max(1, Math.round(enterprises / slots)) * slots;
   const random = new Random(5);
   const ids = Array.from({ length: n }, (_, i) => `S${String(i).padStart(7, '0')}`);
   const features = Array.from({ length: 30 }, (_, j) => `f${j}`);
@@ -84,22 +125,69 @@ export async function benchSteadyScoring({ bank, steward, approve }: ScoringBenc
   try {
     // The first pass loads the model into each worker; the second is the steady state.
     const passes: { scored: number; seconds: number; floodBits: number | null }[] = [];
+    let bankSteps = { ...session.steps };
     for (let pass = 0; pass < 2; pass++) {
+      bankSteps = { ...session.steps };
+      scoringSteps(true);
       const started = process.hrtime.bigint();
       const answer = await session.score(ids);
       passes.push({ scored: answer.parts.length, seconds: since(started), floodBits: answer.floodBits });
     }
+    const inFlight = scoringSteps(true);
+    // A third pass one request at a time: its steps do not wait on the other request's, so they are each step's own cost.
+    bankSteps = { ...session.steps };
+    const alone = process.hrtime.bigint();
+    await session.score(ids, 1);
+    const aloneSeconds = since(alone);
+    const enclave = scoringSteps(true);
+    const requests = enclave.requests;
+    const waited = session.steps.requests - bankSteps.requests;
+    const decrypted = session.steps.decrypt - bankSteps.decrypt;
     const steady = passes[1];
     const heRate = steady.scored / steady.seconds;
     const plainRate = plain.scored / plain.seconds;
+    const sealRate = await sealAlone(n / slots, 2);
     const s = session.steps;
+    const ms = (x: number): string => `${((x * 1000) / requests).toFixed(1)}`;
+    const inEnclave = SCORING_STEPS.reduce((t, k) => t + enclave.seconds[k], 0);
     console.log(`\nprivate-model scoring in steady state, 30 features, ${n.toLocaleString('en')} enterprises, ${paramSet} (${slots.toLocaleString('en')} per ciphertext), requests of ${slots.toLocaleString('en')} ids, 2 in flight:`);
     console.log(`  session open once: keys ${s.keys.toFixed(2)} s, encrypt model ${s.encryptModel.toFixed(2)} s, send model ${s.sendModel.toFixed(2)} s (${open.toFixed(2)} s in all, ${(upAfterOpen / 1e6).toFixed(1)} MB up)`);
     console.log(`  first pass (each worker loads the model) ${rate(passes[0].scored / passes[0].seconds)}; steady state ${rate(heRate)}, bank's decryption included`);
-    console.log(`  plaintext path (POST /v1/score, same ids, same request size, 2 in flight): first pass ${rate(plainFirst.scored / plainFirst.seconds)} (draws the score noise), steady state ${rate(plainRate)}: plaintext / encrypted ${(plainRate / heRate).toFixed(2)}x; local predict ${rate(local)}`);
-    console.log(`  bank side over both passes: waiting for answers ${s.requests.toFixed(2)} s (2 in flight), decrypting ${s.decrypt.toFixed(2)} s (${((s.decrypt * 1000) / ((2 * n) / slots)).toFixed(1)} ms a ciphertext)`);
-    console.log(`  bytes per request: ${((session.traffic.down / ((2 * n) / slots)) / 1e6).toFixed(2)} MB down; flooding >= ${steady.floodBits?.toFixed(1)} bits`);
+    console.log(`  references in this run: plaintext POST /v1/score (same ids, same request size, 2 in flight) ${rate(plainRate)} (first pass ${rate(plainFirst.scored / plainFirst.seconds)}, draws the score noise): encrypted / plaintext ${(heRate / plainRate).toFixed(2)}x;`);
+    console.log(`    SEAL alone (the pool, model loaded, ${n / slots} batches, 2 at once) ${rate(sealRate)}: encrypted end to end / SEAL alone ${(heRate / sealRate).toFixed(2)}x; local predict ${rate(local)}`);
+    console.log(`  per request, one at a time (a third pass, ${rate(steady.scored / aloneSeconds)}; ms, ${requests} requests of ${slots.toLocaleString('en')}):`);
+    console.log(`    enclave: ${SCORING_STEPS.map((k) => `${k} ${ms(enclave.seconds[k])}`).join(', ')}; in all ${ms(inEnclave)} (noise runs inside basis, for enterprises the session has not scored yet)`);
+    console.log(`    bank: waiting for the answer ${ms(waited)} (of which HTTP and parsing outside the steps above ${ms(waited - inEnclave)}), decrypting ${ms(decrypted)}`);
+    console.log(`  per request, 2 in flight (the steady pass; steps summed over both, so each includes waiting on the other's): ${SCORING_STEPS.map((k) => `${k} ${((inFlight.seconds[k] * 1000) / inFlight.requests).toFixed(1)}`).join(', ')}`);
+    console.log(`    wall time per request ${((steady.seconds * 1000) / inFlight.requests).toFixed(1)} ms; SEAL alone ${((slots * 1000) / sealRate).toFixed(1)} ms a batch`);
+    console.log(`  bytes per request: ${((session.traffic.down / ((3 * n) / slots)) / 1e6).toFixed(2)} MB down; flooding >= ${steady.floodBits?.toFixed(1)} bits`);
   } finally {
     await session.close();
   }
+}
+
+/** Alone: its own enclave in this process, scoring limits raised for both paths alike (the defaults allow 2 requests a second). */
+async function main(args: string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'jointlab-bench-he-scoring-'));
+  const enclave = await startEnclave({ db: join(dir, 'enclave.db'), port: 0, settings: { scoring: { ...DEFAULT_SCORING_LIMITS, requestsPerMinute: 100_000, enterprisesPerDay: 10_000_000 } } });
+  try {
+    const steward = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 's', role: 'steward', org: 'platform' }, 'bench')).token);
+    const bank = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 'b', role: 'bank', org: 'bank-a' }, 'bench')).token);
+    const approve = async (spec: object): Promise<string> => {
+      const { id } = await bank.request<JobView>('POST', 'v1/jobs', { json: spec });
+      await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
+      return id;
+    };
+    await benchSteadyScoring({ bank, steward, approve }, args[0] ? Number(args[0]) : undefined);
+  } finally {
+    await enclave.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -7,7 +7,8 @@ import { Frame } from '../../models/frame';
 import { Encoder, designNames, encode } from '../../models/encoding';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
 import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
-import { datasetAggregates, datasetCells, datasetVersion } from '../data/datasets';
+import { datasetAggregates, datasetCells, datasetVersion, getDatasetMeta } from '../data/datasets';
+import type { DatasetMeta } from '../../lab/api/datasets';
 import { uploadByName } from '../data/uploads';
 import { checkConsent } from '../data/consents';
 import { requestDigest } from '../jobs/training-data';
@@ -46,6 +47,17 @@ export type PlatformTable = Awaited<ReturnType<typeof datasetCells>> & { columns
 export async function platformTable(db: Db, spec: JobSpec, ids?: readonly string[]): Promise<PlatformTable> {
   const columns = spec.platform!.columns;
   return { ...(await datasetCells(db, spec.platform!.dataset, columns, ids)), columns };
+}
+
+/**
+ * Which of `ids` the job's dataset holds, from its id index alone (no cells are read): a scoring
+ * request's first look, before the controls decide which rows it may use.
+ */
+export async function platformPresence(db: Db, spec: JobSpec, ids: readonly string[]): Promise<{ meta: DatasetMeta; present: Set<string> }> {
+  const meta = await getDatasetMeta(db, spec.platform!.dataset);
+  if (!meta) throw new JointlabError('not_found', `dataset "${spec.platform!.dataset}" no longer exists`, 'not_found');
+  const rows = await db.all<{ entity_id: string }>('SELECT entity_id FROM dataset_rows WHERE dataset = ? AND entity_id IN (SELECT value FROM json_each(?))', [meta.name, JSON.stringify([...new Set(ids)])]);
+  return { meta, present: new Set(rows.map((r) => r.entity_id)) };
 }
 
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {

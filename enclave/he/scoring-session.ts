@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
-import { slotsOf } from '../../lab/he/params';
+import { ParamSetName, slotsOf } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { appendAudit } from '../audit/log';
 import type { Principal } from '../../lab/api/principals';
@@ -16,10 +16,13 @@ import { scoringPolicyOf } from '../scoring/policy-store';
 import { perturbedCells } from '../scoring/perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
 import { Db } from '../store/db';
-import { BasisTerm, platformTable, scoreBasis, scoreStats } from './design';
+import { BasisTerm, platformPresence, platformTable, scoreStats } from './design';
+import { snapshotKey } from '../data/datasets';
+import { BasisRows } from './basis-rows';
 import { DEFAULT_FLOOD } from './enclave-crypto';
 import { ScoreModel, scoreBatch, scoreModel } from './seal-pool';
-import { OpenSession, countTraffic, onSessionClosed } from './session-store';
+import { OpenSession, SessionHead, countTraffic, onSessionClosed } from './session-store';
+import { countScoringRequest, timed } from './scoring-steps';
 import type { FloodReport, ScoreStats } from '../../lab/api/he-sessions';
 
 /**
@@ -33,29 +36,52 @@ interface SessionModel {
   stats: ScoreStats;
   /** Every coefficient upload is a new model: the enclave cannot see what it computes, only that it changed. */
   name: string;
+  basis: BasisRows;
 }
 
 const models = new Map<string, Promise<SessionModel>>();
 onSessionClosed((id) => models.delete(id));
 
-async function sessionModel(db: Db, session: OpenSession, body: Buffer, stats?: ScoreStats): Promise<SessionModel> {
-  const { row, spec } = session;
+async function sessionModel(db: Db, paramSet: ParamSetName, publicKey: Uint8Array, spec: JobSpec, body: Buffer, stats?: ScoreStats): Promise<SessionModel> {
   const { header, blobs } = decodeFrames<{ terms?: unknown }>(body);
   stats ??= await scoreStats(db, await platformTable(db, spec, []));
   const terms = assertTerms(header.terms, spec, stats);
   if (blobs.length !== terms.length + 1) throw new JointlabError('bad_ciphertext_count', `send ${terms.length + 1} coefficient ciphertexts (one per term, then the constant)`, 'usage');
-  const model = await scoreModel(row.param_set, row.public_key!, blobs);
-  return { terms, model, stats, name: `he:${createHash('sha256').update(body).digest('hex').slice(0, 32)}` };
+  const model = await scoreModel(paramSet, publicKey, blobs);
+  return { terms, model, stats, name: `he:${createHash('sha256').update(body).digest('hex').slice(0, 32)}`, basis: new BasisRows(terms, stats) };
 }
 
 /** The bank's encrypted coefficients and the plaintext shape of its model's terms, checked and kept for the session. */
 export async function receiveModel(db: Db, session: OpenSession, body: Buffer): Promise<{ terms: number }> {
-  const { row } = session;
-  const loaded = await sessionModel(db, session, body);
-  await db.run('UPDATE he_sessions SET coefficients = ? WHERE id = ?', [body, row.id]);
+  const { row, spec } = session;
+  const loaded = await sessionModel(db, row.param_set, row.public_key!, spec, body);
+  // Written once, in a table of its own: nothing a scoring request updates rewrites it. A session
+  // closed meanwhile keeps no model.
+  await db.transaction(async (q) => {
+    await q.run(
+      'INSERT INTO he_score_models (session, coefficients) SELECT id, ? FROM he_sessions WHERE id = ? AND closed_at IS NULL ON CONFLICT (session) DO UPDATE SET coefficients = excluded.coefficients',
+      [body, row.id],
+    );
+    await countTraffic(q, row.id, body.length, 0);
+  });
   models.set(row.id, Promise.resolve(loaded));
-  await countTraffic(db, row.id, body.length, 0);
   return { terms: loaded.terms.length };
+}
+
+/** The session's model: in memory while the session is open, read back from the store after a restart. */
+async function modelOf(db: Db, session: OpenSession<SessionHead>): Promise<SessionModel> {
+  const { row, spec } = session;
+  let loading = models.get(row.id);
+  if (!loading) {
+    loading = (async () => {
+      const stored = await db.get<{ coefficients: Buffer; public_key: Buffer | null }>('SELECT m.coefficients, s.public_key FROM he_score_models m JOIN he_sessions s ON s.id = m.session WHERE m.session = ?', [row.id]);
+      if (!stored?.public_key) throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
+      return sessionModel(db, row.param_set, stored.public_key, spec, stored.coefficients);
+    })();
+    models.set(row.id, loading);
+    loading.catch(() => models.delete(row.id));
+  }
+  return loading;
 }
 
 export interface EncryptedScores {
@@ -66,45 +92,51 @@ export interface EncryptedScores {
 }
 
 /** Encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
-export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: OpenSession, ids: string[], actor: Principal): Promise<EncryptedScores> {
+export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: OpenSession<SessionHead>, ids: string[], actor: Principal): Promise<EncryptedScores> {
   const { row, spec } = session;
-  if (!row.coefficients) throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
+  if (!models.has(row.id) && !(await db.get('SELECT 1 AS one FROM he_score_models WHERE session = ?', [row.id]))) {
+    throw new JointlabError('no_model', 'send the encrypted model first', 'conflict');
+  }
   // One per-request limit for scoring in the clear and under encryption.
   limiter.assertIdCount(ids.length);
   limiter.takeRequest(actor.id);
-  let loading = models.get(row.id);
-  if (!loading) {
-    loading = sessionModel(db, session, row.coefficients);
-    models.set(row.id, loading);
-    loading.catch(() => models.delete(row.id));
-  }
-  const { terms, model, stats, name } = await loading;
-  const consent = await checkConsent(db, actor.org, 'scoring', ids);
-  // Only the rows asked about are read, as scoring in the clear reads them.
-  const table = await platformTable(db, spec, consent.allowed);
-  const found = consent.allowed.filter((id) => table.byId.has(id));
-  const missing = consent.allowed.filter((id) => !table.byId.has(id));
-  await limiter.chargeEnterprises(actor.id, found);
+  const { model, name, basis: basisRows } = await modelOf(db, session);
+  const consent = await timed('consent', () => checkConsent(db, actor.org, 'scoring', ids));
+  // Which consented ids the platform holds, from the id index: cells are read below, for the enterprises the controls let through and only once per session.
+  const { meta, present } = await timed('rows', () => platformPresence(db, spec, consent.allowed));
+  const found = consent.allowed.filter((id) => present.has(id));
+  const missing = consent.allowed.filter((id) => !present.has(id));
+  await timed('quota', () => limiter.chargeEnterprises(actor.id, found));
   const dataset = spec.platform!.dataset;
   const policy = await scoringPolicyOf(db, dataset);
-  const budget = await chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model: name, ids: found });
+  const budget = await timed('budget', () => chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model: name, ids: found }));
   const scored = budget.allowed;
-  // The basis is plaintext in the enclave: the score noise goes there, the same as for scoring in the clear.
-  const noisy = await perturbedCells(db, policy, dataset, table.columns, table.byId, scored);
-  const { basis } = scoreBasis({ ...table, byId: noisy }, stats, terms, scored);
+  const basis = await timed('basis', () =>
+    basisRows.columns(meta, policy, scored, async (fresh) => {
+      const table = await platformTable(db, spec, fresh);
+      if (snapshotKey(table.meta) !== snapshotKey(meta) || fresh.some((id) => !table.byId.has(id))) {
+        throw new JointlabError('dataset_changed', 'the dataset was imported again during this request; send it again', 'conflict');
+      }
+      // The basis is plaintext in the enclave: the score noise goes there, the same as for scoring in the clear.
+      return { ...table, byId: await timed('noise', () => perturbedCells(db, policy, dataset, table.columns, table.byId, fresh)) };
+    }),
+  );
   const slots = slotsOf(row.param_set);
   // Batches go to the pool at once, so a request of several batches keeps every worker busy.
   const batches: Promise<{ cipher: Uint8Array; flood: FloodReport }>[] = [];
   for (let start = 0; start < scored.length; start += slots) {
     batches.push(scoreBatch(model, basis.map((b) => b.subarray(start, start + slots)), DEFAULT_FLOOD));
   }
-  const answers = await Promise.all(batches);
+  const answers = await timed('seal', () => Promise.all(batches));
   const ciphers = answers.map((a) => a.cipher);
   const flood = answers.reduce<FloodReport | undefined>((least, a) => (!least || a.flood.bits < least.bits ? a.flood : least), undefined);
-  await db.transaction(async (q) => {
-    await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } });
-  });
-  await countTraffic(db, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
+  await timed('store', () =>
+    db.transaction(async (q) => {
+      await appendAudit(q, { actor: actor.id, action: 'he.score', object: `he:${row.id}`, detail: { scored: scored.length, refused: ids.length - scored.length, overBudget: budget.refused.length } });
+      await countTraffic(q, row.id, 0, ciphers.reduce((s, c) => s + c.length, 0));
+    }),
+  );
+  countScoringRequest();
   return {
     ids: scored,
     refused: [...consent.refused, ...missing.map((m) => ({ id: m, reason: 'no platform record' })), ...budget.refused],

@@ -7,7 +7,7 @@ import { ParamSetName } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
 import type { Principal } from '../../lab/api/principals';
 import { JobRow, visibleJob } from '../jobs/jobs';
-import { Db } from '../store/db';
+import { Db, Queries } from '../store/db';
 import { decodeJob } from '../jobs/decode';
 
 export interface HeSettings {
@@ -36,31 +36,65 @@ export interface SessionRow {
   closed_at: string | null;
 }
 
+/** A session row without its keys and ciphertexts: what a scoring request reads (see openSessionHead). */
+export type SessionHead = Omit<SessionRow, 'public_key' | 'galois_keys' | 'xty' | 'coefficients'>;
+
 /** An open session with its job, as the protocol use cases receive it. */
-export interface OpenSession {
-  row: SessionRow;
+export interface OpenSession<R extends SessionHead = SessionRow> {
+  row: R;
   job: JobRow;
   spec: JobSpec;
 }
 
-export async function sessionRow(db: Db, id: string, viewer: Principal): Promise<SessionRow> {
-  const row = await db.get<SessionRow>('SELECT * FROM he_sessions WHERE id = ?', [id]);
+function ownRow<R extends SessionHead>(row: R | undefined, viewer: Principal): R {
   // Sessions belong to the principal that opened them; anyone else is told it does not exist.
   if (!row || row.owner !== viewer.id) throw new JointlabError('not_found', 'no such HE session', 'not_found');
   return row;
 }
 
-/** The session, if it is still open and its job still running. */
-export async function openSession(db: Db, id: string, viewer: Principal): Promise<OpenSession> {
-  const row = await sessionRow(db, id, viewer);
-  if (row.closed_at || !row.public_key) throw new JointlabError('session_closed', 'the HE session is closed', 'conflict');
+export async function sessionRow(db: Db, id: string, viewer: Principal): Promise<SessionRow> {
+  return ownRow(await db.get<SessionRow>('SELECT * FROM he_sessions WHERE id = ?', [id]), viewer);
+}
+
+async function openOf<R extends SessionHead>(db: Db, row: R, keyed: boolean, viewer: Principal): Promise<OpenSession<R>> {
+  if (row.closed_at || !keyed) throw new JointlabError('session_closed', 'the HE session is closed', 'conflict');
   const job = await visibleJob(db, row.job, viewer);
   if (job.state !== 'running') throw new JointlabError('session_closed', `the session's job is ${job.state}`, 'conflict');
   return { row, job, spec: decodeJob(job).spec };
 }
 
-export async function countTraffic(db: Db, id: string, bytesIn: number, bytesOut: number, round = 0): Promise<void> {
-  await db.run('UPDATE he_sessions SET bytes_in = bytes_in + ?, bytes_out = bytes_out + ?, rounds = rounds + ? WHERE id = ?', [bytesIn, bytesOut, round, id]);
+/** The session, if it is still open and its job still running. */
+export async function openSession(db: Db, id: string, viewer: Principal): Promise<OpenSession> {
+  const row = await sessionRow(db, id, viewer);
+  return openOf(db, row, row.public_key !== null, viewer);
+}
+
+/**
+ * The same checks without reading the keys and ciphertexts: private scoring's requests, many per
+ * session, each of which would otherwise copy the session's public key out of the store.
+ */
+export async function openSessionHead(db: Db, id: string, viewer: Principal): Promise<OpenSession<SessionHead>> {
+  const row = ownRow(
+    await db.get<SessionHead & { keyed: number }>('SELECT id, job, owner, org, param_set, rounds, bytes_in, bytes_out, created_at, closed_at, public_key IS NOT NULL AS keyed FROM he_sessions WHERE id = ?', [id]),
+    viewer,
+  );
+  const { keyed, ...head } = row;
+  return openOf(db, head, keyed === 1, viewer);
+}
+
+/** Counts traffic in the session's own small row (he_session_traffic): the session row, which holds the keys, is not rewritten. */
+export async function countTraffic(q: Queries, id: string, bytesIn: number, bytesOut: number, round = 0): Promise<void> {
+  await q.run(
+    'INSERT INTO he_session_traffic (session, bytes_in, bytes_out) VALUES (?, ?, ?) ON CONFLICT (session) DO UPDATE SET bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out',
+    [id, bytesIn, bytesOut],
+  );
+  if (round) await q.run('UPDATE he_sessions SET rounds = rounds + ? WHERE id = ?', [round, id]);
+}
+
+/** Bytes in and out of a session: those counted at opening (on its row) and since (countTraffic). */
+export async function sessionTraffic(db: Db, row: SessionHead): Promise<{ in: number; out: number }> {
+  const since = await db.get<{ bytes_in: number; bytes_out: number }>('SELECT bytes_in, bytes_out FROM he_session_traffic WHERE session = ?', [row.id]);
+  return { in: row.bytes_in + (since?.bytes_in ?? 0), out: row.bytes_out + (since?.bytes_out ?? 0) };
 }
 
 /** Per-session state kept in memory (rebuilt from the store after a restart); dropped when a session closes. */
@@ -79,6 +113,7 @@ export async function closeSessionsOfJob(db: Db, jobId: string): Promise<void> {
   const open = await db.all<{ id: string }>('SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL', [jobId]);
   for (const { id } of open) forgetSession(id);
   await db.run('DELETE FROM he_training_totals WHERE session IN (SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL)', [jobId]);
+  await db.run('DELETE FROM he_score_models WHERE session IN (SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL)', [jobId]);
   await db.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE job = ? AND closed_at IS NULL', [new Date().toISOString(), jobId]);
 }
 

@@ -20,7 +20,8 @@ import { noisyValue } from '../release/population';
 import { platformTable, scoreStats, trainingDesign } from './design';
 import { asCaller, checkKeyBytes, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
-import { HeSettings, OpenSession, forgetSession, openSession, sessionRow } from './session-store';
+import { timed } from './scoring-steps';
+import { HeSettings, OpenSession, SessionHead, forgetSession, openSession, openSessionHead, sessionRow, sessionTraffic } from './session-store';
 import { deleteTotals } from './training-totals';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
 import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
@@ -38,9 +39,11 @@ export class HeSessions {
     private readonly limiter: ScoreLimiter,
   ) {}
 
-  /** The open session, if its job runs the protocol asked for. */
-  private async inMode(id: string, viewer: Principal, mode: 'he-train' | 'he-score'): Promise<OpenSession> {
-    const session = await openSession(this.db, id, viewer);
+  /** The open session, if its job runs the protocol asked for; `head`: without reading its keys and ciphertexts. */
+  private async inMode(id: string, viewer: Principal, mode: 'he-train' | 'he-score'): Promise<OpenSession>;
+  private async inMode(id: string, viewer: Principal, mode: 'he-score', head: true): Promise<OpenSession<SessionHead>>;
+  private async inMode(id: string, viewer: Principal, mode: 'he-train' | 'he-score', head = false): Promise<OpenSession<SessionHead>> {
+    const session = head ? await openSessionHead(this.db, id, viewer) : await openSession(this.db, id, viewer);
     if (jobMode(session.job) !== mode) {
       throw new JointlabError('wrong_mode', mode === 'he-train' ? 'labels and rounds belong to encrypted-label training sessions' : 'models and scores belong to private-scoring sessions', 'conflict');
     }
@@ -62,7 +65,7 @@ export class HeSessions {
       rotationSteps: rotationSteps(row.param_set),
       rounds: row.rounds,
       maxRounds: sessionRounds(spec, this.settings.maxRounds),
-      bytes: { in: row.bytes_in, out: row.bytes_out },
+      bytes: await sessionTraffic(this.db, row),
       closed: row.closed_at !== null,
     };
     if (row.closed_at) return base;
@@ -149,7 +152,7 @@ export class HeSessions {
 
   /** he-score: encrypted scores for the consented enterprises among `ids`; the others are refused by id. */
   async score(id: string, ids: string[], actor: Principal): Promise<EncryptedScores> {
-    const session = await this.inMode(id, actor, 'he-score');
+    const session = await timed('session', () => this.inMode(id, actor, 'he-score', true));
     return asCaller(actor.org, () => scoreEncrypted(this.db, this.limiter, session, ids, actor));
   }
 
@@ -170,6 +173,7 @@ export class HeSessions {
     await this.db.transaction(async (q) => {
       await q.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE id = ?', [new Date().toISOString(), id]);
       await deleteTotals(q, id);
+      await q.run('DELETE FROM he_score_models WHERE session = ?', [id]);
       await appendAudit(q, { actor: actor.id, action: 'he.session.close', object: `he:${id}`, detail: { rounds: row.rounds } });
     });
     await finishHeSession(this.db, row.job, actor);

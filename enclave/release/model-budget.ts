@@ -35,35 +35,30 @@ export async function chargeModelBudget(db: Db, pseudonym: Pseudonymizer, policy
   const allowed: string[] = [];
   const refused: BudgetOutcome['refused'] = [];
   await db.transaction(async (q) => {
-    const models = new Map<string, Set<string>>();
-    const hashes = [...new Set(hashOf.values())];
-    for (let start = 0; start < hashes.length; start += 500) {
-      const batch = hashes.slice(start, start + 500);
-      const rows = await q.all<{ enterprise: string; model: string }>(
-        `SELECT enterprise, model FROM score_models WHERE bank = ? AND dataset = ? AND first_at > ? AND enterprise IN (${batch.map(() => '?').join(', ')})`,
-        [charge.bank, charge.dataset, since, ...batch],
-      );
-      for (const r of rows) models.set(r.enterprise, (models.get(r.enterprise) ?? new Set()).add(r.model));
-    }
+    // One statement to read and one to write for the whole request: the hashes go in as one JSON array.
+    // `+first_at` keeps SQLite on the primary key (one lookup per enterprise asked about) rather than
+    // the window index, which would scan every entry of the dataset's window. Per enterprise: how many
+    // distinct models it has had in the window (the key holds the model), and whether this is one.
+    const rows = await q.all<{ enterprise: string; used: number; charged: number }>(
+      'SELECT enterprise, COUNT(*) AS used, MAX(model = ?) AS charged FROM score_models WHERE bank = ? AND dataset = ? AND +first_at > ? AND enterprise IN (SELECT value FROM json_each(?)) GROUP BY enterprise',
+      [charge.model, charge.bank, charge.dataset, since, JSON.stringify([...new Set(hashOf.values())])],
+    );
+    const known = new Map(rows.map((r) => [r.enterprise, r]));
     const fresh: string[] = [];
+    const chargedNow = new Set<string>();
     for (const id of charge.ids) {
       const hash = hashOf.get(id)!;
-      const used = models.get(hash) ?? new Set<string>();
-      if (used.has(charge.model)) allowed.push(id);
-      else if (used.size < policy.modelsPerWindow) {
-        used.add(charge.model);
-        models.set(hash, used);
+      const before = known.get(hash);
+      if (before?.charged || chargedNow.has(hash)) allowed.push(id);
+      else if ((before?.used ?? 0) < policy.modelsPerWindow) {
+        chargedNow.add(hash);
         fresh.push(hash);
         allowed.push(id);
       } else refused.push({ id, reason: budgetReason(policy) });
     }
     // An entry older than the window is renewed rather than duplicated.
-    for (let start = 0; start < fresh.length; start += 200) {
-      const batch = fresh.slice(start, start + 200);
-      await q.run(
-        `INSERT OR REPLACE INTO score_models (bank, dataset, enterprise, model, first_at) VALUES ${batch.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-        batch.flatMap((h) => [charge.bank, charge.dataset, h, charge.model, at]),
-      );
+    if (fresh.length) {
+      await q.run('INSERT OR REPLACE INTO score_models (bank, dataset, enterprise, model, first_at) SELECT ?, ?, value, ?, ? FROM json_each(?)', [charge.bank, charge.dataset, charge.model, at, JSON.stringify(fresh)]);
     }
   });
   return { allowed, refused };

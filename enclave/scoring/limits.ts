@@ -54,21 +54,13 @@ export class ScoreLimiter {
 
   /** Counts the enterprises about to be scored against today's quota; refuses the whole request if it would pass it. */
   async chargeEnterprises(principal: string, ids: string[], today = new Date().toISOString().slice(0, 10)): Promise<void> {
-    const hashes = [...new Set(ids.map(this.pseudonym))];
+    const hashes = JSON.stringify([...new Set(ids.map(this.pseudonym))]);
     await this.db.transaction(async (q) => {
-      const used = (await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM score_usage WHERE principal = ? AND day = ?', [principal, today]))!.n;
-      let fresh = 0;
-      for (let start = 0; start < hashes.length; start += 500) {
-        const batch = hashes.slice(start, start + 500);
-        const seen = (await q.get<{ n: number }>(`SELECT COUNT(*) AS n FROM score_usage WHERE principal = ? AND day = ? AND enterprise IN (${batch.map(() => '?').join(', ')})`, [principal, today, ...batch]))!.n;
-        fresh += batch.length - seen;
-      }
-      if (used + fresh > this.limits.enterprisesPerDay) {
-        throw new JointlabError('quota_exceeded', `the daily quota of ${this.limits.enterprisesPerDay} distinct enterprises would be passed (${used} used today)`, 'rate');
-      }
-      for (let start = 0; start < hashes.length; start += 300) {
-        const batch = hashes.slice(start, start + 300);
-        await q.run(`INSERT OR IGNORE INTO score_usage (principal, day, enterprise) VALUES ${batch.map(() => '(?, ?, ?)').join(', ')}`, batch.flatMap((h) => [principal, today, h]));
+      // Recorded first and counted after, in one transaction: a request that would pass the quota is rolled back whole.
+      const fresh = (await q.run('INSERT OR IGNORE INTO score_usage (principal, day, enterprise) SELECT ?, ?, value FROM json_each(?)', [principal, today, hashes])).changes;
+      const total = (await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM score_usage WHERE principal = ? AND day = ?', [principal, today]))!.n;
+      if (total > this.limits.enterprisesPerDay) {
+        throw new JointlabError('quota_exceeded', `the daily quota of ${this.limits.enterprisesPerDay} distinct enterprises would be passed (${total - fresh} used today)`, 'rate');
       }
     });
   }

@@ -252,6 +252,23 @@ const MIGRATIONS: string[] = [
   ALTER TABLE dataset_snapshots ADD COLUMN digest TEXT;
   ALTER TABLE dataset_snapshots ADD COLUMN moments TEXT;
   `,
+  // HE sessions' blobs apart from what changes per request: SQLite rewrites a whole row, blobs
+  // included, on any update, and a private-scoring session's model is about 22 MB. The model is
+  // written once when the bank sends it (enclave/he/scoring-session.ts); the traffic counts, updated
+  // with every request and round, have a row of their own (enclave/he/session-store.ts).
+  `
+  CREATE TABLE he_score_models (
+    session TEXT PRIMARY KEY REFERENCES he_sessions(id),
+    coefficients BLOB NOT NULL
+  );
+  INSERT INTO he_score_models (session, coefficients) SELECT id, coefficients FROM he_sessions WHERE coefficients IS NOT NULL;
+  UPDATE he_sessions SET coefficients = NULL WHERE coefficients IS NOT NULL;
+  CREATE TABLE he_session_traffic (
+    session TEXT PRIMARY KEY REFERENCES he_sessions(id),
+    bytes_in INTEGER NOT NULL DEFAULT 0,
+    bytes_out INTEGER NOT NULL DEFAULT 0
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

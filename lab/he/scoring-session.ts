@@ -84,8 +84,8 @@ export class HeScoringSession {
     }
   }
 
-  /** Scores `ids` in requests of one ciphertext each, `parallel` at a time; answers keep the order of the ids. */
-  async score(ids: string[]): Promise<DecryptedScores> {
+  /** Scores `ids` in requests of one ciphertext each, `parallel` at a time (the session's setting unless given); answers keep the order of the ids. */
+  async score(ids: string[], parallel = this.parallel): Promise<DecryptedScores> {
     if (this.closed) throw new JointlabError('session_closed', 'the HE session is closed', 'conflict');
     const size = this.info.slots;
     const chunks: string[][] = [];
@@ -98,7 +98,7 @@ export class HeScoringSession {
         answers[k] = await this.request(chunks[k]);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.parallel, chunks.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, parallel), chunks.length) }, lane));
     const floods = answers.map((a) => a.floodBits).filter((b): b is number => b !== null);
     return { parts: answers.flatMap((a) => a.parts), refused: answers.flatMap((a) => a.refused), floodBits: floods.length ? Math.min(...floods) : null };
   }
