@@ -10,6 +10,7 @@
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { PublicKey } from 'node-seal/implementation/public-key';
+import type { PlainText } from 'node-seal/implementation/plain-text';
 import { JointlabError } from '../../lab/errors';
 import { CONJUGATION_STEP, PARAM_SETS, PARAM_SET_NAMES, ParamSetName, rotationSteps } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
@@ -145,19 +146,69 @@ export function freshNoiseStd(rt: CkksRuntime, scope: Scope): number {
 }
 
 /**
- * Adds an encryption of zero whose noise has standard deviation `valueStd` in the result's value
- * domain: a fresh public-key encryption of zero, its noise scaled up by multiplying with a constant
- * polynomial. The noise covers every coefficient, not only the real slot values, as flooding must.
+ * Ratio between the steps of the flood's ladder (floodLadder): a quarter of the coefficient-domain
+ * spread of a fresh encryption of zero's noise, at least 2. SEAL encrypts at the key level and
+ * divides by the special prime, so a fresh zero decrypts to rounding noise about 30 wide per
+ * coefficient at N = 16384 (measured, freshNoiseStd over the square root of the slot count): each
+ * step's noise then spans four spacings of the next step's multiples, which leaves no lattice in the
+ * sum (a Gaussian four spacings wide is uniform modulo a spacing to within exp(-2 pi^2 16)).
  */
-export function flood(rt: CkksRuntime, scope: Scope, result: CipherText, pk: PublicKey, valueStd: number): void {
-  const factor = Math.max(1, Math.round((valueStd * result.scale) / freshNoiseStd(rt, scope)));
+export function floodLadderRatio(rt: CkksRuntime, scope: Scope): number {
+  const coefficientStd = freshNoiseStd(rt, scope) / Math.sqrt(rt.slots);
+  return Math.max(2, Math.floor(coefficientStd / 4));
+}
+
+/**
+ * The multipliers of the fresh encryptions of zero whose sum floods a result: 1, r, r^2, ... below
+ * `factor`, then `factor`. One encryption of zero times `factor` alone would add only multiples of
+ * `factor`: a bank decrypting with its own secret key would read the unflooded result, computation
+ * noise included, modulo `factor`, and that noise is a product of the bank's own (known) noise with
+ * the platform's plaintexts. With the ladder every residue is covered, from 1 up.
+ */
+export function floodLadder(factor: number, ratio: number): number[] {
+  if (!Number.isSafeInteger(factor) || factor < 1) throw new RangeError(`a flood factor is a whole number of at least 1, not ${factor}`);
+  if (!Number.isSafeInteger(ratio) || ratio < 2) throw new RangeError(`a flood ladder's ratio is a whole number of at least 2, not ${ratio}`);
+  const steps: number[] = [];
+  for (let m = 1; m < factor; m *= ratio) steps.push(m);
+  steps.push(factor);
+  return steps;
+}
+
+/** How much a fresh encryption of zero's noise must be scaled to reach `valueStd` in the result's value domain. */
+export function floodFactor(rt: CkksRuntime, scope: Scope, result: CipherText, valueStd: number): number {
+  return Math.max(1, Math.round((valueStd * result.scale) / freshNoiseStd(rt, scope)));
+}
+
+/**
+ * Adds sum_j m_j Enc(0)_j over the ladder's multipliers m_j: noise of standard deviation `valueStd`
+ * in the result's value domain (the lower steps add at most 1/(r^2 - 1) to its variance) over every
+ * coefficient, and a re-randomized ciphertext. `zero(step)` makes the step's fresh encryption of
+ * zero (at the result's level or above; the top step is the largest), `constant(m)` the scalar m at
+ * the result's level.
+ */
+export function addFlood(rt: CkksRuntime, scope: Scope, result: CipherText, valueStd: number, zero: (step: number) => CipherText, constant: (m: number) => PlainText): void {
+  const level = scope.own(result.parmsId);
+  floodLadder(floodFactor(rt, scope, result, valueStd), floodLadderRatio(rt, scope)).forEach((m, step) => {
+    const z = zero(step);
+    rt.evaluator.cipherModSwitchTo(z, level, z);
+    if (m !== 1) rt.evaluator.multiplyPlain(z, constant(m), z);
+    z.setScale(result.scale);
+    rt.evaluator.add(result, z, result);
+  });
+}
+
+/** `addFlood` with fresh encryptions of zero under the bank's public key; `top`, when given, is an encryption of zero made ahead for the top step. */
+export function flood(rt: CkksRuntime, scope: Scope, result: CipherText, pk: PublicKey, valueStd: number, top?: CipherText): void {
   const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-  const zero = scope.own(encryptor.encryptZero());
-  const constant = scope.own(rt.encoder.encode(new Float64Array(rt.slots).fill(factor), 1));
-  rt.evaluator.multiplyPlain(zero, constant, zero);
-  rt.evaluator.cipherModSwitchTo(zero, scope.own(result.parmsId), zero);
-  zero.setScale(result.scale);
-  rt.evaluator.add(result, zero, result);
+  const steps = floodLadder(floodFactor(rt, scope, result, valueStd), floodLadderRatio(rt, scope)).length;
+  addFlood(
+    rt,
+    scope,
+    result,
+    valueStd,
+    (step) => (top && step === steps - 1 ? top : scope.own(encryptor.encryptZero())),
+    (m) => encodeAt(rt, scope, new Float64Array(rt.slots).fill(m), 1, result),
+  );
 }
 
 /**

@@ -11,7 +11,7 @@ import type { PlainText } from 'node-seal/implementation/plain-text';
 import { JointlabError } from '../../lab/errors';
 import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
-import { FloodPolicy, floodSize, freshNoiseStd, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { FloodPolicy, addFlood, encodeAt, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
 export interface ScoreModelInput {
@@ -100,24 +100,27 @@ function modelFor(rt: CkksRuntime, input: ScoreModelInput): { model: LoadedModel
 }
 
 /**
- * Adds a fresh public-key encryption of zero whose noise is scaled up to `valueStd` in the answer's
- * value domain: it re-randomizes the answer (its second polynomial no longer follows from the bank's
- * ciphertexts and the basis) and floods its noise, over every coefficient.
+ * Floods the answer (enclave-crypto.ts addFlood): fresh public-key encryptions of zero on the flood's
+ * ladder re-randomize it (its second polynomial no longer follows from the bank's ciphertexts and
+ * the basis) and flood its noise over every coefficient. The ladder's constants are kept with the model.
  */
 function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: CipherText, valueStd: number): void {
-  const factor = Math.max(1, Math.round((valueStd * result.scale) / freshNoiseStd(rt, scope)));
-  let constant = model.floodConstants.get(factor);
-  if (!constant) {
-    const owner = model.floodConstants.size < 4 ? model.scope : scope;
-    constant = owner.own(rt.encoder.encode(new Float64Array(rt.slots).fill(factor), 1));
-    rt.evaluator.plainModSwitchTo(constant, scope.own(result.parmsId), constant);
-    if (owner === model.scope) model.floodConstants.set(factor, constant);
-  }
-  const zero = scope.own(model.encryptor.encryptZero());
-  rt.evaluator.cipherModSwitchTo(zero, scope.own(result.parmsId), zero);
-  rt.evaluator.multiplyPlain(zero, constant, zero);
-  zero.setScale(result.scale);
-  rt.evaluator.add(result, zero, result);
+  addFlood(
+    rt,
+    scope,
+    result,
+    valueStd,
+    () => scope.own(model.encryptor.encryptZero()),
+    (m) => {
+      let constant = model.floodConstants.get(m);
+      if (!constant) {
+        const owner = model.floodConstants.size < 16 ? model.scope : scope;
+        constant = encodeAt(rt, owner, new Float64Array(rt.slots).fill(m), 1, result);
+        if (owner === model.scope) model.floodConstants.set(m, constant);
+      }
+      return constant;
+    },
+  );
 }
 
 /** Enc(constant + sum_t coefficient_t * basis_t), one enterprise per slot, flooded. */

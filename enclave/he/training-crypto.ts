@@ -9,7 +9,7 @@ import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import { JointlabError } from '../../lab/errors';
 import { CLASSES, CLASS_FAN, PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
-import { FloodPolicy, NoiseInputs, badCipher, encodeAt, flood, floodSize, freshNoiseStd, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { FloodPolicy, NoiseInputs, badCipher, encodeAt, flood, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
 import { LABEL_CHECK } from '../release/he-rounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
@@ -236,26 +236,20 @@ export async function freshZero(input: { paramSet: ParamSetName; publicKey: Uint
 }
 
 /**
- * The flood of `enclave-crypto.ts`'s `flood` with the encryption of zero made ahead: the same constant
- * polynomial scales its noise to `valueStd`; multiplying after the drop to the answer's level instead
- * of before changes nothing (the drop is exact). False when the zero is not at the answer's level.
+ * The encryption of zero made ahead for this round, as the flood's top step (enclave-crypto.ts
+ * `flood`; the drop to the answer's level changes nothing, it is exact); undefined when the bytes are
+ * not a whole ciphertext at the answer's level, and the round then makes its own.
  */
-function floodWithZero(rt: CkksRuntime, scope: Scope, result: CipherText, bytes: Uint8Array, valueStd: number): boolean {
+function zeroMadeAhead(rt: CkksRuntime, scope: Scope, result: CipherText, bytes: Uint8Array | undefined): CipherText | undefined {
+  if (!bytes || !sealBlobLooksWhole(bytes)) return undefined;
   const zero = scope.own(rt.seal.CipherText());
   try {
-    if (!sealBlobLooksWhole(bytes)) return false;
     zero.loadArray(rt.context, bytes);
   } catch {
-    return false;
+    return undefined;
   }
   const level = scope.own(result.parmsId).values;
-  if (zero.size !== 2 || !scope.own(zero.parmsId).values.every((v, i) => v === level[i])) return false;
-  const factor = Math.max(1, Math.round((valueStd * result.scale) / freshNoiseStd(rt, scope)));
-  const constant = encodeAt(rt, scope, new Float64Array(rt.slots).fill(factor), 1, result);
-  rt.evaluator.multiplyPlain(zero, constant, zero);
-  zero.setScale(result.scale);
-  rt.evaluator.add(result, zero, result);
-  return true;
+  return zero.size === 2 && scope.own(zero.parmsId).values.every((v, i) => v === level[i]) ? zero : undefined;
 }
 
 /**
@@ -307,11 +301,9 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     rt.evaluator.addPlain(result, plainOffset, result);
     const estimate = noiseEstimate(input.paramSet, { ...input.noise, rotations: xtyRotations(rt.slots), weightL1 });
     const report = floodSize(input.policy, estimate, input.paramSet);
-    if (!input.zero || !floodWithZero(rt, scope, result, input.zero, report.valueStd)) {
-      const pk = scope.own(rt.seal.PublicKey());
-      pk.loadArray(rt.context, input.publicKey);
-      flood(rt, scope, result, pk, report.valueStd);
-    }
+    const pk = scope.own(rt.seal.PublicKey());
+    pk.loadArray(rt.context, input.publicKey);
+    flood(rt, scope, result, pk, report.valueStd, zeroMadeAhead(rt, scope, result, input.zero));
     return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };
   });
 }
