@@ -9,17 +9,10 @@
  * Run alone: `npm run bench -- he-scoring [ENTERPRISES]` (default 65,536, a multiple of 8,192), or
  * after a build `node dist/bench/he-scoring.js [ENTERPRISES]`; `bench/he.ts` runs it too.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { addPrincipal } from '../enclave/auth/principals';
 import { SCORING_STEPS, scoringSteps } from '../enclave/he/scoring-steps';
 import { DEFAULT_FLOOD } from '../enclave/he/enclave-crypto';
 import { holdSealPool, scoreBatch, scoreModel } from '../enclave/he/seal-pool';
-import { DEFAULT_SCORING_LIMITS } from '../enclave/scoring/limits';
-import { startEnclave } from '../enclave/service';
 import { BankCrypto } from '../lab/he/bank-crypto';
-import { EnclaveClient } from '../lab/client/enclave-client';
 import { formatCsv } from '../lab/data/csv';
 import { HeScoringSession } from '../lab/he/scoring-session';
 import { slotsOf } from '../lab/he/params';
@@ -31,6 +24,7 @@ import { Random } from '../models/random';
 import type { JobView } from '../lab/api/jobs';
 import type { ScoreAnswer } from '../lab/api/scoring';
 import type { JobResults } from '../lab/api/results';
+import { HeBenchClients, withHeBenchEnclave } from './he-enclave';
 
 const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
 const rate = (n: number): string => `${Math.round(n).toLocaleString('en')} scores/s`;
@@ -50,12 +44,7 @@ async function inRequests(ids: string[], size: number, lanes: number, send: (chu
   return { scored, seconds: since(started) };
 }
 
-export interface ScoringBench {
-  bank: EnclaveClient;
-  steward: EnclaveClient;
-  /** Submits and approves a spec, returns the job id. */
-  approve: (spec: object) => Promise<string>;
-}
+export type ScoringBench = HeBenchClients;
 
 /** The pool alone: `batches` batches of 30 terms with a loaded model, `lanes` at once, as scores per second. */
 async function sealAlone(batches: number, lanes: number): Promise<number> {
@@ -166,23 +155,9 @@ export async function benchSteadyScoring({ bank, steward, approve }: ScoringBenc
   }
 }
 
-/** Alone: its own enclave in this process, scoring limits raised for both paths alike (the defaults allow 2 requests a second). */
+/** Alone: its own enclave in this process. */
 async function main(args: string[]): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'jointlab-bench-he-scoring-'));
-  const enclave = await startEnclave({ db: join(dir, 'enclave.db'), port: 0, settings: { scoring: { ...DEFAULT_SCORING_LIMITS, requestsPerMinute: 100_000, enterprisesPerDay: 10_000_000 } } });
-  try {
-    const steward = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 's', role: 'steward', org: 'platform' }, 'bench')).token);
-    const bank = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 'b', role: 'bank', org: 'bank-a' }, 'bench')).token);
-    const approve = async (spec: object): Promise<string> => {
-      const { id } = await bank.request<JobView>('POST', 'v1/jobs', { json: spec });
-      await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
-      return id;
-    };
-    await benchSteadyScoring({ bank, steward, approve }, args[0] ? Number(args[0]) : undefined);
-  } finally {
-    await enclave.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await withHeBenchEnclave('he-scoring', (clients) => benchSteadyScoring(clients, args[0] ? Number(args[0]) : undefined));
 }
 
 if (require.main === module) {

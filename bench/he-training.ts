@@ -5,12 +5,8 @@
  * run: the first pays SEAL's start in the bank and the enclave), then one round's SEAL work as it was
  * and as it is now, in one thread; `bench/he.ts` runs both once.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { addPrincipal } from '../enclave/auth/principals';
-import { startEnclave } from '../enclave/service';
-import { EnclaveClient } from '../lab/client/enclave-client';
 import { HeTrainResult, heTrain } from '../lab/he/protocols';
 import { loadJoined } from '../lab/train';
 import { frameOf, labelsOf } from '../lab/data/columns';
@@ -19,17 +15,13 @@ import { BankCrypto } from '../lab/he/bank-crypto';
 import { rotationSteps, slotsOf } from '../lab/he/params';
 import { DEFAULT_FLOOD } from '../enclave/he/enclave-crypto';
 import { RoundInput, encryptedXty, freshZero, newtonRound } from '../enclave/he/training-crypto';
-import type { JobView } from '../lab/api/jobs';
+import { HeBenchClients, withHeBenchEnclave } from './he-enclave';
 
 const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
 const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
 
-export interface TrainingBenchClients {
-  bank: EnclaveClient;
-  steward: EnclaveClient;
-  approve: (spec: object) => Promise<string>;
-}
+export type TrainingBenchClients = HeBenchClients;
 
 /** Runs the training `runs` times (a new job and session each) and prints each step of each run; false when the shared data is missing. */
 export async function benchTraining({ bank, steward, approve }: TrainingBenchClients, runs = 1): Promise<boolean> {
@@ -121,22 +113,10 @@ export async function benchRoundSteps(rows = 30_000, columns = 11): Promise<void
 
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.argv[2] ?? 1) || 1);
-  const dir = mkdtempSync(join(tmpdir(), 'jointlab-bench-he-training-'));
-  const enclave = await startEnclave({ db: join(dir, 'enclave.db'), port: 0 });
-  try {
-    const steward = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 's', role: 'steward', org: 'platform' }, 'bench')).token);
-    const bank = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 'b', role: 'bank', org: 'bank-a' }, 'bench')).token);
-    const approve = async (spec: object): Promise<string> => {
-      const { id } = await bank.request<JobView>('POST', 'v1/jobs', { json: spec });
-      await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
-      return id;
-    };
+  await withHeBenchEnclave('he-training', async (clients) => {
     console.log('HE training benchmark (node-seal 6.0.3, CKKS; the enclave in-process, real HTTP on loopback)');
-    if (await benchTraining({ bank, steward, approve }, runs)) await benchRoundSteps();
-  } finally {
-    await enclave.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    if (await benchTraining(clients, runs)) await benchRoundSteps();
+  });
 }
 
 if (require.main === module) {

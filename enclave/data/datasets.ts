@@ -210,11 +210,8 @@ async function rowsOf(db: Db, dataset: string, ids: readonly string[]): Promise<
   return db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ? AND entity_id IN (SELECT value FROM json_each(?))', [dataset, JSON.stringify([...new Set(ids)])]);
 }
 
-/**
- * The named columns' cells by enterprise id, with the columns' types: the enclave-internal read that
- * joins use (every row), and scoring (only the ids asked about).
- */
-export async function datasetCells(db: Db, dataset: string, columns: string[], ids?: readonly string[]): Promise<{ byId: Map<string, string[]>; types: ('numeric' | 'categorical')[]; meta: DatasetMeta }> {
+/** The dataset's stored (non-id) columns and where each named column sits among them in a row's cells. */
+async function columnPositions(db: Db, dataset: string, columns: string[]): Promise<{ meta: DatasetMeta; stored: DatasetMeta['columns']; positions: number[] }> {
   const meta = await getDatasetMeta(db, dataset);
   if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
   const stored = meta.columns.filter((c) => c.policy !== 'id');
@@ -223,6 +220,15 @@ export async function datasetCells(db: Db, dataset: string, columns: string[], i
     if (at < 0) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
     return at;
   });
+  return { meta, stored, positions };
+}
+
+/**
+ * The named columns' cells by enterprise id, with the columns' types: the enclave-internal read that
+ * joins use (every row), and scoring (only the ids asked about).
+ */
+export async function datasetCells(db: Db, dataset: string, columns: string[], ids?: readonly string[]): Promise<{ byId: Map<string, string[]>; types: ('numeric' | 'categorical')[]; meta: DatasetMeta }> {
+  const { meta, stored, positions } = await columnPositions(db, dataset, columns);
   const byId = new Map<string, string[]>();
   const keep = (r: { entity_id: string; cells: string }): void => {
     const cells = JSON.parse(r.cells) as string[];
@@ -239,14 +245,7 @@ export async function datasetCells(db: Db, dataset: string, columns: string[], i
  * table would, looked up by row number rather than read with all the others.
  */
 export async function datasetSample(db: Db, dataset: string, columns: string[], maxRows: number): Promise<string[][]> {
-  const meta = await getDatasetMeta(db, dataset);
-  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
-  const stored = meta.columns.filter((c) => c.policy !== 'id');
-  const positions = columns.map((name) => {
-    const at = stored.findIndex((c) => c.name === name);
-    if (at < 0) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
-    return at;
-  });
+  const { positions } = await columnPositions(db, dataset, columns);
   return db.transaction(async (q) => {
     const { n } = (await q.get<{ n: number }>('SELECT coalesce(max(row) + 1, 0) AS n FROM dataset_rows WHERE dataset = ?', [dataset]))!;
     const every = Math.max(1, Math.ceil(n / maxRows));
