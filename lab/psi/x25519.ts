@@ -7,33 +7,11 @@
  * raw interface does without: a third of the time of a PSI point.
  */
 import { KeyObject, createPrivateKey, createPublicKey, diffieHellman, randomBytes } from 'node:crypto';
+import { sodium } from './sodium';
 
 export const POINT_BYTES = 32;
 
 export type CurveBackend = 'libsodium' | 'node:crypto';
-
-/** The one function of `sodium-native` used here; it throws when the output is all zero. */
-interface Sodium {
-  crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
-}
-
-/**
- * `sodium-native` when it loads (an optional dependency with prebuilt binaries in its package), unless
- * JOINTLAB_PSI_CURVE=node:crypto asks for OpenSSL (to compare them, or where the binary misbehaves).
- */
-function loadSodium(): Sodium | undefined {
-  const wanted = process.env.JOINTLAB_PSI_CURVE;
-  if (wanted === 'node:crypto') return undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('sodium-native') as Sodium;
-  } catch (e) {
-    if (wanted === 'libsodium') throw new Error(`JOINTLAB_PSI_CURVE=libsodium, but sodium-native does not load: ${(e as Error).message}`);
-    return undefined;
-  }
-}
-
-const sodium = loadSodium();
 
 /** The backend this process multiplies with. */
 export const curveBackend: CurveBackend = sodium ? 'libsodium' : 'node:crypto';
@@ -68,11 +46,12 @@ export type Multiplier = (u: Uint8Array, out: Uint8Array, at: number) => void;
 export function multiplierFor(scalar: Uint8Array, backend: CurveBackend = curveBackend): Multiplier {
   if (scalar.length !== POINT_BYTES) throw new RangeError('an X25519 scalar is 32 bytes');
   if (backend === 'libsodium') {
-    if (!sodium) throw new Error('libsodium (sodium-native) is not installed');
+    const lib = sodium;
+    if (!lib) throw new Error('libsodium (sodium-native) is not installed');
     const n = Buffer.from(scalar);
     return (u, out, at) => {
       try {
-        sodium.crypto_scalarmult(out.subarray(at, at + POINT_BYTES), n, u);
+        lib.crypto_scalarmult(out.subarray(at, at + POINT_BYTES), n, u);
       } catch {
         throw new SmallOrderPoint('the point has small order');
       }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { strict as assert } from 'node:assert';
 import { JointlabError } from '../../../lab/errors';
 import { hashToPoint, psiDomain } from '../../../lab/psi/hash-to-point';
@@ -50,6 +50,11 @@ describe('PSI protocol parts (lab/psi)', () => {
       const u = randomBytes(32);
       assert.deepEqual(multiply(s, u, 'libsodium'), multiply(s, u, 'node:crypto'));
     }
+  });
+
+  it('hashes ids to the SHA-256 of domain and id, whichever library computes it', () => {
+    const domain = psiDomain('platform', 'n1');
+    for (const id of ['913301060MXBAH8Q59', 'é-id', '']) assert.deepEqual(hashToPoint(domain, id), createHash('sha256').update(domain + id).digest());
   });
 
   it('hashes under a domain: another session nonce or dataset gives unrelated points', () => {
