@@ -35,6 +35,19 @@ export interface Alignment {
 /** Requests of each kind in flight at once: enough to keep both sides' workers busy while bytes travel. */
 const IN_FLIGHT = 3;
 
+/** A promise with its settlers, for a chunk one lane makes and another sends. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A chunk nobody waits for any more (the exchange failed elsewhere) is no unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 async function inParallel(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async () => {
@@ -74,26 +87,33 @@ export async function alignIds(client: EnclaveClient, options: AlignOptions): Pr
     });
 
     const platformRanges = chunkRanges(session.platformPoints, session.chunkPoints);
-    const doubledPlatform: Buffer[] = new Array(platformRanges.length);
+    // Each platform chunk goes back as soon as it is blinded again and every own chunk was answered (the
+    // enclave matches only then), and its keys are taken as it comes: no single-threaded tail after the blinding.
+    const doubledPlatform = platformRanges.map(() => deferred<Buffer>());
+    const platformKeys = new Set<string>();
     const fetchPlatform = inParallel(platformRanges.length, IN_FLIGHT, async (i) => {
       const got = await client.send('GET', `${base}/platform/${i}`, {}, traffic);
       const { from, to } = platformRanges[i];
       if (got.length !== (to - from) * POINT_BYTES) throw new JointlabError('psi_bad_answer', 'the enclave answered a chunk of the wrong size', 'server');
-      doubledPlatform[i] = await pool.blind(got, scalar, tick).catch((e: unknown) => {
+      const doubled = await pool.blind(got, scalar, tick).catch((e: unknown) => {
         if (e instanceof SmallOrderPoint) throw new JointlabError('psi_bad_answer', 'the enclave sent a small-order point', 'server');
         throw e;
       });
+      for (const key of pointKeys(doubled)) platformKeys.add(key);
+      doubledPlatform[i].resolve(doubled);
+    }).catch((e: unknown) => {
+      for (const d of doubledPlatform) d.reject(e);
+      throw e;
     });
-    await Promise.all([sendOwn, fetchPlatform]);
+    const returnPlatform = sendOwn.then(() =>
+      inParallel(platformRanges.length, IN_FLIGHT, async (i) => {
+        await client.send('POST', `${base}/platform/${i}`, { points: await doubledPlatform[i].promise }, traffic);
+      }),
+    );
+    await Promise.all([sendOwn, fetchPlatform, returnPlatform]);
 
     // Both sets are now blinded by both scalars: equal points are equal ids.
-    const platformKeys = new Set<string>();
-    for (const chunk of doubledPlatform) for (const key of pointKeys(chunk)) platformKeys.add(key);
     const found = new Set(matchingPositions(doubledBank, platformKeys).map((i) => sent[i]));
-
-    await inParallel(platformRanges.length, IN_FLIGHT, async (i) => {
-      await client.send('POST', `${base}/platform/${i}`, { points: doubledPlatform[i] }, traffic);
-    });
     const finish = await client.request<PsiFinish>('POST', `${base}/finish`, {}, traffic);
     if (finish.intersection !== found.size) {
       throw new JointlabError('psi_disagree', `the enclave counts ${finish.intersection} ids in common, this side ${found.size}`, 'server');
