@@ -4,19 +4,11 @@
  * the same recipe as the TensorFlow.js path. For nets of a few thousand parameters the per-operation
  * cost of a tensor library outweighs the arithmetic, and loops over row-major Float64Arrays are faster.
  */
-import type { DenseLayer } from './mlp';
+import type { DenseLayer, MlpParams } from './mlp';
 import { Random } from './random';
 
-export interface MlpTraining {
-  dropout: number;
-  learningRate: number;
-  batchSize: number;
-  maxEpochs: number;
-  patience: number;
-  /** Smallest fall in validation loss that counts as an improvement. */
-  tolerance: number;
-  l2: number;
-}
+/** The hyper-parameters the training loop reads (the rest of MlpParams shapes the net or the split). */
+export type MlpTraining = Pick<MlpParams, 'dropout' | 'learningRate' | 'batchSize' | 'maxEpochs' | 'patience' | 'tolerance' | 'l2'>;
 
 export interface MlpTrained {
   layers: DenseLayer[];

@@ -182,14 +182,15 @@ export function floodFactor(rt: CkksRuntime, scope: Scope, result: CipherText, v
 /**
  * Adds sum_j m_j Enc(0)_j over the ladder's multipliers m_j: noise of standard deviation `valueStd`
  * in the result's value domain (the lower steps add at most 1/(r^2 - 1) to its variance) over every
- * coefficient, and a re-randomized ciphertext. `zero(step)` makes the step's fresh encryption of
- * zero (at the result's level or above; the top step is the largest), `constant(m)` the scalar m at
- * the result's level.
+ * coefficient, and a re-randomized ciphertext. `zero(top)` makes a step's fresh encryption of zero
+ * (at the result's level or above; `top` for the largest step), `constant(m)` the scalar m at the
+ * result's level.
  */
-export function addFlood(rt: CkksRuntime, scope: Scope, result: CipherText, valueStd: number, zero: (step: number) => CipherText, constant: (m: number) => PlainText): void {
+export function addFlood(rt: CkksRuntime, scope: Scope, result: CipherText, valueStd: number, zero: (top: boolean) => CipherText, constant: (m: number) => PlainText): void {
   const level = scope.own(result.parmsId);
-  floodLadder(floodFactor(rt, scope, result, valueStd), floodLadderRatio(rt, scope)).forEach((m, step) => {
-    const z = zero(step);
+  const ladder = floodLadder(floodFactor(rt, scope, result, valueStd), floodLadderRatio(rt, scope));
+  ladder.forEach((m, step) => {
+    const z = zero(step === ladder.length - 1);
     rt.evaluator.cipherModSwitchTo(z, level, z);
     if (m !== 1) rt.evaluator.multiplyPlain(z, constant(m), z);
     z.setScale(result.scale);
@@ -200,13 +201,12 @@ export function addFlood(rt: CkksRuntime, scope: Scope, result: CipherText, valu
 /** `addFlood` with fresh encryptions of zero under the bank's public key; `top`, when given, is an encryption of zero made ahead for the top step. */
 export function flood(rt: CkksRuntime, scope: Scope, result: CipherText, pk: PublicKey, valueStd: number, top?: CipherText): void {
   const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-  const steps = floodLadder(floodFactor(rt, scope, result, valueStd), floodLadderRatio(rt, scope)).length;
   addFlood(
     rt,
     scope,
     result,
     valueStd,
-    (step) => (top && step === steps - 1 ? top : scope.own(encryptor.encryptZero())),
+    (isTop) => (top && isTop ? top : scope.own(encryptor.encryptZero())),
     (m) => encodeAt(rt, scope, new Float64Array(rt.slots).fill(m), 1, result),
   );
 }
