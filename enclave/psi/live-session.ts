@@ -5,6 +5,7 @@
  */
 import { JointlabError } from '../../lab/errors';
 import type { BackgroundGroup } from '../../lab/psi/blind-pool';
+import type { PointSet } from '../../lab/psi/match';
 import { chunkRanges } from '../../lab/psi/points';
 
 /** Which chunks of one direction arrived (or are arriving), each accepted once. */
@@ -74,7 +75,7 @@ export interface LiveSession {
   /** Times each platform chunk was served: a retry is fine, a loop that burns the enclave's cores is not. */
   platformServed: Uint8Array;
   /** Keys (lab/psi/match.ts) of (H(y)^b)^e for the bank's points; dropped once matched. */
-  bankKeys?: Set<string>;
+  bankKeys?: PointSet;
   /** The dataset's ids whose double-blinded point is among the bank's: grows as the platform set comes back. */
   matched: Set<string>;
   state: 'open' | 'matched';

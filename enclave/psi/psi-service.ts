@@ -10,7 +10,7 @@ import type { Principal } from '../../lab/api/principals';
 import type { PsiFinish, PsiSessionView } from '../../lab/api/psi';
 import { JointlabError } from '../../lab/errors';
 import { BlindPool } from '../../lab/psi/blind-pool';
-import { matchingPositions, pointKeys } from '../../lab/psi/match';
+import { PointSet } from '../../lab/psi/match';
 import { assertPoints } from '../../lab/psi/points';
 import { SmallOrderPoint } from '../../lab/psi/x25519';
 import { appendAudit } from '../audit/log';
@@ -101,7 +101,8 @@ export class PsiService {
       bankChunks: new ChunkLedger(input.points, chunk),
       platformReturned,
       platformServed: new Uint8Array(platformReturned.ranges.length),
-      bankKeys: new Set(),
+      // Sized for the declared points up to one request's worth; it grows as chunks come (a declared size alone reserves little).
+      bankKeys: new PointSet(Math.min(input.points, chunk)),
       matched: new Set(),
       state: 'open',
     };
@@ -145,7 +146,7 @@ export class PsiService {
     let ok = false;
     try {
       const out = await this.pool.blind(body as Buffer, s.scalar!).catch(refusePoints);
-      for (const key of pointKeys(out)) s.bankKeys?.add(key);
+      s.bankKeys?.addAll(out);
       ok = true;
       return out;
     } finally {
@@ -171,7 +172,7 @@ export class PsiService {
     if (count !== range.to - range.from) throw new JointlabError('bad_points', `platform chunk ${index} holds ${range.to - range.from} points, not ${count}`, 'usage');
     if (!s.bankChunks.complete) throw new JointlabError('psi_out_of_order', 'send every chunk of your own points before the platform set comes back', 'conflict');
     s.platformReturned.claim(index, 'platform');
-    for (const at of matchingPositions(body as Buffer, s.bankKeys!)) {
+    for (const at of s.bankKeys!.positionsIn(body as Buffer)) {
       const match = s.platformIds[range.from + at];
       if (!isPad(match)) s.matched.add(match);
     }

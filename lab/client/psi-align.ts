@@ -8,7 +8,7 @@ import type { PsiFinish, PsiSessionView } from '../api/psi';
 import { JointlabError } from '../errors';
 import { BlindPool } from '../psi/blind-pool';
 import { psiDomain } from '../psi/hash-to-point';
-import { matchingPositions, pointKeys } from '../psi/match';
+import { PointSet } from '../psi/match';
 import { chunkRanges } from '../psi/points';
 import { permute, randomPermutation } from '../psi/shuffle';
 import { POINT_BYTES, SmallOrderPoint, newScalar } from '../psi/x25519';
@@ -68,7 +68,8 @@ export async function alignIds(client: EnclaveClient, options: AlignOptions): Pr
     const scalar = newScalar();
     const domain = psiDomain(session.dataset, session.nonce);
     // The enclave sees the blinded points in this order only, so their positions say nothing about the file's order.
-    const sent = permute(options.ids, randomPermutation(n));
+    const order = randomPermutation(n);
+    const sent = permute(options.ids, order);
     const total = n + session.platformPoints;
     let done = 0;
     const tick = (k: number) => {
@@ -90,7 +91,7 @@ export async function alignIds(client: EnclaveClient, options: AlignOptions): Pr
     // Each platform chunk goes back as soon as it is blinded again and every own chunk was answered (the
     // enclave matches only then), and its keys are taken as it comes: no single-threaded tail after the blinding.
     const doubledPlatform = platformRanges.map(() => deferred<Buffer>());
-    const platformKeys = new Set<string>();
+    const platformKeys = new PointSet(session.platformPoints);
     const fetchPlatform = inParallel(platformRanges.length, IN_FLIGHT, async (i) => {
       const got = await client.send('GET', `${base}/platform/${i}`, {}, traffic);
       const { from, to } = platformRanges[i];
@@ -99,7 +100,7 @@ export async function alignIds(client: EnclaveClient, options: AlignOptions): Pr
         if (e instanceof SmallOrderPoint) throw new JointlabError('psi_bad_answer', 'the enclave sent a small-order point', 'server');
         throw e;
       });
-      for (const key of pointKeys(doubled)) platformKeys.add(key);
+      platformKeys.addAll(doubled);
       doubledPlatform[i].resolve(doubled);
     }).catch((e: unknown) => {
       for (const d of doubledPlatform) d.reject(e);
@@ -113,13 +114,20 @@ export async function alignIds(client: EnclaveClient, options: AlignOptions): Pr
     await Promise.all([sendOwn, fetchPlatform, returnPlatform]);
 
     // Both sets are now blinded by both scalars: equal points are equal ids.
-    const found = new Set(matchingPositions(doubledBank, platformKeys).map((i) => sent[i]));
+    // Marked by position in the file's order (the permutation says where each sent point came from), and
+    // counted by distinct point as the enclave counts distinct enterprises: a repeated id is one id.
+    const inFile = new Uint8Array(n);
+    const distinct = new PointSet();
+    for (const at of platformKeys.positionsIn(doubledBank)) {
+      inFile[order[at]] = 1;
+      distinct.add(doubledBank, at * POINT_BYTES);
+    }
     const finish = await client.request<PsiFinish>('POST', `${base}/finish`, {}, traffic);
-    if (finish.intersection !== found.size) {
-      throw new JointlabError('psi_disagree', `the enclave counts ${finish.intersection} ids in common, this side ${found.size}`, 'server');
+    if (finish.intersection !== distinct.size) {
+      throw new JointlabError('psi_disagree', `the enclave counts ${finish.intersection} ids in common, this side ${distinct.size}`, 'server');
     }
     const view = await client.request<PsiSessionView>('GET', base, {}, traffic);
-    return { session: view, matched: options.ids.filter((id) => found.has(id)), traffic, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    return { session: view, matched: options.ids.filter((_, i) => inFile[i] === 1), traffic, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   } catch (e) {
     // The session's secrets should not wait for the idle limit; a failure to close it changes nothing.
     await client.send('DELETE', base).catch(() => undefined);

@@ -1,6 +1,6 @@
 /** The worker thread behind `blind-pool.ts`: hashes ids to points and multiplies points by a scalar, answering packed bytes. */
 import { parentPort } from 'node:worker_threads';
-import { hashToPoint } from './hash-to-point';
+import { pointHasher } from './hash-to-point';
 import { pointAt } from './points';
 import { Multiplier, POINT_BYTES, SmallOrderPoint, multiplierFor } from './x25519';
 import type { BlindTask, BlindAnswer } from './blind-pool';
@@ -23,7 +23,12 @@ function run(task: BlindTask): Uint8Array {
   const multiply = multiplierOf(task.scalar);
   if (task.op === 'hash') {
     const out = new Uint8Array(task.ids.length * POINT_BYTES);
-    for (let i = 0; i < task.ids.length; i++) multiply(hashToPoint(task.domain, task.ids[i]), out, i * POINT_BYTES);
+    const hash = pointHasher(task.domain);
+    const point = new Uint8Array(POINT_BYTES);
+    for (let i = 0; i < task.ids.length; i++) {
+      hash(task.ids[i], point);
+      multiply(point, out, i * POINT_BYTES);
+    }
     return out;
   }
   const count = task.points.length / POINT_BYTES;

@@ -28,3 +28,25 @@ export function hashToPoint(domain: string, id: string): Buffer {
   }
   return createHash('sha256').update(domain).update(id).digest();
 }
+
+/**
+ * `hashToPoint` for many ids under one domain, writing each u-coordinate into the caller's 32 bytes:
+ * the domain's bytes are written once and nothing is allocated per id (through libsodium; the
+ * `node:crypto` fallback hashes as `hashToPoint` does). Same bytes as `hashToPoint` (tested).
+ */
+export function pointHasher(domain: string): (id: string, out: Uint8Array) => void {
+  const lib = sodium;
+  if (!lib) return (id, out) => out.set(hashToPoint(domain, id));
+  const prefix = Buffer.from(domain);
+  let scratch = Buffer.alloc(prefix.length + 256);
+  prefix.copy(scratch);
+  return (id, out) => {
+    // A UTF-16 unit takes at most 3 bytes in UTF-8: with that much room, write never truncates.
+    if (prefix.length + 3 * id.length > scratch.length) {
+      scratch = Buffer.alloc(prefix.length + 3 * id.length);
+      prefix.copy(scratch);
+    }
+    const written = scratch.write(id, prefix.length);
+    lib.crypto_hash_sha256(out, scratch.subarray(0, prefix.length + written));
+  };
+}

@@ -68,6 +68,15 @@ describe('PSI sets made ahead (enclave/psi/prepared-sets.ts): the enclave blinds
     sets.stop();
   });
 
+  it('answers the matched ids in the file order, and counts an id the file repeats once, as the enclave does', async () => {
+    await t.enclave.psiPrepared('platform');
+    const ids = [second[700], code('91440300', 1), second[5], second[700], second[3], code('91440300', 2)];
+    const r = await alignIds(t.client('bankA'), { dataset: 'platform', ids, pool });
+    assert.deepEqual(r.matched, [second[700], second[5], second[700], second[3]]);
+    assert.equal(r.session.intersection, 3);
+    await t.client('bankA').send('DELETE', `v1/psi/sessions/${r.session.id}`);
+  });
+
   it('a bank aligning after a new snapshot meets the new rows, through the set the enclave made ahead', async () => {
     await t.enclave.psiPrepared('platform');
     // 300 of the bank's ids left with the first snapshot, 300 arrived with the second, 200 were never on the platform.

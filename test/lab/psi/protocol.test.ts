@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { strict as assert } from 'node:assert';
 import { JointlabError } from '../../../lab/errors';
-import { hashToPoint, psiDomain } from '../../../lab/psi/hash-to-point';
-import { matchingPositions, pointKeys } from '../../../lab/psi/match';
+import { hashToPoint, pointHasher, psiDomain } from '../../../lab/psi/hash-to-point';
+import { PointSet, matchingPositions, pointKeys } from '../../../lab/psi/match';
 import { assertPoints, chunkRanges, pointAt } from '../../../lab/psi/points';
 import { permute, randomPermutation } from '../../../lab/psi/shuffle';
 import { POINT_BYTES, SmallOrderPoint, curveBackends, multiply, newScalar } from '../../../lab/psi/x25519';
@@ -55,6 +55,36 @@ describe('PSI protocol parts (lab/psi)', () => {
   it('hashes ids to the SHA-256 of domain and id, whichever library computes it', () => {
     const domain = psiDomain('platform', 'n1');
     for (const id of ['913301060MXBAH8Q59', 'é-id', '']) assert.deepEqual(hashToPoint(domain, id), createHash('sha256').update(domain + id).digest());
+  });
+
+  it('hashes many ids into one buffer to the same bytes as one by one (long, multi-byte and empty ids)', () => {
+    const domain = psiDomain('platform', 'n1');
+    const hash = pointHasher(domain);
+    const out = new Uint8Array(POINT_BYTES);
+    for (const id of ['913301060MXBAH8Q59', 'é-id', '', '企业'.repeat(200), 'x'.repeat(1000), '\u{1F600}id', 'short']) {
+      hash(id, out);
+      assert.deepEqual(Buffer.from(out), hashToPoint(domain, id), id.slice(0, 20));
+    }
+  });
+
+  it('keeps a set of points that finds what a set of their key strings finds, as it grows, on unaligned bodies', () => {
+    const points = Array.from({ length: 5000 }, () => randomBytes(POINT_BYTES));
+    // A point differing only after the 16 key bytes counts as the same key; one differing in byte 15 does not.
+    const tail = Buffer.from(points[0]);
+    tail[20] ^= 1;
+    const near = Buffer.from(points[1]);
+    near[15] ^= 1;
+    const set = new PointSet(8);
+    // One byte of offset: bodies off the wire sit anywhere in their buffer.
+    const stored = Buffer.concat([Buffer.alloc(1), ...points.slice(0, 3000), points[5]]).subarray(1);
+    set.addAll(stored);
+    assert.equal(set.size, 3000);
+    const probe = Buffer.concat([Buffer.alloc(3), ...points, tail, near]).subarray(3);
+    const keys = new Set(points.slice(0, 3000).map((p) => p.toString('latin1', 0, 16)));
+    const expected: number[] = [];
+    [...points, tail, near].forEach((p, i) => keys.has(p.toString('latin1', 0, 16)) && expected.push(i));
+    assert.deepEqual(set.positionsIn(probe), expected);
+    assert.ok(expected.includes(5000) && !expected.includes(5001) && expected.length === 3001);
   });
 
   it('hashes under a domain: another session nonce or dataset gives unrelated points', () => {
