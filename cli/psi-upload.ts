@@ -32,5 +32,5 @@ export async function psiUpload(
 
 export function psiLine(p: PsiReport): string {
   const mb = (b: number) => (b / 1e6).toFixed(1);
-  return `PSI with dataset "${p.dataset}": ${p.intersection} of your ${p.customers} ids are on the platform (a blinded set of ${p.platform}, the dataset padded); the other ${p.customers - p.intersection} stayed here. ${p.seconds.toFixed(1)} s, ${mb(p.bytes.up)} MB up, ${mb(p.bytes.down)} MB down`;
+  return `PSI with dataset "${p.dataset}": ${p.intersection} of your ${p.customers} ids are on the platform (a blinded set of ${p.platform}, the dataset padded); the other ${p.customers - p.intersection} stayed here. ${p.seconds.toFixed(1)} s, ${mb(p.bytes.up)} MB up, ${mb(p.bytes.down)} MB down. PSI budget used: ${p.budget.pointsToday} of ${p.budget.pointsPerDay} ids on this dataset today (UTC), ${p.budget.points30Days} of ${p.budget.pointsPer30Days} on all datasets over 30 days`;
 }

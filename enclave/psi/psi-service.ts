@@ -132,7 +132,15 @@ export class PsiService {
       intersection: row.intersection,
       upload: row.upload,
       expiresAt: new Date((s?.touchedAt ?? Date.parse(row.closed_at ?? row.created_at)) + this.limits.idleMinutes * 60_000).toISOString(),
-      budget: { pointsPerDay: this.limits.pointsPerDay, pointsToday: today.points, sessionsPerDay: this.limits.sessionsPerDay, sessionsToday: today.sessions },
+      budget: {
+        pointsPerDay: this.limits.pointsPerDay,
+        pointsToday: today.points,
+        sessionsPerDay: this.limits.sessionsPerDay,
+        sessionsToday: today.sessions,
+        pointsPer30Days: this.limits.pointsPer30Days,
+        points30Days: today.pointsWindow,
+        windowFreesAt: today.windowFreesAt,
+      },
     };
   }
 

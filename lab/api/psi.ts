@@ -23,8 +23,11 @@ export interface PsiSessionView {
   /** The upload bound to the session, once used. */
   upload: string | null;
   expiresAt: string;
-  /** The bank's PSI budget on this dataset today (enclave/release/psi-budget.ts), this session included. */
-  budget: { pointsPerDay: number; pointsToday: number; sessionsPerDay: number; sessionsToday: number };
+  /**
+   * The bank's PSI budget (enclave/release/psi-budget.ts), this session included: on this dataset today
+   * (UTC), and across all datasets over the rolling 30 days, with when its oldest session leaves the window.
+   */
+  budget: { pointsPerDay: number; pointsToday: number; sessionsPerDay: number; sessionsToday: number; pointsPer30Days: number; points30Days: number; windowFreesAt: string | null };
 }
 
 /** `POST /v1/psi/sessions/:id/finish`. */
@@ -42,4 +45,5 @@ export interface PsiReport {
   platform: number;
   seconds: number;
   bytes: { up: number; down: number };
+  budget: PsiSessionView['budget'];
 }

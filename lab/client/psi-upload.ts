@@ -23,7 +23,7 @@ export async function uploadWithPsi(client: EnclaveClient, input: PsiUploadInput
   if (at < 0) throw new JointlabError('unknown_column', `${input.file}: there is no id column "${input.idColumn}"`, 'usage');
   const ids = table.rows.map((r) => r[at]);
   const { session, matched, traffic, seconds } = await alignIds(client, { dataset: input.dataset, ids, workers: input.workers, progress: input.progress });
-  const psi: PsiReport = { session: session.id, dataset: input.dataset, customers: ids.length, intersection: matched.length, platform: session.platformPoints, seconds, bytes: { ...traffic } };
+  const psi: PsiReport = { session: session.id, dataset: input.dataset, customers: ids.length, intersection: matched.length, platform: session.platformPoints, seconds, bytes: { ...traffic }, budget: session.budget };
   // A session that binds no upload is closed at once, so the intersection does not wait in the enclave's memory for the idle limit.
   const close = () => client.send('DELETE', `v1/psi/sessions/${encodeURIComponent(session.id)}`).catch(() => undefined);
   if (!matched.length) {

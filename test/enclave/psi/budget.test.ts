@@ -17,7 +17,10 @@ describe('PSI budget (enclave/release/psi-budget.ts): a bank cannot enumerate th
     assert.deepEqual([tooBig.status, tooBig.json().code], [400, 'psi_session_too_large']);
     const first = await open(1000);
     assert.equal(first.status, 201, first.text);
-    assert.deepEqual(first.json().budget, { pointsPerDay: 1500, pointsToday: 1000, sessionsPerDay: 3, sessionsToday: 1 });
+    const { windowFreesAt, ...budget } = first.json().budget;
+    assert.deepEqual(budget, { pointsPerDay: 1500, pointsToday: 1000, sessionsPerDay: 3, sessionsToday: 1, pointsPer30Days: 16_777_216, points30Days: 1000 });
+    // The window frees 30 days after this session, its oldest.
+    assert.ok(Math.abs(Date.parse(windowFreesAt) - Date.now() - 30 * 86_400_000) < 60_000, windowFreesAt);
     const over = await open(600);
     assert.deepEqual([over.status, over.json().code], [429, 'psi_budget']);
     assert.equal((await open(400)).status, 201);

@@ -39,7 +39,11 @@ describe('PSI budget over 30 days, across datasets (enclave/release/psi-budget.t
     // When room comes back: the oldest session in the window (ten days ago) leaves it in twenty days.
     const frees = Date.parse(/leaves it at (\S+)\)/.exec(over.json().detail)![1]);
     assert.ok(Math.abs(frees - (Date.now() + 20 * 86_400_000)) < 60_000);
-    assert.equal((await open('platform-2024', 500)).status, 201, 'exactly up to the cap');
+    const exact = await open('platform-2024', 500);
+    assert.equal(exact.status, 201, 'exactly up to the cap');
+    // The session's view shows the window spent, and when its oldest session leaves it.
+    assert.deepEqual([exact.json().budget.points30Days, exact.json().budget.pointsPer30Days], [2500, 2500]);
+    assert.ok(Math.abs(Date.parse(exact.json().budget.windowFreesAt) - (Date.now() + 20 * 86_400_000)) < 60_000);
     assert.equal((await open('platform', 1)).json().code, 'psi_budget');
     // Another bank has its own window.
     assert.equal((await open('platform-2024', 1000, 'bankB')).status, 201);

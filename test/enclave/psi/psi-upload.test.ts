@@ -43,6 +43,8 @@ describe('PSI upload: a bank customer who is not on the platform never reaches t
     // The blinded platform set is the dataset padded (enclave/release/psi-padding.ts): at least its 3000, under the next grid step plus one.
     assert.ok(out.psi.platform >= 3000 && out.psi.platform < 4000, String(out.psi.platform));
     assert.ok(out.psi.bytes.up >= (2200 + out.psi.platform) * 32 && out.psi.bytes.down >= (2200 + out.psi.platform) * 32, JSON.stringify(out.psi.bytes));
+    // The bank sees what the session took of its budgets.
+    assert.deepEqual([out.psi.budget.pointsToday, out.psi.budget.points30Days], [2200, 2200]);
 
     // The upload holds exactly the customers on the platform.
     const ids = (await t.client('bankA').request<{ ids: string[] }>('GET', `v1/uploads/${out.id}/ids`)).ids;
