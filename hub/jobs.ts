@@ -17,6 +17,7 @@ import { appendAudit } from '../enclave/audit/log';
 import { Db } from '../enclave/store/db';
 import { callMember, MemberUnreachable } from './member-client';
 import { refreshMember, storedMembers, StoredMember } from './members';
+import { keepUndelivered } from './stop-notices';
 import { layoutOf } from './layout';
 import { trainNetwork, TrainedNetwork } from './trainer';
 import { RoundAborted } from './secure-round';
@@ -66,11 +67,15 @@ function refusalOf(e: unknown): HubRefusal | undefined {
 
 /**
  * Tells every member the hub stopped the job, so none keeps it `running`: interrupted (its part waits
- * for the next attempt) or refused (its part fails). Best effort: a member that is down hears nothing
- * and marks its own running network jobs interrupted when it starts again.
+ * for the next attempt) or refused (its part fails). A member that is down marks its own running parts
+ * interrupted when it starts again, which is all an interruption asks; a refusal it did not hear is kept
+ * and sent again until it does (hub/stop-notices.ts).
  */
-async function tellMembers(members: readonly StoredMember[], id: string, stop: MemberStop): Promise<void> {
-  await Promise.allSettled(members.map((m) => callMember(m, 'POST', `/jobs/${id}/stop`, stop)));
+async function tellMembers(db: Db, members: readonly StoredMember[], id: string, stop: MemberStop): Promise<void> {
+  const told = await Promise.allSettled(members.map((m) => callMember(m, 'POST', `/jobs/${id}/stop`, stop)));
+  for (const [i, t] of told.entries()) {
+    if (stop.outcome === 'refused' && t.status === 'rejected' && t.reason instanceof MemberUnreachable) await keepUndelivered(db, id, members[i].province, stop);
+  }
 }
 
 export async function visibleHubJob(db: Db, id: string, viewer: Principal): Promise<HubJobRow> {
@@ -99,7 +104,7 @@ export async function submitNetworkJob(db: Db, body: unknown, bank: Principal): 
     const refusal = e instanceof JointlabError && isPermanentRefusal(e.code) ? { province, code: e.code } : undefined;
     const reason = `a province could not take the job: ${e instanceof JointlabError ? e.message : 'error'}`;
     // The job ends here either way: the provinces that took it drop it from their stewards' queues.
-    await tellMembers(members, id, { outcome: 'refused', reason: refusal ? `province ${province} refused the job (${refusal.code})` : `province ${province} could not take the job` });
+    await tellMembers(db, members, id, { outcome: 'refused', reason: refusal ? `province ${province} refused the job (${refusal.code})` : `province ${province} could not take the job` });
     await move(db, id, refusal ? 'refused' : 'failed', 'hub', reason, undefined, refusal);
     throw e;
   }
@@ -160,7 +165,7 @@ export async function runNetworkJob(db: Db, id: string, bank: Principal, log: (l
   const rejected = states.find((s) => s.state === 'rejected' || s.state === 'cancelled');
   if (rejected) {
     // The other provinces' parts end too, rather than wait approved for a run that cannot come.
-    await tellMembers(members, id, { outcome: 'refused', reason: `province ${rejected.province} ${rejected.state} the job` });
+    await tellMembers(db, members, id, { outcome: 'refused', reason: `province ${rejected.province} ${rejected.state} the job` });
     await move(db, id, 'rejected', bank.id, `province ${rejected.province}: ${rejected.state}${rejected.reason ? ` (${rejected.reason})` : ''}`);
     return viewHubJob(db, id, bank);
   }
@@ -189,13 +194,13 @@ export async function runNetworkJob(db: Db, id: string, bank: Principal, log: (l
       if (refusal) {
         // A province declined for good under one of its rules: no result, and running it again would meet the same rule.
         const reason = `province ${refusal.province} refused the job (${refusal.code}); running it again would not change that`;
-        await tellMembers(members, id, { outcome: 'refused', reason });
+        await tellMembers(db, members, id, { outcome: 'refused', reason });
         await move(db, id, 'refused', 'hub', reason, undefined, refusal).catch(() => undefined);
         return;
       }
       // A province that dropped out interrupts the job: no result, run it again.
       const reason = known ? `${e.message}; run the job again once every province answers` : 'the hub failed while training; run the job again';
-      await tellMembers(members, id, { outcome: 'interrupted', reason: 'the hub interrupted the job (a round did not complete); the bank may run it again' });
+      await tellMembers(db, members, id, { outcome: 'interrupted', reason: 'the hub interrupted the job (a round did not complete); the bank may run it again' });
       await move(db, id, 'interrupted', 'hub', reason).catch(() => undefined);
     })
     .finally(() => training.delete(id));

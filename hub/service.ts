@@ -5,6 +5,7 @@ import { listen } from '../enclave/http/listen';
 import { Db } from '../enclave/store/db';
 import { createHubApp } from './http/app';
 import { openHubStore } from './store';
+import { retryStopNotices } from './stop-notices';
 import { trainingSettled } from './jobs';
 import { defaultKeyFile, loadSealKey } from './token-seal';
 
@@ -22,6 +23,7 @@ export async function startHub(options: { db: string; port: number; host?: strin
   const app = createHubApp({ db, log });
   const host = options.host ?? '127.0.0.1';
   const { server, port } = await listen(app, options.port, host);
+  const stopRetrying = retryStopNotices(db);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
@@ -29,6 +31,7 @@ export async function startHub(options: { db: string; port: number; host?: strin
     db,
     close() {
       closing ??= (async () => {
+        stopRetrying();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

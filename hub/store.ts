@@ -68,8 +68,21 @@ const MIGRATIONS: string[] = [
  * Migrations after the first, in order (openMigrated counts them by position: append only).
  * 2: members' tokens sealed at rest (hub/token-seal.ts); the clear column is emptied by sealMemberTokens.
  * 3: a refused job's province and code (hub/jobs.ts).
+ * 4: stops a member was down for, sent again until heard (hub/stop-notices.ts).
  */
-const LATER: string[] = [`ALTER TABLE members ADD COLUMN token_sealed BLOB;`, `ALTER TABLE jobs ADD COLUMN refusal TEXT;`];
+const LATER: string[] = [
+  `ALTER TABLE members ADD COLUMN token_sealed BLOB;`,
+  `ALTER TABLE jobs ADD COLUMN refusal TEXT;`,
+  `CREATE TABLE stop_notices (
+    job TEXT NOT NULL REFERENCES jobs(id),
+    province TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('interrupted', 'refused')),
+    reason TEXT NOT NULL,
+    tries INTEGER NOT NULL DEFAULT 0,
+    noted_at TEXT NOT NULL,
+    PRIMARY KEY (job, province)
+  );`,
+];
 
 export const HUB_MIGRATIONS: readonly string[] = [MIGRATIONS.map((statement) => `${statement};`).join('\n'), ...LATER];
 

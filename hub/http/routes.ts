@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { JointlabError } from '../../lab/errors';
 import { allow, jsonBody, principalOf } from '../../enclave/http/auth';
 import { addMember, listMembers } from '../members';
+import { deliverStopNotices } from '../stop-notices';
 import { verifyAudit } from '../../enclave/audit/log';
 import { runNetworkJob, submitNetworkJob, viewHubJob } from '../jobs';
 import type { HubContext } from './app';
@@ -20,7 +21,10 @@ export function hubRoutes(ctx: HubContext): Router {
   });
   r.post('/members', allow('admin'), async (req, res) => {
     const body = jsonBody(req) as Record<string, unknown>;
-    res.status(201).json(await addMember(ctx.db, { province: text(body, 'province'), url: text(body, 'url'), token: text(body, 'token'), publicKey: text(body, 'publicKey') }, principalOf(res).id));
+    const member = await addMember(ctx.db, { province: text(body, 'province'), url: text(body, 'url'), token: text(body, 'token'), publicKey: text(body, 'publicKey') }, principalOf(res).id);
+    // A member added again (back at a new address, say) hears at once the stops it missed while down.
+    await deliverStopNotices(ctx.db, member.province).catch(() => undefined);
+    res.status(201).json(member);
   });
   r.post('/jobs', allow('bank'), async (req, res) => {
     res.status(201).json(await submitNetworkJob(ctx.db, jsonBody(req), principalOf(res)));

@@ -109,4 +109,25 @@ describe('network jobs a province refuses for good (hub and enclaves as child pr
     assert.equal(early.status, 200);
     assert.equal(early.json.state, 'submitted');
   });
+
+  // Last in the file: province 11 comes back at another address.
+  it('a province down when the job ends for good hears the stop when it is back: its approved part fails rather than wait for a run that cannot come', async () => {
+    const id = await submit({ name: 'rejected-while-11-down' });
+    const p11 = net.provinces[0];
+    assert.equal((await net.call(p11.enclave.url, p11.tokens.steward, 'POST', `/v1/jobs/${id}/approve`, {})).status, 200);
+    assert.equal((await net.call(net.provinces[1].enclave.url, net.provinces[1].tokens.steward, 'POST', `/v1/jobs/${id}/reject`, { reason: 'not for this purpose' })).status, 200);
+    p11.enclave.child.kill('SIGTERM');
+    await p11.enclave.exited;
+    const run = await bank('POST', `/v1/jobs/${id}/run`);
+    assert.equal(run.json.state, 'rejected', JSON.stringify(run.json));
+    // Back, it still holds its part approved: it never heard the stop.
+    p11.enclave = await net.startEnclave(p11);
+    assert.equal((await memberJob(0, id)).state, 'approved');
+    // The hub's admin points the member at its new address: the stop it missed arrives with that.
+    const readded = await net.call(net.hub.url, net.hubTokens.admin, 'POST', '/v1/members', { province: p11.code, url: p11.enclave.url, token: p11.hubToken, publicKey: p11.publicKey });
+    assert.equal(readded.status, 201, JSON.stringify(readded.json));
+    const part = await memberJob(0, id);
+    assert.equal(part.state, 'failed', JSON.stringify(part));
+    assert.match(part.reason, /province 44 rejected the job/);
+  });
 });
