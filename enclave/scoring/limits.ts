@@ -58,7 +58,8 @@ export class ScoreLimiter {
     await this.db.transaction(async (q) => {
       // Recorded first and counted after, in one transaction: a request that would pass the quota is rolled back whole.
       const fresh = (await q.run('INSERT OR IGNORE INTO score_usage (principal, day, enterprise) SELECT ?, ?, value FROM json_each(?)', [principal, today, hashes])).changes;
-      const total = (await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM score_usage WHERE principal = ? AND day = ?', [principal, today]))!.n;
+      // The day's count, kept by a trigger on score_usage (enclave/store/schema.ts): one row read, not the day's rows counted.
+      const total = (await q.get<{ n: number }>('SELECT enterprises AS n FROM score_usage_days WHERE principal = ? AND day = ?', [principal, today]))?.n ?? 0;
       if (total > this.limits.enterprisesPerDay) {
         throw new JointlabError('quota_exceeded', `the daily quota of ${this.limits.enterprisesPerDay} distinct enterprises would be passed (${total - fresh} used today)`, 'rate');
       }
