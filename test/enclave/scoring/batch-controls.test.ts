@@ -24,12 +24,14 @@ const idOf = (i: number): string => `E${String(i).padStart(7, '0')}`;
 describe('per-enterprise controls over a whole request', function () {
   this.timeout(120_000);
   let db: Db;
+  let file: string;
   const random = new Random(17);
   // Each of 10,000 enterprises gets one consent case for bank-a's scoring.
   const cases = ['valid', 'valid', 'valid', 'revoked', 'expired', 'pending', 'other-bank', 'training-only', 'none'] as const;
   const caseOf = Array.from({ length: 10_000 }, () => cases[Math.floor(random.uniform() * cases.length)]);
   before(async () => {
-    db = await openStore(join(tempDir(), 'batch.db'));
+    file = join(tempDir(), 'batch.db');
+    db = await openStore(file);
     const rows: (string | null)[][] = [];
     caseOf.forEach((c, i) => {
       const id = idOf(i);
@@ -91,6 +93,11 @@ describe('per-enterprise controls over a whole request', function () {
     assert.equal((await stored()).size, 10_000);
     await limiter.chargeEnterprises('p', first, TODAY);
     await assert.rejects(limiter.chargeEnterprises('p', [idOf(10_000)], TODAY), (e: unknown) => e instanceof JointlabError && e.code === 'quota_exceeded');
+    assert.equal((await stored()).size, 10_000);
+    // A limiter that knows nothing recorded yet (a restart) decides alike from the store.
+    const restarted = new ScoreLimiter(db, { ...DEFAULT_SCORING_LIMITS, enterprisesPerDay: 10_000 }, pseudonym);
+    await restarted.chargeEnterprises('p', [...first, ...over.slice(0, 3000)], TODAY);
+    await assert.rejects(restarted.chargeEnterprises('p', [idOf(10_000), ...first], TODAY), (e: unknown) => e instanceof JointlabError && /\(10000 used today\)/.test(e.message));
     assert.equal((await stored()).size, 10_000);
     // Another principal, another day: their own counts.
     await limiter.chargeEnterprises('q', first, TODAY);
@@ -162,5 +169,22 @@ describe('per-enterprise controls over a whole request', function () {
     const before = await entries();
     assert.deepEqual(await chargeModelBudget(db, pseudonym, policy, { bank: 'bank-a', dataset: 'platform', model: 'he:new', ids }, now + 60_000), expected);
     assert.equal(await entries(), before);
+    // A request mixing those enterprises with others: the charges this connection already knows and a
+    // second connection that knows none (it asks the store for every enterprise) decide alike.
+    const next = request().filter((id) => id.startsWith('E'));
+    const other = await openStore(file);
+    try {
+      const fromStore = await chargeModelBudget(other, pseudonym, policy, { bank: 'bank-a', dataset: 'platform', model: 'he:new', ids: [...ids, ...next] }, now + 120_000);
+      assert.deepEqual(await chargeModelBudget(db, pseudonym, policy, { bank: 'bank-a', dataset: 'platform', model: 'he:new', ids: [...ids, ...next] }, now + 180_000), fromStore);
+      assert.ok(fromStore.refused.length > expected.refused.length, 'the new enterprises include some without room');
+      // Past the window, a known charge no longer counts: the store is asked again and the model charged anew.
+      const later = now + (policy.windowDays + 1) * DAY;
+      const first50 = ids.slice(0, 50);
+      assert.deepEqual((await chargeModelBudget(db, pseudonym, policy, { bank: 'bank-a', dataset: 'platform', model: 'he:new', ids: first50 }, later)).allowed, first50);
+      const renewed = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM score_models WHERE model = 'he:new' AND first_at = ?", [new Date(later).toISOString()]);
+      assert.equal(renewed!.n, new Set(first50.map(pseudonym)).size);
+    } finally {
+      await other.close();
+    }
   });
 });
