@@ -4,7 +4,9 @@
  * model scored under encryption through one HE session (keys and the encrypted model sent once, then
  * requests of one ciphertext of ids each, two in flight, each answer decrypted by the bank), with the
  * time of each step on both sides and SEAL alone (the pool scoring the same number of batches with the
- * model loaded, no controls, no HTTP) as the second reference.
+ * model loaded, no controls, no HTTP) as the second reference. Each path's CPU per request, over every
+ * thread of the process, is printed too: on a machine shared with other work it moves far less than
+ * wall time, and it says what two idle cores would sustain.
  *
  * Run alone: `npm run bench -- he-scoring [ENTERPRISES]` (default 65,536, a multiple of 8,192), or
  * after a build `node dist/bench/he-scoring.js [ENTERPRISES]`; `bench/he.ts` runs it too.
