@@ -4,7 +4,9 @@
  * model scored under encryption through one HE session (keys and the encrypted model sent once, then
  * requests of one ciphertext of ids each, two in flight, each answer decrypted by the bank), with the
  * time of each step on both sides and SEAL alone (the pool scoring the same number of batches with the
- * model loaded, no controls, no HTTP) as the second reference.
+ * model loaded, no controls, no HTTP) as the second reference. Each path's CPU per request, over every
+ * thread of the process, is printed too: on a machine shared with other work it moves far less than
+ * wall time, and it says what two idle cores would sustain.
  *
  * Run alone: `npm run bench -- he-scoring [ENTERPRISES]` (default 65,536, a multiple of 8,192), or
  * after a build `node dist/bench/he-scoring.js [ENTERPRISES]`; `bench/he.ts` runs it too.
@@ -27,27 +29,49 @@ import type { JobResults } from '../lab/api/results';
 import { HeBenchClients, withHeBenchEnclave } from './he-enclave';
 
 const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
+/**
+ * CPU seconds of this whole process (main thread, SQLite's and libuv's threads, the SEAL workers) since
+ * `from`: bank, HTTP, enclave and SEAL all run here, so this is the work a request costs, which other
+ * programs on a shared machine stretch far less than its wall time.
+ */
+const cpuSince = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
+};
+/**
+ * CPU seconds of `work`, and of the second after it: SEAL workers make the flood's encryptions of zero
+ * ahead while idle, so the zeros a pass used are made again after it and counted with it.
+ */
+async function cpuOf<T>(work: () => Promise<T>, settle = true): Promise<{ value: T; seconds: number; cpu: number }> {
+  const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  const value = await work();
+  const seconds = since(started);
+  if (settle) await new Promise((r) => setTimeout(r, 1000));
+  return { value, seconds, cpu: cpuSince(cpu) };
+}
 const rate = (n: number): string => `${Math.round(n).toLocaleString('en')} scores/s`;
 
-/** Sends `ids` in requests of `size`, `lanes` at once; returns the scores counted and the seconds. */
-async function inRequests(ids: string[], size: number, lanes: number, send: (chunk: string[]) => Promise<number>): Promise<{ scored: number; seconds: number }> {
+/** Sends `ids` in requests of `size`, `lanes` at once; returns the scores counted, the seconds and the CPU seconds. */
+async function inRequests(ids: string[], size: number, lanes: number, send: (chunk: string[]) => Promise<number>): Promise<{ scored: number; seconds: number; cpu: number }> {
   const chunks: string[][] = [];
   for (let start = 0; start < ids.length; start += size) chunks.push(ids.slice(start, start + size));
   let next = 0;
   let scored = 0;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      while (next < chunks.length) scored += await send(chunks[next++]);
-    }),
+  const { seconds, cpu } = await cpuOf(() =>
+    Promise.all(
+      Array.from({ length: lanes }, async () => {
+        while (next < chunks.length) scored += await send(chunks[next++]);
+      }),
+    ),
   );
-  return { scored, seconds: since(started) };
+  return { scored, seconds, cpu };
 }
 
 export type ScoringBench = HeBenchClients;
 
-/** The pool alone: `batches` batches of 30 terms with a loaded model, `lanes` at once, as scores per second. */
-async function sealAlone(batches: number, lanes: number): Promise<number> {
+/** The pool alone: `batches` batches of 30 terms with a loaded model, `lanes` at once, as scores per second and CPU seconds a batch. */
+async function sealAlone(batches: number, lanes: number): Promise<{ rate: number; cpu: number }> {
   const paramSet = 'n16384';
   const release = holdSealPool();
   const bank = await BankCrypto.create(paramSet, []);
@@ -56,16 +80,19 @@ async function sealAlone(batches: number, lanes: number): Promise<number> {
     const slots = bank.runtime.slots;
     const model = await scoreModel(paramSet, bank.publicKeyBytes, Array.from({ length: 31 }, () => bank.encryptReplicated(random.normal() * 0.3)));
     const basis = Array.from({ length: 30 }, () => Float64Array.from({ length: slots }, () => random.normal()));
-    // Warm-up: every worker loads the model before the clock starts.
+    // Warm-up: every worker loads the model before the clock starts, and has its zeros made ahead, so
+    // that the CPU counted after the batches (the zeros made again) is what the batches used.
     await Promise.all(Array.from({ length: lanes }, () => scoreBatch(model, basis, DEFAULT_FLOOD)));
+    await new Promise((r) => setTimeout(r, 1000));
     let left = batches;
-    const started = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: lanes }, async () => {
-        while (left-- > 0) await scoreBatch(model, basis, DEFAULT_FLOOD);
-      }),
+    const { seconds, cpu } = await cpuOf(() =>
+      Promise.all(
+        Array.from({ length: lanes }, async () => {
+          while (left-- > 0) await scoreBatch(model, basis, DEFAULT_FLOOD);
+        }),
+      ),
     );
-    return (batches * slots) / since(started);
+    return { rate: (batches * slots) / seconds, cpu: cpu / batches };
   } finally {
     bank.dispose();
     await release();
@@ -113,14 +140,14 @@ export async function benchSteadyScoring({ bank, steward, approve }: ScoringBenc
   const upAfterOpen = session.traffic.up;
   try {
     // The first pass loads the model into each worker; the second is the steady state.
-    const passes: { scored: number; seconds: number; floodBits: number | null }[] = [];
+    const passes: { scored: number; seconds: number; cpu: number; floodBits: number | null }[] = [];
     let bankSteps = { ...session.steps };
     for (let pass = 0; pass < 2; pass++) {
       bankSteps = { ...session.steps };
       scoringSteps(true);
-      const started = process.hrtime.bigint();
-      const answer = await session.score(ids);
-      passes.push({ scored: answer.parts.length, seconds: since(started), floodBits: answer.floodBits });
+      // Back to back: the steady pass starts as the first ends, with the zeros the workers made meanwhile.
+      const { value: answer, seconds, cpu } = await cpuOf(() => session.score(ids), pass === 1);
+      passes.push({ scored: answer.parts.length, seconds, cpu, floodBits: answer.floodBits });
     }
     const inFlight = scoringSteps(true);
     // A third pass one request at a time: its steps do not wait on the other request's, so they are each step's own cost.
@@ -135,7 +162,7 @@ export async function benchSteadyScoring({ bank, steward, approve }: ScoringBenc
     const steady = passes[1];
     const heRate = steady.scored / steady.seconds;
     const plainRate = plain.scored / plain.seconds;
-    const sealRate = await sealAlone(n / slots, 2);
+    const { rate: sealRate, cpu: sealCpu } = await sealAlone(n / slots, 2);
     const s = session.steps;
     const ms = (x: number): string => `${((x * 1000) / requests).toFixed(1)}`;
     const inEnclave = SCORING_STEPS.reduce((t, k) => t + enclave.seconds[k], 0);
@@ -149,6 +176,13 @@ export async function benchSteadyScoring({ bank, steward, approve }: ScoringBenc
     console.log(`    bank: waiting for the answer ${ms(waited)} (of which HTTP and parsing outside the steps above ${ms(waited - inEnclave)}), decrypting ${ms(decrypted)}`);
     console.log(`  per request, 2 in flight (the steady pass; steps summed over both, so each includes waiting on the other's): ${SCORING_STEPS.map((k) => `${k} ${((inFlight.seconds[k] * 1000) / inFlight.requests).toFixed(1)}`).join(', ')}`);
     console.log(`    wall time per request ${((steady.seconds * 1000) / inFlight.requests).toFixed(1)} ms; SEAL alone ${((slots * 1000) / sealRate).toFixed(1)} ms a batch`);
+    // CPU per request of one ciphertext of ids, over every thread of this process; what two otherwise idle cores would make of it.
+    const perRequest = (cpu: number, scored: number): number => (cpu * slots) / scored;
+    const heCpu = perRequest(steady.cpu, steady.scored);
+    const plainCpu = perRequest(plain.cpu, plain.scored);
+    const onTwo = (cpu: number): string => rate((2 * slots) / cpu);
+    console.log(`  CPU per request of ${slots.toLocaleString('en')} (all threads: bank, HTTP, enclave, SQLite, SEAL workers; steady passes and the second after, when the workers make again the zeros they used): encrypted ${(heCpu * 1000).toFixed(0)} ms, plaintext ${(plainCpu * 1000).toFixed(0)} ms, SEAL alone ${(sealCpu * 1000).toFixed(0)} ms a batch;`);
+    console.log(`    on 2 idle cores that is at most ${onTwo(heCpu)} encrypted, ${onTwo(plainCpu)} plaintext, ${onTwo(sealCpu)} SEAL alone (encrypted / SEAL alone ${(sealCpu / heCpu).toFixed(2)}x)`);
     console.log(`  bytes per request: ${((session.traffic.down / ((3 * n) / slots)) / 1e6).toFixed(2)} MB down; flooding >= ${steady.floodBits?.toFixed(1)} bits`);
   } finally {
     await session.close();

@@ -50,14 +50,15 @@ export async function platformTable(db: Db, spec: JobSpec, ids?: readonly string
 }
 
 /**
- * Which of `ids` the job's dataset holds, from its id index alone (no cells are read): a scoring
- * request's first look, before the controls decide which rows it may use.
+ * Which of `ids` the job's dataset lacks, from its id index alone (no cells are read): a scoring
+ * request's first look, before the controls decide which rows it may use. Only the missing ids come
+ * back from SQLite (none when the bank asks about platform enterprises), where one row per id did.
  */
-export async function platformPresence(db: Db, spec: JobSpec, ids: readonly string[]): Promise<{ meta: DatasetMeta; present: Set<string> }> {
+export async function platformAbsence(db: Db, spec: JobSpec, ids: readonly string[]): Promise<{ meta: DatasetMeta; absent: Set<string> }> {
   const meta = await getDatasetMeta(db, spec.platform!.dataset);
   if (!meta) throw new JointlabError('not_found', `dataset "${spec.platform!.dataset}" no longer exists`, 'not_found');
-  const rows = await db.all<{ entity_id: string }>('SELECT entity_id FROM dataset_rows WHERE dataset = ? AND entity_id IN (SELECT value FROM json_each(?))', [meta.name, JSON.stringify([...new Set(ids)])]);
-  return { meta, present: new Set(rows.map((r) => r.entity_id)) };
+  const rows = await db.all<{ id: string }>('SELECT j.value AS id FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM dataset_rows WHERE dataset = ? AND entity_id = j.value)', [JSON.stringify([...new Set(ids)]), meta.name]);
+  return { meta, absent: new Set(rows.map((r) => r.id)) };
 }
 
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {

@@ -2,7 +2,8 @@
  * Private scoring inside a SEAL pool worker: a session's encrypted model is loaded once, switched
  * down to the level its one product needs and kept loaded (a few models per worker, the least
  * recently used freed first); each batch of up to `slots` enterprises then costs one encoding and one
- * plaintext product per term, a rescale, the flood and a save.
+ * plaintext product per term, a rescale, the flood and a save. The flood's encryptions of zero do not
+ * depend on any request: a worker makes them ahead, in its idle time, for the models it keeps.
  */
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { Encryptor } from 'node-seal/implementation/encryptor';
@@ -51,11 +52,30 @@ interface LoadedModel {
   ones: PlainText;
   /** Flood multipliers by factor, at the answer's level (the factor is the same in almost every batch). */
   floodConstants: Map<number, PlainText>;
+  /** Zero at the answer's level (the last prime), scale 1: encrypting it makes a fresh encryption of zero there. */
+  zeroPlain: PlainText;
+  /**
+   * Fresh encryptions of zero under the session's public key, at the answer's level, made ahead while
+   * the worker is idle (fillZeros). Each is taken out by one flood step and freed after that answer:
+   * none is ever used twice. Not owned by `scope`: the ones left are freed when the model is dropped.
+   */
+  zeros: CipherText[];
 }
 
 /** Models kept per worker: a session's scoring requests find theirs loaded. */
 const MAX_LOADED = 4;
 const loaded = new Map<string, LoadedModel>();
+
+/**
+ * Encryptions of zero kept ahead per loaded model: a few answers' ladders (6 to 13 steps each), 256 KB
+ * each at N = 16384 on the last prime, so at most 8 MB per model and 32 MB per worker.
+ */
+const ZEROS_AHEAD = 32;
+
+function dropModel(model: LoadedModel): void {
+  for (const z of model.zeros.splice(0)) z.delete();
+  model.scope.dispose();
+}
 
 function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
   const scope = new Scope();
@@ -76,7 +96,11 @@ function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
     const level = scope.own(coefficients[0].parmsId);
     const ones = scope.own(rt.encoder.encode(new Float64Array(rt.slots).fill(1), rt.scale));
     rt.evaluator.plainModSwitchTo(ones, level, ones);
-    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), coefficients, level, ones, floodConstants: new Map() };
+    // The product is rescaled once: the answer sits one level below the coefficients.
+    const answerLevel = scope.own(scope.own(scope.own(rt.context.getContextData(level)).nextContextData).parmsId);
+    const zeroPlain = scope.own(rt.encoder.encode(new Float64Array(rt.slots), 1));
+    rt.evaluator.plainModSwitchTo(zeroPlain, answerLevel, zeroPlain);
+    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), coefficients, level, ones, floodConstants: new Map(), zeroPlain, zeros: [] };
   } catch (e) {
     scope.dispose();
     throw e;
@@ -94,9 +118,50 @@ function modelFor(rt: CkksRuntime, input: ScoreModelInput): { model: LoadedModel
   for (const [old, m] of loaded) {
     if (loaded.size <= MAX_LOADED) break;
     loaded.delete(old);
-    m.scope.dispose();
+    dropModel(m);
   }
   return { model, kept: true };
+}
+
+/**
+ * A fresh public-key encryption of zero made at the answer's level. SEAL encrypts a plaintext below
+ * the top at the level above it and divides by that level's last prime, as a zero made at the top and
+ * switched down is divided: both decrypt to the same rounding noise (score-zeros.test.ts measures it
+ * against freshNoiseStd, which sizes the flood's ladder), made with fewer primes.
+ */
+function freshZero(model: LoadedModel): CipherText {
+  const zero = model.encryptor.encrypt(model.zeroPlain);
+  if (!zero) throw new Error('SEAL returned no ciphertext');
+  return zero;
+}
+
+let filling = false;
+
+/**
+ * Makes encryptions of zero for the kept models, most recently used first, one per turn of the event
+ * loop: a job that arrives meanwhile waits for one zero at most. Stops when every kept model has its
+ * ZEROS_AHEAD. A SEAL failure here is thrown out of the worker, which the pool then replaces.
+ */
+function fillZeros(): void {
+  if (filling) return;
+  filling = true;
+  const step = (): void => {
+    const model = [...loaded.values()].reverse().find((m) => m.zeros.length < ZEROS_AHEAD);
+    if (!model) {
+      filling = false;
+      return;
+    }
+    model.zeros.push(freshZero(model));
+    setImmediate(step);
+  };
+  setImmediate(step);
+}
+
+/** Encryptions of zero made ahead and not used yet, over the kept models (for tests). */
+export function zerosAhead(): number {
+  let n = 0;
+  for (const m of loaded.values()) n += m.zeros.length;
+  return n;
 }
 
 /**
@@ -110,7 +175,8 @@ function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: Cipher
     scope,
     result,
     valueStd,
-    () => scope.own(model.encryptor.encryptZero()),
+    // One made ahead if there is one left, else one made now; either way this answer's alone, freed with the batch.
+    () => scope.own(model.zeros.pop() ?? freshZero(model)),
     (m) => {
       let constant = model.floodConstants.get(m);
       if (!constant) {
@@ -182,7 +248,8 @@ export async function encryptedScoreBatches(input: ScoreBatchesInput): Promise<{
     if (!least) throw new JointlabError('schema_violation', 'no batch to score', 'usage');
     return { ciphers, flood: least };
   } finally {
-    if (!kept) model.scope.dispose();
+    if (!kept) dropModel(model);
+    else fillZeros();
   }
 }
 

@@ -16,7 +16,7 @@ import { scoringPolicyOf } from '../scoring/policy-store';
 import { perturbedCells } from '../scoring/perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
 import { Db } from '../store/db';
-import { BasisTerm, platformPresence, platformTable, scoreStats } from './design';
+import { BasisTerm, platformAbsence, platformTable, scoreStats } from './design';
 import { snapshotKey } from '../data/datasets';
 import { BasisRows } from './basis-rows';
 import { DEFAULT_FLOOD } from './enclave-crypto';
@@ -103,9 +103,9 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
   const { model, name, basis: basisRows } = await modelOf(db, session);
   const consent = await timed('consent', () => checkConsent(db, actor.org, 'scoring', ids));
   // Which consented ids the platform holds, from the id index: cells are read below, for the enterprises the controls let through and only once per session.
-  const { meta, present } = await timed('rows', () => platformPresence(db, spec, consent.allowed));
-  const found = consent.allowed.filter((id) => present.has(id));
-  const missing = consent.allowed.filter((id) => !present.has(id));
+  const { meta, absent } = await timed('rows', () => platformAbsence(db, spec, consent.allowed));
+  const found = consent.allowed.filter((id) => !absent.has(id));
+  const missing = consent.allowed.filter((id) => absent.has(id));
   await timed('quota', () => limiter.chargeEnterprises(actor.id, found));
   const dataset = spec.platform!.dataset;
   const policy = await scoringPolicyOf(db, dataset);

@@ -52,16 +52,33 @@ export class ScoreLimiter {
     if (count < 1 || count > this.limits.idsPerRequest) throw new JointlabError('schema_violation', `name 1 to ${this.limits.idsPerRequest} enterprises per request`, 'usage');
   }
 
+  /**
+   * Enterprises known to be recorded in score_usage, by principal and day: a session's requests name
+   * the same enterprises again and again, and one already recorded would be ignored by the insert
+   * below anyway (the quota counts distinct enterprises), so it is not sent again. Rows are only ever
+   * added (this class is their only writer, nothing deletes them), and only committed ones are kept
+   * here, so the count and the decision are the ones the store alone gives. Other days are dropped.
+   */
+  private readonly recorded = new Map<string, Set<string>>();
+
   /** Counts the enterprises about to be scored against today's quota; refuses the whole request if it would pass it. */
   async chargeEnterprises(principal: string, ids: string[], today = new Date().toISOString().slice(0, 10)): Promise<void> {
-    const hashes = JSON.stringify([...new Set(ids.map(this.pseudonym))]);
+    const key = `${principal}\u0000${today}`;
+    let known = this.recorded.get(key);
+    if (!known) {
+      for (const k of this.recorded.keys()) if (k.startsWith(`${principal}\u0000`)) this.recorded.delete(k);
+      this.recorded.set(key, (known = new Set()));
+    }
+    const ask = [...new Set(ids.map(this.pseudonym))].filter((h) => !known!.has(h));
     await this.db.transaction(async (q) => {
       // Recorded first and counted after, in one transaction: a request that would pass the quota is rolled back whole.
-      const fresh = (await q.run('INSERT OR IGNORE INTO score_usage (principal, day, enterprise) SELECT ?, ?, value FROM json_each(?)', [principal, today, hashes])).changes;
-      const total = (await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM score_usage WHERE principal = ? AND day = ?', [principal, today]))!.n;
+      const fresh = ask.length ? (await q.run('INSERT OR IGNORE INTO score_usage (principal, day, enterprise) SELECT ?, ?, value FROM json_each(?)', [principal, today, JSON.stringify(ask)])).changes : 0;
+      // The day's count, kept by a trigger on score_usage (enclave/store/schema.ts): one row read, not the day's rows counted.
+      const total = (await q.get<{ n: number }>('SELECT enterprises AS n FROM score_usage_days WHERE principal = ? AND day = ?', [principal, today]))?.n ?? 0;
       if (total > this.limits.enterprisesPerDay) {
         throw new JointlabError('quota_exceeded', `the daily quota of ${this.limits.enterprisesPerDay} distinct enterprises would be passed (${total - fresh} used today)`, 'rate');
       }
     });
+    for (const h of ask) known.add(h);
   }
 }

@@ -269,6 +269,25 @@ const MIGRATIONS: string[] = [
     bytes_out INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // The daily quota's count of distinct enterprises per principal and day (enclave/scoring/limits.ts),
+  // kept by triggers as score_usage's rows come and go, where each scoring request counted the day's
+  // rows.
+  `
+  CREATE TABLE score_usage_days (
+    principal TEXT NOT NULL,
+    day TEXT NOT NULL,
+    enterprises INTEGER NOT NULL,
+    PRIMARY KEY (principal, day)
+  );
+  INSERT INTO score_usage_days (principal, day, enterprises) SELECT principal, day, COUNT(*) FROM score_usage GROUP BY principal, day;
+  CREATE TRIGGER score_usage_counted AFTER INSERT ON score_usage BEGIN
+    INSERT INTO score_usage_days (principal, day, enterprises) VALUES (NEW.principal, NEW.day, 1)
+      ON CONFLICT (principal, day) DO UPDATE SET enterprises = enterprises + 1;
+  END;
+  CREATE TRIGGER score_usage_uncounted AFTER DELETE ON score_usage BEGIN
+    UPDATE score_usage_days SET enterprises = enterprises - 1 WHERE principal = OLD.principal AND day = OLD.day;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -93,6 +93,12 @@ describe('private scoring: the session model in the store', function () {
     assert.deepEqual(revoked.header.ids, consented.slice(1));
     const values = Array.from(crypto.decrypt(revoked.blobs[0]).subarray(0, consented.length - 1));
     assert.ok(Math.max(...values.map((v, i) => Math.abs(v - firstScores[i + 1]))) < 1e-4, 'the kept rows moved with the refusal');
+    // A consented enterprise the platform does not hold is refused as such, wherever it stands in the request.
+    const stranger = '91110000MA00000000';
+    await t.client('steward').request('POST', 'v1/consents', { csv: `enterprise_id,bank,purpose,granted,expires\n${stranger},bank-a,scoring,2020-01-01,2099-01-01\n` });
+    const withStranger = decodeFrames<ScoresHeader>(await t.client('bankA').send('POST', `v1/he/sessions/${session}/score`, { json: { ids: [consented[1], stranger, ...consented.slice(2)] } }));
+    assert.deepEqual(withStranger.header.refused, [{ id: stranger, reason: 'no platform record' }]);
+    assert.deepEqual(withStranger.header.ids, consented.slice(1));
 
     assert.equal((await t.call('bankA', 'DELETE', `/v1/he/sessions/${session}`)).status, 204);
     assert.equal((await t.enclave.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_score_models WHERE session = ?', [session]))?.n, 0);

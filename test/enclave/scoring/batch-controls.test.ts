@@ -11,7 +11,7 @@ import { checkConsent } from '../../../enclave/data/consents';
 import { budgetReason, chargeModelBudget } from '../../../enclave/release/model-budget';
 import { DEFAULT_SCORING_POLICY } from '../../../enclave/release/scoring-policy';
 import { DEFAULT_SCORING_LIMITS, ScoreLimiter } from '../../../enclave/scoring/limits';
-import { openStore } from '../../../enclave/store/schema';
+import { openStore, versionBefore } from '../../../enclave/store/schema';
 import { Db } from '../../../enclave/store/db';
 import { JointlabError } from '../../../lab/errors';
 import { Random } from '../../../models/random';
@@ -24,12 +24,14 @@ const idOf = (i: number): string => `E${String(i).padStart(7, '0')}`;
 describe('per-enterprise controls over a whole request', function () {
   this.timeout(120_000);
   let db: Db;
+  let file: string;
   const random = new Random(17);
   // Each of 10,000 enterprises gets one consent case for bank-a's scoring.
   const cases = ['valid', 'valid', 'valid', 'revoked', 'expired', 'pending', 'other-bank', 'training-only', 'none'] as const;
   const caseOf = Array.from({ length: 10_000 }, () => cases[Math.floor(random.uniform() * cases.length)]);
   before(async () => {
-    db = await openStore(join(tempDir(), 'batch.db'));
+    file = join(tempDir(), 'batch.db');
+    db = await openStore(file);
     const rows: (string | null)[][] = [];
     caseOf.forEach((c, i) => {
       const id = idOf(i);
@@ -71,7 +73,13 @@ describe('per-enterprise controls over a whole request', function () {
   it('quota: a request that would pass the daily quota is refused whole and records nothing; repeated ids count once', async () => {
     const pseudonym = await loadPseudonymizer(db);
     const limiter = new ScoreLimiter(db, { ...DEFAULT_SCORING_LIMITS, enterprisesPerDay: 10_000 }, pseudonym);
-    const stored = async (): Promise<Set<string>> => new Set((await db.all<{ enterprise: string }>('SELECT enterprise FROM score_usage WHERE principal = ? AND day = ?', ['p', TODAY])).map((r) => r.enterprise));
+    // The day's rows, and the count the quota decides on (kept by a trigger) checked against them at every read.
+    const stored = async (principal = 'p', day = TODAY): Promise<Set<string>> => {
+      const rows = new Set((await db.all<{ enterprise: string }>('SELECT enterprise FROM score_usage WHERE principal = ? AND day = ?', [principal, day])).map((r) => r.enterprise));
+      const counted = await db.get<{ n: number }>('SELECT enterprises AS n FROM score_usage_days WHERE principal = ? AND day = ?', [principal, day]);
+      assert.equal(counted?.n ?? 0, rows.size, `the count of ${principal} on ${day}`);
+      return rows;
+    };
     const first = Array.from({ length: 8192 }, (_, i) => idOf(i % 8000));
     await limiter.chargeEnterprises('p', first, TODAY);
     assert.deepEqual(await stored(), new Set(first.map(pseudonym)));
@@ -86,9 +94,35 @@ describe('per-enterprise controls over a whole request', function () {
     await limiter.chargeEnterprises('p', first, TODAY);
     await assert.rejects(limiter.chargeEnterprises('p', [idOf(10_000)], TODAY), (e: unknown) => e instanceof JointlabError && e.code === 'quota_exceeded');
     assert.equal((await stored()).size, 10_000);
+    // A limiter that knows nothing recorded yet (a restart) decides alike from the store.
+    const restarted = new ScoreLimiter(db, { ...DEFAULT_SCORING_LIMITS, enterprisesPerDay: 10_000 }, pseudonym);
+    await restarted.chargeEnterprises('p', [...first, ...over.slice(0, 3000)], TODAY);
+    await assert.rejects(restarted.chargeEnterprises('p', [idOf(10_000), ...first], TODAY), (e: unknown) => e instanceof JointlabError && /\(10000 used today\)/.test(e.message));
+    assert.equal((await stored()).size, 10_000);
     // Another principal, another day: their own counts.
     await limiter.chargeEnterprises('q', first, TODAY);
     await limiter.chargeEnterprises('p', first, '2026-06-02');
+    assert.equal((await stored('q')).size, 8000);
+    assert.equal((await stored('p', '2026-06-02')).size, 8000);
+    assert.equal((await stored()).size, 10_000);
+  });
+
+  it('quota: a store from before the kept count gets the count of the rows it holds', async () => {
+    const file = join(tempDir(), 'quota-upgrade.db');
+    const old = await openStore(file, versionBefore('score_usage_days'));
+    await old.run("INSERT INTO score_usage (principal, day, enterprise) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)", [
+      JSON.stringify([...Array.from({ length: 300 }, (_, i) => ['p', TODAY, `h${i}`]), ...Array.from({ length: 20 }, (_, i) => ['q', TODAY, `h${i}`])]),
+    ]);
+    await old.close();
+    const upgraded = await openStore(file);
+    try {
+      const limiter = new ScoreLimiter(upgraded, { ...DEFAULT_SCORING_LIMITS, enterprisesPerDay: 310 }, await loadPseudonymizer(upgraded));
+      await assert.rejects(limiter.chargeEnterprises('p', Array.from({ length: 11 }, (_, i) => idOf(i)), TODAY), (e: unknown) => e instanceof JointlabError && /\(300 used today\)/.test(e.message));
+      await limiter.chargeEnterprises('p', Array.from({ length: 10 }, (_, i) => idOf(i)), TODAY);
+      assert.deepEqual(await upgraded.all('SELECT principal, enterprises FROM score_usage_days ORDER BY principal'), [{ principal: 'p', enterprises: 310 }, { principal: 'q', enterprises: 20 }]);
+    } finally {
+      await upgraded.close();
+    }
   });
 
   it('model budget: the same ids allowed and refused, and the same entries stored, as a decision per id', async () => {
@@ -117,7 +151,7 @@ describe('per-enterprise controls over a whole request', function () {
     const added = new Set<string>();
     for (const id of ids) {
       const h = pseudonym(id);
-      const models = new Set((await db.all<{ model: string }>('SELECT model FROM score_models WHERE bank = ? AND dataset = ? AND enterprise = ? AND first_at > ?', ['bank-a', 'platform', h, since])).map((r) => r.model));
+      const models = new Set((await db.all<{ model: string }>('SELECT model FROM score_models WHERE bank = ? AND dataset = ? AND enterprise = ? AND +first_at > ?', ['bank-a', 'platform', h, since])).map((r) => r.model));
       if (added.has(h)) models.add('he:new');
       if (models.has('he:new')) expected.allowed.push(id);
       else if (models.size < policy.modelsPerWindow) {
@@ -130,5 +164,27 @@ describe('per-enterprise controls over a whole request', function () {
     assert.ok(expected.refused.length > 1000 && expected.allowed.length > 3000);
     const charged = await db.all<{ enterprise: string; first_at: string }>("SELECT enterprise, first_at FROM score_models WHERE model = 'he:new' AND first_at = ?", [new Date(now).toISOString()]);
     assert.deepEqual(new Set(charged.map((r) => r.enterprise)), added);
+    // The same request again, as a session's next one: every allowed enterprise now has this model, the refused ones still have no room; nothing is stored again.
+    const entries = async () => (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM score_models'))!.n;
+    const before = await entries();
+    assert.deepEqual(await chargeModelBudget(db, pseudonym, policy, { bank: 'bank-a', dataset: 'platform', model: 'he:new', ids }, now + 60_000), expected);
+    assert.equal(await entries(), before);
+    // A request mixing those enterprises with others: the charges this connection already knows and a
+    // second connection that knows none (it asks the store for every enterprise) decide alike.
+    const next = request().filter((id) => id.startsWith('E'));
+    const other = await openStore(file);
+    try {
+      const fromStore = await chargeModelBudget(other, pseudonym, policy, { bank: 'bank-a', dataset: 'platform', model: 'he:new', ids: [...ids, ...next] }, now + 120_000);
+      assert.deepEqual(await chargeModelBudget(db, pseudonym, policy, { bank: 'bank-a', dataset: 'platform', model: 'he:new', ids: [...ids, ...next] }, now + 180_000), fromStore);
+      assert.ok(fromStore.refused.length > expected.refused.length, 'the new enterprises include some without room');
+      // Past the window, a known charge no longer counts: the store is asked again and the model charged anew.
+      const later = now + (policy.windowDays + 1) * DAY;
+      const first50 = ids.slice(0, 50);
+      assert.deepEqual((await chargeModelBudget(db, pseudonym, policy, { bank: 'bank-a', dataset: 'platform', model: 'he:new', ids: first50 }, later)).allowed, first50);
+      const renewed = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM score_models WHERE model = 'he:new' AND first_at = ?", [new Date(later).toISOString()]);
+      assert.equal(renewed!.n, new Set(first50.map(pseudonym)).size);
+    } finally {
+      await other.close();
+    }
   });
 });
