@@ -59,13 +59,15 @@ export async function checkConsent(db: Db, bank: string, purpose: Purpose, ids: 
   // 10,000). Only the ids without a consent in force come back, with what their record says: a request
   // of consented enterprises reads no rows, where one row per id came back (most of the statement's
   // time). Dates are YYYY-MM-DD (checked at import), so SQLite's text order is the order compared below.
-  const rows = await db.all<{ enterprise_id: string; granted: string | null; expires: string; revoked_at: string | null }>(
-    `SELECT j.value AS enterprise_id, c.granted, c.expires, c.revoked_at FROM json_each(?3) j
+  // Rows are matched back to ids by their place in the array (j.key), never by the text SQLite hands
+  // back: an id that does not survive the trip (a lone surrogate) would otherwise match nothing and pass.
+  const rows = await db.all<{ at: number; granted: string | null; expires: string; revoked_at: string | null }>(
+    `SELECT j.key AS at, c.granted, c.expires, c.revoked_at FROM json_each(?3) j
      LEFT JOIN consents c ON c.enterprise_id = j.value AND c.bank = ?1 AND c.purpose = ?2
      WHERE c.enterprise_id IS NULL OR c.revoked_at IS NOT NULL OR c.granted > ?4 OR c.expires <= ?4`,
     [bank, purpose, JSON.stringify(unique), today],
   );
-  const notInForce = new Map(rows.map((r) => [r.enterprise_id, r]));
+  const notInForce = new Map(rows.map((r) => [unique[r.at], r]));
   const allowed: string[] = [];
   const refused: { id: string; reason: string }[] = [];
   // The statement only narrows the ids down: each decision below is the one made per record before.

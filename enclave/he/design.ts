@@ -57,8 +57,10 @@ export async function platformTable(db: Db, spec: JobSpec, ids?: readonly string
 export async function platformAbsence(db: Db, spec: JobSpec, ids: readonly string[]): Promise<{ meta: DatasetMeta; absent: Set<string> }> {
   const meta = await getDatasetMeta(db, spec.platform!.dataset);
   if (!meta) throw new JointlabError('not_found', `dataset "${spec.platform!.dataset}" no longer exists`, 'not_found');
-  const rows = await db.all<{ id: string }>('SELECT j.value AS id FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM dataset_rows WHERE dataset = ? AND entity_id = j.value)', [JSON.stringify([...new Set(ids)]), meta.name]);
-  return { meta, absent: new Set(rows.map((r) => r.id)) };
+  const unique = [...new Set(ids)];
+  // Matched back by place in the array (j.key), not by the text SQLite hands back (see consents.ts).
+  const rows = await db.all<{ at: number }>('SELECT j.key AS at FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM dataset_rows WHERE dataset = ? AND entity_id = j.value)', [JSON.stringify(unique), meta.name]);
+  return { meta, absent: new Set(rows.map((r) => unique[r.at])) };
 }
 
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
