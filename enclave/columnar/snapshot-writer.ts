@@ -39,19 +39,29 @@ const CHUNK_ROWS = 2048;
 /**
  * How a numeric cell is stored: a double (null for a gap), and its trimmed text only where the double
  * does not give it back (`1.50`, `none`), so that every rule that reads cells as text reads the same.
+ * `counted` is the number summarizeColumn (release/population.ts) counts, when it counts one, and
+ * `flag` whether the cell keeps the column a 0/1 flag by that rule.
  */
-export function numericCell(cell: string): { value: number | null; text: string | null } {
-  if (isMissingCell(cell)) return { value: null, text: null };
-  const t = cell.trim();
-  if (isMissingCell(t, 'numeric')) return { value: null, text: t };
+export function numericCell(cell: string): { value: number | null; text: string | null; counted: number | null; flag: boolean } {
+  // A cell that starts with a digit is no gap word: the common case, without trimming or lowering it.
+  const first = cell.charCodeAt(0);
+  const digit = first >= 48 && first <= 57;
+  if (!digit && isMissingCell(cell)) return { value: null, text: null, counted: null, flag: true };
+  // Between two digits there is nothing for trim() to remove.
+  const last = cell.charCodeAt(cell.length - 1);
+  const t = digit && last >= 48 && last <= 57 ? cell : cell.trim();
+  const flag = t === '0' || t === '1';
+  if (!digit && isMissingCell(t, 'numeric')) return { value: null, text: t, counted: null, flag };
   const value = Number(t);
-  return { value, text: String(value) === t ? null : t };
+  return { value, text: String(value) === t ? null : t, counted: Number.isFinite(value) ? value : null, flag };
 }
 
 export class SnapshotWriter {
   private rows = 0;
   private readonly numericAt: number[];
   private readonly sums: { count: number; sum: number; flag: boolean }[];
+  /** Each column's place in `sums` (numeric columns only). */
+  private readonly sumAt: number[];
   private chunk: DuckChunk | undefined;
   private vectors: DuckVector[] = [];
   private filled = 0;
@@ -72,6 +82,7 @@ export class SnapshotWriter {
   ) {
     this.numericAt = columns.flatMap((c, j) => (c.type === 'numeric' ? [j] : []));
     this.sums = this.numericAt.map(() => ({ count: 0, sum: 0, flag: true }));
+    this.sumAt = columns.map((_, j) => this.numericAt.indexOf(j));
   }
 
   /** The DuckDB types of the table's columns: row, id, then each stored column. */
@@ -105,30 +116,23 @@ export class SnapshotWriter {
           vector.setItem(at, isMissingCell(cells[j]) ? null : cells[j].trim());
           return;
         }
-        const { value, text } = numericCell(cells[j]);
+        const { value, text, counted, flag } = numericCell(cells[j]);
+        // A new chunk's rows are all valid: only gaps are marked (the mask's BigInt arithmetic is dear).
         if (value === null) vector.validity.setItemValid(at, false);
-        else {
-          vector.items![at] = value;
-          vector.validity.setItemValid(at, true);
-        }
+        else vector.items![at] = value;
         if (text !== null) {
           this.texts.appendInteger(this.rows);
           this.texts.appendInteger(j);
           this.texts.appendVarchar(text);
           this.texts.endRow();
         }
-      });
-      // The rule of release/population.ts summarizeColumn, on the same cells in the same order.
-      this.numericAt.forEach((j, k) => {
-        const cell = cells[j];
-        if (isMissingCell(cell)) return;
-        const t = cell.trim();
-        const s = this.sums[k];
-        if (t !== '0' && t !== '1') s.flag = false;
-        const x = Number(t);
-        if (!Number.isFinite(x)) return;
-        s.count++;
-        s.sum += x;
+        // The rule of release/population.ts summarizeColumn, on the same cells in the same order.
+        const s = this.sums[this.sumAt[j]];
+        if (!flag) s.flag = false;
+        if (counted !== null) {
+          s.count++;
+          s.sum += counted;
+        }
       });
       this.rows++;
       if (++this.filled === CHUNK_ROWS) this.flushChunk();
