@@ -10,13 +10,16 @@ import { join } from 'node:path';
 import { MISSING_LEVEL } from '../../models/encoding';
 import type { ColumnSummary } from '../release/population';
 import type { Db } from '../store/db';
-import type { DuckConnection, DuckDbApi, DuckInstance } from './duckdb-api';
+import { DuckConnection, DuckDbApi, DuckInstance, failureKind, ownFailure } from './duckdb-api';
 import { Manifest, SnapshotWriter, StoredColumn } from './snapshot-writer';
 
 /** A copy's file name: the dataset, the snapshot's version and the start of its content digest. */
 const FINAL = /^(.+)@(\d+)-([0-9a-f]{16})\.duckdb$/;
 /** A copy being written: the writing process's id, so a later start can tell it was left by one that died. */
 const TEMPORARY = /^\.(.+)@(\d+)\.(\d+)\.tmp\.duckdb(\.wal)?$/;
+
+/** DuckDB's folder for what a large join or sort spills, inside the store's private folder. */
+const SPILL = '.spill';
 
 const finalName = (dataset: string, version: number, digest: string): string => `${dataset}@${version}-${digest.slice(0, 16)}.duckdb`;
 
@@ -58,7 +61,11 @@ export class ColumnarStore {
     const dir = `${dbFile}.columnar`;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Two threads (the machine's cores are shared with the service) and a bounded buffer pool.
-    const instance = await api.DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB' });
+    // Spills go to a folder of the store's own (private, emptied at start), never the working directory.
+    const spill = join(dir, SPILL);
+    await rm(spill, { recursive: true, force: true });
+    mkdirSync(spill, { mode: 0o700 });
+    const instance = await api.DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB', temp_directory: spill });
     return new ColumnarStore(api, dir, instance, log);
   }
 
@@ -117,6 +124,7 @@ export class ColumnarStore {
     const wanted = new Map(latest.filter((r) => r.digest).map((r) => [finalName(r.name, r.snapshot, r.digest!), r]));
     const present = new Set<string>();
     for (const name of await readdir(this.dir)) {
+      if (name === SPILL) continue;
       const tmp = TEMPORARY.exec(name);
       if (tmp) {
         if (!alive(Number(tmp[3]))) await rm(join(this.dir, name), { force: true });
@@ -165,7 +173,7 @@ export class ColumnarStore {
           const manifest = JSON.parse(String(rows[0]?.[0] ?? 'null')) as Manifest | null;
           if (!manifest || manifest.digest !== digest) {
             await connection.run(`DETACH ${alias}`);
-            throw new Error('columnar copy does not match its snapshot');
+            throw ownFailure('its manifest names another snapshot');
           }
           return { alias, manifest, users: 0, stale: false };
         } finally {
@@ -182,7 +190,7 @@ export class ColumnarStore {
     } catch (e) {
       this.attached.delete(name);
       // Said without a value: DuckDB's messages name files and tables, never cells.
-      this.log(`columnar copy ${name} not used: ${(e as Error).message.split('\n')[0]}`);
+      this.log(`columnar copy ${name} not used: ${failureKind(e)}`);
       return undefined;
     }
   }

@@ -74,3 +74,21 @@ export function loadDuckDb(): { api?: DuckDbApi; problem?: string } {
   }
   return loaded;
 }
+
+/**
+ * What a log line may say about a failure of the columnar store: the kind of error (DuckDB's "IO
+ * Error", a file system code such as ENOSPC) or a message of our own, never DuckDB's full message,
+ * which could quote a value it was given.
+ */
+export function failureKind(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  const message = e instanceof Error ? e.message : '';
+  if ((e as { ours?: boolean })?.ours) return message;
+  return /^([A-Za-z]+(?: [A-Za-z]+)? Error)\b/.exec(message)?.[1] ?? 'DuckDB error';
+}
+
+/** A failure the columnar store raises itself, whose message carries no value and may be logged whole. */
+export function ownFailure(message: string): Error {
+  return Object.assign(new Error(message), { ours: true });
+}

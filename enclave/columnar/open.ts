@@ -8,7 +8,7 @@ import { snapshotDigestPrefix } from '../data/datasets';
 import type { DatasetMeta } from '../../lab/api/datasets';
 import type { Db } from '../store/db';
 import { ColumnarStore } from './columnar-store';
-import { loadDuckDb } from './duckdb-api';
+import { failureKind, loadDuckDb, ownFailure } from './duckdb-api';
 import { registerColumnar } from './registry';
 
 /** Rows read from SQLite at a time while a copy is rebuilt. */
@@ -32,7 +32,7 @@ export async function openColumnar(db: Db, dbFile: string, log: (line: string) =
       try {
         await rebuild(db, store, snapshot, () => stopping);
       } catch (e) {
-        log(`columnar copy of dataset ${snapshot.dataset} snapshot ${snapshot.version} not rebuilt: ${(e as Error).message.split('\n')[0]}`);
+        log(`columnar copy of dataset ${snapshot.dataset} snapshot ${snapshot.version} not rebuilt: ${failureKind(e)}`);
       }
     }
   })();
@@ -61,13 +61,13 @@ async function rebuild(db: Db, store: ColumnarStore, snapshot: { dataset: string
     const hash = createHash('sha256').update(snapshotDigestPrefix(columns));
     const { n } = (await db.get<{ n: number }>('SELECT coalesce(max(row) + 1, 0) AS n FROM dataset_rows WHERE dataset = ?', [snapshot.dataset]))!;
     for (let from = 0; from < n; from += REBUILD_PAGE) {
-      if (stopped()) throw new Error('the enclave is closing');
+      if (stopped()) throw ownFailure('the enclave is closing');
       const page = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM dataset_rows WHERE dataset = ? AND row >= ? AND row < ? ORDER BY row', [snapshot.dataset, from, from + REBUILD_PAGE]);
       for (const r of page) hash.update(`\u0000${r.entity_id}\u0000${r.cells}`);
       writer.append({ ids: page.map((r) => r.entity_id), cells: page.map((r) => JSON.parse(r.cells) as string[]) });
     }
     const now = await db.get<{ snapshot: number }>('SELECT snapshot FROM datasets WHERE name = ?', [snapshot.dataset]);
-    if (hash.digest('hex') !== snapshot.digest || now?.snapshot !== snapshot.version) throw new Error('the snapshot changed while its copy was rebuilt');
+    if (hash.digest('hex') !== snapshot.digest || now?.snapshot !== snapshot.version) throw ownFailure('the snapshot changed while its copy was rebuilt');
     await store.publish(writer, snapshot.digest);
   } catch (e) {
     await writer.abort().catch(() => undefined);

@@ -1,6 +1,7 @@
 /** The columnar store an enclave's database has (none on the SQLite engine), and the import's hooks into it. */
 import type { Db } from '../store/db';
 import type { ColumnarStore } from './columnar-store';
+import { failureKind } from './duckdb-api';
 import type { SnapshotWriter, StoredColumn } from './snapshot-writer';
 
 const stores = new WeakMap<Db, ColumnarStore>();
@@ -27,7 +28,7 @@ export async function startCopy(db: Db, dataset: string, version: number, column
   try {
     return await store.writer(dataset, version, columns);
   } catch (e) {
-    store.logLine(`columnar copy of dataset ${dataset} snapshot ${version} not started: ${(e as Error).message.split('\n')[0]}`);
+    store.logLine(`columnar copy of dataset ${dataset} snapshot ${version} not started: ${failureKind(e)}`);
     return undefined;
   }
 }
@@ -39,7 +40,7 @@ export async function publishCopy(db: Db, writer: SnapshotWriter | undefined, di
   try {
     await store.publish(writer, digest);
   } catch (e) {
-    store.logLine(`columnar copy of dataset ${writer.dataset} snapshot ${writer.version} not kept: ${(e as Error).message.split('\n')[0]}`);
+    store.logLine(`columnar copy of dataset ${writer.dataset} snapshot ${writer.version} not kept: ${failureKind(e)}`);
     await writer.abort().catch(() => undefined);
   }
 }
