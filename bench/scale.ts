@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- scale [enterprises...]`: a platform table of synthetic enterprises (30 columns)
+ * `npm run bench -- scale [enterprises...] [--jobs-only]`: a platform table of synthetic enterprises (30 columns)
  * streamed to a CSV file and imported through the enclave's HTTP API (streamed, as `jointlab dataset
  * import` sends it), then for a bank of 200,000 customers: a joint logistic regression job and a
  * scorecard job end to end (submitted, approved, run by the enclave's runner) with the platform's
@@ -176,6 +176,8 @@ const day = (offset: number): string => new Date(Date.now() + offset * 86_400_00
 
 export async function main(args: string[]): Promise<void> {
   const sizes = args.map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  // `--jobs-only`: the imports and the joint jobs on both engines, without the references, scoring and HE steps after them.
+  const jobsOnly = args.includes('--jobs-only');
   const counts = sizes.length ? sizes : [250_000, 1_000_000];
   console.log(`scale benchmark: platform tables of ${counts.map((n) => n.toLocaleString('en')).join(', ')} enterprises x ${PLATFORM_COLUMNS.length - 1} columns, jobs on SQLite rows and on DuckDB (enclave/columnar/)`);
   console.log(`  bank of ${BANK_CUSTOMERS.toLocaleString('en')} customers, scoring request of ${SCORING_IDS.toLocaleString('en')} ids; wall time, CPU time and peak RSS of the process running the enclave`);
@@ -283,6 +285,7 @@ export async function main(args: string[]): Promise<void> {
         lrJob = onDuck.lrJob;
       } else console.log('  DuckDB engine: skipped (npm install @duckdb/node-api, an optional dependency)');
 
+      if (jobsOnly) continue;
       // The job's statistics over 10 columns: X^T X and X^T y, and deciles, on the rows read from
       // SQLite (the read above plus this) against DuckDB over the same join.
       const ten = frame.columns.slice(0, 10).map((c) => c.values as Float64Array);
