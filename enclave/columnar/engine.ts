@@ -19,7 +19,13 @@ export interface PlatformEngine {
  * `@duckdb/node-api` loads). A forced `duckdb` that cannot load refuses to start rather than run
  * on the engine the operator ruled out; a database held in memory has no file to put columns beside.
  */
-export function choosePlatformEngine(setting: PlatformEngineChoice | undefined, dbFile: string, env: NodeJS.ProcessEnv = process.env): PlatformEngine {
+export function choosePlatformEngine(
+  setting: PlatformEngineChoice | undefined,
+  dbFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+  /** The package's loader (a test passes one that fails, as on a machine without it). */
+  load: typeof loadDuckDb = loadDuckDb,
+): PlatformEngine {
   const raw = setting ?? env[ENGINE_VARIABLE]?.trim().toLowerCase() ?? 'auto';
   if (!(PLATFORM_ENGINES as readonly string[]).includes(raw)) {
     throw new JointlabError('bad_platform_engine', `the platform engine must be one of ${PLATFORM_ENGINES.join(', ')} (${setting ? 'setting' : ENGINE_VARIABLE})`, 'usage');
@@ -31,7 +37,7 @@ export function choosePlatformEngine(setting: PlatformEngineChoice | undefined, 
     if (choice === 'duckdb') throw new JointlabError('bad_platform_engine', 'the DuckDB platform engine needs a database file to keep its columns beside', 'usage');
     return { engine: 'sqlite', line: 'platform columns: SQLite rows (the database is in memory)' };
   }
-  const { api, problem } = loadDuckDb();
+  const { api, problem } = load();
   if (!api) {
     if (choice === 'duckdb') throw new JointlabError('bad_platform_engine', `the DuckDB platform engine was asked for but @duckdb/node-api does not load: ${problem}`, 'usage');
     return { engine: 'sqlite', line: 'platform columns: SQLite rows (@duckdb/node-api does not load; npm install it, an optional dependency, for the columnar engine)' };
