@@ -152,7 +152,14 @@ export class ColumnarStore {
       const { manifest, alias } = attachment;
       const positions = columns.map((c) => manifest.columns.findIndex((m) => m.name === c));
       if (positions.some((p) => p < 0)) return undefined;
-      const byId = await joinedCells(connection, alias, manifest, positions, ids);
+      let byId: Map<string, string[]>;
+      try {
+        byId = await joinedCells(connection, alias, manifest, positions, ids);
+      } catch (e) {
+        // A copy DuckDB cannot read is not a reason to fail the job: SQLite's rows answer instead.
+        this.log(`columnar copy ${name} not read: ${failureKind(e)}`);
+        return undefined;
+      }
       return await use({ manifest, byId, summaries: (wanted) => summaries(connection, alias, manifest, wanted) });
     } finally {
       connection.closeSync();
