@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- what...]`: with no argument every benchmark in turn; `scale [enterprises...]` the
+ * `npm run bench [-- what...]`: with no argument every benchmark in turn; `scale [enterprises...] [--jobs-only]` the
  * scale benchmark; model families (`lr mlp`) the fit benchmark for those; a benchmark's name (`enclave`,
  * `he`) that one. npm appends arguments to the script's last command, so one entry point dispatches.
  */

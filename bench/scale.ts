@@ -1,19 +1,24 @@
 /**
- * `npm run bench -- scale [enterprises...]`: a platform table of synthetic enterprises (30 columns)
+ * `npm run bench -- scale [enterprises...] [--jobs-only]`: a platform table of synthetic enterprises (30 columns)
  * streamed to a CSV file and imported through the enclave's HTTP API (streamed, as `jointlab dataset
  * import` sends it), then for a bank of 200,000 customers: a joint logistic regression job and a
- * scorecard job end to end (submitted, approved, run by the enclave's runner), a plaintext scoring
+ * scorecard job end to end (submitted, approved, run by the enclave's runner) with the platform's
+ * columns on SQLite rows and then, imported again into a second enclave, on DuckDB (the same
+ * releases, their ratios printed), a plaintext scoring
  * request of 10,000 ids, and an encrypted-label training on the 200,000 rows; beside them, the same
  * work in-process as references (reading the joined rows, the fits, the statistics in DuckDB). Wall
  * time, CPU time and the peak resident memory of this process, which runs the enclave (its job
  * worker is a thread of it) and the clients, for each step.
  */
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csvCell } from '../lab/data/csv';
 import { enterpriseRows, PLATFORM_COLUMNS } from '../lab/synth/generate';
 import { datasetCells } from '../enclave/data/datasets';
+import { loadDuckDb } from '../enclave/columnar/duckdb-api';
+import { loadTrainingTable } from '../enclave/jobs/training-data';
+import type { JobSpec } from '../lab/spec/job-spec';
 import { addPrincipal } from '../enclave/auth/principals';
 import { startEnclave } from '../enclave/service';
 import { DEFAULT_SCORING_LIMITS } from '../enclave/scoring/limits';
@@ -35,11 +40,14 @@ interface Step {
   /** CPU seconds of this process, all threads (SQLite works in libuv's pool): on a shared machine, steadier than wall time. */
   cpuSeconds: number;
   peakMb: number;
+  /** The peak over the resident memory when the step started: what the step itself added. */
+  riseMb: number;
 }
 
 /** Runs `work`, sampling this process's resident memory every 50 ms; the peak over the step. */
 async function measured<T>(work: () => Promise<T> | T): Promise<[T, Step]> {
-  let peak = process.memoryUsage.rss();
+  const before = process.memoryUsage.rss();
+  let peak = before;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
   const started = process.hrtime.bigint();
   const cpuStarted = process.cpuUsage();
@@ -47,7 +55,7 @@ async function measured<T>(work: () => Promise<T> | T): Promise<[T, Step]> {
     const result = await work();
     peak = Math.max(peak, process.memoryUsage.rss());
     const cpu = process.cpuUsage(cpuStarted);
-    return [result, { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMb: peak / 2 ** 20 }];
+    return [result, { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMb: peak / 2 ** 20, riseMb: (peak - before) / 2 ** 20 }];
   } finally {
     clearInterval(timer);
   }
@@ -149,7 +157,9 @@ interface DuckConnection {
   runAndReadAll(sql: string): Promise<unknown>;
 }
 
-const fmt = (s: Step): string => `${s.seconds.toFixed(2).padStart(8)} s wall ${s.cpuSeconds.toFixed(2).padStart(8)} s CPU ${s.peakMb.toFixed(0).padStart(6)} MB peak`;
+const fmt = (s: Step): string => `${s.seconds.toFixed(2).padStart(8)} s wall ${s.cpuSeconds.toFixed(2).padStart(8)} s CPU ${s.peakMb.toFixed(0).padStart(6)} MB peak (+${s.riseMb.toFixed(0)})`;
+
+const fileBytes = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 
 /** Submits a spec as the bank, approves it as the steward, and waits for the job to settle; its final view. */
 async function runJob(bank: EnclaveClient, steward: EnclaveClient, spec: object): Promise<JobView> {
@@ -166,8 +176,10 @@ const day = (offset: number): string => new Date(Date.now() + offset * 86_400_00
 
 export async function main(args: string[]): Promise<void> {
   const sizes = args.map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  // `--jobs-only`: the imports and the joint jobs on both engines, without the references, scoring and HE steps after them.
+  const jobsOnly = args.includes('--jobs-only');
   const counts = sizes.length ? sizes : [250_000, 1_000_000];
-  console.log(`scale benchmark: platform tables of ${counts.map((n) => n.toLocaleString('en')).join(', ')} enterprises x ${PLATFORM_COLUMNS.length - 1} columns in SQLite rows`);
+  console.log(`scale benchmark: platform tables of ${counts.map((n) => n.toLocaleString('en')).join(', ')} enterprises x ${PLATFORM_COLUMNS.length - 1} columns, jobs on SQLite rows and on DuckDB (enclave/columnar/)`);
   console.log(`  bank of ${BANK_CUSTOMERS.toLocaleString('en')} customers, scoring request of ${SCORING_IDS.toLocaleString('en')} ids; wall time, CPU time and peak RSS of the process running the enclave`);
   const results: { n: number; importStep: Step; bytes: number; dbBytes: number }[] = [];
   for (const n of counts) {
@@ -176,27 +188,40 @@ export async function main(args: string[]): Promise<void> {
       continue;
     }
     const dir = mkdtempSync(join(tmpdir(), 'jointlab-bench-scale-'));
-    const dbFile = join(dir, 'enclave.db');
-    const enclave = await startEnclave({
-      db: dbFile,
-      port: 0,
-      settings: {
-        import: { maxRows: IMPORT_MAX_ROWS, maxBytes: 64 * 2 ** 30 },
-        scoring: { ...DEFAULT_SCORING_LIMITS, requestsPerMinute: 100_000, enterprisesPerDay: 10_000_000 },
-      },
-      log: () => undefined,
-    });
+    // The same data in two enclaves, one after the other: platform columns on SQLite rows (the
+    // reference), then on DuckDB (enclave/columnar/), each importing the CSV and running the jobs.
+    const start = (engine: 'sqlite' | 'duckdb') =>
+      startEnclave({
+        db: join(dir, `${engine}.db`),
+        port: 0,
+        settings: {
+          import: { maxRows: IMPORT_MAX_ROWS, maxBytes: 64 * 2 ** 30 },
+          scoring: { ...DEFAULT_SCORING_LIMITS, requestsPerMinute: 100_000, enterprisesPerDay: 10_000_000 },
+          platformEngine: engine,
+        },
+        log: () => undefined,
+      });
+    let enclave = await start('sqlite');
     try {
       console.log(`\n${n.toLocaleString('en')} enterprises`);
-      const steward = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 's', role: 'steward', org: 'platform' }, 'bench')).token);
-      const bank = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 'b', role: 'bank', org: 'bank-a' }, 'bench')).token);
+      const principals = async () => ({
+        steward: new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 's', role: 'steward', org: 'platform' }, 'bench')).token),
+        bank: new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 'b', role: 'bank', org: 'bank-a' }, 'bench')).token),
+      });
+      // One population key for both enclaves, so that their released noise can be compared figure for figure.
+      const clients = async () => {
+        await enclave.db.run("INSERT OR REPLACE INTO secrets (name, value) VALUES ('population-key', ?)", [Buffer.alloc(32, 0x5a)]);
+        return principals();
+      };
+      let { steward, bank } = await clients();
       const csv = join(dir, 'platform.csv');
       const [ids, gen] = await measured(() => writePlatform(csv, n));
       const bytes = statSync(csv).size;
       console.log(`  generate CSV (${(bytes / 2 ** 20).toFixed(0)} MB)              ${fmt(gen)}`);
+      const dbFile = join(dir, 'sqlite.db');
       const [, importStep] = await measured(() => steward.request('POST', 'v1/datasets', { csvFile: csv, query: { name: 'platform', idColumn: 'id', k: 10 } }));
-      const dbBytes = statSync(dbFile).size + (statSync(`${dbFile}-wal`, { throwIfNoEntry: false })?.size ?? 0);
-      console.log(`  import over HTTP, streamed         ${fmt(importStep)}   database ${(dbBytes / 2 ** 20).toFixed(0)} MB`);
+      const dbBytes = fileBytes(dbFile) + fileBytes(`${dbFile}-wal`);
+      console.log(`  import over HTTP, streamed         ${fmt(importStep)}   database ${(dbBytes / 2 ** 20).toFixed(0)} MB (SQLite engine)`);
       results.push({ n, importStep, bytes, dbBytes });
 
       const numeric = PLATFORM_COLUMNS.filter((c) => !['id', 'province', 'industry', 'size_class', 'tax_grade'].includes(c));
@@ -215,7 +240,7 @@ export async function main(args: string[]): Promise<void> {
       });
       const labels = Uint8Array.from({ length: frame.rows }, (_, i) => (random.bernoulli(sigmoid(-1.5 + 0.6 * (standardized[0][i] + standardized[1][i] + standardized[2][i] - standardized[3][i]))) ? 1 : 0));
       // The jobs' platform columns: 10 numeric ones (the 4 of the label among them). A job's
-      // standardization is platform-wide, so the enclave reads these columns of every row.
+      // standardization is platform-wide, so the SQLite engine reads these columns of every row.
       const jobColumns = numeric.slice(0, 10);
       const jobFrame: Frame = { rows: frame.rows, columns: frame.columns.slice(0, 10) };
       const [lr, lrStep] = await measured(() => families.lr.fit(jobFrame, labels, families.lr.defaults, { seed: 1 }));
@@ -224,14 +249,43 @@ export async function main(args: string[]): Promise<void> {
       console.log(`  reference: scorecard fit, 10 columns      ${fmt(cardStep)}`);
 
       // The joint jobs end to end: the bank's upload (ids and labels), then each job submitted,
-      // approved and run by the enclave's runner on the stored rows.
-      await bank.request('POST', 'v1/uploads', { csv: 'id,y\n' + bankIds.map((id, i) => `${csvCell(id)},${labels[i]}`).join('\n') + '\n', query: { name: 'customers' } });
+      // approved and run by the enclave's runner on the stored rows, on each engine.
+      const customers = 'id,y\n' + bankIds.map((id, i) => `${csvCell(id)},${labels[i]}`).join('\n') + '\n';
       const spec = (family: string) => ({ name: `scale-${family}`, purpose: 'scale benchmark', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: jobColumns }, label: 'y', model: { family } });
-      const [lrJob, lrJobStep] = await measured(() => runJob(bank, steward, spec('lr')));
-      console.log(`  joint LR job, end to end (${lrJob.state})        ${fmt(lrJobStep)}   (${(lrJobStep.seconds / lrStep.seconds).toFixed(1)}x the in-process fit)`);
-      const [cardJob, cardJobStep] = await measured(() => runJob(bank, steward, spec('scorecard')));
-      console.log(`  joint scorecard job, end to end (${cardJob.state}) ${fmt(cardJobStep)}   (${(cardJobStep.seconds / cardStep.seconds).toFixed(1)}x the in-process fit)`);
+      const jobs = async (engine: string) => {
+        await bank.request('POST', 'v1/uploads', { csv: customers, query: { name: 'customers' } });
+        // The job's read alone, in-process: the joined rows and the platform-wide standardization.
+        const [, tableStep] = await measured(() => loadTrainingTable(enclave.db, spec('lr') as JobSpec, 'bank-a', 10));
+        console.log(`  a job's training table (${engine})       ${fmt(tableStep)}`);
+        const [lrJob, lrJobStep] = await measured(() => runJob(bank, steward, spec('lr')));
+        console.log(`  joint LR job, end to end (${lrJob.state}, ${engine})  ${fmt(lrJobStep)}   (${(lrJobStep.seconds / lrStep.seconds).toFixed(1)}x the in-process fit)`);
+        const [cardJob, cardJobStep] = await measured(() => runJob(bank, steward, spec('scorecard')));
+        console.log(`  joint scorecard job, end to end (${cardJob.state}, ${engine}) ${fmt(cardJobStep)}   (${(cardJobStep.seconds / cardStep.seconds).toFixed(1)}x the in-process fit)`);
+        const released = async (job: JobView) => JSON.stringify((await bank.request<{ released: unknown }>('GET', `v1/jobs/${job.id}/results`)).released);
+        return { tableStep, lrJob, lrJobStep, cardJob, cardJobStep, releases: [await released(lrJob), await released(cardJob)] };
+      };
+      const onSqlite = await jobs('SQLite rows');
+      let lrJob = onSqlite.lrJob;
+      if (loadDuckDb().api) {
+        await enclave.close();
+        rmSync(dbFile, { force: true });
+        rmSync(`${dbFile}-wal`, { force: true });
+        enclave = await start('duckdb');
+        ({ steward, bank } = await clients());
+        const duckFile = join(dir, 'duckdb.db');
+        const [, duckImport] = await measured(() => steward.request('POST', 'v1/datasets', { csvFile: csv, query: { name: 'platform', idColumn: 'id', k: 10 } }));
+        const copyBytes = readdirSync(`${duckFile}.columnar`).reduce((sum, name) => sum + fileBytes(join(`${duckFile}.columnar`, name)), 0);
+        console.log(`  import with the DuckDB copy        ${fmt(duckImport)}   (${(duckImport.seconds / importStep.seconds).toFixed(2)}x the SQLite-only import; copy ${(copyBytes / 2 ** 20).toFixed(0)} MB beside the database)`);
+        const onDuck = await jobs('DuckDB');
+        const ratio = (a: Step, b: Step) => `wall ${(a.seconds / b.seconds).toFixed(2)}x, CPU ${(a.cpuSeconds / b.cpuSeconds).toFixed(2)}x, peak rise ${(a.riseMb / Math.max(1, b.riseMb)).toFixed(2)}x`;
+        console.log(`  DuckDB / SQLite rows: training table ${ratio(onDuck.tableStep, onSqlite.tableStep)}`);
+        console.log(`  DuckDB / SQLite rows: LR job ${ratio(onDuck.lrJobStep, onSqlite.lrJobStep)}; scorecard job ${ratio(onDuck.cardJobStep, onSqlite.cardJobStep)}`);
+        const same = onDuck.releases.every((r, i) => r === onSqlite.releases[i]);
+        console.log(`  same released models and metrics on both engines: ${same ? 'yes' : 'NO'}`);
+        lrJob = onDuck.lrJob;
+      } else console.log('  DuckDB engine: skipped (npm install @duckdb/node-api, an optional dependency)');
 
+      if (jobsOnly) continue;
       // The job's statistics over 10 columns: X^T X and X^T y, and deciles, on the rows read from
       // SQLite (the read above plus this) against DuckDB over the same join.
       const ten = frame.columns.slice(0, 10).map((c) => c.values as Float64Array);

@@ -10,6 +10,9 @@ import { Runner } from './jobs/runner';
 import { Db } from './store/db';
 import { openStore } from './store/schema';
 import { removeStaleSpools } from './data/csv-import';
+import { choosePlatformEngine } from './columnar/engine';
+import { openColumnar } from './columnar/open';
+import { unregisterColumnar } from './columnar/registry';
 import { loadPseudonymizer } from './audit/pseudonym';
 import { ScoreLimiter } from './scoring/limits';
 import { addPrincipal } from './auth/principals';
@@ -54,8 +57,11 @@ export interface RunningEnclave {
 export async function startEnclave(options: EnclaveOptions): Promise<RunningEnclave> {
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const log = options.log ?? (() => undefined);
+  const engine = choosePlatformEngine(settings.platformEngine, options.db);
   const db = await openStore(options.db);
   await removeStaleSpools();
+  log(engine.line);
+  const columnar = engine.engine === 'duckdb' ? await openColumnar(db, options.db, log) : undefined;
   const runner = new Runner(db, settings);
   await runner.recover();
   if (!runner.busy) runner.prepareWorker();
@@ -88,6 +94,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
         });
         await releaseSealPool();
         await psi.stop();
+        unregisterColumnar(db);
+        await columnar?.close();
         await db.close();
       })();
       return closing;

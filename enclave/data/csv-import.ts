@@ -235,7 +235,16 @@ export type ColumnMoments = [n: number, sum: number, sumOfSquares: number];
  * transaction. Returns the SHA-256 of `prefix` and the rows as datasetVersion hashes them, and the
  * numeric columns' moments, so both are computed once, at import, rather than by reading every row back.
  */
-export async function insertRows(q: Queries, table: 'dataset_rows' | 'upload_rows', owner: string, scanned: ScannedUpload, order: readonly string[], prefix = ''): Promise<{ digest: string; moments: Record<string, ColumnMoments> }> {
+export async function insertRows(
+  q: Queries,
+  table: 'dataset_rows' | 'upload_rows',
+  owner: string,
+  scanned: ScannedUpload,
+  order: readonly string[],
+  prefix = '',
+  /** Also sees every batch as it is inserted (a dataset's columnar copy, enclave/columnar/). */
+  sink?: (batch: RowBatch) => void,
+): Promise<{ digest: string; moments: Record<string, ColumnMoments> }> {
   const key = table === 'dataset_rows' ? 'dataset' : 'upload';
   const hash = createHash('sha256').update(prefix);
   const statement = (rows: number): string => `INSERT INTO ${table} (${key}, row, entity_id, cells) VALUES ${new Array(rows).fill('(?, ?, ?, ?)').join(', ')}`;
@@ -247,6 +256,7 @@ export async function insertRows(q: Queries, table: 'dataset_rows' | 'upload_row
     let params: (string | number)[] = [];
     let row = 0;
     for await (const batch of scanned.batches(order)) {
+      sink?.(batch);
       for (let i = 0; i < batch.ids.length; i++) {
         const cells = batch.cells[i];
         numeric.forEach((j, k) => {

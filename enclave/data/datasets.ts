@@ -10,6 +10,8 @@ import type { Principal } from '../../lab/api/principals';
 import { Db, Queries } from '../store/db';
 import { ColumnMoments, CsvSource, ImportLimits, ScannedUpload, UploadCheck, insertRows, scanUpload } from './csv-import';
 import { archiveLatest, assertSameShape, snapshotRows } from './snapshots';
+import { abandonCopy, publishCopy, startCopy } from '../columnar/registry';
+import type { SnapshotWriter } from '../columnar/snapshot-writer';
 import type { ColumnAggregate, DatasetMeta } from '../../lab/api/datasets';
 
 export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -87,33 +89,46 @@ export async function importDataset(
       ...scanned.names.map((name): ColumnInfo => ({ name, type: scanned.types.get(name)!, policy: 'feature' })),
     ];
     const now = new Date().toISOString();
-    await db.transaction(async (q) => {
-      const existing = await q.get<DatasetRow>('SELECT * FROM datasets WHERE name = ?', [input.name]);
-      if (existing) {
-        await addSnapshot(q, toMeta(existing), input, scanned, actor, now);
-        return;
-      }
-      const columns = applyPolicy(base, input.policy);
-      await q.run('INSERT INTO datasets (name, id_column, columns, row_count, k, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-        input.name,
-        input.idColumn,
-        JSON.stringify(columns),
-        scanned.rows,
-        k,
-        actor.id,
-        now,
-        now,
-      ]);
-      await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, 1, ?, ?, ?)', [input.name, scanned.rows, actor.id, now]);
-      const { digest, moments } = await insertRows(q, 'dataset_rows', input.name, scanned, scanned.names, digestPrefix(columns));
-      await q.run('UPDATE dataset_snapshots SET digest = ?, moments = ? WHERE dataset = ? AND version = 1', [digest, JSON.stringify(moments), input.name]);
-      await appendAudit(q, {
-        actor: actor.id,
-        action: 'dataset.import',
-        object: `dataset:${input.name}`,
-        detail: { columns: columns.length, k, snapshot: 1 },
+    // The columnar copy (enclave/columnar/) takes the same checked rows as they are inserted, and
+    // becomes the snapshot's only once SQLite committed it.
+    const copy: { writer?: SnapshotWriter; digest?: string } = {};
+    try {
+      await db.transaction(async (q) => {
+        const existing = await q.get<DatasetRow>('SELECT * FROM datasets WHERE name = ?', [input.name]);
+        if (existing) {
+          const meta = toMeta(existing);
+          copy.writer = await startCopy(db, meta.name, meta.snapshot + 1, storedColumns(meta.columns));
+          copy.digest = await addSnapshot(q, meta, input, scanned, actor, now, copy.writer);
+          return;
+        }
+        const columns = applyPolicy(base, input.policy);
+        await q.run('INSERT INTO datasets (name, id_column, columns, row_count, k, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+          input.name,
+          input.idColumn,
+          JSON.stringify(columns),
+          scanned.rows,
+          k,
+          actor.id,
+          now,
+          now,
+        ]);
+        await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, 1, ?, ?, ?)', [input.name, scanned.rows, actor.id, now]);
+        copy.writer = await startCopy(db, input.name, 1, storedColumns(columns));
+        const { digest, moments } = await insertRows(q, 'dataset_rows', input.name, scanned, scanned.names, digestPrefix(columns), copy.writer && ((b) => copy.writer!.append(b)));
+        copy.digest = digest;
+        await q.run('UPDATE dataset_snapshots SET digest = ?, moments = ? WHERE dataset = ? AND version = 1', [digest, JSON.stringify(moments), input.name]);
+        await appendAudit(q, {
+          actor: actor.id,
+          action: 'dataset.import',
+          object: `dataset:${input.name}`,
+          detail: { columns: columns.length, k, snapshot: 1 },
+        });
       });
-    });
+    } catch (e) {
+      await abandonCopy(copy.writer);
+      throw e;
+    }
+    await publishCopy(db, copy.writer, copy.digest!);
   } finally {
     await scanned.dispose();
   }
@@ -121,7 +136,15 @@ export async function importDataset(
 }
 
 /** The next snapshot of `meta`: checked against the dataset's shape and policy, the previous rows archived, the new ones stored in the dataset's column order. */
-async function addSnapshot(q: Queries, meta: DatasetMeta, input: { name: string; idColumn: string; k?: number; policy: PolicyUpdate }, scanned: ScannedUpload, actor: Principal, now: string): Promise<void> {
+async function addSnapshot(
+  q: Queries,
+  meta: DatasetMeta,
+  input: { name: string; idColumn: string; k?: number; policy: PolicyUpdate },
+  scanned: ScannedUpload,
+  actor: Principal,
+  now: string,
+  copy: SnapshotWriter | undefined,
+): Promise<string> {
   assertSameShape(meta, input.idColumn, scanned);
   const samePolicy = JSON.stringify(applyPolicy(meta.columns, input.policy)) === JSON.stringify(meta.columns);
   if (!samePolicy || (input.k !== undefined && input.k !== meta.k)) {
@@ -131,13 +154,23 @@ async function addSnapshot(q: Queries, meta: DatasetMeta, input: { name: string;
   await archiveLatest(q, meta.name, meta.snapshot);
   await q.run('INSERT INTO dataset_snapshots (dataset, version, row_count, imported_by, imported_at) VALUES (?, ?, ?, ?, ?)', [meta.name, version, scanned.rows, actor.id, now]);
   const stored = meta.columns.filter((c) => c.policy !== 'id').map((c) => c.name);
-  const { digest, moments } = await insertRows(q, 'dataset_rows', meta.name, scanned, stored, digestPrefix(meta.columns));
+  const { digest, moments } = await insertRows(q, 'dataset_rows', meta.name, scanned, stored, digestPrefix(meta.columns), copy && ((b) => copy.append(b)));
   await q.run('UPDATE dataset_snapshots SET digest = ?, moments = ? WHERE dataset = ? AND version = ?', [digest, JSON.stringify(moments), meta.name, version]);
   await q.run('UPDATE datasets SET snapshot = ?, row_count = ?, updated_at = ? WHERE name = ?', [version, scanned.rows, now, meta.name]);
   await appendAudit(q, { actor: actor.id, action: 'dataset.snapshot', object: `dataset:${meta.name}`, detail: { snapshot: version, previous: meta.snapshot } });
+  return digest;
+}
+
+/** The stored (non-id) columns in the order SQLite keeps their cells, with their types. */
+function storedColumns(columns: ColumnInfo[]): { name: string; type: 'numeric' | 'categorical' }[] {
+  return columns.filter((c) => c.policy !== 'id').map((c) => ({ name: c.name, type: c.type }));
 }
 
 /** What a snapshot's digest starts with: its columns' names and types (policies are no part of it). */
+export function snapshotDigestPrefix(columns: ColumnInfo[]): string {
+  return digestPrefix(columns);
+}
+
 function digestPrefix(columns: ColumnInfo[]): string {
   return JSON.stringify(columns.map((c) => [c.name, c.type]));
 }

@@ -9,6 +9,7 @@ import { DEFAULT_PSI_LIMITS, PsiLimits } from '../release/psi-budget';
 import { PsiService } from '../psi/psi-service';
 import type { NetworkSettings } from '../network/settings';
 import { DEFAULT_IMPORT_LIMITS, ImportLimits } from '../data/csv-import';
+import type { PlatformEngineChoice } from '../columnar/engine';
 
 export interface EnclaveSettings {
   /** k for bank-only jobs and new datasets unless the steward sets one. */
@@ -34,6 +35,8 @@ export interface EnclaveSettings {
   requirePsi: boolean;
   /** Set when the enclave is a member of the national network (enclave/network/). */
   network?: NetworkSettings;
+  /** The engine that reads the platform's columns for jobs (enclave/columnar/engine.ts): `auto` (DuckDB when it loads), `sqlite` or `duckdb`; unset, JOINTLAB_PLATFORM_ENGINE decides. */
+  platformEngine?: PlatformEngineChoice;
   /** Keep the next training job's worker started and warmed (enclave/jobs/runner.ts); `jointlab enclave start` turns it on. */
   warmWorker?: boolean;
 }

@@ -6,10 +6,12 @@ import { JobSpec } from '../../lab/spec/job-spec';
 import { Encoder } from '../../models/encoding';
 import { Frame } from '../../models/frame';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
-import { PopulationNoise, SourceColumn, flagColumns, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
-import { datasetCells, datasetVersion } from '../data/datasets';
+import { ColumnSummary, PopulationNoise, flagColumnsOf, keyedNoise, populationSecret, referenceEncoderOf, summarizeColumn } from '../release/population';
+import { datasetVersion } from '../data/datasets';
+import { PlatformColumns, withPlatformColumns } from '../data/platform-columns';
 import { checkConsent } from '../data/consents';
 import { uploadByName } from '../data/uploads';
+import type { UploadMeta } from '../../lab/api/uploads';
 import { Db } from '../store/db';
 
 export interface TrainingTable {
@@ -40,24 +42,37 @@ export function requestDigest(uploadRows: { entity_id: string; cells: string }[]
 }
 
 export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defaultK: number): Promise<TrainingTable> {
+  const upload = await uploadByName(db, org, spec.bank!.upload);
+  if (!upload) throw new JointlabError('not_found', `upload "${spec.bank!.upload}" no longer exists`, 'not_found');
+  const uploadRows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  if (!spec.platform) return assemble(db, spec, org, defaultK, upload, uploadRows);
+  const labelInUpload = upload.columns.some((c) => c.name === spec.label!);
+  const columns = [...(spec.platform.columns ?? []), ...(labelInUpload ? [] : [spec.label!])];
+  // The platform's columns for the upload's enterprises, from one snapshot, on the enclave's engine (data/platform-columns.ts).
+  return withPlatformColumns(db, spec.platform.dataset, columns, uploadRows.map((r) => r.entity_id), (platform) => assemble(db, spec, org, defaultK, upload, uploadRows, platform));
+}
+
+async function assemble(
+  db: Db,
+  spec: JobSpec,
+  org: string,
+  defaultK: number,
+  upload: UploadMeta,
+  uploadRows: { entity_id: string; cells: string }[],
+  platform?: PlatformColumns,
+): Promise<TrainingTable> {
   const bank = spec.bank!;
   const label = spec.label!;
-  const upload = await uploadByName(db, org, bank.upload);
-  if (!upload) throw new JointlabError('not_found', `upload "${bank.upload}" no longer exists`, 'not_found');
   const bankColumns = bank.columns ?? [];
   const platformColumns = spec.platform?.columns ?? [];
   const labelInUpload = upload.columns.some((c) => c.name === label);
   const splitColumn = spec.validation?.splitColumn;
   const uploadWanted = [...bankColumns, ...(labelInUpload ? [label] : []), ...(splitColumn ? [splitColumn] : [])];
   const uploadPositions = uploadWanted.map((name) => upload.columns.findIndex((c) => c.name === name));
-  const platform = spec.platform
-    ? await datasetCells(db, spec.platform.dataset, [...platformColumns, ...(labelInUpload ? [] : [label])])
-    : undefined;
 
   const ids: string[] = [];
   const cells = new Map<string, string[]>([...uploadWanted, ...platformColumns, ...(labelInUpload ? [] : [label])].map((n) => [n, []]));
-  let rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
-  const uploadRows = rows;
+  let rows = uploadRows;
   if (platform?.meta.requireTrainingConsent) {
     // The steward's policy: only customers who authorized this bank to train on their records take part.
     const { allowed } = await checkConsent(db, org, 'training', rows.map((r) => r.entity_id));
@@ -82,14 +97,15 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
   try {
     const frame = frameOf(joined, [...bankColumns, ...platformColumns], categorical);
     const k = platform?.meta.k ?? defaultK;
-    // Sources of the standardization: every row of the upload for the bank's columns, every platform row for the platform's.
+    // Sources of the standardization: every row of the upload for the bank's columns, every platform
+    // row for the platform's (summarized by the platform's engine), each as the frame typed it.
     const uploadCells = uploadRows.map((r) => JSON.parse(r.cells) as string[]);
-    const platformRows = platform ? [...platform.byId.values()] : [];
-    const sources: SourceColumn[] = frame.columns.map((c, j) => {
-      const inUpload = j < bankColumns.length;
-      const at = inUpload ? upload.columns.findIndex((u) => u.name === c.name) : j - bankColumns.length;
-      return { name: c.name, kind: c.kind, cells: inUpload ? uploadCells.map((r) => r[at]) : platformRows.map((r) => r[at]) };
+    const bankSummaries = frame.columns.slice(0, bankColumns.length).map((c) => {
+      const at = upload.columns.findIndex((u) => u.name === c.name);
+      return summarizeColumn({ name: c.name, kind: c.kind, cells: uploadCells.map((r) => r[at]) });
     });
+    const platformSummaries = platform ? await platform.summaries(frame.columns.slice(bankColumns.length).map((c) => ({ name: c.name, kind: c.kind }))) : [];
+    const summaries: ColumnSummary[] = [...bankSummaries, ...platformSummaries];
     const secret = await populationSecret(db);
     // The request: the upload's content and the dataset's version (the same upload under a new spec is
     // the same request). The noise key adds what decides the training rows and labels.
@@ -101,8 +117,8 @@ export async function loadTrainingTable(db: Db, spec: JobSpec, org: string, defa
       labels: labelsOf(joined, label),
       ...(splitColumn ? { split: splitOf(joined, splitColumn) } : {}),
       k,
-      encoder: await referenceEncoderYielding(sources, k),
-      flags: flagColumns(sources),
+      encoder: await referenceEncoderOf(summaries, k),
+      flags: flagColumnsOf(summaries),
       noise: keyedNoise(secret, digestOf([request, ids.toString('base64'), label, JSON.stringify(spec.validation ?? {})])),
       ...(platform ? { snapshot: platform.meta.snapshot } : {}),
       ...(spec.platform

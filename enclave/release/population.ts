@@ -154,9 +154,53 @@ export interface SourceColumn {
  * joined enterprise has another value, which one row can change.
  */
 export function flagColumns(columns: SourceColumn[]): string[] {
-  return columns
-    .filter((c) => c.kind === 'numeric' && c.cells.every((cell) => isMissingCell(cell) || cell.trim() === '0' || cell.trim() === '1'))
-    .map((c) => c.name);
+  return flagColumnsOf(columns.map(summarizeColumn));
+}
+
+/** The same rule on summaries: a numeric column is a flag when its summary says every cell was missing, 0 or 1. */
+export function flagColumnsOf(summaries: ColumnSummary[]): string[] {
+  return summaries.filter((s) => s.kind === 'numeric' && s.flag).map((s) => s.name);
+}
+
+/**
+ * What the standardization and the flag rule take from a whole source column, so that a store that
+ * keeps columns apart (enclave/columnar/) can hand them over without the cells: for a numeric column
+ * the count, sum and two-pass sum of squared deviations of its finite values in row order, the
+ * number of cells and whether every cell was missing, 0 or 1; for a categorical column the count of
+ * each trimmed level (missing cells under MISSING_LEVEL).
+ */
+export type ColumnSummary =
+  | { name: string; kind: 'numeric'; cells: number; count: number; sum: number; squares: number; flag: boolean }
+  | { name: string; kind: 'categorical'; counts: Map<string, number> };
+
+/** A column's summary from its cells, by exactly the loops the standardization always ran. */
+export function summarizeColumn(c: SourceColumn): ColumnSummary {
+  if (c.kind === 'numeric') {
+    let sum = 0;
+    let count = 0;
+    const xs: number[] = [];
+    let flag = true;
+    for (const cell of c.cells) {
+      if (isMissingCell(cell)) continue;
+      const t = cell.trim();
+      if (t !== '0' && t !== '1') flag = false;
+      const x = Number(t);
+      if (!Number.isFinite(x)) continue;
+      xs.push(x);
+      sum += x;
+      count++;
+    }
+    const mean = count ? sum / count : 0;
+    let squares = 0;
+    for (const x of xs) squares += (x - mean) ** 2;
+    return { name: c.name, kind: 'numeric', cells: c.cells.length, count, sum, squares, flag };
+  }
+  const counts = new Map<string, number>();
+  for (const cell of c.cells) {
+    const level = isMissingCell(cell) ? MISSING_LEVEL : cell.trim();
+    counts.set(level, (counts.get(level) ?? 0) + 1);
+  }
+  return { name: c.name, kind: 'categorical', counts };
 }
 
 export function referenceEncoder(columns: SourceColumn[], k: number): Encoder {
@@ -174,35 +218,32 @@ export async function referenceEncoderYielding(columns: SourceColumn[], k: numbe
 }
 
 function referenceColumn(c: SourceColumn, k: number): EncodedColumn {
-  if (c.kind === 'numeric') {
-    let sum = 0;
-    let count = 0;
-    const xs: number[] = [];
-    for (const cell of c.cells) {
-      if (isMissingCell(cell)) continue;
-      const x = Number(cell.trim());
-      if (!Number.isFinite(x)) continue;
-      xs.push(x);
-      sum += x;
-      count++;
-    }
-    const mean = count ? sum / count : 0;
-    let ss = 0;
-    for (const x of xs) ss += (x - mean) ** 2;
-    const sd = count ? Math.sqrt(ss / count) : 0;
-    return { kind: 'numeric', name: c.name, ...coarseMoments(mean, sd), missingIndicator: count < c.cells.length };
+  return encodedColumnOf(summarizeColumn(c), k);
+}
+
+/** The standardization of summarized columns, yielding between columns as referenceEncoderYielding does. */
+export async function referenceEncoderOf(summaries: ColumnSummary[], k: number): Promise<Encoder> {
+  const encoded: EncodedColumn[] = [];
+  for (const s of summaries) {
+    encoded.push(encodedColumnOf(s, k));
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  const counts = new Map<string, number>();
-  for (const cell of c.cells) {
-    const level = isMissingCell(cell) ? MISSING_LEVEL : cell.trim();
-    counts.set(level, (counts.get(level) ?? 0) + 1);
+  return { features: summaries.map((s) => ({ name: s.name, kind: s.kind })), columns: encoded };
+}
+
+/** One column's standardization from its summary: coarse moments for a number, the levels with at least k rows for a category. */
+export function encodedColumnOf(s: ColumnSummary, k: number): EncodedColumn {
+  if (s.kind === 'numeric') {
+    const mean = s.count ? s.sum / s.count : 0;
+    const sd = s.count ? Math.sqrt(s.squares / s.count) : 0;
+    return { kind: 'numeric', name: s.name, ...coarseMoments(mean, sd), missingIndicator: s.count < s.cells };
   }
-  const levels = [...counts.entries()]
+  const levels = [...s.counts.entries()]
     .filter(([, n]) => n >= k)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, MAX_LEVELS)
     .map(([level]) => level);
-  return { kind: 'categorical', name: c.name, levels };
+  return { kind: 'categorical', name: s.name, levels };
 }
 
 /** The enclave's key for population noise and fingerprints, made on first use and kept in the store's secrets. */

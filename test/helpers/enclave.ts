@@ -23,7 +23,7 @@ export interface TestEnclave {
 }
 
 export async function startTestEnclave(
-  options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number; maxRounds?: number; epsilonBudget?: number; scoringDigits?: number; psi?: Partial<PsiLimits>; requirePsi?: boolean; log?: (line: string) => void; warmWorker?: boolean } = {},
+  options: { enterprises?: number; bankCustomers?: number; minTrainingRows?: number; maxRounds?: number; epsilonBudget?: number; scoringDigits?: number; psi?: Partial<PsiLimits>; requirePsi?: boolean; log?: (line: string) => void; warmWorker?: boolean; platformEngine?: 'sqlite' | 'duckdb' } = {},
 ): Promise<TestEnclave> {
   const dir = tempDir('jointlab-enclave-');
   const enclave = await startEnclave({
@@ -39,6 +39,7 @@ export async function startTestEnclave(
       ...(options.psi ? { psi: { ...DEFAULT_PSI_LIMITS, ...options.psi } } : {}),
       ...(options.requirePsi ? { requirePsi: true } : {}),
       ...(options.warmWorker ? { warmWorker: true } : {}),
+      ...(options.platformEngine ? { platformEngine: options.platformEngine } : {}),
     },
     ...(options.log ? { log: options.log } : {}),
   });

@@ -7,9 +7,13 @@ import { runCliAsync } from '../../helpers/cli';
 import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
 import { MixedBank, withOutsiders } from './outsiders';
 
-/** Every file of the enclave's database (the main file, its WAL and shared memory), as bytes. */
+/** Every file of the enclave's database (the main file, its WAL and shared memory, the platform's columnar copies beside it), as bytes. */
 function databaseBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).filter((f) => f.startsWith('enclave.db')).map((f) => readFileSync(join(dir, f))));
+  return Buffer.concat(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile() && join(f.parentPath, f.name).slice(dir.length + 1).startsWith('enclave.db'))
+      .map((f) => readFileSync(join(f.parentPath, f.name))),
+  );
 }
 
 /** Forms in which an id could sit in storage or a log: the code itself, lowercased, SHA-256 of it, and its PSI hash under the session's domain. */

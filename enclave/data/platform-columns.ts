@@ -1,0 +1,76 @@
+/**
+ * The platform's columns for a job's enterprises, from one snapshot: the cells of the enterprises
+ * asked about, and whole-table summaries of the columns for the standardization. Two engines give
+ * the same answer: SQLite rows (every row read and parsed) and, when the enclave runs it, the
+ * snapshot's DuckDB copy (a join inside DuckDB and summaries counted at import).
+ */
+import { JointlabError } from '../../lab/errors';
+import type { DatasetMeta } from '../../lab/api/datasets';
+import { columnarOf } from '../columnar/registry';
+import { ColumnSummary, summarizeColumn } from '../release/population';
+import { Db } from '../store/db';
+import { datasetCells, getDatasetMeta } from './datasets';
+
+export interface PlatformColumns {
+  engine: 'sqlite' | 'duckdb';
+  meta: DatasetMeta;
+  /** The columns' types, in the order asked for. */
+  types: ('numeric' | 'categorical')[];
+  /** Cells of the enterprises asked about that the snapshot holds (the SQLite engine may hold more), columns in the order asked for. */
+  byId: Map<string, string[]>;
+  /** Whole-table summaries of some of the columns asked for, each read as the job's frame typed it (release/population.ts). */
+  summaries(columns: { name: string; kind: 'numeric' | 'categorical' }[]): Promise<ColumnSummary[]>;
+}
+
+/** Snapshots already said to have no columnar copy, so the log says it once. */
+const announced = new Set<string>();
+
+/**
+ * Reads `columns` of `dataset` for the enterprises `ids` and hands them to `use` while the snapshot
+ * is held; DuckDB when the enclave has a columnar store and a whole copy of the latest snapshot,
+ * SQLite's rows otherwise.
+ */
+export async function withPlatformColumns<T>(db: Db, dataset: string, columns: string[], ids: readonly string[], use: (platform: PlatformColumns) => Promise<T>): Promise<T> {
+  const store = columnarOf(db);
+  if (store) {
+    const meta = await getDatasetMeta(db, dataset);
+    if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
+    const stored = meta.columns.filter((c) => c.policy !== 'id');
+    const types = columns.map((name) => {
+      const column = stored.find((c) => c.name === name);
+      if (!column) throw new JointlabError('unknown_column', `dataset "${dataset}" has no column "${name}"`);
+      return column.type;
+    });
+    const row = await db.get<{ digest: string | null }>('SELECT digest FROM dataset_snapshots WHERE dataset = ? AND version = ?', [dataset, meta.snapshot]);
+    const snapshot = { dataset, version: meta.snapshot, digest: row?.digest ?? null };
+    const read = await store.read(snapshot, columns, ids, (r) => use({ engine: 'duckdb', meta, types, byId: r.byId, summaries: r.summaries }));
+    if (read !== undefined) return read;
+    const key = `${dataset}@${meta.snapshot}`;
+    if (!announced.has(key)) {
+      announced.add(key);
+      store.logLine(`platform columns of dataset ${dataset} snapshot ${meta.snapshot}: no columnar copy, read from SQLite rows`);
+    }
+  }
+  return use(await sqliteColumns(db, dataset, columns));
+}
+
+/** Today's read: every row of the latest snapshot, the columns' cells kept by id, summaries counted from them. */
+async function sqliteColumns(db: Db, dataset: string, columns: string[]): Promise<PlatformColumns> {
+  const { byId, types, meta } = await datasetCells(db, dataset, columns);
+  return {
+    engine: 'sqlite',
+    meta,
+    types,
+    byId,
+    async summaries(wanted) {
+      const rows = [...byId.values()];
+      const out: ColumnSummary[] = [];
+      for (const { name, kind } of wanted) {
+        const at = columns.indexOf(name);
+        out.push(summarizeColumn({ name, kind, cells: rows.map((r) => r[at]) }));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return out;
+    },
+  };
+}
