@@ -127,7 +127,10 @@ export class ColumnarStore {
       if (name === SPILL) continue;
       const tmp = TEMPORARY.exec(name);
       if (tmp) {
-        if (!alive(Number(tmp[3]))) await rm(join(this.dir, name), { force: true });
+        // This process's own pid counts as dead: the sweep runs when the store opens, before any import of
+        // this process, so such a file is a dead process's whose pid came back (a container's PID 1).
+        const pid = Number(tmp[3]);
+        if (pid === process.pid || !alive(pid)) await rm(join(this.dir, name), { force: true });
         continue;
       }
       const base = name.endsWith('.wal') ? name.slice(0, -4) : name;

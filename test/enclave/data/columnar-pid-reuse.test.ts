@@ -1,8 +1,8 @@
 /**
- * Review (review4) of the columnar copies: what a crashed import leaves beside the database. The
- * sweep at start removes a temporary copy only when the pid in its name is not alive; an enclave
- * restarted under the same pid (a container's PID 1, or any pid reused) keeps the half copy of an
- * import that never committed, with its rows, for good.
+ * The columnar copies: what a crashed import leaves beside the database (found by a review). The
+ * sweep at start once removed a temporary copy only when the pid in its name was not alive, so an
+ * enclave restarted under the same pid (a container's PID 1) kept the half copy of an import that
+ * never committed, with its rows, for good.
  */
 import { strict as assert } from 'node:assert';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -15,11 +15,11 @@ import { tempDir } from '../../helpers/cli';
 
 const hasDuckDb = loadDuckDb().api !== undefined;
 
-(hasDuckDb ? describe : describe.skip)('review4: columnar copies after a crash', function () {
+(hasDuckDb ? describe : describe.skip)('columnar copies after a crash, the pid come back', function () {
   this.timeout(120_000);
 
   it('a restart removes the temporary copy of an import that never committed, even when the pid in its name is alive again', async () => {
-    const dir = tempDir('review4-duck-');
+    const dir = tempDir('jointlab-duck-');
     const file = join(dir, 'enclave.db');
     const first = await startEnclave({ db: file, port: 0, settings: { platformEngine: 'duckdb' } });
     const steward = (await addPrincipal(first.db, { name: 's', role: 'steward', org: 'platform' }, 'test')).token;
