@@ -18,6 +18,7 @@ import type { RoundInput, XtyInput } from './training-crypto';
 import type { ScoreBatchesInput, ScoreInput } from './score-crypto';
 import { ParamFacts, assertCiphertext, assertGaloisKeys, assertPublicKey, assertRelinKeys } from './seal-bytes';
 import type { FloodReport } from '../../lab/api/he-sessions';
+import type { FloodPolicy } from './enclave-crypto';
 
 export interface SealPoolSettings {
   /** Worker threads, each with its own SEAL heap; one per core by default. */
@@ -36,6 +37,7 @@ export interface PoolOps {
   encryptedXty: { input: XtyInput; output: Uint8Array[] };
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
   freshZero: { input: { paramSet: ParamSetName; publicKey: Uint8Array }; output: Uint8Array };
+  floodZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }; output: Uint8Array[] };
   encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
   encryptedScoreBatches: { input: ScoreBatchesInput; output: { ciphers: Uint8Array[]; flood: FloodReport } };
   paramFacts: { input: ParamSetName; output: ParamFacts };
@@ -192,6 +194,12 @@ class SealPool {
     if (!this.slots.length) this.spawn();
   }
 
+  /** Builds `paramSet`'s context in every worker from now on, and starts every worker the settings allow. */
+  warmAll(paramSet: ParamSetName): void {
+    this.warm.add(paramSet);
+    while (this.slots.length < this.settings.workers) this.spawn();
+  }
+
   async stop(): Promise<void> {
     for (const queue of this.queues.values()) for (const job of queue) job.reject(failed('he_unavailable', 'the enclave is stopping'));
     this.queues.clear();
@@ -242,6 +250,16 @@ export function asCaller<T>(caller: string, work: () => Promise<T>): Promise<T> 
 export function warmSealPool(paramSet: ParamSetName): void {
   pool ??= new SealPool(settings);
   pool.warmUp(paramSet);
+}
+
+/**
+ * Starts every worker of the pool with `paramSet`'s context built: the enclave's `warmSeal` setting,
+ * so that even a process's first HE session waits neither for SEAL to load nor for a context to be
+ * built in the worker that takes its second computation. Idle workers hold their heaps and nothing else.
+ */
+export function warmSealWorkers(paramSet: ParamSetName): void {
+  pool ??= new SealPool(settings);
+  pool.warmAll(paramSet);
 }
 
 /** Workers thrown away and replaced so far (for tests and the benchmark). */
@@ -302,6 +320,12 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
 export async function freshZero(paramSet: ParamSetName, publicKey: Uint8Array): Promise<Uint8Array> {
   assertPublicKey(await paramFacts(paramSet), publicKey);
   return run('freshZero', { paramSet, publicKey });
+}
+
+/** One round's flood made ahead: a fresh encryption of zero under the session's key for each step of the ladder (training-crypto.ts). */
+export async function floodZeros(paramSet: ParamSetName, publicKey: Uint8Array, policy: FloodPolicy): Promise<Uint8Array[]> {
+  assertPublicKey(await paramFacts(paramSet), publicKey);
+  return run('floodZeros', { paramSet, publicKey, policy });
 }
 
 export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {

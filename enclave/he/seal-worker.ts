@@ -8,7 +8,7 @@ import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
 import { checkKeys, paramFacts } from './enclave-crypto';
-import { encryptedXty, freshZero, newtonRound } from './training-crypto';
+import { encryptedXty, floodZeros, freshZero, newtonRound } from './training-crypto';
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
 
@@ -19,6 +19,7 @@ const ops: Impl = {
   encryptedXty,
   newtonRound,
   freshZero,
+  floodZeros,
   encryptedScores,
   encryptedScoreBatches,
   paramFacts,
