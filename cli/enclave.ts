@@ -88,7 +88,7 @@ export function register(program: Command): void {
     .addOption(new Option('--min-training-rows <n>', 'fewest training rows whose model may be released').argParser(positiveInteger).default(DEFAULT_SETTINGS.minTrainingRows))
     .addOption(new Option('--import-max-rows <n>', 'most rows in one dataset import (imports are streamed; memory does not grow with the file)').argParser(positiveInteger).env('JOINTLAB_IMPORT_MAX_ROWS').default(DEFAULT_SETTINGS.import.maxRows))
     .option('--require-psi', 'take bank uploads only aligned by private set intersection (refuses --no-psi uploads: 403 psi_required)')
-    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, importMaxRows, importMaxBytes, csvLimit, jsonLimit, requirePsi, psi, warmWorker (default true)')
+    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, importMaxRows, importMaxBytes, csvLimit, jsonLimit, requirePsi, psi, warmWorker (default true), warmSeal (default true)')
     .option('--quiet', 'do not log requests')
     .addOption(new Option('--province <code>', 'network member: two-digit province code (GB/T 2260) of this provincial platform').env('JOINTLAB_PROVINCE'))
     .option('--standard <file>', 'network member: the network standard (JSON) every dataset import must follow; needs --province')
@@ -123,6 +123,8 @@ export function register(program: Command): void {
           psi: { ...DEFAULT_SETTINGS.psi, ...file.psi, prepareAheadIds: pick('psiPrepareAhead', file.psi?.prepareAheadIds, flags.psiPrepareAhead) },
           // A long-running service: each training job finds its worker started and its fitting code compiled.
           warmWorker: file.warmWorker ?? true,
+          // And each HE session finds the SEAL workers started, their contexts built.
+          warmSeal: file.warmSeal ?? true,
         },
         log,
       }).catch((e: unknown) => {

@@ -7,7 +7,7 @@ import { Frame } from '../../models/frame';
 import { Encoder, designNames, encode } from '../../models/encoding';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
 import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
-import { datasetAggregates, datasetCells, datasetVersion, getDatasetMeta } from '../data/datasets';
+import { datasetAggregates, datasetCells, datasetVersion, getDatasetMeta, snapshotKey } from '../data/datasets';
 import type { DatasetMeta } from '../../lab/api/datasets';
 import { uploadByName } from '../data/uploads';
 import { checkConsent } from '../data/consents';
@@ -60,11 +60,123 @@ export async function platformPresence(db: Db, spec: JobSpec, ids: readonly stri
   return { meta, present: new Set(rows.map((r) => r.entity_id)) };
 }
 
+/**
+ * A snapshot's cells of some columns, with its reference encoders by k: what every encrypted-label
+ * session on that snapshot reads first, kept so the next session does not parse every row again.
+ */
+interface SnapshotCells {
+  byId: Map<string, string[]>;
+  types: ('numeric' | 'categorical')[];
+  meta: DatasetMeta;
+  encoders: Map<string, Promise<Encoder>>;
+}
+
+/** Snapshots kept per database (the latest used first out), and the largest kept: a platform of millions is read per session, not held. */
+const KEPT_SNAPSHOTS = 2;
+const KEPT_ROWS = 1_000_000;
+const snapshotCells = new WeakMap<Db, Map<string, Promise<SnapshotCells>>>();
+
+/**
+ * The job's columns of its dataset's latest snapshot. Stored rows never change after import (an
+ * import makes a new snapshot, with a new key), so a snapshot read once serves every later session.
+ */
+async function latestCells(db: Db, dataset: string, columns: string[]): Promise<SnapshotCells> {
+  const meta = await getDatasetMeta(db, dataset);
+  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
+  const cache = snapshotCells.get(db) ?? new Map<string, Promise<SnapshotCells>>();
+  snapshotCells.set(db, cache);
+  const key = [snapshotKey(meta), ...columns].join('\u0000');
+  const known = cache.get(key);
+  if (known) {
+    cache.delete(key);
+    cache.set(key, known);
+    return known;
+  }
+  const read = datasetCells(db, dataset, columns).then(({ byId, types, meta: read }): SnapshotCells => ({ byId, types, meta: read, encoders: new Map() }));
+  // Kept only when what was read is the snapshot the key names (an import may have come between the two reads) and small enough.
+  const cells = await read;
+  if (snapshotKey(cells.meta) !== snapshotKey(meta)) return cells;
+  if (cells.byId.size <= KEPT_ROWS) {
+    cache.set(key, read);
+    for (const old of cache.keys()) {
+      if (cache.size <= KEPT_SNAPSHOTS) break;
+      cache.delete(old);
+    }
+  }
+  return cells;
+}
+
+/** The snapshot's cells with the dataset's policy (k, consent) as it stands now: the steward may change it between sessions on one snapshot. */
+async function currentCells(db: Db, dataset: string, columns: string[]): Promise<SnapshotCells> {
+  const cells = await latestCells(db, dataset, columns);
+  const meta = await getDatasetMeta(db, dataset);
+  return meta && snapshotKey(meta) === snapshotKey(cells.meta) ? { ...cells, meta } : cells;
+}
+
+/** The snapshot's reference encoder at `k` for the columns' kinds (the steward may change k; each is computed once). */
+function snapshotEncoder(cells: SnapshotCells, frame: Frame, k: number): Promise<Encoder> {
+  const key = `${k}:${frame.columns.map((c) => c.kind).join(',')}`;
+  let encoder = cells.encoders.get(key);
+  if (!encoder) {
+    const all = [...cells.byId.values()];
+    encoder = referenceEncoderYielding(
+      frame.columns.map((c, j) => ({ name: c.name, kind: c.kind, cells: all.map((r) => r[j]) })),
+      k,
+    );
+    cells.encoders.set(key, encoder);
+    encoder.catch(() => cells.encoders.delete(key));
+  }
+  return encoder;
+}
+
+/** Fingerprints of the last few id lists, by a digest of the list: one keyed hash per id is most of a warm session's design. */
+const KEPT_PRINTS = 8;
+const prints = new WeakMap<Db, Map<string, Promise<Buffer>>>();
+
+function keptFingerprint(db: Db, secret: Buffer, ids: string[]): Promise<Buffer> {
+  const cache = prints.get(db) ?? new Map<string, Promise<Buffer>>();
+  prints.set(db, cache);
+  const key = digestOf([secret.toString('base64'), ...ids]);
+  let print = cache.get(key);
+  if (!print) {
+    print = fingerprintIds(secret, ids);
+    cache.set(key, print);
+    print.catch(() => cache.delete(key));
+    for (const old of cache.keys()) {
+      if (cache.size <= KEPT_PRINTS) break;
+      cache.delete(old);
+    }
+  }
+  return print;
+}
+
+/**
+ * Builds a job's design ahead and drops it, leaving what it read in the caches above: called when an
+ * encrypted-label job is approved, so the session's opening finds its snapshot read. Any failure is
+ * the opening's to report.
+ */
+export function prepareTrainingDesign(db: Db, spec: JobSpec, org: string): void {
+  const running = preparing.get(db) ?? new Set<Promise<unknown>>();
+  preparing.set(db, running);
+  const done: Promise<unknown> = trainingDesign(db, spec, org)
+    .catch(() => undefined)
+    .finally(() => running.delete(done));
+  running.add(done);
+}
+
+const preparing = new WeakMap<Db, Set<Promise<unknown>>>();
+
+/** Waits for the designs being prepared on `db`: the enclave closes its database only after them. */
+export async function settleTrainingDesigns(db: Db): Promise<void> {
+  await Promise.all(preparing.get(db) ?? []);
+}
+
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
   const upload = await uploadByName(db, org, spec.bank!.upload);
   if (!upload) throw new JointlabError('not_found', `upload "${spec.bank!.upload}" no longer exists`, 'not_found');
   const columns = spec.platform!.columns;
-  const { byId, types, meta } = await datasetCells(db, spec.platform!.dataset, columns);
+  const cells = await currentCells(db, spec.platform!.dataset, columns);
+  const { byId, types, meta } = cells;
   const ids = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
   // The steward's policy, as for plaintext training: rows without this bank's training consent are zero rows of the design.
   const consented = meta.requireTrainingConsent ? new Set((await checkConsent(db, org, 'training', ids.map((r) => r.entity_id))).allowed) : undefined;
@@ -80,17 +192,16 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   const frame = frameFrom(columns, types, rows);
   // The encoder goes to the bank: it is the platform-wide standardization, the same whoever joined,
   // so two sessions' encoders cannot be subtracted down to an enterprise (enclave/release/population.ts).
-  const all = [...byId.values()];
-  const encoder = await referenceEncoderYielding(
-    frame.columns.map((c, j) => ({ name: c.name, kind: c.kind, cells: all.map((r) => r[j]) })),
-    meta.k,
-  );
+  const encoder = await snapshotEncoder(cells, frame, meta.k);
   const secret = await populationSecret(db);
   const request = requestDigest(ids, await datasetVersion(db, meta));
   // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
   const matchedIds = matchedAt.map((i) => ids[i].entity_id);
-  const fingerprint = await fingerprintIds(secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys())));
-  const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded: await fingerprintIds(secret, ids.map((r) => r.entity_id)), ids: fingerprint };
+  const [fingerprint, uploaded] = await Promise.all([
+    keptFingerprint(db, secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys()))),
+    keptFingerprint(db, secret, ids.map((r) => r.entity_id)),
+  ]);
+  const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded, ids: fingerprint };
   const matched = [...encode(encoder, frame).columns];
   const aligned = matched.map((c) => {
     const out = new Float64Array(ids.length);
