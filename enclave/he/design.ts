@@ -93,16 +93,19 @@ async function latestCells(db: Db, dataset: string, columns: string[]): Promise<
     return known;
   }
   const read = datasetCells(db, dataset, columns).then(({ byId, types, meta: read }): SnapshotCells => ({ byId, types, meta: read, encoders: new Map() }));
-  // Kept only when what was read is the snapshot the key names (an import may have come between the two reads) and small enough.
-  const cells = await read;
-  if (snapshotKey(cells.meta) !== snapshotKey(meta)) return cells;
-  if (cells.byId.size <= KEPT_ROWS) {
-    cache.set(key, read);
-    for (const old of cache.keys()) {
-      if (cache.size <= KEPT_SNAPSHOTS) break;
-      cache.delete(old);
-    }
+  // Kept at once, so that a session opening while its job's design is prepared waits for the same read.
+  cache.set(key, read);
+  for (const old of cache.keys()) {
+    if (cache.size <= KEPT_SNAPSHOTS) break;
+    cache.delete(old);
   }
+  const forget = (): void => {
+    if (cache.get(key) === read) cache.delete(key);
+  };
+  read.catch(forget);
+  const cells = await read;
+  // Dropped again when an import came between the two reads (what was read is another snapshot) or when it is too large to hold.
+  if (snapshotKey(cells.meta) !== snapshotKey(meta) || cells.byId.size > KEPT_ROWS) forget();
   return cells;
 }
 

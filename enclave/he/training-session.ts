@@ -13,7 +13,7 @@ import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
 import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
 import { xtyCiphertexts, xtyRotations } from './training-crypto';
-import { encryptedXty, floodZeros, newtonRound } from './seal-pool';
+import { encryptedXtyShared, floodZeros, newtonRound } from './seal-pool';
 import { OpenSession, SessionRow, countTraffic, onSessionClosed } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
@@ -100,7 +100,7 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   }
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
-  const xty = await trainingTimed('xty', () => encryptedXty({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] }));
+  const xty = await trainingTimed('xty', () => encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] }, slotsOf(row.param_set)));
   // Written once, in a row of its own: the rounds update only the session's counters.
   await trainingTimed('totals', () => storeTotals(db, row.id, xty));
   // The rounds rotate nothing: the Galois keys are deleted here, and every later update of the session's row writes 6 MB less.
