@@ -96,22 +96,65 @@ function widthsOf(data: DataView, at: number, polys: number, moduli: number, n: 
   return widths;
 }
 
+/** Whether this machine stores words little-endian, as SEAL writes them: then rows are read and written as 32-bit words. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Bytes as 32-bit words (copied when they do not start on a word boundary). */
+function words(bytes: Uint8Array): Uint32Array {
+  // A copy through the constructor: a Buffer's slice() is a view, at the same offset.
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
+  return new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+}
+
+/** The high parts of a row, 28 bits each (a 60-bit modulus), two to seven bytes: the same bits, in the same order, as the general loop writes. */
+function packHigh28(coefficients: Uint32Array, base: number, n: number, raw: Uint8Array, at: number): void {
+  for (let c = 0; c < n; c += 2, at += 7) {
+    const h0 = coefficients[2 * (base + c) + 1];
+    const h1 = coefficients[2 * (base + c) + 3];
+    raw[at] = h0 & 0xff;
+    raw[at + 1] = (h0 >>> 8) & 0xff;
+    raw[at + 2] = (h0 >>> 16) & 0xff;
+    raw[at + 3] = ((h0 >>> 24) & 0x0f) | ((h1 & 0x0f) << 4);
+    raw[at + 4] = (h1 >>> 4) & 0xff;
+    raw[at + 5] = (h1 >>> 12) & 0xff;
+    raw[at + 6] = (h1 >>> 20) & 0xff;
+  }
+}
+
+function unpackHigh28(his: Uint8Array, row: Uint32Array, n: number): void {
+  for (let c = 0, at = 0; c < n; c += 2, at += 7) {
+    row[2 * c + 1] = his[at] | (his[at + 1] << 8) | (his[at + 2] << 16) | ((his[at + 3] & 0x0f) << 24);
+    row[2 * c + 3] = (his[at + 3] >>> 4) | (his[at + 4] << 4) | (his[at + 5] << 12) | (his[at + 6] << 20);
+  }
+}
+
 /** Packs one ciphertext's coefficients: per modulus the low 32 bits, then the high bits, LSB first. */
 function packArray(input: Input, out: Output, polys: number, moduli: number, n: number): void {
   const data = input.take(8 * polys * moduli * n);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const widths = widthsOf(view, 0, polys, moduli, n);
   out.put(Uint8Array.from(widths));
+  const coefficients = LITTLE_ENDIAN ? words(data) : undefined;
+  const lowWords = new Uint32Array(n);
   for (let p = 0; p < polys; p++) {
     for (let i = 0; i < moduli; i++) {
       const hiBits = widths[i] - 32;
       const base = (p * moduli + i) * n;
       // The low words verbatim, then the high parts bit-packed in chunks of at most 16 bits (the accumulator stays within 32 bits).
-      const lows = out.reserve(4 * n);
-      const lowView = out.view;
-      for (let c = 0; c < n; c++) lowView.setUint32(lows + 4 * c, view.getUint32(8 * (base + c), true), true);
+      if (coefficients) {
+        for (let c = 0; c < n; c++) lowWords[c] = coefficients[2 * (base + c)];
+        out.put(new Uint8Array(lowWords.buffer));
+      } else {
+        const lows = out.reserve(4 * n);
+        const lowView = out.view;
+        for (let c = 0; c < n; c++) lowView.setUint32(lows + 4 * c, view.getUint32(8 * (base + c), true), true);
+      }
       let at = out.reserve(Math.ceil((hiBits * n) / 8));
       const raw = out.raw;
+      if (coefficients && hiBits === 28 && n % 2 === 0) {
+        packHigh28(coefficients, base, n, raw, at);
+        continue;
+      }
       let acc = 0;
       let bits = 0;
       for (let c = 0; c < n; c++) {
@@ -139,13 +182,23 @@ function unpackArray(input: Input, out: Output, polys: number, moduli: number, n
   if (widths.some((w) => w < 33 || w > 64)) fail();
   const at0 = out.reserve(8 * polys * moduli * n);
   const view = out.view;
+  const row = LITTLE_ENDIAN ? new Uint32Array(2 * n) : undefined;
+  const rowBytes = row ? new Uint8Array(row.buffer) : undefined;
   for (let p = 0; p < polys; p++) {
     for (let i = 0; i < moduli; i++) {
       const hiBits = widths[i] - 32;
       const base = at0 + 8 * (p * moduli + i) * n;
       const lows = input.take(4 * n);
-      const lowView = new DataView(lows.buffer, lows.byteOffset, lows.byteLength);
       const his = input.take(Math.ceil((hiBits * n) / 8));
+      if (row && hiBits === 28 && n % 2 === 0) {
+        // A row at a time in words, then copied into place: the common case (60-bit moduli) without a bit loop.
+        const low = words(lows);
+        for (let c = 0; c < n; c++) row[2 * c] = low[c];
+        unpackHigh28(his, row, n);
+        out.raw.set(rowBytes!, base);
+        continue;
+      }
+      const lowView = new DataView(lows.buffer, lows.byteOffset, lows.byteLength);
       let acc = 0;
       let bits = 0;
       let from = 0;
