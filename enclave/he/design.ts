@@ -132,25 +132,41 @@ function snapshotEncoder(cells: SnapshotCells, frame: Frame, k: number): Promise
   return encoder;
 }
 
-/** Fingerprints of the last few id lists, by a digest of the list: one keyed hash per id is most of a warm session's design. */
-const KEPT_PRINTS = 8;
-const prints = new WeakMap<Db, Map<string, Promise<Buffer>>>();
+/**
+ * What sessions on the same upload and snapshot compute alike, by a key that names everything it
+ * depends on: the last few of each kind per database (the latest used first out).
+ */
+const KEPT_PER_KIND = 4;
+const kept = new WeakMap<Db, Map<string, Map<string, Promise<unknown>>>>();
 
-function keptFingerprint(db: Db, secret: Buffer, ids: string[]): Promise<Buffer> {
-  const cache = prints.get(db) ?? new Map<string, Promise<Buffer>>();
-  prints.set(db, cache);
-  const key = digestOf([secret.toString('base64'), ...ids]);
-  let print = cache.get(key);
-  if (!print) {
-    print = fingerprintIds(secret, ids);
-    cache.set(key, print);
-    print.catch(() => cache.delete(key));
-    for (const old of cache.keys()) {
-      if (cache.size <= KEPT_PRINTS) break;
-      cache.delete(old);
-    }
+function keptValue<T>(db: Db, kind: string, key: string, make: () => Promise<T>): Promise<T> {
+  const kinds = kept.get(db) ?? new Map<string, Map<string, Promise<unknown>>>();
+  kept.set(db, kinds);
+  const cache = kinds.get(kind) ?? new Map<string, Promise<unknown>>();
+  kinds.set(kind, cache);
+  let value = cache.get(key) as Promise<T> | undefined;
+  if (value) {
+    cache.delete(key);
+  } else {
+    value = make();
+    value.catch(() => cache.get(key) === value && cache.delete(key));
   }
-  return print;
+  cache.set(key, value);
+  for (const old of cache.keys()) {
+    if (cache.size <= KEPT_PER_KIND) break;
+    cache.delete(old);
+  }
+  return value;
+}
+
+/** Fingerprints by a digest of the id list: one keyed hash per id is most of a warm session's design. */
+function keptFingerprint(db: Db, secret: Buffer, ids: string[]): Promise<Buffer> {
+  return keptValue(db, 'fingerprint', digestOf([secret.toString('base64'), ...ids]), () => fingerprintIds(secret, ids));
+}
+
+/** An upload's rows in order: they never change (uploading a name again makes a new upload, with a new id). */
+function keptUploadRows(db: Db, upload: string): Promise<{ entity_id: string; cells: string }[]> {
+  return keptValue(db, 'upload', upload, () => db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload]));
 }
 
 /**
@@ -180,7 +196,7 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   const columns = spec.platform!.columns;
   const cells = await currentCells(db, spec.platform!.dataset, columns);
   const { byId, types, meta } = cells;
-  const ids = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  const ids = await keptUploadRows(db, upload.id);
   // The steward's policy, as for plaintext training: rows without this bank's training consent are zero rows of the design.
   const consented = meta.requireTrainingConsent ? new Set((await checkConsent(db, org, 'training', ids.map((r) => r.entity_id))).allowed) : undefined;
   const matchedAt: number[] = [];
@@ -192,20 +208,24 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
       rows.push(cells);
     }
   });
-  const frame = frameFrom(columns, types, rows);
-  // The encoder goes to the bank: it is the platform-wide standardization, the same whoever joined,
-  // so two sessions' encoders cannot be subtracted down to an enterprise (enclave/release/population.ts).
-  const encoder = await snapshotEncoder(cells, frame, meta.k);
-  const secret = await populationSecret(db);
-  const request = requestDigest(ids, await datasetVersion(db, meta));
   // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
   const matchedIds = matchedAt.map((i) => ids[i].entity_id);
+  // The encoded matched rows depend on the snapshot, its k, the columns and which rows matched, and on nothing else.
+  const { encoder, matched } = await keptValue(db, 'encoded', digestOf([snapshotKey(meta), String(meta.k), ...columns, '', ...matchedIds]), async () => {
+    const frame = frameFrom(columns, types, rows);
+    // The encoder goes to the bank: it is the platform-wide standardization, the same whoever joined,
+    // so two sessions' encoders cannot be subtracted down to an enterprise (enclave/release/population.ts).
+    const encoder = await snapshotEncoder(cells, frame, meta.k);
+    return { encoder, matched: encode(encoder, frame).columns };
+  });
+  const secret = await populationSecret(db);
+  const version = await datasetVersion(db, meta);
+  const request = await keptValue(db, 'request', `${upload.id}\u0000${version}`, async () => requestDigest(ids, version));
   const [fingerprint, uploaded] = await Promise.all([
     keptFingerprint(db, secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys()))),
     keptFingerprint(db, secret, ids.map((r) => r.entity_id)),
   ]);
   const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded, ids: fingerprint };
-  const matched = [...encode(encoder, frame).columns];
   const aligned = matched.map((c) => {
     const out = new Float64Array(ids.length);
     matchedAt.forEach((i, m) => (out[i] = c[m]));
@@ -216,7 +236,7 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   for (const i of matchedAt) ones[i] = 1;
   return {
     aligned: [...aligned, ones],
-    matched,
+    matched: [...matched],
     encoder,
     names: [...designNames(encoder), '(intercept)'],
     uploadRows: ids.length,

@@ -21,7 +21,7 @@ import { platformTable, scoreStats, trainingDesign } from './design';
 import { asCaller, checkKeyBytes, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { timed } from './scoring-steps';
-import { HeSettings, OpenSession, SessionHead, forgetSession, openSession, openSessionHead, sessionRow, sessionTraffic } from './session-store';
+import { HeSettings, OpenSession, SessionHead, forgetSession, openSession, openSessionHead, sessionHeadRow, sessionTraffic } from './session-store';
 import { deleteTotals } from './training-totals';
 import { trainingTimed } from './training-steps';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
@@ -52,7 +52,7 @@ export class HeSessions {
   }
 
   async info(id: string, viewer: Principal): Promise<SessionInfo> {
-    const row = await sessionRow(this.db, id, viewer);
+    const row = await sessionHeadRow(this.db, id, viewer);
     const job = await visibleJob(this.db, row.job, viewer);
     const { spec, mode: decodedMode } = decodeJob(job);
     // A session is only ever opened on an HE job (create() refuses the others).
@@ -162,7 +162,7 @@ export class HeSessions {
    * reports that it stopped (`failure`, a stable error code), the job failed with that reason.
    */
   async close(id: string, actor: Principal, failure?: string): Promise<void> {
-    const row = await sessionRow(this.db, id, actor);
+    const row = await sessionHeadRow(this.db, id, actor);
     forgetSession(id);
     if (failure !== undefined) {
       if (!/^[a-z][a-z0-9_]{0,63}$/.test(failure)) throw new JointlabError('schema_violation', '"failed" must be an error code (lower-case letters, digits and _)', 'usage');

@@ -14,7 +14,7 @@ import { TrainingDesign, trainingDesign } from './design';
 import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
 import { xtyCiphertexts, xtyRotations } from './training-crypto';
 import { encryptedXtyShared, floodZeros, newtonRound } from './seal-pool';
-import { OpenSession, SessionRow, countTraffic, onSessionClosed } from './session-store';
+import { OpenSession, SessionHead, SessionRow, countTraffic, onSessionClosed } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
@@ -53,7 +53,7 @@ export function rememberDesign(id: string, design: TrainingDesign): TrainingDesi
   return clipped;
 }
 
-export async function sessionDesign(db: Db, row: SessionRow, spec: JobSpec): Promise<TrainingDesign> {
+export async function sessionDesign(db: Db, row: SessionHead, spec: JobSpec): Promise<TrainingDesign> {
   return designs.get(row.id) ?? rememberDesign(row.id, await trainingDesign(db, spec, row.org));
 }
 
