@@ -1,7 +1,8 @@
 /**
  * The in-process enclave the HE benchmarks run against (real HTTP on loopback): a steward, a bank, and
  * a way to submit and approve a spec. Scoring limits are raised for steady-state runs, for the
- * plaintext and encrypted paths alike (the defaults allow 2 requests a second).
+ * plaintext and encrypted paths alike (the defaults allow 2 requests a second). The SEAL workers start
+ * with the enclave, as `jointlab enclave start` starts them (warmSeal).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ export interface HeBenchClients {
 
 export async function withHeBenchEnclave(name: string, work: (clients: HeBenchClients) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `jointlab-bench-${name}-`));
-  const enclave = await startEnclave({ db: join(dir, 'enclave.db'), port: 0, settings: { scoring: { ...DEFAULT_SCORING_LIMITS, requestsPerMinute: 100_000, enterprisesPerDay: 10_000_000 } } });
+  const enclave = await startEnclave({ db: join(dir, 'enclave.db'), port: 0, settings: { scoring: { ...DEFAULT_SCORING_LIMITS, requestsPerMinute: 100_000, enterprisesPerDay: 10_000_000 }, warmSeal: true } });
   try {
     const steward = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 's', role: 'steward', org: 'platform' }, 'bench')).token);
     const bank = new EnclaveClient(enclave.url, (await addPrincipal(enclave.db, { name: 'b', role: 'bank', org: 'bank-a' }, 'bench')).token);

@@ -14,8 +14,9 @@ import { logisticRegression } from '../models/logistic-regression';
 import { BankCrypto } from '../lab/he/bank-crypto';
 import { rotationSteps, slotsOf } from '../lab/he/params';
 import { DEFAULT_FLOOD } from '../enclave/he/enclave-crypto';
-import { RoundInput, encryptedXty, freshZero, newtonRound } from '../enclave/he/training-crypto';
+import { RoundInput, encryptedXty, floodZeros, newtonRound } from '../enclave/he/training-crypto';
 import { HeBenchClients, withHeBenchEnclave } from './he-enclave';
+import { TrainingStep, trainingSteps } from '../enclave/he/training-steps';
 
 const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'datasets');
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
@@ -42,25 +43,34 @@ export async function benchTraining({ bank, steward, approve }: TrainingBenchCli
 
   const plain: number[] = [];
   const results: HeTrainResult[] = [];
+  const enclaveSteps: Record<TrainingStep, number>[] = [];
   for (let run = 0; run < runs; run++) {
     // The reference runs beside each encrypted run, so both see the same load on the shared machine.
     const t = process.hrtime.bigint();
     await logisticRegression.fit(frame, hostLabels, logisticRegression.defaults, { seed: 1 });
     plain.push(since(t));
     const job = await approve({ name: `he-bench-${run}`, purpose: 'bench', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'host', columns }, model: { family: 'lr' } });
+    trainingSteps(true);
     results.push(await heTrain({ client: bank, job, paramSet: 'n16384', labels: { ids: joined.ids, values: labels } }));
+    enclaveSteps.push(trainingSteps(true));
   }
   const r = results[results.length - 1];
-  const cells = (pick: (s: HeTrainResult['seconds'], r: HeTrainResult) => number): string => results.map((x) => `${pick(x.seconds, x).toFixed(3)} s`.padStart(10)).join(' ');
+  const cells = (pick: (s: HeTrainResult['seconds'], r: HeTrainResult, e: Record<TrainingStep, number>) => number): string => results.map((x, k) => `${pick(x.seconds, x, enclaveSteps[k]).toFixed(3)} s`.padStart(10)).join(' ');
   console.log(`\nencrypted-label training, ${joined.ids.length.toLocaleString('en')} rows x 10 platform features, N = 16384${runs > 1 ? ` (${runs} runs, each its own job and session; the first starts SEAL in the bank and in the enclave)` : ''}:`);
-  const rows: [string, (s: HeTrainResult['seconds'], r: HeTrainResult) => number][] = [
+  const rows: [string, (s: HeTrainResult['seconds'], r: HeTrainResult, e: Record<TrainingStep, number>) => number][] = [
     ["bank's keys (public, Galois, relinearization)", (s) => s.keys],
     ['session open (keys sent and checked, design built)', (s) => s.open],
+    ["  enclave: keys checked (SEAL worker)", (_s, _x, e) => e.keys],
+    ["  enclave: design built (meanwhile, main thread)", (_s, _x, e) => e.design],
+    ["  enclave: session stored (keys into SQLite)", (_s, _x, e) => e.store],
     ['labels encrypted', (s) => s.encrypt],
     ['labels sent + Enc(X^T y)', (s) => s.labels],
     [`  of which the enclave's Enc(X^T y)`, (s) => s.xty],
+    ['  enclave: Enc(X^T y) stored', (_s, _x, e) => e.totals],
     [`rounds (${r.rounds})`, (s) => s.rounds],
     ['  per round', (s, x) => s.rounds / Math.max(1, x.rounds)],
+    ["  enclave per round: SEAL work (flood's zeros made ahead)", (_s, x, e) => e.round / Math.max(1, x.rounds)],
+    ['  enclave per round: Hessian, gradient, noise in the clear', (_s, x, e) => e.pieces / Math.max(1, x.rounds)],
     ['session closed', (s) => s.close],
     ['total (target < 3 s)', (s) => s.total],
   ];
@@ -73,8 +83,8 @@ export async function benchTraining({ bank, steward, approve }: TrainingBenchCli
 
 /**
  * One round's SEAL work in this thread on the same shape (30,000 rows, 11 design columns, n16384),
- * median of 7: as a round did it before (its own encryption of zero, the totals loaded from bytes)
- * against the round as the enclave runs it now (the zero made ahead, the totals kept loaded).
+ * median of 7: as a round did it before (its own encryptions of zero, the totals loaded from bytes)
+ * against the round as the enclave runs it now (the flood's zeros made ahead, the totals kept loaded).
  */
 export async function benchRoundSteps(rows = 30_000, columns = 11): Promise<void> {
   const crypto = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
@@ -96,16 +106,16 @@ export async function benchRoundSteps(rows = 30_000, columns = 11): Promise<void
       await newtonRound(input);
       before.push(since(t));
       t = process.hrtime.bigint();
-      const zero = await freshZero(input);
+      const zeros = await floodZeros(input);
       ahead.push(since(t));
       t = process.hrtime.bigint();
-      await newtonRound({ ...input, zero, xtyKey: 'bench' });
+      await newtonRound({ ...input, zeros, xtyKey: 'bench' });
       // The first of each is a warm-up (the kept totals load on it).
       if (k > 0) now.push(since(t));
       else before.pop(), ahead.pop();
     }
     const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] * 1000;
-    console.log(`  one round's SEAL work in one thread (median ms): before ${med(before).toFixed(1)}, now ${med(now).toFixed(1)} (${(med(before) / med(now)).toFixed(2)}x), plus ${med(ahead).toFixed(1)} for the encryption of zero made ahead, while the bank decrypts`);
+    console.log(`  one round's SEAL work in one thread (median ms): before ${med(before).toFixed(1)}, now ${med(now).toFixed(1)} (${(med(before) / med(now)).toFixed(2)}x), plus ${med(ahead).toFixed(1)} for the flood's encryptions of zero made ahead, while the bank decrypts`);
   } finally {
     crypto.dispose();
   }

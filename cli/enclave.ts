@@ -90,7 +90,7 @@ export function register(program: Command): void {
     .addOption(new Option('--import-max-rows <n>', 'most rows in one dataset import (imports are streamed; memory does not grow with the file)').argParser(positiveInteger).env('JOINTLAB_IMPORT_MAX_ROWS').default(DEFAULT_SETTINGS.import.maxRows))
     .addOption(new Option('--platform-engine <engine>', "engine that reads the platform's columns for jobs: auto (DuckDB when @duckdb/node-api loads), sqlite or duckdb (JOINTLAB_PLATFORM_ENGINE)").choices(['auto', 'sqlite', 'duckdb']))
     .option('--require-psi', 'take bank uploads only aligned by private set intersection (refuses --no-psi uploads: 403 psi_required)')
-    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, importMaxRows, importMaxBytes, csvLimit, jsonLimit, requirePsi, psi, warmWorker (default true), platformEngine')
+    .option('--config <file>', 'JSON file with port, host, db, defaultK, minTrainingRows, importMaxRows, importMaxBytes, csvLimit, jsonLimit, requirePsi, psi, warmWorker (default true), warmSeal (default true), platformEngine')
     .option('--quiet', 'do not log requests')
     .addOption(new Option('--province <code>', 'network member: two-digit province code (GB/T 2260) of this provincial platform').env('JOINTLAB_PROVINCE'))
     .option('--standard <file>', 'network member: the network standard (JSON) every dataset import must follow; needs --province')
@@ -125,6 +125,8 @@ export function register(program: Command): void {
           psi: { ...DEFAULT_SETTINGS.psi, ...file.psi, prepareAheadIds: pick('psiPrepareAhead', file.psi?.prepareAheadIds, flags.psiPrepareAhead) },
           // A long-running service: each training job finds its worker started and its fitting code compiled.
           warmWorker: file.warmWorker ?? true,
+          // And each HE session finds the SEAL workers started, their contexts built.
+          warmSeal: file.warmSeal ?? true,
           // Unset, JOINTLAB_PLATFORM_ENGINE or auto decides (enclave/columnar/engine.ts).
           ...((flags.platformEngine ?? file.platformEngine) ? { platformEngine: flags.platformEngine ?? file.platformEngine } : {}),
         },

@@ -20,7 +20,9 @@ import { tailAudit, verifyAudit } from './audit/log';
 import type { AuditTail, AuditVerdict } from '../lab/api/audit';
 import { principalsOf } from './audit/actors';
 import type { Principal } from '../lab/api/principals';
-import { holdSealPool } from './he/seal-pool';
+import { holdSealPool, warmSealWorkers } from './he/seal-pool';
+import { settleTrainingDesigns } from './he/design';
+import { PARAM_SET_NAMES } from '../lab/he/params';
 import { PsiService } from './psi/psi-service';
 import { issueHubToken } from './network/membership';
 import { pinPeer } from './network/peers';
@@ -68,6 +70,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const pseudonym = await loadPseudonymizer(db);
   // The SEAL workers start on the first HE request and stop when the last enclave of the process closes.
   const releaseSealPool = holdSealPool(settings.he.pool);
+  // Unless the service is told to start them now (warmSeal), when an HE job is approved (jobs/decisions.ts).
+  if (settings.warmSeal) warmSealWorkers(PARAM_SET_NAMES[PARAM_SET_NAMES.length - 1]);
   const psi = new PsiService(db, settings.psi);
   psi.prepareAll();
   const ctx: EnclaveContext = { db, runner, settings, log, pseudonym, limiter: new ScoreLimiter(db, settings.scoring, pseudonym), psi };
@@ -94,6 +98,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
         });
         await releaseSealPool();
         await psi.stop();
+        await settleTrainingDesigns(db);
         unregisterColumnar(db);
         await columnar?.close();
         await db.close();

@@ -7,7 +7,7 @@ import { Frame } from '../../models/frame';
 import { Encoder, designNames, encode } from '../../models/encoding';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
 import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
-import { datasetAggregates, datasetCells, datasetVersion, getDatasetMeta } from '../data/datasets';
+import { datasetAggregates, datasetCells, datasetVersion, getDatasetMeta, snapshotKey } from '../data/datasets';
 import type { DatasetMeta } from '../../lab/api/datasets';
 import { uploadByName } from '../data/uploads';
 import { checkConsent } from '../data/consents';
@@ -63,12 +63,143 @@ export async function platformAbsence(db: Db, spec: JobSpec, ids: readonly strin
   return { meta, absent: new Set(rows.map((r) => unique[r.at])) };
 }
 
+/**
+ * A snapshot's cells of some columns, with its reference encoders by k: what every encrypted-label
+ * session on that snapshot reads first, kept so the next session does not parse every row again.
+ */
+interface SnapshotCells {
+  byId: Map<string, string[]>;
+  types: ('numeric' | 'categorical')[];
+  meta: DatasetMeta;
+  encoders: Map<string, Promise<Encoder>>;
+}
+
+/** Snapshots kept per database (the latest used first out), and the largest kept: a platform of millions is read per session, not held. */
+const KEPT_SNAPSHOTS = 2;
+const KEPT_ROWS = 1_000_000;
+const snapshotCells = new WeakMap<Db, Map<string, Promise<SnapshotCells>>>();
+
+/**
+ * The job's columns of its dataset's latest snapshot. Stored rows never change after import (an
+ * import makes a new snapshot, with a new key), so a snapshot read once serves every later session.
+ */
+async function latestCells(db: Db, dataset: string, columns: string[]): Promise<SnapshotCells> {
+  const meta = await getDatasetMeta(db, dataset);
+  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
+  const cache = snapshotCells.get(db) ?? new Map<string, Promise<SnapshotCells>>();
+  snapshotCells.set(db, cache);
+  const key = [snapshotKey(meta), ...columns].join('\u0000');
+  const known = cache.get(key);
+  if (known) {
+    cache.delete(key);
+    cache.set(key, known);
+    return known;
+  }
+  const read = datasetCells(db, dataset, columns).then(({ byId, types, meta: read }): SnapshotCells => ({ byId, types, meta: read, encoders: new Map() }));
+  // Kept at once, so that a session opening while its job's design is prepared waits for the same read.
+  cache.set(key, read);
+  for (const old of cache.keys()) {
+    if (cache.size <= KEPT_SNAPSHOTS) break;
+    cache.delete(old);
+  }
+  const forget = (): void => {
+    if (cache.get(key) === read) cache.delete(key);
+  };
+  read.catch(forget);
+  const cells = await read;
+  // Dropped again when an import came between the two reads (what was read is another snapshot) or when it is too large to hold.
+  if (snapshotKey(cells.meta) !== snapshotKey(meta) || cells.byId.size > KEPT_ROWS) forget();
+  return cells;
+}
+
+/** The snapshot's cells with the dataset's policy (k, consent) as it stands now: the steward may change it between sessions on one snapshot. */
+async function currentCells(db: Db, dataset: string, columns: string[]): Promise<SnapshotCells> {
+  const cells = await latestCells(db, dataset, columns);
+  const meta = await getDatasetMeta(db, dataset);
+  return meta && snapshotKey(meta) === snapshotKey(cells.meta) ? { ...cells, meta } : cells;
+}
+
+/** The snapshot's reference encoder at `k` for the columns' kinds (the steward may change k; each is computed once). */
+function snapshotEncoder(cells: SnapshotCells, frame: Frame, k: number): Promise<Encoder> {
+  const key = `${k}:${frame.columns.map((c) => c.kind).join(',')}`;
+  let encoder = cells.encoders.get(key);
+  if (!encoder) {
+    const all = [...cells.byId.values()];
+    encoder = referenceEncoderYielding(
+      frame.columns.map((c, j) => ({ name: c.name, kind: c.kind, cells: all.map((r) => r[j]) })),
+      k,
+    );
+    cells.encoders.set(key, encoder);
+    encoder.catch(() => cells.encoders.delete(key));
+  }
+  return encoder;
+}
+
+/**
+ * What sessions on the same upload and snapshot compute alike, by a key that names everything it
+ * depends on: the last few of each kind per database (the latest used first out).
+ */
+const KEPT_PER_KIND = 4;
+const kept = new WeakMap<Db, Map<string, Map<string, Promise<unknown>>>>();
+
+function keptValue<T>(db: Db, kind: string, key: string, make: () => Promise<T>): Promise<T> {
+  const kinds = kept.get(db) ?? new Map<string, Map<string, Promise<unknown>>>();
+  kept.set(db, kinds);
+  const cache = kinds.get(kind) ?? new Map<string, Promise<unknown>>();
+  kinds.set(kind, cache);
+  let value = cache.get(key) as Promise<T> | undefined;
+  if (value) {
+    cache.delete(key);
+  } else {
+    value = make();
+    value.catch(() => cache.get(key) === value && cache.delete(key));
+  }
+  cache.set(key, value);
+  for (const old of cache.keys()) {
+    if (cache.size <= KEPT_PER_KIND) break;
+    cache.delete(old);
+  }
+  return value;
+}
+
+/** Fingerprints by a digest of the id list: one keyed hash per id is most of a warm session's design. */
+function keptFingerprint(db: Db, secret: Buffer, ids: string[]): Promise<Buffer> {
+  return keptValue(db, 'fingerprint', digestOf([secret.toString('base64'), ...ids]), () => fingerprintIds(secret, ids));
+}
+
+/** An upload's rows in order: they never change (uploading a name again makes a new upload, with a new id). */
+function keptUploadRows(db: Db, upload: string): Promise<{ entity_id: string; cells: string }[]> {
+  return keptValue(db, 'upload', upload, () => db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload]));
+}
+
+/**
+ * Builds a job's design ahead and drops it, leaving what it read in the caches above: called when an
+ * encrypted-label job is approved, so the session's opening finds its snapshot read. Any failure is
+ * the opening's to report.
+ */
+export function prepareTrainingDesign(db: Db, spec: JobSpec, org: string): void {
+  const running = preparing.get(db) ?? new Set<Promise<unknown>>();
+  preparing.set(db, running);
+  const done: Promise<unknown> = trainingDesign(db, spec, org)
+    .catch(() => undefined)
+    .finally(() => running.delete(done));
+  running.add(done);
+}
+
+const preparing = new WeakMap<Db, Set<Promise<unknown>>>();
+
+/** Waits for the designs being prepared on `db`: the enclave closes its database only after them. */
+export async function settleTrainingDesigns(db: Db): Promise<void> {
+  await Promise.all(preparing.get(db) ?? []);
+}
+
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
   const upload = await uploadByName(db, org, spec.bank!.upload);
   if (!upload) throw new JointlabError('not_found', `upload "${spec.bank!.upload}" no longer exists`, 'not_found');
   const columns = spec.platform!.columns;
-  const { byId, types, meta } = await datasetCells(db, spec.platform!.dataset, columns);
-  const ids = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
+  const cells = await currentCells(db, spec.platform!.dataset, columns);
+  const { byId, types, meta } = cells;
+  const ids = await keptUploadRows(db, upload.id);
   // The steward's policy, as for plaintext training: rows without this bank's training consent are zero rows of the design.
   const consented = meta.requireTrainingConsent ? new Set((await checkConsent(db, org, 'training', ids.map((r) => r.entity_id))).allowed) : undefined;
   const matchedAt: number[] = [];
@@ -80,21 +211,24 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
       rows.push(cells);
     }
   });
-  const frame = frameFrom(columns, types, rows);
-  // The encoder goes to the bank: it is the platform-wide standardization, the same whoever joined,
-  // so two sessions' encoders cannot be subtracted down to an enterprise (enclave/release/population.ts).
-  const all = [...byId.values()];
-  const encoder = await referenceEncoderYielding(
-    frame.columns.map((c, j) => ({ name: c.name, kind: c.kind, cells: all.map((r) => r[j]) })),
-    meta.k,
-  );
-  const secret = await populationSecret(db);
-  const request = requestDigest(ids, await datasetVersion(db, meta));
   // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
   const matchedIds = matchedAt.map((i) => ids[i].entity_id);
-  const fingerprint = await fingerprintIds(secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys())));
-  const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded: await fingerprintIds(secret, ids.map((r) => r.entity_id)), ids: fingerprint };
-  const matched = [...encode(encoder, frame).columns];
+  // The encoded matched rows depend on the snapshot, its k, the columns and which rows matched, and on nothing else.
+  const { encoder, matched } = await keptValue(db, 'encoded', digestOf([snapshotKey(meta), String(meta.k), ...columns, '', ...matchedIds]), async () => {
+    const frame = frameFrom(columns, types, rows);
+    // The encoder goes to the bank: it is the platform-wide standardization, the same whoever joined,
+    // so two sessions' encoders cannot be subtracted down to an enterprise (enclave/release/population.ts).
+    const encoder = await snapshotEncoder(cells, frame, meta.k);
+    return { encoder, matched: encode(encoder, frame).columns };
+  });
+  const secret = await populationSecret(db);
+  const version = await datasetVersion(db, meta);
+  const request = await keptValue(db, 'request', `${upload.id}\u0000${version}`, async () => requestDigest(ids, version));
+  const [fingerprint, uploaded] = await Promise.all([
+    keptFingerprint(db, secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys()))),
+    keptFingerprint(db, secret, ids.map((r) => r.entity_id)),
+  ]);
+  const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded, ids: fingerprint };
   const aligned = matched.map((c) => {
     const out = new Float64Array(ids.length);
     matchedAt.forEach((i, m) => (out[i] = c[m]));
@@ -105,7 +239,7 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   for (const i of matchedAt) ones[i] = 1;
   return {
     aligned: [...aligned, ones],
-    matched,
+    matched: [...matched],
     encoder,
     names: [...designNames(encoder), '(intercept)'],
     uploadRows: ids.length,

@@ -81,6 +81,8 @@ export async function checkKeys(paramSet: ParamSetName, publicKey: Uint8Array, g
     if (galoisKeys.length === 0) throw new JointlabError('bad_key', 'this protocol needs Galois keys for the declared rotation steps', 'usage');
     const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
     const zero = scope.own(encryptor.encryptZero());
+    // At the last level a key switch reads the least of each key (and SEAL still refuses a step without one): the check costs a few milliseconds per step.
+    rt.evaluator.cipherModSwitchTo(zero, scope.own(rt.context.lastParmsId), zero);
     const out = scope.own(rt.seal.CipherText());
     for (const step of rotationSteps(paramSet)) {
       try {

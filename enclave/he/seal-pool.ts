@@ -12,12 +12,13 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCategory, JointlabError } from '../../lab/errors';
-import { ParamSetName } from '../../lab/he/params';
+import { ParamSetName, XTY_SHARES } from '../../lab/he/params';
 import { randomUUID } from 'node:crypto';
 import type { RoundInput, XtyInput } from './training-crypto';
 import type { ScoreBatchesInput, ScoreInput } from './score-crypto';
 import { ParamFacts, assertCiphertext, assertGaloisKeys, assertPublicKey, assertRelinKeys } from './seal-bytes';
 import type { FloodReport } from '../../lab/api/he-sessions';
+import type { FloodPolicy } from './enclave-crypto';
 
 export interface SealPoolSettings {
   /** Worker threads, each with its own SEAL heap; one per core by default. */
@@ -34,8 +35,11 @@ export const DEFAULT_SEAL_POOL: SealPoolSettings = { workers: Math.max(1, Math.m
 export interface PoolOps {
   checkKeys: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; needsRotations: boolean }; output: void };
   encryptedXty: { input: XtyInput; output: Uint8Array[] };
+  xtyFolds: { input: XtyInput; output: Uint8Array[] };
+  xtyFromFolds: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; shares: Uint8Array[][] }; output: Uint8Array[] };
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
   freshZero: { input: { paramSet: ParamSetName; publicKey: Uint8Array }; output: Uint8Array };
+  floodZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }; output: Uint8Array[] };
   encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
   encryptedScoreBatches: { input: ScoreBatchesInput; output: { ciphers: Uint8Array[]; flood: FloodReport } };
   paramFacts: { input: ParamSetName; output: ParamFacts };
@@ -192,6 +196,12 @@ class SealPool {
     if (!this.slots.length) this.spawn();
   }
 
+  /** Builds `paramSet`'s context in every worker from now on, and starts every worker the settings allow. */
+  warmAll(paramSet: ParamSetName): void {
+    this.warm.add(paramSet);
+    while (this.slots.length < this.settings.workers) this.spawn();
+  }
+
   async stop(): Promise<void> {
     for (const queue of this.queues.values()) for (const job of queue) job.reject(failed('he_unavailable', 'the enclave is stopping'));
     this.queues.clear();
@@ -244,6 +254,16 @@ export function warmSealPool(paramSet: ParamSetName): void {
   pool.warmUp(paramSet);
 }
 
+/**
+ * Starts every worker of the pool with `paramSet`'s context built: the enclave's `warmSeal` setting,
+ * so that even a process's first HE session waits neither for SEAL to load nor for a context to be
+ * built in the worker that takes its second computation. Idle workers hold their heaps and nothing else.
+ */
+export function warmSealWorkers(paramSet: ParamSetName): void {
+  pool ??= new SealPool(settings);
+  pool.warmAll(paramSet);
+}
+
 /** Workers thrown away and replaced so far (for tests and the benchmark). */
 export function sealPoolReplacements(): number {
   return pool?.replaced ?? 0;
@@ -293,6 +313,26 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
   return run('encryptedXty', input);
 }
 
+/**
+ * Enc(X^T y) as `encryptedXty` computes it, with its label blocks split between two workers when the
+ * pool has two: each folds its share of the blocks (with their label check) at the same time, and
+ * one of them sums the shares within classes. The same ciphertexts (up to CKKS noise), in about half
+ * the time of the products and their fold.
+ */
+export async function encryptedXtyShared(input: XtyInput, slots: number): Promise<Uint8Array[]> {
+  const f = await paramFacts(input.paramSet);
+  assertPublicKey(f, input.publicKey);
+  assertGaloisKeys(f, input.galoisKeys, true);
+  input.labels.forEach((b, i) => assertCiphertext(f, b, `label ciphertext ${i}`));
+  if (input.relinKeys) assertRelinKeys(f, input.relinKeys);
+  const rows = input.columns[0]?.length ?? 0;
+  if (settings.workers < 2 || input.labels.length < 2 || input.labels.length !== Math.ceil(rows / slots)) return run('encryptedXty', input);
+  const per = Math.ceil(input.labels.length / XTY_SHARES);
+  const part = (from: number): XtyInput => ({ ...input, labels: input.labels.slice(from, from + per), columns: input.columns.map((c) => c.slice(from * slots, Math.min((from + per) * slots, rows))) });
+  const shares = await Promise.all(Array.from({ length: Math.ceil(input.labels.length / per) }, (_, k) => run('xtyFolds', part(k * per))));
+  return run('xtyFromFolds', { paramSet: input.paramSet, publicKey: input.publicKey, galoisKeys: input.galoisKeys, shares });
+}
+
 export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
   assertPublicKey(await paramFacts(input.paramSet), input.publicKey);
   return run('newtonRound', input);
@@ -302,6 +342,12 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
 export async function freshZero(paramSet: ParamSetName, publicKey: Uint8Array): Promise<Uint8Array> {
   assertPublicKey(await paramFacts(paramSet), publicKey);
   return run('freshZero', { paramSet, publicKey });
+}
+
+/** One round's flood made ahead: a fresh encryption of zero under the session's key for each step of the ladder (training-crypto.ts). */
+export async function floodZeros(paramSet: ParamSetName, publicKey: Uint8Array, policy: FloodPolicy): Promise<Uint8Array[]> {
+  assertPublicKey(await paramFacts(paramSet), publicKey);
+  return run('floodZeros', { paramSet, publicKey, policy });
 }
 
 export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {

@@ -8,7 +8,7 @@ import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
 import { checkKeys, paramFacts } from './enclave-crypto';
-import { encryptedXty, freshZero, newtonRound } from './training-crypto';
+import { encryptedXty, floodZeros, freshZero, newtonRound, xtyFolds, xtyFromFolds } from './training-crypto';
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
 
@@ -17,8 +17,11 @@ type Impl = { [K in OpName]: (input: PoolOps[K]['input']) => Promise<PoolOps[K][
 const ops: Impl = {
   checkKeys: (i) => checkKeys(i.paramSet, i.publicKey, i.galoisKeys, i.needsRotations),
   encryptedXty,
+  xtyFolds,
+  xtyFromFolds,
   newtonRound,
   freshZero,
+  floodZeros,
   encryptedScores,
   encryptedScoreBatches,
   paramFacts,

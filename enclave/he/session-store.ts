@@ -63,6 +63,11 @@ async function openOf<R extends SessionHead>(db: Db, row: R, keyed: boolean, vie
   return { row, job, spec: decodeJob(job).spec };
 }
 
+/** The session's row without its keys and ciphertexts (what a session's description reads: the Galois keys alone are megabytes). */
+export async function sessionHeadRow(db: Db, id: string, viewer: Principal): Promise<SessionHead> {
+  return ownRow(await db.get<SessionHead>('SELECT id, job, owner, org, param_set, rounds, bytes_in, bytes_out, created_at, closed_at FROM he_sessions WHERE id = ?', [id]), viewer);
+}
+
 /** The session, if it is still open and its job still running. */
 export async function openSession(db: Db, id: string, viewer: Principal): Promise<OpenSession> {
   const row = await sessionRow(db, id, viewer);

@@ -21,8 +21,9 @@ import { platformTable, scoreStats, trainingDesign } from './design';
 import { asCaller, checkKeyBytes, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { timed } from './scoring-steps';
-import { HeSettings, OpenSession, SessionHead, forgetSession, openSession, openSessionHead, sessionRow, sessionTraffic } from './session-store';
+import { HeSettings, OpenSession, SessionHead, forgetSession, openSession, openSessionHead, sessionHeadRow, sessionTraffic } from './session-store';
 import { deleteTotals } from './training-totals';
+import { trainingTimed } from './training-steps';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
 import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
 import { decodeJob } from '../jobs/decode';
@@ -51,7 +52,7 @@ export class HeSessions {
   }
 
   async info(id: string, viewer: Principal): Promise<SessionInfo> {
-    const row = await sessionRow(this.db, id, viewer);
+    const row = await sessionHeadRow(this.db, id, viewer);
     const job = await visibleJob(this.db, row.job, viewer);
     const { spec, mode: decodedMode } = decodeJob(job);
     // A session is only ever opened on an HE job (create() refuses the others).
@@ -94,10 +95,10 @@ export class HeSessions {
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
     // Keys whose bytes do not even parse are refused before any platform row is read.
     await asCaller(actor.org, () => checkKeyBytes(paramSet, blobs[0], blobs[1], mode === 'he-train'));
-    const keysChecked = asCaller(actor.org, () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train'));
+    const keysChecked = asCaller(actor.org, () => trainingTimed(mode === 'he-train' ? 'keys' : 'none', () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train')));
     // The design is built in this thread while a SEAL worker checks the keys; the answers are taken in
     // the order the checks always ran (keys, fit, then the design), so a request fails with the same error.
-    const designed = mode === 'he-train' ? trainingDesign(this.db, spec, actor.org) : undefined;
+    const designed = mode === 'he-train' ? trainingTimed('design', () => trainingDesign(this.db, spec, actor.org)) : undefined;
     // If an earlier check fails, the design is left to finish unobserved (it only reads).
     designed?.catch(() => undefined);
     await keysChecked;
@@ -121,7 +122,7 @@ export class HeSessions {
       rememberDesign(id, design);
       recordPrint = (q) => recordPopulation(q, `he:${id}`, design.print);
     }
-    await startHeSession(this.db, job.id, actor, async (q) => {
+    await trainingTimed(mode === 'he-train' ? 'store' : 'none', () => startHeSession(this.db, job.id, actor, async (q) => {
       await q.run(
         'INSERT INTO he_sessions (id, job, owner, org, param_set, public_key, galois_keys, bytes_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [id, job.id, actor.id, actor.org, paramSet, Buffer.from(blobs[0]), Buffer.from(blobs[1]), body.length, new Date().toISOString()],
@@ -129,7 +130,7 @@ export class HeSessions {
       await appendAudit(q, { actor: actor.id, action: 'he.session.open', object: `he:${id}`, detail: { job: job.id, paramSet } });
       // An encrypted-label session releases weights over its population: later jobs are compared with it.
       await recordPrint?.(q);
-    });
+    }));
     return this.info(id, actor);
   }
 
@@ -161,7 +162,7 @@ export class HeSessions {
    * reports that it stopped (`failure`, a stable error code), the job failed with that reason.
    */
   async close(id: string, actor: Principal, failure?: string): Promise<void> {
-    const row = await sessionRow(this.db, id, actor);
+    const row = await sessionHeadRow(this.db, id, actor);
     forgetSession(id);
     if (failure !== undefined) {
       if (!/^[a-z][a-z0-9_]{0,63}$/.test(failure)) throw new JointlabError('schema_violation', '"failed" must be an error code (lower-case letters, digits and _)', 'usage');

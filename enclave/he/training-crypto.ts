@@ -7,9 +7,10 @@
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import { JointlabError } from '../../lab/errors';
-import { CLASSES, CLASS_FAN, PARAM_SETS, ParamSetName } from '../../lab/he/params';
+import { CLASSES, PARAM_SETS, ParamSetName, XTY_SHARES, classSumPasses } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
-import { FloodPolicy, NoiseInputs, badCipher, encodeAt, flood, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import type { PlainText } from 'node-seal/implementation/plain-text';
+import { FloodPolicy, NoiseInputs, addFlood, badCipher, encodeAt, floodLadder, floodLadderRatio, floodSize, freshNoiseStd, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
 import { LABEL_CHECK } from '../release/he-rounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
@@ -23,19 +24,12 @@ export const xtyGroups = (columns: number): number => Math.max(1, Math.ceil(colu
 /** Ciphertexts Enc(X^T y) is kept as: each group's class sums, rotated by 0..CLASSES-1. */
 export const xtyCiphertexts = (columns: number): number => CLASSES * xtyGroups(columns);
 
-/** Rotate-and-add passes of the sum within a class: each slot of a class then holds the class's total. */
-function classSumPasses(slots: number): { step: number; copies: number }[] {
-  const members = slots / CLASSES;
-  const first = Math.min(CLASS_FAN, members);
-  return [
-    { step: CLASSES, copies: first },
-    { step: CLASSES * first, copies: members / first },
-  ].filter((p) => p.copies > 1);
-}
-
-/** Rotations a stored total has been through (the fold, the sum within its class, its copy): each adds key-switching noise. */
+/**
+ * Rotations a stored total has been through, each adding key-switching noise: the folds of every
+ * share (counted as if there were always XTY_SHARES), the sum within its class, its copy.
+ */
 export function xtyRotations(slots: number): number {
-  return CLASSES - 1 + classSumPasses(slots).reduce((n, p) => n + p.copies - 1, 0) + CLASSES - 1;
+  return XTY_SHARES * (CLASSES - 1) + classSumPasses(slots).reduce((n, p) => n + p.copies - 1, 0) + CLASSES - 1;
 }
 
 /** Class of slot `i` shifted back by `d`: the column index within its group a fold term `d` puts there. */
@@ -99,19 +93,23 @@ function foldTerm(rt: CkksRuntime, scope: Scope, labels: CipherText[], columns: 
   return sum;
 }
 
-/** One group's class sums, kept rotated by 0..CLASSES-1 (empty entries: a group whose columns are all zero). */
-function groupTotals(rt: CkksRuntime, gk: GaloisKeys, labels: CipherText[], columns: Float64Array[], checks: CipherText[] | undefined): Uint8Array[] {
+/** One group's fold, sum_d rot(term_d, d) (Horner: one rotation by one slot per term), owned by `scope`; undefined when its columns are all zero on these rows. */
+function groupFold(rt: CkksRuntime, scope: Scope, gk: GaloisKeys, labels: CipherText[], columns: Float64Array[], checks: CipherText[] | undefined): CipherText | undefined {
+  let acc: CipherText | undefined;
+  for (let d = CLASSES - 1; d >= 0; d--) {
+    if (acc) rt.evaluator.rotateVector(acc, 1, gk, acc);
+    const term = foldTerm(rt, scope, labels, columns, checks, d);
+    if (term && acc) rt.evaluator.add(acc, term, acc);
+    else if (term) acc = term;
+  }
+  return acc;
+}
+
+/** One group's class sums from its fold, kept rotated by 0..CLASSES-1 (empty entries: a group whose columns are all zero). */
+function groupTotals(rt: CkksRuntime, gk: GaloisKeys, acc: CipherText | undefined): Uint8Array[] {
+  if (!acc) return Array.from({ length: CLASSES }, () => new Uint8Array(0));
   const scope = new Scope();
   try {
-    // Horner: acc = sum_d rot(term_d, d), one rotation by one slot per term.
-    let acc: CipherText | undefined;
-    for (let d = CLASSES - 1; d >= 0; d--) {
-      if (acc) rt.evaluator.rotateVector(acc, 1, gk, acc);
-      const term = foldTerm(rt, scope, labels, columns, checks, d);
-      if (term && acc) rt.evaluator.add(acc, term, acc);
-      else if (term) acc = term;
-    }
-    if (!acc) return Array.from({ length: CLASSES }, () => new Uint8Array(0));
     const total = scope.own(rt.seal.CipherText());
     const rotated = scope.own(rt.seal.CipherText());
     for (const { step, copies } of classSumPasses(rt.slots)) {
@@ -135,6 +133,20 @@ function groupTotals(rt: CkksRuntime, gk: GaloisKeys, labels: CipherText[], colu
   }
 }
 
+/** Every group's fold of the input's label blocks (with their label check in the first group), owned by `scope`. */
+function groupFolds(rt: CkksRuntime, scope: Scope, input: XtyInput): { gk: GaloisKeys; folds: (CipherText | undefined)[] } {
+  const { gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
+  // 2 Re(y): a label's imaginary part would otherwise reach the bank through the rounds, unchecked.
+  const labels = realParts(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), gk);
+  const rows = input.columns[0]?.length ?? 0;
+  if (labels.length !== Math.ceil(rows / rt.slots)) {
+    throw new JointlabError('bad_ciphertext_count', `expected ${Math.ceil(rows / rt.slots)} label ciphertexts for ${rows} rows`, 'usage');
+  }
+  const checks = input.relinKeys ? labelCheckBlocks(rt, scope, labels, loadRelinKeys(rt, scope, input.relinKeys, sealBlobLooksWhole)) : undefined;
+  const folds = Array.from({ length: xtyGroups(input.columns.length) }, (_, g) => groupFold(rt, scope, gk, labels, input.columns.slice(g * PER_GROUP, (g + 1) * PER_GROUP), g === 0 ? checks : undefined));
+  return { gk, folds };
+}
+
 /**
  * Enc(X^T y), every column's total standing in every slot of its class, kept as the class sums
  * rotated by 0..CLASSES-1 per group of columns. Computed once per session; returned serialized.
@@ -142,19 +154,45 @@ function groupTotals(rt: CkksRuntime, gk: GaloisKeys, labels: CipherText[], colu
 export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
   const rt = await ckks(input.paramSet);
   return withScope((scope) => {
+    const { gk, folds } = groupFolds(rt, scope, input);
+    return folds.flatMap((fold) => groupTotals(rt, gk, fold));
+  });
+}
+
+/**
+ * One worker's share of Enc(X^T y): the folds of some of the label blocks (`columns` holding their
+ * rows alone), with those blocks' label check, one serialized ciphertext per group (empty for a group
+ * whose columns are all zero on these rows). `xtyFromFolds` sums the shares and finishes.
+ */
+export async function xtyFolds(input: XtyInput): Promise<Uint8Array[]> {
+  const rt = await ckks(input.paramSet);
+  return withScope((scope) => groupFolds(rt, scope, input).folds.map((fold) => (fold ? fold.saveArray(rt.seal.ComprModeType.none) : new Uint8Array(0))));
+}
+
+/** Enc(X^T y) as `encryptedXty` makes it, from the folds several workers made of disjoint label blocks (`xtyFolds`): summed per group, then summed within classes. */
+export async function xtyFromFolds(input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; shares: Uint8Array[][] }): Promise<Uint8Array[]> {
+  const rt = await ckks(input.paramSet);
+  return withScope((scope) => {
     const { gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
-    // 2 Re(y): a label's imaginary part would otherwise reach the bank through the rounds, unchecked.
-    const labels = realParts(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), gk);
-    const rows = input.columns[0]?.length ?? 0;
-    if (labels.length !== Math.ceil(rows / rt.slots)) {
-      throw new JointlabError('bad_ciphertext_count', `expected ${Math.ceil(rows / rt.slots)} label ciphertexts for ${rows} rows`, 'usage');
-    }
-    const checks = input.relinKeys ? labelCheckBlocks(rt, scope, labels, loadRelinKeys(rt, scope, input.relinKeys, sealBlobLooksWhole)) : undefined;
-    const out: Uint8Array[] = [];
-    for (let g = 0; g < xtyGroups(input.columns.length); g++) {
-      out.push(...groupTotals(rt, gk, labels, input.columns.slice(g * PER_GROUP, (g + 1) * PER_GROUP), g === 0 ? checks : undefined));
-    }
-    return out;
+    const groups = input.shares[0]?.length ?? 0;
+    if (groups === 0 || input.shares.some((s) => s.length !== groups)) throw new JointlabError('he_failed', 'the shares of Enc(X^T y) do not match');
+    const folds = Array.from({ length: groups }, (_, g) => {
+      let sum: CipherText | undefined;
+      input.shares.forEach((share, k) => {
+        if (share[g].length === 0) return;
+        const fold = scope.own(rt.seal.CipherText());
+        try {
+          if (!sealBlobLooksWhole(share[g])) throw new Error();
+          fold.loadArray(rt.context, share[g]);
+        } catch {
+          throw badCipher(`share ${k} of Enc(X^T y)`);
+        }
+        if (sum) rt.evaluator.add(sum, fold, sum);
+        else sum = fold;
+      });
+      return sum;
+    });
+    return folds.flatMap((fold) => groupTotals(rt, gk, fold));
   });
 }
 
@@ -177,6 +215,11 @@ export interface RoundInput {
   check?: { gain: number };
   /** A fresh encryption of zero from `freshZero`, made for this round alone; without it the round makes its own. */
   zero?: Uint8Array;
+  /**
+   * Fresh encryptions of zero from `floodZeros`, made for this round alone: the flood's ladder takes
+   * them step by step, each once, and makes its own for any step they do not cover.
+   */
+  zeros?: Uint8Array[];
 }
 
 /** Sessions whose totals a worker keeps loaded (about 8 MB each at n16384); the least recently used goes first. */
@@ -236,9 +279,45 @@ export async function freshZero(input: { paramSet: ParamSetName; publicKey: Uint
 }
 
 /**
- * The encryption of zero made ahead for this round, as the flood's top step (enclave-crypto.ts
- * `flood`; the drop to the answer's level changes nothing, it is exact); undefined when the bytes are
- * not a whole ciphertext at the answer's level, and the round then makes its own.
+ * The scale of a round's answer, as SEAL computes it: the labels' scale times the columns' over the
+ * prime the first rescale drops, times the matrix's over the prime the second drops.
+ */
+function answerScale(rt: CkksRuntime, scope: Scope): number {
+  const moduli = scope.own(scope.own(rt.context.firstContextData).parms).coeffModulus;
+  const last = moduli.length - 1;
+  return ((rt.scale * rt.scale) / Number(moduli[last])) * (2 ** PARAM_SETS[rt.name].secondScaleBits / Number(moduli[last - 1]));
+}
+
+/**
+ * Fresh public-key encryptions of zero, each dropped to the answer's level (dropping primes leaves
+ * value and noise as they are), as many as the flood's ladder has steps at the largest flood `policy`
+ * allows: one round's whole flood, made by a SEAL worker while the bank decrypts an earlier answer,
+ * so the round itself encrypts nothing. Each one floods exactly one step of one round.
+ */
+export async function floodZeros(input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }): Promise<Uint8Array[]> {
+  const rt = await ckks(input.paramSet);
+  return withScope((scope) => {
+    const { pk } = loadKeys(rt, scope, input.publicKey, new Uint8Array(0));
+    const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
+    const last = scope.own(rt.context.lastParmsId);
+    const factor = Math.max(1, Math.round((input.policy.precision * answerScale(rt, scope)) / freshNoiseStd(rt, scope)));
+    return floodLadder(factor, floodLadderRatio(rt, scope)).map(() => {
+      const zero = rt.seal.CipherText();
+      try {
+        encryptor.encryptZero(zero);
+        rt.evaluator.cipherModSwitchTo(zero, last, zero);
+        return zero.saveArray(rt.seal.ComprModeType.none);
+      } finally {
+        zero.delete();
+      }
+    });
+  });
+}
+
+/**
+ * An encryption of zero made ahead for this round, as one step of the flood (enclave-crypto.ts
+ * `addFlood`; the drop to the answer's level changes nothing, it is exact); undefined when the bytes
+ * are not a whole ciphertext at the answer's level, and the step then makes its own.
  */
 function zeroMadeAhead(rt: CkksRuntime, scope: Scope, result: CipherText, bytes: Uint8Array | undefined): CipherText | undefined {
   if (!bytes || !sealBlobLooksWhole(bytes)) return undefined;
@@ -250,6 +329,30 @@ function zeroMadeAhead(rt: CkksRuntime, scope: Scope, result: CipherText, bytes:
   }
   const level = scope.own(result.parmsId).values;
   return zero.size === 2 && scope.own(zero.parmsId).values.every((v, i) => v === level[i]) ? zero : undefined;
+}
+
+/** The ladder's fixed steps (1, r, r^2, ...) as plaintexts at the answer's level, encoded once per worker: they depend on the parameter set alone. */
+const ladderConstants = new Map<string, PlainText>();
+
+/** The multiplier `m` at the answer's level: kept when it is a power of the ladder's ratio, else owned by the round's scope (the top step changes with each flood). */
+function ladderConstant(rt: CkksRuntime, scope: Scope, result: CipherText, m: number): PlainText {
+  let rest = m;
+  const ratio = floodLadderRatio(rt, scope);
+  while (rest > 1 && rest % ratio === 0) rest /= ratio;
+  if (rest !== 1) return encodeAt(rt, scope, new Float64Array(rt.slots).fill(m), 1, result);
+  const key = `${rt.name}:${m}`;
+  let plain = ladderConstants.get(key);
+  if (!plain) {
+    const level = new Scope();
+    try {
+      plain = rt.encoder.encode(new Float64Array(rt.slots).fill(m), 1) as PlainText;
+      rt.evaluator.plainModSwitchTo(plain, level.own(result.parmsId), plain);
+    } finally {
+      level.dispose();
+    }
+    ladderConstants.set(key, plain);
+  }
+  return plain;
 }
 
 /**
@@ -303,7 +406,19 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     const report = floodSize(input.policy, estimate, input.paramSet);
     const pk = scope.own(rt.seal.PublicKey());
     pk.loadArray(rt.context, input.publicKey);
-    flood(rt, scope, result, pk, report.valueStd, zeroMadeAhead(rt, scope, result, input.zero));
+    const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
+    const top = zeroMadeAhead(rt, scope, result, input.zero);
+    const ahead = input.zeros ?? [];
+    let taken = 0;
+    // The same ladder as enclave-crypto.ts `flood`: every step its own fresh encryption of zero, made ahead or here.
+    addFlood(
+      rt,
+      scope,
+      result,
+      report.valueStd,
+      (isTop) => (taken < ahead.length ? zeroMadeAhead(rt, scope, result, ahead[taken++]) : undefined) ?? (isTop && top ? top : scope.own(encryptor.encryptZero())),
+      (m) => ladderConstant(rt, scope, result, m),
+    );
     return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };
   });
 }

@@ -13,9 +13,10 @@ import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
 import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
 import { xtyCiphertexts, xtyRotations } from './training-crypto';
-import { encryptedXty, freshZero, newtonRound } from './seal-pool';
-import { OpenSession, SessionRow, countTraffic, onSessionClosed } from './session-store';
+import { encryptedXtyShared, floodZeros, newtonRound } from './seal-pool';
+import { OpenSession, SessionHead, SessionRow, countTraffic, onSessionClosed } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
+import { addTrainingSeconds, trainingTimed } from './training-steps';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
 import type { FloodReport, RoundPrivacy } from '../../lab/api/he-sessions';
 
@@ -24,21 +25,25 @@ const designs = new Map<string, TrainingDesign>();
 onSessionClosed((id) => designs.delete(id));
 
 /**
- * The next round's flood, an encryption of zero made by a SEAL worker while the bank decrypts the last
- * answer. Taken by exactly one round (a round that finds none makes its own); dropped on close.
+ * The floods of a session's next rounds, each one round's fresh encryptions of zero (one per step of
+ * the ladder) made by a SEAL worker while the bank decrypts earlier answers, oldest first. Each batch
+ * is taken by exactly one round (a round that finds none makes its own); dropped on close.
  */
-const nextZeros = new Map<string, Promise<Uint8Array | undefined>>();
-onSessionClosed((id) => nextZeros.delete(id));
+const nextFloods = new Map<string, Promise<Uint8Array[] | undefined>[]>();
+onSessionClosed((id) => nextFloods.delete(id));
 
-function prepareZero(row: SessionRow): void {
-  // A failure here costs nothing but the head start: the round then floods with a zero of its own.
-  nextZeros.set(row.id, freshZero(row.param_set, row.public_key!).catch(() => undefined));
+/** Rounds whose floods are made ahead: two, so that a round never waits for the one its predecessor started. */
+const FLOODS_AHEAD = 2;
+
+function prepareFloods(row: SessionRow, roundsLeft: number): void {
+  const queue = nextFloods.get(row.id) ?? [];
+  // A failure here costs nothing but the head start: the round then floods with zeros of its own.
+  while (queue.length < Math.min(FLOODS_AHEAD, roundsLeft)) queue.push(floodZeros(row.param_set, row.public_key!, DEFAULT_FLOOD).catch(() => undefined));
+  nextFloods.set(row.id, queue);
 }
 
-function takeZero(id: string): Promise<Uint8Array | undefined> {
-  const zero = nextZeros.get(id);
-  nextZeros.delete(id);
-  return zero ?? Promise.resolve(undefined);
+function takeFlood(id: string): Promise<Uint8Array[] | undefined> {
+  return nextFloods.get(id)?.shift() ?? Promise.resolve(undefined);
 }
 
 /** The design as the rounds use it: rows clipped to the norm the noise is calibrated to (see enclave/release/he-rounds.ts). */
@@ -48,7 +53,7 @@ export function rememberDesign(id: string, design: TrainingDesign): TrainingDesi
   return clipped;
 }
 
-export async function sessionDesign(db: Db, row: SessionRow, spec: JobSpec): Promise<TrainingDesign> {
+export async function sessionDesign(db: Db, row: SessionHead, spec: JobSpec): Promise<TrainingDesign> {
   return designs.get(row.id) ?? rememberDesign(row.id, await trainingDesign(db, spec, row.org));
 }
 
@@ -95,13 +100,13 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   }
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
-  const xty = await encryptedXty({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] });
+  const xty = await trainingTimed('xty', () => encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] }, slotsOf(row.param_set)));
   // Written once, in a row of its own: the rounds update only the session's counters.
-  await storeTotals(db, row.id, xty);
+  await trainingTimed('totals', () => storeTotals(db, row.id, xty));
   // The rounds rotate nothing: the Galois keys are deleted here, and every later update of the session's row writes 6 MB less.
   await db.run('UPDATE he_sessions SET galois_keys = NULL WHERE id = ?', [row.id]);
   await countTraffic(db, row.id, body.length, 0);
-  prepareZero(row);
+  prepareFloods(row, FLOODS_AHEAD);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
@@ -139,6 +144,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   if (weights.some((w) => Math.abs(w) > MAX_ROUND_WEIGHT)) throw new JointlabError('weight_out_of_range', `round weights must lie within ±${MAX_ROUND_WEIGHT}`, 'usage');
   if (stored.ciphertexts.length !== xtyCiphertexts(D)) throw new JointlabError('no_label_check', 'this session holds no label check; open a new session', 'conflict');
   const privacy = roundPrivacy(spec, D, maxRounds);
+  const started = process.hrtime.bigint();
   const { hessian, gradient } = newtonPieces(design.matched, design.matchedRows, weights, trainingL2(spec));
   // The round's noise goes into v = g - X^T y before H^-1, in the clear part: no change to the ciphertexts.
   const noisy = noisedGradient(gradient, privacy.noiseStd);
@@ -149,6 +155,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     return w - step;
   });
   const { freshL2, inputL1 } = noiseInputsOf(design, slotsOf(row.param_set));
+  addTrainingSeconds('pieces', started);
   // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
   let weightL1 = 0;
   for (let k = 0; k < D; k++) weightL1 = Math.max(weightL1, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
@@ -156,8 +163,8 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
   const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
   if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
-  const zero = await takeZero(row.id);
-  const result = await newtonRound({
+  const zeros = await takeFlood(row.id);
+  const result = await trainingTimed('round', () => newtonRound({
     paramSet: row.param_set,
     publicKey: row.public_key!,
     xty: stored.ciphertexts,
@@ -167,10 +174,10 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     noise: { freshL2, rows: design.matchedRows, inputL1 },
     policy: DEFAULT_FLOOD,
     check: { gain: LABEL_CHECK.gain[row.param_set] },
-    ...(zero ? { zero } : {}),
-  });
+    ...(zeros ? { zeros } : {}),
+  }));
   await countTraffic(db, row.id, 0, result.cipher.length);
   const { rounds } = (await db.get<{ rounds: number }>('SELECT rounds FROM he_sessions WHERE id = ?', [row.id]))!;
-  if (rounds < maxRounds) prepareZero(row);
+  prepareFloods(row, maxRounds - rounds);
   return { ...result, round: rounds };
 }

@@ -39,6 +39,8 @@ export interface EnclaveSettings {
   platformEngine?: PlatformEngineChoice;
   /** Keep the next training job's worker started and warmed (enclave/jobs/runner.ts); `jointlab enclave start` turns it on. */
   warmWorker?: boolean;
+  /** Start the SEAL workers with the largest parameter set's context when the enclave starts (enclave/he/seal-pool.ts); `jointlab enclave start` turns it on. */
+  warmSeal?: boolean;
 }
 
 export const DEFAULT_SETTINGS: EnclaveSettings = {

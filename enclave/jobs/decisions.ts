@@ -10,6 +10,7 @@ import type { Principal } from '../../lab/api/principals';
 import { getDatasetMeta } from '../data/datasets';
 import { closeSessionsOfJob } from '../he/session-store';
 import { warmSealPool } from '../he/seal-pool';
+import { prepareTrainingDesign } from '../he/design';
 import { PARAM_SET_NAMES } from '../../lab/he/params';
 import { JobRow, StoredResult, jobRow, runsInRunner, visibleJob } from './jobs';
 import type { Runner } from './runner';
@@ -44,6 +45,8 @@ export async function approveJob(db: Db, runner: Runner, id: string, steward: Pr
   if (runsInRunner(mode)) runner.enqueue(id);
   // The bank's session comes next: a SEAL worker starts loading now rather than when its keys arrive.
   if (mode === 'he-train' || mode === 'he-score') warmSealPool(decoded.he().paramSet ?? PARAM_SET_NAMES[PARAM_SET_NAMES.length - 1]);
+  // And an encrypted-label session's platform side (the snapshot's columns, encoder, fingerprints) is read now, not when it opens.
+  if (mode === 'he-train') prepareTrainingDesign(db, spec, job.org);
   return { id, state };
 }
 

@@ -31,17 +31,40 @@ export const slotsOf = (name: ParamSetName): number => PARAM_SETS[name].polyModu
 /**
  * Enc(X^T y) is laid out in interleaved classes: slot i belongs to class i mod CLASSES. Each design
  * column's products are folded into a class of its own (CLASSES - 1 rotations by one slot, shared by
- * all columns) and then summed within the class (rotations by CLASSES and CLASSES * CLASS_FAN): about
- * 60 rotations in all where a sum over every slot of each column took 29 per column, and four Galois
- * keys where that took six.
+ * all columns) and then summed within the class in passes of CLASS_FAN copies each (rotations by
+ * CLASSES, CLASSES * CLASS_FAN, ...): 21 rotations at N = 16384 where two passes of 16 and 32 copies
+ * took 46, for one more Galois key, which the bank sends trimmed to the level it is used at.
  */
 export const CLASSES = 16;
-export const CLASS_FAN = 16;
+export const CLASS_FAN = 8;
 
-export function rotationSteps(_name: ParamSetName): number[] {
+/** SEAL workers that fold shares of the label blocks at once (enclave/he/seal-pool.ts encryptedXtyShared); their folds are summed. */
+export const XTY_SHARES = 2;
+
+/** The passes of the sum within a class over `slots` slots: rotate by `step`, add, `copies` times in all. */
+export function classSumPasses(slots: number): { step: number; copies: number }[] {
+  const passes: { step: number; copies: number }[] = [];
+  for (let step = CLASSES, members = slots / CLASSES; members > 1; ) {
+    const copies = Math.min(CLASS_FAN, members);
+    passes.push({ step, copies });
+    step *= copies;
+    members /= copies;
+  }
+  return passes;
+}
+
+export function rotationSteps(name: ParamSetName): number[] {
   // Step 0 is SEAL's complex conjugation: the enclave keeps only the real part of the labels (CKKS slots are complex).
-  return [1, CLASSES, CLASSES * CLASS_FAN, CONJUGATION_STEP];
+  return [1, ...classSumPasses(slotsOf(name)).map((p) => p.step), CONJUGATION_STEP];
 }
 
 /** The rotation "step" SEAL reads as complex conjugation. */
 export const CONJUGATION_STEP = 0;
+
+/**
+ * Where SEAL files the conjugation key among Galois keys (element 2N - 1, index N - 1): the one key
+ * the enclave uses on fresh ciphertexts, to take the labels' real parts. Every rotation follows the
+ * first rescale, one level below the top, so the bank sends the other keys trimmed to that level
+ * (lab/he/seal-pack.ts, keysBelowTop).
+ */
+export const conjugationKeyIndex = (name: ParamSetName): number => PARAM_SETS[name].polyModulusDegree - 1;
