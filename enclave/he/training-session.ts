@@ -177,7 +177,8 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     ...(zeros ? { zeros } : {}),
   }));
   await countTraffic(db, row.id, 0, result.cipher.length);
-  const { rounds } = (await db.get<{ rounds: number }>('SELECT rounds FROM he_sessions WHERE id = ?', [row.id]))!;
-  prepareFloods(row, maxRounds - rounds);
+  const { rounds, closed_at } = (await db.get<{ rounds: number; closed_at: string | null }>('SELECT rounds, closed_at FROM he_sessions WHERE id = ?', [row.id]))!;
+  // A session closed while this round ran has dropped its queue already: floods queued now would wait for good.
+  if (!closed_at) prepareFloods(row, maxRounds - rounds);
   return { ...result, round: rounds };
 }

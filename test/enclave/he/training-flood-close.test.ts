@@ -1,9 +1,9 @@
 /**
- * Review (review4) of the floods made ahead for encrypted-label rounds (training-session.ts): a
- * session closed while one of its rounds is in a SEAL worker gets new floods queued when that round
- * returns, after onSessionClosed dropped its queue: nothing drops them again, so every such close
- * keeps two rounds' encryptions of zero (about 4.6 MB at n16384) in memory for good, and spends a
- * SEAL worker on them. The round here is held until the close is done (the real round, delayed).
+ * The floods made ahead for encrypted-label rounds (training-session.ts), found by a review: a
+ * session closed while one of its rounds is in a SEAL worker must get no new floods queued when that
+ * round returns (onSessionClosed dropped its queue already, and nothing would drop them again: two
+ * rounds' encryptions of zero, about 4.6 MB at n16384, kept for good). The round here is held until
+ * the close is done (the real round, delayed).
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pool = require('../../../enclave/he/seal-pool') as Record<string, (...args: unknown[]) => Promise<unknown>>;
 
-describe('review4: floods made ahead for a session closed mid-round', function () {
+describe('floods made ahead for a session closed mid-round (enclave/he/training-session.ts)', function () {
   this.timeout(300_000);
   let t: TestEnclave;
   let crypto: BankCrypto;
