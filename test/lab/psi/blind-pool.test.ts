@@ -22,6 +22,27 @@ describe('PSI worker pool (lab/psi/blind-pool.ts)', () => {
     for (const i of [0, 3000, 4999]) assert.deepEqual(twice.subarray(i * 32, i * 32 + 32), multiply(e, packed.subarray(i * 32, i * 32 + 32)));
   });
 
+  it('hashes awkward ids as the main thread does: empty, multi-byte, a lone surrogate, long, and a newline (which keeps its piece as strings)', async () => {
+    const domain = psiDomain('d', 'n');
+    const scalar = newScalar();
+    const awkward = ['', 'é-id', '企业\u{1F600}', '\ud800x', 'x'.repeat(5000), '', 'last'];
+    const pieceWithNewline = ['a\nb', 'plain', ''];
+    for (const ids of [awkward, pieceWithNewline, ['']]) {
+      const packed = await pool.hashAndBlind(domain, ids, scalar);
+      ids.forEach((id, i) => assert.deepEqual(packed.subarray(i * 32, i * 32 + 32), multiply(scalar, hashToPoint(domain, id)), JSON.stringify(id).slice(0, 20)));
+    }
+  });
+
+  it('leaves the caller its buffers: a body blinded from a Buffer view is still whole afterwards', async () => {
+    const body = Buffer.concat([Buffer.alloc(7), ...Array.from({ length: 3000 }, (_, i) => hashToPoint('x', String(i)))]);
+    const view = body.subarray(7);
+    const before = Buffer.from(view);
+    const out = await pool.blind(view, newScalar());
+    assert.equal(out.length, view.length);
+    assert.deepEqual(view, before);
+    assert.equal(body.length, 7 + 3000 * 32);
+  });
+
   it('rejects a call holding a small-order point with its position, and keeps working afterwards', async () => {
     const points = Buffer.concat([...Array.from({ length: 3000 }, (_, i) => hashToPoint('x', String(i)))]);
     Buffer.from(SMALL_ORDER[2], 'hex').copy(points, 2500 * 32);
