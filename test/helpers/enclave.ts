@@ -108,6 +108,16 @@ export const jointSpec = (family = 'scorecard', extra: Record<string, unknown> =
   ...extra,
 });
 
+/** A platform-only scorecard for scoring, submitted by bank A, approved by the steward and released (asserted). */
+export async function releasedPlatformScorecard(t: TestEnclave, name: string, columns: string[]): Promise<string> {
+  const spec = { name, purpose: 'scoring', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns }, label: 'default_12m', model: { family: 'scorecard' } };
+  const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+  await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+  const state = await waitForJob(t, id);
+  if (state !== 'released') throw new Error(`job ${name} ended ${state}, not released`);
+  return id;
+}
+
 export async function waitForJob(t: TestEnclave, id: string, who: Who = 'bankA'): Promise<string> {
   for (let i = 0; i < 600; i++) {
     const view = await t.client(who).request<{ state: string }>('GET', `v1/jobs/${id}`);

@@ -15,7 +15,7 @@ import { parseCsv } from '../../../lab/data/csv';
 import type { JobSpec } from '../../../lab/spec/job-spec';
 import { tempDir } from '../../helpers/cli';
 import { SPREAD } from './features';
-import { TestEnclave, grantScoring, importPlainData, startTestEnclave, waitForJob } from '../../helpers/enclave';
+import { TestEnclave, grantScoring, importPlainData, releasedPlatformScorecard, startTestEnclave } from '../../helpers/enclave';
 
 const TODAY = '2026-06-01';
 /** A lone high surrogate: JSON.stringify escapes it (\ud800), SQLite decodes it to bytes that come back as U+FFFD. */
@@ -44,10 +44,7 @@ describe('review4: ids that do not round-trip through json_each', function () {
       t = await startTestEnclave();
       await importPlainData(t);
       await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0 } });
-      const spec = { name: 'p', purpose: 'scoring', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: SPREAD }, label: 'default_12m', model: { family: 'scorecard' } };
-      job = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
-      await t.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
-      assert.equal(await waitForJob(t, job), 'released');
+      job = await releasedPlatformScorecard(t, 'p', SPREAD);
       ids = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p').rows.slice(0, 3).map((r) => r[0]);
       await grantScoring(t, ids.slice(0, 2));
     });

@@ -12,7 +12,7 @@ import { loadModel } from '../../../models';
 import { ModelFile } from '../../../models/model';
 import { tempDir } from '../../helpers/cli';
 import { SPREAD } from './features';
-import { TestEnclave, csvOf, startTestEnclave, waitForJob, importPlainData, day } from '../../helpers/enclave';
+import { TestEnclave, csvOf, startTestEnclave, importPlainData, day, releasedPlatformScorecard } from '../../helpers/enclave';
 
 // No one of these carries half of the models' scores: they pass the scoring rule (enclave/release/scoring-rule.ts).
 const FEATURES = SPREAD;
@@ -28,10 +28,7 @@ describe('scoring with released models', function () {
     await importPlainData(t);
     // These tests compare scores with the released model's own: no score noise (test/enclave/scoring/score-noise.test.ts has it on).
     await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0 } });
-    const spec = { name: 'platform-only', purpose: 'scoring', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: FEATURES }, label: 'default_12m', model: { family: 'scorecard' } };
-    job = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
-    await t.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
-    assert.equal(await waitForJob(t, job), 'released');
+    job = await releasedPlatformScorecard(t, 'platform-only', FEATURES);
     ids = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p').rows.slice(0, 6).map((r) => r[0]);
     // Consents valid now for the first four (scoring), a training-only one for the fifth, nothing for the sixth.
     const rows = [...ids.slice(0, 4).map((id) => [id, 'bank-a', 'scoring', day(-30), day(300)]), [ids[4], 'bank-a', 'training', day(-30), day(300)]];
