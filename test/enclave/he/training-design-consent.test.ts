@@ -1,5 +1,5 @@
 /**
- * Review (review4) of the kept HE training design: a training consent revoked between two sessions
+ * The kept HE training design (enclave/he/design.ts), as a review checked it: a training consent revoked between two sessions
  * on one snapshot is honoured by the second (the kept snapshot cells and fingerprints never stand
  * in for the consent check), and the second design is the one a fresh read builds.
  */
@@ -13,7 +13,7 @@ import { Db } from '../../../enclave/store/db';
 import { TestEnclave, csvOf, day, startTestEnclave } from '../../helpers/enclave';
 import type { JobSpec } from '../../../lab/spec/job-spec';
 
-describe('review4: kept HE training design and training consent', function () {
+describe('kept HE training design and training consent (enclave/he/design.ts)', function () {
   this.timeout(300_000);
   let t: TestEnclave;
   let fresh: Db;
