@@ -1,7 +1,8 @@
 /**
- * The kept HE training design (enclave/he/design.ts), as a review checked it: a training consent revoked between two sessions
- * on one snapshot is honoured by the second (the kept snapshot cells and fingerprints never stand
- * in for the consent check), and the second design is the one a fresh read builds.
+ * The kept HE training design (enclave/he/design.ts), as a review checked it: a training consent
+ * revoked between two sessions on one snapshot is honoured by the second (the kept snapshot cells
+ * and fingerprints never stand in for the consent check), and the second design is the one a fresh
+ * read builds.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
