@@ -209,13 +209,15 @@ export function referenceEncoder(columns: SourceColumn[], k: number): Encoder {
 
 /** The same, yielding to the event loop between columns: the sources are whole tables, and the API must keep answering. */
 export async function referenceEncoderYielding(columns: SourceColumn[], k: number): Promise<Encoder> {
-  const encoded: EncodedColumn[] = [];
+  const summaries: ColumnSummary[] = [];
   for (const c of columns) {
-    encoded.push(referenceColumn(c, k));
-    await new Promise((resolve) => setImmediate(resolve));
+    summaries.push(summarizeColumn(c));
+    await nextTurn();
   }
-  return { features: columns.map((c) => ({ name: c.name, kind: c.kind })), columns: encoded };
+  return referenceEncoderOf(summaries, k);
 }
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 function referenceColumn(c: SourceColumn, k: number): EncodedColumn {
   return encodedColumnOf(summarizeColumn(c), k);
@@ -226,7 +228,7 @@ export async function referenceEncoderOf(summaries: ColumnSummary[], k: number):
   const encoded: EncodedColumn[] = [];
   for (const s of summaries) {
     encoded.push(encodedColumnOf(s, k));
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   return { features: summaries.map((s) => ({ name: s.name, kind: s.kind })), columns: encoded };
 }

@@ -99,15 +99,3 @@ function slotsFor(expected: number): number {
   while (slots < 2 * expected) slots *= 2;
   return slots;
 }
-
-/** The set of a packed list's points. */
-export function pointKeys(packed: Uint8Array): PointSet {
-  const set = new PointSet(packed.length / POINT_BYTES);
-  set.addAll(packed);
-  return set;
-}
-
-/** Positions in `packed` whose point is in `keys`. */
-export function matchingPositions(packed: Uint8Array, keys: PointSet): number[] {
-  return keys.positionsIn(packed);
-}

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { strict as assert } from 'node:assert';
 import { JointlabError } from '../../../lab/errors';
 import { hashToPoint, pointHasher, psiDomain } from '../../../lab/psi/hash-to-point';
-import { PointSet, matchingPositions, pointKeys } from '../../../lab/psi/match';
+import { PointSet } from '../../../lab/psi/match';
 import { assertPoints, chunkRanges, pointAt } from '../../../lab/psi/points';
 import { permute, randomPermutation } from '../../../lab/psi/shuffle';
 import { POINT_BYTES, SmallOrderPoint, curveBackends, multiply, newScalar } from '../../../lab/psi/x25519';
@@ -111,10 +111,15 @@ describe('PSI protocol parts (lab/psi)', () => {
     const platformBlinded = blindAll(e, platformOrder.map((x) => hashToPoint(domain, x)));
     // Bank: (H(x)^e)^b, then the positions of its own points among them.
     const doubled = pack(blindAll(b, platformBlinded));
-    const found = matchingPositions(back, pointKeys(doubled)).map((i) => sent[i]);
+    const setOf = (packed: Buffer) => {
+      const set = new PointSet();
+      set.addAll(packed);
+      return set;
+    };
+    const found = setOf(doubled).positionsIn(back).map((i) => sent[i]);
     assert.deepEqual(found.sort(), platform.slice(100, 180).sort());
     // Enclave, from the bank's doubled set: the same intersection, as its own ids.
-    const enclaveSide = matchingPositions(doubled, pointKeys(back)).map((i) => platformOrder[i]);
+    const enclaveSide = setOf(back).positionsIn(doubled).map((i) => platformOrder[i]);
     assert.deepEqual(enclaveSide.sort(), platform.slice(100, 180).sort());
   });
 
