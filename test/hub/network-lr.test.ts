@@ -318,7 +318,9 @@ describe('network logistic regression across three provincial enclaves (hub and 
     assert.ok(gap < 1e-6, `largest coefficient gap ${gap}`);
     const testWoe = designOf(pooled.test.frame, { binnings });
     const pooledAuc = auc(pooled.test.labels, predictLogistic(testWoe.columns, testWoe.rows, reference.weights, reference.intercept));
-    assert.ok(Math.abs(done.result.released.metrics.test.auc - pooledAuc) < 1e-3, `network ${done.result.released.metrics.test.auc}, pooled ${pooledAuc}`);
+    // The released AUC is dithered onto a grid of 1e-3 at a keyed point (population.ts releasedMetric: up to one
+    // step either way of a fresh database's key), on top of the histogram's error for a scorecard's tied scores.
+    assert.ok(Math.abs(done.result.released.metrics.test.auc - pooledAuc) < 1e-3 + 5e-4, `network ${done.result.released.metrics.test.auc}, pooled ${pooledAuc}`);
     console.log(`      scorecard: ${binnings.reduce((s, b) => s + b.bins.length, 0)} bins over ${binnings.length} features, largest gap ${gap.toExponential(2)}; WOE within ${(worstWoe * 100).toFixed(0)}% of the noise bound; test AUC network ${done.result.released.metrics.test.auc}, pooled ${pooledAuc.toFixed(6)}`);
   });
 
