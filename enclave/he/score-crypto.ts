@@ -12,7 +12,8 @@ import type { PlainText } from 'node-seal/implementation/plain-text';
 import { JointlabError } from '../../lab/errors';
 import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
-import { FloodPolicy, addFlood, encodeAt, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { addSampledFlood } from './sampled-flood';
+import { FloodPolicy, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
 export interface ScoreModelInput {
@@ -50,13 +51,11 @@ interface LoadedModel {
   level: ParmsIdType;
   /** The constant term's plaintext (ones in every slot): the same in every batch. */
   ones: PlainText;
-  /** Flood multipliers by factor, at the answer's level (the factor is the same in almost every batch). */
-  floodConstants: Map<number, PlainText>;
   /** Zero at the answer's level (the last prime), scale 1: encrypting it makes a fresh encryption of zero there. */
   zeroPlain: PlainText;
   /**
    * Fresh encryptions of zero under the session's public key, at the answer's level, made ahead while
-   * the worker is idle (fillZeros). Each is taken out by one flood step and freed after that answer:
+   * the worker is idle (fillZeros). Each is taken out by one answer's flood and freed after it:
    * none is ever used twice. Not owned by `scope`: the ones left are freed when the model is dropped.
    */
   zeros: CipherText[];
@@ -67,10 +66,10 @@ const MAX_LOADED = 4;
 const loaded = new Map<string, LoadedModel>();
 
 /**
- * Encryptions of zero kept ahead per loaded model: a few answers' ladders (6 to 13 steps each), 256 KB
- * each at N = 16384 on the last prime, so at most 8 MB per model and 32 MB per worker.
+ * Encryptions of zero kept ahead per loaded model, one per answer (a batch of up to `slots`
+ * enterprises): 256 KB each at N = 16384 on the last prime, so at most 4 MB per model and 16 MB per worker.
  */
-const ZEROS_AHEAD = 32;
+const ZEROS_AHEAD = 16;
 
 function dropModel(model: LoadedModel): void {
   for (const z of model.zeros.splice(0)) z.delete();
@@ -100,7 +99,7 @@ function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
     const answerLevel = scope.own(scope.own(scope.own(rt.context.getContextData(level)).nextContextData).parmsId);
     const zeroPlain = scope.own(rt.encoder.encode(new Float64Array(rt.slots), 1));
     rt.evaluator.plainModSwitchTo(zeroPlain, answerLevel, zeroPlain);
-    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), coefficients, level, ones, floodConstants: new Map(), zeroPlain, zeros: [] };
+    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), coefficients, level, ones, zeroPlain, zeros: [] };
   } catch (e) {
     scope.dispose();
     throw e;
@@ -165,28 +164,15 @@ export function zerosAhead(): number {
 }
 
 /**
- * Floods the answer (enclave-crypto.ts addFlood): fresh public-key encryptions of zero on the flood's
- * ladder re-randomize it (its second polynomial no longer follows from the bank's ciphertexts and
- * the basis) and flood its noise over every coefficient. The ladder's constants are kept with the model.
+ * Floods the answer (sampled-flood.ts): one fresh public-key encryption of zero re-randomizes it (its
+ * second polynomial no longer follows from the bank's ciphertexts and the basis) and a sampled
+ * Gaussian polynomial floods its noise over every coefficient, `valueStd` wide in the value domain.
  */
 function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: CipherText, valueStd: number): void {
-  addFlood(
-    rt,
-    scope,
-    result,
-    valueStd,
-    // One made ahead if there is one left, else one made now; either way this answer's alone, freed with the batch.
-    () => scope.own(model.zeros.pop() ?? freshZero(model)),
-    (m) => {
-      let constant = model.floodConstants.get(m);
-      if (!constant) {
-        const owner = model.floodConstants.size < 16 ? model.scope : scope;
-        constant = encodeAt(rt, owner, new Float64Array(rt.slots).fill(m), 1, result);
-        if (owner === model.scope) model.floodConstants.set(m, constant);
-      }
-      return constant;
-    },
-  );
+  // One made ahead if there is one left, else one made now; either way this answer's alone, freed with the batch.
+  const zero = scope.own(model.zeros.pop() ?? freshZero(model));
+  // A coefficient's noise of std s reads as s sqrt(N / 2) / scale in each slot's real part.
+  addSampledFlood(rt, scope, result, zero, (valueStd * result.scale) / Math.sqrt(rt.slots));
 }
 
 /** Enc(constant + sum_t coefficient_t * basis_t), one enterprise per slot, flooded. */

@@ -1,0 +1,112 @@
+/**
+ * Noise flooding from a sampled polynomial: a ciphertext (e, 0) whose first polynomial holds integers
+ * drawn independently per coefficient from a rounded Gaussian (node:crypto's generator through
+ * Box-Muller), added to a result together with one fresh encryption of zero. The sum decrypts to the
+ * result plus e in every coefficient, and its second polynomial is re-randomized by the zero. It
+ * replaces a ladder of 6 to 13 encryptions of zero, each scaled by a constant (addFlood), with one
+ * encryption and one NTT: each encryption of zero costs more than the whole sample.
+ */
+import { randomFillSync } from 'node:crypto';
+import type { CipherText } from 'node-seal/implementation/cipher-text';
+import { CkksRuntime, Scope } from '../../lab/he/seal-runtime';
+
+/** SEAL's serialization header and the ciphertext's fields before its coefficients (enclave/he/seal-bytes.ts reads the same layout). */
+const HEADER = 16;
+const NTT_FLAG_AT = HEADER + 32;
+const SCALE_AT = NTT_FLAG_AT + 1 + 8 + 8 + 8;
+const DATA_AT = SCALE_AT + 8 + 8 + HEADER + 8;
+
+/** Byte offset of the first coefficient in `cipherBytes`. */
+export const CIPHER_DATA_AT = DATA_AT;
+
+/** The bytes of a two-polynomial ciphertext at the level of `parmsId`, all coefficients zero, in coefficient form unless `ntt`. */
+export function cipherBytes(n: number, moduli: number, parmsId: BigUint64Array, scale: number, ntt = false): Uint8Array {
+  const count = 2 * n * moduli;
+  const bytes = new Uint8Array(DATA_AT + 8 * count);
+  const view = new DataView(bytes.buffer);
+  const header = (at: number, size: number): void => {
+    view.setUint16(at, 0xa15e, true);
+    view.setUint8(at + 2, HEADER);
+    view.setUint8(at + 3, 4); // SEAL 4.1, no compression
+    view.setUint8(at + 4, 1);
+    view.setBigUint64(at + 8, BigInt(size), true);
+  };
+  header(0, bytes.length);
+  parmsId.forEach((v, k) => view.setBigUint64(HEADER + 8 * k, v, true));
+  view.setUint8(NTT_FLAG_AT, ntt ? 1 : 0);
+  view.setBigUint64(NTT_FLAG_AT + 1, 2n, true);
+  view.setBigUint64(NTT_FLAG_AT + 9, BigInt(n), true);
+  view.setBigUint64(NTT_FLAG_AT + 17, BigInt(moduli), true);
+  view.setFloat64(SCALE_AT, scale, true);
+  view.setBigUint64(SCALE_AT + 8, 1n, true); // correction factor: BGV's, 1 in CKKS
+  header(SCALE_AT + 16, HEADER + 8 + 8 * count);
+  view.setBigUint64(SCALE_AT + 16 + HEADER, BigInt(count), true);
+  return bytes;
+}
+
+/**
+ * `n` integers, each a standard normal times `std` rounded to the nearest integer, from 53-bit
+ * uniforms of node:crypto's generator (two per pair of samples, Box-Muller).
+ */
+export function gaussianIntegers(n: number, std: number): Float64Array {
+  // Far tails past 2^52 cannot be written exactly; a flood that wide would swamp any modulus we use anyway.
+  if (!(std >= 0) || std > 2 ** 46) throw new RangeError(`a flood's standard deviation is between 0 and 2^46, not ${std}`);
+  const words = new Uint32Array(2 * (n + (n % 2)));
+  randomFillSync(words);
+  const out = new Float64Array(n);
+  // (0, 1]: never 0, whose logarithm is infinite.
+  const uniform = (k: number): number => ((words[k] >>> 5) * 67108864 + (words[k + 1] >>> 6) + 1) / 9007199254740992;
+  for (let i = 0, k = 0; i < n; i += 2, k += 4) {
+    const r = std * Math.sqrt(-2 * Math.log(uniform(k)));
+    const theta = 2 * Math.PI * uniform(k + 2);
+    out[i] = Math.round(r * Math.cos(theta));
+    if (i + 1 < n) out[i + 1] = Math.round(r * Math.sin(theta));
+  }
+  return out;
+}
+
+/** Writes `values` (whole numbers, |v| < 2^52) as residues modulo each of `moduli`, RNS component after component, from byte `at`. */
+function writeResidues(view: DataView, at: number, values: Float64Array, moduli: BigUint64Array): void {
+  for (const q of moduli) {
+    const qhi = Number(q >> 32n);
+    const qlo = Number(q & 0xffffffffn);
+    for (let c = 0; c < values.length; c++, at += 8) {
+      const v = values[c];
+      const a = Math.abs(v);
+      let lo = a % 4294967296;
+      let hi = (a - lo) / 4294967296;
+      if (v < 0) {
+        // q - |v|, word by word with a borrow: |v| is far below every modulus.
+        lo = qlo - lo;
+        hi = qhi - hi;
+        if (lo < 0) {
+          lo += 4294967296;
+          hi -= 1;
+        }
+      }
+      view.setUint32(at, lo, true);
+      view.setUint32(at + 4, hi, true);
+    }
+  }
+}
+
+/**
+ * Adds to `result` the fresh encryption of zero `zero` (made at `result`'s level under the bank's
+ * public key, used for this result only) and (e, 0) with e Gaussian of `coefficientStd` per
+ * coefficient. Returns nothing; `result` stays at its level and scale.
+ */
+export function addSampledFlood(rt: CkksRuntime, scope: Scope, result: CipherText, zero: CipherText, coefficientStd: number): void {
+  const parmsId = scope.own(result.parmsId);
+  const moduli = scope.own(scope.own(rt.context.getContextData(parmsId)).parms).coeffModulus;
+  const n = rt.slots * 2;
+  const bytes = cipherBytes(n, moduli.length, parmsId.values, result.scale);
+  writeResidues(new DataView(bytes.buffer), DATA_AT, gaussianIntegers(n, coefficientStd), moduli);
+  const sampled = scope.own(rt.seal.CipherText());
+  sampled.loadArray(rt.context, bytes);
+  // (e, 0) alone is transparent and SEAL will not transform it: it joins the zero in coefficient form first.
+  rt.evaluator.cipherTransformFromNtt(zero, zero);
+  zero.setScale(result.scale);
+  rt.evaluator.add(zero, sampled, zero);
+  rt.evaluator.cipherTransformToNtt(zero, zero);
+  rt.evaluator.add(result, zero, result);
+}
