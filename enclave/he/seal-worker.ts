@@ -28,6 +28,16 @@ const ops: Impl = {
   heapBytes: async () => sealHeapBytes(),
 };
 
+/**
+ * Scoring answers' bytes, handed back rather than copied: each is an array of its own that SEAL
+ * copied out of its heap (a view of the WebAssembly memory, or of a shared buffer, is never handed over).
+ */
+function handover(value: unknown): ArrayBuffer[] {
+  const ciphers = (value as { ciphers?: unknown } | null)?.ciphers;
+  if (!Array.isArray(ciphers)) return [];
+  return ciphers.filter((c): c is Uint8Array => c instanceof Uint8Array && c.buffer instanceof ArrayBuffer && c.byteOffset === 0 && c.byteLength === c.buffer.byteLength).map((c) => c.buffer as ArrayBuffer);
+}
+
 async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   // Contexts of the parameter sets already in use are built before the first job, not during it.
   await loadSeal();
@@ -35,7 +45,7 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies FromWorker);
   port.on('message', (m: ToWorker) => {
     (ops[m.op] as (input: unknown) => Promise<unknown>)(m.input)
-      .then((value) => port.postMessage({ id: m.id, ok: true, value } satisfies FromWorker))
+      .then((value) => port.postMessage({ id: m.id, ok: true, value } satisfies FromWorker, handover(value)))
       .catch((e: unknown) => {
         // Only our own errors cross back with their text; anything else becomes a generic failure.
         const known = e instanceof JointlabError;
