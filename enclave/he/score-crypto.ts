@@ -6,6 +6,7 @@
  * depend on any request: a worker makes them ahead, in its idle time, for the models it keeps.
  */
 import type { CipherText } from 'node-seal/implementation/cipher-text';
+import type { CKKSEncoder } from 'node-seal/implementation/ckks-encoder';
 import type { Encryptor } from 'node-seal/implementation/encryptor';
 import type { ParmsIdType } from 'node-seal/implementation/parms-id-type';
 import type { PlainText } from 'node-seal/implementation/plain-text';
@@ -59,6 +60,39 @@ interface LoadedModel {
    * none is ever used twice. Not owned by `scope`: the ones left are freed when the model is dropped.
    */
   zeros: CipherText[];
+}
+
+/**
+ * Encoders whose top level is a model's level, by parameter set (null: SEAL built it otherwise). SEAL
+ * encodes at a context's first level only, and encoding there and then dropping a prime costs about
+ * half as much again as encoding on the two primes the product uses. A context on the parameter
+ * set's primes less the dropped one has, at its top, the same parameters as that level, so the same
+ * parms id, and its plaintexts multiply the model's ciphertexts as they are: checked, not assumed.
+ */
+const levelEncoders = new Map<ParamSetName, CKKSEncoder | null>();
+
+function levelEncoder(rt: CkksRuntime, level: ParmsIdType): CKKSEncoder | undefined {
+  let encoder = levelEncoders.get(rt.name);
+  if (encoder === undefined) {
+    encoder = null;
+    const bits = PARAM_SETS[rt.name].coeffBits;
+    const scope = new Scope();
+    try {
+      const parms = scope.own(rt.seal.EncryptionParameters(rt.seal.SchemeType.ckks));
+      parms.setPolyModulusDegree(PARAM_SETS[rt.name].polyModulusDegree);
+      // The data primes but the last, then the special prime.
+      parms.setCoeffModulus(scope.own(rt.seal.CoeffModulus.Create(PARAM_SETS[rt.name].polyModulusDegree, Int32Array.from([...bits.slice(0, -2), bits[bits.length - 1]]))));
+      const context = rt.seal.Context(parms, true, rt.seal.SecurityLevel.tc128);
+      const top = scope.own(context.firstParmsId).values;
+      if (context.parametersSet() && top.every((v, i) => v === level.values[i])) encoder = rt.seal.CKKSEncoder(context);
+      // The context stays alive with its encoder (one per parameter set and worker, never freed); else it goes.
+      else context.delete();
+    } finally {
+      scope.dispose();
+    }
+    levelEncoders.set(rt.name, encoder);
+  }
+  return encoder ?? undefined;
 }
 
 /** Models kept per worker: a session's scoring requests find theirs loaded. */
@@ -188,6 +222,7 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
     rt.evaluator.multiplyPlain(model.coefficients[basis.length], model.ones, result);
     let freshSquares = 1;
     const slots = new Float64Array(rt.slots);
+    const encoder = levelEncoder(rt, model.level);
     basis.forEach((column, t) => {
       let max = 0;
       for (const v of column) max = Math.max(max, Math.abs(v));
@@ -196,9 +231,9 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
       freshSquares += max * max;
       slots.fill(0);
       slots.set(column);
-      const plain = rt.encoder.encode(slots, rt.scale)!;
+      const plain = (encoder ?? rt.encoder).encode(slots, rt.scale)!;
       try {
-        rt.evaluator.plainModSwitchTo(plain, model.level, plain);
+        if (!encoder) rt.evaluator.plainModSwitchTo(plain, model.level, plain);
         rt.evaluator.multiplyPlain(model.coefficients[t], plain, term);
       } finally {
         plain.delete();
