@@ -23,11 +23,12 @@ export class BasisRows {
   ) {}
 
   /**
-   * Basis columns (one per term) over `ids`, each present in the dataset's snapshot `meta`. `load`
-   * gives the platform table of the ids not kept yet, its cells after the score noise. A new snapshot
-   * of the dataset or a new noise setting changes the cells, so the kept rows are dropped.
+   * Basis columns (one per term) over `ids`, each present in the dataset's snapshot `meta`, cut in
+   * batches of at most `batch` enterprises (a batch's columns are views of one buffer). `load` gives the platform table of the ids not
+   * kept yet, its cells after the score noise. A new snapshot of the dataset or a new noise setting
+   * changes the cells, so the kept rows are dropped.
    */
-  async columns(meta: DatasetMeta, policy: ScoringPolicy, ids: string[], load: (ids: string[]) => Promise<PlatformTable>): Promise<Float64Array[]> {
+  async batches(meta: DatasetMeta, policy: ScoringPolicy, ids: string[], batch: number, load: (ids: string[]) => Promise<PlatformTable>): Promise<Float64Array[][]> {
     const key = [snapshotKey(meta), policy.noiseSwap, policy.noiseSd].join('\u0000');
     if (key !== this.key || this.rows.size > MAX_ROWS) {
       this.key = key;
@@ -38,11 +39,17 @@ export class BasisRows {
       const { basis } = scoreBasis(await load(fresh), this.stats, this.terms, fresh);
       fresh.forEach((id, i) => this.rows.set(id, Float64Array.from(basis, (column) => column[i])));
     }
-    const out = this.terms.map(() => new Float64Array(ids.length));
-    ids.forEach((id, i) => {
-      const row = this.rows.get(id)!;
-      for (let t = 0; t < row.length; t++) out[t][i] = row[t];
-    });
+    const terms = this.terms.length;
+    const out: Float64Array[][] = [];
+    for (let start = 0; start < ids.length; start += batch) {
+      const length = Math.min(batch, ids.length - start);
+      const flat = new Float64Array(terms * length);
+      for (let i = 0; i < length; i++) {
+        const row = this.rows.get(ids[start + i])!;
+        for (let t = 0, at = i; t < terms; t++, at += length) flat[at] = row[t];
+      }
+      out.push(Array.from({ length: terms }, (_, t) => flat.subarray(t * length, (t + 1) * length)));
+    }
     return out;
   }
 }

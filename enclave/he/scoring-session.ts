@@ -111,8 +111,9 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
   const policy = await scoringPolicyOf(db, dataset);
   const budget = await timed('budget', () => chargeModelBudget(db, limiter.pseudonym, policy, { bank: actor.org, dataset, model: name, ids: found }));
   const scored = budget.allowed;
-  const basis = await timed('basis', () =>
-    basisRows.columns(meta, policy, scored, async (fresh) => {
+  const slots = slotsOf(row.param_set);
+  const batchBases = await timed('basis', () =>
+    basisRows.batches(meta, policy, scored, slots, async (fresh) => {
       const table = await platformTable(db, spec, fresh);
       if (snapshotKey(table.meta) !== snapshotKey(meta) || fresh.some((id) => !table.byId.has(id))) {
         throw new JointlabError('dataset_changed', 'the dataset was imported again during this request; send it again', 'conflict');
@@ -121,13 +122,8 @@ export async function scoreEncrypted(db: Db, limiter: ScoreLimiter, session: Ope
       return { ...table, byId: await timed('noise', () => perturbedCells(db, policy, dataset, table.columns, table.byId, fresh)) };
     }),
   );
-  const slots = slotsOf(row.param_set);
   // Batches go to the pool at once, so a request of several batches keeps every worker busy.
-  const batches: Promise<{ cipher: Uint8Array; flood: FloodReport }>[] = [];
-  for (let start = 0; start < scored.length; start += slots) {
-    batches.push(scoreBatch(model, basis.map((b) => b.subarray(start, start + slots)), DEFAULT_FLOOD));
-  }
-  const answers = await timed('seal', () => Promise.all(batches));
+  const answers = await timed('seal', () => Promise.all(batchBases.map((basis) => scoreBatch(model, basis, DEFAULT_FLOOD))));
   const ciphers = answers.map((a) => a.cipher);
   const flood = answers.reduce<FloodReport | undefined>((least, a) => (!least || a.flood.bits < least.bits ? a.flood : least), undefined);
   await timed('store', () =>

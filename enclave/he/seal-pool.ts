@@ -393,7 +393,8 @@ export async function scoreModel(paramSet: ParamSetName, publicKey: Uint8Array, 
 /** Encrypted scores of one batch of enterprises (at most `slots`), on whichever worker is free. */
 export async function scoreBatch(model: ScoreModel, basis: Float64Array[], policy: ScoreInput['policy']): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
   if (!checkedModels.has(model)) throw new JointlabError('he_failed', 'a scoring model must pass scoreModel first');
-  // The columns go over in one buffer of their own, handed over rather than copied (2 MB a batch at 30 terms).
+  // The columns go over in one buffer of their own, handed over rather than cloned (2 MB a batch at
+  // 30 terms): a copy here costs a fraction of a millisecond, a structured clone far more.
   const length = basis[0]?.length ?? 0;
   const flat = new Float64Array(basis.length * length);
   basis.forEach((column, t) => flat.set(column, t * length));
