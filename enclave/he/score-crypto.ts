@@ -71,7 +71,7 @@ interface LoadedModel {
  */
 const levelEncoders = new Map<ParamSetName, CKKSEncoder | null>();
 
-function levelEncoder(rt: CkksRuntime, level: ParmsIdType): CKKSEncoder | undefined {
+export function levelEncoder(rt: CkksRuntime, level: ParmsIdType): CKKSEncoder | undefined {
   let encoder = levelEncoders.get(rt.name);
   if (encoder === undefined) {
     encoder = null;
