@@ -2,7 +2,7 @@
  * Private scoring in steady state, measured in one run against the plaintext scoring path: a platform
  * of 30 numeric features, one released plaintext model scored through `POST /v1/score` and the same
  * model scored under encryption through one HE session (keys and the encrypted model sent once, then
- * requests of one ciphertext of ids each, two in flight, each answer decrypted by the bank), with the
+ * requests of one ciphertext of ids each, two in flight and then four, each answer decrypted by the bank), with the
  * time of each step on both sides and SEAL alone (the pool scoring the same number of batches with the
  * model loaded, no controls, no HTTP) as the second reference. Each path's CPU per request, over every
  * thread of the process, is printed too: on a machine shared with other work it moves far less than
@@ -150,6 +150,9 @@ export async function benchSteadyScoring({ bank, steward, approve }: ScoringBenc
       passes.push({ scored: answer.parts.length, seconds, cpu, floodBits: answer.floodBits });
     }
     const inFlight = scoringSteps(true);
+    // The same steady state with 4 requests in flight: two SEAL workers and the main thread each get work while the others wait on theirs.
+    const four = await cpuOf(() => session.score(ids, 4));
+    scoringSteps(true);
     // A third pass one request at a time: its steps do not wait on the other request's, so they are each step's own cost.
     bankSteps = { ...session.steps };
     const alone = process.hrtime.bigint();
@@ -165,10 +168,11 @@ export async function benchSteadyScoring({ bank, steward, approve }: ScoringBenc
     const { rate: sealRate, cpu: sealCpu } = await sealAlone(n / slots, 2);
     const s = session.steps;
     const ms = (x: number): string => `${((x * 1000) / requests).toFixed(1)}`;
+    const perRequestCpu = (cpu: number, scored: number): number => (cpu * slots) / scored;
     const inEnclave = SCORING_STEPS.reduce((t, k) => t + enclave.seconds[k], 0);
     console.log(`\nprivate-model scoring in steady state, 30 features, ${n.toLocaleString('en')} enterprises, ${paramSet} (${slots.toLocaleString('en')} per ciphertext), requests of ${slots.toLocaleString('en')} ids, 2 in flight:`);
     console.log(`  session open once: keys ${s.keys.toFixed(2)} s, encrypt model ${s.encryptModel.toFixed(2)} s, send model ${s.sendModel.toFixed(2)} s (${open.toFixed(2)} s in all, ${(upAfterOpen / 1e6).toFixed(1)} MB up)`);
-    console.log(`  first pass (each worker loads the model) ${rate(passes[0].scored / passes[0].seconds)}; steady state ${rate(heRate)}, bank's decryption included`);
+    console.log(`  first pass (each worker loads the model) ${rate(passes[0].scored / passes[0].seconds)}; steady state ${rate(heRate)}, bank's decryption included; with 4 requests in flight ${rate(four.value.parts.length / four.seconds)} (CPU ${((perRequestCpu(four.cpu, four.value.parts.length)) * 1000).toFixed(0)} ms a request)`);
     console.log(`  references in this run: plaintext POST /v1/score (same ids, same request size, 2 in flight) ${rate(plainRate)} (first pass ${rate(plainFirst.scored / plainFirst.seconds)}, draws the score noise): encrypted / plaintext ${(heRate / plainRate).toFixed(2)}x;`);
     console.log(`    SEAL alone (the pool, model loaded, ${n / slots} batches, 2 at once) ${rate(sealRate)}: encrypted end to end / SEAL alone ${(heRate / sealRate).toFixed(2)}x; local predict ${rate(local)}`);
     console.log(`  per request, one at a time (a third pass, ${rate(steady.scored / aloneSeconds)}; ms, ${requests} requests of ${slots.toLocaleString('en')}):`);
@@ -177,13 +181,13 @@ export async function benchSteadyScoring({ bank, steward, approve }: ScoringBenc
     console.log(`  per request, 2 in flight (the steady pass; steps summed over both, so each includes waiting on the other's): ${SCORING_STEPS.map((k) => `${k} ${((inFlight.seconds[k] * 1000) / inFlight.requests).toFixed(1)}`).join(', ')}`);
     console.log(`    wall time per request ${((steady.seconds * 1000) / inFlight.requests).toFixed(1)} ms; SEAL alone ${((slots * 1000) / sealRate).toFixed(1)} ms a batch`);
     // CPU per request of one ciphertext of ids, over every thread of this process; what two otherwise idle cores would make of it.
-    const perRequest = (cpu: number, scored: number): number => (cpu * slots) / scored;
+    const perRequest = perRequestCpu;
     const heCpu = perRequest(steady.cpu, steady.scored);
     const plainCpu = perRequest(plain.cpu, plain.scored);
     const onTwo = (cpu: number): string => rate((2 * slots) / cpu);
     console.log(`  CPU per request of ${slots.toLocaleString('en')} (all threads: bank, HTTP, enclave, SQLite, SEAL workers; steady passes and the second after, when the workers make again the zeros they used): encrypted ${(heCpu * 1000).toFixed(0)} ms, plaintext ${(plainCpu * 1000).toFixed(0)} ms, SEAL alone ${(sealCpu * 1000).toFixed(0)} ms a batch;`);
     console.log(`    on 2 idle cores that is at most ${onTwo(heCpu)} encrypted, ${onTwo(plainCpu)} plaintext, ${onTwo(sealCpu)} SEAL alone (encrypted / SEAL alone ${(sealCpu / heCpu).toFixed(2)}x)`);
-    console.log(`  bytes per request: ${((session.traffic.down / ((3 * n) / slots)) / 1e6).toFixed(2)} MB down; flooding >= ${steady.floodBits?.toFixed(1)} bits`);
+    console.log(`  bytes per request: ${((session.traffic.down / ((4 * n) / slots)) / 1e6).toFixed(2)} MB down; flooding >= ${steady.floodBits?.toFixed(1)} bits`);
   } finally {
     await session.close();
   }
