@@ -10,7 +10,6 @@
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { PublicKey } from 'node-seal/implementation/public-key';
-import type { PlainText } from 'node-seal/implementation/plain-text';
 import { JointlabError } from '../../lab/errors';
 import { CONJUGATION_STEP, PARAM_SETS, PARAM_SET_NAMES, ParamSetName, rotationSteps } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
@@ -115,104 +114,6 @@ export function encodeAt(rt: CkksRuntime, scope: Scope, values: Float64Array, sc
   const plain = scope.own(rt.encoder.encode(values, scale));
   rt.evaluator.plainModSwitchTo(plain, scope.own(like.parmsId), plain);
   return plain;
-}
-
-/** Value-domain standard deviation of a public-key encryption of zero at scale 1, per parameter set. */
-const freshNoise = new Map<ParamSetName, number>();
-
-/**
- * Measures the noise of a fresh encryption of zero with a throwaway key pair of the enclave's own
- * (the only secret key the enclave ever makes, discarded at once): sizing the flood from a
- * measurement, not from a formula for SEAL's sampler.
- */
-export function freshNoiseStd(rt: CkksRuntime, scope: Scope): number {
-  const known = freshNoise.get(rt.name);
-  if (known) return known;
-  const keygen = scope.own(rt.seal.KeyGenerator(rt.context));
-  const secret = scope.own(keygen.secretKey());
-  const pk = scope.own(keygen.createPublicKey());
-  const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-  const decryptor = scope.own(rt.seal.Decryptor(rt.context, secret));
-  let sum = 0;
-  let count = 0;
-  for (let k = 0; k < 4; k++) {
-    const zero = scope.own(encryptor.encryptZero());
-    zero.setScale(1);
-    const values = rt.encoder.decode(scope.own(decryptor.decrypt(zero)));
-    for (const v of values) sum += v * v;
-    count += values.length;
-  }
-  const std = Math.sqrt(sum / count);
-  freshNoise.set(rt.name, std);
-  return std;
-}
-
-/**
- * Ratio between the steps of the flood's ladder (floodLadder): a quarter of the coefficient-domain
- * spread of a fresh encryption of zero's noise, at least 2. SEAL encrypts at the key level and
- * divides by the special prime, so a fresh zero decrypts to rounding noise about 30 wide per
- * coefficient at N = 16384 (measured, freshNoiseStd over the square root of the slot count): each
- * step's noise then spans four spacings of the next step's multiples, which leaves no lattice in the
- * sum (a Gaussian four spacings wide is uniform modulo a spacing to within exp(-2 pi^2 16)).
- */
-export function floodLadderRatio(rt: CkksRuntime, scope: Scope): number {
-  const coefficientStd = freshNoiseStd(rt, scope) / Math.sqrt(rt.slots);
-  return Math.max(2, Math.floor(coefficientStd / 4));
-}
-
-/**
- * The multipliers of the fresh encryptions of zero whose sum floods a result: 1, r, r^2, ... below
- * `factor`, then `factor`. One encryption of zero times `factor` alone would add only multiples of
- * `factor`: a bank decrypting with its own secret key would read the unflooded result, computation
- * noise included, modulo `factor`, and that noise is a product of the bank's own (known) noise with
- * the platform's plaintexts. With the ladder every residue is covered, from 1 up.
- */
-export function floodLadder(factor: number, ratio: number): number[] {
-  if (!Number.isSafeInteger(factor) || factor < 1) throw new RangeError(`a flood factor is a whole number of at least 1, not ${factor}`);
-  if (!Number.isSafeInteger(ratio) || ratio < 2) throw new RangeError(`a flood ladder's ratio is a whole number of at least 2, not ${ratio}`);
-  const steps: number[] = [];
-  for (let m = 1; m < factor; m *= ratio) steps.push(m);
-  steps.push(factor);
-  return steps;
-}
-
-/** How much a fresh encryption of zero's noise must be scaled to reach `valueStd` in the result's value domain. */
-export function floodFactor(rt: CkksRuntime, scope: Scope, result: CipherText, valueStd: number): number {
-  return Math.max(1, Math.round((valueStd * result.scale) / freshNoiseStd(rt, scope)));
-}
-
-/**
- * Adds sum_j m_j Enc(0)_j over the ladder's multipliers m_j: noise of standard deviation at least
- * `valueStd` in the result's value domain over every coefficient, and a re-randomized ciphertext. The
- * spread is sqrt(sum_j m_j^2) fresh zeros' wide, and the step below the top can come near the top (2,401
- * under 4,019 in one case, 1.17 times `valueStd` in all), so the flood is up to about 1.42 times as wide
- * as asked: more noise than reported, never less. `zero(top)` makes a step's fresh encryption of zero
- * (at the result's level or above; `top` for the largest step), `constant(m)` the scalar m at the
- * result's level.
- */
-export function addFlood(rt: CkksRuntime, scope: Scope, result: CipherText, valueStd: number, zero: (top: boolean) => CipherText, constant: (m: number) => PlainText): void {
-  const level = scope.own(result.parmsId);
-  const ladder = floodLadder(floodFactor(rt, scope, result, valueStd), floodLadderRatio(rt, scope));
-  ladder.forEach((m, step) => {
-    const z = zero(step === ladder.length - 1);
-    rt.evaluator.cipherModSwitchTo(z, level, z);
-    if (m !== 1) rt.evaluator.multiplyPlain(z, constant(m), z);
-    z.setScale(result.scale);
-    rt.evaluator.add(result, z, result);
-  });
-}
-
-/** `addFlood` with fresh encryptions of zero under the bank's public key; `top`, when given, is an encryption of zero made ahead for the top step. */
-export function flood(rt: CkksRuntime, scope: Scope, result: CipherText, pk: PublicKey, valueStd: number, top?: CipherText): void {
-  const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-  addFlood(
-    rt,
-    scope,
-    result,
-    valueStd,
-    (isTop) => (top && isTop ? top : scope.own(encryptor.encryptZero())),
-    (m) => encodeAt(rt, scope, new Float64Array(rt.slots).fill(m), 1, result),
-  );
 }
 
 /**

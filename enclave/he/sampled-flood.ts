@@ -3,8 +3,9 @@
  * drawn independently per coefficient from a rounded Gaussian (node:crypto's generator through
  * Box-Muller), added to a result together with one fresh encryption of zero. The sum decrypts to the
  * result plus e in every coefficient, and its second polynomial is re-randomized by the zero. It
- * replaces a ladder of 6 to 13 encryptions of zero, each scaled by a constant (addFlood), with one
- * encryption and one NTT: each encryption of zero costs more than the whole sample.
+ * replaced a ladder of 6 to 13 encryptions of zero, each scaled by a constant (1, r, r^2, ...: one
+ * scaled zero alone adds only multiples of its factor, and a bank could read the result modulo it),
+ * with one encryption and two NTTs: each encryption of zero costs more than the whole sample.
  */
 import { randomFillSync } from 'node:crypto';
 import type { CipherText } from 'node-seal/implementation/cipher-text';

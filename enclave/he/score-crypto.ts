@@ -159,8 +159,8 @@ function modelFor(rt: CkksRuntime, input: ScoreModelInput): { model: LoadedModel
 /**
  * A fresh public-key encryption of zero made at the answer's level. SEAL encrypts a plaintext below
  * the top at the level above it and divides by that level's last prime, as a zero made at the top and
- * switched down is divided: both decrypt to the same rounding noise (score-zeros.test.ts measures it
- * against freshNoiseStd, which sizes the flood's ladder), made with fewer primes.
+ * switched down is divided: both decrypt to the same rounding noise, made with fewer primes. It only
+ * re-randomizes the answer; the sampled polynomial is the flood (score-zeros.test.ts measures it).
  */
 function freshZero(model: LoadedModel): CipherText {
   const zero = model.encryptor.encrypt(model.zeroPlain);

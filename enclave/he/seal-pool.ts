@@ -347,7 +347,7 @@ export async function freshZero(paramSet: ParamSetName, publicKey: Uint8Array): 
   return run('freshZero', { paramSet, publicKey });
 }
 
-/** One round's flood made ahead: a fresh encryption of zero under the session's key for each step of the ladder (training-crypto.ts). */
+/** One round's fresh encryption of zero made ahead under the session's key, in a list of one (training-crypto.ts). */
 export async function floodZeros(paramSet: ParamSetName, publicKey: Uint8Array, policy: FloodPolicy): Promise<Uint8Array[]> {
   assertPublicKey(await paramFacts(paramSet), publicKey);
   return run('floodZeros', { paramSet, publicKey, policy });

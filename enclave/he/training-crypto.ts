@@ -9,8 +9,8 @@ import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import { JointlabError } from '../../lab/errors';
 import { CLASSES, PARAM_SETS, ParamSetName, XTY_SHARES, classSumPasses } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
-import type { PlainText } from 'node-seal/implementation/plain-text';
-import { FloodPolicy, NoiseInputs, addFlood, badCipher, encodeAt, floodLadder, floodLadderRatio, floodSize, freshNoiseStd, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { FloodPolicy, NoiseInputs, badCipher, encodeAt, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { addSampledFlood } from './sampled-flood';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
 import { LABEL_CHECK } from '../release/he-rounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
@@ -215,10 +215,7 @@ export interface RoundInput {
   check?: { gain: number };
   /** A fresh encryption of zero from `freshZero`, made for this round alone; without it the round makes its own. */
   zero?: Uint8Array;
-  /**
-   * Fresh encryptions of zero from `floodZeros`, made for this round alone: the flood's ladder takes
-   * them step by step, each once, and makes its own for any step they do not cover.
-   */
+  /** A fresh encryption of zero from `floodZeros` (the first of the list), made for this round alone; it goes before `zero`. */
   zeros?: Uint8Array[];
 }
 
@@ -279,44 +276,25 @@ export async function freshZero(input: { paramSet: ParamSetName; publicKey: Uint
 }
 
 /**
- * The scale of a round's answer, as SEAL computes it: the labels' scale times the columns' over the
- * prime the first rescale drops, times the matrix's over the prime the second drops.
- */
-function answerScale(rt: CkksRuntime, scope: Scope): number {
-  const moduli = scope.own(scope.own(rt.context.firstContextData).parms).coeffModulus;
-  const last = moduli.length - 1;
-  return ((rt.scale * rt.scale) / Number(moduli[last])) * (2 ** PARAM_SETS[rt.name].secondScaleBits / Number(moduli[last - 1]));
-}
-
-/**
- * Fresh public-key encryptions of zero, each dropped to the answer's level (dropping primes leaves
- * value and noise as they are), as many as the flood's ladder has steps at the largest flood `policy`
- * allows: one round's whole flood, made by a SEAL worker while the bank decrypts an earlier answer,
- * so the round itself encrypts nothing. Each one floods exactly one step of one round.
+ * One fresh public-key encryption of zero, dropped to the answer's level (dropping primes leaves value
+ * and noise as they are): what one round's flood needs besides its sampled polynomial
+ * (sampled-flood.ts), made by a SEAL worker while the bank decrypts an earlier answer, so the round
+ * itself encrypts nothing. It floods exactly one round. A list, as the pool hands it over.
  */
 export async function floodZeros(input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }): Promise<Uint8Array[]> {
   const rt = await ckks(input.paramSet);
   return withScope((scope) => {
     const { pk } = loadKeys(rt, scope, input.publicKey, new Uint8Array(0));
     const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-    const last = scope.own(rt.context.lastParmsId);
-    const factor = Math.max(1, Math.round((input.policy.precision * answerScale(rt, scope)) / freshNoiseStd(rt, scope)));
-    return floodLadder(factor, floodLadderRatio(rt, scope)).map(() => {
-      const zero = rt.seal.CipherText();
-      try {
-        encryptor.encryptZero(zero);
-        rt.evaluator.cipherModSwitchTo(zero, last, zero);
-        return zero.saveArray(rt.seal.ComprModeType.none);
-      } finally {
-        zero.delete();
-      }
-    });
+    const zero = scope.own(encryptor.encryptZero());
+    rt.evaluator.cipherModSwitchTo(zero, scope.own(rt.context.lastParmsId), zero);
+    return [zero.saveArray(rt.seal.ComprModeType.none)];
   });
 }
 
 /**
- * An encryption of zero made ahead for this round, as one step of the flood (enclave-crypto.ts
- * `addFlood`; the drop to the answer's level changes nothing, it is exact); undefined when the bytes
+ * An encryption of zero made ahead for this round, for its flood (the drop to the answer's level
+ * changes nothing, it is exact); undefined when the bytes
  * are not a whole ciphertext at the answer's level, and the step then makes its own.
  */
 function zeroMadeAhead(rt: CkksRuntime, scope: Scope, result: CipherText, bytes: Uint8Array | undefined): CipherText | undefined {
@@ -329,30 +307,6 @@ function zeroMadeAhead(rt: CkksRuntime, scope: Scope, result: CipherText, bytes:
   }
   const level = scope.own(result.parmsId).values;
   return zero.size === 2 && scope.own(zero.parmsId).values.every((v, i) => v === level[i]) ? zero : undefined;
-}
-
-/** The ladder's fixed steps (1, r, r^2, ...) as plaintexts at the answer's level, encoded once per worker: they depend on the parameter set alone. */
-const ladderConstants = new Map<string, PlainText>();
-
-/** The multiplier `m` at the answer's level: kept when it is a power of the ladder's ratio, else owned by the round's scope (the top step changes with each flood). */
-function ladderConstant(rt: CkksRuntime, scope: Scope, result: CipherText, m: number): PlainText {
-  let rest = m;
-  const ratio = floodLadderRatio(rt, scope);
-  while (rest > 1 && rest % ratio === 0) rest /= ratio;
-  if (rest !== 1) return encodeAt(rt, scope, new Float64Array(rt.slots).fill(m), 1, result);
-  const key = `${rt.name}:${m}`;
-  let plain = ladderConstants.get(key);
-  if (!plain) {
-    const level = new Scope();
-    try {
-      plain = rt.encoder.encode(new Float64Array(rt.slots).fill(m), 1) as PlainText;
-      rt.evaluator.plainModSwitchTo(plain, level.own(result.parmsId), plain);
-    } finally {
-      level.dispose();
-    }
-    ladderConstants.set(key, plain);
-  }
-  return plain;
 }
 
 /**
@@ -407,18 +361,14 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     const pk = scope.own(rt.seal.PublicKey());
     pk.loadArray(rt.context, input.publicKey);
     const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-    const top = zeroMadeAhead(rt, scope, result, input.zero);
-    const ahead = input.zeros ?? [];
-    let taken = 0;
-    // The same ladder as enclave-crypto.ts `flood`: every step its own fresh encryption of zero, made ahead or here.
-    addFlood(
-      rt,
-      scope,
-      result,
-      report.valueStd,
-      (isTop) => (taken < ahead.length ? zeroMadeAhead(rt, scope, result, ahead[taken++]) : undefined) ?? (isTop && top ? top : scope.own(encryptor.encryptZero())),
-      (m) => ladderConstant(rt, scope, result, m),
-    );
+    // One fresh encryption of zero for this round alone, made ahead or here, then the sampled polynomial (as scoring floods).
+    const level = scope.own(result.parmsId);
+    let zero = zeroMadeAhead(rt, scope, result, input.zeros?.[0]) ?? zeroMadeAhead(rt, scope, result, input.zero);
+    if (!zero) {
+      zero = scope.own(encryptor.encryptZero());
+      rt.evaluator.cipherModSwitchTo(zero, level, zero);
+    }
+    addSampledFlood(rt, scope, result, zero, (report.valueStd * result.scale) / Math.sqrt(rt.slots));
     return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };
   });
 }

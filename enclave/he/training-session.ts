@@ -25,9 +25,9 @@ const designs = new Map<string, TrainingDesign>();
 onSessionClosed((id) => designs.delete(id));
 
 /**
- * The floods of a session's next rounds, each one round's fresh encryptions of zero (one per step of
- * the ladder) made by a SEAL worker while the bank decrypts earlier answers, oldest first. Each batch
- * is taken by exactly one round (a round that finds none makes its own); dropped on close.
+ * The floods of a session's next rounds, each one round's fresh encryption of zero (its sampled
+ * polynomial is drawn in the round) made by a SEAL worker while the bank decrypts earlier answers,
+ * oldest first. Each is taken by exactly one round (a round that finds none makes its own); dropped on close.
  */
 const nextFloods = new Map<string, Promise<Uint8Array[] | undefined>[]>();
 onSessionClosed((id) => nextFloods.delete(id));
