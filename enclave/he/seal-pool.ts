@@ -38,7 +38,6 @@ export interface PoolOps {
   xtyFolds: { input: XtyInput; output: Uint8Array[] };
   xtyFromFolds: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; shares: Uint8Array[][] }; output: Uint8Array[] };
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
-  freshZero: { input: { paramSet: ParamSetName; publicKey: Uint8Array }; output: Uint8Array };
   floodZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }; output: Uint8Array[] };
   encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
   encryptedScoreBatches: { input: ScoreBatchesInput; output: { ciphers: Uint8Array[]; flood: FloodReport } };
@@ -339,12 +338,6 @@ export async function encryptedXtyShared(input: XtyInput, slots: number): Promis
 export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
   assertPublicKey(await paramFacts(input.paramSet), input.publicKey);
   return run('newtonRound', input);
-}
-
-/** A fresh encryption of zero under the session's key, for one later round's flood (training-crypto.ts). */
-export async function freshZero(paramSet: ParamSetName, publicKey: Uint8Array): Promise<Uint8Array> {
-  assertPublicKey(await paramFacts(paramSet), publicKey);
-  return run('freshZero', { paramSet, publicKey });
 }
 
 /** One round's fresh encryption of zero made ahead under the session's key, in a list of one (training-crypto.ts). */

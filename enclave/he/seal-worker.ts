@@ -8,7 +8,7 @@ import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
 import { checkKeys, paramFacts } from './enclave-crypto';
-import { encryptedXty, floodZeros, freshZero, newtonRound, xtyFolds, xtyFromFolds } from './training-crypto';
+import { encryptedXty, floodZeros, newtonRound, xtyFolds, xtyFromFolds } from './training-crypto';
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
 
@@ -20,7 +20,6 @@ const ops: Impl = {
   xtyFolds,
   xtyFromFolds,
   newtonRound,
-  freshZero,
   floodZeros,
   encryptedScores,
   encryptedScoreBatches,

@@ -213,9 +213,7 @@ export interface RoundInput {
   policy: FloodPolicy;
   /** Enc(X^T y) holds the label check: each answer slot gets it times `gain` times a fresh secret factor. */
   check?: { gain: number };
-  /** A fresh encryption of zero from `freshZero`, made for this round alone; without it the round makes its own. */
-  zero?: Uint8Array;
-  /** A fresh encryption of zero from `floodZeros` (the first of the list), made for this round alone; it goes before `zero`. */
+  /** A fresh encryption of zero from `floodZeros` (the first of the list), made for this round alone; without it the round makes its own. */
   zeros?: Uint8Array[];
 }
 
@@ -257,22 +255,6 @@ function loadTotals(rt: CkksRuntime, scope: Scope, input: RoundInput): (CipherTe
     if (owner !== scope) owner.dispose();
     throw e;
   }
-}
-
-/**
- * A fresh public-key encryption of zero, dropped to the last level (dropping primes leaves its value
- * and noise as they are): the flood of a session's next round, made while the bank decrypts the last
- * answer, so the round itself does not wait for the encryption. Each one floods exactly one round.
- */
-export async function freshZero(input: { paramSet: ParamSetName; publicKey: Uint8Array }): Promise<Uint8Array> {
-  const rt = await ckks(input.paramSet);
-  return withScope((scope) => {
-    const { pk } = loadKeys(rt, scope, input.publicKey, new Uint8Array(0));
-    const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-    const zero = scope.own(encryptor.encryptZero());
-    rt.evaluator.cipherModSwitchTo(zero, scope.own(rt.context.lastParmsId), zero);
-    return zero.saveArray(rt.seal.ComprModeType.none);
-  });
 }
 
 /**
@@ -363,7 +345,7 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
     // One fresh encryption of zero for this round alone, made ahead or here, then the sampled polynomial (as scoring floods).
     const level = scope.own(result.parmsId);
-    let zero = zeroMadeAhead(rt, scope, result, input.zeros?.[0]) ?? zeroMadeAhead(rt, scope, result, input.zero);
+    let zero = zeroMadeAhead(rt, scope, result, input.zeros?.[0]);
     if (!zero) {
       zero = scope.own(encryptor.encryptZero());
       rt.evaluator.cipherModSwitchTo(zero, level, zero);
