@@ -34,10 +34,12 @@ export class BasisRows {
       this.key = key;
       this.rows = new Map();
     }
-    const fresh = [...new Set(ids.filter((id) => !this.rows.has(id)))];
+    // This request's setting's map: a request under a newer setting may replace `this.rows` while this one reads the platform.
+    const rows = this.rows;
+    const fresh = [...new Set(ids.filter((id) => !rows.has(id)))];
     if (fresh.length) {
       const { basis } = scoreBasis(await load(fresh), this.stats, this.terms, fresh);
-      fresh.forEach((id, i) => this.rows.set(id, Float64Array.from(basis, (column) => column[i])));
+      fresh.forEach((id, i) => rows.set(id, Float64Array.from(basis, (column) => column[i])));
     }
     const terms = this.terms.length;
     const out: Float64Array[][] = [];
@@ -45,7 +47,7 @@ export class BasisRows {
       const length = Math.min(batch, ids.length - start);
       const flat = new Float64Array(terms * length);
       for (let i = 0; i < length; i++) {
-        const row = this.rows.get(ids[start + i])!;
+        const row = rows.get(ids[start + i])!;
         for (let t = 0, at = i; t < terms; t++, at += length) flat[at] = row[t];
       }
       out.push(Array.from({ length: terms }, (_, t) => flat.subarray(t * length, (t + 1) * length)));

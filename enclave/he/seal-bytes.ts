@@ -39,6 +39,7 @@ const VERSION = [4, 1];
 const SEED = HEADER + 1 + 64;
 
 class Malformed extends Error {}
+class Unseeded extends Error {}
 
 function fail(): never {
   throw new Malformed();
@@ -116,6 +117,8 @@ interface CipherShape {
   n: number;
   /** Required scale, or undefined to accept what a fresh ciphertext may carry (checked by the caller). */
   scale: (scale: number) => boolean;
+  /** Only the seeded form: the second polynomial is expanded from a seed, so the sender cannot choose it. */
+  seeded?: boolean;
 }
 
 /** One ciphertext (or public key, which SEAL serializes as one) at the cursor; returns the cursor after it. */
@@ -133,6 +136,7 @@ function readCipher(r: Reader, shape: CipherShape): void {
   const perPoly = shape.n * shape.moduli.length;
   // A seeded blob carries the first polynomial and the seed of the second; a full one carries both.
   if ((count !== perPoly && count !== 2 * perPoly) || arraySize !== HEADER + 8 + 8 * count) fail();
+  if (shape.seeded && count !== perPoly) throw new Unseeded();
   const data = r.at;
   assertBelowModuli(r, count / perPoly, shape.n, shape.moduli);
   // A full ciphertext whose second polynomial is zero is transparent: it hides nothing, and SEAL refuses to compute with it.
@@ -152,6 +156,7 @@ function checked(what: string, code: 'bad_ciphertext' | 'bad_key', check: () => 
     check();
   } catch (e) {
     if (e instanceof Compressed) throw new JointlabError(code, `${what} ${plural ? 'are' : 'is'} compressed; send SEAL objects uncompressed (compression mode none)`, 'usage');
+    if (e instanceof Unseeded) throw new JointlabError(code, `${what} must be sent as SEAL serializes a new one (KeyGenerator.createPublicKeySerializable, its second polynomial as a seed)`, 'usage');
     if (e instanceof Malformed) throw new JointlabError(code, `${what} ${plural ? 'do' : 'does'} not load under this session's parameters`, 'usage');
     throw e;
   }
@@ -171,7 +176,9 @@ const keyShape = (f: ParamFacts): CipherShape => ({ parmsId: f.keyParmsId, modul
 export function assertPublicKey(f: ParamFacts, bytes: Uint8Array): void {
   checked('the public key', 'bad_key', () => {
     const r = new Reader(bytes);
-    readCipher(r, keyShape(f));
+    // Seeded only: the enclave's encryptions of zero under this key re-randomize what the bank gets
+    // back, and a second polynomial the bank chose (a constant, say) would leave it readable, unflooded.
+    readCipher(r, { ...keyShape(f), seeded: true });
     if (r.at !== bytes.length) fail();
   });
 }
