@@ -14,7 +14,8 @@ import { JointlabError } from '../../lab/errors';
 import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
 import { addSampledFlood } from './sampled-flood';
-import { FloodPolicy, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { FloodPolicy, badCipher, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { Z_TERM_BOUND } from '../release/score-bounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
 export interface ScoreModelInput {
@@ -22,6 +23,12 @@ export interface ScoreModelInput {
   publicKey: Uint8Array;
   /** Encrypted coefficients, one per basis column, each replicated in every slot; the last is the constant term. */
   coefficients: Uint8Array[];
+  /**
+   * Public bound on each basis column's |value| (enclave/release/score-bounds.ts): values are clipped to
+   * it, and the flood's noise estimate uses it, never the batch's data. Without it every column is
+   * bound by Z_TERM_BOUND.
+   */
+  bounds?: number[];
   /**
    * The worker keeps the model loaded under this key (one per model upload, made by the enclave, never
    * by a bank); without one the model is loaded for this call only.
@@ -122,7 +129,12 @@ function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
     }
     const coefficients = input.coefficients.map((bytes, i) => {
       const ct = loadFresh(rt, scope, bytes, `coefficient ciphertext ${i}`);
-      rt.evaluator.cipherModSwitchToNext(ct, ct);
+      try {
+        rt.evaluator.cipherModSwitchToNext(ct, ct);
+      } catch {
+        // SEAL throws when the switch leaves the second polynomial zero: only a crafted ciphertext is one.
+        throw badCipher(`coefficient ciphertext ${i}`);
+      }
       return ct;
     });
     if (!coefficients.length) throw new JointlabError('bad_ciphertext_count', 'send at least the constant term', 'usage');
@@ -209,8 +221,26 @@ function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: Cipher
   addSampledFlood(rt, scope, result, zero, (valueStd * result.scale) / Math.sqrt(rt.slots));
 }
 
+/** Each column's bound: the model's, one per column, or Z_TERM_BOUND for all. */
+function boundsOf(columns: number, bounds: number[] | undefined): number[] {
+  if (!bounds) return new Array<number>(columns).fill(Z_TERM_BOUND);
+  if (bounds.length !== columns || !bounds.every((b) => Number.isFinite(b) && b > 0)) throw new JointlabError('schema_violation', `expected ${columns} positive term bounds`, 'usage');
+  return bounds;
+}
+
+/** The scale of an answer: the coefficients' times the basis's, over the prime the rescale drops (what SEAL's rescale gives). */
+function answerScale(rt: CkksRuntime, model: LoadedModel): number {
+  const scope = new Scope();
+  try {
+    const moduli = scope.own(scope.own(rt.context.getContextData(model.level)).parms).coeffModulus;
+    return (model.coefficients[0].scale * rt.scale) / Number(moduli[moduli.length - 1]);
+  } finally {
+    scope.dispose();
+  }
+}
+
 /** Enc(constant + sum_t coefficient_t * basis_t), one enterprise per slot, flooded. */
-function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, basis: Float64Array[], policy: FloodPolicy): { cipher: Uint8Array; flood: FloodReport } {
+function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, basis: Float64Array[], policy: FloodPolicy, termBounds: number[] | undefined): { cipher: Uint8Array; flood: FloodReport } {
   if (model.coefficients.length !== basis.length + 1) {
     throw new JointlabError('bad_ciphertext_count', `expected ${basis.length + 1} coefficient ciphertexts`, 'usage');
   }
@@ -219,33 +249,48 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
     const result = scope.own(rt.seal.CipherText());
     const term = scope.own(rt.seal.CipherText());
     // The constant (times ones) goes first, so the sum starts from a product that is never zero.
-    rt.evaluator.multiplyPlain(model.coefficients[basis.length], model.ones, result);
-    let freshSquares = 1;
+    const bounds = boundsOf(basis.length, termBounds);
+    // Coefficients are the bank's fresh ciphertexts; the basis is the plaintext factor, each column at
+    // most its public bound. The rescale to the last prime rounds at the answer's scale, which is below
+    // the parameter set's: that rounding joins the estimate. Nothing here depends on the batch's data,
+    // so neither the reported bits nor a refusal says anything about its enterprises.
+    const freshL2 = Math.sqrt(1 + bounds.reduce((s, b) => s + b * b, 0));
+    const rescaleRounding = Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / answerScale(rt, model);
+    const estimate = noiseEstimate(paramSet, { freshL2, rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) + rescaleRounding;
+    const report = floodSize(policy, estimate, paramSet);
+    // SEAL throws on a product or rescale whose result is transparent: only a bank's crafted coefficients make one.
+    const crafted = <T>(step: () => T): T => {
+      try {
+        return step();
+      } catch {
+        throw badCipher('a coefficient ciphertext');
+      }
+    };
+    // The constant (times ones) goes first, so the sum starts from a product that is never zero.
+    crafted(() => rt.evaluator.multiplyPlain(model.coefficients[basis.length], model.ones, result));
     const slots = new Float64Array(rt.slots);
     const encoder = levelEncoder(rt, model.level);
     basis.forEach((column, t) => {
-      let max = 0;
-      for (const v of column) max = Math.max(max, Math.abs(v));
+      const bound = bounds[t];
+      let any = false;
+      for (let i = 0; i < column.length; i++) {
+        const v = column[i] > bound ? bound : column[i] < -bound ? -bound : column[i];
+        slots[i] = v;
+        if (v !== 0) any = true;
+      }
+      slots.fill(0, column.length);
       // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
-      if (max === 0) return;
-      freshSquares += max * max;
-      slots.fill(0);
-      slots.set(column);
+      if (!any) return;
       const plain = (encoder ?? rt.encoder).encode(slots, rt.scale)!;
       try {
         if (!encoder) rt.evaluator.plainModSwitchTo(plain, model.level, plain);
-        rt.evaluator.multiplyPlain(model.coefficients[t], plain, term);
+        crafted(() => rt.evaluator.multiplyPlain(model.coefficients[t], plain, term));
       } finally {
         plain.delete();
       }
       rt.evaluator.add(result, term, result);
     });
-    rt.evaluator.rescaleToNext(result, result);
-    // Coefficients are the bank's fresh ciphertexts; the basis is the plaintext factor. The rescale to
-    // the last prime rounds at the answer's scale, which is below the parameter set's: that rounding joins the estimate.
-    const rescaleRounding = Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / result.scale;
-    const estimate = noiseEstimate(paramSet, { freshL2: Math.sqrt(freshSquares), rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) + rescaleRounding;
-    const report = floodSize(policy, estimate, paramSet);
+    crafted(() => rt.evaluator.rescaleToNext(result, result));
     flood(rt, scope, model, result, report.valueStd);
     // Uncompressed: zstd gains a few percent on flooded coefficients and costs more than the product of a term.
     return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };
@@ -262,7 +307,7 @@ export async function encryptedScoreBatches(input: ScoreBatchesInput): Promise<{
     const ciphers: Uint8Array[] = [];
     let least: FloodReport | undefined;
     for (const basis of input.batches) {
-      const r = scoreBatch(rt, input.paramSet, model, basis, input.policy);
+      const r = scoreBatch(rt, input.paramSet, model, basis, input.policy, input.bounds);
       ciphers.push(r.cipher);
       if (!least || r.flood.bits < least.bits) least = r.flood;
     }
@@ -276,6 +321,6 @@ export async function encryptedScoreBatches(input: ScoreBatchesInput): Promise<{
 
 /** One batch with a model loaded for this call only. */
 export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
-  const r = await encryptedScoreBatches({ paramSet: input.paramSet, publicKey: input.publicKey, coefficients: input.coefficients, batches: [input.basis], policy: input.policy });
+  const r = await encryptedScoreBatches({ paramSet: input.paramSet, publicKey: input.publicKey, coefficients: input.coefficients, bounds: input.bounds, batches: [input.basis], policy: input.policy });
   return { cipher: r.ciphers[0], flood: r.flood };
 }

@@ -71,6 +71,22 @@ describe('flood zeros made ahead for private scoring (enclave/he/score-crypto.ts
     assert.ok(apart > 0.95 && apart < 1.05, `two answers differ by ${apart.toFixed(3)} of two independent floods`);
   });
 
+  it('clips each basis value to its public bound, and reports a flood the values of the batch do not change', async () => {
+    const bounds = Array.from({ length: terms }, (_, t) => (t % 2 ? 1 : 0.5));
+    const clipped = Float64Array.from({ length: bank.runtime.slots }, (_, i) =>
+      basis.reduce((s, column, t) => s + coefficients[t] * Math.max(-bounds[t], Math.min(bounds[t], column[i])), coefficients[terms]),
+    );
+    const a = await encryptedScoreBatches({ ...input, bounds });
+    const noise = rms(bank.decrypt(a.ciphers[0]), clipped) / a.flood.valueStd;
+    assert.ok(noise > 0.95 && noise < 1.05, `scores of the clipped basis, flooded: ${noise.toFixed(3)} of the reported flood`);
+    // Ten times the values (most now past their bounds), or all of them zero: the same report.
+    const b = await encryptedScoreBatches({ ...input, bounds, batches: [basis.map((c) => c.map((v) => 10 * v))] });
+    const c = await encryptedScoreBatches({ ...input, bounds, batches: [basis.map((c) => c.map(() => 0))] });
+    assert.deepEqual(b.flood, a.flood);
+    assert.deepEqual(c.flood, a.flood);
+    await assert.rejects(encryptedScoreBatches({ ...input, bounds: bounds.slice(1) }), /term bounds/);
+  });
+
   it('keeps a bounded number ahead', async () => {
     const full = await untilFilled();
     assert.ok(full <= 16, `${full} zeros kept for one model`);
