@@ -15,7 +15,7 @@ import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
 import { addSampledFlood } from './sampled-flood';
 import { FloodPolicy, badCipher, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
-import { Z_TERM_BOUND } from '../release/score-bounds';
+import { columnBounds, zBound } from '../release/score-bounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
 export interface ScoreModelInput {
@@ -24,11 +24,11 @@ export interface ScoreModelInput {
   /** Encrypted coefficients, one per basis column, each replicated in every slot; the last is the constant term. */
   coefficients: Uint8Array[];
   /**
-   * Public bound on each basis column's |value| (enclave/release/score-bounds.ts): values are clipped to
-   * it, and the flood's noise estimate uses it, never the batch's data. Without it every column is
-   * bound by Z_TERM_BOUND.
+   * Which basis columns are 0/1 flags, one per term (enclave/release/score-bounds.ts): flags are bound
+   * by 1, the others by a bound the term count sets; values are clipped to their bound, and the flood's
+   * noise estimate uses the bounds, never the batch's data. Without it no column is a flag.
    */
-  bounds?: number[];
+  flags?: boolean[];
   /**
    * The worker keeps the model loaded under this key (one per model upload, made by the enclave, never
    * by a bank); without one the model is loaded for this call only.
@@ -221,11 +221,22 @@ function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: Cipher
   addSampledFlood(rt, scope, result, zero, (valueStd * result.scale) / Math.sqrt(rt.slots));
 }
 
-/** Each column's bound: the model's, one per column, or Z_TERM_BOUND for all. */
-function boundsOf(columns: number, bounds: number[] | undefined): number[] {
-  if (!bounds) return new Array<number>(columns).fill(Z_TERM_BOUND);
-  if (bounds.length !== columns || !bounds.every((b) => Number.isFinite(b) && b > 0)) throw new JointlabError('schema_violation', `expected ${columns} positive term bounds`, 'usage');
-  return bounds;
+/**
+ * The public noise estimate of a batch whose columns are bound by `bounds`: the coefficients are the
+ * bank's fresh ciphertexts and the basis the plaintext factor; the rescale to the last prime rounds at
+ * the answer's scale, below the parameter set's, and that rounding joins it.
+ */
+function estimateFor(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, bounds: number[]): number {
+  const freshL2 = Math.sqrt(1 + bounds.reduce((s, b) => s + b * b, 0));
+  return noiseEstimate(paramSet, { freshL2, rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) + Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / answerScale(rt, model);
+}
+
+/** Each column's bound, from which columns are flags and the policy alone (score-bounds.ts). */
+function boundsOf(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, columns: number, flags: boolean[] | undefined, policy: FloodPolicy): number[] {
+  const isFlag = flags ?? new Array<boolean>(columns).fill(false);
+  if (isFlag.length !== columns) throw new JointlabError('schema_violation', `expected ${columns} column kinds`, 'usage');
+  const z = zBound(policy.minBits, (bound) => Math.log2(policy.precision / estimateFor(rt, paramSet, model, columnBounds(isFlag, bound))));
+  return columnBounds(isFlag, z);
 }
 
 /** The scale of an answer: the coefficients' times the basis's, over the prime the rescale drops (what SEAL's rescale gives). */
@@ -240,7 +251,7 @@ function answerScale(rt: CkksRuntime, model: LoadedModel): number {
 }
 
 /** Enc(constant + sum_t coefficient_t * basis_t), one enterprise per slot, flooded. */
-function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, basis: Float64Array[], policy: FloodPolicy, termBounds: number[] | undefined): { cipher: Uint8Array; flood: FloodReport } {
+function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, basis: Float64Array[], policy: FloodPolicy, flags: boolean[] | undefined): { cipher: Uint8Array; flood: FloodReport } {
   if (model.coefficients.length !== basis.length + 1) {
     throw new JointlabError('bad_ciphertext_count', `expected ${basis.length + 1} coefficient ciphertexts`, 'usage');
   }
@@ -249,15 +260,10 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
     const result = scope.own(rt.seal.CipherText());
     const term = scope.own(rt.seal.CipherText());
     // The constant (times ones) goes first, so the sum starts from a product that is never zero.
-    const bounds = boundsOf(basis.length, termBounds);
-    // Coefficients are the bank's fresh ciphertexts; the basis is the plaintext factor, each column at
-    // most its public bound. The rescale to the last prime rounds at the answer's scale, which is below
-    // the parameter set's: that rounding joins the estimate. Nothing here depends on the batch's data,
-    // so neither the reported bits nor a refusal says anything about its enterprises.
-    const freshL2 = Math.sqrt(1 + bounds.reduce((s, b) => s + b * b, 0));
-    const rescaleRounding = Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / answerScale(rt, model);
-    const estimate = noiseEstimate(paramSet, { freshL2, rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) + rescaleRounding;
-    const report = floodSize(policy, estimate, paramSet);
+    // Each column at most its public bound: nothing in the estimate depends on the batch's data, so
+    // neither the reported bits, nor the flood, nor a refusal says anything about its enterprises.
+    const bounds = boundsOf(rt, paramSet, model, basis.length, flags, policy);
+    const report = floodSize(policy, estimateFor(rt, paramSet, model, bounds), paramSet);
     // SEAL throws on a product or rescale whose result is transparent: only a bank's crafted coefficients make one.
     const crafted = <T>(step: () => T): T => {
       try {
@@ -307,7 +313,7 @@ export async function encryptedScoreBatches(input: ScoreBatchesInput): Promise<{
     const ciphers: Uint8Array[] = [];
     let least: FloodReport | undefined;
     for (const basis of input.batches) {
-      const r = scoreBatch(rt, input.paramSet, model, basis, input.policy, input.bounds);
+      const r = scoreBatch(rt, input.paramSet, model, basis, input.policy, input.flags);
       ciphers.push(r.cipher);
       if (!least || r.flood.bits < least.bits) least = r.flood;
     }
@@ -321,6 +327,6 @@ export async function encryptedScoreBatches(input: ScoreBatchesInput): Promise<{
 
 /** One batch with a model loaded for this call only. */
 export async function encryptedScores(input: ScoreInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
-  const r = await encryptedScoreBatches({ paramSet: input.paramSet, publicKey: input.publicKey, coefficients: input.coefficients, bounds: input.bounds, batches: [input.basis], policy: input.policy });
+  const r = await encryptedScoreBatches({ paramSet: input.paramSet, publicKey: input.publicKey, coefficients: input.coefficients, flags: input.flags, batches: [input.basis], policy: input.policy });
   return { cipher: r.ciphers[0], flood: r.flood };
 }

@@ -15,7 +15,7 @@ import { ScoreLimiter } from '../scoring/limits';
 import { scoringPolicyOf } from '../scoring/policy-store';
 import { perturbedCells } from '../scoring/perturbed-rows';
 import { chargeModelBudget } from '../release/model-budget';
-import { termBounds } from '../release/score-bounds';
+import { flagColumns } from '../release/score-bounds';
 import { Db } from '../store/db';
 import { BasisTerm, platformAbsence, platformTable, scoreStats } from './design';
 import { snapshotKey } from '../data/datasets';
@@ -48,7 +48,7 @@ async function sessionModel(db: Db, paramSet: ParamSetName, publicKey: Uint8Arra
   stats ??= await scoreStats(db, await platformTable(db, spec, []));
   const terms = assertTerms(header.terms, spec, stats);
   if (blobs.length !== terms.length + 1) throw new JointlabError('bad_ciphertext_count', `send ${terms.length + 1} coefficient ciphertexts (one per term, then the constant)`, 'usage');
-  const model = await scoreModel(paramSet, publicKey, blobs, termBounds(terms));
+  const model = await scoreModel(paramSet, publicKey, blobs, flagColumns(terms));
   return { terms, model, stats, name: `he:${createHash('sha256').update(body).digest('hex').slice(0, 32)}`, basis: new BasisRows(terms, stats) };
 }
 

@@ -359,8 +359,8 @@ export interface ScoreModel {
   readonly paramSet: ParamSetName;
   readonly publicKey: Uint8Array;
   readonly coefficients: Uint8Array[];
-  /** Public bounds of the basis columns, one per term (enclave/release/score-bounds.ts); without them every column is bound as a z term. */
-  readonly bounds?: number[];
+  /** Which basis columns are 0/1 flags, one per term (enclave/release/score-bounds.ts); without it none is. */
+  readonly flags?: boolean[];
 }
 
 const checkedModels = new WeakSet<ScoreModel>();
@@ -369,7 +369,7 @@ const checkedModels = new WeakSet<ScoreModel>();
  * Checks a bank's public key and coefficient ciphertexts once and copies them into shared memory, so
  * each request hands them to a worker without a copy; the key names this upload in the workers' caches.
  */
-export async function scoreModel(paramSet: ParamSetName, publicKey: Uint8Array, coefficients: Uint8Array[], bounds?: number[]): Promise<ScoreModel> {
+export async function scoreModel(paramSet: ParamSetName, publicKey: Uint8Array, coefficients: Uint8Array[], flags?: boolean[]): Promise<ScoreModel> {
   const f = await paramFacts(paramSet);
   assertPublicKey(f, publicKey);
   coefficients.forEach((b, i) => assertCiphertext(f, b, `coefficient ciphertext ${i}`));
@@ -380,7 +380,7 @@ export async function scoreModel(paramSet: ParamSetName, publicKey: Uint8Array, 
     at += b.length;
     return shared.subarray(at - b.length, at);
   };
-  const model: ScoreModel = { key: randomUUID(), paramSet, publicKey: place(publicKey), coefficients: coefficients.map(place), ...(bounds ? { bounds } : {}) };
+  const model: ScoreModel = { key: randomUUID(), paramSet, publicKey: place(publicKey), coefficients: coefficients.map(place), ...(flags ? { flags } : {}) };
   checkedModels.add(model);
   return model;
 }

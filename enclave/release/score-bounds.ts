@@ -1,20 +1,32 @@
 /**
  * Public bounds on private scoring's basis values: the flood's noise estimate (and so the `flood.bits`
- * an answer reports, and whether a request is refused for too little flooding) is computed from these
- * and the model's terms alone, never from the enterprises in the batch, and every basis value is
- * clipped to its bound so that the estimate holds. Sized from the data, the reported bits gave away
- * |z| of a one-enterprise request's value (test/enclave/he/flood-report-leak.test.ts).
+ * an answer reports, its flood's spread and whether a request is refused for too little flooding) is
+ * computed from these and the model's terms alone, never from the enterprises in the batch, and every
+ * basis value is clipped to its bound so that the estimate holds. Sized from the data, the reported
+ * bits gave away |z| of a one-enterprise request's value (test/enclave/he/flood-report-leak.test.ts).
  */
 import type { BasisTerm } from '../he/design';
 
-/**
- * Largest |z| a standardized term carries into an encrypted score: an enterprise further out is
- * scored as if it sat 32 standard deviations from the mean. 512 such terms still leave more than the
- * 12 bits of flooding a score needs at n16384.
- */
-export const Z_TERM_BOUND = 32;
+/** Which basis columns are 0/1 flags (missing, level, bin): bound 1. The others are standardized values. */
+export function flagColumns(terms: readonly BasisTerm[]): boolean[] {
+  return terms.map((t) => t.kind !== 'z');
+}
 
-/** Each term's bound: missing flags, levels and bins are 0 or 1; standardized values Z_TERM_BOUND. */
-export function termBounds(terms: readonly BasisTerm[]): number[] {
-  return terms.map((t) => (t.kind === 'z' ? Z_TERM_BOUND : 1));
+/** The widest bound on |z| tried first: an enterprise further out is scored as if it sat there. */
+export const Z_BOUND_MAX = 1024;
+
+/**
+ * The bound on standardized columns: the largest power of two up to Z_BOUND_MAX at which the model's
+ * flood still keeps `minBits` plus half a bit (`bitsAt` gives the flood's bits when every standardized
+ * column is bound by its argument), at least 1. It depends on the number and kind of terms alone: at
+ * n16384, 128 for 30 standardized terms, 256 for 7.
+ */
+export function zBound(minBits: number, bitsAt: (bound: number) => number): number {
+  for (let bound = Z_BOUND_MAX; bound > 1; bound /= 2) if (bitsAt(bound) >= minBits + 0.5) return bound;
+  return 1;
+}
+
+/** Each column's bound: 1 for flags, `z` for standardized values. */
+export function columnBounds(flags: readonly boolean[], z: number): number[] {
+  return flags.map((flag) => (flag ? 1 : z));
 }

@@ -72,19 +72,22 @@ describe('flood zeros made ahead for private scoring (enclave/he/score-crypto.ts
   });
 
   it('clips each basis value to its public bound, and reports a flood the values of the batch do not change', async () => {
-    const bounds = Array.from({ length: terms }, (_, t) => (t % 2 ? 1 : 0.5));
+    // Every other column a 0/1 flag (bound 1); the others standardized, bound by the term count: 128 for 15 and 15 flags.
+    const flags = Array.from({ length: terms }, (_, t) => t % 2 === 1);
+    const wide = basis.map((column, t) => column.map((v, i) => (flags[t] ? v : i % 100 === 0 ? 500 * v : v)));
     const clipped = Float64Array.from({ length: bank.runtime.slots }, (_, i) =>
-      basis.reduce((s, column, t) => s + coefficients[t] * Math.max(-bounds[t], Math.min(bounds[t], column[i])), coefficients[terms]),
+      wide.reduce((s, column, t) => s + coefficients[t] * Math.max(flags[t] ? -1 : -128, Math.min(flags[t] ? 1 : 128, column[i])), coefficients[terms]),
     );
-    const a = await encryptedScoreBatches({ ...input, bounds });
+    const a = await encryptedScoreBatches({ ...input, flags, batches: [wide] });
     const noise = rms(bank.decrypt(a.ciphers[0]), clipped) / a.flood.valueStd;
     assert.ok(noise > 0.95 && noise < 1.05, `scores of the clipped basis, flooded: ${noise.toFixed(3)} of the reported flood`);
-    // Ten times the values (most now past their bounds), or all of them zero: the same report.
-    const b = await encryptedScoreBatches({ ...input, bounds, batches: [basis.map((c) => c.map((v) => 10 * v))] });
-    const c = await encryptedScoreBatches({ ...input, bounds, batches: [basis.map((c) => c.map(() => 0))] });
+    assert.ok(a.flood.bits >= DEFAULT_FLOOD.minBits + 0.5, `${a.flood.bits} bits`);
+    // Other values, or all of them zero: the same report.
+    const b = await encryptedScoreBatches({ ...input, flags, batches: [basis.map((c) => c.map((v) => 10 * v))] });
+    const c = await encryptedScoreBatches({ ...input, flags, batches: [basis.map((c) => c.map(() => 0))] });
     assert.deepEqual(b.flood, a.flood);
     assert.deepEqual(c.flood, a.flood);
-    await assert.rejects(encryptedScoreBatches({ ...input, bounds: bounds.slice(1) }), /term bounds/);
+    await assert.rejects(encryptedScoreBatches({ ...input, flags: flags.slice(1) }), /column kinds/);
   });
 
   it('keeps a bounded number ahead', async () => {
