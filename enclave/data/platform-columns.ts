@@ -10,6 +10,7 @@ import { columnarOf } from '../columnar/registry';
 import { ColumnSummary, summarizeColumn } from '../release/population';
 import { Db } from '../store/db';
 import { datasetCells, getDatasetMeta } from './datasets';
+import { keptCells } from './kept-cells';
 
 export interface PlatformColumns {
   engine: 'sqlite' | 'duckdb';
@@ -22,6 +23,15 @@ export interface PlatformColumns {
   summaries(columns: { name: string; kind: 'numeric' | 'categorical' }[]): Promise<ColumnSummary[]>;
 }
 
+export interface PlatformReadOptions {
+  /**
+   * On SQLite rows: keep the snapshot's cells for the next read of the same columns (data/kept-cells.ts),
+   * for readers that come back to one snapshot often (encrypted-label sessions). DuckDB reads only the
+   * ids asked about and keeps nothing.
+   */
+  keep?: boolean;
+}
+
 /** Snapshots already said to have no columnar copy, so the log says it once. */
 const announced = new Set<string>();
 
@@ -30,7 +40,14 @@ const announced = new Set<string>();
  * is held; DuckDB when the enclave has a columnar store and a whole copy of the latest snapshot,
  * SQLite's rows otherwise.
  */
-export async function withPlatformColumns<T>(db: Db, dataset: string, columns: string[], ids: readonly string[], use: (platform: PlatformColumns) => Promise<T>): Promise<T> {
+export async function withPlatformColumns<T>(
+  db: Db,
+  dataset: string,
+  columns: string[],
+  ids: readonly string[],
+  use: (platform: PlatformColumns) => Promise<T>,
+  options: PlatformReadOptions = {},
+): Promise<T> {
   const store = columnarOf(db);
   if (store) {
     const meta = await getDatasetMeta(db, dataset);
@@ -51,12 +68,12 @@ export async function withPlatformColumns<T>(db: Db, dataset: string, columns: s
       store.logLine(`platform columns of dataset ${dataset} snapshot ${meta.snapshot}: no columnar copy, read from SQLite rows`);
     }
   }
-  return use(await sqliteColumns(db, dataset, columns));
+  return use(await sqliteColumns(db, dataset, columns, options.keep ?? false));
 }
 
-/** Today's read: every row of the latest snapshot, the columns' cells kept by id, summaries counted from them. */
-async function sqliteColumns(db: Db, dataset: string, columns: string[]): Promise<PlatformColumns> {
-  const { byId, types, meta } = await datasetCells(db, dataset, columns);
+/** SQLite's rows: every row of the latest snapshot (or the kept read of it), the columns' cells by id, summaries counted from them. */
+async function sqliteColumns(db: Db, dataset: string, columns: string[], keep: boolean): Promise<PlatformColumns> {
+  const { byId, types, meta } = keep ? await keptCells(db, dataset, columns) : await datasetCells(db, dataset, columns);
   return {
     engine: 'sqlite',
     meta,
