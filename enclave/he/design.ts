@@ -128,16 +128,19 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   const columns = spec.platform!.columns;
   const ids = await keptUploadRows(db, upload.id);
   const uploadIds = ids.map((r) => r.entity_id);
+  const secret = await populationSecret(db);
+  // The upload's fingerprint needs no platform column: hashed while DuckDB joins (its own threads).
+  const uploadedPrint = keptFingerprint(db, secret, uploadIds);
+  uploadedPrint.catch(() => undefined);
   // The platform's columns for the upload's enterprises on the enclave's engine, as plaintext jobs read
   // them (data/platform-columns.ts); on SQLite rows the snapshot's read is kept for the next session.
   const { meta, matchedAt, encoder, matched } = await withPlatformColumns(db, spec.platform!.dataset, columns, uploadIds, (platform) => matchedDesign(db, org, columns, uploadIds, platform), {
     keep: true,
   });
   const matchedIds = matchedAt.map((i) => uploadIds[i]);
-  const secret = await populationSecret(db);
   const version = await datasetVersion(db, meta);
   const request = await keptValue(db, 'request', `${upload.id}\u0000${version}`, async () => requestDigest(ids, version));
-  const [fingerprint, uploaded] = await Promise.all([keptFingerprint(db, secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys()))), keptFingerprint(db, secret, uploadIds)]);
+  const [fingerprint, uploaded] = await Promise.all([keptFingerprint(db, secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys()))), uploadedPrint]);
   const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded, ids: fingerprint };
   const aligned = matched.map((c) => {
     const out = new Float64Array(ids.length);
