@@ -1,7 +1,8 @@
 /**
- * A snapshot's cells of some columns kept between reads on the SQLite engine: encrypted-label
- * sessions open again and again on one snapshot, and every read of SQLite's rows parses every row.
+ * What platform reads keep for the next read of the same snapshot: encrypted-label sessions open
+ * again and again on one snapshot and upload, and every read of SQLite's rows parses every row.
  */
+import { createHash } from 'node:crypto';
 import { JointlabError } from '../../lab/errors';
 import type { DatasetMeta } from '../../lab/api/datasets';
 import { Db } from '../store/db';
@@ -56,4 +57,40 @@ export async function keptCells(db: Db, dataset: string, columns: string[]): Pro
   const cells = await latestCells(db, dataset, columns);
   const meta = await getDatasetMeta(db, dataset);
   return meta && snapshotKey(meta) === snapshotKey(cells.meta) ? { ...cells, meta } : cells;
+}
+
+/**
+ * The DuckDB engine's join of one id list, kept the same way: a snapshot's copy and an upload never
+ * change, so an encrypted-label session on the same upload and snapshot gets the cells it got before
+ * without joining again. Only lists up to KEPT_JOIN_IDS ids, the last KEPT_JOINS of them per database.
+ */
+const KEPT_JOINS = 2;
+export const KEPT_JOIN_IDS = 250_000;
+const joins = new WeakMap<Db, Map<string, Map<string, string[]>>>();
+
+/** What names a join: the snapshot's copy (dataset, version, content digest), the columns and the ids in order. */
+export function joinKey(snapshot: { dataset: string; version: number; digest: string }, columns: string[], ids: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const id of ids) h.update(id).update('\u0000');
+  return [snapshot.dataset, snapshot.version, snapshot.digest, ...columns, h.digest('hex')].join('\u0000');
+}
+
+export function keptJoin(db: Db, key: string): Map<string, string[]> | undefined {
+  const cache = joins.get(db);
+  const known = cache?.get(key);
+  if (known) {
+    cache!.delete(key);
+    cache!.set(key, known);
+  }
+  return known;
+}
+
+export function keepJoin(db: Db, key: string, byId: Map<string, string[]>): void {
+  const cache = joins.get(db) ?? new Map<string, Map<string, string[]>>();
+  joins.set(db, cache);
+  cache.set(key, byId);
+  for (const old of cache.keys()) {
+    if (cache.size <= KEPT_JOINS) break;
+    cache.delete(old);
+  }
 }

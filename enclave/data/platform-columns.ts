@@ -10,7 +10,7 @@ import { columnarOf } from '../columnar/registry';
 import { ColumnSummary, summarizeColumn } from '../release/population';
 import { Db } from '../store/db';
 import { datasetCells, getDatasetMeta } from './datasets';
-import { keptCells } from './kept-cells';
+import { KEPT_JOIN_IDS, joinKey, keepJoin, keptCells, keptJoin } from './kept-cells';
 
 export interface PlatformColumns {
   engine: 'sqlite' | 'duckdb';
@@ -25,9 +25,10 @@ export interface PlatformColumns {
 
 export interface PlatformReadOptions {
   /**
-   * On SQLite rows: keep the snapshot's cells for the next read of the same columns (data/kept-cells.ts),
-   * for readers that come back to one snapshot often (encrypted-label sessions). DuckDB reads only the
-   * ids asked about and keeps nothing.
+   * Keep what was read for the next read of the same snapshot (data/kept-cells.ts), for readers that
+   * come back to one snapshot often (encrypted-label sessions): on SQLite rows the snapshot's cells of
+   * the columns, on DuckDB the join of these ids (lists up to KEPT_JOIN_IDS). The cells handed out are
+   * then shared: readers do not change them.
    */
   keep?: boolean;
 }
@@ -60,7 +61,21 @@ export async function withPlatformColumns<T>(
     });
     const row = await db.get<{ digest: string | null }>('SELECT digest FROM dataset_snapshots WHERE dataset = ? AND version = ?', [dataset, meta.snapshot]);
     const snapshot = { dataset, version: meta.snapshot, digest: row?.digest ?? null };
-    const read = await store.read(snapshot, columns, ids, (r) => use({ engine: 'duckdb', meta, types, byId: r.byId, summaries: r.summaries }));
+    const keepAs = options.keep && snapshot.digest && ids.length <= KEPT_JOIN_IDS ? joinKey({ ...snapshot, digest: snapshot.digest }, columns, ids) : undefined;
+    const known = keepAs ? keptJoin(db, keepAs) : undefined;
+    if (known) {
+      // Summaries need the copy itself: read again only if asked (a reader that keeps its encoder does not ask).
+      const summaries = async (wanted: { name: string; kind: 'numeric' | 'categorical' }[]): Promise<ColumnSummary[]> => {
+        const read = await store.read(snapshot, columns, [], (r) => r.summaries(wanted));
+        if (!read) throw new JointlabError('snapshot_changed', `dataset "${dataset}" changed while it was read; retry`, 'conflict');
+        return read;
+      };
+      return use({ engine: 'duckdb', meta, types, byId: known, summaries });
+    }
+    const read = await store.read(snapshot, columns, ids, (r) => {
+      if (keepAs) keepJoin(db, keepAs, r.byId);
+      return use({ engine: 'duckdb', meta, types, byId: r.byId, summaries: r.summaries });
+    });
     if (read !== undefined) return read;
     const key = `${dataset}@${meta.snapshot}`;
     if (!announced.has(key)) {

@@ -69,7 +69,7 @@ function comparable(d: TrainingDesign): unknown {
     assert.equal(await withPlatformColumns(sqlite.enclave.db, 'platform', ['years_established'], [], async (p) => p.engine), 'sqlite');
   });
 
-  it('builds the same design on both engines, bit for bit, with and without the training-consent policy', async () => {
+  it('builds the same design on both engines, bit for bit, with and without the training-consent policy, and after a new k', async () => {
     const s = spec('platform', ['years_established', 'vat_paid_12m_10k', 'tax_arrears', 'tax_grade', 'province']);
     const open = async () => Promise.all(both().map((t) => trainingDesign(t.enclave.db, s, 'bank-a')));
     const [a, b] = await open();
@@ -89,6 +89,11 @@ function comparable(d: TrainingDesign): unknown {
     const ones = c.aligned[c.aligned.length - 1];
     c.aligned.forEach((column) => column.forEach((v, i) => ones[i] === 0 && assert.equal(v, 0)));
     for (const t of both()) await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { requireTrainingConsent: false } });
+    // A new k on the same snapshot and upload: the join kept on DuckDB, the summaries read again for the new encoder.
+    for (const t of both()) await t.client('steward').request('PUT', 'v1/datasets/platform/policy', { json: { k: 150 } });
+    const [e, f] = await open();
+    assert.deepEqual(comparable(f), comparable(e));
+    assert.notDeepEqual(e.names, a.names, 'fewer levels at k = 150');
   });
 
   it('builds the same design from awkward cells (padded, non-canonical, gaps, NA, huge, negative zero) and a numeric column the rows type as categories', async () => {
