@@ -66,7 +66,7 @@ export async function keptCells(db: Db, dataset: string, columns: string[]): Pro
  */
 const KEPT_JOINS = 2;
 export const KEPT_JOIN_IDS = 250_000;
-const joins = new WeakMap<Db, Map<string, Map<string, string[]>>>();
+const joins = new WeakMap<Db, Map<string, Promise<Map<string, string[]>>>>();
 
 /** What names a join: the snapshot's copy (dataset, version, content digest), the columns and the ids in order. */
 export function joinKey(snapshot: { dataset: string; version: number; digest: string }, columns: string[], ids: readonly string[]): string {
@@ -75,7 +75,8 @@ export function joinKey(snapshot: { dataset: string; version: number; digest: st
   return [snapshot.dataset, snapshot.version, snapshot.digest, ...columns, h.digest('hex')].join('\u0000');
 }
 
-export function keptJoin(db: Db, key: string): Map<string, string[]> | undefined {
+/** The kept join, or the one being read (a session opening while its job's design is prepared waits for it). */
+export function keptJoin(db: Db, key: string): Promise<Map<string, string[]>> | undefined {
   const cache = joins.get(db);
   const known = cache?.get(key);
   if (known) {
@@ -85,10 +86,12 @@ export function keptJoin(db: Db, key: string): Map<string, string[]> | undefined
   return known;
 }
 
-export function keepJoin(db: Db, key: string, byId: Map<string, string[]>): void {
-  const cache = joins.get(db) ?? new Map<string, Map<string, string[]>>();
+/** Keeps a join from the start of its read; one that fails is forgotten (its waiters then read for themselves). */
+export function keepJoin(db: Db, key: string, byId: Promise<Map<string, string[]>>): void {
+  const cache = joins.get(db) ?? new Map<string, Promise<Map<string, string[]>>>();
   joins.set(db, cache);
   cache.set(key, byId);
+  byId.catch(() => cache.get(key) === byId && cache.delete(key));
   for (const old of cache.keys()) {
     if (cache.size <= KEPT_JOINS) break;
     cache.delete(old);

@@ -62,7 +62,7 @@ export async function withPlatformColumns<T>(
     const row = await db.get<{ digest: string | null }>('SELECT digest FROM dataset_snapshots WHERE dataset = ? AND version = ?', [dataset, meta.snapshot]);
     const snapshot = { dataset, version: meta.snapshot, digest: row?.digest ?? null };
     const keepAs = options.keep && snapshot.digest && ids.length <= KEPT_JOIN_IDS ? joinKey({ ...snapshot, digest: snapshot.digest }, columns, ids) : undefined;
-    const known = keepAs ? keptJoin(db, keepAs) : undefined;
+    const known = keepAs ? await keptJoin(db, keepAs)?.catch(() => undefined) : undefined;
     if (known) {
       // Summaries need the copy itself: read again only if asked (a reader that keeps its encoder does not ask).
       const summaries = async (wanted: { name: string; kind: 'numeric' | 'categorical' }[]): Promise<ColumnSummary[]> => {
@@ -72,10 +72,22 @@ export async function withPlatformColumns<T>(
       };
       return use({ engine: 'duckdb', meta, types, byId: known, summaries });
     }
-    const read = await store.read(snapshot, columns, ids, (r) => {
-      if (keepAs) keepJoin(db, keepAs, r.byId);
-      return use({ engine: 'duckdb', meta, types, byId: r.byId, summaries: r.summaries });
-    });
+    // Kept from the start of the read, so that a second reader of the same ids waits for this join instead of joining again.
+    let joined: ((byId: Map<string, string[]>) => void) | undefined;
+    let failed: (() => void) | undefined;
+    if (keepAs) {
+      keepJoin(db, keepAs, new Promise<Map<string, string[]>>((resolve, reject) => ([joined, failed] = [resolve, () => reject(new Error('not joined'))])));
+    }
+    let read: T | undefined;
+    try {
+      read = await store.read(snapshot, columns, ids, (r) => {
+        joined?.(r.byId);
+        return use({ engine: 'duckdb', meta, types, byId: r.byId, summaries: r.summaries });
+      });
+    } finally {
+      // No copy to read (or DuckDB could not): what was kept goes (a no-op once joined).
+      failed?.();
+    }
     if (read !== undefined) return read;
     const key = `${dataset}@${meta.snapshot}`;
     if (!announced.has(key)) {
