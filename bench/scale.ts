@@ -1,14 +1,15 @@
 /**
- * `npm run bench -- scale [enterprises...] [--jobs-only]`: a platform table of synthetic enterprises (30 columns)
- * streamed to a CSV file and imported through the enclave's HTTP API (streamed, as `jointlab dataset
- * import` sends it), then for a bank of 200,000 customers: a joint logistic regression job and a
- * scorecard job end to end (submitted, approved, run by the enclave's runner) with the platform's
- * columns on SQLite rows and then, imported again into a second enclave, on DuckDB (the same
- * releases, their ratios printed), a plaintext scoring
- * request of 10,000 ids, and an encrypted-label training on the 200,000 rows; beside them, the same
- * work in-process as references (reading the joined rows, the fits, the statistics in DuckDB). Wall
- * time, CPU time and the peak resident memory of this process, which runs the enclave (its job
- * worker is a thread of it) and the clients, for each step.
+ * `npm run bench -- scale [enterprises...] [--jobs-only | --he-only]`: a platform table of synthetic
+ * enterprises (30 columns) streamed to a CSV file and imported through the enclave's HTTP API
+ * (streamed, as `jointlab dataset import` sends it), then for a bank of 200,000 customers: a joint
+ * logistic regression job and a scorecard job end to end (submitted, approved, run by the enclave's
+ * runner) and an encrypted-label training on the 200,000 rows, with the platform's columns on SQLite
+ * rows and then, imported again into a second enclave, on DuckDB (the same releases, their ratios
+ * printed), and a plaintext scoring request of 10,000 ids; beside them, the same work in-process as
+ * references (reading the joined rows, the fits, the statistics in DuckDB). Wall time, CPU time and
+ * the peak resident memory of this process, which runs the enclave (its job worker is a thread of it)
+ * and the clients, for each step. `--jobs-only` stops after the plaintext joint jobs on both engines;
+ * `--he-only` runs the encrypted-label training alone on both engines (no plaintext jobs or references).
  */
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,8 @@ import { addPrincipal } from '../enclave/auth/principals';
 import { startEnclave } from '../enclave/service';
 import { DEFAULT_SCORING_LIMITS } from '../enclave/scoring/limits';
 import { EnclaveClient } from '../lab/client/enclave-client';
-import { heTrain } from '../lab/he/protocols';
+import { HeTrainResult, heTrain } from '../lab/he/protocols';
+import { trainingSteps } from '../enclave/he/training-steps';
 import type { JobView } from '../lab/api/jobs';
 import { families } from '../models';
 import { Frame } from '../models/frame';
@@ -157,6 +159,17 @@ interface DuckConnection {
   runAndReadAll(sql: string): Promise<unknown>;
 }
 
+/** One engine's run of the joint jobs and the encrypted-label training (what the flags left out is absent). */
+interface EngineRun {
+  tableStep?: Step;
+  lrJob?: JobView;
+  lrJobStep?: Step;
+  cardJob?: JobView;
+  cardJobStep?: Step;
+  releases?: string[];
+  heRun?: { he?: HeTrainResult; step?: Step; design: number };
+}
+
 const fmt = (s: Step): string => `${s.seconds.toFixed(2).padStart(8)} s wall ${s.cpuSeconds.toFixed(2).padStart(8)} s CPU ${s.peakMb.toFixed(0).padStart(6)} MB peak (+${s.riseMb.toFixed(0)})`;
 
 const fileBytes = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
@@ -178,6 +191,8 @@ export async function main(args: string[]): Promise<void> {
   const sizes = args.map(Number).filter((n) => Number.isInteger(n) && n > 0);
   // `--jobs-only`: the imports and the joint jobs on both engines, without the references, scoring and HE steps after them.
   const jobsOnly = args.includes('--jobs-only');
+  // `--he-only`: the imports and the encrypted-label training on both engines, nothing else.
+  const heOnly = args.includes('--he-only');
   const counts = sizes.length ? sizes : [250_000, 1_000_000];
   console.log(`scale benchmark: platform tables of ${counts.map((n) => n.toLocaleString('en')).join(', ')} enterprises x ${PLATFORM_COLUMNS.length - 1} columns, jobs on SQLite rows and on DuckDB (enclave/columnar/)`);
   console.log(`  bank of ${BANK_CUSTOMERS.toLocaleString('en')} customers, scoring request of ${SCORING_IDS.toLocaleString('en')} ids; wall time, CPU time and peak RSS of the process running the enclave`);
@@ -252,7 +267,30 @@ export async function main(args: string[]): Promise<void> {
       // approved and run by the enclave's runner on the stored rows, on each engine.
       const customers = 'id,y\n' + bankIds.map((id, i) => `${csvCell(id)},${labels[i]}`).join('\n') + '\n';
       const spec = (family: string) => ({ name: `scale-${family}`, purpose: 'scale benchmark', bank: { upload: 'customers' }, platform: { dataset: 'platform', columns: jobColumns }, label: 'y', model: { family } });
-      const jobs = async (engine: string) => {
+      // Encrypted-label training on the bank's 200,000 rows: 10 platform columns, the labels encrypted by
+      // the bank. Approved just before the session opens, so the design prepared at approval (enclave/he/design.ts)
+      // overlaps the bank's key generation as it does in use.
+      const heSpec = { name: 'scale-he', purpose: 'scale benchmark', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: jobColumns }, model: { family: 'lr' } };
+      const heTraining = async (engine: string): Promise<{ he?: HeTrainResult; step?: Step; design: number }> => {
+        await bank.request('POST', 'v1/uploads', { csv: 'id\n' + bankIds.map(csvCell).join('\n') + '\n', query: { name: 'ids' } });
+        const { id: heJob } = await bank.request<JobView>('POST', 'v1/jobs', { json: heSpec });
+        trainingSteps(true);
+        await steward.request('POST', `v1/jobs/${heJob}/approve`, { json: {} });
+        try {
+          const [he, heStep] = await measured(() => heTrain({ client: bank, job: heJob, paramSet: 'n16384', labels: { ids: bankIds, values: labels } }));
+          const t = he.seconds;
+          const design = trainingSteps(true).design;
+          console.log(
+            `  encrypted-label training, ${bankIds.length.toLocaleString('en')} x 10 (${engine})  ${fmt(heStep)}   (keys ${t.keys.toFixed(2)}, open ${t.open.toFixed(2)} (enclave's design ${design.toFixed(2)}), labels + Enc(X^T y) ${t.labels.toFixed(2)}, ${he.rounds} rounds ${t.rounds.toFixed(2)} s; ${(he.traffic.up / 1e6).toFixed(1)} MB up; plaintext LR on the same rows ${lrStep.seconds.toFixed(2)} s)`,
+          );
+          return { he, step: heStep, design };
+        } catch (e) {
+          console.log(`  encrypted-label training (${engine}): failed (${(e as Error).message})`);
+          return { design: 0 };
+        }
+      };
+      const jobs = async (engine: string): Promise<EngineRun> => {
+        if (heOnly) return { heRun: await heTraining(engine) };
         await bank.request('POST', 'v1/uploads', { csv: customers, query: { name: 'customers' } });
         // The job's read alone, in-process: the joined rows and the platform-wide standardization.
         const [, tableStep] = await measured(() => loadTrainingTable(enclave.db, spec('lr') as JobSpec, 'bank-a', 10));
@@ -262,7 +300,8 @@ export async function main(args: string[]): Promise<void> {
         const [cardJob, cardJobStep] = await measured(() => runJob(bank, steward, spec('scorecard')));
         console.log(`  joint scorecard job, end to end (${cardJob.state}, ${engine}) ${fmt(cardJobStep)}   (${(cardJobStep.seconds / cardStep.seconds).toFixed(1)}x the in-process fit)`);
         const released = async (job: JobView) => JSON.stringify((await bank.request<{ released: unknown }>('GET', `v1/jobs/${job.id}/results`)).released);
-        return { tableStep, lrJob, lrJobStep, cardJob, cardJobStep, releases: [await released(lrJob), await released(cardJob)] };
+        const releases = [await released(lrJob), await released(cardJob)];
+        return { tableStep, lrJob, lrJobStep, cardJob, cardJobStep, releases, ...(jobsOnly ? {} : { heRun: await heTraining(engine) }) };
       };
       const onSqlite = await jobs('SQLite rows');
       let lrJob = onSqlite.lrJob;
@@ -278,14 +317,26 @@ export async function main(args: string[]): Promise<void> {
         console.log(`  import with the DuckDB copy        ${fmt(duckImport)}   (${(duckImport.seconds / importStep.seconds).toFixed(2)}x the SQLite-only import; copy ${(copyBytes / 2 ** 20).toFixed(0)} MB beside the database)`);
         const onDuck = await jobs('DuckDB');
         const ratio = (a: Step, b: Step) => `wall ${(a.seconds / b.seconds).toFixed(2)}x, CPU ${(a.cpuSeconds / b.cpuSeconds).toFixed(2)}x, peak rise ${(a.riseMb / Math.max(1, b.riseMb)).toFixed(2)}x`;
-        console.log(`  DuckDB / SQLite rows: training table ${ratio(onDuck.tableStep, onSqlite.tableStep)}`);
-        console.log(`  DuckDB / SQLite rows: LR job ${ratio(onDuck.lrJobStep, onSqlite.lrJobStep)}; scorecard job ${ratio(onDuck.cardJobStep, onSqlite.cardJobStep)}`);
-        const same = onDuck.releases.every((r, i) => r === onSqlite.releases[i]);
-        console.log(`  same released models and metrics on both engines: ${same ? 'yes' : 'NO'}`);
+        if (onDuck.tableStep && onSqlite.tableStep && onDuck.lrJobStep && onSqlite.lrJobStep && onDuck.cardJobStep && onSqlite.cardJobStep) {
+          console.log(`  DuckDB / SQLite rows: training table ${ratio(onDuck.tableStep, onSqlite.tableStep)}`);
+          console.log(`  DuckDB / SQLite rows: LR job ${ratio(onDuck.lrJobStep, onSqlite.lrJobStep)}; scorecard job ${ratio(onDuck.cardJobStep, onSqlite.cardJobStep)}`);
+          const same = onDuck.releases!.every((r, i) => r === onSqlite.releases![i]);
+          console.log(`  same released models and metrics on both engines: ${same ? 'yes' : 'NO'}`);
+        }
+        const [heDuck, heSqlite] = [onDuck.heRun, onSqlite.heRun];
+        if (heDuck?.he && heDuck.step && heSqlite?.he && heSqlite.step) {
+          const open = (r: { he?: HeTrainResult }) => r.he!.seconds.open;
+          console.log(
+            `  DuckDB / SQLite rows: encrypted-label session open ${(open(heDuck) / open(heSqlite)).toFixed(2)}x (${open(heDuck).toFixed(2)} s vs ${open(heSqlite).toFixed(2)} s), enclave's design ${(heDuck.design / heSqlite.design).toFixed(2)}x, whole training ${ratio(heDuck.step, heSqlite.step)}`,
+          );
+          // Weights differ between two sessions by the rounds' fresh noise; the encoder (the platform-wide standardization) must not.
+          const encoder = (r: { he?: HeTrainResult }) => JSON.stringify((r.he!.model.state as { encoder: unknown }).encoder);
+          console.log(`  same encoder handed to the bank on both engines: ${encoder(heDuck) === encoder(heSqlite) ? 'yes' : 'NO'}`);
+        }
         lrJob = onDuck.lrJob;
       } else console.log('  DuckDB engine: skipped (npm install @duckdb/node-api, an optional dependency)');
 
-      if (jobsOnly) continue;
+      if (jobsOnly || heOnly) continue;
       // The job's statistics over 10 columns: X^T X and X^T y, and deciles, on the rows read from
       // SQLite (the read above plus this) against DuckDB over the same join.
       const ten = frame.columns.slice(0, 10).map((c) => c.values as Float64Array);
@@ -301,28 +352,16 @@ export async function main(args: string[]): Promise<void> {
       // A plaintext scoring request of 10,000 ids with the released joint LR model (their scoring consents imported first).
       const scoringIds = ids.slice(ids.length - SCORING_IDS);
       await steward.request('POST', 'v1/consents', { csv: 'enterprise_id,bank,purpose,granted,expires\n' + scoringIds.map((id) => `${csvCell(id)},bank-a,scoring,${day(-1)},${day(30)}`).join('\n') + '\n' });
-      if (lrJob.state === 'released') {
+      const released = lrJob?.state === 'released' ? lrJob.id : undefined;
+      if (released) {
         try {
-          const [, scoreStep] = await measured(() => bank.request('POST', 'v1/score', { json: { job: lrJob.id, ids: scoringIds } }));
+          const [, scoreStep] = await measured(() => bank.request('POST', 'v1/score', { json: { job: released, ids: scoringIds } }));
           const [, localScore] = await measured(async () => lr.predict(numericFrame((await datasetCells(enclave.db, 'platform', jobColumns, scoringIds)).byId, jobColumns, scoringIds)));
           console.log(`  POST /v1/score, ${SCORING_IDS.toLocaleString('en')} ids             ${fmt(scoreStep)}   (reference, read + predict in-process: ${localScore.seconds.toFixed(2)} s)`);
         } catch (e) {
           console.log(`  scoring: refused (${(e as Error).message})`);
         }
-      } else console.log(`  scoring: skipped, the LR job was ${lrJob.state}`);
-
-      // Encrypted-label training on the bank's 200,000 rows: 10 platform columns, the labels encrypted by the bank.
-      await bank.request('POST', 'v1/uploads', { csv: 'id\n' + bankIds.map(csvCell).join('\n') + '\n', query: { name: 'ids' } });
-      const heSpec = { name: 'scale-he', purpose: 'scale benchmark', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: jobColumns }, model: { family: 'lr' } };
-      const { id: heJob } = await bank.request<JobView>('POST', 'v1/jobs', { json: heSpec });
-      await steward.request('POST', `v1/jobs/${heJob}/approve`, { json: {} });
-      try {
-        const [he, heStep] = await measured(() => heTrain({ client: bank, job: heJob, paramSet: 'n16384', labels: { ids: bankIds, values: labels } }));
-        const t = he.seconds;
-        console.log(`  encrypted-label training, ${bankIds.length.toLocaleString('en')} x 10  ${fmt(heStep)}   (keys ${t.keys.toFixed(2)}, open ${t.open.toFixed(2)}, labels + Enc(X^T y) ${t.labels.toFixed(2)}, ${he.rounds} rounds ${t.rounds.toFixed(2)} s; ${(he.traffic.up / 1e6).toFixed(1)} MB up; plaintext LR on the same rows ${lrStep.seconds.toFixed(2)} s)`);
-      } catch (e) {
-        console.log(`  encrypted-label training: failed (${(e as Error).message})`);
-      }
+      } else console.log(`  scoring: skipped, the LR job was ${lrJob?.state}`);
     } finally {
       await enclave.close();
       rmSync(dir, { recursive: true, force: true });

@@ -249,7 +249,8 @@ async function joinedCells(connection: DuckConnection, alias: string, manifest: 
     return byId;
   }
   const columns = (await connection.runAndReadAll(`SELECT p.id, ${positions.map((j) => `p.c${j}`).join(', ')} FROM temp.wanted w JOIN ${alias}.platform p ON p.id = w.id`)).getColumnsJS();
-  const idColumn = columns[0] as string[];
+  // A result without rows has no columns at all (none of the ids is on the platform).
+  const idColumn = (columns[0] ?? []) as string[];
   const numeric = positions.map((j) => manifest.columns[j].type === 'numeric');
   for (let i = 0; i < idColumn.length; i++) {
     byId.set(

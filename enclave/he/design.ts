@@ -6,8 +6,9 @@ import { cellTable } from '../../lab/data/join';
 import { Frame } from '../../models/frame';
 import { Encoder, designNames, encode } from '../../models/encoding';
 import { PopulationPrint, digestOf, fingerprintIds, withRoles } from '../release/differencing';
-import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderYielding } from '../release/population';
+import { PopulationNoise, keyedNoise, populationSecret, referenceEncoderOf } from '../release/population';
 import { datasetAggregates, datasetCells, datasetVersion, getDatasetMeta, snapshotKey } from '../data/datasets';
+import { PlatformColumns, withPlatformColumns } from '../data/platform-columns';
 import type { DatasetMeta } from '../../lab/api/datasets';
 import { uploadByName } from '../data/uploads';
 import { checkConsent } from '../data/consents';
@@ -64,78 +65,6 @@ export async function platformAbsence(db: Db, spec: JobSpec, ids: readonly strin
 }
 
 /**
- * A snapshot's cells of some columns, with its reference encoders by k: what every encrypted-label
- * session on that snapshot reads first, kept so the next session does not parse every row again.
- */
-interface SnapshotCells {
-  byId: Map<string, string[]>;
-  types: ('numeric' | 'categorical')[];
-  meta: DatasetMeta;
-  encoders: Map<string, Promise<Encoder>>;
-}
-
-/** Snapshots kept per database (the latest used first out), and the largest kept: a platform of millions is read per session, not held. */
-const KEPT_SNAPSHOTS = 2;
-const KEPT_ROWS = 1_000_000;
-const snapshotCells = new WeakMap<Db, Map<string, Promise<SnapshotCells>>>();
-
-/**
- * The job's columns of its dataset's latest snapshot. Stored rows never change after import (an
- * import makes a new snapshot, with a new key), so a snapshot read once serves every later session.
- */
-async function latestCells(db: Db, dataset: string, columns: string[]): Promise<SnapshotCells> {
-  const meta = await getDatasetMeta(db, dataset);
-  if (!meta) throw new JointlabError('not_found', `dataset "${dataset}" no longer exists`, 'not_found');
-  const cache = snapshotCells.get(db) ?? new Map<string, Promise<SnapshotCells>>();
-  snapshotCells.set(db, cache);
-  const key = [snapshotKey(meta), ...columns].join('\u0000');
-  const known = cache.get(key);
-  if (known) {
-    cache.delete(key);
-    cache.set(key, known);
-    return known;
-  }
-  const read = datasetCells(db, dataset, columns).then(({ byId, types, meta: read }): SnapshotCells => ({ byId, types, meta: read, encoders: new Map() }));
-  // Kept at once, so that a session opening while its job's design is prepared waits for the same read.
-  cache.set(key, read);
-  for (const old of cache.keys()) {
-    if (cache.size <= KEPT_SNAPSHOTS) break;
-    cache.delete(old);
-  }
-  const forget = (): void => {
-    if (cache.get(key) === read) cache.delete(key);
-  };
-  read.catch(forget);
-  const cells = await read;
-  // Dropped again when an import came between the two reads (what was read is another snapshot) or when it is too large to hold.
-  if (snapshotKey(cells.meta) !== snapshotKey(meta) || cells.byId.size > KEPT_ROWS) forget();
-  return cells;
-}
-
-/** The snapshot's cells with the dataset's policy (k, consent) as it stands now: the steward may change it between sessions on one snapshot. */
-async function currentCells(db: Db, dataset: string, columns: string[]): Promise<SnapshotCells> {
-  const cells = await latestCells(db, dataset, columns);
-  const meta = await getDatasetMeta(db, dataset);
-  return meta && snapshotKey(meta) === snapshotKey(cells.meta) ? { ...cells, meta } : cells;
-}
-
-/** The snapshot's reference encoder at `k` for the columns' kinds (the steward may change k; each is computed once). */
-function snapshotEncoder(cells: SnapshotCells, frame: Frame, k: number): Promise<Encoder> {
-  const key = `${k}:${frame.columns.map((c) => c.kind).join(',')}`;
-  let encoder = cells.encoders.get(key);
-  if (!encoder) {
-    const all = [...cells.byId.values()];
-    encoder = referenceEncoderYielding(
-      frame.columns.map((c, j) => ({ name: c.name, kind: c.kind, cells: all.map((r) => r[j]) })),
-      k,
-    );
-    cells.encoders.set(key, encoder);
-    encoder.catch(() => cells.encoders.delete(key));
-  }
-  return encoder;
-}
-
-/**
  * What sessions on the same upload and snapshot compute alike, by a key that names everything it
  * depends on: the last few of each kind per database (the latest used first out).
  */
@@ -173,9 +102,9 @@ function keptUploadRows(db: Db, upload: string): Promise<{ entity_id: string; ce
 }
 
 /**
- * Builds a job's design ahead and drops it, leaving what it read in the caches above: called when an
- * encrypted-label job is approved, so the session's opening finds its snapshot read. Any failure is
- * the opening's to report.
+ * Builds a job's design ahead and drops it, leaving what it computed in the caches above (and, on
+ * SQLite rows, the snapshot's read in data/kept-cells.ts): called when an encrypted-label job is
+ * approved, so the session's opening finds most of its work done. Any failure is the opening's to report.
  */
 export function prepareTrainingDesign(db: Db, spec: JobSpec, org: string): void {
   const running = preparing.get(db) ?? new Set<Promise<unknown>>();
@@ -197,37 +126,21 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   const upload = await uploadByName(db, org, spec.bank!.upload);
   if (!upload) throw new JointlabError('not_found', `upload "${spec.bank!.upload}" no longer exists`, 'not_found');
   const columns = spec.platform!.columns;
-  const cells = await currentCells(db, spec.platform!.dataset, columns);
-  const { byId, types, meta } = cells;
   const ids = await keptUploadRows(db, upload.id);
-  // The steward's policy, as for plaintext training: rows without this bank's training consent are zero rows of the design.
-  const consented = meta.requireTrainingConsent ? new Set((await checkConsent(db, org, 'training', ids.map((r) => r.entity_id))).allowed) : undefined;
-  const matchedAt: number[] = [];
-  const rows: string[][] = [];
-  ids.forEach((r, i) => {
-    const cells = byId.get(r.entity_id);
-    if (cells && (!consented || consented.has(r.entity_id))) {
-      matchedAt.push(i);
-      rows.push(cells);
-    }
-  });
-  // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
-  const matchedIds = matchedAt.map((i) => ids[i].entity_id);
-  // The encoded matched rows depend on the snapshot, its k, the columns and which rows matched, and on nothing else.
-  const { encoder, matched } = await keptValue(db, 'encoded', digestOf([snapshotKey(meta), String(meta.k), ...columns, '', ...matchedIds]), async () => {
-    const frame = frameFrom(columns, types, rows);
-    // The encoder goes to the bank: it is the platform-wide standardization, the same whoever joined,
-    // so two sessions' encoders cannot be subtracted down to an enterprise (enclave/release/population.ts).
-    const encoder = await snapshotEncoder(cells, frame, meta.k);
-    return { encoder, matched: encode(encoder, frame).columns };
-  });
+  const uploadIds = ids.map((r) => r.entity_id);
   const secret = await populationSecret(db);
+  // The upload's fingerprint needs no platform column: hashed while DuckDB joins (its own threads).
+  const uploadedPrint = keptFingerprint(db, secret, uploadIds);
+  uploadedPrint.catch(() => undefined);
+  // The platform's columns for the upload's enterprises on the enclave's engine, as plaintext jobs read
+  // them (data/platform-columns.ts); on SQLite rows the snapshot's read is kept for the next session.
+  const { meta, matchedAt, encoder, matched } = await withPlatformColumns(db, spec.platform!.dataset, columns, uploadIds, (platform) => matchedDesign(db, org, columns, uploadIds, platform), {
+    keep: true,
+  });
+  const matchedIds = matchedAt.map((i) => uploadIds[i]);
   const version = await datasetVersion(db, meta);
   const request = await keptValue(db, 'request', `${upload.id}\u0000${version}`, async () => requestDigest(ids, version));
-  const [fingerprint, uploaded] = await Promise.all([
-    keptFingerprint(db, secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys()))),
-    keptFingerprint(db, secret, ids.map((r) => r.entity_id)),
-  ]);
+  const [fingerprint, uploaded] = await Promise.all([keptFingerprint(db, secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys()))), uploadedPrint]);
   const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded, ids: fingerprint };
   const aligned = matched.map((c) => {
     const out = new Float64Array(ids.length);
@@ -243,12 +156,53 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
     encoder,
     names: [...designNames(encoder), '(intercept)'],
     uploadRows: ids.length,
-    uploadIds: ids.map((r) => r.entity_id),
+    uploadIds,
     matchedRows: matchedAt.length,
     k: meta.k,
     print,
     noise: keyedNoise(secret, digestOf([request, fingerprint.toString('base64'), 'he-train'])),
   };
+}
+
+/**
+ * Which upload rows train (on the platform, and consented where the steward requires it) and their
+ * encoded columns: what needs the platform's columns, done while the read holds them.
+ */
+async function matchedDesign(
+  db: Db,
+  org: string,
+  columns: string[],
+  uploadIds: string[],
+  platform: PlatformColumns,
+): Promise<{ meta: DatasetMeta; matchedAt: number[]; encoder: Encoder; matched: Float64Array[] }> {
+  const { byId, types, meta } = platform;
+  // The steward's policy, as for plaintext training: rows without this bank's training consent are zero rows of the design.
+  const consented = meta.requireTrainingConsent ? new Set((await checkConsent(db, org, 'training', uploadIds)).allowed) : undefined;
+  const matchedAt: number[] = [];
+  const rows: string[][] = [];
+  uploadIds.forEach((id, i) => {
+    const cells = byId.get(id);
+    if (cells && (!consented || consented.has(id))) {
+      matchedAt.push(i);
+      rows.push(cells);
+    }
+  });
+  // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
+  const matchedIds = matchedAt.map((i) => uploadIds[i]);
+  // The encoded matched rows depend on the snapshot, its k, the columns and which rows matched, and on
+  // nothing else (both engines give the same cells, typed alike: data/platform-columns.ts).
+  const { encoder, matched } = await keptValue(db, 'encoded', digestOf([snapshotKey(meta), String(meta.k), ...columns, '', ...matchedIds]), async () => {
+    const frame = frameFrom(columns, types, rows);
+    const kinds = frame.columns.map((c) => ({ name: c.name, kind: c.kind }));
+    // The encoder goes to the bank: it is the platform-wide standardization, the same whoever joined,
+    // so two sessions' encoders cannot be subtracted down to an enterprise (enclave/release/population.ts).
+    // Computed once per snapshot, k and the columns' kinds (the steward may change k).
+    const encoder = await keptValue(db, 'encoder', digestOf([snapshotKey(meta), String(meta.k), ...kinds.flatMap((c) => [c.name, c.kind])]), async () =>
+      referenceEncoderOf(await platform.summaries(kinds), meta.k),
+    );
+    return { encoder, matched: encode(encoder, frame).columns };
+  });
+  return { meta, matchedAt, encoder, matched };
 }
 
 /** A term of the linear form a private model is scored in (the bank's client writes them; see lab/he/model-terms.ts). */

@@ -83,8 +83,20 @@ class SealPool {
   /** Parameter sets met so far: a replacement worker builds their contexts before its first job. */
   private readonly warm = new Set<ParamSetName>();
   replaced = 0;
+  /** Rehearsals running in workers started with the enclave (training-warmup.ts), settled by the worker's message -1 or its end. */
+  private readonly rehearsals = new Map<Slot, { done: Promise<void>; settle: () => void }>();
 
   constructor(readonly settings: SealPoolSettings) {}
+
+  /** Resolves when every rehearsal started so far has ended (finished, cut short by a job, or with its worker). */
+  async rehearsed(): Promise<void> {
+    await Promise.all([...this.rehearsals.values()].map((r) => r.done));
+  }
+
+  private endRehearsal(slot: Slot): void {
+    this.rehearsals.get(slot)?.settle();
+    this.rehearsals.delete(slot);
+  }
 
   run<K extends OpName>(op: K, input: PoolOps[K]['input'], caller: string, handover?: Handover): Promise<PoolOps[K]['output']> {
     const queue = this.queues.get(caller) ?? [];
@@ -119,10 +131,16 @@ class SealPool {
     }
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(join(__dirname, 'seal-worker.js'), { workerData: { warm: [...this.warm] } });
+  /** `rehearse`: the worker runs a training once on a throwaway key of its own before its first job (training-warmup.ts). */
+  private spawn(rehearse = false): Slot {
+    const worker = new Worker(join(__dirname, 'seal-worker.js'), { workerData: { warm: [...this.warm], rehearse } });
     const slot: Slot = { worker, started: false };
     this.slots.push(slot);
+    if (rehearse) {
+      let settle = (): void => undefined;
+      const done = new Promise<void>((resolve) => (settle = resolve));
+      this.rehearsals.set(slot, { done, settle });
+    }
     worker.on('message', (m: FromWorker) => this.answered(slot, m));
     worker.on('error', () => this.lost(slot, failed('he_failed', 'the encrypted computation failed')));
     worker.on('exit', () => this.lost(slot, failed('he_failed', 'the encrypted computation stopped')));
@@ -147,6 +165,8 @@ class SealPool {
       this.startFailures = 0;
       return;
     }
+    // Message -1: its rehearsal has ended.
+    if (m.id === -1) return this.endRehearsal(slot);
     const running = slot.job;
     if (!running || running.id !== m.id) return;
     clearTimeout(running.timer);
@@ -184,6 +204,7 @@ class SealPool {
     const at = this.slots.indexOf(slot);
     if (at < 0) return;
     this.slots.splice(at, 1);
+    this.endRehearsal(slot);
     this.replaced++;
     slot.worker.removeAllListeners();
     // A late 'error' from a dying worker must not become an uncaught exception.
@@ -201,7 +222,8 @@ class SealPool {
   /** Builds `paramSet`'s context in every worker from now on, and starts every worker the settings allow. */
   warmAll(paramSet: ParamSetName): void {
     this.warm.add(paramSet);
-    while (this.slots.length < this.settings.workers) this.spawn();
+    // Started with the enclave, they have time to rehearse before the first session (replacements do not).
+    while (this.slots.length < this.settings.workers) this.spawn(true);
   }
 
   async stop(): Promise<void> {
@@ -209,6 +231,7 @@ class SealPool {
     this.queues.clear();
     const slots = this.slots.splice(0);
     for (const slot of slots) {
+      this.endRehearsal(slot);
       if (slot.job) {
         clearTimeout(slot.job.timer);
         slot.job.job.reject(failed('he_unavailable', 'the enclave is stopping'));
@@ -264,6 +287,11 @@ export function warmSealPool(paramSet: ParamSetName): void {
 export function warmSealWorkers(paramSet: ParamSetName): void {
   pool ??= new SealPool(settings);
   pool.warmAll(paramSet);
+}
+
+/** Resolves when the workers started with the enclave (warmSeal) have rehearsed training: for the benchmark of a process's first session. */
+export function sealPoolRehearsed(): Promise<void> {
+  return pool?.rehearsed() ?? Promise.resolve();
 }
 
 /** Workers thrown away and replaced so far (for tests and the benchmark). */

@@ -10,6 +10,7 @@ import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
 import { checkKeys, paramFacts } from './enclave-crypto';
 import { encryptedXty, floodZeros, newtonRound, xtyFolds, xtyFromFolds } from './training-crypto';
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
+import { rehearseTraining } from './training-warmup';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
 
 type Impl = { [K in OpName]: (input: PoolOps[K]['input']) => Promise<PoolOps[K]['output']> };
@@ -42,7 +43,9 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   await loadSeal();
   for (const name of (workerData as { warm: ParamSetName[] }).warm) await ckks(name);
   port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies FromWorker);
+  let busy = false;
   port.on('message', (m: ToWorker) => {
+    busy = true;
     (ops[m.op] as (input: unknown) => Promise<unknown>)(m.input)
       .then((value) => port.postMessage({ id: m.id, ok: true, value } satisfies FromWorker, handover(value)))
       .catch((e: unknown) => {
@@ -57,6 +60,12 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
         } satisfies FromWorker);
       });
   });
+  // Workers the enclave starts at start (warmSeal) rehearse training once, while nothing waits for them.
+  const { warm, rehearse } = workerData as { warm: ParamSetName[]; rehearse?: boolean };
+  if (rehearse) {
+    for (const name of warm) await rehearseTraining(name, () => busy).catch(() => undefined);
+    port.postMessage({ id: -1, ok: true, value: 'rehearsed' } satisfies FromWorker);
+  }
 }
 
 if (parentPort) void main(parentPort);

@@ -11,7 +11,7 @@ import type { Layout } from '../../lab/network/layout';
 import type { LocalData, LocalPart } from '../../lab/network/statistics';
 import { isTestRow } from '../../lab/network/split';
 import { takeLabels, takeRows } from '../../models/frame';
-import { datasetCells } from '../data/datasets';
+import { withPlatformColumns } from '../data/platform-columns';
 import { checkConsent } from '../data/consents';
 import { uploadByName } from '../data/uploads';
 import type { UploadMeta } from '../../lab/api/uploads';
@@ -48,9 +48,11 @@ export async function loadLocalData(db: Db, spec: JobSpec, org: string, layout: 
   const positions = uploadWanted.map((name) => upload.columns.findIndex((c) => c.name === name));
   const missing = uploadWanted.find((_, k) => positions[k] < 0);
   if (missing !== undefined) throw new JointlabError('network_upload_column', `the upload "${upload.name}" has no column "${missing}"`, 'conflict');
-  const platform = await datasetCells(db, spec.platform!.dataset, platformColumns);
   let rows = await db.all<{ entity_id: string; cells: string }>('SELECT entity_id, cells FROM upload_rows WHERE upload = ? ORDER BY row', [upload.id]);
   const uploadRows = rows;
+  // The platform's cells of the upload's enterprises on the enclave's engine, as local jobs read them
+  // (data/platform-columns.ts): from the snapshot's DuckDB copy only these ids, else SQLite's rows.
+  const platform = await withPlatformColumns(db, spec.platform!.dataset, platformColumns, rows.map((r) => r.entity_id), async ({ byId, meta }) => ({ byId, meta }));
   if (platform.meta.requireTrainingConsent) {
     const { allowed } = await checkConsent(db, org, 'training', rows.map((r) => r.entity_id));
     const consented = new Set(allowed);

@@ -4,7 +4,7 @@
  * withholds a job of the same organization on overlapping platform columns whose population is
  * within k - 1 enterprises of one already released, unless the bank sent exactly the same ids.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hash } from 'node:crypto';
 import { Db, Queries } from '../store/db';
 
 /** Bytes of each id's keyed hash: 2^-64 collisions are far below any k. */
@@ -39,15 +39,36 @@ export function withRoles(ids: readonly string[], train: ArrayLike<number>): str
  * large population is fingerprinted.
  */
 export async function fingerprintIds(secret: Buffer, ids: Iterable<string>): Promise<Buffer> {
-  const key = createHmac('sha256', secret).update('population-ids').digest();
+  const pads = hmacPads(createHmac('sha256', secret).update('population-ids').digest());
   const unique = [...new Set(ids)];
-  const hashes: Buffer[] = [];
+  // Each hash's first 8 bytes as a big-endian number: sorted as numbers they are in Buffer.compare's
+  // byte order, sorted natively instead of by a comparison call per pair (most of the time at 200,000 ids).
+  const prefixes = new BigUint64Array(unique.length);
   for (let start = 0; start < unique.length; start += 2000) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-    for (const id of unique.slice(start, start + 2000)) hashes.push(createHmac('sha256', key).update(id).digest().subarray(0, HASH_BYTES));
+    const end = Math.min(unique.length, start + 2000);
+    for (let i = start; i < end; i++) prefixes[i] = hmacPrefix(pads, unique[i]);
   }
-  hashes.sort(Buffer.compare);
-  return Buffer.concat(hashes);
+  prefixes.sort();
+  const out = Buffer.alloc(prefixes.length * HASH_BYTES);
+  for (let i = 0; i < prefixes.length; i++) out.writeBigUInt64BE(prefixes[i], i * HASH_BYTES);
+  return out;
+}
+
+/** HMAC-SHA-256's padded keys (RFC 2104) for a key no longer than SHA-256's 64-byte block. */
+function hmacPads(key: Buffer): { inner: Buffer; outer: Buffer } {
+  const block = Buffer.alloc(64);
+  key.copy(block);
+  return { inner: Buffer.from(block.map((b) => b ^ 0x36)), outer: Buffer.from(block.map((b) => b ^ 0x5c)) };
+}
+
+/**
+ * The first HASH_BYTES (8) bytes of HMAC-SHA-256(key, id), big-endian: the HMAC by its definition with
+ * two one-shot hashes, the same bytes as createHmac at under half its cost per id (no Hmac object each).
+ */
+function hmacPrefix(pads: { inner: Buffer; outer: Buffer }, id: string): bigint {
+  const inner = hash('sha256', Buffer.concat([pads.inner, Buffer.from(id, 'utf8')]), 'buffer');
+  return hash('sha256', Buffer.concat([pads.outer, inner]), 'buffer').readBigUInt64BE(0);
 }
 
 /** A digest of any strings, in order, for the request and noise keys. */
