@@ -14,7 +14,7 @@ const COLUMNS = 11;
 /**
  * Runs each step a session's SEAL work takes (keys checked, Enc(X^T y) folded and summed, a flood's
  * zeros, a Newton round) on made-up numbers and a key pair made here and deleted here: no bank's byte
- * is involved, and what the steps keep per worker (the flood's ladder constants) depends on the
+ * is involved, and what the steps leave in the worker (SEAL's compiled code and tables) depends on the
  * parameter set alone. Stops between steps once `busy()` says a real computation arrived; any
  * failure only ends the rehearsal.
  */
