@@ -146,7 +146,7 @@ export async function benchSteadyScoring({ bank, steward, approve }: ScoringBenc
       bankSteps = { ...session.steps };
       scoringSteps(true);
       // Back to back: the steady pass starts as the first ends, with the zeros the workers made meanwhile.
-      const { value: answer, seconds, cpu } = await cpuOf(() => session.score(ids), pass === 1);
+      const { value: answer, seconds, cpu } = await cpuOf(() => session.score(ids, 2), pass === 1);
       passes.push({ scored: answer.parts.length, seconds, cpu, floodBits: answer.floodBits });
     }
     const inFlight = scoringSteps(true);

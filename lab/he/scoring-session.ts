@@ -20,7 +20,11 @@ export interface ScoringSessionOptions {
   model: ModelFile;
   /** Joint models: the platform features, whose terms alone are sent (lab/model-parts.ts). */
   platformFeatures?: string[];
-  /** Requests in flight at once (default 2: one per SEAL worker of a two-core enclave). */
+  /**
+   * Requests in flight at once (default 4: on a two-core enclave both SEAL workers and the main
+   * thread's controls each have a request to work on while the others wait on theirs; the enclave
+   * queues up to 8 of a bank's computations).
+   */
   parallel?: number;
 }
 
@@ -73,7 +77,7 @@ export class HeScoringSession {
       const encryptModel = now() - t;
       t = now();
       await options.client.send('POST', `v1/he/sessions/${info.id}/model`, { frames: encodeFrames({ terms: form.terms, packed: true }, blobs) }, traffic);
-      const session = new HeScoringSession(options.client, crypto, info, form, Math.max(1, options.parallel ?? 2));
+      const session = new HeScoringSession(options.client, crypto, info, form, Math.max(1, options.parallel ?? 4));
       Object.assign(session.traffic, traffic);
       Object.assign(session.steps, { keys, encryptModel, sendModel: now() - t });
       return session;
