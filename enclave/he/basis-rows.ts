@@ -24,9 +24,9 @@ export class BasisRows {
 
   /**
    * Basis columns (one per term) over `ids`, each present in the dataset's snapshot `meta`, cut in
-   * batches of at most `batch` enterprises (a batch's columns are views of one buffer). `load` gives the platform table of the ids not
-   * kept yet, its cells after the score noise. A new snapshot of the dataset or a new noise setting
-   * changes the cells, so the kept rows are dropped.
+   * batches of at most `batch` enterprises (a batch's columns are views of one buffer). `load` gives
+   * the platform table of the ids not kept yet, its cells after the score noise. A new snapshot of the
+   * dataset or a new noise setting changes the cells, so the kept rows are dropped.
    */
   async batches(meta: DatasetMeta, policy: ScoringPolicy, ids: string[], batch: number, load: (ids: string[]) => Promise<PlatformTable>): Promise<Float64Array[][]> {
     const key = [snapshotKey(meta), policy.noiseSwap, policy.noiseSd].join('\u0000');
