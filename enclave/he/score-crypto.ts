@@ -259,7 +259,6 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
   try {
     const result = scope.own(rt.seal.CipherText());
     const term = scope.own(rt.seal.CipherText());
-    // The constant (times ones) goes first, so the sum starts from a product that is never zero.
     // Each column at most its public bound: nothing in the estimate depends on the batch's data, so
     // neither the reported bits, nor the flood, nor a refusal says anything about its enterprises.
     const bounds = boundsOf(rt, paramSet, model, basis.length, flags, policy);
