@@ -202,11 +202,9 @@ function fillZeros(): void {
   setImmediate(step);
 }
 
-/** Encryptions of zero made ahead and not used yet, over the kept models (for tests). */
-export function zerosAhead(): number {
-  let n = 0;
-  for (const m of loaded.values()) n += m.zeros.length;
-  return n;
+/** Encryptions of zero made ahead and not used yet for the model kept under `key` (for tests; other tests' models may share the thread). */
+export function zerosAhead(paramSet: ParamSetName, key: string): number {
+  return loaded.get(`${paramSet}:${key}`)?.zeros.length ?? 0;
 }
 
 /**

@@ -37,9 +37,9 @@ describe('flood zeros made ahead for private scoring (enclave/he/score-crypto.ts
     // The worker (here: this thread) makes one zero per turn of the event loop.
     for (let turn = 0; turn < 10_000; turn++) {
       await new Promise((r) => setImmediate(r));
-      const before = zerosAhead();
+      const before = zerosAhead(paramSet, input.key!);
       await new Promise((r) => setImmediate(r));
-      if (before > 0 && zerosAhead() === before) return before;
+      if (before > 0 && zerosAhead(paramSet, input.key!) === before) return before;
     }
     throw new Error('the zeros were never made');
   }
@@ -50,7 +50,7 @@ describe('flood zeros made ahead for private scoring (enclave/he/score-crypto.ts
     const full = await untilFilled();
     assert.ok(full >= 2, `zeros made ahead (${full})`);
     const second = await encryptedScoreBatches(input);
-    assert.equal(full - zerosAhead(), 1, 'one answer takes one zero made ahead');
+    assert.equal(full - zerosAhead(paramSet, input.key!), 1, 'one answer takes one zero made ahead');
     for (const [which, answer] of [['on the spot', first], ['made ahead', second]] as const) {
       const noise = rms(bank.decrypt(answer.ciphers[0]), exact) / answer.flood.valueStd;
       // Computation noise is 2^-12 of the flood or less; 8,192 slots estimate a standard deviation to about 1%.
