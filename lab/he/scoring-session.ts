@@ -21,9 +21,8 @@ export interface ScoringSessionOptions {
   /** Joint models: the platform features, whose terms alone are sent (lab/model-parts.ts). */
   platformFeatures?: string[];
   /**
-   * Requests in flight at once (default 4: on a two-core enclave both SEAL workers and the main
-   * thread's controls each have a request to work on while the others wait on theirs; the enclave
-   * queues up to 8 of a bank's computations).
+   * Requests in flight at once (default 2: one per SEAL worker of a two-core enclave; in steady state
+   * 4 measured no faster, `npm run bench -- he-scoring`).
    */
   parallel?: number;
 }
@@ -77,7 +76,7 @@ export class HeScoringSession {
       const encryptModel = now() - t;
       t = now();
       await options.client.send('POST', `v1/he/sessions/${info.id}/model`, { frames: encodeFrames({ terms: form.terms, packed: true }, blobs) }, traffic);
-      const session = new HeScoringSession(options.client, crypto, info, form, Math.max(1, options.parallel ?? 4));
+      const session = new HeScoringSession(options.client, crypto, info, form, Math.max(1, options.parallel ?? 2));
       Object.assign(session.traffic, traffic);
       Object.assign(session.steps, { keys, encryptModel, sendModel: now() - t });
       return session;
