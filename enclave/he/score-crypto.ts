@@ -61,6 +61,8 @@ interface LoadedModel {
   ones: PlainText;
   /** Zero at the answer's level (the last prime), scale 1: encrypting it makes a fresh encryption of zero there. */
   zeroPlain: PlainText;
+  /** The answer's scale: the coefficients' times the basis's, over the prime the rescale drops (what SEAL's rescale gives). */
+  answerScale: number;
   /**
    * Fresh encryptions of zero under the session's public key, at the answer's level, made ahead while
    * the worker is idle (fillZeros). Each is taken out by one answer's flood and freed after it:
@@ -145,7 +147,9 @@ function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
     const answerLevel = scope.own(scope.own(scope.own(rt.context.getContextData(level)).nextContextData).parmsId);
     const zeroPlain = scope.own(rt.encoder.encode(new Float64Array(rt.slots), 1));
     rt.evaluator.plainModSwitchTo(zeroPlain, answerLevel, zeroPlain);
-    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), coefficients, level, ones, zeroPlain, zeros: [] };
+    const moduli = scope.own(scope.own(rt.context.getContextData(level)).parms).coeffModulus;
+    const answerScale = (coefficients[0].scale * rt.scale) / Number(moduli[moduli.length - 1]);
+    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), coefficients, level, ones, zeroPlain, answerScale, zeros: [] };
   } catch (e) {
     scope.dispose();
     throw e;
@@ -224,28 +228,17 @@ function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: Cipher
  * bank's fresh ciphertexts and the basis the plaintext factor; the rescale to the last prime rounds at
  * the answer's scale, below the parameter set's, and that rounding joins it.
  */
-function estimateFor(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, bounds: number[]): number {
+function estimateFor(paramSet: ParamSetName, model: LoadedModel, bounds: number[]): number {
   const freshL2 = Math.sqrt(1 + bounds.reduce((s, b) => s + b * b, 0));
-  return noiseEstimate(paramSet, { freshL2, rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) + Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / answerScale(rt, model);
+  return noiseEstimate(paramSet, { freshL2, rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) + Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / model.answerScale;
 }
 
 /** Each column's bound, from which columns are flags and the policy alone (score-bounds.ts). */
-function boundsOf(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, columns: number, flags: boolean[] | undefined, policy: FloodPolicy): number[] {
+function boundsOf(paramSet: ParamSetName, model: LoadedModel, columns: number, flags: boolean[] | undefined, policy: FloodPolicy): number[] {
   const isFlag = flags ?? new Array<boolean>(columns).fill(false);
   if (isFlag.length !== columns) throw new JointlabError('schema_violation', `expected ${columns} column kinds`, 'usage');
-  const z = zBound(policy.minBits, (bound) => Math.log2(policy.precision / estimateFor(rt, paramSet, model, columnBounds(isFlag, bound))));
+  const z = zBound(policy.minBits, (bound) => Math.log2(policy.precision / estimateFor(paramSet, model, columnBounds(isFlag, bound))));
   return columnBounds(isFlag, z);
-}
-
-/** The scale of an answer: the coefficients' times the basis's, over the prime the rescale drops (what SEAL's rescale gives). */
-function answerScale(rt: CkksRuntime, model: LoadedModel): number {
-  const scope = new Scope();
-  try {
-    const moduli = scope.own(scope.own(rt.context.getContextData(model.level)).parms).coeffModulus;
-    return (model.coefficients[0].scale * rt.scale) / Number(moduli[moduli.length - 1]);
-  } finally {
-    scope.dispose();
-  }
 }
 
 /** Enc(constant + sum_t coefficient_t * basis_t), one enterprise per slot, flooded. */
@@ -259,8 +252,8 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
     const term = scope.own(rt.seal.CipherText());
     // Each column at most its public bound: nothing in the estimate depends on the batch's data, so
     // neither the reported bits, nor the flood, nor a refusal says anything about its enterprises.
-    const bounds = boundsOf(rt, paramSet, model, basis.length, flags, policy);
-    const report = floodSize(policy, estimateFor(rt, paramSet, model, bounds), paramSet);
+    const bounds = boundsOf(paramSet, model, basis.length, flags, policy);
+    const report = floodSize(policy, estimateFor(paramSet, model, bounds), paramSet);
     // SEAL throws on a product or rescale whose result is transparent: only a bank's crafted coefficients make one.
     const crafted = <T>(step: () => T): T => {
       try {
