@@ -16,7 +16,7 @@ import { writeProvinceSynth } from '../../lab/synth/write';
 import { EnclaveClient } from '../../lab/client/enclave-client';
 import { encode } from '../../models/encoding';
 import { fitLogistic } from '../../models/logistic-core';
-import { NETWORK_SPEC, joinedData } from './pooled';
+import { NETWORK_SPEC, assertClearOfK, joinedData } from './pooled';
 
 describe('the network hub (in process, real HTTP on loopback)', () => {
   let hub: RunningHub;
@@ -92,9 +92,10 @@ describe('the network hub (in process, real HTTP on loopback)', () => {
 
   it('trains across enclaves that share one process to the pooled fit (each province answers with its own rows)', async () => {
     const steward = async (e: RunningEnclave) => e.issueToken({ name: 'steward', role: 'steward', org: 'p' });
-    const synth = writeProvinceSynth(['44', '33'], { enterprises: 2000, bankCustomers: 1000, seed: 30 }, dir);
+    const synth = writeProvinceSynth(['44', '33'], { enterprises: 2000, bankCustomers: 1200, seed: 30 }, dir);
     const platforms = synth.provinces.map((p) => p.files.platform);
     const bankFile = synth.bankFile;
+    assertClearOfK(platforms, bankFile);
     const stewards: EnclaveClient[] = [];
     for (const [i, e] of enclaves.entries()) {
       const s = new EnclaveClient(e.url, await steward(e));

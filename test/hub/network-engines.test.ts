@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadDuckDb } from '../../enclave/columnar/duckdb-api';
 import { ENGINE_VARIABLE } from '../../enclave/columnar/engine';
 import { TestNetwork, spawnService, startTestNetwork, waitForHubJob } from '../helpers/network';
-import { NETWORK_SPEC } from './pooled';
+import { NETWORK_SPEC, assertClearOfK } from './pooled';
 
 const hasDuckDb = loadDuckDb().api !== undefined;
 const PROVINCES = ['11', '33'];
@@ -27,7 +27,8 @@ const comparable = (result: unknown): unknown =>
   before(async () => {
     // The enclaves inherit the variable: SQLite rows first.
     process.env[ENGINE_VARIABLE] = 'sqlite';
-    net = await startTestNetwork({ provinces: PROVINCES, enterprises: 1500, bankCustomers: 900 });
+    net = await startTestNetwork({ provinces: PROVINCES, enterprises: 1800, bankCustomers: 1500 });
+    assertClearOfK(net.provinces.map((p) => p.files.platform), net.bankFile);
   });
   after(async () => {
     if (saved === undefined) delete process.env[ENGINE_VARIABLE];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { TestNetwork, startTestNetwork, waitForHubJob, Province } from '../helpers/network';
-import { NETWORK_SPEC, joinedData, layoutOfSpec } from './pooled';
+import { NETWORK_SPEC, assertClearOfK, joinedData, layoutOfSpec } from './pooled';
 import { designOf, momentsOf, newtonOf, spreadOf } from '../../lab/network/statistics';
 import { FeatureBinning, binAssigner } from '../../models/binning';
 import { networkEncoder, readMoments, spreadDivisors } from '../../lab/network/encoder';
@@ -74,7 +74,8 @@ describe('network logistic regression across three provincial enclaves (hub and 
       hop.target = p.enclave.url;
       return hopUrl;
     };
-    net = await startTestNetwork({ provinces: PROVINCES, enterprises: 2500, bankCustomers: 1300, memberUrl: viaHop });
+    net = await startTestNetwork({ provinces: PROVINCES, enterprises: 2600, bankCustomers: 1400, memberUrl: viaHop });
+    assertClearOfK(net.provinces.map((p) => p.files.platform), net.bankFile);
   });
   after(async () => {
     await net?.close();
@@ -156,15 +157,16 @@ describe('network logistic regression across three provincial enclaves (hub and 
     assert.ok(gap < 1e-6, `largest coefficient gap ${gap} after ${done.result.iterations} rounds (converged: ${done.result.converged})`);
     const testDesign = encode(encoder, pooled.test.frame);
     const pooledAuc = auc(pooled.test.labels, predictLogistic(testDesign.columns, testDesign.rows, reference.weights, reference.intercept));
-    const released = done.result.released.metrics.test.auc;
-    // Released as a local job's metrics are: three decimals at a keyed rounding point.
-    assert.ok(Math.abs(released - pooledAuc) < 1e-3, `network ${released}, pooled ${pooledAuc}`);
     // Before that rounding, the hub's AUC is read from the summed test histograms, which are the pooled test
     // rows' histogram of the network model's log-odds: within 2e-4 of the pooled model's exact AUC (ties
     // inside a cell of the coarse grid count one half; 9.4e-5 apart here, enclave/release/network-scores.ts).
     const networkP = predictLogistic(testDesign.columns, testDesign.rows, model.state.weights, model.state.intercept);
     const hubAuc = metricsFromHistogram(scoreHistogram(networkP.map((p) => Math.log(p / (1 - p))), pooled.test.labels)).auc;
     assert.ok(Math.abs(hubAuc - pooledAuc) < 2e-4, `network before rounding ${hubAuc}, pooled ${pooledAuc}`);
+    // Released as a local job's metrics are: three decimals at a keyed rounding point, so within one step of
+    // the hub's AUC (and so within 1.2e-3 of the pooled one: a run once released 0.790 for 0.79108).
+    const released = done.result.released.metrics.test.auc;
+    assert.ok(Math.abs(released - hubAuc) < 1e-3, `network ${released}, before rounding ${hubAuc}`);
     console.log(`      ${designNames(encoder).length} coefficients, largest gap ${gap.toExponential(2)}; test AUC network ${released} (${hubAuc.toFixed(6)} before rounding), pooled ${pooledAuc.toFixed(6)}; ${done.result.iterations} Newton rounds`);
     // Each province's own model, for contrast: the network model is the pooled one, not an average of these.
     const own = provinceData().map((d) => {

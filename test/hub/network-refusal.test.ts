@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { runCliAsync } from '../helpers/cli';
 import { TestNetwork, startTestNetwork, waitForHubJob } from '../helpers/network';
-import { NETWORK_SPEC } from './pooled';
+import { NETWORK_SPEC, assertClearOfK } from './pooled';
 
 const PROVINCES = ['11', '44'];
 
@@ -12,7 +12,8 @@ describe('network jobs a province refuses for good (hub and enclaves as child pr
   let net: TestNetwork;
 
   before(async () => {
-    net = await startTestNetwork({ provinces: PROVINCES, enterprises: 2000, bankCustomers: 1000 });
+    net = await startTestNetwork({ provinces: PROVINCES, enterprises: 2000, bankCustomers: 1300 });
+    assertClearOfK(net.provinces.map((p) => p.files.platform), net.bankFile);
   });
   after(async () => {
     await net?.close();

@@ -8,6 +8,8 @@ import type { Layout } from '../../lab/network/layout';
 import type { LocalData } from '../../lab/network/statistics';
 import { takeLabels, takeRows } from '../../models/frame';
 import { SME_NETWORK_STANDARD } from '../../lab/network/sme-standard';
+import { COUNT_CLAMP } from '../../enclave/release/population';
+import { DEFAULT_SETTINGS } from '../../enclave/http/context';
 
 export const NETWORK_SPEC = {
   name: 'net-lr',
@@ -61,4 +63,22 @@ export function joinedData(platformFiles: string[], bankFile: string, spec = NET
   const test: number[] = [];
   ids.forEach((id, i) => (isTestRow(id, spec.validation.seed, spec.validation.testFraction) ? test : train).push(i));
   return { train: { frame: takeRows(frame, train), labels: takeLabels(labels, train) }, test: { frame: takeRows(frame, test), labels: takeLabels(labels, test) } };
+}
+
+/**
+ * Fails when a province's own train or test rows hold fewer than k + COUNT_CLAMP of a class. A province
+ * decides its k rule on noisy class counts under its enclave's random secret, so a class within the
+ * clamp of k is refused in some runs and not in others: a test that expects a release must be on data
+ * where every run passes (CI once drew 12 test defaults in a province against k = 10 and was refused).
+ */
+export function assertClearOfK(platformFiles: string[], bankFile: string, spec = NETWORK_SPEC, k = DEFAULT_SETTINGS.defaultK): void {
+  const floor = k + COUNT_CLAMP;
+  for (const file of platformFiles) {
+    const data = joinedData([file], bankFile, spec);
+    for (const [part, labels] of [['train', data.train.labels], ['test', data.test.labels]] as const) {
+      const positives = labels.reduce((s, v) => s + v, 0);
+      const least = Math.min(positives, labels.length - positives);
+      if (least < floor) throw new Error(`${file}: ${least} ${part} rows in a class, under k + clamp = ${floor}; the province's refusal would depend on its noise`);
+    }
+  }
 }
