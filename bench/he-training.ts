@@ -5,9 +5,12 @@
  * run: the first pays SEAL's start in the bank and the enclave), then one round's SEAL work as it was
  * and as it is now, in one thread; `bench/he.ts` runs both once.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { HeTrainResult, heTrain } from '../lab/he/protocols';
+import { promisify } from 'node:util';
+import type { HeTrainResult } from '../lab/he/protocols';
 import { loadJoined } from '../lab/train';
 import { frameOf, labelsOf } from '../lab/data/columns';
 import { logisticRegression } from '../models/logistic-regression';
@@ -24,6 +27,15 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
 const since = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
 
 export type TrainingBenchClients = HeBenchClients;
+
+/** A training result as the bank's process (bench/he-bank.ts) prints it: `loaded` is its Node and module start. */
+type BankRun = HeTrainResult & { loaded: number };
+
+/** One training with the bank in a fresh process of its own, as `jointlab he train --job` runs on the bank's machine. */
+async function bankProcess(bank: HeBenchClients['bank'], job: string, labelsFile: string): Promise<BankRun> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'he-bank.js'), bank.url, bank.token ?? '', job, labelsFile], { maxBuffer: 1 << 24 });
+  return JSON.parse(stdout) as BankRun;
+}
 
 /** Runs the training `runs` times (a new job and session each) and prints each step of each run; false when the shared data is missing. */
 export async function benchTraining({ bank, steward, approve }: TrainingBenchClients, runs = 1): Promise<boolean> {
@@ -42,8 +54,11 @@ export async function benchTraining({ bank, steward, approve }: TrainingBenchCli
   const frame = frameOf(hostJoined, columns.map((c) => (hostJoined.cells.has(c) ? c : `default_credit_hetero_host.${c}`)), new Set());
   const hostLabels = labelsOf(hostJoined, 'y');
 
+  const scratch = mkdtempSync(join(tmpdir(), 'jointlab-he-bank-'));
+  const labelsFile = join(scratch, 'labels.json');
+  writeFileSync(labelsFile, JSON.stringify({ ids: joined.ids, values: Array.from(labels) }));
   const plain: number[] = [];
-  const results: HeTrainResult[] = [];
+  const results: BankRun[] = [];
   const enclaveSteps: Record<TrainingStep, number>[] = [];
   for (let run = 0; run < runs; run++) {
     // The reference runs beside each encrypted run, so both see the same load on the shared machine.
@@ -52,14 +67,16 @@ export async function benchTraining({ bank, steward, approve }: TrainingBenchCli
     plain.push(since(t));
     const job = await approve({ name: `he-bench-${run}`, purpose: 'bench', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'host', columns }, model: { family: 'lr' } });
     trainingSteps(true);
-    results.push(await heTrain({ client: bank, job, paramSet: 'n16384', labels: { ids: joined.ids, values: labels } }));
+    results.push(await bankProcess(bank, job, labelsFile));
     enclaveSteps.push(trainingSteps(true));
   }
+  rmSync(scratch, { recursive: true, force: true });
   const r = results[results.length - 1];
-  const cells = (pick: (s: HeTrainResult['seconds'], r: HeTrainResult, e: Record<TrainingStep, number>) => number): string => results.map((x, k) => `${pick(x.seconds, x, enclaveSteps[k]).toFixed(3)} s`.padStart(10)).join(' ');
-  console.log(`\nencrypted-label training, ${joined.ids.length.toLocaleString('en')} rows x 10 platform features, N = 16384${runs > 1 ? ` (${runs} runs, each its own job and session; the first starts SEAL in the bank and in the enclave)` : ''}:`);
-  const rows: [string, (s: HeTrainResult['seconds'], r: HeTrainResult, e: Record<TrainingStep, number>) => number][] = [
-    ["bank's keys (public, Galois, relinearization)", (s) => s.keys],
+  const cells = (pick: (s: HeTrainResult['seconds'], r: BankRun, e: Record<TrainingStep, number>) => number): string => results.map((x, k) => `${pick(x.seconds, x, enclaveSteps[k]).toFixed(3)} s`.padStart(10)).join(' ');
+  console.log(`\nencrypted-label training, ${joined.ids.length.toLocaleString('en')} rows x 10 platform features, N = 16384${runs > 1 ? ` (${runs} runs, each its own job, session and bank process, which starts SEAL; the enclave's first session is its first since it started)` : ' (the bank in a process of its own)'}:`);
+  const rows: [string, (s: HeTrainResult['seconds'], r: BankRun, e: Record<TrainingStep, number>) => number][] = [
+    ["bank process: Node and modules (before the total)", (_s, x) => x.loaded],
+    ["bank's SEAL start and keys (public, Galois, relin.)", (s) => s.keys],
     ['session open (keys sent and checked, design built)', (s) => s.open],
     ["  enclave: keys checked (SEAL worker)", (_s, _x, e) => e.keys],
     ["  enclave: design built (meanwhile, main thread)", (_s, _x, e) => e.design],

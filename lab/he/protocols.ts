@@ -46,6 +46,9 @@ export interface HeTrainResult {
   seconds: { keys: number; open: number; encrypt: number; labels: number; xty: number; rounds: number; close: number; total: number };
 }
 
+/** Averaging rounds the bank keeps in flight: the enclave's SEAL pool computes two at once. */
+const AVERAGING_IN_FLIGHT = 2;
+
 export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   const started = Date.now();
   const traffic: Traffic = { up: 0, down: 0 };
@@ -107,17 +110,34 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
       previous = change;
     }
     // The rounds left are spent at the same weights and averaged: the noise shrinks as one over their square root.
+    // The first settles the weights (a round refused for precision halves the step back); the others do not
+    // depend on one another, so they go AVERAGING_IN_FLIGHT at a time at those weights (the enclave charges
+    // each round atomically and computes them on separate SEAL workers).
     if (converged && rounds < info.maxRounds) {
-      let at: number[] | undefined;
       const sum = new Array<number>(D).fill(0);
       let count = 0;
-      while (rounds < info.maxRounds) {
-        const answer = await round(at ?? beta);
-        at = answer.at;
+      const add = (answer: { next: number[]; at: number[] }): void => {
         answer.next.forEach((v, k) => (sum[k] += v));
         count++;
-        options.onRound?.(rounds, Math.max(...answer.next.map((v, k) => Math.abs(v - at![k]))), floodBits);
-      }
+        options.onRound?.(rounds, Math.max(...answer.next.map((v, k) => Math.abs(v - answer.at[k]))), floodBits);
+      };
+      const first = await round(beta);
+      add(first);
+      let left = info.maxRounds - rounds;
+      const lane = async (): Promise<void> => {
+        while (left > 0) {
+          left--;
+          try {
+            add(await round(first.at));
+          } catch (e) {
+            left = 0;
+            throw e;
+          }
+        }
+      };
+      // Settled, not raced: the key is disposed after this, so no lane may still be decrypting.
+      const failed = (await Promise.allSettled(Array.from({ length: AVERAGING_IN_FLIGHT }, lane))).find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
       beta = sum.map((v) => v / count);
     }
     const roundsDone = Date.now();
