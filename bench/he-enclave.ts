@@ -18,6 +18,11 @@ export interface HeBenchClients {
   steward: EnclaveClient;
   /** Submits and approves a spec, returns the job id. */
   approve: (spec: object) => Promise<string>;
+  /**
+   * Resolves when the work an import starts in the background (its PSI set blinded ahead) is done: a
+   * platform imports long before a bank's session, so a benchmark's session should not share the cores with it.
+   */
+  imported: (dataset: string) => Promise<void>;
 }
 
 export async function withHeBenchEnclave(name: string, work: (clients: HeBenchClients) => Promise<void>): Promise<void> {
@@ -31,7 +36,7 @@ export async function withHeBenchEnclave(name: string, work: (clients: HeBenchCl
       await steward.request('POST', `v1/jobs/${id}/approve`, { json: {} });
       return id;
     };
-    await work({ bank, steward, approve });
+    await work({ bank, steward, approve, imported: (dataset) => enclave.psiPrepared(dataset) });
   } finally {
     await enclave.close();
     rmSync(dir, { recursive: true, force: true });

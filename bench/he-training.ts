@@ -38,7 +38,7 @@ async function bankProcess(bank: HeBenchClients['bank'], job: string, labelsFile
 }
 
 /** Runs the training `runs` times (a new job and session each) and prints each step of each run; false when the shared data is missing. */
-export async function benchTraining({ bank, steward, approve }: TrainingBenchClients, runs = 1): Promise<boolean> {
+export async function benchTraining({ bank, steward, approve, imported }: TrainingBenchClients, runs = 1): Promise<boolean> {
   const host = join(SHARED, 'default_credit_hetero_host.csv');
   const guest = join(SHARED, 'default_credit_hetero_guest.csv');
   if (!existsSync(host) || !existsSync(guest)) {
@@ -46,6 +46,7 @@ export async function benchTraining({ bank, steward, approve }: TrainingBenchCli
     return false;
   }
   await steward.request('POST', 'v1/datasets', { csv: readFileSync(host), query: { name: 'host', idColumn: 'id' } });
+  await imported('host');
   const joined = loadJoined([guest], 'id');
   const labels = labelsOf(joined, 'y');
   await bank.request('POST', 'v1/uploads', { csv: `id\n${joined.ids.join('\n')}\n`, query: { name: 'ids' } });

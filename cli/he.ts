@@ -8,7 +8,7 @@ import { JointlabError } from '../lab/errors';
 import { PARAM_SET_NAMES, ParamSetName } from '../lab/he/params';
 import { HE_TRAINING_PARAM_SETS, heTrainingProblems } from '../enclave/service';
 import { KeyedLabels, alignLabels } from '../lab/he/label-alignment';
-import { heScore, heTrain } from '../lab/he/protocols';
+import { heScore, heTrain, trainingKeys } from '../lab/he/protocols';
 import { didYouMean } from '../lab/text';
 import { JobSpec } from '../lab/spec/job-spec';
 import { HE_BOUNDS } from '../lab/spec/he-spec';
@@ -137,12 +137,23 @@ export function register(program: Command): void {
       he: { paramSet: flags.paramSet, rounds: flags.rounds, epsilon: flags.epsilon },
     };
     if (!flags.job) await assertTrainingFits(client, spec);
-    const job = await approvedJob(client, flags, spec, say);
-    say(`generating ${flags.paramSet} keys and encrypting ${labels.ids.length} labels`);
+    // The session's keys are made while the job waits for its steward (SEAL's start and the keys take
+    // about a second); a job that is never approved, or an error, disposes of them unused.
+    const keys = trainingKeys(flags.paramSet);
+    keys.catch(() => undefined); // a failure is reported where heTrain awaits the keys, not as an unhandled rejection
+    let job: string;
+    try {
+      job = await approvedJob(client, flags, spec, say);
+    } catch (e) {
+      (await keys.catch(() => undefined))?.dispose();
+      throw e;
+    }
+    say(`encrypting ${labels.ids.length} labels under ${flags.paramSet} keys made while the job waited`);
     const result = await heTrain({
       client,
       job,
       paramSet: flags.paramSet,
+      keys,
       labels,
       onRound: (round, change, bits) => say(`round ${round}: largest weight change ${change.toExponential(2)}, noise flooding ${bits.toFixed(1)} bits`),
     });

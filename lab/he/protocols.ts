@@ -30,6 +30,16 @@ export interface HeTrainOptions {
   labels: KeyedLabels;
   tolerance?: number;
   onRound?: (round: number, change: number, floodBits: number) => void;
+  /**
+   * Keys begun earlier (`trainingKeys`), e.g. while the job waited for its steward: the SEAL start and
+   * key generation are then off the session's clock. heTrain disposes of them.
+   */
+  keys?: Promise<BankCrypto>;
+}
+
+/** A fresh key set for one encrypted-label training session (public, Galois for the enclave's rotations, relinearization). */
+export function trainingKeys(paramSet: ParamSetName): Promise<BankCrypto> {
+  return BankCrypto.create(paramSet, rotationSteps(paramSet), { relinKeys: true });
 }
 
 export interface HeTrainResult {
@@ -52,7 +62,7 @@ const AVERAGING_IN_FLIGHT = 2;
 export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   const started = Date.now();
   const traffic: Traffic = { up: 0, down: 0 };
-  const crypto = await BankCrypto.create(options.paramSet, rotationSteps(options.paramSet), { relinKeys: true });
+  const crypto = await (options.keys ?? trainingKeys(options.paramSet));
   let session: string | undefined;
   try {
     const keysDone = Date.now();

@@ -73,7 +73,8 @@ class Output {
     new DataView(this.buffer.buffer).setUint32(at, n, true);
   }
   get bytes(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+    // Exactly its length, never a view of a larger buffer: a view would carry the whole buffer into a worker's message.
+    return this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
   }
   get view(): DataView {
     return new DataView(this.buffer.buffer);
@@ -177,17 +178,22 @@ function packArray(input: Input, out: Output, polys: number, moduli: number, n: 
   }
 }
 
-function unpackArray(input: Input, out: Output, polys: number, moduli: number, n: number): void {
+/**
+ * Unpacks `moduli` rows per polynomial into `out`. With `zeroRow`, each polynomial gets one row more,
+ * left zero at that index (componentBelowTop): the rows are written straight into place.
+ */
+function unpackArray(input: Input, out: Output, polys: number, moduli: number, n: number, zeroRow = -1): void {
   const widths = Array.from(input.take(moduli));
   if (widths.some((w) => w < 33 || w > 64)) fail();
-  const at0 = out.reserve(8 * polys * moduli * n);
+  const stored = zeroRow < 0 ? moduli : moduli + 1;
+  const at0 = out.reserve(8 * polys * stored * n);
   const view = out.view;
   const row = LITTLE_ENDIAN ? new Uint32Array(2 * n) : undefined;
   const rowBytes = row ? new Uint8Array(row.buffer) : undefined;
   for (let p = 0; p < polys; p++) {
     for (let i = 0; i < moduli; i++) {
       const hiBits = widths[i] - 32;
-      const base = at0 + 8 * (p * moduli + i) * n;
+      const base = at0 + 8 * (p * stored + (zeroRow >= 0 && i >= zeroRow ? i + 1 : i)) * n;
       const lows = input.take(4 * n);
       const his = input.take(Math.ceil((hiBits * n) / 8));
       if (row && hiBits === 28 && n % 2 === 0) {
@@ -292,20 +298,7 @@ function componentBelowTop(input: Input, out: Output, pack: boolean): void {
     }
     packArray(new Input(kept), out, stored, moduli - 1, n);
   } else {
-    const kept = new Output(stored * (moduli - 1) * row);
-    unpackArray(input, kept, stored, moduli - 1, n);
-    const rows = kept.bytes;
-    let at = 0;
-    for (let p = 0; p < stored; p++) {
-      for (let i = 0; i < moduli; i++) {
-        if (i === drop) {
-          out.put(new Uint8Array(row));
-          continue;
-        }
-        out.put(rows.subarray(at, at + row));
-        at += row;
-      }
-    }
+    unpackArray(input, out, stored, moduli - 1, n, drop);
   }
   if (count === perPoly) out.put(input.take(HEADER + 1 + 64));
 }
@@ -350,7 +343,8 @@ function keysBelowTop(input: Input, out: Output, pack: boolean, whole: ReadonlyS
     if (pack) cipher(input, new Output(0), true); // the top prime's component: read past, not sent
     else {
       const size = (out.length - first) / (parts - 1);
-      out.put(out.raw.slice(first, first + size));
+      const at = out.reserve(size);
+      out.raw.copyWithin(at, first, first + size);
     }
   }
 }
