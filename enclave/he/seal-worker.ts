@@ -11,6 +11,8 @@ import { checkKeys, paramFacts } from './enclave-crypto';
 import { encryptedXty, floodZeros, newtonRound, xtyFolds, xtyFromFolds } from './training-crypto';
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import { rehearseTraining } from './training-warmup';
+import { fillCheckFactors } from './check-factors';
+import { HE_TRAINING_PARAM_SETS } from '../release/he-training-fit';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
 
 type Impl = { [K in OpName]: (input: PoolOps[K]['input']) => Promise<PoolOps[K]['output']> };
@@ -65,6 +67,8 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   if (rehearse) {
     for (const name of warm) await rehearseTraining(name, () => busy).catch(() => undefined);
     port.postMessage({ id: -1, ok: true, value: 'rehearsed' } satisfies FromWorker);
+    // The first session's label-check factors, encoded ahead like every later session's (check-factors.ts).
+    for (const name of warm) if (HE_TRAINING_PARAM_SETS.includes(name)) fillCheckFactors(name);
   }
 }
 

@@ -12,12 +12,11 @@ import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
 import { FloodPolicy, NoiseInputs, badCipher, encodeAt, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { addSampledFlood } from './sampled-flood';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
-import { LABEL_CHECK } from '../release/he-rounds';
+import { CHECK_CLASS, classAt, fillCheckFactors, takeCheckFactors } from './check-factors';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
 /** Design columns per group of classes: the last class holds the label check (first group) or nothing. */
 const PER_GROUP = CLASSES - 1;
-const CHECK_CLASS = CLASSES - 1;
 
 export const xtyGroups = (columns: number): number => Math.max(1, Math.ceil(columns / PER_GROUP));
 
@@ -32,8 +31,6 @@ export function xtyRotations(slots: number): number {
   return XTY_SHARES * (CLASSES - 1) + classSumPasses(slots).reduce((n, p) => n + p.copies - 1, 0) + CLASSES - 1;
 }
 
-/** Class of slot `i` shifted back by `d`: the column index within its group a fold term `d` puts there. */
-const classAt = (i: number, d: number): number => (((i % CLASSES) - d) % CLASSES + CLASSES) % CLASSES;
 
 export interface XtyInput {
   paramSet: ParamSetName;
@@ -81,10 +78,8 @@ function foldTerm(rt: CkksRuntime, scope: Scope, labels: CipherText[], columns: 
   if (terms > 0) rt.evaluator.rescaleToNext(sum, sum);
   if (!checks) return terms > 0 ? sum : undefined;
   checks.forEach((z) => {
-    // Random slot values of size 2^20 encoded at scale 1: integer coefficients, a multiplier the bank cannot guess.
-    const factors = secretFactors(rt.slots);
-    for (let i = 0; i < rt.slots; i++) slice[i] = classAt(i, d) === CHECK_CLASS ? factors[i] * LABEL_CHECK.firstFactor : 0;
-    const plain = encodeAt(rt, scope, slice, 1, z);
+    // Random slot values of size 2^20 encoded at scale 1, most of them encoded ahead (check-factors.ts).
+    const plain = scope.own(takeCheckFactors(rt, d, z));
     rt.evaluator.multiplyPlain(z, plain, terms === 0 ? sum : product);
     if (terms > 0) rt.evaluator.add(sum, product, sum);
     plain.delete();
@@ -166,7 +161,10 @@ export async function encryptedXty(input: XtyInput): Promise<Uint8Array[]> {
  */
 export async function xtyFolds(input: XtyInput): Promise<Uint8Array[]> {
   const rt = await ckks(input.paramSet);
-  return withScope((scope) => groupFolds(rt, scope, input).folds.map((fold) => (fold ? fold.saveArray(rt.seal.ComprModeType.none) : new Uint8Array(0))));
+  const folds = await withScope((scope) => groupFolds(rt, scope, input).folds.map((fold) => (fold ? fold.saveArray(rt.seal.ComprModeType.none) : new Uint8Array(0))));
+  // The next session's check factors, in the idle time after this one.
+  if (input.relinKeys) fillCheckFactors(input.paramSet);
+  return folds;
 }
 
 /** Enc(X^T y) as `encryptedXty` makes it, from the folds several workers made of disjoint label blocks (`xtyFolds`): summed per group, then summed within classes. */
