@@ -142,9 +142,10 @@ export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promis
   const request = await keptValue(db, 'request', `${upload.id}\u0000${version}`, async () => requestDigest(ids, version));
   const [fingerprint, uploaded] = await Promise.all([keptFingerprint(db, secret, withRoles(matchedIds, Int32Array.from(matchedIds.keys()))), uploadedPrint]);
   const print: PopulationPrint = { org, dataset: meta.name, columns, uploaded, ids: fingerprint };
+  // Plain loops: a callback per row and column cost about 50 ms a session at 30,000 x 11.
   const aligned = matched.map((c) => {
     const out = new Float64Array(ids.length);
-    matchedAt.forEach((i, m) => (out[i] = c[m]));
+    for (let m = 0; m < matchedAt.length; m++) out[matchedAt[m]] = c[m];
     return out;
   });
   // The intercept's column: one on matched rows, so unmatched rows drop out of X^T y as well.
@@ -180,13 +181,13 @@ async function matchedDesign(
   const consented = meta.requireTrainingConsent ? new Set((await checkConsent(db, org, 'training', uploadIds)).allowed) : undefined;
   const matchedAt: number[] = [];
   const rows: string[][] = [];
-  uploadIds.forEach((id, i) => {
-    const cells = byId.get(id);
-    if (cells && (!consented || consented.has(id))) {
+  for (let i = 0; i < uploadIds.length; i++) {
+    const cells = byId.get(uploadIds[i]);
+    if (cells && (!consented || consented.has(uploadIds[i]))) {
       matchedAt.push(i);
       rows.push(cells);
     }
-  });
+  }
   // Every matched row trains in an HE session: the same roles as a plaintext job that trains on all of them.
   const matchedIds = matchedAt.map((i) => uploadIds[i]);
   // The encoded matched rows depend on the snapshot, its k, the columns and which rows matched, and on
