@@ -86,7 +86,7 @@ export async function benchTraining({ bank, steward, approve, imported }: Traini
     ['labels sent + Enc(X^T y)', (s) => s.labels],
     [`  of which the enclave's Enc(X^T y)`, (s) => s.xty],
     ['  enclave: Enc(X^T y) stored', (_s, _x, e) => e.totals],
-    [`rounds (${r.rounds})`, (s) => s.rounds],
+    [`rounds (${r.rounds}; the last ${results.map((x) => x.averaged).join(' / ')} averaged, two at a time)`, (s) => s.rounds],
     ['  per round', (s, x) => s.rounds / Math.max(1, x.rounds)],
     ["  enclave per round: SEAL work (flood's zeros made ahead)", (_s, x, e) => e.round / Math.max(1, x.rounds)],
     ['  enclave per round: Hessian, gradient, noise in the clear', (_s, x, e) => e.pieces / Math.max(1, x.rounds)],

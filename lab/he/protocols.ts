@@ -46,6 +46,8 @@ export interface HeTrainResult {
   model: ModelFile;
   rounds: number;
   converged: boolean;
+  /** Of the rounds, those spent after convergence at one set of weights and averaged (see heTrain). */
+  averaged: number;
   floodBits: number;
   traffic: Traffic;
   /**
@@ -108,6 +110,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     };
     // Newton rounds until the steps stop shrinking: from then on each answer differs from the last by the rounds' noise.
     let previous = Infinity;
+    let averaged = 0;
     while (rounds < info.maxRounds) {
       const { next, at } = await round(beta);
       const change = Math.max(...next.map((v, k) => Math.abs(v - at[k])));
@@ -149,6 +152,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
       const failed = (await Promise.allSettled(Array.from({ length: AVERAGING_IN_FLIGHT }, lane))).find((r) => r.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
       beta = sum.map((v) => v / count);
+      averaged = count;
     }
     const roundsDone = Date.now();
     await options.client.send('DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
@@ -165,6 +169,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
       model,
       rounds,
       converged,
+      averaged,
       floodBits,
       traffic,
       seconds: {
