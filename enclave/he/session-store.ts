@@ -113,6 +113,33 @@ export function forgetSession(id: string): void {
   for (const forget of forgetters) forget(id);
 }
 
+/**
+ * A training session's Galois keys, held in memory from its opening until Enc(X^T y) is computed and
+ * never written to the store: megabytes used once, seconds after they arrive (writing them into the
+ * session's row, reading them back and clearing them took about 0.1 s of a session). A restart in
+ * between loses them, and the labels are then refused (`keys_lost`): the bank opens a new session.
+ * One session per approved job holds them, so the memory is bounded by what stewards approved.
+ */
+const galoisKeys = new Map<string, Uint8Array>();
+onSessionClosed((id) => galoisKeys.delete(id));
+
+export function keepGaloisKeys(id: string, keys: Uint8Array): void {
+  galoisKeys.set(id, keys);
+}
+
+/** The session's Galois keys (a row written before they were kept in memory still has them), or a 409. */
+export function sessionGaloisKeys(row: SessionRow): Uint8Array {
+  const keys = galoisKeys.get(row.id) ?? row.galois_keys;
+  if (!keys) throw new JointlabError('keys_lost', "the enclave restarted after this session opened and no longer holds its Galois keys; close the session and train again", 'conflict');
+  return keys;
+}
+
+/** Enc(X^T y) is computed: the rounds rotate nothing, so the Galois keys go. */
+export async function dropGaloisKeys(db: Db, row: SessionRow): Promise<void> {
+  galoisKeys.delete(row.id);
+  if (row.galois_keys) await db.run('UPDATE he_sessions SET galois_keys = NULL WHERE id = ?', [row.id]);
+}
+
 /** Deletes the keys and ciphertexts of every open session of a job that ended some other way (cancelled). */
 export async function closeSessionsOfJob(db: Db, jobId: string): Promise<void> {
   const open = await db.all<{ id: string }>('SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL', [jobId]);

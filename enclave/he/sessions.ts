@@ -21,7 +21,7 @@ import { platformTable, scoreStats, trainingDesign } from './design';
 import { asCaller, checkKeyBytes, checkKeys } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { timed } from './scoring-steps';
-import { HeSettings, OpenSession, SessionHead, forgetSession, openSession, openSessionHead, sessionHeadRow, sessionTraffic } from './session-store';
+import { HeSettings, OpenSession, SessionHead, forgetSession, keepGaloisKeys, openSession, openSessionHead, sessionHeadRow, sessionTraffic } from './session-store';
 import { deleteTotals } from './training-totals';
 import { trainingTimed } from './training-steps';
 import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
@@ -125,12 +125,14 @@ export class HeSessions {
     await trainingTimed(mode === 'he-train' ? 'store' : 'none', () => startHeSession(this.db, job.id, actor, async (q) => {
       await q.run(
         'INSERT INTO he_sessions (id, job, owner, org, param_set, public_key, galois_keys, bytes_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [id, job.id, actor.id, actor.org, paramSet, Buffer.from(blobs[0]), Buffer.from(blobs[1]), body.length, new Date().toISOString()],
+        // A training session's Galois keys stay in memory until its labels (session-store.ts keepGaloisKeys).
+        [id, job.id, actor.id, actor.org, paramSet, Buffer.from(blobs[0]), mode === 'he-train' ? null : Buffer.from(blobs[1]), body.length, new Date().toISOString()],
       );
       await appendAudit(q, { actor: actor.id, action: 'he.session.open', object: `he:${id}`, detail: { job: job.id, paramSet } });
       // An encrypted-label session releases weights over its population: later jobs are compared with it.
       await recordPrint?.(q);
     }));
+    if (mode === 'he-train') keepGaloisKeys(id, blobs[1]);
     return this.info(id, actor);
   }
 

@@ -14,7 +14,7 @@ import { TrainingDesign, trainingDesign } from './design';
 import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
 import { xtyCiphertexts, xtyRotations } from './training-crypto';
 import { encryptedXtyShared, floodZeros, newtonRound } from './seal-pool';
-import { OpenSession, SessionHead, SessionRow, countTraffic, onSessionClosed } from './session-store';
+import { OpenSession, SessionHead, SessionRow, countTraffic, dropGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
@@ -100,11 +100,11 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   }
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
-  const xty = await trainingTimed('xty', () => encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys: row.galois_keys!, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] }, slotsOf(row.param_set)));
+  const galoisKeys = sessionGaloisKeys(row);
+  const xty = await trainingTimed('xty', () => encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] }, slotsOf(row.param_set)));
   // Written once, in a row of its own: the rounds update only the session's counters.
   await trainingTimed('totals', () => storeTotals(db, row.id, xty));
-  // The rounds rotate nothing: the Galois keys are deleted here, and every later update of the session's row writes 6 MB less.
-  await db.run('UPDATE he_sessions SET galois_keys = NULL WHERE id = ?', [row.id]);
+  await dropGaloisKeys(db, row);
   await countTraffic(db, row.id, body.length, 0);
   prepareFloods(row, FLOODS_AHEAD);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };

@@ -72,4 +72,23 @@ describe('HE training totals', function () {
     const left = await t.enclave.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_training_totals WHERE session = ?', [session.id]);
     assert.equal(left?.n, 0, 'Enc(X^T y) outlived its session');
   });
+
+  it('never writes the Galois keys to the store; labels after the enclave lost them (a restart) get 409 keys_lost', async () => {
+    const spec = { name: 'he-keys', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established', 'court_cases_3y'] }, model: { family: 'lr' }, he: { rounds: 3 } };
+    const job = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    await t.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
+    const opened = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
+    assert.equal(opened.status, 201, opened.text);
+    const session = opened.json() as { id: string; training: { uploadIds: string[] } };
+    const row = await t.enclave.db.get<{ galois: number | null; key: number | null }>('SELECT length(galois_keys) AS galois, length(public_key) AS key FROM he_sessions WHERE id = ?', [session.id]);
+    assert.equal(row?.galois, null, 'the Galois keys were written to the store');
+    assert.ok(row!.key! > 0, 'the public key is stored (the rounds use it after a restart)');
+    forgetSession(session.id);
+    const blocks: Uint8Array[] = [];
+    for (let start = 0; start < session.training.uploadIds.length; start += slotsOf('n16384')) blocks.push(crypto.encrypt(new Float64Array(Math.min(slotsOf('n16384'), session.training.uploadIds.length - start))));
+    const sent = await t.call('bankA', 'POST', `/v1/he/sessions/${session.id}/labels`, { body: encodeFrames({ relinKeys: true }, [crypto.relinKeyBytes, ...blocks]), type: FRAME_TYPE });
+    assert.equal(sent.status, 409, sent.text);
+    assert.equal(sent.json().code, 'keys_lost');
+    assert.ok((await t.call('bankA', 'DELETE', `/v1/he/sessions/${session.id}`)).status < 300);
+  });
 });
