@@ -11,6 +11,7 @@ import { CLASSES, PARAM_SETS, ParamSetName, XTY_SHARES, classSumPasses } from '.
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
 import { FloodPolicy, NoiseInputs, badCipher, encodeAt, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { addSampledFlood } from './sampled-flood';
+import { rerandomized } from './rerandomize';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
 import { CHECK_CLASS, classAt, fillCheckFactors, takeCheckFactors } from './check-factors';
 import type { FloodReport } from '../../lab/api/he-sessions';
@@ -130,9 +131,10 @@ function groupTotals(rt: CkksRuntime, gk: GaloisKeys, acc: CipherText | undefine
 
 /** Every group's fold of the input's label blocks (with their label check in the first group), owned by `scope`. */
 function groupFolds(rt: CkksRuntime, scope: Scope, input: XtyInput): { gk: GaloisKeys; folds: (CipherText | undefined)[] } {
-  const { gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
+  const { pk, gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
   // 2 Re(y): a label's imaginary part would otherwise reach the bank through the rounds, unchecked.
-  const labels = realParts(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), gk);
+  // Re-randomized first, before any key switch: the bank's keys must meet masks it cannot predict (rerandomize.ts).
+  const labels = realParts(rt, scope, rerandomized(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), pk), gk);
   const rows = input.columns[0]?.length ?? 0;
   if (labels.length !== Math.ceil(rows / rt.slots)) {
     throw new JointlabError('bad_ciphertext_count', `expected ${Math.ceil(rows / rt.slots)} label ciphertexts for ${rows} rows`, 'usage');

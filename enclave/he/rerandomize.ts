@@ -1,0 +1,35 @@
+/**
+ * Re-randomization of a bank's ciphertexts before the enclave key-switches them: each gets a fresh
+ * encryption of zero under the bank's public key, so the masks (second polynomials) the bank's Galois
+ * and relinearization keys meet are unknown to the bank.
+ *
+ * Why: the enclave cannot check that a key-switching key encrypts what it claims (SEAL checks only its
+ * layout), and a key switch adds sum_j d_j W_j / P to the decryption, d_j the digits of the mask it
+ * switches and W_j = k0_j + k1_j s what the bank put in the key. Without this step every mask up to the
+ * first plaintext product came from the bank's own bytes (its label ciphertext and keys; SEAL is
+ * deterministic), so the bank could replay them and choose W to cancel or inject what it liked: a
+ * crafted relinearization key zeroed the label check (test/enclave/he/crafted-relin-key.test.ts).
+ * With a mask the bank cannot predict, any W but the honest one adds noise it can neither foresee nor
+ * cancel, and that noise depends on the enclave's randomness, not on platform rows.
+ */
+import type { CipherText } from 'node-seal/implementation/cipher-text';
+import type { PublicKey } from 'node-seal/implementation/public-key';
+import { CkksRuntime, Scope } from '../../lab/he/seal-runtime';
+
+/** Adds a fresh encryption of zero, at its level and scale, to each of `ciphers` (in place); returns them. */
+export function rerandomized(rt: CkksRuntime, scope: Scope, ciphers: CipherText[], pk: PublicKey): CipherText[] {
+  const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
+  for (const ct of ciphers) {
+    const zero = encryptor.encryptZero() as CipherText;
+    try {
+      // Made at the top level; a ciphertext below it gets the zero dropped to its level (exact: value and noise stay).
+      rt.evaluator.cipherModSwitchTo(zero, scope.own(ct.parmsId), zero);
+      // An encryption of zero carries scale 1; the sum takes the ciphertext's (zero times any scale is zero).
+      zero.setScale(ct.scale);
+      rt.evaluator.add(ct, zero, ct);
+    } finally {
+      zero.delete();
+    }
+  }
+  return ciphers;
+}
