@@ -10,7 +10,10 @@
  * deterministic), so the bank could replay them and choose W to cancel or inject what it liked: a
  * crafted relinearization key zeroed the label check (test/enclave/he/crafted-relin-key.test.ts).
  * With a mask the bank cannot predict, any W but the honest one adds noise it can neither foresee nor
- * cancel, and that noise depends on the enclave's randomness, not on platform rows.
+ * cancel, and that noise depends on the enclave's randomness, not on platform rows. It rests on the
+ * public key's second polynomial being expanded from a seed (seal-bytes.ts assertPublicKey): the zero's
+ * mask u a + e is then a ring-LWE sample under the enclave's fresh u. Cost: about 25 ms a label block
+ * at n16384, 3% of Enc(X^T y) on 21,000 rows.
  */
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { PublicKey } from 'node-seal/implementation/public-key';
