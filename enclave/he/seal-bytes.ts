@@ -41,6 +41,13 @@ const SEED = HEADER + 1 + 64;
 class Malformed extends Error {}
 class Unseeded extends Error {}
 
+/** The KeyGenerator call that makes each kind of key in the seeded form the enclave accepts. */
+const SEEDED_BY: Record<string, string> = {
+  'the public key': 'KeyGenerator.createPublicKeySerializable',
+  'the Galois keys': 'KeyGenerator.createGaloisKeysSerializable',
+  'the relinearization keys': 'KeyGenerator.createRelinKeysSerializable',
+};
+
 function fail(): never {
   throw new Malformed();
 }
@@ -156,7 +163,7 @@ function checked(what: string, code: 'bad_ciphertext' | 'bad_key', check: () => 
     check();
   } catch (e) {
     if (e instanceof Compressed) throw new JointlabError(code, `${what} ${plural ? 'are' : 'is'} compressed; send SEAL objects uncompressed (compression mode none)`, 'usage');
-    if (e instanceof Unseeded) throw new JointlabError(code, `${what} must be sent as SEAL serializes a new one (KeyGenerator.createPublicKeySerializable, its second polynomial as a seed)`, 'usage');
+    if (e instanceof Unseeded) throw new JointlabError(code, `${what} must be sent as SEAL serializes new ones (${SEEDED_BY[what] ?? 'a Serializable'}, second polynomials as seeds)`, 'usage');
     if (e instanceof Malformed) throw new JointlabError(code, `${what} ${plural ? 'do' : 'does'} not load under this session's parameters`, 'usage');
     throw e;
   }
@@ -171,21 +178,26 @@ export function assertCiphertext(f: ParamFacts, bytes: Uint8Array, what: string)
   });
 }
 
-const keyShape = (f: ParamFacts): CipherShape => ({ parmsId: f.keyParmsId, moduli: f.keyModuli, n: f.polyModulusDegree, scale: (s) => s === 1 });
+/**
+ * Every key the enclave accepts is seeded: the second polynomial of each of its encryptions is expanded
+ * from a seed, so a bank never chooses a polynomial that a key switch multiplies into the enclave's
+ * ciphertexts. (The first polynomials it still chooses; rerandomize.ts is what makes those harmless.)
+ */
+const keyShape = (f: ParamFacts): CipherShape => ({ parmsId: f.keyParmsId, moduli: f.keyModuli, n: f.polyModulusDegree, scale: (s) => s === 1, seeded: true });
 
 export function assertPublicKey(f: ParamFacts, bytes: Uint8Array): void {
   checked('the public key', 'bad_key', () => {
     const r = new Reader(bytes);
     // Seeded only: the enclave's encryptions of zero under this key re-randomize what the bank gets
     // back, and a second polynomial the bank chose (a constant, say) would leave it readable, unflooded.
-    readCipher(r, { ...keyShape(f), seeded: true });
+    readCipher(r, keyShape(f));
     if (r.at !== bytes.length) fail();
   });
 }
 
 /**
  * Galois keys: key-level parms id, key-switching keys only for declared rotation steps, each a
- * well-formed public key; with `complete`, one for every declared step (the protocol rotates by all).
+ * well-formed seeded encryption; with `complete`, one for every declared step (the protocol rotates by all).
  */
 export function assertGaloisKeys(f: ParamFacts, bytes: Uint8Array, complete: boolean): void {
   const declared = new Map(f.rotationSteps.map((step) => [galoisIndex(step, f.polyModulusDegree), step]));
@@ -209,7 +221,7 @@ export function assertGaloisKeys(f: ParamFacts, bytes: Uint8Array, complete: boo
   if (complete && missing.size) throw new JointlabError('bad_key', `the Galois keys lack rotation step ${Math.min(...missing)}`, 'usage');
 }
 
-/** Relinearization keys (for the label check): key-level parms id, exactly one key-switching key, for s^2 at index 0. */
+/** Relinearization keys (for the label check): key-level parms id, exactly one key-switching key, for s^2 at index 0, seeded. */
 export function assertRelinKeys(f: ParamFacts, bytes: Uint8Array): void {
   checked('the relinearization keys', 'bad_key', () => {
     const r = new Reader(bytes);

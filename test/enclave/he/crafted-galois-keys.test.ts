@@ -10,7 +10,8 @@
  * the bank can neither predict nor cancel: the sum within a class still sums (SEAL's automorphism is
  * fixed), and the answer's slots are garbage. Measured: a single positive y = e_i (binary, so the label
  * check stays quiet) differenced against y = 0 with honest keys, read through the true Hessian.
- * The byte checks are shown too: a key for a step the enclave did not declare is a 400 bad_key.
+ * The byte checks are shown too: a key for a step the enclave did not declare, and keys whose second
+ * polynomials are written out rather than seeded (so the bank could choose them), are a 400 bad_key.
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
@@ -74,6 +75,41 @@ describe('red team: crafted Galois keys inside Enc(X^T y)', function () {
       assert.equal(r.json().code, 'bad_key', r.text);
     } finally {
       scope.dispose();
+    }
+  });
+
+  it('refuses Galois and relinearization keys whose second polynomials are not seeds (the bank would choose them): 400 bad_key', async () => {
+    const spec = { name: 'unseeded', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: COLUMNS }, model: { family: 'lr' }, he: { rounds: 2, paramSet: PARAM_SET } };
+    const job = async () => {
+      const { id } = await arena.t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec });
+      await arena.t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+      return id;
+    };
+    const bank = new HostileBank(arena.rt);
+    try {
+      const { rt } = arena;
+      // The same honest keys, loaded (seeds expanded) and saved again: every second polynomial written out in full.
+      const gk = bank.scope.own(rt.seal.GaloisKeys());
+      gk.loadArray(rt.context, bank.galoisKeys);
+      const rk = bank.scope.own(rt.seal.RelinKeys());
+      rk.loadArray(rt.context, bank.relinKeys);
+      const fullGalois = gk.saveArray(rt.seal.ComprModeType.none);
+      const fullRelin = rk.saveArray(rt.seal.ComprModeType.none);
+      assert.ok(fullGalois.length > 1.5 * bank.galoisKeys.length && fullRelin.length > 1.5 * bank.relinKeys.length);
+      const opened = await arena.t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: await job(), paramSet: PARAM_SET }, [bank.publicKey, fullGalois]), type: FRAME_TYPE });
+      assert.equal(opened.status, 400, opened.text);
+      assert.equal(opened.json().code, 'bad_key', opened.text);
+      assert.match(opened.json().detail, /createGaloisKeysSerializable/, opened.text);
+      const session = await arena.t.client('bankA').request<{ id: string }>('POST', 'v1/he/sessions', { frames: encodeFrames({ job: await job(), paramSet: PARAM_SET }, [bank.publicKey, bank.galoisKeys]) });
+      const label = bank.encrypt(new Float64Array(arena.ids.length));
+      const sent = await arena.t.call('bankA', 'POST', `/v1/he/sessions/${session.id}/labels`, { body: encodeFrames({ relinKeys: true }, [fullRelin, label]), type: FRAME_TYPE });
+      assert.equal(sent.status, 400, sent.text);
+      assert.equal(sent.json().code, 'bad_key', sent.text);
+      // The session keeps serving: the same labels with the seeded key are computed.
+      const honest = await arena.t.call('bankA', 'POST', `/v1/he/sessions/${session.id}/labels`, { body: encodeFrames({ relinKeys: true }, [bank.relinKeys, label]), type: FRAME_TYPE });
+      assert.equal(honest.status, 200, honest.text);
+    } finally {
+      bank.dispose();
     }
   });
 
