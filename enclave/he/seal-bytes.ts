@@ -163,7 +163,10 @@ function checked(what: string, code: 'bad_ciphertext' | 'bad_key', check: () => 
     check();
   } catch (e) {
     if (e instanceof Compressed) throw new JointlabError(code, `${what} ${plural ? 'are' : 'is'} compressed; send SEAL objects uncompressed (compression mode none)`, 'usage');
-    if (e instanceof Unseeded) throw new JointlabError(code, `${what} must be sent as SEAL serializes new ones (${SEEDED_BY[what] ?? 'a Serializable'}, second polynomials as seeds)`, 'usage');
+    if (e instanceof Unseeded) {
+      const form = plural ? 'new ones (%s, second polynomials as seeds)' : 'a new one (%s, its second polynomial as a seed)';
+      throw new JointlabError(code, `${what} must be sent as SEAL serializes ${form.replace('%s', SEEDED_BY[what] ?? 'a Serializable')}`, 'usage');
+    }
     if (e instanceof Malformed) throw new JointlabError(code, `${what} ${plural ? 'do' : 'does'} not load under this session's parameters`, 'usage');
     throw e;
   }
