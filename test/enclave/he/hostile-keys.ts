@@ -257,13 +257,20 @@ export class Arena {
     return targets;
   }
 
-  /** x-hat = H (answer - answer at y = 0) / scale per standardized column; |error| against the true clipped row, in sd. */
-  errors(answer: number[], target: string, scale: number): number[] {
+  /**
+   * x-hat = H (answer - answer at y = 0) / scale per standardized column, against the true clipped
+   * rows: the root mean square error over the targets, per column, in sd (as crafted-labels.test.ts).
+   */
+  errors(answers: number[][], targets: string[], scale: number): number[] {
     const { H, D } = this;
     return this.zAt.map((k) => {
-      let estimate = 0;
-      for (let j = 0; j < D; j++) estimate += H[k * D + j] * (answer[j] - this.zero[j]);
-      return Math.abs(estimate / scale - this.rowOf.get(target)![k]);
+      let sq = 0;
+      answers.forEach((answer, n) => {
+        let estimate = 0;
+        for (let j = 0; j < D; j++) estimate += H[k * D + j] * (answer[j] - this.zero[j]);
+        sq += (estimate / scale - this.rowOf.get(targets[n])![k]) ** 2;
+      });
+      return Math.sqrt(sq / answers.length);
     });
   }
 }
