@@ -50,12 +50,21 @@ export interface XtyInput {
  * the slots of class (j + d) mod CLASSES, summed and rescaled; plus, for the first group, the label
  * check's blocks times secret factors on the slots of class (CHECK_CLASS + d) mod CLASSES. Rotated
  * by `d` it puts every row of column j into class j.
+ *
+ * Every block costs the same encoding, product and rescale whatever its values. SEAL refuses a product
+ * with an all-zero plaintext (the result would be transparent), so a block whose slice is all zero is
+ * multiplied by a stand-in slice into a scratch ciphertext, which is dropped: a bank that puts one
+ * enterprise alone in its last block learns nothing from the time about which of its values are zero.
+ * `term` is undefined when every block was all zero; `stand` is then the scratch, at the term's level.
  */
-function foldTerm(rt: CkksRuntime, scope: Scope, labels: CipherText[], columns: Float64Array[], checks: CipherText[] | undefined, d: number): CipherText | undefined {
+function foldTerm(rt: CkksRuntime, scope: Scope, labels: CipherText[], columns: Float64Array[], checks: CipherText[] | undefined, d: number): { term?: CipherText; stand: CipherText } {
   const sum = scope.own(rt.seal.CipherText());
   const product = scope.own(rt.seal.CipherText());
+  const scratch = scope.own(rt.seal.CipherText());
   const slice = new Float64Array(rt.slots);
   let terms = 0;
+  let stands = 0;
+  let adds = 0;
   labels.forEach((label, block) => {
     slice.fill(0);
     let any = false;
@@ -68,35 +77,55 @@ function foldTerm(rt: CkksRuntime, scope: Scope, labels: CipherText[], columns: 
       slice[i] = 0.5 * v; // the labels arrive as 2 Re(y)
       any = true;
     }
-    // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
-    if (!any) return;
+    if (!any) slice.fill(1);
     const plain = encodeAt(rt, scope, slice, rt.scale, label);
-    rt.evaluator.multiplyPlain(label, plain, terms === 0 ? sum : product);
-    if (terms > 0) rt.evaluator.add(sum, product, sum);
+    const [into, count] = any ? [sum, terms++] : [scratch, stands++];
+    rt.evaluator.multiplyPlain(label, plain, count === 0 ? into : product);
+    if (count > 0) {
+      rt.evaluator.add(into, product, into);
+      adds++;
+    }
     plain.delete();
-    terms++;
   });
-  if (terms > 0) rt.evaluator.rescaleToNext(sum, sum);
-  if (!checks) return terms > 0 ? sum : undefined;
-  checks.forEach((z) => {
+  const stand = terms > 0 ? sum : scratch;
+  rt.evaluator.rescaleToNext(stand, stand);
+  (checks ?? []).forEach((z) => {
     // Random slot values of size 2^20 encoded at scale 1, most of them encoded ahead (check-factors.ts).
     const plain = scope.own(takeCheckFactors(rt, d, z));
     rt.evaluator.multiplyPlain(z, plain, terms === 0 ? sum : product);
-    if (terms > 0) rt.evaluator.add(sum, product, sum);
+    if (terms > 0) {
+      rt.evaluator.add(sum, product, sum);
+      adds++;
+    }
     plain.delete();
     terms++;
   });
-  return sum;
+  // As many additions as when every block had values: the scratch takes the ones a zero block saved.
+  for (const all = labels.length + (checks?.length ?? 0) - 1; adds < all; adds++) rt.evaluator.add(scratch, scratch, scratch);
+  return terms > 0 ? { term: sum, stand: sum } : { stand };
 }
 
-/** One group's fold, sum_d rot(term_d, d) (Horner: one rotation by one slot per term), owned by `scope`; undefined when its columns are all zero on these rows. */
+/**
+ * One group's fold, sum_d rot(term_d, d) (Horner: one rotation by one slot per term), owned by
+ * `scope`; undefined when its columns are all zero on these rows. While every term so far was all
+ * zero, a stand-in takes the rotations, so a fold rotates as often whichever terms are empty.
+ */
 function groupFold(rt: CkksRuntime, scope: Scope, gk: GaloisKeys, labels: CipherText[], columns: Float64Array[], checks: CipherText[] | undefined): CipherText | undefined {
   let acc: CipherText | undefined;
+  let shadow: CipherText | undefined;
   for (let d = CLASSES - 1; d >= 0; d--) {
-    if (acc) rt.evaluator.rotateVector(acc, 1, gk, acc);
-    const term = foldTerm(rt, scope, labels, columns, checks, d);
+    const rotated = acc ?? shadow;
+    if (rotated) rt.evaluator.rotateVector(rotated, 1, gk, rotated);
+    const { term, stand } = foldTerm(rt, scope, labels, columns, checks, d);
+    // The additions too: one per term after the first, as when every term has values.
     if (term && acc) rt.evaluator.add(acc, term, acc);
-    else if (term) acc = term;
+    else if (term) {
+      acc = term;
+      if (shadow) rt.evaluator.add(shadow, shadow, shadow);
+    } else {
+      shadow ??= stand;
+      if (d < CLASSES - 1) rt.evaluator.add(stand, stand, stand);
+    }
   }
   return acc;
 }
