@@ -17,13 +17,20 @@
  */
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { PublicKey } from 'node-seal/implementation/public-key';
-import { CkksRuntime, Scope } from '../../lab/he/seal-runtime';
+import { ParamSetName } from '../../lab/he/params';
+import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
+import { loadKeys, sealBlobLooksWhole } from './enclave-crypto';
 
-/** Adds a fresh encryption of zero, at its level and scale, to each of `ciphers` (in place); returns them. */
-export function rerandomized(rt: CkksRuntime, scope: Scope, ciphers: CipherText[], pk: PublicKey): CipherText[] {
+/**
+ * Adds a fresh encryption of zero, at its level and scale, to each of `ciphers` (in place); returns
+ * them. `ahead[i]`, when given, is cipher i's zero made ahead under the same key by a SEAL worker
+ * while the bank prepared its labels (training-session.ts): never seen by the bank, used once; one
+ * that does not load as a whole ciphertext is replaced by a zero made here.
+ */
+export function rerandomized(rt: CkksRuntime, scope: Scope, ciphers: CipherText[], pk: PublicKey, ahead: Uint8Array[] = []): CipherText[] {
   const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-  for (const ct of ciphers) {
-    const zero = encryptor.encryptZero() as CipherText;
+  ciphers.forEach((ct, i) => {
+    const zero = madeAhead(rt, ahead[i]) ?? (encryptor.encryptZero() as CipherText);
     try {
       // Made at the top level; a ciphertext below it gets the zero dropped to its level (exact: value and noise stay).
       rt.evaluator.cipherModSwitchTo(zero, scope.own(ct.parmsId), zero);
@@ -33,6 +40,29 @@ export function rerandomized(rt: CkksRuntime, scope: Scope, ciphers: CipherText[
     } finally {
       zero.delete();
     }
-  }
+  });
   return ciphers;
+}
+
+function madeAhead(rt: CkksRuntime, bytes: Uint8Array | undefined): CipherText | undefined {
+  if (!bytes || !sealBlobLooksWhole(bytes)) return undefined;
+  const zero = rt.seal.CipherText();
+  try {
+    zero.loadArray(rt.context, bytes);
+    if (zero.size === 2) return zero;
+  } catch {
+    // Not a whole ciphertext: a fresh zero is made instead.
+  }
+  zero.delete();
+  return undefined;
+}
+
+/** `count` fresh encryptions of zero at the top level under `publicKey`, serialized: a session's label blocks' zeros made ahead. */
+export async function labelZeros(input: { paramSet: ParamSetName; publicKey: Uint8Array; count: number }): Promise<Uint8Array[]> {
+  const rt = await ckks(input.paramSet);
+  return withScope((scope) => {
+    const { pk } = loadKeys(rt, scope, input.publicKey, new Uint8Array(0));
+    const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
+    return Array.from({ length: input.count }, () => scope.own(encryptor.encryptZero()).saveArray(rt.seal.ComprModeType.none));
+  });
 }

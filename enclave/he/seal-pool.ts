@@ -39,6 +39,7 @@ export interface PoolOps {
   xtyFromFolds: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; shares: Uint8Array[][] }; output: Uint8Array[] };
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
   floodZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }; output: Uint8Array[] };
+  labelZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; count: number }; output: Uint8Array[] };
   encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
   encryptedScoreBatches: { input: ScoreBatchesInput; output: { ciphers: Uint8Array[]; flood: FloodReport } };
   paramFacts: { input: ParamSetName; output: ParamFacts };
@@ -358,7 +359,12 @@ export async function encryptedXtyShared(input: XtyInput, slots: number): Promis
   const rows = input.columns[0]?.length ?? 0;
   if (settings.workers < 2 || input.labels.length < 2 || input.labels.length !== Math.ceil(rows / slots)) return run('encryptedXty', input);
   const per = Math.ceil(input.labels.length / XTY_SHARES);
-  const part = (from: number): XtyInput => ({ ...input, labels: input.labels.slice(from, from + per), columns: input.columns.map((c) => c.slice(from * slots, Math.min((from + per) * slots, rows))) });
+  const part = (from: number): XtyInput => ({
+    ...input,
+    labels: input.labels.slice(from, from + per),
+    columns: input.columns.map((c) => c.slice(from * slots, Math.min((from + per) * slots, rows))),
+    ...(input.zeros ? { zeros: input.zeros.slice(from, from + per) } : {}),
+  });
   const shares = await Promise.all(Array.from({ length: Math.ceil(input.labels.length / per) }, (_, k) => run('xtyFolds', part(k * per))));
   return run('xtyFromFolds', { paramSet: input.paramSet, publicKey: input.publicKey, galoisKeys: input.galoisKeys, shares });
 }
@@ -366,6 +372,18 @@ export async function encryptedXtyShared(input: XtyInput, slots: number): Promis
 export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
   assertPublicKey(await paramFacts(input.paramSet), input.publicKey);
   return run('newtonRound', input);
+}
+
+/**
+ * A training session's label blocks' encryptions of zero (rerandomize.ts), made ahead while the bank
+ * encrypts its labels: `blocks` of them, in as many requests as Enc(X^T y) has shares, so both
+ * workers make them at once. Resolves to one list, in block order.
+ */
+export async function labelZerosAhead(paramSet: ParamSetName, publicKey: Uint8Array, blocks: number): Promise<Uint8Array[]> {
+  assertPublicKey(await paramFacts(paramSet), publicKey);
+  const per = Math.ceil(blocks / XTY_SHARES);
+  const parts = await Promise.all(Array.from({ length: Math.ceil(blocks / per) }, (_, k) => run('labelZeros', { paramSet, publicKey, count: Math.min(per, blocks - k * per) })));
+  return parts.flat();
 }
 
 /** One round's fresh encryption of zero made ahead under the session's key, in a list of one (training-crypto.ts). */

@@ -24,7 +24,7 @@ import { timed } from './scoring-steps';
 import { HeSettings, OpenSession, SessionHead, forgetSession, keepGaloisKeys, openSession, openSessionHead, sessionHeadRow, sessionTraffic } from './session-store';
 import { deleteTotals } from './training-totals';
 import { trainingTimed } from './training-steps';
-import { newtonRoundOf, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
+import { newtonRoundOf, prepareLabelZeros, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
 import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
 import { decodeJob } from '../jobs/decode';
 import { assertValid } from '../../lab/spec/problems';
@@ -110,6 +110,7 @@ export class HeSessions {
     }
     const id = `he_${randomUUID()}`;
     let recordPrint: ((q: Queries) => Promise<void>) | undefined;
+    let uploadRows = 0;
     if (mode === 'he-train') {
       const design = await designed!;
       const least = Math.max(this.settings.minTrainingRows, design.k);
@@ -120,6 +121,7 @@ export class HeSessions {
       const tooClose = await differencingCheck(this.db, design.print, design.k);
       if (tooClose) throw new JointlabError('population_too_close', tooClose, 'conflict');
       rememberDesign(id, design);
+      uploadRows = design.uploadRows;
       recordPrint = (q) => recordPopulation(q, `he:${id}`, design.print);
     }
     await trainingTimed(mode === 'he-train' ? 'store' : 'none', () => startHeSession(this.db, job.id, actor, async (q) => {
@@ -132,7 +134,11 @@ export class HeSessions {
       // An encrypted-label session releases weights over its population: later jobs are compared with it.
       await recordPrint?.(q);
     }));
-    if (mode === 'he-train') keepGaloisKeys(id, blobs[1]);
+    if (mode === 'he-train') {
+      keepGaloisKeys(id, blobs[1]);
+      // The workers are idle until the labels arrive: they make the labels' re-randomizing zeros meanwhile.
+      void asCaller(actor.org, async () => prepareLabelZeros(id, paramSet, blobs[0], uploadRows));
+    }
     return this.info(id, actor);
   }
 

@@ -43,6 +43,8 @@ export interface XtyInput {
   columns: Float64Array[];
   /** The bank's relinearization keys: when given, Enc(label check) takes the first group's last class (see label-check.ts). */
   relinKeys?: Uint8Array;
+  /** Encryptions of zero under the session's key made ahead, one per label block, for their re-randomization (rerandomize.ts). */
+  zeros?: Uint8Array[];
 }
 
 /**
@@ -163,7 +165,7 @@ function groupFolds(rt: CkksRuntime, scope: Scope, input: XtyInput): { gk: Galoi
   const { pk, gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
   // 2 Re(y): a label's imaginary part would otherwise reach the bank through the rounds, unchecked.
   // Re-randomized first, before any key switch: the bank's keys must meet masks it cannot predict (rerandomize.ts).
-  const labels = realParts(rt, scope, rerandomized(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), pk), gk);
+  const labels = realParts(rt, scope, rerandomized(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), pk, input.zeros), gk);
   const rows = input.columns[0]?.length ?? 0;
   if (labels.length !== Math.ceil(rows / rt.slots)) {
     throw new JointlabError('bad_ciphertext_count', `expected ${Math.ceil(rows / rt.slots)} label ciphertexts for ${rows} rows`, 'usage');

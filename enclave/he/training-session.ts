@@ -4,7 +4,7 @@
  */
 import { JointlabError } from '../../lab/errors';
 import { decodeFrames } from '../../lab/he/frames';
-import { slotsOf } from '../../lab/he/params';
+import { ParamSetName, slotsOf } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { assertHeSettings } from '../../lab/spec/he-spec';
 import { inverseSpd } from '../../models/linalg';
@@ -13,7 +13,7 @@ import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
 import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
 import { xtyCiphertexts, xtyRotations } from './training-crypto';
-import { encryptedXtyShared, floodZeros, newtonRound } from './seal-pool';
+import { encryptedXtyShared, floodZeros, labelZerosAhead, newtonRound } from './seal-pool';
 import { OpenSession, SessionHead, SessionRow, countTraffic, dropGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
@@ -31,6 +31,24 @@ onSessionClosed((id) => designs.delete(id));
  */
 const nextFloods = new Map<string, Promise<Uint8Array[] | undefined>[]>();
 onSessionClosed((id) => nextFloods.delete(id));
+
+/**
+ * Each open session's label blocks' encryptions of zero (rerandomize.ts), made by the SEAL workers from
+ * the session's opening while the bank encrypts its labels; taken by its labels request, once.
+ */
+const labelZeros = new Map<string, Promise<Uint8Array[] | undefined>>();
+onSessionClosed((id) => labelZeros.delete(id));
+
+/** Starts making a new training session's label zeros (a failure only costs the head start: the fold makes its own). */
+export function prepareLabelZeros(id: string, paramSet: ParamSetName, publicKey: Uint8Array, uploadRows: number): void {
+  labelZeros.set(id, labelZerosAhead(paramSet, publicKey, Math.ceil(uploadRows / slotsOf(paramSet))).catch(() => undefined));
+}
+
+async function takeLabelZeros(id: string): Promise<Uint8Array[] | undefined> {
+  const ahead = labelZeros.get(id);
+  labelZeros.delete(id);
+  return ahead;
+}
 
 /** Rounds whose floods are made ahead: two, so that a round never waits for the one its predecessor started. */
 const FLOODS_AHEAD = 2;
@@ -101,7 +119,10 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
   const galoisKeys = sessionGaloisKeys(row);
-  const xty = await trainingTimed('xty', () => encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0] }, slotsOf(row.param_set)));
+  const zeros = await takeLabelZeros(row.id);
+  const xty = await trainingTimed('xty', () =>
+    encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0], ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
+  );
   // Written once, in a row of its own: the rounds update only the session's counters.
   await trainingTimed('totals', () => storeTotals(db, row.id, xty));
   await dropGaloisKeys(db, row);
