@@ -25,9 +25,11 @@ describe('the flood from a sampled polynomial (enclave/he/sampled-flood.ts)', ()
     for (let i = 0; i < values.length; i++) s += values[i] ** 2;
     return Math.sqrt(s / values.length);
   };
-  // 0.1% points of chi-square with 6 and 15 degrees of freedom.
-  const CHI6 = 22.46;
-  const CHI15 = 37.7;
+  // Points of chi-square with 6 and 15 degrees of freedom that a uniform residue passes in about 5e-9 of
+  // runs: the draws come from the operating system's randomness, and the four checks below at the 0.1%
+  // points (22.46, 37.7) failed about one run in 250. A flood of multiples of a factor scores past 1000.
+  const CHI6 = 50;
+  const CHI15 = 70;
 
   it('draws whole numbers of the asked spread, Gaussian, with every residue covered', () => {
     const draws = gaussianIntegers(200_001, std);
@@ -35,7 +37,8 @@ describe('the flood from a sampled polynomial (enclave/he/sampled-flood.ts)', ()
     assert.ok(draws.every(Number.isInteger));
     let mean = 0;
     for (const v of draws) mean += v / draws.length;
-    assert.ok(Math.abs(mean) < (4 * std) / Math.sqrt(draws.length), `mean ${mean}`);
+    // Five standard errors: a centred draw passes in all but 6e-7 of runs.
+    assert.ok(Math.abs(mean) < (5 * std) / Math.sqrt(draws.length), `mean ${mean}`);
     assert.ok(Math.abs(spread(draws) / std - 1) < 0.01, `spread ${spread(draws)}`);
     // A normal lies beyond 2 standard deviations 4.55% of the time, beyond 3 0.27%.
     const beyond = (k: number) => draws.filter((v) => Math.abs(v) > k * std).length / draws.length;
