@@ -1,5 +1,5 @@
 /** An enclave started in-process on port 0 over a temporary SQLite file, with one principal per role and two banks. */
-import { formatCsv } from '../../lab/data/csv';
+import { formatCsv, parseCsv } from '../../lab/data/csv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addPrincipal } from '../../enclave/auth/principals';
@@ -86,6 +86,19 @@ export async function seedData(t: TestEnclave): Promise<{ uploadId: string }> {
 
 /** A date `offset` days from today (YYYY-MM-DD), for consent records valid around now. */
 export const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Ids with a consent of `purpose` in the synthetic consent file that the enclave holds in force today.
+ * The synthetic consents carry fixed dates (lab/synth/generate.ts), so which are in force moves with
+ * the calendar: a window written as dates in a test runs out. The margins (granted by yesterday,
+ * expiring after tomorrow) keep the answer the enclave's when a run crosses midnight UTC between this
+ * filter and the enclave's own check of today's date.
+ */
+export function consentedIds(file: string, purpose: 'scoring' | 'training'): string[] {
+  return parseCsv(readFileSync(file, 'utf8'), 'consent')
+    .rows.filter((r) => r[2] === purpose && r[3] <= day(-1) && r[4] > day(1))
+    .map((r) => r[0]);
+}
 
 /** The platform table without column policies (steward) and the bank table as bank A's "customers". */
 export async function importPlainData(t: TestEnclave): Promise<void> {

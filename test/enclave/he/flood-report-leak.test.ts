@@ -15,7 +15,7 @@ import { FRAME_TYPE, decodeFrames, encodeFrames } from '../../../lab/he/frames';
 import { parseCsv } from '../../../lab/data/csv';
 import { PARAM_SETS } from '../../../lab/he/params';
 import type { ScoresHeader, SessionInfo } from '../../../lab/api/he-sessions';
-import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
+import { TestEnclave, consentedIds, csvOf, startTestEnclave } from '../../helpers/enclave';
 
 describe('red team: the flood report of a private-scoring answer (scoring-session.ts, score-crypto.ts)', function () {
   this.timeout(300_000);
@@ -31,7 +31,7 @@ describe('red team: the flood report of a private-scoring answer (scoring-sessio
     crypto = await BankCrypto.create(paramSet, []);
     await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
     await t.client('steward').request('POST', 'v1/consents', { csv: csvOf(t.files.consent) });
-    consented = parseCsv(readFileSync(t.files.consent, 'utf8'), 'c').rows.filter((r) => r[2] === 'scoring' && r[3] <= '2026-11-01' && r[4] > '2026-12-31').map((r) => r[0]).slice(0, 30);
+    consented = consentedIds(t.files.consent, 'scoring').slice(0, 30);
     const platform = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p');
     const at = platform.header.indexOf(feature);
     truth = new Map(platform.rows.map((r) => [r[0], Number(r[at])]));

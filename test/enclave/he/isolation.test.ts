@@ -19,7 +19,7 @@ import { ModelFile } from '../../../models/model';
 import { takeRows } from '../../../models/frame';
 import { auc } from '../../../models/metrics';
 import { HE_BOUNDS } from '../../../lab/spec/he-spec';
-import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
+import { TestEnclave, consentedIds, csvOf, startTestEnclave } from '../../helpers/enclave';
 import { DEFAULT_FLOOD } from '../../../enclave/he/enclave-crypto';
 import type { ScoreInput } from '../../../enclave/he/score-crypto';
 import { asCaller, encryptedScores, holdSealPool, newtonRound, sealPoolReplacements, sealWorkerHeapBytes } from '../../../enclave/he/seal-pool';
@@ -88,9 +88,9 @@ describe('SEAL isolation: one bank poisons, another bank is served', function ()
     await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
     // Bank A's private scores are compared with plaintext ones: no score noise, and room for every model sent here.
     await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0, modelsPerWindow: 100 } });
-    const consents = parseCsv(readFileSync(t.files.consent, 'utf8'), 'c').rows.filter((r) => r[2] === 'scoring' && r[3] <= '2026-11-01' && r[4] > '2026-12-31');
-    consentedA = consents.map((r) => r[0]).slice(0, 200);
-    consentedB = consents.map((r) => r[0]).slice(0, 50);
+    const consents = consentedIds(t.files.consent, 'scoring');
+    consentedA = consents.slice(0, 200);
+    consentedB = consents.slice(0, 50);
     // Bank B gets scoring consents too, so its poisoned scoring requests reach the encrypted computation.
     await t.client('steward').request('POST', 'v1/consents', {
       csv: Buffer.concat([csvOf(t.files.consent), Buffer.from(formatCsv(['enterprise_id', 'bank', 'purpose', 'granted', 'expires'], consentedB.map((id) => [id, 'bank-b', 'scoring', '2020-01-01', '2099-01-01'])).split('\n').slice(1).join('\n'))]),

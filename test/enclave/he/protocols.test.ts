@@ -24,7 +24,7 @@ import { newtonPieces } from '../../../models/logistic-core';
 import { HE_BOUNDS } from '../../../lab/spec/he-spec';
 import { clipNorm, roundNoiseStd } from '../../../enclave/release/he-rounds';
 import { SHARED_DATASETS } from '../../helpers/cli';
-import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
+import { TestEnclave, consentedIds, csvOf, startTestEnclave } from '../../helpers/enclave';
 
 async function approvedJob(t: TestEnclave, spec: object): Promise<string> {
   const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec });
@@ -123,9 +123,11 @@ describe('homomorphic encryption', function () {
         const fitted = await train({ data: [t.files.bank, t.files.platform], id: 'id', label: 'default_12m', model: family, features, testFraction: 0.3, seed: 3 });
         const model = fitted.fitted.toJSON();
         const job = await approvedJob(t, { name: `he-score-${family}`, purpose: 'test', mode: 'he-score', platform: { dataset: 'platform', columns: features }, model: { family } });
-        const consents = parseCsv(readFileSync(t.files.consent, 'utf8'), 'c').rows.filter((r) => r[2] === 'scoring' && r[3] <= '2026-11-01' && r[4] > '2026-12-31').map((r) => r[0]);
+        const consents = consentedIds(t.files.consent, 'scoring');
         const consented = consents.slice(0, 300);
-        const strangers = platformIds.filter((id) => !consents.includes(id)).slice(0, 20);
+        // Strangers hold no scoring consent of any date: one running out tomorrow is still in force today.
+        const everConsented = new Set(parseCsv(readFileSync(t.files.consent, 'utf8'), 'c').rows.filter((r) => r[2] === 'scoring').map((r) => r[0]));
+        const strangers = platformIds.filter((id) => !everConsented.has(id)).slice(0, 20);
         const result = await heScore({ client: t.client('bankA'), job, paramSet: 'n16384', model, ids: [...consented, ...strangers] });
         assert.deepEqual(result.refused.map((r) => r.id).sort(), [...strangers].sort());
         assert.ok(result.refused.every((r) => /consent/.test(r.reason)));

@@ -5,16 +5,15 @@
  * session row when an older database is opened.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCsv } from '../../../lab/data/csv';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { FRAME_TYPE, decodeFrames, encodeFrames } from '../../../lab/he/frames';
 import { forgetSession } from '../../../enclave/he/session-store';
 import { openStore, versionBefore } from '../../../enclave/store/schema';
 import type { ScoresHeader, SessionInfo } from '../../../lab/api/he-sessions';
-import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
+import { TestEnclave, consentedIds, csvOf, startTestEnclave } from '../../helpers/enclave';
 
 describe('private scoring: the session model in the store', function () {
   this.timeout(300_000);
@@ -27,7 +26,7 @@ describe('private scoring: the session model in the store', function () {
     await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
     await t.client('steward').request('PUT', 'v1/scoring/policy/platform', { json: { noiseSwap: 0, noiseSd: 0 } });
     await t.client('steward').request('POST', 'v1/consents', { csv: csvOf(t.files.consent) });
-    consented = parseCsv(readFileSync(t.files.consent, 'utf8'), 'c').rows.filter((r) => r[2] === 'scoring' && r[3] <= '2026-11-01' && r[4] > '2026-12-31').map((r) => r[0]).slice(0, 200);
+    consented = consentedIds(t.files.consent, 'scoring').slice(0, 200);
   });
   after(async () => {
     crypto.dispose();
