@@ -57,8 +57,9 @@ describe('red team: the sampled flood, spread and independence (sampled-flood.ts
     const reported = Math.max(a.flood.valueStd, b.flood.valueStd, c.flood.valueStd);
     const spreads = floods.map((f) => rms(f) / reported);
     console.log(`      spread / reported: ${spreads.map((s) => s.toFixed(3)).join(' ')} (reported ${reported.toExponential(2)})`);
-    // 8,192 slots estimate a standard deviation to about 0.8%: 0.97 is 4 of those below.
-    for (const s of spreads) assert.ok(s > 0.97 && s < 1.05, `a flood of ${s.toFixed(3)} of the reported spread`);
+    // 8,192 slots estimate a standard deviation to about 0.78%: 0.96 is 5 of those below. At 0.97 (3.8 of
+    // them) one of the nine floods fell under the bound in about 5 runs in 10,000 of fresh randomness.
+    for (const s of spreads) assert.ok(s > 0.96 && s < 1.05, `a flood of ${s.toFixed(3)} of the reported spread`);
     let worst = 0;
     for (let i = 0; i < floods.length; i++) for (let j = i + 1; j < floods.length; j++) worst = Math.max(worst, Math.abs(correlation(floods[i], floods[j])));
     console.log(`      largest |correlation| between two of the ${floods.length} answers' floods: ${worst.toFixed(4)}`);
@@ -85,7 +86,8 @@ describe('red team: the sampled flood, spread and independence (sampled-flood.ts
         const ratio = rms(slots) / Math.sqrt(expected ** 2 + ((fresh * Math.sqrt(rt.slots)) / result.scale) ** 2);
         console.log(`      ${primes} primes, draws of sd ${std}: slot spread ${ratio.toFixed(3)} of the expected`);
         assert.ok(primes > 1);
-        assert.ok(Math.abs(ratio - 1) < 0.03, `slot spread ${ratio} of the expected`);
+        // Five standard errors of a spread from 8,192 slots (0.78% each): 0.03 was 3.8 of them, missed in about 1 run in 8,000.
+        assert.ok(Math.abs(ratio - 1) < 0.04, `slot spread ${ratio} of the expected`);
       }
     } finally {
       scope.dispose();

@@ -22,8 +22,9 @@ describe('differential-privacy noise', () => {
     const norms = Array.from({ length: n }, () => Math.hypot(...sphericalLaplace(d, scale)));
     const mean = norms.reduce((a, b) => a + b, 0) / n;
     const variance = norms.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
-    // Standard error of the mean: sqrt(d) * scale / sqrt(n) ~ 0.0052; allow 4 of them.
-    assert.ok(Math.abs(mean - d * scale) < 0.021, `mean ${mean}`);
+    // Standard error of the mean: sqrt(d) * scale / sqrt(n) ~ 0.0052; allow 5 of them (the draws are the
+    // operating system's: 4 of them were missed in about 1 run in 16,000, 5 in 1 in 1.7 million).
+    assert.ok(Math.abs(mean - d * scale) < 0.026, `mean ${mean}`);
     assert.ok(Math.abs(variance / (d * scale * scale) - 1) < 0.06, `variance ${variance}`);
   });
 
@@ -32,8 +33,9 @@ describe('differential-privacy noise', () => {
     const n = 20_000;
     const sum = new Float64Array(d);
     for (let i = 0; i < n; i++) uniformDirection(d).forEach((x, j) => (sum[j] += x));
-    // Each coordinate of a uniform unit vector has mean 0 and variance 1/d: 4 standard errors.
-    for (const s of sum) assert.ok(Math.abs(s / n) < 4 * Math.sqrt(1 / d / n));
+    // Each coordinate of a uniform unit vector has mean 0 and variance 1/d: 5 standard errors (4, over the
+    // four coordinates, were missed in about 1 run in 4,000 of fresh randomness).
+    for (const s of sum) assert.ok(Math.abs(s / n) < 5 * Math.sqrt(1 / d / n));
   });
 
   it('snaps released values to a power-of-two grid and clamps them', () => {
