@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BANK_COLUMNS, PLATFORM_COLUMNS } from '../../lab/synth/generate';
+import { consentsAsOfToday } from '../../demo/story';
 import { runCli, startEnclaveProcess, tempDir } from '../helpers/cli';
 
 describe('end to end through the CLI', function () {
@@ -19,6 +20,10 @@ describe('end to end through the CLI', function () {
 
   before(async () => {
     ok(runCli(['synth', '--enterprises', '6000', '--bank-customers', '4000', '--seed', '11', '--out', join(dir, 'synth')]));
+    // The synthetic consents carry fixed dates: moved as the demo moves them, the same ones are in force on
+    // every day (unmoved, fewer than the 100 scored applicants asserted below from about March 2027).
+    const consents = join(dir, 'synth', 'consent.csv');
+    writeFileSync(consents, consentsAsOfToday(readFileSync(consents, 'utf8')));
     enclave = await startEnclaveProcess(db);
   });
   after(() => enclave.child.kill('SIGKILL'));

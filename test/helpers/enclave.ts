@@ -1,6 +1,7 @@
 /** An enclave started in-process on port 0 over a temporary SQLite file, with one principal per role and two banks. */
 import { formatCsv, parseCsv } from '../../lab/data/csv';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { consentsAsOfToday } from '../../demo/story';
 import { join } from 'node:path';
 import { addPrincipal } from '../../enclave/auth/principals';
 import { RunningEnclave, startEnclave } from '../../enclave/service';
@@ -59,6 +60,10 @@ export async function startTestEnclave(
     bankB: await add('bob', 'bank', 'bank-b'),
   };
   const { files } = writeSynth({ enterprises: options.enterprises ?? 3000, bankCustomers: options.bankCustomers ?? 1500, seed: 5, bank: 'bank-a' }, join(dir, 'synth'));
+  // The synthetic consents carry fixed dates, so which are in force moved with the calendar (populations,
+  // counts and the noise keyed to them with it, and thresholds such as "over 100 consented" ran out).
+  // Moved by whole days as the demo moves them, the same consents are in force on every day.
+  writeFileSync(files.consent, consentsAsOfToday(readFileSync(files.consent, 'utf8')));
   return {
     enclave,
     dir,
