@@ -3,6 +3,7 @@ import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { rotationSteps, slotsOf } from '../../../lab/he/params';
 import { ckks } from '../../../lab/he/seal-runtime';
 import { xtyFolds } from '../../../enclave/he/training-crypto';
+import { checkFactorsAhead, fillCheckFactors } from '../../../enclave/he/check-factors';
 
 /**
  * Enc(X^T y)'s fold does the same SEAL work whatever the platform's values: a bank can put one
@@ -22,8 +23,27 @@ describe("Enc(X^T y)'s work does not depend on which values are zero (enclave/he
   });
   after(() => bank.dispose());
 
-  /** SEAL calls made by `work`, by operation. */
+  /**
+   * Waits until the label check's factors encoded ahead (check-factors.ts, a stock shared by the whole
+   * process) are all made. A fold takes what the stock holds and encodes the rest on the spot, and the
+   * stock refills only between event-loop turns: without this the counts compared below depended on what
+   * ran before in the process (after check-factors.test.ts the first fold found a full stock, the next
+   * ones an emptied one: 20 encodings against 33, in every full run).
+   */
+  async function fullStock(): Promise<void> {
+    fillCheckFactors('n16384');
+    let last = -1;
+    for (let still = 0; still < 5; ) {
+      await new Promise((r) => setImmediate(r));
+      const n = checkFactorsAhead('n16384');
+      still = n === last ? still + 1 : 0;
+      last = n;
+    }
+  }
+
+  /** SEAL calls made by `work`, by operation, from a full stock of check factors. */
   async function counted(work: () => Promise<unknown>): Promise<Record<string, number>> {
+    await fullStock();
     const rt = await ckks('n16384');
     const counts: Record<string, number> = {};
     const targets: [object, string[]][] = [
