@@ -85,6 +85,8 @@ export async function benchTraining({ bank, steward, approve, imported }: Traini
     ['labels encrypted', (s) => s.encrypt],
     ['labels sent + Enc(X^T y)', (s) => s.labels],
     [`  of which the enclave's Enc(X^T y)`, (s) => s.xty],
+    ['  enclave: waited for the labels\' zeros made since the opening', (_s, _x, e) => e.zeros],
+    ['  enclave: Enc(X^T y) in the SEAL workers', (_s, _x, e) => e.xty],
     ['  enclave: Enc(X^T y) stored', (_s, _x, e) => e.totals],
     [`rounds (${r.rounds}; the last ${results.map((x) => x.averaged).join(' / ')} averaged, two at a time)`, (s) => s.rounds],
     ['  per round', (s, x) => s.rounds / Math.max(1, x.rounds)],

@@ -119,7 +119,7 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
   const galoisKeys = sessionGaloisKeys(row);
-  const zeros = await takeLabelZeros(row.id);
+  const zeros = await trainingTimed('zeros', () => takeLabelZeros(row.id));
   const xty = await trainingTimed('xty', () =>
     encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0], ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
   );

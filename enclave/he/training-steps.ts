@@ -2,11 +2,12 @@
  * Seconds the enclave spends in each step of encrypted-label training, summed over sessions: the
  * benchmark's breakdown reads them. `keys` (a SEAL worker checks the keys) and `design` (the plaintext
  * design, in the main thread) run at the same time, so a session's opening takes about the larger;
- * `store` writes the session (with its keys), `xty` and `round` wait for SEAL workers, `totals` stores
+ * `store` writes the session, `zeros` waits for the labels' encryptions of zero made since the opening,
+ * `xty` and `round` wait for SEAL workers, `totals` stores
  * Enc(X^T y), `pieces` computes a round's Hessian, gradient and noise in the clear.
  */
 
-export const TRAINING_STEPS = ['keys', 'design', 'store', 'xty', 'totals', 'pieces', 'round'] as const;
+export const TRAINING_STEPS = ['keys', 'design', 'store', 'zeros', 'xty', 'totals', 'pieces', 'round'] as const;
 export type TrainingStep = (typeof TRAINING_STEPS)[number];
 
 const seconds: Record<TrainingStep, number> = Object.fromEntries(TRAINING_STEPS.map((s) => [s, 0])) as Record<TrainingStep, number>;
