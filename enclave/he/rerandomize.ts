@@ -57,12 +57,25 @@ function madeAhead(rt: CkksRuntime, bytes: Uint8Array | undefined): CipherText |
   return undefined;
 }
 
-/** `count` fresh encryptions of zero at the top level under `publicKey`, serialized: a session's label blocks' zeros made ahead. */
-export async function labelZeros(input: { paramSet: ParamSetName; publicKey: Uint8Array; count: number }): Promise<Uint8Array[]> {
+/**
+ * `count` fresh public-key encryptions of zero under `publicKey`, serialized: at the top level for a
+ * session's label blocks (made ahead, see above), or dropped to the last level for a training round's
+ * flood (training-crypto.ts floodZeros; dropping primes leaves value and noise as they are).
+ */
+export async function freshZeros(input: { paramSet: ParamSetName; publicKey: Uint8Array; count: number; last?: boolean }): Promise<Uint8Array[]> {
   const rt = await ckks(input.paramSet);
   return withScope((scope) => {
     const { pk } = loadKeys(rt, scope, input.publicKey, new Uint8Array(0));
     const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-    return Array.from({ length: input.count }, () => scope.own(encryptor.encryptZero()).saveArray(rt.seal.ComprModeType.none));
+    return Array.from({ length: input.count }, () => {
+      const zero = scope.own(encryptor.encryptZero());
+      if (input.last) rt.evaluator.cipherModSwitchTo(zero, scope.own(rt.context.lastParmsId), zero);
+      return zero.saveArray(rt.seal.ComprModeType.none);
+    });
   });
+}
+
+/** A session's label blocks' zeros made ahead, at the top level where the labels stand. */
+export function labelZeros(input: { paramSet: ParamSetName; publicKey: Uint8Array; count: number }): Promise<Uint8Array[]> {
+  return freshZeros(input);
 }

@@ -11,7 +11,7 @@ import { CLASSES, PARAM_SETS, ParamSetName, XTY_SHARES, classSumPasses } from '.
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
 import { FloodPolicy, NoiseInputs, badCipher, encodeAt, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { addSampledFlood } from './sampled-flood';
-import { rerandomized } from './rerandomize';
+import { freshZeros, rerandomized } from './rerandomize';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
 import { CHECK_CLASS, classAt, fillCheckFactors, takeCheckFactors } from './check-factors';
 import type { FloodReport } from '../../lab/api/he-sessions';
@@ -294,15 +294,8 @@ function loadTotals(rt: CkksRuntime, scope: Scope, input: RoundInput): (CipherTe
  * (sampled-flood.ts), made by a SEAL worker while the bank decrypts an earlier answer, so the round
  * itself encrypts nothing. It floods exactly one round. A list, as the pool hands it over.
  */
-export async function floodZeros(input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }): Promise<Uint8Array[]> {
-  const rt = await ckks(input.paramSet);
-  return withScope((scope) => {
-    const { pk } = loadKeys(rt, scope, input.publicKey, new Uint8Array(0));
-    const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
-    const zero = scope.own(encryptor.encryptZero());
-    rt.evaluator.cipherModSwitchTo(zero, scope.own(rt.context.lastParmsId), zero);
-    return [zero.saveArray(rt.seal.ComprModeType.none)];
-  });
+export function floodZeros(input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }): Promise<Uint8Array[]> {
+  return freshZeros({ paramSet: input.paramSet, publicKey: input.publicKey, count: 1, last: true });
 }
 
 /**
