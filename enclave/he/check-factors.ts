@@ -64,10 +64,18 @@ export function takeCheckFactors(rt: CkksRuntime, d: number, like: CipherText): 
 
 let filling = false;
 
-/** Encodes factors ahead for `paramSet`, one plaintext per turn of the event loop, until every term has AHEAD. */
+/**
+ * Encodes factors ahead for `paramSet`, one plaintext per turn of the event loop, until every term has
+ * AHEAD. A SEAL failure here is thrown out of the worker, which the pool then replaces (its heap is suspect).
+ */
 export function fillCheckFactors(paramSet: ParamSetName): void {
   if (filling) return;
   filling = true;
+  const fail = (e: unknown): void => {
+    setImmediate(() => {
+      throw e;
+    });
+  };
   const step = async (): Promise<void> => {
     const rt = await ckks(paramSet);
     const terms = stock.get(paramSet) ?? Array.from({ length: CLASSES }, () => []);
@@ -78,9 +86,9 @@ export function fillCheckFactors(paramSet: ParamSetName): void {
       return;
     }
     terms[d].push(encodeFactors(rt, d));
-    setImmediate(() => void step().catch(() => (filling = false)));
+    setImmediate(() => void step().catch(fail));
   };
-  setImmediate(() => void step().catch(() => (filling = false)));
+  setImmediate(() => void step().catch(fail));
 }
 
 /** Plaintexts ready for `paramSet` (for tests). */
