@@ -375,6 +375,18 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
 }
 
 /**
+ * `bytes` copied into shared memory: a message to a SEAL worker then shares them instead of copying
+ * them (structured cloning a session's 8 MB of Galois keys for each of its computations cost the main
+ * thread more than its other work on Enc(X^T y)).
+ */
+export function inSharedMemory(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  shared.set(bytes);
+  return shared;
+}
+
+/**
  * A training session's label blocks' encryptions of zero (rerandomize.ts), made ahead while the bank
  * encrypts its labels: `blocks` of them, in as many requests as Enc(X^T y) has shares, so both
  * workers make them at once. Resolves to one list, in block order.

@@ -123,6 +123,7 @@ export function forgetSession(id: string): void {
 const galoisKeys = new Map<string, Uint8Array>();
 onSessionClosed((id) => galoisKeys.delete(id));
 
+/** `keys` in shared memory (seal-pool.ts inSharedMemory), so that every SEAL worker they are sent to shares them. */
 export function keepGaloisKeys(id: string, keys: Uint8Array): void {
   galoisKeys.set(id, keys);
 }

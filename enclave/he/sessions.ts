@@ -18,7 +18,7 @@ import { Db, Queries } from '../store/db';
 import { differencingCheck, recordPopulation } from '../release/differencing';
 import { noisyValue } from '../release/population';
 import { platformTable, scoreStats, trainingDesign } from './design';
-import { asCaller, checkKeyBytes, checkKeys } from './seal-pool';
+import { asCaller, checkKeyBytes, checkKeys, inSharedMemory } from './seal-pool';
 import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session';
 import { timed } from './scoring-steps';
 import { HeSettings, OpenSession, SessionHead, forgetSession, keepGaloisKeys, openSession, openSessionHead, sessionHeadRow, sessionTraffic } from './session-store';
@@ -95,7 +95,9 @@ export class HeSessions {
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
     // Keys whose bytes do not even parse are refused before any platform row is read.
     await asCaller(actor.org, () => checkKeyBytes(paramSet, blobs[0], blobs[1], mode === 'he-train'));
-    const keysChecked = asCaller(actor.org, () => trainingTimed(mode === 'he-train' ? 'keys' : 'none', () => checkKeys(paramSet, blobs[0], blobs[1], mode === 'he-train')));
+    // Shared, not copied, with each SEAL worker that gets them (the check now, Enc(X^T y) later).
+    const galoisKeys = inSharedMemory(blobs[1]);
+    const keysChecked = asCaller(actor.org, () => trainingTimed(mode === 'he-train' ? 'keys' : 'none', () => checkKeys(paramSet, blobs[0], galoisKeys, mode === 'he-train')));
     // The design is built in this thread while a SEAL worker checks the keys; the answers are taken in
     // the order the checks always ran (keys, fit, then the design), so a request fails with the same error.
     const designed = mode === 'he-train' ? trainingTimed('design', () => trainingDesign(this.db, spec, actor.org)) : undefined;
@@ -135,7 +137,7 @@ export class HeSessions {
       await recordPrint?.(q);
     }));
     if (mode === 'he-train') {
-      keepGaloisKeys(id, blobs[1]);
+      keepGaloisKeys(id, galoisKeys);
       // The workers are idle until the labels arrive: they make the labels' re-randomizing zeros meanwhile.
       void asCaller(actor.org, async () => prepareLabelZeros(id, paramSet, blobs[0], uploadRows));
     }
