@@ -117,7 +117,7 @@ export function forgetSession(id: string): void {
  * A training session's Galois keys, held in memory from its opening until Enc(X^T y) is computed and
  * never written to the store: megabytes used once, seconds after they arrive (writing them into the
  * session's row, reading them back and clearing them took about 0.1 s of a session). A restart in
- * between loses them, and the labels are then refused (`keys_lost`): the bank opens a new session.
+ * between loses them, and the labels are then refused (`keys_lost`): the bank closes the session and trains again.
  * One session per approved job holds them, so the memory is bounded by what stewards approved.
  */
 const galoisKeys = new Map<string, Uint8Array>();

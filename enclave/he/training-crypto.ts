@@ -32,7 +32,6 @@ export function xtyRotations(slots: number): number {
   return XTY_SHARES * (CLASSES - 1) + classSumPasses(slots).reduce((n, p) => n + p.copies - 1, 0) + CLASSES - 1;
 }
 
-
 export interface XtyInput {
   paramSet: ParamSetName;
   publicKey: Uint8Array;
