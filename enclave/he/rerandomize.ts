@@ -30,7 +30,7 @@ import { loadKeys, sealBlobLooksWhole } from './enclave-crypto';
 export function rerandomized(rt: CkksRuntime, scope: Scope, ciphers: CipherText[], pk: PublicKey, ahead: Uint8Array[] = []): CipherText[] {
   const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
   ciphers.forEach((ct, i) => {
-    const zero = madeAhead(rt, ahead[i]) ?? (encryptor.encryptZero() as CipherText);
+    const zero = zeroFromBytes(rt, scope, ahead[i], ct) ?? (encryptor.encryptZero() as CipherText);
     try {
       // Made at the top level; a ciphertext below it gets the zero dropped to its level (exact: value and noise stay).
       rt.evaluator.cipherModSwitchTo(zero, scope.own(ct.parmsId), zero);
@@ -44,17 +44,20 @@ export function rerandomized(rt: CkksRuntime, scope: Scope, ciphers: CipherText[
   return ciphers;
 }
 
-function madeAhead(rt: CkksRuntime, bytes: Uint8Array | undefined): CipherText | undefined {
+/**
+ * An encryption of zero made ahead, loaded from `bytes` (owned by `scope`): undefined when they are not
+ * a whole two-polynomial ciphertext at `like`'s level, and the caller then makes its own.
+ */
+export function zeroFromBytes(rt: CkksRuntime, scope: Scope, bytes: Uint8Array | undefined, like: CipherText): CipherText | undefined {
   if (!bytes || !sealBlobLooksWhole(bytes)) return undefined;
-  const zero = rt.seal.CipherText();
+  const zero = scope.own(rt.seal.CipherText());
   try {
     zero.loadArray(rt.context, bytes);
-    if (zero.size === 2) return zero;
   } catch {
-    // Not a whole ciphertext: a fresh zero is made instead.
+    return undefined;
   }
-  zero.delete();
-  return undefined;
+  const level = scope.own(like.parmsId).values;
+  return zero.size === 2 && scope.own(zero.parmsId).values.every((v, i) => v === level[i]) ? zero : undefined;
 }
 
 /**
@@ -73,9 +76,4 @@ export async function freshZeros(input: { paramSet: ParamSetName; publicKey: Uin
       return zero.saveArray(rt.seal.ComprModeType.none);
     });
   });
-}
-
-/** A session's label blocks' zeros made ahead, at the top level where the labels stand. */
-export function labelZeros(input: { paramSet: ParamSetName; publicKey: Uint8Array; count: number }): Promise<Uint8Array[]> {
-  return freshZeros(input);
 }

@@ -11,7 +11,7 @@ import { checkKeys, paramFacts } from './enclave-crypto';
 import { encryptedXty, floodZeros, newtonRound, xtyFolds, xtyFromFolds } from './training-crypto';
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import { rehearseTraining } from './training-warmup';
-import { labelZeros } from './rerandomize';
+import { freshZeros } from './rerandomize';
 import { fillCheckFactors } from './check-factors';
 import { HE_TRAINING_PARAM_SETS } from '../release/he-training-fit';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
@@ -25,7 +25,7 @@ const ops: Impl = {
   xtyFromFolds,
   newtonRound,
   floodZeros,
-  labelZeros,
+  labelZeros: freshZeros,
   encryptedScores,
   encryptedScoreBatches,
   paramFacts,

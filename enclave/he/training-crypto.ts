@@ -11,7 +11,7 @@ import { CLASSES, PARAM_SETS, ParamSetName, XTY_SHARES, classSumPasses } from '.
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
 import { FloodPolicy, NoiseInputs, badCipher, encodeAt, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { addSampledFlood } from './sampled-flood';
-import { freshZeros, rerandomized } from './rerandomize';
+import { freshZeros, rerandomized, zeroFromBytes } from './rerandomize';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
 import { CHECK_CLASS, classAt, fillCheckFactors, takeCheckFactors } from './check-factors';
 import type { FloodReport } from '../../lab/api/he-sessions';
@@ -298,23 +298,6 @@ export function floodZeros(input: { paramSet: ParamSetName; publicKey: Uint8Arra
 }
 
 /**
- * An encryption of zero made ahead for this round, for its flood (the drop to the answer's level
- * changes nothing, it is exact); undefined when the bytes
- * are not a whole ciphertext at the answer's level, and the step then makes its own.
- */
-function zeroMadeAhead(rt: CkksRuntime, scope: Scope, result: CipherText, bytes: Uint8Array | undefined): CipherText | undefined {
-  if (!bytes || !sealBlobLooksWhole(bytes)) return undefined;
-  const zero = scope.own(rt.seal.CipherText());
-  try {
-    zero.loadArray(rt.context, bytes);
-  } catch {
-    return undefined;
-  }
-  const level = scope.own(result.parmsId).values;
-  return zero.size === 2 && scope.own(zero.parmsId).values.every((v, i) => v === level[i]) ? zero : undefined;
-}
-
-/**
  * Enc(offset + matrix · X^T y), flooded: the bank's new weights in slots 0..D-1, readable only with
  * its secret key. Copy d of a group holds at slot k the total of class (k + d) mod CLASSES, so slot k
  * of the sum over copies of copy_d times diagonal_d, with diagonal_d[k] = matrix[k][that class's
@@ -368,7 +351,7 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
     // One fresh encryption of zero for this round alone, made ahead or here, then the sampled polynomial (as scoring floods).
     const level = scope.own(result.parmsId);
-    let zero = zeroMadeAhead(rt, scope, result, input.zeros?.[0]);
+    let zero = zeroFromBytes(rt, scope, input.zeros?.[0], result);
     if (!zero) {
       zero = scope.own(encryptor.encryptZero());
       rt.evaluator.cipherModSwitchTo(zero, level, zero);

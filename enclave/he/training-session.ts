@@ -44,10 +44,10 @@ export function prepareLabelZeros(id: string, paramSet: ParamSetName, publicKey:
   labelZeros.set(id, labelZerosAhead(paramSet, publicKey, Math.ceil(uploadRows / slotsOf(paramSet))).catch(() => undefined));
 }
 
-async function takeLabelZeros(id: string): Promise<Uint8Array[] | undefined> {
+function takeLabelZeros(id: string): Promise<Uint8Array[] | undefined> {
   const ahead = labelZeros.get(id);
   labelZeros.delete(id);
-  return ahead;
+  return ahead ?? Promise.resolve(undefined);
 }
 
 /** Rounds whose floods are made ahead: two, so that a round never waits for the one its predecessor started. */

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Db, Queries } from '../store/db';
 import { joinU32, onSessionClosed } from './session-store';
+import { inSharedMemory } from './seal-pool';
 
 /** A session's totals as kept in memory, with the key SEAL workers keep them loaded under (new on each load into memory). */
 export interface StoredTotals {
@@ -18,8 +19,7 @@ onSessionClosed((id) => totals.delete(id));
 
 /** The stored value split again, into one block of shared memory. */
 function split(stored: Uint8Array): Uint8Array[] {
-  const shared = new Uint8Array(new SharedArrayBuffer(stored.length));
-  shared.set(stored);
+  const shared = inSharedMemory(stored);
   const view = new DataView(shared.buffer);
   const out: Uint8Array[] = [];
   for (let at = 0; at + 4 <= shared.length; ) {

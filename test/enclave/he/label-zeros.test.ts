@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { slotsOf } from '../../../lab/he/params';
 import { Scope, ckks } from '../../../lab/he/seal-runtime';
-import { labelZeros, rerandomized } from '../../../enclave/he/rerandomize';
+import { freshZeros, rerandomized } from '../../../enclave/he/rerandomize';
 import { loadKeys } from '../../../enclave/he/enclave-crypto';
 
 /**
- * The labels' re-randomizing zeros made ahead (rerandomize.ts labelZeros, started when a training
+ * The labels' re-randomizing zeros made ahead (rerandomize.ts freshZeros, started when a training
  * session opens): each is a fresh encryption of zero under the session's key, and re-randomizing with
  * one changes a label ciphertext's mask but not its values; bytes that are not a ciphertext are
  * replaced by a zero made on the spot.
@@ -20,7 +20,7 @@ describe("the labels' encryptions of zero made ahead (enclave/he/rerandomize.ts)
     const rt = await ckks('n16384');
     const scope = new Scope();
     try {
-      const zeros = await labelZeros({ paramSet: 'n16384', publicKey: bank.publicKeyBytes, count: 2 });
+      const zeros = await freshZeros({ paramSet: 'n16384', publicKey: bank.publicKeyBytes, count: 2 });
       assert.equal(zeros.length, 2);
       const digest = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
       assert.notEqual(digest(zeros[0]), digest(zeros[1]), 'each zero is its own encryption');
