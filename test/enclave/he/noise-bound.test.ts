@@ -14,8 +14,7 @@ import { Random } from '../../../models/random';
  * with the old estimate (no `columnL2` term) the worst of 20 measured 4.5 to 5.2 times it at n16384
  * and 1.8 to 2 times at n8192 (the least trial 0.4 to 0.8 times), so a worst under half of it would
  * need all 20 key pairs to fall far below what every run saw; with the new one the worst of 20
- * measured 0.24 to 0.28 (n16384) and 0.32 to 0.62 with a residual since doubled (n8192) of it,
- * against the 0.5 asked.
+ * measured 0.24 to 0.28 of it (n16384) and 0.32 (n8192), against the 0.5 asked.
  */
 describe('the noise estimate bounds the real error of Enc(X^T y) (enclave/he/enclave-crypto.ts)', function () {
   this.timeout(600_000);
