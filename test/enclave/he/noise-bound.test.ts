@@ -11,10 +11,10 @@ import { Random } from '../../../models/random';
  * to the totals; the rounds' flood is sized from this estimate) and compared with the exact X^T y.
  *
  * Not flaky: a part of the error is fixed per key pair, so every trial makes a key pair of its own;
- * with the old estimate (no `columnL2` term) the worst of 20 measured 4.5 to 5.2 times it at n16384
- * and 1.8 to 2 times at n8192 (the least trial 0.4 to 0.8 times), so a worst under half of it would
+ * with the old estimate (no `columnL2` term) the worst of 20 measured 3.3 to 6 times it at n16384
+ * and 1.4 to 2.2 times at n8192 (most trials above 1), so a worst under half of it would
  * need all 20 key pairs to fall far below what every run saw; with the new one the worst of 20
- * measured 0.24 to 0.28 of it (n16384) and 0.32 (n8192), against the 0.5 asked.
+ * measured 0.18 to 0.33 of it (n16384) and 0.22 to 0.33 (n8192), against the 0.5 asked.
  */
 describe('the noise estimate bounds the real error of Enc(X^T y) (enclave/he/enclave-crypto.ts)', function () {
   this.timeout(600_000);
