@@ -132,9 +132,9 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
 }
 
 /** What the flood is sized by that depends on the design alone: computed once per design, not in every round. */
-const designNoise = new WeakMap<TrainingDesign, { freshL2: number; inputL1: number }>();
+const designNoise = new WeakMap<TrainingDesign, { freshL2: number; inputL1: number; columnL2: number }>();
 
-function noiseInputsOf(design: TrainingDesign, slots: number): { freshL2: number; inputL1: number } {
+function noiseInputsOf(design: TrainingDesign, slots: number): { freshL2: number; inputL1: number; columnL2: number } {
   const known = designNoise.get(design);
   if (known) return known;
   // Each label ciphertext meets every column; its largest |value| in the block bounds the product.
@@ -147,7 +147,9 @@ function noiseInputsOf(design: TrainingDesign, slots: number): { freshL2: number
     }
   }
   const inputL1 = design.aligned.reduce((t, c) => t + c.reduce((a, v) => a + Math.abs(v), 0), 0);
-  const inputs = { freshL2: Math.sqrt(freshSquares), inputL1 };
+  // A total sums every row's label noise times the row's value: its noise grows with the column's Euclidean norm.
+  const columnL2 = design.aligned.reduce((m, c) => Math.max(m, Math.sqrt(c.reduce((a, v) => a + v * v, 0))), 0);
+  const inputs = { freshL2: Math.sqrt(freshSquares), inputL1, columnL2 };
   designNoise.set(design, inputs);
   return inputs;
 }
@@ -175,12 +177,12 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     for (let j = 0; j < D; j++) step += matrix[k * D + j] * noisy[j];
     return w - step;
   });
-  const { freshL2, inputL1 } = noiseInputsOf(design, slotsOf(row.param_set));
+  const { freshL2, inputL1, columnL2 } = noiseInputsOf(design, slotsOf(row.param_set));
   addTrainingSeconds('pieces', started);
   // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
   let weightL1 = 0;
   for (let k = 0; k < D; k++) weightL1 = Math.max(weightL1, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
-  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2, rows: design.matchedRows, inputL1, rotations: xtyRotations(slotsOf(row.param_set)), weightL1 }), row.param_set);
+  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2, rows: design.matchedRows, inputL1, columnL2, rotations: xtyRotations(slotsOf(row.param_set)), weightL1 }), row.param_set);
   // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
   const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
   if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
@@ -192,7 +194,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     xtyKey: stored.key,
     matrix,
     offset,
-    noise: { freshL2, rows: design.matchedRows, inputL1 },
+    noise: { freshL2, rows: design.matchedRows, inputL1, columnL2 },
     policy: DEFAULT_FLOOD,
     check: { gain: LABEL_CHECK.gain[row.param_set] },
     ...(zeros ? { zeros } : {}),

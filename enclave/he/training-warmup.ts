@@ -42,7 +42,7 @@ export async function rehearseTraining(paramSet: ParamSetName, busy: () => boole
       xty,
       matrix,
       offset: new Float64Array(COLUMNS),
-      noise: { freshL2: 100, rows: slots, inputL1: slots * COLUMNS },
+      noise: { freshL2: 100, rows: slots, inputL1: slots * COLUMNS, columnL2: Math.sqrt(slots) },
       policy: DEFAULT_FLOOD,
       check: { gain: 1 },
       zeros,
