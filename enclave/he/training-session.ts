@@ -11,8 +11,9 @@ import { inverseSpd } from '../../models/linalg';
 import { newtonPieces } from '../../models/logistic-core';
 import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
-import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
-import { xtyCiphertexts, xtyRotations } from './training-crypto';
+import { DEFAULT_FLOOD } from './enclave-crypto';
+import { noiseInputsOf, roundFlood } from './round-noise';
+import { xtyCiphertexts } from './training-crypto';
 import { encryptedXtyShared, floodZeros, labelZerosAhead, newtonRound } from './seal-pool';
 import { OpenSession, SessionHead, SessionRow, countTraffic, dropGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
@@ -131,29 +132,6 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-/** What the flood is sized by that depends on the design alone: computed once per design, not in every round. */
-const designNoise = new WeakMap<TrainingDesign, { freshL2: number; inputL1: number; columnL2: number }>();
-
-function noiseInputsOf(design: TrainingDesign, slots: number): { freshL2: number; inputL1: number; columnL2: number } {
-  const known = designNoise.get(design);
-  if (known) return known;
-  // Each label ciphertext meets every column; its largest |value| in the block bounds the product.
-  let freshSquares = 0;
-  for (let start = 0; start < design.uploadRows; start += slots) {
-    for (const c of design.aligned) {
-      let max = 0;
-      for (let i = start; i < Math.min(start + slots, c.length); i++) max = Math.max(max, Math.abs(c[i]));
-      freshSquares += max * max;
-    }
-  }
-  const inputL1 = design.aligned.reduce((t, c) => t + c.reduce((a, v) => a + Math.abs(v), 0), 0);
-  // A total sums every row's label noise times the row's value: its noise grows with the column's Euclidean norm.
-  const columnL2 = design.aligned.reduce((m, c) => Math.max(m, Math.sqrt(c.reduce((a, v) => a + v * v, 0))), 0);
-  const inputs = { freshL2: Math.sqrt(freshSquares), inputL1, columnL2 };
-  designNoise.set(design, inputs);
-  return inputs;
-}
-
 /** One Newton round at the weights the bank sends; answers Enc(new weights), flooded. */
 export async function newtonRoundOf(db: Db, session: OpenSession, weights: number[], maxRounds: number): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
   const { row, spec } = session;
@@ -180,9 +158,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   const { freshL2, inputL1, columnL2 } = noiseInputsOf(design, slotsOf(row.param_set));
   addTrainingSeconds('pieces', started);
   // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
-  let weightL1 = 0;
-  for (let k = 0; k < D; k++) weightL1 = Math.max(weightL1, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
-  floodSize(DEFAULT_FLOOD, noiseEstimate(row.param_set, { freshL2, rows: design.matchedRows, inputL1, columnL2, rotations: xtyRotations(slotsOf(row.param_set)), weightL1 }), row.param_set);
+  roundFlood(design, row.param_set, matrix);
   // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
   const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
   if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');

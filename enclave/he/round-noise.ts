@@ -1,0 +1,65 @@
+/**
+ * The noise a Newton round's answer carries before its flood, from the plaintext design and the
+ * round's matrix alone: what decides whether the round can be flooded, checked before any SEAL work
+ * (every round) and once when a session opens, at the weights the bank starts from.
+ */
+import { ParamSetName, slotsOf } from '../../lab/he/params';
+import { inverseSpd } from '../../models/linalg';
+import { newtonPieces } from '../../models/logistic-core';
+import { TrainingDesign } from './design';
+import type { FloodReport } from '../../lab/api/he-sessions';
+import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
+import { xtyRotations } from './training-crypto';
+
+export interface DesignNoise {
+  freshL2: number;
+  inputL1: number;
+  columnL2: number;
+}
+
+/** What the flood is sized by that depends on the design alone: computed once per design, not in every round. */
+const designNoise = new WeakMap<TrainingDesign, DesignNoise>();
+
+export function noiseInputsOf(design: TrainingDesign, slots: number): DesignNoise {
+  const known = designNoise.get(design);
+  if (known) return known;
+  // Each label ciphertext meets every column; its largest |value| in the block bounds the product.
+  let freshSquares = 0;
+  for (let start = 0; start < design.uploadRows; start += slots) {
+    for (const c of design.aligned) {
+      let max = 0;
+      for (let i = start; i < Math.min(start + slots, c.length); i++) max = Math.max(max, Math.abs(c[i]));
+      freshSquares += max * max;
+    }
+  }
+  const inputL1 = design.aligned.reduce((t, c) => t + c.reduce((a, v) => a + Math.abs(v), 0), 0);
+  // A total sums every row's label noise times the row's value: its noise grows with the column's Euclidean norm.
+  const columnL2 = design.aligned.reduce((m, c) => Math.max(m, Math.sqrt(c.reduce((a, v) => a + v * v, 0))), 0);
+  const inputs = { freshL2: Math.sqrt(freshSquares), inputL1, columnL2 };
+  designNoise.set(design, inputs);
+  return inputs;
+}
+
+/** The largest absolute row sum of the round's D x D matrix: how much it can amplify one total's noise. */
+export function matrixL1(matrix: Float64Array, D: number): number {
+  let largest = 0;
+  for (let k = 0; k < D; k++) largest = Math.max(largest, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
+  return largest;
+}
+
+/** The round's flood at this matrix, or 422 insufficient_precision when it would leave fewer than the policy's bits. */
+export function roundFlood(design: TrainingDesign, paramSet: ParamSetName, matrix: Float64Array): FloodReport {
+  const slots = slotsOf(paramSet);
+  const estimate = noiseEstimate(paramSet, { ...noiseInputsOf(design, slots), rows: design.matchedRows, rotations: xtyRotations(slots), weightL1: matrixL1(matrix, design.names.length) });
+  return floodSize(DEFAULT_FLOOD, estimate, paramSet);
+}
+
+/**
+ * The first round's flood, at zero weights (where the bank's client starts): checked when a session
+ * opens, so that a design no round could flood is refused before the bank sends its labels.
+ */
+export function firstRoundFlood(design: TrainingDesign, paramSet: ParamSetName, l2: number): FloodReport {
+  const D = design.names.length;
+  const { hessian } = newtonPieces(design.matched, design.matchedRows, new Float64Array(D), l2);
+  return roundFlood(design, paramSet, inverseSpd(hessian, D));
+}
