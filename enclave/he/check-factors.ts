@@ -26,7 +26,7 @@ const stock = new Map<ParamSetName, PlainText[][]>();
 /**
  * Random factors of size 2^20 on the slots fold term `d` moves into the check's class, zero elsewhere,
  * encoded at scale 1 (integer coefficients: a multiplier the bank cannot guess, at no cost in levels)
- * one level below the top, where the check blocks stand after their rescale.
+ * at the top level, where the check blocks stand (Enc(X^T y) rescales after its rotations).
  */
 function encodeFactors(rt: CkksRuntime, d: number, like?: CipherText): PlainText {
   const factors = secretFactors(rt.slots / CLASSES);
@@ -34,8 +34,7 @@ function encodeFactors(rt: CkksRuntime, d: number, like?: CipherText): PlainText
   for (let i = 0, k = 0; i < rt.slots; i++) if (classAt(i, d) === CHECK_CLASS) slice[i] = factors[k++] * LABEL_CHECK.firstFactor;
   const plain = rt.encoder.encode(slice, 1);
   if (!plain) throw new Error('SEAL returned no plaintext');
-  if (!like) rt.evaluator.plainModSwitchToNext(plain, plain);
-  else {
+  if (like) {
     const level = like.parmsId;
     rt.evaluator.plainModSwitchTo(plain, level, plain);
     level.delete();

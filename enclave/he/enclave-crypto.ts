@@ -123,7 +123,7 @@ export function encodeAt(rt: CkksRuntime, scope: Scope, values: Float64Array, sc
  * squares of the largest plaintext value met by each fresh ciphertext). Plaintext encoding rounds
  * each slot by about sqrt(N) / scale, and that rounding is multiplied by what it meets (`rows` for
  * the 0/1 labels, `inputL1` for the totals the second factor meets). Key switching adds a fixed
- * amount per rotation. All of it is carried through the second factor's largest absolute row sum.
+ * amount (once: rotations run before a rescale, see below). All of it is carried through the second factor's largest absolute row sum.
  *
  * Enc(X^T y)'s totals (`columnL2` given) are sums over every row, and that adds two terms the model
  * above misses, measured against the bank's secret key (test/enclave/he/noise-bound.test.ts):
@@ -131,23 +131,24 @@ export function encodeAt(rt: CkksRuntime, scope: Scope, values: Float64Array, sc
  *   switch of taking its real part: a per-slot standard deviation of 29,900 / scale at n16384 and
  *   8,000 / scale at n8192, measured over 8,192 slots), and a total sums it times every row's value,
  *   so its standard deviation is that times the column's Euclidean norm: 6 of them bound it;
- * - a part that depends on no value (it stays when every label is zero and the columns are tiny) and
- *   changes with the key pair; the class sums add up key-switching noise of every slot of a class, but
- *   that accounts for a fraction of it, so it is measured end to end, not derived: twice the worst
- *   error of a total measured (6.2e7 / scale at n16384 over 80 key pairs, 7.7e7 once in 60 other
- *   trials; 1.4e7 at n8192 over 60 key pairs, where training does not run), so it covers that alone.
- * Without them the worst error of a total was up to 6 times the estimate at n16384 and 2.2 times at
- * n8192 (no label check; it varies with the key pair more than with the data); with them it is at
- * most 0.33 of it over 20 key pairs at either set. The label check's own spill into the other classes
- * (its factors' encoding rounding times Enc(u (u - 2))'s noise) is 10 to 50 times larger again and is
- * not in this estimate.
+ * - a part that depends on no value (it stays when every label is zero and the columns are tiny):
+ *   key-switching noise, measured end to end rather than derived, and bounded by twice the worst error
+ *   of a total measured (3.1e4 / scale at n16384 over 80 key pairs, 12,000 and 30,000 rows; 1.4e4 at
+ *   n8192 over 80, where training does not run). Every rotation of Enc(X^T y) now runs at the
+ *   products' scale, before a rescale (training-crypto.ts groupTotals), so training passes no
+ *   `rotations`. While the sums within classes rotated after the rescale, adding up the rotations'
+ *   noise of every slot of a class, this part alone was 6.2e7.
+ * Without these terms the worst error of a total was up to 6 times the estimate at n16384 while the
+ * sums rotated after the rescale; now the whole estimate is at least twice the worst error over 20 key
+ * pairs at either set (test/enclave/he/noise-bound.test.ts). The label check's own spill into the
+ * other classes (its factors' encoding rounding times Enc(u (u - 2))'s noise) is not in this
+ * estimate: it comes from the labels and the enclave's secret factors, not from any platform value.
  */
 export interface NoiseInputs {
   /** Root sum of squares, over fresh ciphertexts, of the largest |plaintext value| each one is multiplied by. */
   freshL2: number;
   /** Rows summed (labels are 0/1, so rounding of the first factor meets at most this much). */
   rows: number;
-  rotations: number;
   /** Largest absolute row sum of the second plaintext factor (1 when there is none). */
   weightL1: number;
   /** Sum over the second factor's inputs of a bound on their magnitude (0 when there is no second factor). */
@@ -160,7 +161,7 @@ export interface NoiseInputs {
 const LABEL_SLOT_STD: Record<ParamSetName, number> = { n8192: 8_500, n16384: 31_000 };
 
 /** The value-independent error of an Enc(X^T y) total (times the scale): twice the worst measured. */
-const XTY_RESIDUAL: Record<ParamSetName, number> = { n8192: 3e7, n16384: 1.6e8 };
+const XTY_RESIDUAL: Record<ParamSetName, number> = { n8192: 3e4, n16384: 7e4 };
 
 export function noiseEstimate(paramSet: ParamSetName, e: NoiseInputs): number {
   const set = PARAM_SETS[paramSet];
@@ -170,7 +171,7 @@ export function noiseEstimate(paramSet: ParamSetName, e: NoiseInputs): number {
   const fresh = 6 * SIGMA * Math.sqrt(n);
   const keySwitch = 2 ** 10 * Math.sqrt(n);
   const summed = e.columnL2 === undefined ? 0 : 6 * LABEL_SLOT_STD[paramSet] * e.columnL2 + XTY_RESIDUAL[paramSet];
-  const perTotal = (e.rows * rounding + e.freshL2 * fresh + (e.rotations + 1) * keySwitch + summed) / scale;
+  const perTotal = (e.rows * rounding + e.freshL2 * fresh + keySwitch + summed) / scale;
   return e.weightL1 * perTotal + (rounding * e.inputL1) / 2 ** set.secondScaleBits + rounding / scale;
 }
 

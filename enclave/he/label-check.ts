@@ -49,12 +49,12 @@ export function loadRelinKeys(rt: CkksRuntime, scope: Scope, bytes: Uint8Array, 
 
 /**
  * Enc(u (u - 2)) = Enc(4 y (y - 1)) per block, from the doubled real labels u = 2 Re(y) (ciphertext
- * times ciphertext, relinearized, rescaled: one level below the labels, at the scale of the columns'
- * products). Enc(X^T y) multiplies each block by secret random factors and folds it into the check's
+ * times ciphertext, relinearized, not rescaled: at the labels' level and the scale of the columns'
+ * products, which Enc(X^T y) rescales only after its rotations). Enc(X^T y) multiplies each block by secret random factors and folds it into the check's
  * class (training-crypto.ts), so that c = sum_i r_i y_i (y_i - 1) stands in every slot of that class.
  */
 export function labelCheckBlocks(rt: CkksRuntime, scope: Scope, labels: CipherText[], rk: RelinKeys): CipherText[] {
-  // The answer's scale must equal the rounds' (Δ² / q, then the matrix's scale): labels at exactly the set's scale.
+  // The answer's scale must equal the rounds' (Δ², then Δ² / q after Enc(X^T y)'s rescale, then the matrix's scale): labels at exactly the set's scale.
   if (labels.some((l) => l.scale !== rt.scale)) throw new JointlabError('bad_ciphertext', "a label ciphertext is not at this session's scale", 'usage');
   const twos = scope.own(rt.encoder.encode(new Float64Array(rt.slots).fill(2), rt.scale));
   const shifted = scope.own(rt.seal.CipherText());
@@ -63,7 +63,6 @@ export function labelCheckBlocks(rt: CkksRuntime, scope: Scope, labels: CipherTe
     rt.evaluator.subPlain(label, twos, shifted);
     rt.evaluator.multiply(label, shifted, z);
     rt.evaluator.relinearize(z, rk, z);
-    rt.evaluator.rescaleToNext(z, z);
     return z;
   });
 }

@@ -3,13 +3,13 @@
  * round's matrix alone: what decides whether the round can be flooded, checked before any SEAL work
  * (every round) and once when a session opens, at the weights the bank starts from.
  */
+import { JointlabError } from '../../lab/errors';
 import { ParamSetName, slotsOf } from '../../lab/he/params';
 import { inverseSpd } from '../../models/linalg';
 import { newtonPieces } from '../../models/logistic-core';
 import { TrainingDesign } from './design';
 import type { FloodReport } from '../../lab/api/he-sessions';
 import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
-import { xtyRotations } from './training-crypto';
 
 export interface DesignNoise {
   freshL2: number;
@@ -50,16 +50,28 @@ export function matrixL1(matrix: Float64Array, D: number): number {
 /** The round's flood at this matrix, or 422 insufficient_precision when it would leave fewer than the policy's bits. */
 export function roundFlood(design: TrainingDesign, paramSet: ParamSetName, matrix: Float64Array): FloodReport {
   const slots = slotsOf(paramSet);
-  const estimate = noiseEstimate(paramSet, { ...noiseInputsOf(design, slots), rows: design.matchedRows, rotations: xtyRotations(slots), weightL1: matrixL1(matrix, design.names.length) });
+  const estimate = noiseEstimate(paramSet, { ...noiseInputsOf(design, slots), rows: design.matchedRows, weightL1: matrixL1(matrix, design.names.length) });
   return floodSize(DEFAULT_FLOOD, estimate, paramSet);
 }
 
 /**
- * The first round's flood, at zero weights (where the bank's client starts): checked when a session
- * opens, so that a design no round could flood is refused before the bank sends its labels.
+ * The first round's flood, at zero weights (where the bank's client starts), or 422
+ * insufficient_precision: checked when a session opens, so that a design whose first round could not
+ * be flooded is refused before the bank encrypts and sends its labels. Later rounds, nearer the
+ * optimum, can have less room; they are checked each in turn.
  */
 export function firstRoundFlood(design: TrainingDesign, paramSet: ParamSetName, l2: number): FloodReport {
   const D = design.names.length;
   const { hessian } = newtonPieces(design.matched, design.matchedRows, new Float64Array(D), l2);
-  return roundFlood(design, paramSet, inverseSpd(hessian, D));
+  try {
+    return roundFlood(design, paramSet, inverseSpd(hessian, D));
+  } catch (e) {
+    if (!(e instanceof JointlabError) || e.code !== 'insufficient_precision') throw e;
+    throw new JointlabError(
+      'insufficient_precision',
+      `${e.message.replace(/;.*$/, '')} in the first round on this design: columns that (nearly) add up to others, or a categorical column's levels, leave directions only the L2 penalty steadies; ` +
+        `drop or merge such columns, or raise l2 (at ${l2} now)`,
+      'validation',
+    );
+  }
 }

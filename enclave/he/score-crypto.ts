@@ -230,7 +230,7 @@ function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: Cipher
  */
 function estimateFor(paramSet: ParamSetName, model: LoadedModel, bounds: number[]): number {
   const freshL2 = Math.sqrt(1 + bounds.reduce((s, b) => s + b * b, 0));
-  return noiseEstimate(paramSet, { freshL2, rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) + Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / model.answerScale;
+  return noiseEstimate(paramSet, { freshL2, rows: 0, weightL1: 1, inputL1: 0 }) + Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / model.answerScale;
 }
 
 /** Each column's bound, from which columns are flags and the policy alone (score-bounds.ts). */

@@ -23,6 +23,7 @@ import { EncryptedScores, receiveModel, scoreEncrypted } from './scoring-session
 import { timed } from './scoring-steps';
 import { HeSettings, OpenSession, SessionHead, forgetSession, keepGaloisKeys, openSession, openSessionHead, sessionHeadRow, sessionTraffic } from './session-store';
 import { deleteTotals } from './training-totals';
+import { firstRoundFlood } from './round-noise';
 import { trainingTimed } from './training-steps';
 import { newtonRoundOf, prepareLabelZeros, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
 import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
@@ -122,6 +123,7 @@ export class HeSessions {
       }
       const tooClose = await differencingCheck(this.db, design.print, design.k);
       if (tooClose) throw new JointlabError('population_too_close', tooClose, 'conflict');
+      firstRoundFlood(design, paramSet, trainingL2(spec));
       rememberDesign(id, design);
       uploadRows = design.uploadRows;
       recordPrint = (q) => recordPopulation(q, `he:${id}`, design.print);

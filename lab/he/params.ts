@@ -33,7 +33,7 @@ export const slotsOf = (name: ParamSetName): number => PARAM_SETS[name].polyModu
  * column's products are folded into a class of its own (CLASSES - 1 rotations by one slot, shared by
  * all columns) and then summed within the class in passes of CLASS_FAN copies each (rotations by
  * CLASSES, CLASSES * CLASS_FAN, ...): 21 rotations at N = 16384 where two passes of 16 and 32 copies
- * took 46, for one more Galois key, which the bank sends trimmed to the level it is used at.
+ * took 46, for one more Galois key.
  */
 export const CLASSES = 16;
 export const CLASS_FAN = 8;
@@ -61,10 +61,3 @@ export function rotationSteps(name: ParamSetName): number[] {
 /** The rotation "step" SEAL reads as complex conjugation. */
 export const CONJUGATION_STEP = 0;
 
-/**
- * Where SEAL files the conjugation key among Galois keys (element 2N - 1, index N - 1): the one key
- * the enclave uses on fresh ciphertexts, to take the labels' real parts. Every rotation follows the
- * first rescale, one level below the top, so the bank sends the other keys trimmed to that level
- * (lab/he/seal-pack.ts, keysBelowTop).
- */
-export const conjugationKeyIndex = (name: ParamSetName): number => PARAM_SETS[name].polyModulusDegree - 1;

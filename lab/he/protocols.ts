@@ -9,16 +9,16 @@ import { sigmoid } from '../../models/linalg';
 import { BankCrypto } from './bank-crypto';
 import { decodeFrames, encodeFrames } from './frames';
 import { KeyedLabels, alignLabels } from './label-alignment';
-import { ParamSetName, conjugationKeyIndex, rotationSteps } from './params';
+import { ParamSetName, rotationSteps } from './params';
 import { packSeal } from './seal-pack';
 import { DecryptedScores, HeScoringSession, ScoringSteps, reportFailure } from './scoring-session';
 import type { LabelsAnswer, RoundHeader, SessionInfo } from '../api/he-sessions';
 import type { ScoreAnswer } from '../api/scoring';
 
 async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
-  // Uploads are bit-packed (lab/he/seal-pack.ts): about a tenth fewer bytes; the rotation keys, used
-  // only one level below the top, without the top's parts: about 40% fewer bytes of Galois keys.
-  const galoisKeys = packSeal(crypto.galoisKeyBytes, 'keys', { belowTopExcept: [conjugationKeyIndex(paramSet)] });
+  // Uploads are bit-packed (lab/he/seal-pack.ts): about a tenth fewer bytes. The rotation keys go whole:
+  // Enc(X^T y) rotates at the top level, before its rescale (enclave/he/training-crypto.ts groupTotals).
+  const galoisKeys = packSeal(crypto.galoisKeyBytes, 'keys');
   return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet, packed: true }, [packSeal(crypto.publicKeyBytes, 'cipher'), galoisKeys]) }, traffic);
 }
 

@@ -11,8 +11,6 @@ const HEADER = 16;
 /** First byte of a packed blob: what follows is one ciphertext (or a public key) or key-switching keys (Galois, relinearization). */
 const CIPHER = 0x43;
 const KEYS = 0x4b;
-/** Galois keys packed for use one level below the top (keysBelowTop). */
-const KEYS_BELOW_TOP = 0x54;
 const MAX_N = 32768;
 const MAX_MODULI = 16;
 
@@ -46,15 +44,10 @@ class Input {
 class Output {
   private buffer: Uint8Array;
   length = 0;
-  /** `limit`: the most bytes this output may grow to; a blob that unpacks past it is malformed. */
-  constructor(
-    capacity: number,
-    private readonly limit = Infinity,
-  ) {
-    this.buffer = new Uint8Array(Math.max(Math.min(capacity, limit), 1 << 12));
+  constructor(capacity: number) {
+    this.buffer = new Uint8Array(Math.max(capacity, 1 << 12));
   }
   reserve(n: number): number {
-    if (this.length + n > this.limit) fail();
     if (this.length + n > this.buffer.length) {
       const next = new Uint8Array(Math.max(this.buffer.length * 2, this.length + n));
       next.set(this.buffer.subarray(0, this.length));
@@ -178,22 +171,18 @@ function packArray(input: Input, out: Output, polys: number, moduli: number, n: 
   }
 }
 
-/**
- * Unpacks `moduli` rows per polynomial into `out`. With `zeroRow`, each polynomial gets one row more,
- * left zero at that index (componentBelowTop): the rows are written straight into place.
- */
-function unpackArray(input: Input, out: Output, polys: number, moduli: number, n: number, zeroRow = -1): void {
+/** Unpacks `moduli` rows per polynomial into `out`, each row written straight into place. */
+function unpackArray(input: Input, out: Output, polys: number, moduli: number, n: number): void {
   const widths = Array.from(input.take(moduli));
   if (widths.some((w) => w < 33 || w > 64)) fail();
-  const stored = zeroRow < 0 ? moduli : moduli + 1;
-  const at0 = out.reserve(8 * polys * stored * n);
+  const at0 = out.reserve(8 * polys * moduli * n);
   const view = out.view;
   const row = LITTLE_ENDIAN ? new Uint32Array(2 * n) : undefined;
   const rowBytes = row ? new Uint8Array(row.buffer) : undefined;
   for (let p = 0; p < polys; p++) {
     for (let i = 0; i < moduli; i++) {
       const hiBits = widths[i] - 32;
-      const base = at0 + 8 * (p * stored + (zeroRow >= 0 && i >= zeroRow ? i + 1 : i)) * n;
+      const base = at0 + 8 * (p * moduli + i) * n;
       const lows = input.take(4 * n);
       const his = input.take(Math.ceil((hiBits * n) / 8));
       if (row && hiBits === 28 && n % 2 === 0) {
@@ -263,110 +252,15 @@ function keys(input: Input, out: Output, pack: boolean): void {
   }
 }
 
-/**
- * One component of a key-switching key without the coefficient row of the top data prime (`drop`):
- * a key switch one level below the top never reads it. Unpacking puts the row back as zeros, so SEAL
- * gets the layout it wrote, sizes and headers unchanged.
- */
-function componentBelowTop(input: Input, out: Output, pack: boolean): void {
-  out.put(input.take(HEADER + 32 + 1));
-  const polys = input.u64();
-  const n = input.u64();
-  const moduli = input.u64();
-  if (polys !== 2 || n < 1 || n > MAX_N || moduli < 3 || moduli > MAX_MODULI) fail();
-  out.u64(polys);
-  out.u64(n);
-  out.u64(moduli);
-  out.put(input.take(8 + 8 + HEADER));
-  const count = input.u64();
-  const perPoly = n * moduli;
-  if (count !== perPoly && count !== 2 * perPoly) fail();
-  out.u64(count);
-  const stored = count / perPoly;
-  const drop = moduli - 2;
-  const row = 8 * n;
-  if (pack) {
-    const data = input.take(8 * count);
-    const kept = new Uint8Array(stored * (moduli - 1) * row);
-    let at = 0;
-    for (let p = 0; p < stored; p++) {
-      for (let i = 0; i < moduli; i++) {
-        if (i === drop) continue;
-        kept.set(data.subarray((p * moduli + i) * row, (p * moduli + i + 1) * row), at);
-        at += row;
-      }
-    }
-    packArray(new Input(kept), out, stored, moduli - 1, n);
-  } else {
-    unpackArray(input, out, stored, moduli - 1, n, drop);
-  }
-  if (count === perPoly) out.put(input.take(HEADER + 1 + 64));
-}
-
-/** Element flags of keys packed below the top: the low bits count the components, this bit marks an element kept whole. */
-const WHOLE = 0x80;
-
-/**
- * Galois keys of which every element but `whole` is used only one level below the top (the enclave's
- * rotations all follow the first rescale): those lose the top data prime's component and, in the
- * others, its row, about half their bytes. Unpacked, the last component is a copy of the first: a
- * key switch at that level never reads it. Per element one byte says what follows, so absent
- * elements (most of SEAL's table) cost a byte where they cost eight.
- */
-function keysBelowTop(input: Input, out: Output, pack: boolean, whole: ReadonlySet<number>): void {
-  out.put(input.take(HEADER + 32));
-  const elements = input.u64();
-  if (elements > MAX_N) fail();
-  out.u64(elements);
-  for (let e = 0; e < elements; e++) {
-    let parts: number;
-    let keep: boolean;
-    if (pack) {
-      parts = input.u64();
-      if (parts > MAX_MODULI) fail();
-      keep = whole.has(e) || parts < 2;
-      out.put(Uint8Array.of(parts | (keep && parts > 0 ? WHOLE : 0)));
-    } else {
-      const flag = input.take(1)[0];
-      parts = flag & ~WHOLE;
-      keep = (flag & WHOLE) !== 0;
-      if (parts > MAX_MODULI || (parts === 0 && keep) || (!keep && parts === 1)) fail();
-      out.u64(parts);
-    }
-    if (parts === 0) continue;
-    if (keep) {
-      for (let k = 0; k < parts; k++) cipher(input, out, pack);
-      continue;
-    }
-    const first = out.length;
-    for (let k = 0; k < parts - 1; k++) componentBelowTop(input, out, pack);
-    if (pack) cipher(input, new Output(0), true); // the top prime's component: read past, not sent
-    else {
-      const size = (out.length - first) / (parts - 1);
-      const at = out.reserve(size);
-      out.raw.copyWithin(at, first, first + size);
-    }
-  }
-}
-
 export type SealKind = 'cipher' | 'keys';
 
-/**
- * Packs a SEAL object the bank made (uncompressed); an empty blob stays empty. For Galois keys,
- * `belowTopExcept` lists the elements (GaloisKeys indices) the enclave uses at the top level: every
- * other element is packed for use one level below the top only (keysBelowTop).
- */
-export function packSeal(bytes: Uint8Array, kind: SealKind, options: { belowTopExcept?: readonly number[] } = {}): Uint8Array {
+/** Packs a SEAL object the bank made (uncompressed); an empty blob stays empty. */
+export function packSeal(bytes: Uint8Array, kind: SealKind): Uint8Array {
   if (bytes.length === 0) return bytes;
   const out = new Output(bytes.length + 1024);
   const input = new Input(bytes);
-  if (kind === 'keys' && options.belowTopExcept) {
-    out.put(Uint8Array.of(KEYS_BELOW_TOP));
-    keysBelowTop(input, out, true, new Set(options.belowTopExcept));
-  } else {
-    out.put(Uint8Array.of(kind === 'cipher' ? CIPHER : KEYS));
-    (kind === 'cipher' ? cipher : keys)(input, out, true);
-  }
+  out.put(Uint8Array.of(kind === 'cipher' ? CIPHER : KEYS));
+  (kind === 'cipher' ? cipher : keys)(input, out, true);
   if (input.at !== bytes.length) throw new Error('packSeal: trailing bytes after the SEAL object');
   return out.bytes;
 }
@@ -377,12 +271,10 @@ export function unpackSeal(bytes: Uint8Array, code: string, what: string): Uint8
   try {
     const input = new Input(bytes);
     const kind = input.take(1)[0];
-    if (kind !== CIPHER && kind !== KEYS && kind !== KEYS_BELOW_TOP) fail();
-    // Coefficients of at least 33 bits come back as 64: at most about twice the packed size. Keys below
-    // the top come back with a row and a component more, about 2.2 times: past 4, a blob is not such keys.
-    const out = kind === KEYS_BELOW_TOP ? new Output(3 * bytes.length, 4 * bytes.length + (1 << 20)) : new Output(2 * bytes.length + 1024);
-    if (kind === KEYS_BELOW_TOP) keysBelowTop(input, out, false, new Set());
-    else (kind === CIPHER ? cipher : keys)(input, out, false);
+    if (kind !== CIPHER && kind !== KEYS) fail();
+    // Coefficients of at least 33 bits come back as 64: at most about twice the packed size.
+    const out = new Output(2 * bytes.length + 1024);
+    (kind === CIPHER ? cipher : keys)(input, out, false);
     if (input.at !== bytes.length) fail();
     return out.bytes;
   } catch (e) {

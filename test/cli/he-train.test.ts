@@ -103,10 +103,10 @@ describe('he train against a running enclave', function () {
     const labels = file('labels.csv', bank.rows);
     const refused = await runCliAsync(['he', 'train', '--upload', 'customer-ids', '--labels', labels, '--platform-features', 'tax_grade,years_established', '--wait', '2'], as());
     assert.equal(refused.code, EXIT_CODES.validation, refused.stderr);
-    assert.match(refused.stderr, /--platform-features tax_grade: "tax_grade" is categorical.*--l2 8/);
+    assert.match(refused.stderr, /--platform-features tax_grade: "tax_grade" is categorical.*--l2 32/);
     assert.equal((await t.client('bankA').request<{ jobs: unknown[] }>('GET', 'v1/jobs')).jobs.length, before, 'a refused spec was submitted');
 
-    const spec = { name: 'he-cat', purpose: 'test', mode: 'he-train', bank: { upload: 'customer-ids' }, platform: { dataset: 'platform', columns: ['tax_grade', 'years_established'] }, model: { family: 'lr', params: { l2: 8 } } };
+    const spec = { name: 'he-cat', purpose: 'test', mode: 'he-train', bank: { upload: 'customer-ids' }, platform: { dataset: 'platform', columns: ['tax_grade', 'years_established'] }, model: { family: 'lr', params: { l2: 32 } } };
     const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec });
     await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
     const out = join(t.dir, 'categorical.json');

@@ -57,8 +57,8 @@ describe('red team: the flood report of a private-scoring answer (scoring-sessio
     const stats = (await t.client('bankA').request<SessionInfo>('GET', `v1/he/sessions/${session}`)).scoring!.numeric[feature];
 
     // estimate = a L + b with L = sqrt(1 + z^2), plus the rescale's rounding at the answer's scale (read from the answer's header).
-    const a = noiseEstimate(paramSet, { freshL2: 2, rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) - noiseEstimate(paramSet, { freshL2: 1, rows: 0, rotations: 0, weightL1: 1, inputL1: 0 });
-    const b = noiseEstimate(paramSet, { freshL2: 1, rows: 0, rotations: 0, weightL1: 1, inputL1: 0 }) - a;
+    const a = noiseEstimate(paramSet, { freshL2: 2, rows: 0, weightL1: 1, inputL1: 0 }) - noiseEstimate(paramSet, { freshL2: 1, rows: 0, weightL1: 1, inputL1: 0 });
+    const b = noiseEstimate(paramSet, { freshL2: 1, rows: 0, weightL1: 1, inputL1: 0 }) - a;
     const errors: number[] = [];
     let refused = 0;
     for (const id of consented) {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { noiseEstimate } from '../../../enclave/he/enclave-crypto';
-import { xtyFolds, xtyFromFolds, xtyRotations } from '../../../enclave/he/training-crypto';
+import { xtyFolds, xtyFromFolds } from '../../../enclave/he/training-crypto';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { CLASSES, PARAM_SETS, ParamSetName, rotationSteps, slotsOf } from '../../../lab/he/params';
 import { Random } from '../../../models/random';
@@ -10,11 +10,13 @@ import { Random } from '../../../models/random';
  * the real computation error of Enc(X^T y)'s totals: decrypted with the bank's key (no flood is added
  * to the totals; the rounds' flood is sized from this estimate) and compared with the exact X^T y.
  *
- * Not flaky: a part of the error is fixed per key pair, so every trial makes a key pair of its own;
- * with the old estimate (no `columnL2` term) the worst of 20 measured 3.3 to 6 times it at n16384
- * and 1.4 to 2.2 times at n8192 (most trials above 1), so a worst under half of it would
- * need all 20 key pairs to fall far below what every run saw; with the new one the worst of 20
- * measured 0.18 to 0.33 of it (n16384) and 0.22 to 0.33 (n8192), against the 0.5 asked.
+ * Every trial makes a key pair of its own (a part of the error is fixed per key pair). The estimate's
+ * largest term is 6 standard deviations of a total's label noise; in those deviations the worst
+ * error of 40 totals (20 key pairs, two columns) measured 2.3 in one run and about 3.2 in another.
+ * Asked to stay under 0.8 of the estimate (4.8 deviations), a Gaussian error fails about one run in
+ * 15,000. While Enc(X^T y) rotated
+ * after its rescale the worst was 1.4 to 3 times this estimate (6.2e7 / 2^50 of noise that depends on
+ * no value), and up to 6 times the estimate before it had the summed terms: either fails here.
  */
 describe('the noise estimate bounds the real error of Enc(X^T y) (enclave/he/enclave-crypto.ts)', function () {
   this.timeout(600_000);
@@ -54,17 +56,17 @@ describe('the noise estimate bounds the real error of Enc(X^T y) (enclave/he/enc
   }
 
   for (const [paramSet, rows, columns] of [['n16384', 12_000, 2], ['n8192', 6_000, 2]] as const) {
-    it(`${paramSet}: the worst error of ${TRIALS} key pairs' totals is at most half the estimate (${rows} rows, ${columns} columns)`, async () => {
+    it(`${paramSet}: the worst error of ${TRIALS} key pairs' totals is under 0.8 of the estimate (${rows} rows, ${columns} columns)`, async () => {
       const ratios: { old: number; now: number }[] = [];
       for (let t = 0; t < TRIALS; t++) {
         const { error, columnL2, freshL2 } = await worstError(paramSet, rows, columns, 1000 + t);
-        const inputs = { freshL2, rows, rotations: xtyRotations(slotsOf(paramSet)), weightL1: 1, inputL1: 0 };
+        const inputs = { freshL2, rows, weightL1: 1, inputL1: 0 };
         ratios.push({ old: error / noiseEstimate(paramSet, inputs), now: error / noiseEstimate(paramSet, { ...inputs, columnL2 }) });
       }
       const worst = (k: 'old' | 'now') => Math.max(...ratios.map((r) => r[k]));
       const least = (k: 'old' | 'now') => Math.min(...ratios.map((r) => r[k]));
       console.log(`      error / estimate over ${TRIALS} key pairs (scale 2^${PARAM_SETS[paramSet].scaleBits}): without the summed terms ${least('old').toFixed(2)}-${worst('old').toFixed(2)}, with them ${least('now').toFixed(3)}-${worst('now').toFixed(3)}`);
-      assert.ok(worst('now') <= 0.5, `the worst error is ${worst('now').toFixed(3)} of the estimate`);
+      assert.ok(worst('now') <= 0.8, `the worst error is ${worst('now').toFixed(3)} of the estimate`);
     });
   }
 });

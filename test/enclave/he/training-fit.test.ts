@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { parseCsv } from '../../../lab/data/csv';
+import { formatCsv, parseCsv } from '../../../lab/data/csv';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
 import { rotationSteps } from '../../../lab/he/params';
@@ -69,6 +69,39 @@ describe('HE training checked before it runs; failed sessions end failed', funct
       small.dispose();
     }
     assert.equal((await t.client('bankA').request<{ state: string }>('GET', `v1/jobs/${id}`)).state, 'approved');
+  });
+
+  it('refuses at session open, before any label is sent, a design whose first round could not be flooded (two columns, one a multiple of the other)', async () => {
+    // Standardized, the two columns are one: along their difference the Newton matrix is the L2 penalty alone.
+    const platform = parseCsv(readFileSync(t.files.platform, 'utf8'), 'p');
+    const at = platform.header.indexOf('years_established');
+    const twice = formatCsv([...platform.header, 'years_twice'], platform.rows.map((r) => [...r, r[at] === '' ? '' : String(2 * Number(r[at]))]));
+    await t.client('steward').request('POST', 'v1/datasets', { csv: twice, query: { name: 'twice', idColumn: 'id' } });
+    const collinear = { ...spec(['years_established', 'years_twice']), platform: { dataset: 'twice', columns: ['years_established', 'years_twice'] } };
+    const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: collinear });
+    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    const keys = await BankCrypto.create('n16384', rotationSteps('n16384'));
+    try {
+      const open = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: id, paramSet: 'n16384' }, [keys.publicKeyBytes, keys.galoisKeyBytes]), type: FRAME_TYPE });
+      assert.equal(open.status, 422, open.text);
+      assert.equal(open.json().code, 'insufficient_precision');
+      assert.match(open.json().detail, /first round on this design.*drop or merge such columns, or raise l2/);
+    } finally {
+      keys.dispose();
+    }
+    assert.equal((await t.client('bankA').request<{ state: string }>('GET', `v1/jobs/${id}`)).state, 'approved');
+    assert.equal((await t.enclave.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_sessions WHERE job = ?', [id]))?.n, 0, 'a session was opened');
+    // The same columns without the copy open.
+    const { id: single } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: { ...collinear, platform: { dataset: 'twice', columns: ['years_established'] } } });
+    await t.client('steward').request('POST', `v1/jobs/${single}/approve`, { json: {} });
+    const fresh = await BankCrypto.create('n16384', rotationSteps('n16384'));
+    try {
+      const open = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: single, paramSet: 'n16384' }, [fresh.publicKeyBytes, fresh.galoisKeyBytes]), type: FRAME_TYPE });
+      assert.equal(open.status, 201, open.text);
+      await t.call('bankA', 'DELETE', `/v1/he/sessions/${open.json().id}`);
+    } finally {
+      fresh.dispose();
+    }
   });
 
   it('says what lowers the noise, not "use n16384", when a computation on n16384 cannot be flooded', () => {
