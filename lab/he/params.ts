@@ -32,11 +32,13 @@ export const slotsOf = (name: ParamSetName): number => PARAM_SETS[name].polyModu
  * Enc(X^T y) is laid out in interleaved classes: slot i belongs to class i mod CLASSES. Each design
  * column's products are folded into a class of its own (CLASSES - 1 rotations by one slot, shared by
  * all columns) and then summed within the class in passes of CLASS_FAN copies each (rotations by
- * CLASSES, CLASSES * CLASS_FAN, ...): 21 rotations at N = 16384 where two passes of 16 and 32 copies
- * took 46, for one more Galois key.
+ * CLASSES, CLASSES * CLASS_FAN): at N = 16384 two passes, of 32 and 16 copies, 46 rotations for two
+ * Galois keys. Three passes of 8 took 21 rotations for three keys, but every rotation now runs at the
+ * top level (enclave/he/training-crypto.ts groupTotals), where a whole key is 1.45 MB packed: the
+ * third key took the upload past 10 MB (10.48 MB for 30,000 labels).
  */
 export const CLASSES = 16;
-export const CLASS_FAN = 8;
+export const CLASS_FAN = 32;
 
 /** SEAL workers that fold shares of the label blocks at once (enclave/he/seal-pool.ts encryptedXtyShared); their folds are summed. */
 export const XTY_SHARES = 2;

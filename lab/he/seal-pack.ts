@@ -78,12 +78,14 @@ class Output {
 }
 
 /** Bit width of each modulus of a ciphertext: the largest coefficient met, so any modulus of 33 to 64 bits works. */
-function widthsOf(data: DataView, at: number, polys: number, moduli: number, n: number): number[] {
+function widthsOf(data: DataView, at: number, polys: number, moduli: number, n: number, coefficients?: Uint32Array): number[] {
   const widths = new Array<number>(moduli).fill(33);
   for (let p = 0; p < polys; p++) {
     for (let i = 0; i < moduli; i++) {
       let hiMax = 0;
-      for (let c = 0; c < n; c++) hiMax = Math.max(hiMax, data.getUint32(at + 8 * ((p * moduli + i) * n + c) + 4, true));
+      const base = (p * moduli + i) * n;
+      if (coefficients) for (let c = 0; c < n; c++) hiMax |= coefficients[2 * (base + c) + 1];
+      else for (let c = 0; c < n; c++) hiMax |= data.getUint32(at + 8 * (base + c) + 4, true);
       widths[i] = Math.max(widths[i], 32 + (32 - Math.clz32(hiMax)));
     }
   }
@@ -122,13 +124,47 @@ function unpackHigh28(his: Uint8Array, row: Uint32Array, n: number): void {
   }
 }
 
+/** The high parts of a row, 18 bits each (a 50-bit modulus), four to nine bytes: the same bits as the general loop writes. */
+function packHigh18(coefficients: Uint32Array, base: number, n: number, raw: Uint8Array, at: number): void {
+  for (let c = 0; c < n; c += 4, at += 9) {
+    const h0 = coefficients[2 * (base + c) + 1];
+    const h1 = coefficients[2 * (base + c) + 3];
+    const h2 = coefficients[2 * (base + c) + 5];
+    const h3 = coefficients[2 * (base + c) + 7];
+    raw[at] = h0 & 0xff;
+    raw[at + 1] = (h0 >>> 8) & 0xff;
+    raw[at + 2] = ((h0 >>> 16) & 0x03) | ((h1 & 0x3f) << 2);
+    raw[at + 3] = (h1 >>> 6) & 0xff;
+    raw[at + 4] = ((h1 >>> 14) & 0x0f) | ((h2 & 0x0f) << 4);
+    raw[at + 5] = (h2 >>> 4) & 0xff;
+    raw[at + 6] = ((h2 >>> 12) & 0x3f) | ((h3 & 0x03) << 6);
+    raw[at + 7] = (h3 >>> 2) & 0xff;
+    raw[at + 8] = (h3 >>> 10) & 0xff;
+  }
+}
+
+function unpackHigh18(his: Uint8Array, row: Uint32Array, n: number): void {
+  for (let c = 0, at = 0; c < n; c += 4, at += 9) {
+    row[2 * c + 1] = his[at] | (his[at + 1] << 8) | ((his[at + 2] & 0x03) << 16);
+    row[2 * c + 3] = (his[at + 2] >>> 2) | (his[at + 3] << 6) | ((his[at + 4] & 0x0f) << 14);
+    row[2 * c + 5] = (his[at + 4] >>> 4) | (his[at + 5] << 4) | ((his[at + 6] & 0x3f) << 12);
+    row[2 * c + 7] = (his[at + 6] >>> 6) | (his[at + 7] << 2) | (his[at + 8] << 10);
+  }
+}
+
+/** The row packers with a fast path, by the bits of the high part (60- and 50-bit moduli): each a multiple of coefficients per whole bytes. */
+const FAST_HIGH: Record<number, { every: number; pack: typeof packHigh28; unpack: typeof unpackHigh28 }> = {
+  28: { every: 2, pack: packHigh28, unpack: unpackHigh28 },
+  18: { every: 4, pack: packHigh18, unpack: unpackHigh18 },
+};
+
 /** Packs one ciphertext's coefficients: per modulus the low 32 bits, then the high bits, LSB first. */
 function packArray(input: Input, out: Output, polys: number, moduli: number, n: number): void {
   const data = input.take(8 * polys * moduli * n);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const widths = widthsOf(view, 0, polys, moduli, n);
-  out.put(Uint8Array.from(widths));
   const coefficients = LITTLE_ENDIAN ? words(data) : undefined;
+  const widths = widthsOf(view, 0, polys, moduli, n, coefficients);
+  out.put(Uint8Array.from(widths));
   const lowWords = new Uint32Array(n);
   for (let p = 0; p < polys; p++) {
     for (let i = 0; i < moduli; i++) {
@@ -145,8 +181,9 @@ function packArray(input: Input, out: Output, polys: number, moduli: number, n: 
       }
       let at = out.reserve(Math.ceil((hiBits * n) / 8));
       const raw = out.raw;
-      if (coefficients && hiBits === 28 && n % 2 === 0) {
-        packHigh28(coefficients, base, n, raw, at);
+      const fast = FAST_HIGH[hiBits];
+      if (coefficients && fast && n % fast.every === 0) {
+        fast.pack(coefficients, base, n, raw, at);
         continue;
       }
       let acc = 0;
@@ -185,11 +222,12 @@ function unpackArray(input: Input, out: Output, polys: number, moduli: number, n
       const base = at0 + 8 * (p * moduli + i) * n;
       const lows = input.take(4 * n);
       const his = input.take(Math.ceil((hiBits * n) / 8));
-      if (row && hiBits === 28 && n % 2 === 0) {
-        // A row at a time in words, then copied into place: the common case (60-bit moduli) without a bit loop.
+      const fast = FAST_HIGH[hiBits];
+      if (row && fast && n % fast.every === 0) {
+        // A row at a time in words, then copied into place: the common cases (60- and 50-bit moduli) without a bit loop.
         const low = words(lows);
         for (let c = 0; c < n; c++) row[2 * c] = low[c];
-        unpackHigh28(his, row, n);
+        fast.unpack(his, row, n);
         out.raw.set(rowBytes!, base);
         continue;
       }

@@ -119,7 +119,7 @@ describe('red team: crafted Galois keys inside Enc(X^T y)', function () {
 
   const attacks: [string, (bank: HostileBank) => Uint8Array][] = [
     ['the key for step 16 filed under step 1', (bank) => mislabelled(bank, 1, 16)],
-    ['the key for step 1 filed under step 1024 (the last pass of the sum within a class)', (bank) => mislabelled(bank, 1024, 1)],
+    ['the key for step 1 filed under step 512 (the last pass of the sum within a class)', (bank) => mislabelled(bank, 512, 1)],
     ['random first polynomials in the key for step 1', (bank) => garbage(bank, 1)],
     ['random first polynomials in the conjugation key', (bank) => garbage(bank, CONJUGATION_STEP)],
   ];

@@ -10,13 +10,13 @@ describe('HE parameter sets', () => {
     for (const set of Object.values(PARAM_SETS)) assert.ok(set.coeffBits.reduce((a: number, b: number) => a + b, 0) <= bound[set.polyModulusDegree]);
   });
 
-  it('fold columns into 16 interleaved classes (step 1), sum within a class (steps 16, 128 and 1024), and declare conjugation (step 0) for the label check', () => {
+  it('fold columns into 16 interleaved classes (step 1), sum within a class (steps 16 and 512), and declare conjugation (step 0) for the label check', () => {
     assert.equal(slotsOf('n8192'), 4096);
-    assert.deepEqual(rotationSteps('n8192'), [1, 16, 128, 1024, 0]);
-    assert.deepEqual(rotationSteps('n16384'), [1, 16, 128, 1024, 0]);
-    // Each pass's copies times the class count cover every slot once: 16 x 8 x 8 x 8 = 8192, 16 x 8 x 8 x 4 = 4096.
-    assert.deepEqual(classSumPasses(8192).map((p) => p.copies), [8, 8, 8]);
-    assert.deepEqual(classSumPasses(4096).map((p) => p.copies), [8, 8, 4]);
+    assert.deepEqual(rotationSteps('n8192'), [1, 16, 512, 0]);
+    assert.deepEqual(rotationSteps('n16384'), [1, 16, 512, 0]);
+    // Each pass's copies times the class count cover every slot once: 16 x 32 x 16 = 8192, 16 x 32 x 8 = 4096.
+    assert.deepEqual(classSumPasses(8192).map((p) => p.copies), [32, 16]);
+    assert.deepEqual(classSumPasses(4096).map((p) => p.copies), [32, 8]);
   });
 });
 
