@@ -32,7 +32,10 @@ function signed(n: number): number[] {
   }
 }
 
-const name = (s: string): number[] => [...unsigned(s.length), ...Buffer.from(s, 'utf8')];
+const name = (s: string): number[] => {
+  const bytes = new TextEncoder().encode(s);
+  return [...unsigned(bytes.length), ...bytes];
+};
 const vector = (items: number[][]): number[] => [...unsigned(items.length), ...items.flat()];
 const section = (id: number, items: number[][]): number[] => {
   const body = vector(items);
