@@ -1,0 +1,233 @@
+/** The source of logistic-kernels-wasm.ts: the LR fit's loops over rows, written as WebAssembly instructions. */
+import { FunctionSpec, assemble, f64, i32, op } from './wasm-assembler';
+import { expNonPositive, log1pUnit } from './wasm-math';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Rows per chunk: a pass copies each column's chunk into the module's memory and works on it there. */
+export const CHUNK = 1024;
+
+const { get, set, tee, block, loop, br, brIf } = op;
+const c = op.i32;
+const k = op.f64;
+/** `local` += 1. */
+const increment = (local: number) => [get(local), c(1), op.i32Add, set(local)].flat();
+/** Byte offset of element `index` (a local) of an f64 array at `base` (a local). */
+const at = (base: number, index: number) => [get(base), get(index), c(3), op.i32Shl, op.i32Add].flat();
+/** `for (index = 0; index < limit; index++) body`, limit and index locals; the body sees its label depth + 2. */
+const repeat = (index: number, limit: number, ...body: number[][]) =>
+  [c(0), set(index), block(loop(get(index), get(limit), op.i32GeS, brIf(1), ...body, increment(index), br(0)))].flat();
+
+/** Bytes from one column's chunk to the next in the module's memory. */
+const STRIDE = CHUNK * 8;
+
+/** `for (p = 0; p < end; p += 8) body`: p and end locals, byte offsets of a chunk's rows. */
+const rows = (p: number, end: number, ...body: number[][]) =>
+  [c(0), set(p), block(loop(get(p), get(end), op.i32GeS, brIf(1), ...body, get(p), c(8), op.i32Add, set(p), br(0)))].flat();
+/** The f64 at byte `base + p + offset` (base and p locals). */
+const load = (base: number, p: number, offset = 0) => [get(base), get(p), op.i32Add, op.f64Load(offset)].flat();
+
+/**
+ * pass(x, d, len, b, y, z, r, g) -> loss: for the chunk's len rows, with column j at x + j * STRIDE and
+ * the labels at y: z = b[d] + sum_j b[j] x_j; r = sigma(z) - y; adds r . x_j to g[j] and sum(r) to g[d];
+ * returns the sum of log(1 + e^z) - y z, written to stay finite for large |z|. Columns go four at a
+ * time, so each z and r is loaded once for four multiply-adds.
+ */
+function passKernel(): FunctionSpec {
+  const [x, d, len, b, y, z, r, g] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [p, end, j, col, at4] = [8, 9, 10, 11, 12];
+  const [b0, b1, b2, b3, zi, e, q, yi, ri, loss, sumR, softplus] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+  const expLocals = { hx: 25, kk: 26, hi: 27, lo: 28, r: 29, t: 30, cc: 31, y: 32 };
+  const logLocals = { f: 27, hfsq: 28, s: 29, z: 30, u: 31, cc: 32 };
+  const [s0, s1, s2, s3] = [b0, b1, b2, b3];
+  /** while (j + width <= d) { col = x + j * STRIDE; at4 = vector + 8 j; body; j += width } */
+  const columns = (width: number, vector: number, ...body: number[][]) =>
+    block(
+      loop(
+        get(j), c(width), op.i32Add, get(d), op.i32GtS, brIf(1),
+        get(x), get(j), c(STRIDE), op.i32Mul, op.i32Add, set(col),
+        get(vector), get(j), c(3), op.i32Shl, op.i32Add, set(at4),
+        ...body,
+        get(j), c(width), op.i32Add, set(j), br(0),
+      ),
+    );
+  /** vector[j + offset / 8] += local */
+  const addTo = (offset: number, local: number) => [get(at4), get(at4), op.f64Load(offset), get(local), op.f64Add, op.f64Store(offset)].flat();
+  return {
+    name: 'pass',
+    params: [i32, i32, i32, i32, i32, i32, i32, i32],
+    results: [f64],
+    locals: [i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64, i32, i32, f64, f64, f64, f64, f64, f64],
+    body: [
+      get(len), c(3), op.i32Shl, set(end),
+      // z = intercept
+      get(b), get(d), c(3), op.i32Shl, op.i32Add, op.f64Load(), set(b0),
+      rows(p, end, get(z), get(p), op.i32Add, get(b0), op.f64Store()),
+      // z += b_j x_j, four columns per pass over z, then one at a time
+      c(0), set(j),
+      columns(4, b,
+        get(at4), op.f64Load(0), set(b0), get(at4), op.f64Load(8), set(b1), get(at4), op.f64Load(16), set(b2), get(at4), op.f64Load(24), set(b3),
+        rows(p, end,
+          get(z), get(p), op.i32Add,
+          load(z, p),
+          get(b0), load(col, p), op.f64Mul, get(b1), load(col, p, STRIDE), op.f64Mul, op.f64Add,
+          get(b2), load(col, p, 2 * STRIDE), op.f64Mul, op.f64Add, get(b3), load(col, p, 3 * STRIDE), op.f64Mul, op.f64Add,
+          op.f64Add, op.f64Store(),
+        ),
+      ),
+      columns(1, b,
+        get(at4), op.f64Load(0), set(b0),
+        rows(p, end, get(z), get(p), op.i32Add, load(z, p), get(b0), load(col, p), op.f64Mul, op.f64Add, op.f64Store()),
+      ),
+      // residuals and loss
+      k(0), set(loss), k(0), set(sumR),
+      rows(p, end,
+        load(z, p), set(zi),
+        get(zi), op.f64Abs, op.f64Neg, set(e),
+        expNonPositive(e, e, expLocals),
+        load(y, p), set(yi),
+        k(1), k(1), get(e), op.f64Add, op.f64Div, set(q),
+        get(q), get(e), get(q), op.f64Mul, get(zi), k(0), op.f64Ge, op.select, get(yi), op.f64Sub, set(ri),
+        get(r), get(p), op.i32Add, get(ri), op.f64Store(),
+        get(sumR), get(ri), op.f64Add, set(sumR),
+        log1pUnit(e, softplus, logLocals),
+        get(loss), get(zi), k(0), op.f64Max, get(softplus), op.f64Add, get(yi), get(zi), op.f64Mul, op.f64Sub, op.f64Add, set(loss),
+      ),
+      // gradient: g[j] += r . x_j four columns at a time, then one at a time; g[d] += sum(r)
+      c(0), set(j),
+      columns(4, g,
+        k(0), set(s0), k(0), set(s1), k(0), set(s2), k(0), set(s3),
+        rows(p, end,
+          load(r, p), set(ri),
+          get(s0), get(ri), load(col, p), op.f64Mul, op.f64Add, set(s0),
+          get(s1), get(ri), load(col, p, STRIDE), op.f64Mul, op.f64Add, set(s1),
+          get(s2), get(ri), load(col, p, 2 * STRIDE), op.f64Mul, op.f64Add, set(s2),
+          get(s3), get(ri), load(col, p, 3 * STRIDE), op.f64Mul, op.f64Add, set(s3),
+        ),
+        addTo(0, s0), addTo(8, s1), addTo(16, s2), addTo(24, s3),
+      ),
+      columns(1, g,
+        k(0), set(s0),
+        rows(p, end, get(s0), load(r, p), load(col, p), op.f64Mul, op.f64Add, set(s0)),
+        addTo(0, s0),
+      ),
+      get(g), get(d), c(3), op.i32Shl, op.i32Add, set(at4),
+      addTo(0, sumR),
+      get(loss),
+    ],
+  };
+}
+
+/**
+ * curvature(s, start, len, n, m, x, d, r, y, raw, gb) -> s': for the Hessian's sampled rows
+ * floor(s n / m) that fall in the chunk (rows start..start+len, laid out as for pass, with its
+ * residuals r and labels y), gathers g_j = sqrt(w) x_j (j < d) and g_d = sqrt(w), w = p (1 - p),
+ * p = r + y, into gb (vector j at gb + j * STRIDE), then adds g_j . g_k to raw[j][k] for k >= j
+ * ((d + 1) x (d + 1), row-major): the sums of w x_j x_k, w x_j and w. Four k at a time, so each g_j is
+ * loaded once for four multiply-adds. Returns the next s.
+ */
+function curvatureKernel(): FunctionSpec {
+  const [s, start, len, n, m, x, d, r, y, raw, gb] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [row, j, kk, p, D, rowAt, q, end, a, col] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
+  const [w, v, s0, s1, s2, s3] = [21, 22, 23, 24, 25, 26];
+  /** raw[j][kk + offset / 8] += local */
+  const addTo = (offset: number, local: number) => [get(rowAt), get(rowAt), op.f64Load(offset), get(local), op.f64Add, op.f64Store(offset)].flat();
+  return {
+    name: 'curvature',
+    params: [i32, i32, i32, f64, i32, i32, i32, i32, i32, i32, i32],
+    results: [i32],
+    locals: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64],
+    body: [
+      get(d), c(1), op.i32Add, set(D),
+      get(gb), get(d), c(STRIDE), op.i32Mul, op.i32Add, set(a),
+      // Gather the chunk's sampled rows: q counts their bytes in gb.
+      c(0), set(q),
+      block(
+        loop(
+          get(s), get(m), op.i32GeS, brIf(1),
+          // row = floor((s * n) / m) - start, as Math.floor computes it
+          get(s), op.f64ConvertI32S, get(n), op.f64Mul, get(m), op.f64ConvertI32S, op.f64Div, op.f64Floor, op.i32TruncSatF64S, get(start), op.i32Sub, tee(row),
+          get(len), op.i32GeS, brIf(1),
+          get(row), c(3), op.i32Shl, set(p),
+          get(r), get(p), op.i32Add, op.f64Load(), get(y), get(p), op.i32Add, op.f64Load(), op.f64Add, set(w),
+          get(w), k(1), get(w), op.f64Sub, op.f64Mul, op.f64Sqrt, set(w),
+          get(a), get(q), op.i32Add, get(w), op.f64Store(),
+          repeat(j, d,
+            get(gb), get(j), c(STRIDE), op.i32Mul, op.i32Add, get(q), op.i32Add,
+            get(w), get(x), get(j), c(STRIDE), op.i32Mul, op.i32Add, get(p), op.i32Add, op.f64Load(), op.f64Mul,
+            op.f64Store(),
+          ),
+          get(q), c(8), op.i32Add, set(q),
+          increment(s), br(0),
+        ),
+      ),
+      get(q), set(end),
+      // raw[j][k] += g_j . g_k, k = j, j + 1, ... four at a time, then one at a time
+      repeat(j, D,
+        get(gb), get(j), c(STRIDE), op.i32Mul, op.i32Add, set(a),
+        get(j), set(kk),
+        block(loop(
+          get(kk), c(4), op.i32Add, get(D), op.i32GtS, brIf(1),
+          get(gb), get(kk), c(STRIDE), op.i32Mul, op.i32Add, set(col),
+          get(raw), get(j), get(D), op.i32Mul, get(kk), op.i32Add, c(3), op.i32Shl, op.i32Add, set(rowAt),
+          k(0), set(s0), k(0), set(s1), k(0), set(s2), k(0), set(s3),
+          rows(q, end,
+            load(a, q), set(v),
+            get(s0), get(v), load(col, q), op.f64Mul, op.f64Add, set(s0),
+            get(s1), get(v), load(col, q, STRIDE), op.f64Mul, op.f64Add, set(s1),
+            get(s2), get(v), load(col, q, 2 * STRIDE), op.f64Mul, op.f64Add, set(s2),
+            get(s3), get(v), load(col, q, 3 * STRIDE), op.f64Mul, op.f64Add, set(s3),
+          ),
+          addTo(0, s0), addTo(8, s1), addTo(16, s2), addTo(24, s3),
+          get(kk), c(4), op.i32Add, set(kk), br(0),
+        )),
+        block(loop(
+          get(kk), get(D), op.i32GeS, brIf(1),
+          get(gb), get(kk), c(STRIDE), op.i32Mul, op.i32Add, set(col),
+          get(raw), get(j), get(D), op.i32Mul, get(kk), op.i32Add, c(3), op.i32Shl, op.i32Add, set(rowAt),
+          k(0), set(s0),
+          rows(q, end, get(s0), load(a, q), load(col, q), op.f64Mul, op.f64Add, set(s0)),
+          addTo(0, s0),
+          increment(kk), br(0),
+        )),
+      ),
+      get(s),
+    ],
+  };
+}
+
+/** sum(x, len) -> x[0] + ... + x[len - 1]. */
+function sumKernel(): FunctionSpec {
+  const [x, len, i, acc] = [0, 1, 2, 3];
+  return {
+    name: 'sum',
+    params: [i32, i32],
+    results: [f64],
+    locals: [i32, f64],
+    body: [repeat(i, len, get(acc), at(x, i), op.f64Load(), op.f64Add, set(acc)), get(acc)],
+  };
+}
+
+/** The module's bytes: functions pass, curvature and sum over an imported memory. */
+export function kernelModule(): Uint8Array {
+  return assemble([passKernel(), curvatureKernel(), sumKernel()]);
+}
+
+/** The text of logistic-kernels-wasm.ts. */
+export function kernelModuleFile(): string {
+  const base64 = Buffer.from(kernelModule()).toString('base64');
+  const lines = base64.match(/.{1,100}/g) ?? [];
+  return [
+    '/** The LR fit\'s WebAssembly kernels, assembled ahead: written by `node dist/models/logistic-kernels-source.js` from logistic-kernels-source.ts (a test checks they agree). */',
+    '',
+    '/** Rows per chunk the kernels were written for. */',
+    `export const CHUNK = ${CHUNK};`,
+    '',
+    '/** The module, base64. Assembling it at run time cost a fresh process about 20 ms of interpreted JavaScript. */',
+    'export const KERNELS_BASE64 =',
+    lines.map((l, i) => `  '${l}'${i === lines.length - 1 ? ';' : ' +'}`).join('\n'),
+    '',
+  ].join('\n');
+}
+
+if (require.main === module) writeFileSync(join(__dirname, '..', '..', 'models', 'logistic-kernels-wasm.ts'), kernelModuleFile());
