@@ -99,16 +99,15 @@ const REUSE_HESSIAN_BELOW = 1e-2;
 export function fitLogistic(columns: Float64Array[], y: ArrayLike<number>, n: number, options: LogisticCoreOptions): LogisticFit {
   const d = columns.length;
   const m = Math.min(n, HESSIAN_ROWS);
-  const kernels = new LogisticKernels(d, n, m);
+  const kernels = new LogisticKernels(columns, y, n, m);
   try {
-    return newton(kernels, y, n, m, columns, options);
+    return newton(kernels, n, m, d, options);
   } finally {
     kernels.release();
   }
 }
 
-function newton(kernels: LogisticKernels, y: ArrayLike<number>, n: number, m: number, columns: Float64Array[], options: LogisticCoreOptions): LogisticFit {
-  const d = columns.length;
+function newton(kernels: LogisticKernels, n: number, m: number, d: number, options: LogisticCoreOptions): LogisticFit {
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-6;
   const l2 = options.l2;
@@ -118,7 +117,7 @@ function newton(kernels: LogisticKernels, y: ArrayLike<number>, n: number, m: nu
   const beta = options.start ? Float64Array.from(options.start) : new Float64Array(D);
   if (!options.start) {
     // Start the intercept at the base rate's log-odds: it saves a step or two.
-    const pos = kernels.labelSum(y);
+    const pos = kernels.labelSum();
     const rate = Math.min(Math.max(pos / Math.max(n, 1), 1e-6), 1 - 1e-6);
     beta[d] = Math.log(rate / (1 - rate));
   }
@@ -144,7 +143,7 @@ function newton(kernels: LogisticKernels, y: ArrayLike<number>, n: number, m: nu
       penalty += b[j] * b[j];
     }
     rawBeta[d] = shift;
-    const loss = kernels.pass(columns, y, rawBeta, grad, curvature ? raw : undefined);
+    const loss = kernels.pass(rawBeta, grad, curvature ? raw : undefined);
     // Standardize: the raw columns' dot products x_j . r become ((x_j - c_j) / s_j) . r.
     const sumResidual = grad[d];
     for (let j = 0; j < d; j++) grad[j] = (grad[j] - center[j] * sumResidual) / spread[j] + l2 * b[j];

@@ -77,18 +77,33 @@ export class LogisticKernels {
   private readonly space: Workspace;
   private readonly run: Exports;
   private readonly memory: Float64Array;
+  private readonly d: number;
   private readonly D: number;
+  /**
+   * Each chunk's slice of every column, then of the labels, made once: a pass only copies. Views made
+   * afresh in each pass (thousands of small objects) filled new young-generation pages, and a fresh
+   * page costs a fault.
+   */
+  private readonly chunks: ArrayLike<number>[][];
 
+  /** The design's columns, each of n rows, and their labels; m evenly spaced rows form the Hessian's sample. */
   constructor(
-    private readonly d: number,
+    columns: Float64Array[],
+    y: ArrayLike<number>,
     private readonly n: number,
     private readonly m: number,
   ) {
-    this.D = d + 1;
-    this.at = layout(d);
+    this.d = columns.length;
+    this.D = this.d + 1;
+    this.at = layout(this.d);
     this.space = workspace(this.at.bytes);
     this.run = this.space.run;
     this.memory = new Float64Array(this.space.memory.buffer);
+    this.chunks = [];
+    for (let start = 0; start < n; start += CHUNK) {
+      const end = Math.min(start + CHUNK, n);
+      this.chunks.push([...columns.map((c) => c.subarray(start, end)), slice(y, start, end)]);
+    }
   }
 
   /** Hands the memory on to the next fit (its contents are overwritten before they are read). */
@@ -97,12 +112,12 @@ export class LogisticKernels {
   }
 
   /** The labels' sum, copying them in chunk by chunk. */
-  labelSum(y: ArrayLike<number>): number {
+  labelSum(): number {
     let total = 0;
-    for (let start = 0; start < this.n; start += CHUNK) {
-      const len = Math.min(CHUNK, this.n - start);
-      this.memory.set(slice(y, start, len), this.at.y / 8);
-      total += this.run.sum(this.at.y, len);
+    for (const chunk of this.chunks) {
+      const labels = chunk[this.d];
+      this.memory.set(labels, this.at.y / 8);
+      total += this.run.sum(this.at.y, labels.length);
     }
     return total;
   }
@@ -113,7 +128,7 @@ export class LogisticKernels {
    * their sum. With `raw`, also the Hessian's sums over the sampled rows, (d + 1) x (d + 1) row-major,
    * upper triangle: w x_j x_k (j, k < d), w x_j (column d) and w (corner), w = p (1 - p).
    */
-  pass(columns: Float64Array[], y: ArrayLike<number>, rawBeta: Float64Array, gradient: Float64Array, raw?: Float64Array): number {
+  pass(rawBeta: Float64Array, gradient: Float64Array, raw?: Float64Array): number {
     const { d, n, m, memory, run } = this;
     const a = this.at;
     memory.set(rawBeta, a.b / 8);
@@ -121,12 +136,12 @@ export class LogisticKernels {
     if (raw) memory.fill(0, a.raw / 8, a.raw / 8 + this.D * this.D);
     let loss = 0;
     let s = 0;
-    for (let start = 0; start < n; start += CHUNK) {
-      const len = Math.min(CHUNK, n - start);
-      for (let j = 0; j < d; j++) memory.set(columns[j].subarray(start, start + len), a.x / 8 + j * CHUNK);
-      memory.set(slice(y, start, len), a.y / 8);
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c];
+      const len = chunk[d].length;
+      for (let j = 0; j <= d; j++) memory.set(chunk[j], j < d ? a.x / 8 + j * CHUNK : a.y / 8);
       loss += run.pass(a.x, d, len, a.b, a.y, a.z, a.r, a.g);
-      if (raw) s = run.curvature(s, start, len, n, m, a.x, d, a.r, a.y, a.raw, a.gb);
+      if (raw) s = run.curvature(s, c * CHUNK, len, n, m, a.x, d, a.r, a.y, a.raw, a.gb);
     }
     gradient.set(memory.subarray(a.g / 8, a.g / 8 + this.D));
     raw?.set(memory.subarray(a.raw / 8, a.raw / 8 + this.D * this.D));
@@ -134,8 +149,8 @@ export class LogisticKernels {
   }
 }
 
-/** y[start..start+len) as something TypedArray.prototype.set copies fast. */
-function slice(y: ArrayLike<number>, start: number, len: number): ArrayLike<number> {
-  if (ArrayBuffer.isView(y)) return (y as unknown as Float64Array).subarray(start, start + len);
-  return Array.prototype.slice.call(y, start, start + len) as number[];
+/** y[start..end) as something TypedArray.prototype.set copies fast. */
+function slice(y: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
+  if (ArrayBuffer.isView(y)) return (y as unknown as Float64Array).subarray(start, end);
+  return Array.prototype.slice.call(y, start, end) as number[];
 }

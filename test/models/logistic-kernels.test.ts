@@ -65,19 +65,19 @@ describe('logistic-regression kernels (WebAssembly)', () => {
       for (let j = 0; j < D; j++) for (let k = j; k < D; k++) raw[j * D + k] += p * (1 - p) * v[j] * v[k];
     }
 
-    const kernels = new LogisticKernels(d, n, m);
+    const kernels = new LogisticKernels(columns, y, n, m);
     try {
-      assert.equal(kernels.labelSum(y), y.reduce((a, b) => a + b, 0));
+      assert.equal(kernels.labelSum(), y.reduce((a, b) => a + b, 0));
       const gotGradient = new Float64Array(D);
       const gotRaw = new Float64Array(D * D);
-      const gotLoss = kernels.pass(columns, y, beta, gotGradient, gotRaw);
+      const gotLoss = kernels.pass(beta, gotGradient, gotRaw);
       const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-10 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
       close(gotLoss, loss, 'loss');
       gradient.forEach((g, j) => close(gotGradient[j], g, `gradient ${j}`));
       for (let j = 0; j < D; j++) for (let k = j; k < D; k++) close(gotRaw[j * D + k], raw[j * D + k], `raw ${j},${k}`);
       // Without curvature asked for, the same loss and gradient.
       const again = new Float64Array(D);
-      assert.equal(kernels.pass(columns, y, beta, again), gotLoss);
+      assert.equal(kernels.pass(beta, again), gotLoss);
       assert.deepEqual(again, gotGradient);
     } finally {
       kernels.release();
