@@ -1,5 +1,5 @@
 /** The source of logistic-kernels-wasm.ts: the LR fit's loops over rows, written as WebAssembly instructions. */
-import { FunctionSpec, assemble, f64, i32, op } from './wasm-assembler';
+import { FunctionSpec, assemble, f64, i32, op, v128 } from './wasm-assembler';
 import { expNonPositive, log1pUnit } from './wasm-math';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +26,17 @@ const rows = (p: number, end: number, ...body: number[][]) =>
   [c(0), set(p), block(loop(get(p), get(end), op.i32GeS, brIf(1), ...body, get(p), c(8), op.i32Add, set(p), br(0)))].flat();
 /** The f64 at byte `base + p + offset` (base and p locals). */
 const load = (base: number, p: number, offset = 0) => [get(base), get(p), op.i32Add, op.f64Load(offset)].flat();
+/** `for (p = 0; p < end; p += 16) body`: two rows at a time, end rounded up to an even number of rows. */
+const rowPairs = (p: number, end: number, ...body: number[][]) =>
+  [c(0), set(p), block(loop(get(p), get(end), op.i32GeS, brIf(1), ...body, get(p), c(16), op.i32Add, set(p), br(0)))].flat();
+/** The two f64 at byte `base + p + offset` as one vector. */
+const load2 = (base: number, p: number, offset = 0) => [get(base), get(p), op.i32Add, op.v128Load(offset)].flat();
+/** vector += a * b, all v128 locals but b, which is on the stack's top: [b] -> []. */
+const accumulate = (vector: number, a: number, b: number[]) => [get(vector), get(a), b, op.f64x2Mul, op.f64x2Add, set(vector)].flat();
+/** The sum of a vector's two lanes. */
+const lanes = (vector: number) => [get(vector), op.f64x2ExtractLane(0), get(vector), op.f64x2ExtractLane(1), op.f64Add].flat();
+/** Byte count of len rows rounded up to an even number: len + (len & 1), times 8. */
+const evenRows = (len: number) => [get(len), get(len), c(1), op.i32And, op.i32Add, c(3), op.i32Shl].flat();
 
 /**
  * pass(x, d, len, b, y, z, r, g) -> loss: for the chunk's len rows, with column j at x + j * STRIDE and
@@ -35,11 +46,11 @@ const load = (base: number, p: number, offset = 0) => [get(base), get(p), op.i32
  */
 function passKernel(): FunctionSpec {
   const [x, d, len, b, y, z, r, g] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [p, end, j, col, at4] = [8, 9, 10, 11, 12];
-  const [b0, b1, b2, b3, zi, e, q, yi, ri, loss, sumR, softplus] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
-  const expLocals = { hx: 25, kk: 26, hi: 27, lo: 28, r: 29, t: 30, cc: 31, y: 32 };
-  const logLocals = { f: 27, hfsq: 28, s: 29, z: 30, u: 31, cc: 32 };
-  const [s0, s1, s2, s3] = [b0, b1, b2, b3];
+  const [p, end, j, col, at4, pairs] = [8, 9, 10, 11, 12, 13];
+  const [zi, e, q, yi, ri, loss, sumR, softplus] = [14, 15, 16, 17, 18, 19, 20, 21];
+  const expLocals = { hx: 22, kk: 23, hi: 24, lo: 25, r: 26, t: 27, cc: 28, y: 29 };
+  const logLocals = { f: 24, hfsq: 25, s: 26, z: 27, u: 28, cc: 29 };
+  const [v0, v1, v2, v3, rv] = [30, 31, 32, 33, 34];
   /** while (j + width <= d) { col = x + j * STRIDE; at4 = vector + 8 j; body; j += width } */
   const columns = (width: number, vector: number, ...body: number[][]) =>
     block(
@@ -51,35 +62,44 @@ function passKernel(): FunctionSpec {
         get(j), c(width), op.i32Add, set(j), br(0),
       ),
     );
-  /** vector[j + offset / 8] += local */
-  const addTo = (offset: number, local: number) => [get(at4), get(at4), op.f64Load(offset), get(local), op.f64Add, op.f64Store(offset)].flat();
+  /** vector[j + offset / 8] += value on the stack */
+  const addTo = (offset: number, value: number[]) => [get(at4), get(at4), op.f64Load(offset), value, op.f64Add, op.f64Store(offset)].flat();
+  /** The coefficient at at4 + offset in both lanes. */
+  const splat = (offset: number) => [get(at4), op.f64Load(offset), op.f64x2Splat].flat();
   return {
     name: 'pass',
     params: [i32, i32, i32, i32, i32, i32, i32, i32],
     results: [f64],
-    locals: [i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64, i32, i32, f64, f64, f64, f64, f64, f64],
+    locals: [i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64, f64, f64, i32, i32, f64, f64, f64, f64, f64, f64, v128, v128, v128, v128, v128],
     body: [
       get(len), c(3), op.i32Shl, set(end),
+      // Rows go two at a time (f64x2): an odd chunk gets a zero row past its end, which adds nothing.
+      evenRows(len), set(pairs),
+      get(len), c(1), op.i32And,
+      op.ifElse([
+        c(0), set(j),
+        block(loop(get(j), get(d), op.i32GeS, brIf(1), get(x), get(j), c(STRIDE), op.i32Mul, op.i32Add, get(end), op.i32Add, k(0), op.f64Store(), get(j), c(1), op.i32Add, set(j), br(0))),
+      ]),
       // z = intercept
-      get(b), get(d), c(3), op.i32Shl, op.i32Add, op.f64Load(), set(b0),
-      rows(p, end, get(z), get(p), op.i32Add, get(b0), op.f64Store()),
+      get(b), get(d), c(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64x2Splat, set(v0),
+      rowPairs(p, pairs, get(z), get(p), op.i32Add, get(v0), op.v128Store()),
       // z += b_j x_j, four columns per pass over z, then one at a time
       c(0), set(j),
       columns(4, b,
-        get(at4), op.f64Load(0), set(b0), get(at4), op.f64Load(8), set(b1), get(at4), op.f64Load(16), set(b2), get(at4), op.f64Load(24), set(b3),
-        rows(p, end,
+        splat(0), set(v0), splat(8), set(v1), splat(16), set(v2), splat(24), set(v3),
+        rowPairs(p, pairs,
           get(z), get(p), op.i32Add,
-          load(z, p),
-          get(b0), load(col, p), op.f64Mul, get(b1), load(col, p, STRIDE), op.f64Mul, op.f64Add,
-          get(b2), load(col, p, 2 * STRIDE), op.f64Mul, op.f64Add, get(b3), load(col, p, 3 * STRIDE), op.f64Mul, op.f64Add,
-          op.f64Add, op.f64Store(),
+          load2(z, p),
+          get(v0), load2(col, p), op.f64x2Mul, get(v1), load2(col, p, STRIDE), op.f64x2Mul, op.f64x2Add,
+          get(v2), load2(col, p, 2 * STRIDE), op.f64x2Mul, op.f64x2Add, get(v3), load2(col, p, 3 * STRIDE), op.f64x2Mul, op.f64x2Add,
+          op.f64x2Add, op.v128Store(),
         ),
       ),
       columns(1, b,
-        get(at4), op.f64Load(0), set(b0),
-        rows(p, end, get(z), get(p), op.i32Add, load(z, p), get(b0), load(col, p), op.f64Mul, op.f64Add, op.f64Store()),
+        splat(0), set(v0),
+        rowPairs(p, pairs, get(z), get(p), op.i32Add, load2(z, p), get(v0), load2(col, p), op.f64x2Mul, op.f64x2Add, op.v128Store()),
       ),
-      // residuals and loss
+      // residuals and loss, row by row
       k(0), set(loss), k(0), set(sumR),
       rows(p, end,
         load(z, p), set(zi),
@@ -93,26 +113,29 @@ function passKernel(): FunctionSpec {
         log1pUnit(e, softplus, logLocals),
         get(loss), get(zi), k(0), op.f64Max, get(softplus), op.f64Add, get(yi), get(zi), op.f64Mul, op.f64Sub, op.f64Add, set(loss),
       ),
+      // the zero row's residual (only an odd chunk has one: an even one may end at the array's end)
+      get(len), c(1), op.i32And,
+      op.ifElse([get(r), get(end), op.i32Add, k(0), op.f64Store()]),
       // gradient: g[j] += r . x_j four columns at a time, then one at a time; g[d] += sum(r)
       c(0), set(j),
       columns(4, g,
-        k(0), set(s0), k(0), set(s1), k(0), set(s2), k(0), set(s3),
-        rows(p, end,
-          load(r, p), set(ri),
-          get(s0), get(ri), load(col, p), op.f64Mul, op.f64Add, set(s0),
-          get(s1), get(ri), load(col, p, STRIDE), op.f64Mul, op.f64Add, set(s1),
-          get(s2), get(ri), load(col, p, 2 * STRIDE), op.f64Mul, op.f64Add, set(s2),
-          get(s3), get(ri), load(col, p, 3 * STRIDE), op.f64Mul, op.f64Add, set(s3),
+        k(0), op.f64x2Splat, set(v0), k(0), op.f64x2Splat, set(v1), k(0), op.f64x2Splat, set(v2), k(0), op.f64x2Splat, set(v3),
+        rowPairs(p, pairs,
+          load2(r, p), set(rv),
+          accumulate(v0, rv, load2(col, p)),
+          accumulate(v1, rv, load2(col, p, STRIDE)),
+          accumulate(v2, rv, load2(col, p, 2 * STRIDE)),
+          accumulate(v3, rv, load2(col, p, 3 * STRIDE)),
         ),
-        addTo(0, s0), addTo(8, s1), addTo(16, s2), addTo(24, s3),
+        addTo(0, lanes(v0)), addTo(8, lanes(v1)), addTo(16, lanes(v2)), addTo(24, lanes(v3)),
       ),
       columns(1, g,
-        k(0), set(s0),
-        rows(p, end, get(s0), load(r, p), load(col, p), op.f64Mul, op.f64Add, set(s0)),
-        addTo(0, s0),
+        k(0), op.f64x2Splat, set(v0),
+        rowPairs(p, pairs, load2(r, p), set(rv), accumulate(v0, rv, load2(col, p))),
+        addTo(0, lanes(v0)),
       ),
       get(g), get(d), c(3), op.i32Shl, op.i32Add, set(at4),
-      addTo(0, sumR),
+      addTo(0, get(sumR)),
       get(loss),
     ],
   };
@@ -129,14 +152,16 @@ function passKernel(): FunctionSpec {
 function curvatureKernel(): FunctionSpec {
   const [s, start, len, n, m, x, d, r, y, raw, gb] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const [row, j, kk, p, D, rowAt, q, end, a, col] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
-  const [w, v, s0, s1, s2, s3] = [21, 22, 23, 24, 25, 26];
-  /** raw[j][kk + offset / 8] += local */
-  const addTo = (offset: number, local: number) => [get(rowAt), get(rowAt), op.f64Load(offset), get(local), op.f64Add, op.f64Store(offset)].flat();
+  const [w] = [21];
+  const [va, a0, a1, a2, a3] = [22, 23, 24, 25, 26];
+  /** raw[j][kk + offset / 8] += the vector's lanes */
+  const addTo = (offset: number, vector: number) => [get(rowAt), get(rowAt), op.f64Load(offset), lanes(vector), op.f64Add, op.f64Store(offset)].flat();
+  const zero = (vector: number) => [k(0), op.f64x2Splat, set(vector)].flat();
   return {
     name: 'curvature',
     params: [i32, i32, i32, f64, i32, i32, i32, i32, i32, i32, i32],
     results: [i32],
-    locals: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64],
+    locals: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f64, v128, v128, v128, v128, v128],
     body: [
       get(d), c(1), op.i32Add, set(D),
       get(gb), get(d), c(STRIDE), op.i32Mul, op.i32Add, set(a),
@@ -161,6 +186,12 @@ function curvatureKernel(): FunctionSpec {
           increment(s), br(0),
         ),
       ),
+      // Rows go two at a time (f64x2): an odd count gets a zero row, which adds nothing.
+      get(q), c(8), op.i32And,
+      op.ifElse([
+        repeat(j, D, get(gb), get(j), c(STRIDE), op.i32Mul, op.i32Add, get(q), op.i32Add, k(0), op.f64Store()),
+        get(q), c(8), op.i32Add, set(q),
+      ]),
       get(q), set(end),
       // raw[j][k] += g_j . g_k, k = j, j + 1, ... four at a time, then one at a time
       repeat(j, D,
@@ -170,24 +201,24 @@ function curvatureKernel(): FunctionSpec {
           get(kk), c(4), op.i32Add, get(D), op.i32GtS, brIf(1),
           get(gb), get(kk), c(STRIDE), op.i32Mul, op.i32Add, set(col),
           get(raw), get(j), get(D), op.i32Mul, get(kk), op.i32Add, c(3), op.i32Shl, op.i32Add, set(rowAt),
-          k(0), set(s0), k(0), set(s1), k(0), set(s2), k(0), set(s3),
-          rows(q, end,
-            load(a, q), set(v),
-            get(s0), get(v), load(col, q), op.f64Mul, op.f64Add, set(s0),
-            get(s1), get(v), load(col, q, STRIDE), op.f64Mul, op.f64Add, set(s1),
-            get(s2), get(v), load(col, q, 2 * STRIDE), op.f64Mul, op.f64Add, set(s2),
-            get(s3), get(v), load(col, q, 3 * STRIDE), op.f64Mul, op.f64Add, set(s3),
+          zero(a0), zero(a1), zero(a2), zero(a3),
+          rowPairs(q, end,
+            load2(a, q), set(va),
+            accumulate(a0, va, load2(col, q)),
+            accumulate(a1, va, load2(col, q, STRIDE)),
+            accumulate(a2, va, load2(col, q, 2 * STRIDE)),
+            accumulate(a3, va, load2(col, q, 3 * STRIDE)),
           ),
-          addTo(0, s0), addTo(8, s1), addTo(16, s2), addTo(24, s3),
+          addTo(0, a0), addTo(8, a1), addTo(16, a2), addTo(24, a3),
           get(kk), c(4), op.i32Add, set(kk), br(0),
         )),
         block(loop(
           get(kk), get(D), op.i32GeS, brIf(1),
           get(gb), get(kk), c(STRIDE), op.i32Mul, op.i32Add, set(col),
           get(raw), get(j), get(D), op.i32Mul, get(kk), op.i32Add, c(3), op.i32Shl, op.i32Add, set(rowAt),
-          k(0), set(s0),
-          rows(q, end, get(s0), load(a, q), load(col, q), op.f64Mul, op.f64Add, set(s0)),
-          addTo(0, s0),
+          zero(a0),
+          rowPairs(q, end, load2(a, q), set(va), accumulate(a0, va, load2(col, q))),
+          addTo(0, a0),
           increment(kk), br(0),
         )),
       ),

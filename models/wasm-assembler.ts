@@ -4,7 +4,9 @@
 export const i32 = 0x7f;
 export const i64 = 0x7e;
 export const f64 = 0x7c;
-export type ValueType = typeof i32 | typeof i64 | typeof f64;
+/** 128-bit SIMD vector (two f64 lanes here). */
+export const v128 = 0x7b;
+export type ValueType = typeof i32 | typeof i64 | typeof f64 | typeof v128;
 
 /** Unsigned LEB128. */
 function unsigned(n: number): number[] {
@@ -67,6 +69,13 @@ export const op = {
   f64Store: (offset = 0) => [0x39, 3, ...unsigned(offset)],
   i32Load: (offset = 0) => [0x28, 2, ...unsigned(offset)],
   i32Store: (offset = 0) => [0x36, 2, ...unsigned(offset)],
+  /** v128 load and store; alignment hint 8 bytes, as the f64 arrays are laid out. */
+  v128Load: (offset = 0) => [0xfd, 0x00, 3, ...unsigned(offset)],
+  v128Store: (offset = 0) => [0xfd, 0x0b, 3, ...unsigned(offset)],
+  f64x2Splat: [0xfd, 0x14],
+  f64x2ExtractLane: (lane: number) => [0xfd, 0x21, lane],
+  f64x2Add: [0xfd, 0xf0, 0x01],
+  f64x2Mul: [0xfd, 0xf2, 0x01],
   i32Eqz: [0x45],
   i32Eq: [0x46],
   i32GtU: [0x4b],
@@ -79,6 +88,7 @@ export const op = {
   i32Mul: [0x6c],
   i32Shl: [0x74],
   i32And: [0x71],
+  i32Or: [0x72],
   i64Add: [0x7c],
   i64Shl: [0x86],
   i64ShrU: [0x88],
