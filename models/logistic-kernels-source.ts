@@ -153,15 +153,41 @@ function curvatureKernel(): FunctionSpec {
   const [s, start, len, n, m, x, d, r, y, raw, gb] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const [row, j, kk, p, D, rowAt, q, end, a, col] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
   const [w] = [21];
-  const [va, a0, a1, a2, a3] = [22, 23, 24, 25, 26];
+  const [va, a0, a1, a2, a3, vb, b0, b1, b2, b3, vc] = [22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32];
   /** raw[j][kk + offset / 8] += the vector's lanes */
   const addTo = (offset: number, vector: number) => [get(rowAt), get(rowAt), op.f64Load(offset), lanes(vector), op.f64Add, op.f64Store(offset)].flat();
   const zero = (vector: number) => [k(0), op.f64x2Splat, set(vector)].flat();
+  /** raw[j + 1][kk + offset / 8] += the vector's lanes */
+  const addBelow = (offset: number, vector: number) => [get(rowAt), get(rowAt), get(D), c(3), op.i32Shl, op.i32Add, tee(p), get(p), op.f64Load(offset), lanes(vector), op.f64Add, op.f64Store(offset)].flat();
+  /** Rows j (and j + 1 when `count` is 2) of raw against columns kk = j.. four at a time, then one. */
+  const rowGroup = (count: 1 | 2) => {
+    const both = count === 2;
+    const sums = (width: number) => [a0, a1, a2, a3].slice(0, width);
+    const lower = (width: number) => [b0, b1, b2, b3].slice(0, width);
+    const columnsOf = (width: number) => [
+      get(gb), get(kk), c(STRIDE), op.i32Mul, op.i32Add, set(col),
+      get(raw), get(j), get(D), op.i32Mul, get(kk), op.i32Add, c(3), op.i32Shl, op.i32Add, set(rowAt),
+      ...sums(width).map(zero), ...(both ? lower(width).map(zero) : []),
+      rowPairs(q, end,
+        load2(a, q), set(va),
+        ...(both ? [load2(a, q, STRIDE), set(vb)] : []),
+        ...sums(width).map((sum, i) => [load2(col, q, i * STRIDE), set(vc), accumulate(sum, va, get(vc)), ...(both ? [accumulate(lower(width)[i], vb, get(vc))] : [])].flat()),
+      ),
+      ...sums(width).map((sum, i) => addTo(8 * i, sum)),
+      ...(both ? lower(width).map((sum, i) => addBelow(8 * i, sum)) : []),
+    ];
+    return [
+      get(gb), get(j), c(STRIDE), op.i32Mul, op.i32Add, set(a),
+      get(j), set(kk),
+      block(loop(get(kk), c(4), op.i32Add, get(D), op.i32GtS, brIf(1), ...columnsOf(4), get(kk), c(4), op.i32Add, set(kk), br(0))),
+      block(loop(get(kk), get(D), op.i32GeS, brIf(1), ...columnsOf(1), increment(kk), br(0))),
+    ].flat();
+  };
   return {
     name: 'curvature',
     params: [i32, i32, i32, f64, i32, i32, i32, i32, i32, i32, i32],
     results: [i32],
-    locals: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f64, v128, v128, v128, v128, v128],
+    locals: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f64, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128],
     body: [
       get(d), c(1), op.i32Add, set(D),
       get(gb), get(d), c(STRIDE), op.i32Mul, op.i32Add, set(a),
@@ -193,35 +219,17 @@ function curvatureKernel(): FunctionSpec {
         get(q), c(8), op.i32Add, set(q),
       ]),
       get(q), set(end),
-      // raw[j][k] += g_j . g_k, k = j, j + 1, ... four at a time, then one at a time
-      repeat(j, D,
-        get(gb), get(j), c(STRIDE), op.i32Mul, op.i32Add, set(a),
-        get(j), set(kk),
-        block(loop(
-          get(kk), c(4), op.i32Add, get(D), op.i32GtS, brIf(1),
-          get(gb), get(kk), c(STRIDE), op.i32Mul, op.i32Add, set(col),
-          get(raw), get(j), get(D), op.i32Mul, get(kk), op.i32Add, c(3), op.i32Shl, op.i32Add, set(rowAt),
-          zero(a0), zero(a1), zero(a2), zero(a3),
-          rowPairs(q, end,
-            load2(a, q), set(va),
-            accumulate(a0, va, load2(col, q)),
-            accumulate(a1, va, load2(col, q, STRIDE)),
-            accumulate(a2, va, load2(col, q, 2 * STRIDE)),
-            accumulate(a3, va, load2(col, q, 3 * STRIDE)),
-          ),
-          addTo(0, a0), addTo(8, a1), addTo(16, a2), addTo(24, a3),
-          get(kk), c(4), op.i32Add, set(kk), br(0),
-        )),
-        block(loop(
-          get(kk), get(D), op.i32GeS, brIf(1),
-          get(gb), get(kk), c(STRIDE), op.i32Mul, op.i32Add, set(col),
-          get(raw), get(j), get(D), op.i32Mul, get(kk), op.i32Add, c(3), op.i32Shl, op.i32Add, set(rowAt),
-          zero(a0),
-          rowPairs(q, end, load2(a, q), set(va), accumulate(a0, va, load2(col, q))),
-          addTo(0, a0),
-          increment(kk), br(0),
-        )),
-      ),
+      // raw[j][k] += g_j . g_k for k >= j: rows j, j + 1 together against columns k..k+3, so that each
+      // vector loaded serves two or four multiply-adds (row j + 1 also gets raw[j + 1][j], below the
+      // diagonal, which nothing reads); then one row, one column at a time for what is left.
+      c(0), set(j),
+      block(loop(
+        get(j), c(2), op.i32Add, get(D), op.i32GtS, brIf(1),
+        rowGroup(2),
+        get(j), c(2), op.i32Add, set(j), br(0),
+      )),
+      get(j), get(D), op.i32LtS,
+      op.ifElse([rowGroup(1)]),
       get(s),
     ],
   };
