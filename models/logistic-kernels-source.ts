@@ -142,23 +142,60 @@ function passKernel(): FunctionSpec {
 }
 
 /**
- * curvature(s, start, len, n, m, x, d, r, y, raw, gb) -> s': for the Hessian's sampled rows
- * floor(s n / m) that fall in the chunk (rows start..start+len, laid out as for pass, with its
- * residuals r and labels y), gathers g_j = sqrt(w) x_j (j < d) and g_d = sqrt(w), w = p (1 - p),
- * p = r + y, into gb (vector j at gb + j * STRIDE), then adds g_j . g_k to raw[j][k] for k >= j
- * ((d + 1) x (d + 1), row-major): the sums of w x_j x_k, w x_j and w. Four k at a time, so each g_j is
- * loaded once for four multiply-adds. Returns the next s.
+ * gather(s, start, len, n, m, x, d, r, y, gb, t) -> s': for the Hessian's sampled rows floor(s n / m)
+ * that fall in the chunk (rows start..start+len, laid out as for pass, with its residuals r and labels
+ * y), writes g_j = sqrt(w) x_j (j < d) and g_d = sqrt(w), w = p (1 - p), p = r + y, as rows t, t + 1,
+ * ... of gb (vector j at gb + j * STRIDE). Returns the next s; the caller counts the rows.
+ *
+ * moments(d, gb, t, raw): adds g_j . g_k over gb's first t rows to raw[j][k] for k >= j ((d + 1) x
+ * (d + 1), row-major): the sums of w x_j x_k, w x_j and w. Rows from several chunks go in one call, so
+ * that the dot products run long (a chunk of the 100,000-row set has only about 126 sampled rows).
  */
-function curvatureKernel(): FunctionSpec {
-  const [s, start, len, n, m, x, d, r, y, raw, gb] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const [row, j, kk, p, D, rowAt, q, end, a, col] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
-  const [w] = [21];
-  const [va, a0, a1, a2, a3, vb, b0, b1, b2, b3, vc] = [22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32];
+function gatherKernel(): FunctionSpec {
+  const [s, start, len, n, m, x, d, r, y, gb, t] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [row, j, p, q, root] = [11, 12, 13, 14, 15];
+  const [w] = [16];
+  return {
+    name: 'gather',
+    params: [i32, i32, i32, f64, i32, i32, i32, i32, i32, i32, i32],
+    results: [i32],
+    locals: [i32, i32, i32, i32, i32, f64],
+    body: [
+      get(gb), get(d), c(STRIDE), op.i32Mul, op.i32Add, set(root),
+      get(t), c(3), op.i32Shl, set(q),
+      block(
+        loop(
+          get(s), get(m), op.i32GeS, brIf(1),
+          // row = floor((s * n) / m) - start, as Math.floor computes it
+          get(s), op.f64ConvertI32S, get(n), op.f64Mul, get(m), op.f64ConvertI32S, op.f64Div, op.f64Floor, op.i32TruncSatF64S, get(start), op.i32Sub, tee(row),
+          get(len), op.i32GeS, brIf(1),
+          get(row), c(3), op.i32Shl, set(p),
+          get(r), get(p), op.i32Add, op.f64Load(), get(y), get(p), op.i32Add, op.f64Load(), op.f64Add, set(w),
+          get(w), k(1), get(w), op.f64Sub, op.f64Mul, op.f64Sqrt, set(w),
+          get(root), get(q), op.i32Add, get(w), op.f64Store(),
+          repeat(j, d,
+            get(gb), get(j), c(STRIDE), op.i32Mul, op.i32Add, get(q), op.i32Add,
+            get(w), get(x), get(j), c(STRIDE), op.i32Mul, op.i32Add, get(p), op.i32Add, op.f64Load(), op.f64Mul,
+            op.f64Store(),
+          ),
+          get(q), c(8), op.i32Add, set(q),
+          increment(s), br(0),
+        ),
+      ),
+      get(s),
+    ],
+  };
+}
+
+function momentsKernel(): FunctionSpec {
+  const [d, gb, t, raw] = [0, 1, 2, 3];
+  const [j, kk, p, D, rowAt, q, end, a, col] = [4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [va, a0, a1, a2, a3, vb, b0, b1, b2, b3, vc] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
   /** raw[j][kk + offset / 8] += the vector's lanes */
   const addTo = (offset: number, vector: number) => [get(rowAt), get(rowAt), op.f64Load(offset), lanes(vector), op.f64Add, op.f64Store(offset)].flat();
-  const zero = (vector: number) => [k(0), op.f64x2Splat, set(vector)].flat();
   /** raw[j + 1][kk + offset / 8] += the vector's lanes */
-  const addBelow = (offset: number, vector: number) => [get(rowAt), get(rowAt), get(D), c(3), op.i32Shl, op.i32Add, tee(p), get(p), op.f64Load(offset), lanes(vector), op.f64Add, op.f64Store(offset)].flat();
+  const addBelow = (offset: number, vector: number) => [get(rowAt), get(D), c(3), op.i32Shl, op.i32Add, tee(p), get(p), op.f64Load(offset), lanes(vector), op.f64Add, op.f64Store(offset)].flat();
+  const zero = (vector: number) => [k(0), op.f64x2Splat, set(vector)].flat();
   /** Rows j (and j + 1 when `count` is 2) of raw against columns kk = j.. four at a time, then one. */
   const rowGroup = (count: 1 | 2) => {
     const both = count === 2;
@@ -184,34 +221,13 @@ function curvatureKernel(): FunctionSpec {
     ].flat();
   };
   return {
-    name: 'curvature',
-    params: [i32, i32, i32, f64, i32, i32, i32, i32, i32, i32, i32],
-    results: [i32],
-    locals: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f64, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128],
+    name: 'moments',
+    params: [i32, i32, i32, i32],
+    results: [],
+    locals: [i32, i32, i32, i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128],
     body: [
       get(d), c(1), op.i32Add, set(D),
-      get(gb), get(d), c(STRIDE), op.i32Mul, op.i32Add, set(a),
-      // Gather the chunk's sampled rows: q counts their bytes in gb.
-      c(0), set(q),
-      block(
-        loop(
-          get(s), get(m), op.i32GeS, brIf(1),
-          // row = floor((s * n) / m) - start, as Math.floor computes it
-          get(s), op.f64ConvertI32S, get(n), op.f64Mul, get(m), op.f64ConvertI32S, op.f64Div, op.f64Floor, op.i32TruncSatF64S, get(start), op.i32Sub, tee(row),
-          get(len), op.i32GeS, brIf(1),
-          get(row), c(3), op.i32Shl, set(p),
-          get(r), get(p), op.i32Add, op.f64Load(), get(y), get(p), op.i32Add, op.f64Load(), op.f64Add, set(w),
-          get(w), k(1), get(w), op.f64Sub, op.f64Mul, op.f64Sqrt, set(w),
-          get(a), get(q), op.i32Add, get(w), op.f64Store(),
-          repeat(j, d,
-            get(gb), get(j), c(STRIDE), op.i32Mul, op.i32Add, get(q), op.i32Add,
-            get(w), get(x), get(j), c(STRIDE), op.i32Mul, op.i32Add, get(p), op.i32Add, op.f64Load(), op.f64Mul,
-            op.f64Store(),
-          ),
-          get(q), c(8), op.i32Add, set(q),
-          increment(s), br(0),
-        ),
-      ),
+      get(t), c(3), op.i32Shl, set(q),
       // Rows go two at a time (f64x2): an odd count gets a zero row, which adds nothing.
       get(q), c(8), op.i32And,
       op.ifElse([
@@ -230,7 +246,6 @@ function curvatureKernel(): FunctionSpec {
       )),
       get(j), get(D), op.i32LtS,
       op.ifElse([rowGroup(1)]),
-      get(s),
     ],
   };
 }
@@ -247,9 +262,9 @@ function sumKernel(): FunctionSpec {
   };
 }
 
-/** The module's bytes: functions pass, curvature and sum over an imported memory. */
+/** The module's bytes: functions pass, gather, moments and sum over an imported memory. */
 export function kernelModule(): Uint8Array {
-  return assemble([passKernel(), curvatureKernel(), sumKernel()]);
+  return assemble([passKernel(), gatherKernel(), momentsKernel(), sumKernel()]);
 }
 
 /** The text of logistic-kernels-wasm.ts. */

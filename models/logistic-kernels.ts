@@ -12,7 +12,8 @@ import { PAGE, WasmMemory, wasm } from './wasm-api';
 
 interface Exports {
   pass(x: number, d: number, len: number, b: number, y: number, z: number, r: number, g: number): number;
-  curvature(s: number, start: number, len: number, n: number, m: number, x: number, d: number, r: number, y: number, raw: number, gb: number): number;
+  gather(s: number, start: number, len: number, n: number, m: number, x: number, d: number, r: number, y: number, gb: number, t: number): number;
+  moments(d: number, gb: number, t: number, raw: number): void;
   sum(x: number, len: number): number;
 }
 
@@ -135,14 +136,27 @@ export class LogisticKernels {
     memory.fill(0, a.g / 8, a.g / 8 + this.D);
     if (raw) memory.fill(0, a.raw / 8, a.raw / 8 + this.D * this.D);
     let loss = 0;
+    // s: the next sampled row; t: sampled rows gathered and not yet summed. A chunk adds at most
+    // `most` of them, and the gathered rows (with a zero row to make their count even) fit in CHUNK.
     let s = 0;
+    let t = 0;
+    const most = Math.ceil((CHUNK * m) / n) + 1;
     for (let c = 0; c < this.chunks.length; c++) {
       const chunk = this.chunks[c];
       const len = chunk[d].length;
       for (let j = 0; j <= d; j++) memory.set(chunk[j], j < d ? a.x / 8 + j * CHUNK : a.y / 8);
       loss += run.pass(a.x, d, len, a.b, a.y, a.z, a.r, a.g);
-      if (raw) s = run.curvature(s, c * CHUNK, len, n, m, a.x, d, a.r, a.y, a.raw, a.gb);
+      if (raw) {
+        if (t > 0 && t + most >= CHUNK) {
+          run.moments(d, a.gb, t, a.raw);
+          t = 0;
+        }
+        const next = run.gather(s, c * CHUNK, len, n, m, a.x, d, a.r, a.y, a.gb, t);
+        t += next - s;
+        s = next;
+      }
     }
+    if (raw && t > 0) run.moments(d, a.gb, t, a.raw);
     gradient.set(memory.subarray(a.g / 8, a.g / 8 + this.D));
     raw?.set(memory.subarray(a.raw / 8, a.raw / 8 + this.D * this.D));
     return loss;
