@@ -144,7 +144,7 @@ export class LogisticKernels {
     for (let c = 0; c < this.chunks.length; c++) {
       const chunk = this.chunks[c];
       const len = chunk[d].length;
-      for (let j = 0; j <= d; j++) memory.set(chunk[j], j < d ? a.x / 8 + j * CHUNK : a.y / 8);
+      copyIn(memory, chunk, a.x / 8, a.y / 8);
       loss += run.pass(a.x, d, len, a.b, a.y, a.z, a.r, a.g);
       if (raw) {
         if (t > 0 && t + most >= CHUNK) {
@@ -161,6 +161,18 @@ export class LogisticKernels {
     raw?.set(memory.subarray(a.raw / 8, a.raw / 8 + this.D * this.D));
     return loss;
   }
+}
+
+/**
+ * Copies a chunk's column slices (then its labels) into the module's memory: columns CHUNK apart from
+ * `x`, labels at `y` (indices in doubles). A function of its own, the only loop a pass runs in
+ * JavaScript, so that what V8 compiles for it is small: compiled inline in `pass`, it cost a first fit
+ * 4 to 16 ms of TurboFan.
+ */
+function copyIn(memory: Float64Array, chunk: ArrayLike<number>[], x: number, y: number): void {
+  const d = chunk.length - 1;
+  for (let j = 0; j < d; j++) memory.set(chunk[j], x + j * CHUNK);
+  memory.set(chunk[d], y);
 }
 
 /** y[start..end) as something TypedArray.prototype.set copies fast. */
