@@ -1,5 +1,5 @@
 /** L2-regularized logistic regression on a dense design matrix, fitted by damped Newton's method (IRLS). */
-import { sigmoid, solveSpd } from './linalg';
+import { sigmoid } from './linalg';
 import { LogisticKernels } from './logistic-kernels';
 
 export interface LogisticFit {
@@ -127,6 +127,7 @@ function newton(kernels: LogisticKernels, n: number, m: number, d: number, optio
   const hess = new Float64Array(D * D);
   const grad = new Float64Array(D);
   const trial = new Float64Array(D);
+  const step = new Float64Array(D);
   const rawBeta = new Float64Array(D);
   /**
    * The penalized loss sum(logloss) + l2/2 |w|^2 at `b` (standardized coordinates), leaving its
@@ -178,7 +179,7 @@ function newton(kernels: LogisticKernels, n: number, m: number, d: number, optio
         hess[d * D + d] = 1;
       }
     }
-    const step = solveSpd(hess, grad, D);
+    kernels.solve(hess, grad, step);
     // Full Newton steps can overshoot on heavy-tailed features; halving until the penalized loss
     // falls (backtracking) keeps every step a descent step. The last trial is the point taken, so the
     // gradient (and raw moments) lossAt leaves are that point's; a trial whose step is big enough for

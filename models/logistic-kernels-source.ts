@@ -262,9 +262,89 @@ function sumKernel(): FunctionSpec {
   };
 }
 
-/** The module's bytes: functions pass, gather, moments and sum over an imported memory. */
+/**
+ * cholesky(a, l, D, jitter) -> ok: the lower Cholesky factor of the D x D row-major a into l, with
+ * jitter max(1, |a_ii|) added to each pivot; 0 when a pivot is not positive. solve(l, b, y, x, D): x
+ * with L L^T x = b (y for L y = b). The same operations in the same order as linalg.ts's cholesky and
+ * choleskySolve, so the step is the same to the bit; here the Newton loop's solve needs no JavaScript
+ * compiled (V8 spent 4 to 6 ms of a first fit compiling those two).
+ */
+function choleskyKernel(): FunctionSpec {
+  const [a, l, D, jitter] = [0, 1, 2, 3];
+  const [i, j, kk, rowI, rowJ] = [4, 5, 6, 7, 8];
+  const [s] = [9];
+  const element = (base: number, row: number, column: number) => [get(base), get(row), op.i32Add, get(column), c(3), op.i32Shl, op.i32Add].flat();
+  return {
+    name: 'cholesky',
+    params: [i32, i32, i32, f64],
+    results: [i32],
+    locals: [i32, i32, i32, i32, i32, f64],
+    body: [
+      repeat(i, D,
+        get(i), get(D), op.i32Mul, c(3), op.i32Shl, set(rowI),
+        c(0), set(j),
+        block(loop(
+          get(j), get(i), op.i32GtS, brIf(1),
+          get(j), get(D), op.i32Mul, c(3), op.i32Shl, set(rowJ),
+          element(a, rowI, j), op.f64Load(), set(s),
+          repeat(kk, j, get(s), element(l, rowI, kk), op.f64Load(), element(l, rowJ, kk), op.f64Load(), op.f64Mul, op.f64Sub, set(s)),
+          get(i), get(j), op.i32Eq,
+          op.ifElse(
+            [
+              get(s), get(jitter), k(1), element(a, rowI, i), op.f64Load(), op.f64Abs, op.f64Max, op.f64Mul, op.f64Add, set(s),
+              get(s), k(0), op.f64Gt, op.i32Eqz, op.ifElse([c(0), op.return]),
+              element(l, rowI, i), get(s), op.f64Sqrt, op.f64Store(),
+            ],
+            [element(l, rowI, j), get(s), element(l, rowJ, j), op.f64Load(), op.f64Div, op.f64Store()],
+          ),
+          increment(j), br(0),
+        )),
+      ),
+      c(1),
+    ],
+  };
+}
+
+function solveKernel(): FunctionSpec {
+  const [l, b, y, x, D] = [0, 1, 2, 3, 4];
+  const [i, kk, rowI, rowK] = [5, 6, 7, 8];
+  const [s] = [9];
+  return {
+    name: 'solve',
+    params: [i32, i32, i32, i32, i32],
+    results: [],
+    locals: [i32, i32, i32, i32, f64],
+    body: [
+      // L y = b
+      repeat(i, D,
+        get(i), get(D), op.i32Mul, c(3), op.i32Shl, set(rowI),
+        at(b, i), op.f64Load(), set(s),
+        repeat(kk, i, get(s), get(l), get(rowI), op.i32Add, get(kk), c(3), op.i32Shl, op.i32Add, op.f64Load(), at(y, kk), op.f64Load(), op.f64Mul, op.f64Sub, set(s)),
+        at(y, i), get(s), get(l), get(rowI), op.i32Add, get(i), c(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64Div, op.f64Store(),
+      ),
+      // L^T x = y, from the last row up
+      get(D), c(1), op.i32Sub, set(i),
+      block(loop(
+        get(i), c(0), op.i32LtS, brIf(1),
+        get(i), get(D), op.i32Mul, c(3), op.i32Shl, set(rowI),
+        at(y, i), op.f64Load(), set(s),
+        get(i), c(1), op.i32Add, set(kk),
+        block(loop(
+          get(kk), get(D), op.i32GeS, brIf(1),
+          get(kk), get(D), op.i32Mul, c(3), op.i32Shl, set(rowK),
+          get(s), get(l), get(rowK), op.i32Add, get(i), c(3), op.i32Shl, op.i32Add, op.f64Load(), at(x, kk), op.f64Load(), op.f64Mul, op.f64Sub, set(s),
+          increment(kk), br(0),
+        )),
+        at(x, i), get(s), get(l), get(rowI), op.i32Add, get(i), c(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64Div, op.f64Store(),
+        get(i), c(1), op.i32Sub, set(i), br(0),
+      )),
+    ],
+  };
+}
+
+/** The module's bytes: functions pass, gather, moments, sum, cholesky and solve over an imported memory. */
 export function kernelModule(): Uint8Array {
-  return assemble([passKernel(), gatherKernel(), momentsKernel(), sumKernel()]);
+  return assemble([passKernel(), gatherKernel(), momentsKernel(), sumKernel(), choleskyKernel(), solveKernel()]);
 }
 
 /** The text of logistic-kernels-wasm.ts. */

@@ -15,6 +15,8 @@ interface Exports {
   gather(s: number, start: number, len: number, n: number, m: number, x: number, d: number, r: number, y: number, gb: number, t: number): number;
   moments(d: number, gb: number, t: number, raw: number): void;
   sum(x: number, len: number): number;
+  cholesky(a: number, l: number, D: number, jitter: number): number;
+  solve(l: number, b: number, y: number, x: number, D: number): void;
 }
 
 let compiled: object | undefined;
@@ -30,6 +32,11 @@ interface Layout {
   g: number;
   raw: number;
   gb: number;
+  a: number;
+  l: number;
+  rhs: number;
+  half: number;
+  step: number;
   bytes: number;
 }
 
@@ -41,7 +48,7 @@ function layout(d: number): Layout {
     next += doubles * 8;
     return offset;
   };
-  const l = { x: take(d * CHUNK), y: take(CHUNK), z: take(CHUNK), r: take(CHUNK), b: take(D), g: take(D), raw: take(D * D), gb: take(D * CHUNK) };
+  const l = { x: take(d * CHUNK), y: take(CHUNK), z: take(CHUNK), r: take(CHUNK), b: take(D), g: take(D), raw: take(D * D), gb: take(D * CHUNK), a: take(D * D), l: take(D * D), rhs: take(D), half: take(D), step: take(D) };
   return { ...l, bytes: next };
 }
 
@@ -160,6 +167,25 @@ export class LogisticKernels {
     gradient.set(memory.subarray(a.g / 8, a.g / 8 + this.D));
     raw?.set(memory.subarray(a.raw / 8, a.raw / 8 + this.D * this.D));
     return loss;
+  }
+
+  /**
+   * The x with A x = b for the symmetric positive-definite D x D row-major A, into `out`: Cholesky as
+   * linalg.ts's solveSpd does it (the same ridge when a pivot is not positive), in the module.
+   */
+  solve(matrix: Float64Array, b: Float64Array, out: Float64Array): void {
+    const { D, memory, run } = this;
+    const a = this.at;
+    memory.set(matrix, a.a / 8);
+    memory.set(b, a.rhs / 8);
+    for (let jitter = 0; ; jitter = jitter === 0 ? 1e-10 : jitter * 100) {
+      if (run.cholesky(a.a, a.l, D, jitter)) {
+        run.solve(a.l, a.rhs, a.half, a.step, D);
+        out.set(memory.subarray(a.step / 8, a.step / 8 + D));
+        return;
+      }
+      if (jitter > 1) throw new RangeError('matrix is not positive definite');
+    }
   }
 }
 

@@ -65,6 +65,7 @@ export const op = {
   br: (label: number) => [0x0c, ...unsigned(label)],
   brIf: (label: number) => [0x0d, ...unsigned(label)],
   select: [0x1b],
+  return: [0x0f],
   f64Load: (offset = 0) => [0x2b, 3, ...unsigned(offset)],
   f64Store: (offset = 0) => [0x39, 3, ...unsigned(offset)],
   i32Load: (offset = 0) => [0x28, 2, ...unsigned(offset)],
@@ -99,6 +100,7 @@ export const op = {
   /** f64 to i32, truncated, saturating (NaN gives 0) rather than trapping. */
   i32TruncSatF64S: [0xfc, 0x02],
   f64Lt: [0x63],
+  f64Gt: [0x64],
   f64Ge: [0x66],
   f64Abs: [0x99],
   f64Neg: [0x9a],

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { LogisticKernels } from '../../models/logistic-kernels';
 import { kernelModule, CHUNK as SOURCE_CHUNK } from '../../models/logistic-kernels-source';
 import { CHUNK, KERNELS_BASE64 } from '../../models/logistic-kernels-wasm';
+import { solveSpd } from '../../models/linalg';
 import { Random } from '../../models/random';
 import { assemble, f64, i32, op } from '../../models/wasm-assembler';
 import { wasm } from '../../models/wasm-api';
@@ -79,6 +80,26 @@ describe('logistic-regression kernels (WebAssembly)', () => {
       const again = new Float64Array(D);
       assert.equal(kernels.pass(beta, again), gotLoss);
       assert.deepEqual(again, gotGradient);
+    } finally {
+      kernels.release();
+    }
+  });
+
+  it('solve as linalg.solveSpd does, to the bit, including its ridge for a singular matrix', () => {
+    const random = new Random(3);
+    const D = 9;
+    const kernels = new LogisticKernels(Array.from({ length: D - 1 }, () => new Float64Array(4)), new Uint8Array(4), 4, 4);
+    try {
+      for (const singular of [false, true]) {
+        // A = B^T B + I, B random; singular: A_ij = (i + 1)(j + 1), rank one, whose second pivot is exactly 0.
+        const b = Array.from({ length: D }, () => Float64Array.from({ length: D }, () => random.normal()));
+        const a = new Float64Array(D * D);
+        for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) a[i * D + j] = singular ? (i + 1) * (j + 1) : b.reduce((t, _, k) => t + b[k][i] * b[k][j], 0) + (i === j ? 1 : 0);
+        const rhs = Float64Array.from({ length: D }, () => random.normal());
+        const got = new Float64Array(D);
+        kernels.solve(a, rhs, got);
+        assert.deepEqual(got, solveSpd(a, rhs, D));
+      }
     } finally {
       kernels.release();
     }
