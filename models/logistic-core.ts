@@ -1,5 +1,6 @@
 /** L2-regularized logistic regression on a dense design matrix, fitted by damped Newton's method (IRLS). */
-import { sigmoid, solveSpd } from './linalg';
+import { sigmoid } from './linalg';
+import { LogisticKernels } from './logistic-kernels';
 
 export interface LogisticFit {
   weights: Float64Array;
@@ -43,8 +44,6 @@ export interface LogisticCoreOptions {
  * consecutive rows, read in place without a copy, converged 6x per step rather than 25x here.)
  */
 export const HESSIAN_ROWS = 12_288;
-/** The Hessian's rows are taken this many at a time, so each block's weights stay in the L1 cache. */
-const BLOCK = 256;
 
 /** Dot product with four accumulators, which lets the JIT overlap the multiply-adds. */
 function dot(a: Float64Array, b: Float64Array, n: number): number {
@@ -63,46 +62,13 @@ function dot(a: Float64Array, b: Float64Array, n: number): number {
   return s0 + s1 + s2 + s3;
 }
 
-// The kernels below take four columns at a time and are the only loops over rows: a short tail of
-// columns is padded with a zero-coefficient column (or a discarded result) rather than given a loop of
-// its own, so the JIT compiles each once, with full type feedback, instead of deoptimizing when a tail
-// loop first runs midway through a fit.
-
-/** Adds a[0..len) . c[start..start+len) for four columns to out[0..3]: `a` is read once for four results. */
-function dot4(a: Float64Array, c0: Float64Array, c1: Float64Array, c2: Float64Array, c3: Float64Array, start: number, len: number, out: Float64Array): void {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  for (let i = 0; i < len; i++) {
-    const v = a[i];
-    const r = start + i;
-    s0 += v * c0[r];
-    s1 += v * c1[r];
-    s2 += v * c2[r];
-    s3 += v * c3[r];
-  }
-  out[0] = s0;
-  out[1] = s1;
-  out[2] = s2;
-  out[3] = s3;
-}
+// Prediction and newtonPieces run their loops over rows in JavaScript, four columns at a time: a short
+// tail of columns is padded with a zero-coefficient column rather than given a loop of its own, so the
+// JIT compiles each once. The fit's loops run in WebAssembly instead (logistic-kernels.ts).
 
 /** z[i] += b0 c0[i] + b1 c1[i] + b2 c2[i] + b3 c3[i]. */
 function axpy4(z: Float64Array, c0: Float64Array, c1: Float64Array, c2: Float64Array, c3: Float64Array, b0: number, b1: number, b2: number, b3: number, n: number): void {
   for (let i = 0; i < n; i++) z[i] += b0 * c0[i] + b1 * c1[i] + b2 * c2[i] + b3 * c3[i];
-}
-
-const four = new Float64Array(4);
-
-/** Adds a . columns[from + k] (rows start..start+len, `a` from 0) to out[at + k] for k < count. */
-function addDots(a: Float64Array, columns: Float64Array[], from: number, count: number, start: number, len: number, out: Float64Array, at: number): void {
-  const last = from + count - 1;
-  for (let k = 0; k < count; k += 4) {
-    const c = from + k;
-    dot4(a, columns[c], columns[Math.min(c + 1, last)], columns[Math.min(c + 2, last)], columns[Math.min(c + 3, last)], start, len, four);
-    for (let q = 0; q < 4 && k + q < count; q++) out[at + k + q] += four[q];
-  }
 }
 
 /** z = intercept + sum_j beta_j * column_j, four columns per pass over z. */
@@ -117,26 +83,6 @@ function linearPredictor(columns: Float64Array[], beta: Float64Array, n: number,
 }
 
 /**
- * sum of log(1 + e^z) - y z, written to stay finite for large |z|, plus l2/2 |w|^2 (intercept
- * excluded). Leaves the residual sigma(z) - y per row in `residual`, from the same exponential, so the
- * next step's gradient needs no pass of its own.
- */
-function penalizedLoss(z: Float64Array, y: ArrayLike<number>, n: number, beta: Float64Array, d: number, l2: number, residual: Float64Array): number {
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    const zi = z[i];
-    const e = Math.exp(-Math.abs(zi));
-    const yi = y[i];
-    const q = 1 / (1 + e);
-    residual[i] = (zi >= 0 ? q : e * q) - yi;
-    loss += Math.max(zi, 0) + Math.log1p(e) - yi * zi;
-  }
-  let penalty = 0;
-  for (let j = 0; j < d; j++) penalty += beta[j] * beta[j];
-  return loss + (l2 / 2) * penalty;
-}
-
-/**
  * Steps smaller than this reuse the last Hessian: so close to the optimum the curvature barely moves,
  * and the subsampled Hessian is only approximate anyway, so a stale one slows convergence by less than
  * the subsample already does while saving the costliest part of a step.
@@ -145,73 +91,74 @@ const REUSE_HESSIAN_BELOW = 1e-2;
 
 /**
  * Fits on the design's columns (each of length n) against 0/1 labels. Newton's method converges in a
- * handful of steps on credit data and needs no learning rate; the work is column by column because
- * contiguous dot products are what the JIT runs fastest. Only two row-length buffers are allocated:
- * fresh memory costs a page fault per 4 KB, which on a virtual machine is dearer than the arithmetic.
+ * handful of steps on credit data and needs no learning rate. The loops over rows run in WebAssembly
+ * (logistic-kernels.ts), which is compiled before the first row, chunk by chunk: no row-length buffer
+ * is allocated, since fresh memory costs a page fault per 4 KB, which on a virtual machine is dearer
+ * than the arithmetic.
  */
 export function fitLogistic(columns: Float64Array[], y: ArrayLike<number>, n: number, options: LogisticCoreOptions): LogisticFit {
   const d = columns.length;
+  const m = Math.min(n, HESSIAN_ROWS);
+  const kernels = new LogisticKernels(columns, y, n, m);
+  try {
+    return newton(kernels, n, m, d, options);
+  } finally {
+    kernels.release();
+  }
+}
+
+function newton(kernels: LogisticKernels, n: number, m: number, d: number, options: LogisticCoreOptions): LogisticFit {
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-6;
   const l2 = options.l2;
   const D = d + 1; // the intercept is the last coordinate
   const center = Float64Array.from({ length: d }, (_, j) => options.center?.[j] ?? 0);
   const spread = Float64Array.from({ length: d }, (_, j) => options.scale?.[j] ?? 1);
-  const m = Math.min(n, HESSIAN_ROWS);
-  const sample = m < n ? Int32Array.from({ length: m }, (_, s) => Math.floor((s * n) / m)) : undefined;
-  const sampleColumns = sample ? columns.map((c) => gather(c, sample)) : columns;
   const beta = options.start ? Float64Array.from(options.start) : new Float64Array(D);
   if (!options.start) {
     // Start the intercept at the base rate's log-odds: it saves a step or two.
-    const pos = sum(y, n);
+    const pos = kernels.labelSum();
     const rate = Math.min(Math.max(pos / Math.max(n, 1), 1e-6), 1 - 1e-6);
     beta[d] = Math.log(rate / (1 - rate));
   }
   if (options.fitIntercept === false) beta[d] = 0;
 
-  // z is rebuilt from scratch for every trial point, so the last point's z is never needed again.
-  const z = new Float64Array(n);
-  const residual = new Float64Array(n);
-  const blockWeight = new Float64Array(BLOCK);
-  const weighted = new Float64Array(BLOCK);
   const raw = new Float64Array(D * D); // sums of w x_j x_k over the raw columns, then w x_j, then w
   const hess = new Float64Array(D * D);
   const grad = new Float64Array(D);
   const trial = new Float64Array(D);
+  const step = new Float64Array(D);
   const rawBeta = new Float64Array(D);
-  /** The penalized loss at `b` (standardized coordinates), leaving z and the residuals for it. */
-  const lossAt = (b: Float64Array): number => {
+  /**
+   * The penalized loss sum(logloss) + l2/2 |w|^2 at `b` (standardized coordinates), leaving its
+   * gradient in `grad` and, when `curvature` is asked for, the sampled rows' raw moments in `raw`: one
+   * pass over the rows gives all three, since the line search's first trial is nearly always the step
+   * taken.
+   */
+  const lossAt = (b: Float64Array, curvature: boolean): number => {
     let shift = b[d];
+    let penalty = 0;
     for (let j = 0; j < d; j++) {
       rawBeta[j] = b[j] / spread[j];
       shift -= rawBeta[j] * center[j];
+      penalty += b[j] * b[j];
     }
     rawBeta[d] = shift;
-    linearPredictor(columns, rawBeta, n, z);
-    return penalizedLoss(z, y, n, b, d, l2, residual);
+    const loss = kernels.pass(rawBeta, grad, curvature ? raw : undefined);
+    // Standardize: the raw columns' dot products x_j . r become ((x_j - c_j) / s_j) . r.
+    const sumResidual = grad[d];
+    for (let j = 0; j < d; j++) grad[j] = (grad[j] - center[j] * sumResidual) / spread[j] + l2 * b[j];
+    if (options.fitIntercept === false) grad[d] = 0;
+    return loss + (l2 / 2) * penalty;
   };
-  let loss = lossAt(beta);
+  let loss = lossAt(beta, true);
   let converged = false;
   let iteration = 0;
   let biggest = Infinity;
   while (iteration < maxIterations) {
     iteration++;
-    const sumResidual = sum(residual, n);
-    grad.fill(0);
-    addDots(residual, columns, 0, d, 0, n, grad, 0);
-    for (let j = 0; j < d; j++) grad[j] = (grad[j] - center[j] * sumResidual) / spread[j] + l2 * beta[j];
-    grad[d] = sumResidual;
     if (biggest >= REUSE_HESSIAN_BELOW) {
-      // Curvature w = p(1 - p) on the sampled rows (p = residual + y), as raw moments block by block.
-      raw.fill(0);
-      for (let start = 0; start < m; start += BLOCK) {
-        const len = Math.min(BLOCK, m - start);
-        raw[d * D + d] += curvature(residual, y, sample, start, len, blockWeight);
-        for (let j = 0; j < d; j++) {
-          raw[j * D + d] += product(blockWeight, sampleColumns[j], start, len, weighted);
-          addDots(weighted, sampleColumns, j, d - j, start, len, raw, j * D + j);
-        }
-      }
+      // raw holds the curvature w = p(1 - p) on the sampled rows, as raw moments, from the last pass.
       // Standardize: (x_j - c_j)/s_j expands into the raw moments; scale the sample up to n rows.
       const scale = n / m;
       const W = raw[d * D + d];
@@ -232,22 +179,23 @@ export function fitLogistic(columns: Float64Array[], y: ArrayLike<number>, n: nu
         hess[d * D + d] = 1;
       }
     }
-    if (options.fitIntercept === false) grad[d] = 0;
-    const step = solveSpd(hess, grad, D);
+    kernels.solve(hess, grad, step);
     // Full Newton steps can overshoot on heavy-tailed features; halving until the penalized loss
-    // falls (backtracking) keeps every step a descent step.
+    // falls (backtracking) keeps every step a descent step. The last trial is the point taken, so the
+    // gradient (and raw moments) lossAt leaves are that point's; a trial whose step is big enough for
+    // the next iteration to need a fresh Hessian gathers its moments in the same pass.
     let t = 1;
     let trialLoss = Infinity;
     for (let halvings = 0; halvings < 30; halvings++, t /= 2) {
-      for (let j = 0; j < D; j++) trial[j] = beta[j] - t * step[j];
-      trialLoss = lossAt(trial);
+      biggest = 0;
+      for (let j = 0; j < D; j++) {
+        trial[j] = beta[j] - t * step[j];
+        biggest = Math.max(biggest, Math.abs(beta[j] - trial[j]));
+      }
+      trialLoss = lossAt(trial, biggest >= REUSE_HESSIAN_BELOW);
       if (trialLoss <= loss + 1e-12 * Math.abs(loss)) break;
     }
-    biggest = 0;
-    for (let j = 0; j < D; j++) {
-      biggest = Math.max(biggest, Math.abs(beta[j] - trial[j]));
-      beta[j] = trial[j];
-    }
+    beta.set(trial);
     loss = trialLoss;
     options.onIteration?.(iteration, maxIterations);
     if (biggest < tolerance) {
@@ -256,38 +204,6 @@ export function fitLogistic(columns: Float64Array[], y: ArrayLike<number>, n: nu
     }
   }
   return { weights: beta.slice(0, d), intercept: beta[d], iterations: iteration, converged };
-}
-
-/** y[0] + ... + y[n - 1]. */
-function sum(y: ArrayLike<number>, n: number): number {
-  let total = 0;
-  for (let i = 0; i < n; i++) total += y[i];
-  return total;
-}
-
-/** w = p(1 - p) for the block's rows (p = residual + y; rows through `sample` when there is one) into `out`; returns their sum. */
-function curvature(residual: Float64Array, y: ArrayLike<number>, sample: Int32Array | undefined, start: number, len: number, out: Float64Array): number {
-  let total = 0;
-  for (let s = 0; s < len; s++) {
-    const i = sample ? sample[start + s] : start + s;
-    const p = residual[i] + y[i];
-    total += out[s] = p * (1 - p);
-  }
-  return total;
-}
-
-/** out[s] = w[s] * column[start + s] for s < len; returns their sum. */
-function product(w: Float64Array, column: Float64Array, start: number, len: number, out: Float64Array): number {
-  let total = 0;
-  for (let s = 0; s < len; s++) total += out[s] = w[s] * column[start + s];
-  return total;
-}
-
-/** values[index[s]] for each s, in a plain loop (a mapping `Float64Array.from` is several times slower). */
-function gather(values: Float64Array, index: Int32Array): Float64Array {
-  const out = new Float64Array(index.length);
-  for (let s = 0; s < index.length; s++) out[s] = values[index[s]];
-  return out;
 }
 
 /** Probability for each row: sigmoid of the linear predictor over the design's columns. */

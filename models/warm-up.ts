@@ -5,10 +5,12 @@ import { logisticRegression } from './logistic-regression';
 import { Random } from './random';
 
 /**
- * A fresh JavaScript isolate runs a fit's loops in the interpreter until V8 has seen them often
- * enough to compile them: on the shared data that first fit costs about twice a compiled one. A
- * training worker that waits for its job runs this once instead (about 0.1 s of CPU while the enclave
- * idles), so the job's own fit starts compiled. The problem is synthetic: no platform value enters it.
+ * A fresh isolate runs the encoder's JavaScript loops in the interpreter until V8 has compiled them,
+ * and the fit's WebAssembly kernels (logistic-kernels.ts) in V8's baseline tier until its optimizing
+ * tier has compiled them (about 13 ms of CPU): on the shared data that first fit costs about 1.7 times
+ * a compiled one. A training worker that waits for its job runs this once instead (about 0.1 s of CPU
+ * while the enclave idles), so the job's own fit starts compiled. The problem is synthetic: no
+ * platform value enters it.
  *
  * It has more rows than HESSIAN_ROWS, so the subsampled-Hessian path compiles too, a column with gaps
  * (the missing-value indicator) and a categorical one (one-hot levels), as real tables have.
