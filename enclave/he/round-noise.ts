@@ -7,6 +7,7 @@ import { JointlabError } from '../../lab/errors';
 import { ParamSetName, slotsOf } from '../../lab/he/params';
 import { inverseSpd } from '../../models/linalg';
 import { newtonPieces } from '../../models/logistic-core';
+import { unfloodableRound } from '../release/training-flood';
 import { TrainingDesign } from './design';
 import type { FloodReport } from '../../lab/api/he-sessions';
 import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
@@ -47,11 +48,19 @@ export function matrixL1(matrix: Float64Array, D: number): number {
   return largest;
 }
 
-/** The round's flood at this matrix, or 422 insufficient_precision when it would leave fewer than the policy's bits. */
-export function roundFlood(design: TrainingDesign, paramSet: ParamSetName, matrix: Float64Array): FloodReport {
+/**
+ * The round's flood at this matrix (as the SEAL worker will size it), or 422 insufficient_precision
+ * when it would leave fewer than the policy's bits; the refusal names no figure (release/training-flood.ts).
+ */
+export function roundFlood(design: TrainingDesign, paramSet: ParamSetName, matrix: Float64Array, l2: number, when = 'this round'): FloodReport {
   const slots = slotsOf(paramSet);
   const estimate = noiseEstimate(paramSet, { ...noiseInputsOf(design, slots), rows: design.matchedRows, weightL1: matrixL1(matrix, design.names.length) });
-  return floodSize(DEFAULT_FLOOD, estimate, paramSet);
+  try {
+    return floodSize(DEFAULT_FLOOD, estimate, paramSet);
+  } catch (e) {
+    if (e instanceof JointlabError && e.code === 'insufficient_precision') throw unfloodableRound(when, l2);
+    throw e;
+  }
 }
 
 /**
@@ -63,15 +72,5 @@ export function roundFlood(design: TrainingDesign, paramSet: ParamSetName, matri
 export function firstRoundFlood(design: TrainingDesign, paramSet: ParamSetName, l2: number): FloodReport {
   const D = design.names.length;
   const { hessian } = newtonPieces(design.matched, design.matchedRows, new Float64Array(D), l2);
-  try {
-    return roundFlood(design, paramSet, inverseSpd(hessian, D));
-  } catch (e) {
-    if (!(e instanceof JointlabError) || e.code !== 'insufficient_precision') throw e;
-    throw new JointlabError(
-      'insufficient_precision',
-      `${e.message.replace(/;.*$/, '')} in the first round on this design: columns that (nearly) add up to others, or a categorical column's levels, leave directions only the L2 penalty steadies; ` +
-        `drop or merge such columns, or raise l2 (at ${l2} now)`,
-      'validation',
-    );
-  }
+  return roundFlood(design, paramSet, inverseSpd(hessian, D), l2, 'the first round on this design');
 }

@@ -123,7 +123,19 @@ export class HeSessions {
       }
       const tooClose = await differencingCheck(this.db, design.print, design.k);
       if (tooClose) throw new JointlabError('population_too_close', tooClose, 'conflict');
-      firstRoundFlood(design, paramSet, trainingL2(spec));
+      try {
+        firstRoundFlood(design, paramSet, trainingL2(spec));
+      } catch (e) {
+        // A refusal is an answer about this population's rows: recorded as a released population would
+        // be, so that a neighbouring upload is refused as too close instead of asking again.
+        if (e instanceof JointlabError && e.code === 'insufficient_precision') {
+          await this.db.transaction(async (q) => {
+            await recordPopulation(q, `he-refused:${id}`, design.print);
+            await appendAudit(q, { actor: actor.id, action: 'he.session.refused', object: `job:${job.id}`, detail: { code: e.code } });
+          });
+        }
+        throw e;
+      }
       rememberDesign(id, design);
       uploadRows = design.uploadRows;
       recordPrint = (q) => recordPopulation(q, `he:${id}`, design.print);

@@ -13,6 +13,7 @@ import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
 import { DEFAULT_FLOOD } from './enclave-crypto';
 import { noiseInputsOf, roundFlood } from './round-noise';
+import { reportedRoundFlood } from '../release/training-flood';
 import { xtyCiphertexts } from './training-crypto';
 import { encryptedXtyShared, floodZeros, labelZerosAhead, newtonRound } from './seal-pool';
 import { OpenSession, SessionHead, SessionRow, countTraffic, dropGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
@@ -158,7 +159,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   const { freshL2, inputL1, columnL2 } = noiseInputsOf(design, slotsOf(row.param_set));
   addTrainingSeconds('pieces', started);
   // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
-  roundFlood(design, row.param_set, matrix);
+  roundFlood(design, row.param_set, matrix, trainingL2(spec));
   // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
   const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
   if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
@@ -179,5 +180,5 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   const { rounds, closed_at } = (await db.get<{ rounds: number; closed_at: string | null }>('SELECT rounds, closed_at FROM he_sessions WHERE id = ?', [row.id]))!;
   // A session closed while this round ran has dropped its queue already: floods queued now would wait for good.
   if (!closed_at) prepareFloods(row, maxRounds - rounds);
-  return { ...result, round: rounds };
+  return { ...result, flood: reportedRoundFlood(DEFAULT_FLOOD, result.flood), round: rounds };
 }

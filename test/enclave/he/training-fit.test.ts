@@ -86,11 +86,22 @@ describe('HE training checked before it runs; failed sessions end failed', funct
       assert.equal(open.status, 422, open.text);
       assert.equal(open.json().code, 'insufficient_precision');
       assert.match(open.json().detail, /first round on this design.*drop or merge such columns, or raise l2/);
+      // No figure computed from the rows: the bits left are a function of the data.
+      assert.doesNotMatch(open.json().detail, /bits|\d+\.\d/);
+      // The refusal answered about this population: recorded, so an upload one enterprise away is refused as too close.
+      await t.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${bank.slice(1).map((r) => r[0]).join('\n')}\n`, query: { name: 'ids-but-one' } });
+      const { id: neighbour } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: { ...collinear, name: 'he-fit-neighbour', bank: { upload: 'ids-but-one' } } });
+      await t.client('steward').request('POST', `v1/jobs/${neighbour}/approve`, { json: {} });
+      const near = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: neighbour, paramSet: 'n16384' }, [keys.publicKeyBytes, keys.galoisKeyBytes]), type: FRAME_TYPE });
+      assert.equal(near.status, 409, near.text);
+      assert.equal(near.json().code, 'population_too_close');
     } finally {
       keys.dispose();
     }
     assert.equal((await t.client('bankA').request<{ state: string }>('GET', `v1/jobs/${id}`)).state, 'approved');
     assert.equal((await t.enclave.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_sessions WHERE job = ?', [id]))?.n, 0, 'a session was opened');
+    const audit = await t.client('steward').request<{ entries: { action: string; object: string }[] }>('GET', 'v1/audit');
+    assert.ok(audit.entries.some((e) => e.action === 'he.session.refused' && e.object === `job:${id}`), 'no audit entry for the refused opening');
     // The same columns without the copy open.
     const { id: single } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: { ...collinear, platform: { dataset: 'twice', columns: ['years_established'] } } });
     await t.client('steward').request('POST', `v1/jobs/${single}/approve`, { json: {} });
