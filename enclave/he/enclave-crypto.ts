@@ -139,8 +139,10 @@ export function encodeAt(rt: CkksRuntime, scope: Scope, values: Float64Array, sc
  *   `rotations`. While the sums within classes rotated after the rescale, adding up the rotations'
  *   noise of every slot of a class, this part alone was 6.2e7.
  * Without these terms the worst error of a total was up to 6 times the estimate at n16384 while the
- * sums rotated after the rescale; now the whole estimate is at least twice the worst error over 20 key
- * pairs at either set (test/enclave/he/noise-bound.test.ts). The label check's own spill into the
+ * sums rotated after the rescale; now the worst error over 20 key pairs at either set stays under 0.8
+ * of the whole estimate (test/enclave/he/noise-bound.test.ts). Both terms were measured with honest
+ * keys and encryptions: a bank that adds noise to its own labels' slots meets the label check first
+ * (a label off by 1e-3 moves every answer slot by about one unit). The label check's own spill into the
  * other classes (its factors' encoding rounding times Enc(u (u - 2))'s noise) is not in this
  * estimate: it comes from the labels and the enclave's secret factors, not from any platform value.
  */

@@ -44,7 +44,7 @@ export interface XtyInput {
  * check's blocks times secret factors on the slots of class (CHECK_CLASS + d) mod CLASSES. Rotated
  * by `d` it puts every row of column j into class j.
  *
- * Every block costs the same encoding, product and rescale whatever its values. SEAL refuses a product
+ * Every block costs the same encoding and product whatever its values. SEAL refuses a product
  * with an all-zero plaintext (the result would be transparent), so a block whose slice is all zero is
  * multiplied by a stand-in slice into a scratch ciphertext, which is dropped: a bank that puts one
  * enterprise alone in its last block learns nothing from the time about which of its values are zero.

@@ -20,7 +20,7 @@ describe("the label check's factors encoded ahead (enclave/he/check-factors.ts)"
     }
   };
 
-  it('keeps two per fold term ready, hands each out once, at the level one below the top, random on the check slots alone', async () => {
+  it('keeps two per fold term ready, hands each out once, at the top level, random on the check slots alone', async () => {
     const rt = await ckks('n16384');
     const scope = new Scope();
     const bank = await BankCrypto.create('n16384', [], {});
@@ -28,10 +28,9 @@ describe("the label check's factors encoded ahead (enclave/he/check-factors.ts)"
       fillCheckFactors('n16384');
       await settled();
       assert.equal(checkFactorsAhead('n16384'), 2 * CLASSES);
-      // A check block stands one level below the top: a fresh ciphertext, rescaled once.
+      // A check block stands at the top level, as a fresh ciphertext (Enc(X^T y) rescales after its rotations).
       const like = scope.own(rt.seal.CipherText());
       like.loadArray(rt.context, bank.encrypt([1]));
-      rt.evaluator.rescaleToNext(like, like);
       const seen = new Set<string>();
       for (const d of [0, 5, 15]) {
         for (let k = 0; k < 3; k++) {
