@@ -68,9 +68,11 @@ describe('he train against a running enclave', function () {
     const [a, b] = fits;
     // The two fits differ by the rounds' differential-privacy noise only (each round's answer carries
     // Gaussian noise, enclave/release/he-rounds.ts); labels paired by row order instead (the old
-    // behaviour) are a random relabelling, whose model ranks the true labels at an AUC near 0.5.
-    assert.ok(a.auc > 0.7, `ordered AUC ${a.auc}`);
-    assert.ok(Math.abs(a.auc - b.auc) < 0.04, `AUC ${a.auc} ordered, ${b.auc} shuffled`);
+    // behaviour) are a random relabelling, whose model ranks the true labels at an AUC near 0.5. On
+    // these 3,000 rows that noise moves a weight by about 0.5 a round: fits measured 0.722 to 0.733 in
+    // 24 runs, and one in about 30 took a noisier path to 0.66, so the bounds leave room for that.
+    assert.ok(a.auc > 0.62, `ordered AUC ${a.auc}`);
+    assert.ok(Math.abs(a.auc - b.auc) < 0.1, `AUC ${a.auc} ordered, ${b.auc} shuffled`);
   });
 
   it('refuses a labels file with a missing, a duplicated or a foreign id before submitting, naming them', async () => {
