@@ -18,8 +18,11 @@ import type { ScoreAnswer } from '../api/scoring';
 async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
   // Uploads are bit-packed (lab/he/seal-pack.ts): about a tenth fewer bytes. The rotation keys go whole:
   // Enc(X^T y) rotates at the top level, before its rescale (enclave/he/training-crypto.ts groupTotals).
+  // The public key first: its 0.5 MB warm the packer's loops up for the keys' 6 MB (a fresh process
+  // packed the keys in 255 to 266 ms alone, 125 to 157 ms with the public key before them).
+  const publicKey = packSeal(crypto.publicKeyBytes, 'cipher');
   const galoisKeys = packSeal(crypto.galoisKeyBytes, 'keys');
-  return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet, packed: true }, [packSeal(crypto.publicKeyBytes, 'cipher'), galoisKeys]) }, traffic);
+  return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet, packed: true }, [publicKey, galoisKeys]) }, traffic);
 }
 
 export interface HeTrainOptions {
