@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { formatCsv, parseCsv } from '../../../lab/data/csv';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
-import { rotationSteps } from '../../../lab/he/params';
+import { ParamSetName, rotationSteps } from '../../../lab/he/params';
 import { heTrain } from '../../../lab/he/protocols';
 import { JointlabError } from '../../../lab/errors';
 import { DEFAULT_FLOOD, floodSize } from '../../../enclave/he/enclave-crypto';
@@ -29,6 +29,13 @@ describe('HE training checked before it runs; failed sessions end failed', funct
     ...(extra.he ? { he: extra.he } : {}),
   });
   const submit = (body: object) => t.call('bankA', 'POST', '/v1/jobs', { body: JSON.stringify(body), type: 'application/json' });
+  const approved = async (body: object): Promise<string> => {
+    const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: body });
+    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    return id;
+  };
+  const openSession = (job: string, paramSet: ParamSetName, keys: BankCrypto) =>
+    t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet }, [keys.publicKeyBytes, keys.galoisKeyBytes]), type: FRAME_TYPE });
 
   before(async () => {
     t = await startTestEnclave({ enterprises: 2000, bankCustomers: 1000, epsilonBudget: 100 });
@@ -58,11 +65,10 @@ describe('HE training checked before it runs; failed sessions end failed', funct
     assert.equal(r.json().problems[0].pointer, '/he/paramSet');
     assert.match(r.json().problems[0].message, /n16384 only.*n8192 serves private scoring/);
 
-    const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec(['years_established']) });
-    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    const id = await approved(spec(['years_established']));
     const small = await BankCrypto.create('n8192', rotationSteps('n8192'));
     try {
-      const open = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: id, paramSet: 'n8192' }, [small.publicKeyBytes, small.galoisKeyBytes]), type: FRAME_TYPE });
+      const open = await openSession(id, 'n8192', small);
       assert.equal(open.status, 422, open.text);
       assert.equal(open.json().code, 'he_training_unfit');
     } finally {
@@ -78,11 +84,10 @@ describe('HE training checked before it runs; failed sessions end failed', funct
     const twice = formatCsv([...platform.header, 'years_twice'], platform.rows.map((r) => [...r, r[at] === '' ? '' : String(2 * Number(r[at]))]));
     await t.client('steward').request('POST', 'v1/datasets', { csv: twice, query: { name: 'twice', idColumn: 'id' } });
     const collinear = { ...spec(['years_established', 'years_twice']), platform: { dataset: 'twice', columns: ['years_established', 'years_twice'] } };
-    const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: collinear });
-    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    const id = await approved(collinear);
     const keys = await BankCrypto.create('n16384', rotationSteps('n16384'));
     try {
-      const open = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: id, paramSet: 'n16384' }, [keys.publicKeyBytes, keys.galoisKeyBytes]), type: FRAME_TYPE });
+      const open = await openSession(id, 'n16384', keys);
       assert.equal(open.status, 422, open.text);
       assert.equal(open.json().code, 'insufficient_precision');
       assert.match(open.json().detail, /first round on this design.*drop or merge such columns, or raise l2/);
@@ -90,9 +95,7 @@ describe('HE training checked before it runs; failed sessions end failed', funct
       assert.doesNotMatch(open.json().detail, /bits|\d+\.\d/);
       // The refusal answered about this population: recorded, so an upload one enterprise away is refused as too close.
       await t.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${bank.slice(1).map((r) => r[0]).join('\n')}\n`, query: { name: 'ids-but-one' } });
-      const { id: neighbour } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: { ...collinear, name: 'he-fit-neighbour', bank: { upload: 'ids-but-one' } } });
-      await t.client('steward').request('POST', `v1/jobs/${neighbour}/approve`, { json: {} });
-      const near = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: neighbour, paramSet: 'n16384' }, [keys.publicKeyBytes, keys.galoisKeyBytes]), type: FRAME_TYPE });
+      const near = await openSession(await approved({ ...collinear, name: 'he-fit-neighbour', bank: { upload: 'ids-but-one' } }), 'n16384', keys);
       assert.equal(near.status, 409, near.text);
       assert.equal(near.json().code, 'population_too_close');
     } finally {
@@ -103,11 +106,10 @@ describe('HE training checked before it runs; failed sessions end failed', funct
     const audit = await t.client('steward').request<{ entries: { action: string; object: string }[] }>('GET', 'v1/audit');
     assert.ok(audit.entries.some((e) => e.action === 'he.session.refused' && e.object === `job:${id}`), 'no audit entry for the refused opening');
     // The same columns without the copy open.
-    const { id: single } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: { ...collinear, platform: { dataset: 'twice', columns: ['years_established'] } } });
-    await t.client('steward').request('POST', `v1/jobs/${single}/approve`, { json: {} });
+    const single = await approved({ ...collinear, platform: { dataset: 'twice', columns: ['years_established'] } });
     const fresh = await BankCrypto.create('n16384', rotationSteps('n16384'));
     try {
-      const open = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job: single, paramSet: 'n16384' }, [fresh.publicKeyBytes, fresh.galoisKeyBytes]), type: FRAME_TYPE });
+      const open = await openSession(single, 'n16384', fresh);
       assert.equal(open.status, 201, open.text);
       await t.call('bankA', 'DELETE', `/v1/he/sessions/${open.json().id}`);
     } finally {
@@ -130,8 +132,7 @@ describe('HE training checked before it runs; failed sessions end failed', funct
   });
 
   it('marks an HE job failed, with the reason and an audit entry, when its session stops on an error', async () => {
-    const { id } = await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec(['years_established']) });
-    await t.client('steward').request('POST', `v1/jobs/${id}/approve`, { json: {} });
+    const id = await approved(spec(['years_established']));
     // Labels that do not cover the upload: refused by the client after the session opened (the job is running by then).
     const labels = { ids: bank.slice(1).map((r) => r[0]), values: bank.slice(1).map((r) => Number(r[r.length - 1])) };
     await assert.rejects(heTrain({ client: t.client('bankA'), job: id, paramSet: 'n16384', labels }), (e: JointlabError) => e.code === 'labels_misaligned');
