@@ -158,11 +158,14 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   });
   const { freshL2, inputL1, columnL2 } = noiseInputsOf(design, slotsOf(row.param_set));
   addTrainingSeconds('pieces', started);
-  // The flood's room is plain arithmetic: checked here, so a round refused for precision never costs a SEAL worker.
-  roundFlood(design, row.param_set, matrix, trainingL2(spec));
   // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
   const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
   if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
+  // The flood's room is plain arithmetic, checked before any SEAL work, but after the charge: whether a
+  // round at weights the bank chose can be flooded is a yes or no computed from the rows, so a refused
+  // round counts against the session's rounds as an answered one does (uncharged, a bank could ask it
+  // at as many weights as it liked).
+  roundFlood(design, row.param_set, matrix, trainingL2(spec));
   const zeros = await takeFlood(row.id);
   const result = await trainingTimed('round', () => newtonRound({
     paramSet: row.param_set,

@@ -105,8 +105,11 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
           accepted = at;
           return { next: Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D)), at };
         } catch (e) {
+          if (!(e instanceof JointlabError) || e.code !== 'insufficient_precision') throw e;
+          // A refused round is charged as an answered one (enclave/he/training-session.ts).
+          rounds++;
           const farther = at.some((w, k) => w !== accepted[k]);
-          if (!(e instanceof JointlabError) || e.code !== 'insufficient_precision' || !farther || tries >= 6) throw e;
+          if (!farther || tries >= 6 || rounds >= info.maxRounds) throw e;
           at = at.map((w, k) => (w + accepted[k]) / 2);
         }
       }

@@ -235,7 +235,7 @@ describe('homomorphic encryption', function () {
     });
   });
 
-  it('caps decrypted rounds per key and checks the weights it is sent', async () => {
+  it('caps decrypted rounds per key, a refused round counted as one, and checks the weights it is sent', async () => {
     const capped = await startTestEnclave({ enterprises: 1500, bankCustomers: 800, maxRounds: 2 });
     const crypto = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
     try {
@@ -266,7 +266,10 @@ describe('homomorphic encryption', function () {
       const outside = await round([0, 0, 50]);
       assert.equal(outside.status, 400, 'a weight past the bound');
       assert.equal(outside.json().code, 'weight_out_of_range');
-      assert.equal((await round([0, 0, 0])).status, 200);
+      // Far out every row's probability is near 0 or 1 and the Newton matrix too large to flood: refused, and charged.
+      const refused = await round([20, 20, -20]);
+      assert.equal(refused.status, 422, refused.text);
+      assert.equal(refused.json().code, 'insufficient_precision');
       assert.equal((await round([0, 0, 0])).status, 200);
       const third = await round([0, 0, 0]);
       assert.equal(third.status, 409);
