@@ -123,7 +123,8 @@ export function encodeAt(rt: CkksRuntime, scope: Scope, values: Float64Array, sc
  * squares of the largest plaintext value met by each fresh ciphertext). Plaintext encoding rounds
  * each slot by about sqrt(N) / scale, and that rounding is multiplied by what it meets (`rows` for
  * the 0/1 labels, `inputL1` for the totals the second factor meets). Key switching adds a fixed
- * amount (once: rotations run before a rescale, see below). All of it is carried through the second factor's largest absolute row sum.
+ * amount (once: rotations run before a rescale, see below). All of it is carried through the second
+ * factor's largest absolute row sum.
  *
  * Enc(X^T y)'s totals (`columnL2` given) are sums over every row, and that adds two terms the model
  * above misses, measured against the bank's secret key (test/enclave/he/noise-bound.test.ts):

@@ -50,8 +50,9 @@ export function loadRelinKeys(rt: CkksRuntime, scope: Scope, bytes: Uint8Array, 
 /**
  * Enc(u (u - 2)) = Enc(4 y (y - 1)) per block, from the doubled real labels u = 2 Re(y) (ciphertext
  * times ciphertext, relinearized, not rescaled: at the labels' level and the scale of the columns'
- * products, which Enc(X^T y) rescales only after its rotations). Enc(X^T y) multiplies each block by secret random factors and folds it into the check's
- * class (training-crypto.ts), so that c = sum_i r_i y_i (y_i - 1) stands in every slot of that class.
+ * products, which Enc(X^T y) rescales only after its rotations). Enc(X^T y) multiplies each block by
+ * secret random factors and folds it into the check's class (training-crypto.ts), so that
+ * c = sum_i r_i y_i (y_i - 1) stands in every slot of that class.
  */
 export function labelCheckBlocks(rt: CkksRuntime, scope: Scope, labels: CipherText[], rk: RelinKeys): CipherText[] {
   // The answer's scale must equal the rounds' (Δ², then Δ² / q after Enc(X^T y)'s rescale, then the matrix's scale): labels at exactly the set's scale.

@@ -40,9 +40,9 @@ export interface XtyInput {
 
 /**
  * Fold term `d` of one group: the products of every block's labels with the values of column j on
- * the slots of class (j + d) mod CLASSES, summed, not rescaled (see groupTotals); plus, for the first group, the label
- * check's blocks times secret factors on the slots of class (CHECK_CLASS + d) mod CLASSES. Rotated
- * by `d` it puts every row of column j into class j.
+ * the slots of class (j + d) mod CLASSES, summed, not rescaled (see groupTotals); plus, for the first
+ * group, the label check's blocks times secret factors on the slots of class (CHECK_CLASS + d) mod
+ * CLASSES. Rotated by `d` it puts every row of column j into class j.
  *
  * Every block costs the same encoding and product whatever its values. SEAL refuses a product
  * with an all-zero plaintext (the result would be transparent), so a block whose slice is all zero is

@@ -22,8 +22,8 @@ export const HE_TRAINING_PARAM_SETS: readonly ParamSetName[] = ['n16384'];
  * round must flood grows as (categorical columns) / l2, and also with the rows, whose label noise
  * Enc(X^T y) sums (enclave/he/enclave-crypto.ts noiseEstimate). With the estimate that bounds the
  * measured error, a first round at N = 16384 leaves, on synthetic designs with one categorical column
- * per 32 of l2: 12.9 to 13.4 bits on 1,500 rows and 12.0 to 12.5 on 30,000 (two to twelve levels);
- * at 8 per column, 11.0 to 11.3 bits (refused). This is the rule a spec can be checked against
+ * per 32 of l2: 14.8 to 15.3 bits on 1,500 rows and 12.7 to 13.1 on 30,000 (two to twelve levels);
+ * at 8 per column 12.9 to 13.4 on 1,500 rows, but 30,000 are refused. This is the rule a spec can be checked against
  * before anything runs; the session's opening checks the first round on the real design
  * (enclave/he/round-noise.ts firstRoundFlood) and says when a larger l2 is needed.
  */
