@@ -14,9 +14,9 @@ import { Random } from '../../../models/random';
  * largest term is 6 standard deviations of a total's label noise; in those deviations the worst
  * error of 40 totals (20 key pairs, two columns) measured 2.3 in one run and about 3.2 in another.
  * Asked to stay under 0.8 of the estimate (4.8 deviations), a Gaussian error fails about one run in
- * 15,000. While Enc(X^T y) rotated
- * after its rescale the worst was 1.4 to 3 times this estimate (6.2e7 / 2^50 of noise that depends on
- * no value), and up to 6 times the estimate before it had the summed terms: either fails here.
+ * 15,000. While Enc(X^T y) rotated after its rescale, its worst errors (4.2e7 to 6.2e7 / 2^50, noise
+ * that depends on no value) were 1.9 to 2.8 times this estimate at 12,000 rows, and the old estimate,
+ * without the summed terms, was up to 6 times below the error: either fails here.
  */
 describe('the noise estimate bounds the real error of Enc(X^T y) (enclave/he/enclave-crypto.ts)', function () {
   this.timeout(600_000);
