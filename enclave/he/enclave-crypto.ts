@@ -166,6 +166,17 @@ const LABEL_SLOT_STD: Record<ParamSetName, number> = { n8192: 8_500, n16384: 31_
 /** The value-independent error of an Enc(X^T y) total (times the scale): twice the worst measured. */
 const XTY_RESIDUAL: Record<ParamSetName, number> = { n8192: 3e4, n16384: 7e4 };
 
+/** The largest absolute row sum of a round's D x D matrix (row-major): how much it can amplify one total's noise in an output slot (`weightL1`). */
+export function matrixL1(matrix: Float64Array, D: number): number {
+  let largest = 0;
+  for (let k = 0; k < D; k++) {
+    let row = 0;
+    for (let j = 0; j < D; j++) row += Math.abs(matrix[k * D + j]);
+    largest = Math.max(largest, row);
+  }
+  return largest;
+}
+
 export function noiseEstimate(paramSet: ParamSetName, e: NoiseInputs): number {
   const set = PARAM_SETS[paramSet];
   const n = set.polyModulusDegree;

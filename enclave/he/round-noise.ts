@@ -10,7 +10,7 @@ import { newtonPieces } from '../../models/logistic-core';
 import { unfloodableRound } from '../release/training-flood';
 import { TrainingDesign } from './design';
 import type { FloodReport } from '../../lab/api/he-sessions';
-import { DEFAULT_FLOOD, floodSize, noiseEstimate } from './enclave-crypto';
+import { DEFAULT_FLOOD, floodSize, matrixL1, noiseEstimate } from './enclave-crypto';
 
 export interface DesignNoise {
   freshL2: number;
@@ -39,13 +39,6 @@ export function noiseInputsOf(design: TrainingDesign, slots: number): DesignNois
   const inputs = { freshL2: Math.sqrt(freshSquares), inputL1, columnL2 };
   designNoise.set(design, inputs);
   return inputs;
-}
-
-/** The largest absolute row sum of the round's D x D matrix: how much it can amplify one total's noise. */
-export function matrixL1(matrix: Float64Array, D: number): number {
-  let largest = 0;
-  for (let k = 0; k < D; k++) largest = Math.max(largest, matrix.subarray(k * D, (k + 1) * D).reduce((a, v) => a + Math.abs(v), 0));
-  return largest;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import { JointlabError } from '../../lab/errors';
 import { CLASSES, PARAM_SETS, ParamSetName, classSumPasses } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
-import { FloodPolicy, NoiseInputs, badCipher, encodeAt, floodSize, loadFresh, loadKeys, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { FloodPolicy, NoiseInputs, badCipher, encodeAt, floodSize, loadFresh, loadKeys, matrixL1, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { addSampledFlood } from './sampled-flood';
 import { freshZeros, rerandomized, zeroFromBytes } from './rerandomize';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
@@ -309,13 +309,6 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
   return withScope((scope) => {
     const result = scope.own(rt.seal.CipherText());
     const term = scope.own(rt.seal.CipherText());
-    // The largest row sum of |matrix|: how much the noise of X^T y can be amplified in one output slot.
-    let weightL1 = 0;
-    for (let k = 0; k < d; k++) {
-      let row = 0;
-      for (let j = 0; j < d; j++) row += Math.abs(input.matrix[k * d + j]);
-      weightL1 = Math.max(weightL1, row);
-    }
     const rho = input.check ? secretFactors(d).map((v) => v * input.check!.gain) : undefined;
     const diagonal = new Float64Array(rt.slots);
     let terms = 0;
@@ -344,7 +337,7 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     offset.set(input.offset);
     const plainOffset = encodeAt(rt, scope, offset, result.scale, result);
     rt.evaluator.addPlain(result, plainOffset, result);
-    const estimate = noiseEstimate(input.paramSet, { ...input.noise, weightL1 });
+    const estimate = noiseEstimate(input.paramSet, { ...input.noise, weightL1: matrixL1(input.matrix, d) });
     const report = floodSize(input.policy, estimate, input.paramSet);
     const pk = scope.own(rt.seal.PublicKey());
     pk.loadArray(rt.context, input.publicKey);
