@@ -128,10 +128,21 @@ export function keepGaloisKeys(id: string, keys: Uint8Array): void {
   galoisKeys.set(id, keys);
 }
 
+/** Whether the session's Galois keys came with its opening and are held. */
+export function hasGaloisKeys(id: string): boolean {
+  return galoisKeys.has(id);
+}
+
 /** The session's Galois keys (a row written before they were kept in memory still has them), or a 409. */
 export function sessionGaloisKeys(row: SessionRow): Uint8Array {
   const keys = galoisKeys.get(row.id) ?? row.galois_keys;
-  if (!keys) throw new JointlabError('keys_lost', "the enclave restarted after this session opened and no longer holds its Galois keys; close the session and train again", 'conflict');
+  if (!keys) {
+    throw new JointlabError(
+      'keys_lost',
+      'this session holds no Galois keys: none came with its opening, or the enclave restarted since; send them with the labels, as the second blob, with "galoisKeys": true in the header',
+      'conflict',
+    );
+  }
   return keys;
 }
 

@@ -94,11 +94,14 @@ export class HeSessions {
     assertHeSessionMayOpen(job, mode);
     const he = decoded.he();
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
+    // A training's rotation keys may come here or with its labels (receiveLabels): a bank that makes them
+    // while the session opens sends an empty blob (lab/he/galois-keys.ts).
+    const rotations = mode === 'he-train' && blobs[1].length > 0;
     // Keys whose bytes do not even parse are refused before any platform row is read.
-    await asCaller(actor.org, () => checkKeyBytes(paramSet, blobs[0], blobs[1], mode === 'he-train'));
+    await asCaller(actor.org, () => checkKeyBytes(paramSet, blobs[0], blobs[1], rotations));
     // Shared, not copied, with each SEAL worker that gets them (the check now, Enc(X^T y) later).
     const galoisKeys = inSharedMemory(blobs[1]);
-    const keysChecked = asCaller(actor.org, () => trainingTimed(mode === 'he-train' ? 'keys' : 'none', () => checkKeys(paramSet, blobs[0], galoisKeys, mode === 'he-train')));
+    const keysChecked = asCaller(actor.org, () => trainingTimed(mode === 'he-train' ? 'keys' : 'none', () => checkKeys(paramSet, blobs[0], galoisKeys, rotations)));
     // The design is built in this thread while a SEAL worker checks the keys; the answers are taken in
     // the order the checks always ran (keys, fit, then the design), so a request fails with the same error.
     const designed = mode === 'he-train' ? trainingTimed('design', () => trainingDesign(this.db, spec, actor.org)) : undefined;
@@ -151,7 +154,7 @@ export class HeSessions {
       await recordPrint?.(q);
     }));
     if (mode === 'he-train') {
-      keepGaloisKeys(id, galoisKeys);
+      if (rotations) keepGaloisKeys(id, galoisKeys);
       // The workers are idle until the labels arrive: they make the labels' re-randomizing zeros meanwhile.
       void asCaller(actor.org, async () => prepareLabelZeros(id, paramSet, blobs[0], uploadRows));
     }
@@ -164,10 +167,10 @@ export class HeSessions {
     return asCaller(actor.org, () => receiveLabels(this.db, session, body));
   }
 
-  /** he-train: one Newton round at the weights the bank sends; answers Enc(new weights), flooded. */
-  async round(id: string, weights: number[], actor: Principal): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
+  /** he-train: one Newton round at the weights the bank sends (or `average` of them, answered as their mean); answers Enc(new weights), flooded. */
+  async round(id: string, weights: number[], actor: Principal, average = 1): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
     const session = await this.inMode(id, actor, 'he-train');
-    return asCaller(actor.org, () => newtonRoundOf(this.db, session, weights, this.settings.maxRounds));
+    return asCaller(actor.org, () => newtonRoundOf(this.db, session, weights, this.settings.maxRounds, average));
   }
 
   /** he-score: the bank's encrypted coefficients and the plaintext shape of its model's terms. */

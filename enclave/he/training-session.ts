@@ -15,11 +15,11 @@ import { DEFAULT_FLOOD } from './enclave-crypto';
 import { noiseInputsOf, roundFlood } from './round-noise';
 import { reportedRoundFlood } from '../release/training-flood';
 import { xtyCiphertexts } from './training-crypto';
-import { encryptedXtyShared, floodZeros, labelZerosAhead, newtonRound } from './seal-pool';
-import { OpenSession, SessionHead, SessionRow, countTraffic, dropGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
+import { encryptedXtyShared, floodZeros, inSharedMemory, labelZerosAhead, newtonRound } from './seal-pool';
+import { OpenSession, SessionHead, SessionRow, countTraffic, dropGaloisKeys, hasGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
-import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
+import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, averagedRoundStd, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
 import type { FloodReport, RoundPrivacy } from '../../lab/api/he-sessions';
 
 /** Plaintext designs are rebuilt from the store on first use after a restart, then kept per session. */
@@ -113,17 +113,24 @@ const labelsInFlight = new Set<string>();
 
 async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{ seconds: number }> {
   const { row, spec } = session;
-  const { header, blobs } = decodeFrames<{ relinKeys?: unknown }>(body);
+  const { header, blobs } = decodeFrames<{ relinKeys?: unknown; galoisKeys?: unknown }>(body);
   // The label check is not optional: without relinearization keys there are no rounds.
   if (header.relinKeys !== true || blobs.length < 1) {
     throw new JointlabError('label_check_keys', 'send the relinearization keys as the first blob, marked "relinKeys": true in the header, then the label ciphertexts', 'usage');
   }
+  const withRotations = header.galoisKeys === true;
+  if (header.galoisKeys !== undefined && !withRotations) throw new JointlabError('bad_envelope', '"galoisKeys" in the header is true or absent', 'usage');
+  if (withRotations && blobs.length < 2) throw new JointlabError('bad_envelope', 'with "galoisKeys": true the rotation keys are the second blob', 'usage');
+  // Kept from the opening or sent now, not both: one set of rotation keys per session.
+  if (withRotations && hasGaloisKeys(row.id)) throw new JointlabError('galois_keys_sent', 'this session received its Galois keys when it opened; send the labels without them', 'usage');
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
-  const galoisKeys = sessionGaloisKeys(row);
+  // Checked byte by byte for every declared step before any SEAL work (seal-pool.ts encryptedXtyShared).
+  const galoisKeys = withRotations ? inSharedMemory(blobs[1]) : sessionGaloisKeys(row);
+  const labels = blobs.slice(withRotations ? 2 : 1);
   const zeros = await trainingTimed('zeros', () => takeLabelZeros(row.id));
   const xty = await trainingTimed('xty', () =>
-    encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys, labels: blobs.slice(1), columns: design.aligned, relinKeys: blobs[0], ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
+    encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys, labels, columns: design.aligned, relinKeys: blobs[0], ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
   );
   // Written once, in a row of its own: the rounds update only the session's counters.
   await trainingTimed('totals', () => storeTotals(db, row.id, xty));
@@ -133,13 +140,20 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-/** One Newton round at the weights the bank sends; answers Enc(new weights), flooded. */
-export async function newtonRoundOf(db: Db, session: OpenSession, weights: number[], maxRounds: number): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
+const roundLimit = (maxRounds: number, average: number): JointlabError =>
+  new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds${average > 1 ? ` or has fewer than the ${average} this request averages left` : ''}; open a new session with a new key`, 'conflict');
+
+/**
+ * One Newton round at the weights the bank sends; answers Enc(new weights), flooded. With `average`
+ * k, the answer is k rounds' mean at these weights, charged k rounds (enclave/release/he-rounds.ts
+ * averagedRoundStd): the SEAL work of one.
+ */
+export async function newtonRoundOf(db: Db, session: OpenSession, weights: number[], maxRounds: number, average = 1): Promise<{ cipher: Uint8Array; flood: FloodReport; round: number }> {
   const { row, spec } = session;
   const stored = await sessionTotals(db, row.id);
   if (!stored) throw new JointlabError('no_labels', 'send the encrypted labels first', 'conflict');
   maxRounds = sessionRounds(spec, maxRounds);
-  if (row.rounds >= maxRounds) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
+  if (row.rounds + average > maxRounds) throw roundLimit(maxRounds, average);
   const design = await sessionDesign(db, row, spec);
   const D = design.names.length;
   if (weights.length !== D || !weights.every(Number.isFinite)) throw new JointlabError('schema_violation', `send ${D} finite weights (the design's columns, the intercept last)`, 'usage');
@@ -149,7 +163,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   const started = process.hrtime.bigint();
   const { hessian, gradient } = newtonPieces(design.matched, design.matchedRows, weights, trainingL2(spec));
   // The round's noise goes into v = g - X^T y before H^-1, in the clear part: no change to the ciphertexts.
-  const noisy = noisedGradient(gradient, privacy.noiseStd);
+  const noisy = noisedGradient(gradient, averagedRoundStd(privacy.noiseStd, average));
   const matrix = inverseSpd(hessian, D);
   const offset = Float64Array.from(weights, (w, k) => {
     let step = 0;
@@ -159,13 +173,19 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   const { freshL2, inputL1, columnL2 } = noiseInputsOf(design, slotsOf(row.param_set));
   addTrainingSeconds('pieces', started);
   // The round is charged before it is computed, atomically: concurrent requests cannot get more decrypted rounds than the noise was composed over.
-  const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + 1 WHERE id = ? AND rounds < ?', [row.id, maxRounds]);
-  if (reserved.changes === 0) throw new JointlabError('round_limit', `this key has had its ${maxRounds} decrypted rounds; open a new session with a new key`, 'conflict');
+  const reserved = await db.run('UPDATE he_sessions SET rounds = rounds + ? WHERE id = ? AND rounds + ? <= ?', [average, row.id, average, maxRounds]);
+  if (reserved.changes === 0) throw roundLimit(maxRounds, average);
   // The flood's room is plain arithmetic, checked before any SEAL work, but after the charge: whether a
   // round at weights the bank chose can be flooded is a yes or no computed from the rows, so a refused
   // round counts against the session's rounds as an answered one does (uncharged, a bank could ask it
-  // at as many weights as it liked).
-  roundFlood(design, row.param_set, matrix, trainingL2(spec));
+  // at as many weights as it liked). A refused average is that one yes or no, charged one round; the
+  // room for all k was asked first, so whether the limit answers does not depend on the refusal.
+  try {
+    roundFlood(design, row.param_set, matrix, trainingL2(spec));
+  } catch (e) {
+    if (average > 1) await db.run('UPDATE he_sessions SET rounds = rounds - ? WHERE id = ?', [average - 1, row.id]);
+    throw e;
+  }
   const zeros = await takeFlood(row.id);
   const result = await trainingTimed('round', () => newtonRound({
     paramSet: row.param_set,

@@ -129,7 +129,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
     },
   },
   '/v1/he/sessions/{id}/labels': { post: { summary: 'encrypted labels in upload order (encrypted-label training)', roles: ['bank'], body: 'frames', ok: 200 } },
-  '/v1/he/sessions/{id}/rounds': { post: { summary: 'one Newton round at the given weights; answers the encrypted new weights', roles: ['bank'], body: 'json', schema: 'Round', ok: 200 } },
+  '/v1/he/sessions/{id}/rounds': { post: { summary: 'one Newton round at the given weights (or the mean of `average` of them, charged as many); answers the encrypted new weights', roles: ['bank'], body: 'json', schema: 'Round', ok: 200 } },
   '/v1/he/sessions/{id}/model': { post: { summary: 'encrypted model coefficients and their plaintext terms (private scoring)', roles: ['bank'], body: 'frames', ok: 200 } },
   '/v1/he/sessions/{id}/score': { post: { summary: 'encrypted scores of the consented enterprises among the ids; the others refused by id', roles: ['bank'], body: 'json', schema: 'ScoreRequest', ok: 200 } },
   '/v1/audit': { get: { summary: 'latest audit entries', roles: ['steward', 'admin'], query: [['limit', false, '1-1000, default 20']], ok: 200 } },

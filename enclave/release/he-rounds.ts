@@ -51,6 +51,16 @@ export function roundNoiseStd(epsilon: number, rounds: number, clip: number): nu
   return clip * Math.sqrt(rounds / (2 * rhoOf(epsilon)));
 }
 
+/**
+ * The noise of `average` rounds at one set of weights answered as one: their mean's, std over
+ * sqrt(average). In zCDP that answer costs what the `average` rounds would (each clip^2 / (2 s^2); one
+ * at s / sqrt(average) is average times that) and tells less (the mean is all the rounds would give an
+ * average of), so it is charged `average` rounds and saves the SEAL work of all but one.
+ */
+export function averagedRoundStd(noiseStd: number, average: number): number {
+  return noiseStd / Math.sqrt(average);
+}
+
 /** Standard normal samples from the operating system's randomness (Box-Muller): the bank must not predict them. */
 export function gaussian(count: number): Float64Array {
   const out = new Float64Array(count);

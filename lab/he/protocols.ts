@@ -11,18 +11,26 @@ import { decodeFrames, encodeFrames } from './frames';
 import { KeyedLabels, alignLabels } from './label-alignment';
 import { ParamSetName, rotationSteps } from './params';
 import { packSeal } from './seal-pack';
+import { GaloisKeysAhead } from './galois-keys';
 import { DecryptedScores, HeScoringSession, ScoringSteps, reportFailure } from './scoring-session';
 import type { LabelsAnswer, RoundHeader, SessionInfo } from '../api/he-sessions';
 import type { ScoreAnswer } from '../api/scoring';
 
+/** Opens the session on the public key alone: the rotation keys follow with the labels (galois-keys.ts). */
 async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
-  // Uploads are bit-packed (lab/he/seal-pack.ts): about a tenth fewer bytes. The rotation keys go whole:
-  // Enc(X^T y) rotates at the top level, before its rescale (enclave/he/training-crypto.ts groupTotals).
-  // The public key first: its 0.5 MB warm the packer's loops up for the keys' 6 MB (a fresh process
-  // packed the keys in 255 to 266 ms alone, 125 to 157 ms with the public key before them).
+  // Uploads are bit-packed (lab/he/seal-pack.ts): about a tenth fewer bytes.
   const publicKey = packSeal(crypto.publicKeyBytes, 'cipher');
-  const galoisKeys = packSeal(crypto.galoisKeyBytes, 'keys');
-  return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet, packed: true }, [publicKey, galoisKeys]) }, traffic);
+  return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet, packed: true }, [publicKey, new Uint8Array(0)]) }, traffic);
+}
+
+/**
+ * The packed rotation keys: made ahead with the other keys (`trainingKeys`), or by `ahead`'s worker
+ * from the secret key while the session opens. They go whole: Enc(X^T y) rotates at the top level,
+ * before its rescale (enclave/he/training-crypto.ts groupTotals).
+ */
+function rotationKeys(crypto: BankCrypto, paramSet: ParamSetName, ahead: GaloisKeysAhead | undefined): Promise<Uint8Array> {
+  if (crypto.galoisKeyBytes.length || !ahead) return Promise.resolve(packSeal(crypto.galoisKeyBytes, 'keys'));
+  return ahead.make(crypto.secretKeyBytes(), rotationSteps(paramSet));
 }
 
 export interface HeTrainOptions {
@@ -45,6 +53,11 @@ export function trainingKeys(paramSet: ParamSetName): Promise<BankCrypto> {
   return BankCrypto.create(paramSet, rotationSteps(paramSet), { relinKeys: true });
 }
 
+/** The same without the rotation keys, which heTrain then has a worker make while the session opens. */
+function keysButRotations(paramSet: ParamSetName): Promise<BankCrypto> {
+  return BankCrypto.create(paramSet, [], { relinKeys: true });
+}
+
 export interface HeTrainResult {
   model: ModelFile;
   rounds: number;
@@ -54,22 +67,27 @@ export interface HeTrainResult {
   floodBits: number;
   traffic: Traffic;
   /**
-   * Wall seconds: keys made, the session opened (keys sent), labels encrypted, labels sent and
-   * Enc(X^T y) computed (of which `xty` is the enclave's computation), the rounds, the session
-   * closed, in all.
+   * Wall seconds: keys made (without the rotation keys, unless made ahead), the session opened
+   * (public key sent), labels encrypted, waited for the rotation keys' worker after that, labels and
+   * rotation keys sent and Enc(X^T y) computed (of which `xty` is the enclave's computation), the
+   * rounds, the session closed, in all.
    */
-  seconds: { keys: number; open: number; encrypt: number; labels: number; xty: number; rounds: number; close: number; total: number };
+  seconds: { keys: number; open: number; encrypt: number; galois: number; labels: number; xty: number; rounds: number; close: number; total: number };
 }
-
-/** Averaging rounds the bank keeps in flight: the enclave's SEAL pool computes two at once. */
-const AVERAGING_IN_FLIGHT = 2;
 
 export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   const started = Date.now();
   const traffic: Traffic = { up: 0, down: 0 };
-  const crypto = await (options.keys ?? trainingKeys(options.paramSet));
+  // Without keys made ahead, a worker makes the rotation keys while the session opens: it starts SEAL now, beside this thread.
+  const ahead = options.keys ? undefined : new GaloisKeysAhead(options.paramSet);
+  const crypto = await (options.keys ?? keysButRotations(options.paramSet)).catch(async (e: unknown) => {
+    await ahead?.dispose();
+    throw e;
+  });
   let session: string | undefined;
   try {
+    const galoisKeys = rotationKeys(crypto, options.paramSet, ahead);
+    galoisKeys.catch(() => undefined);
     const keysDone = Date.now();
     const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
     session = info.id;
@@ -80,8 +98,11 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     const opened = Date.now();
     for (let start = 0; start < labels.length; start += info.slots) blocks.push(crypto.encrypt(labels.subarray(start, start + info.slots)));
     const encrypted = Date.now();
-    // The relinearization keys go first: the enclave checks under encryption that every label is 0 or 1.
-    const xty = await options.client.request<LabelsAnswer>('POST', `v1/he/sessions/${info.id}/labels`, { frames: encodeFrames({ relinKeys: true, packed: true }, [packSeal(crypto.relinKeyBytes, 'keys'), ...blocks.map((b) => packSeal(b, 'cipher'))]) }, traffic);
+    const rotations = await galoisKeys;
+    const galoisDone = Date.now();
+    // The relinearization keys go first (the enclave checks under encryption that every label is 0 or 1), then the rotation keys.
+    const blobs = [packSeal(crypto.relinKeyBytes, 'keys'), rotations, ...blocks.map((b) => packSeal(b, 'cipher'))];
+    const xty = await options.client.request<LabelsAnswer>('POST', `v1/he/sessions/${info.id}/labels`, { frames: encodeFrames({ relinKeys: true, galoisKeys: true, packed: true }, blobs) }, traffic);
     const labelsDone = Date.now();
     const D = training.design.length;
     let beta = new Array<number>(D).fill(0);
@@ -95,19 +116,21 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
      * too ill-conditioned for the flood's precision (the enclave refuses with insufficient_precision);
      * the step is then halved back toward the last weights a round was answered at, a few times.
      */
-    const round = async (weights: number[]): Promise<{ next: number[]; at: number[] }> => {
+    const round = async (weights: number[], average = 1): Promise<{ next: number[]; at: number[]; average: number }> => {
       let at = weights.map((w) => Math.max(-bound, Math.min(bound, w)));
       for (let tries = 0; ; tries++) {
         try {
-          const answer = decodeFrames<RoundHeader>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json: { weights: at } }, traffic));
-          rounds++;
+          const json = average > 1 ? { weights: at, average } : { weights: at };
+          const answer = decodeFrames<RoundHeader>(await options.client.send('POST', `v1/he/sessions/${info.id}/rounds`, { json }, traffic));
+          rounds += average;
           floodBits = Math.min(floodBits, answer.header.flood.bits);
           accepted = at;
-          return { next: Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D)), at };
+          return { next: Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D)), at, average };
         } catch (e) {
           if (!(e instanceof JointlabError) || e.code !== 'insufficient_precision') throw e;
-          // A refused round is charged as an answered one (enclave/he/training-session.ts).
+          // A refused round is charged as one answered round, an average too (enclave/he/training-session.ts).
           rounds++;
+          average = Math.min(average, info.maxRounds - rounds);
           const farther = at.some((w, k) => w !== accepted[k]);
           if (!farther || tries >= 6 || rounds >= info.maxRounds) throw e;
           at = at.map((w, k) => (w + accepted[k]) / 2);
@@ -128,37 +151,15 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
       }
       previous = change;
     }
-    // The rounds left are spent at the same weights and averaged: the noise shrinks as one over their square root.
-    // The first settles the weights (a round refused for precision halves the step back); the others do not
-    // depend on one another, so they go AVERAGING_IN_FLIGHT at a time at those weights (the enclave charges
-    // each round atomically and computes them on separate SEAL workers).
+    // The rounds left are spent at the converged weights and averaged: the noise shrinks as one over their
+    // square root. One request asks for all of them (`average`): the enclave answers their mean, charged
+    // as many rounds, with the SEAL work of one. A refusal for precision is charged one round, and the
+    // weights then step back toward the last ones answered, as in the Newton rounds.
     if (converged && rounds < info.maxRounds) {
-      const sum = new Array<number>(D).fill(0);
-      let count = 0;
-      const add = (answer: { next: number[]; at: number[] }): void => {
-        answer.next.forEach((v, k) => (sum[k] += v));
-        count++;
-        options.onRound?.(rounds, Math.max(...answer.next.map((v, k) => Math.abs(v - answer.at[k]))), floodBits);
-      };
-      const first = await round(beta);
-      add(first);
-      let left = info.maxRounds - rounds;
-      const lane = async (): Promise<void> => {
-        while (left > 0) {
-          left--;
-          try {
-            add(await round(first.at));
-          } catch (e) {
-            left = 0;
-            throw e;
-          }
-        }
-      };
-      // Settled, not raced: the key is disposed after this, so no lane may still be decrypting.
-      const failed = (await Promise.allSettled(Array.from({ length: AVERAGING_IN_FLIGHT }, lane))).find((r) => r.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-      beta = sum.map((v) => v / count);
-      averaged = count;
+      const mean = await round(beta, info.maxRounds - rounds);
+      beta = mean.next;
+      averaged = mean.average;
+      options.onRound?.(rounds, Math.max(...mean.next.map((v, k) => Math.abs(v - mean.at[k]))), floodBits);
     }
     const roundsDone = Date.now();
     await options.client.send('DELETE', `v1/he/sessions/${info.id}`, {}, traffic);
@@ -182,7 +183,8 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
         keys: (keysDone - started) / 1000,
         open: (opened - keysDone) / 1000,
         encrypt: (encrypted - opened) / 1000,
-        labels: (labelsDone - encrypted) / 1000,
+        galois: (galoisDone - encrypted) / 1000,
+        labels: (labelsDone - galoisDone) / 1000,
         xty: xty.seconds,
         rounds: (roundsDone - labelsDone) / 1000,
         close: (done - roundsDone) / 1000,
@@ -194,6 +196,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     throw e;
   } finally {
     crypto.dispose();
+    await ahead?.dispose();
   }
 }
 

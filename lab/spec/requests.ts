@@ -114,7 +114,15 @@ export const heRoundSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['weights'],
-  properties: { weights: { type: 'array', items: { type: 'number' }, maxItems: 65536, description: "the design's columns, the intercept last" } },
+  properties: {
+    weights: { type: 'array', items: { type: 'number' }, maxItems: 65536, description: "the design's columns, the intercept last" },
+    average: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      description: 'answer k rounds at these weights as one, with the noise of their average, charged k rounds (a refusal for precision is charged one); default 1',
+    },
+  },
 } as const;
 
 export const heScoreSchema = {

@@ -31,7 +31,7 @@ export function heRoutes(ctx: EnclaveContext): Router {
   });
   r.post('/he/sessions/:id/rounds', allow('bank'), async (req, res) => {
     const body = assertValid(validators.heRound, jsonBody(req), 'round request');
-    const round = await sessions.round(id(req), body.weights, principalOf(res));
+    const round = await sessions.round(id(req), body.weights, principalOf(res), body.average);
     res.type(FRAME_TYPE).send(encodeFrames({ round: round.round, flood: round.flood } satisfies RoundHeader, [round.cipher]));
   });
   r.post('/he/sessions/:id/model', allow('bank'), frames(ctx.settings.heCipherLimit), async (req, res) => {

@@ -235,7 +235,7 @@ describe('homomorphic encryption', function () {
     });
   });
 
-  it('caps decrypted rounds per key, a refused round counted as one, and checks the weights it is sent', async () => {
+  it('caps decrypted rounds per key, a refused round counted as one (an average too), and checks the weights it is sent', async () => {
     const capped = await startTestEnclave({ enterprises: 1500, bankCustomers: 800, maxRounds: 2 });
     const crypto = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
     try {
@@ -246,7 +246,7 @@ describe('homomorphic encryption', function () {
       const open = await capped.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [crypto.publicKeyBytes, crypto.galoisKeyBytes]), type: FRAME_TYPE });
       assert.equal(open.status, 201, open.text);
       const session = open.json().id as string;
-      const round = (weights: unknown) => capped.call('bankA', 'POST', `/v1/he/sessions/${session}/rounds`, { body: JSON.stringify({ weights }), type: 'application/json' });
+      const round = (weights: unknown, average?: unknown) => capped.call('bankA', 'POST', `/v1/he/sessions/${session}/rounds`, { body: JSON.stringify(average === undefined ? { weights } : { weights, average }), type: 'application/json' });
       assert.equal((await round([0, 0, 0])).json().code, 'no_labels', 'rounds before labels');
       const labels = bankRows.map((r) => Number(r[r.length - 1]));
       const blocks = [];
@@ -266,10 +266,19 @@ describe('homomorphic encryption', function () {
       const outside = await round([0, 0, 50]);
       assert.equal(outside.status, 400, 'a weight past the bound');
       assert.equal(outside.json().code, 'weight_out_of_range');
-      // Far out every row's probability is near 0 or 1 and the Newton matrix too large to flood: refused, and charged.
-      const refused = await round([20, 20, -20]);
+      assert.equal((await round([0, 0, 0], 0)).status, 400, 'an average of no rounds');
+      assert.equal((await round([0, 0, 0], 1.5)).status, 400, 'an average of a fraction of a round');
+      const tooMany = await round([0, 0, 0], 3);
+      assert.equal(tooMany.status, 409, 'an average of more rounds than are left');
+      assert.equal(tooMany.json().code, 'round_limit');
+      // Far out every row's probability is near 0 or 1 and the Newton matrix too large to flood: refused,
+      // and charged one round, an average of two as a single round (its one yes or no).
+      const refused = await round([20, 20, -20], 2);
       assert.equal(refused.status, 422, refused.text);
       assert.equal(refused.json().code, 'insufficient_precision');
+      const noRoom = await round([0, 0, 0], 2);
+      assert.equal(noRoom.status, 409, 'an average of two with one round left');
+      assert.equal(noRoom.json().code, 'round_limit');
       assert.equal((await round([0, 0, 0])).status, 200);
       const third = await round([0, 0, 0]);
       assert.equal(third.status, 409);

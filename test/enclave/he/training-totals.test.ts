@@ -1,7 +1,8 @@
 /**
  * Enc(X^T y) lives in a row of its own, written once: the session's row never carries it, a round
  * after the enclave lost its memory (as a restart does) reads it back and answers the same, and
- * closing the session deletes it.
+ * closing the session deletes it. The Galois keys are never stored: they come with the opening or
+ * with the labels.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -89,6 +90,55 @@ describe('HE training totals', function () {
     const sent = await t.call('bankA', 'POST', `/v1/he/sessions/${session.id}/labels`, { body: encodeFrames({ relinKeys: true }, [crypto.relinKeyBytes, ...blocks]), type: FRAME_TYPE });
     assert.equal(sent.status, 409, sent.text);
     assert.equal(sent.json().code, 'keys_lost');
+    // What a bank does then: the same labels with the keys; the enclave never held them in between.
+    const again = await t.call('bankA', 'POST', `/v1/he/sessions/${session.id}/labels`, { body: encodeFrames({ relinKeys: true, galoisKeys: true }, [crypto.relinKeyBytes, crypto.galoisKeyBytes, ...blocks]), type: FRAME_TYPE });
+    assert.equal(again.status, 200, again.text);
     assert.ok((await t.call('bankA', 'DELETE', `/v1/he/sessions/${session.id}`)).status < 300);
+  });
+
+  it('takes the Galois keys with the labels when the opening had none, once, and refuses a second set', async () => {
+    const spec = { name: 'he-keys-later', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established', 'court_cases_3y'] }, model: { family: 'lr' }, he: { rounds: 3 } };
+    const open = async (galois: Uint8Array) => {
+      const job = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+      await t.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
+      const opened = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [crypto.publicKeyBytes, galois]), type: FRAME_TYPE });
+      assert.equal(opened.status, 201, opened.text);
+      return opened.json() as { id: string; training: { uploadIds: string[]; design: string[] } };
+    };
+    const labelsOf = (session: { training: { uploadIds: string[] } }): Uint8Array[] => {
+      const blocks: Uint8Array[] = [];
+      for (let start = 0; start < session.training.uploadIds.length; start += slotsOf('n16384')) blocks.push(crypto.encrypt(new Float64Array(Math.min(slotsOf('n16384'), session.training.uploadIds.length - start))));
+      return blocks;
+    };
+    const send = (id: string, header: object, blobs: Uint8Array[]) => t.call('bankA', 'POST', `/v1/he/sessions/${id}/labels`, { body: encodeFrames(header, blobs), type: FRAME_TYPE });
+
+    const later = await open(new Uint8Array(0));
+    const blocks = labelsOf(later);
+    const without = await send(later.id, { relinKeys: true }, [crypto.relinKeyBytes, ...blocks]);
+    assert.equal(without.status, 409, without.text);
+    assert.equal(without.json().code, 'keys_lost');
+    const odd = await send(later.id, { relinKeys: true, galoisKeys: 'yes' }, [crypto.relinKeyBytes, crypto.galoisKeyBytes, ...blocks]);
+    assert.equal(odd.status, 400, odd.text);
+    assert.equal(odd.json().code, 'bad_envelope');
+    // A key set short of a declared step is refused before any SEAL work, as at an opening.
+    const short = await BankCrypto.create('n16384', rotationSteps('n16384').slice(1));
+    try {
+      const lacking = await send(later.id, { relinKeys: true, galoisKeys: true }, [crypto.relinKeyBytes, short.galoisKeyBytes, ...blocks]);
+      assert.equal(lacking.status, 400, lacking.text);
+      assert.equal(lacking.json().code, 'bad_key');
+    } finally {
+      short.dispose();
+    }
+    const sent = await send(later.id, { relinKeys: true, galoisKeys: true }, [crypto.relinKeyBytes, crypto.galoisKeyBytes, ...blocks]);
+    assert.equal(sent.status, 200, sent.text);
+    const round = decodeFrames<{ round: number }>(await t.client('bankA').send('POST', `v1/he/sessions/${later.id}/rounds`, { json: { weights: new Array(later.training.design.length).fill(0) } }));
+    assert.equal(round.header.round, 1);
+    assert.ok((await t.call('bankA', 'DELETE', `/v1/he/sessions/${later.id}`)).status < 300);
+
+    const early = await open(crypto.galoisKeyBytes);
+    const twice = await send(early.id, { relinKeys: true, galoisKeys: true }, [crypto.relinKeyBytes, crypto.galoisKeyBytes, ...labelsOf(early)]);
+    assert.equal(twice.status, 400, twice.text);
+    assert.equal(twice.json().code, 'galois_keys_sent');
+    assert.ok((await t.call('bankA', 'DELETE', `/v1/he/sessions/${early.id}`)).status < 300);
   });
 });
