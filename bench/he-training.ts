@@ -79,14 +79,12 @@ export async function benchTraining({ bank, steward, approve, imported }: Traini
   const requests = (x: BankRun): number => Math.max(1, x.rounds - Math.max(0, x.averaged - 1));
   const rows: [string, (s: HeTrainResult['seconds'], r: BankRun, e: Record<TrainingStep, number>) => number][] = [
     ["bank process: Node and modules (before the total)", (_s, x) => x.loaded],
-    ["bank's SEAL start and keys (public, relin.; Galois in a worker meanwhile)", (s) => s.keys],
-    ['session open (public key sent and checked, design built)', (s) => s.open],
-    ["  enclave: keys checked (SEAL worker)", (_s, _x, e) => e.keys],
-    ["  enclave: design built (meanwhile, main thread)", (_s, _x, e) => e.design],
-    ["  enclave: session stored (keys into SQLite)", (_s, _x, e) => e.store],
+    ["bank's SEAL start and keys (public, Galois, relin.), the session opening meanwhile", (s) => s.keys],
+    ["waited for the opening's answer after that", (s) => s.open],
+    ["  enclave: design built", (_s, _x, e) => e.design],
+    ["  enclave: session stored", (_s, _x, e) => e.store],
     ['labels encrypted', (s) => s.encrypt],
-    ["waited for the Galois keys' worker after that", (s) => s.galois],
-    ['labels and Galois keys sent + Enc(X^T y)', (s) => s.labels],
+    ['keys and labels sent + Enc(X^T y)', (s) => s.labels],
     [`  of which the enclave's Enc(X^T y)`, (s) => s.xty],
     ['  enclave: waited for the labels\' zeros made since the opening', (_s, _x, e) => e.zeros],
     ['  enclave: Enc(X^T y) in the SEAL workers', (_s, _x, e) => e.xty],
@@ -100,9 +98,9 @@ export async function benchTraining({ bank, steward, approve, imported }: Traini
     // `jointlab he train` without --job makes its keys while the job waits for its steward: this is what it waits after the approval.
     ['  of which after the keys (he train: keys made while the steward decides)', (s) => s.total - s.keys],
   ];
-  for (const [what, pick] of rows) console.log(`  ${what.padEnd(74)} ${cells(pick)}`);
-  console.log(`  ${'plaintext logistic regression, same rows'.padEnd(74)} ${plain.map((p) => `${p.toFixed(3)} s`.padStart(10)).join(' ')}`);
-  console.log(`  ${'encrypted / plaintext'.padEnd(74)} ${results.map((x, k) => `${(x.seconds.total / plain[k]).toFixed(0)}x`.padStart(10)).join(' ')}`);
+  for (const [what, pick] of rows) console.log(`  ${what.padEnd(92)} ${cells(pick)}`);
+  console.log(`  ${'plaintext logistic regression, same rows'.padEnd(92)} ${plain.map((p) => `${p.toFixed(3)} s`.padStart(10)).join(' ')}`);
+  console.log(`  ${'encrypted / plaintext'.padEnd(92)} ${results.map((x, k) => `${(x.seconds.total / plain[k]).toFixed(0)}x`.padStart(10)).join(' ')}`);
   console.log(`  bytes: bank -> enclave ${mb(r.traffic.up)} (target < 10 MB), enclave -> bank ${mb(r.traffic.down)}; flooding >= ${Math.min(...results.map((x) => x.floodBits)).toFixed(1)} bits`);
   return true;
 }

@@ -94,14 +94,16 @@ export class HeSessions {
     assertHeSessionMayOpen(job, mode);
     const he = decoded.he();
     if (he.paramSet && he.paramSet !== paramSet) throw new JointlabError('param_set_mismatch', `the job was approved for parameter set ${he.paramSet}`, 'usage');
-    // A training's rotation keys may come here or with its labels (receiveLabels): a bank that makes them
-    // while the session opens sends an empty blob (lab/he/galois-keys.ts).
+    // A training's keys may come here or with its labels (receiveLabels): a bank that makes them while
+    // the session opens sends empty blobs (lab/he/protocols.ts heTrain), the public key or both.
+    const keyed = mode !== 'he-train' || blobs[0].length > 0;
     const rotations = mode === 'he-train' && blobs[1].length > 0;
+    if (rotations && !keyed) throw new JointlabError('bad_envelope', 'the Galois keys come with the public key, here or with the labels', 'usage');
     // Keys whose bytes do not even parse are refused before any platform row is read.
-    await asCaller(actor.org, () => checkKeyBytes(paramSet, blobs[0], blobs[1], rotations));
+    if (keyed) await asCaller(actor.org, () => checkKeyBytes(paramSet, blobs[0], blobs[1], rotations));
     // Shared, not copied, with each SEAL worker that gets them (the check now, Enc(X^T y) later).
     const galoisKeys = inSharedMemory(blobs[1]);
-    const keysChecked = asCaller(actor.org, () => trainingTimed(mode === 'he-train' ? 'keys' : 'none', () => checkKeys(paramSet, blobs[0], galoisKeys, rotations)));
+    const keysChecked = keyed ? asCaller(actor.org, () => trainingTimed(mode === 'he-train' ? 'keys' : 'none', () => checkKeys(paramSet, blobs[0], galoisKeys, rotations))) : Promise.resolve();
     // The design is built in this thread while a SEAL worker checks the keys; the answers are taken in
     // the order the checks always ran (keys, fit, then the design), so a request fails with the same error.
     const designed = mode === 'he-train' ? trainingTimed('design', () => trainingDesign(this.db, spec, actor.org)) : undefined;
@@ -146,7 +148,8 @@ export class HeSessions {
     await trainingTimed(mode === 'he-train' ? 'store' : 'none', () => startHeSession(this.db, job.id, actor, async (q) => {
       await q.run(
         'INSERT INTO he_sessions (id, job, owner, org, param_set, public_key, galois_keys, bytes_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        // A training session's Galois keys stay in memory until its labels (session-store.ts keepGaloisKeys).
+        // A training session's Galois keys stay in memory until its labels (session-store.ts keepGaloisKeys);
+        // its public key, when it comes with the labels, is stored then (an empty one marks an open session that waits for it).
         [id, job.id, actor.id, actor.org, paramSet, Buffer.from(blobs[0]), mode === 'he-train' ? null : Buffer.from(blobs[1]), body.length, new Date().toISOString()],
       );
       await appendAudit(q, { actor: actor.id, action: 'he.session.open', object: `he:${id}`, detail: { job: job.id, paramSet } });
@@ -156,7 +159,7 @@ export class HeSessions {
     if (mode === 'he-train') {
       if (rotations) keepGaloisKeys(id, galoisKeys);
       // The workers are idle until the labels arrive: they make the labels' re-randomizing zeros meanwhile.
-      void asCaller(actor.org, async () => prepareLabelZeros(id, paramSet, blobs[0], uploadRows));
+      if (keyed) void asCaller(actor.org, async () => prepareLabelZeros(id, paramSet, blobs[0], uploadRows));
     }
     return this.info(id, actor);
   }

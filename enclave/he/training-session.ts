@@ -15,7 +15,8 @@ import { DEFAULT_FLOOD } from './enclave-crypto';
 import { noiseInputsOf, roundFlood } from './round-noise';
 import { reportedRoundFlood } from '../release/training-flood';
 import { xtyCiphertexts } from './training-crypto';
-import { encryptedXtyShared, floodZeros, inSharedMemory, labelZerosAhead, newtonRound } from './seal-pool';
+import { checkKeyBytes, encryptedXtyShared, floodZeros, inSharedMemory, labelZerosAhead, newtonRound } from './seal-pool';
+import { labelsEnvelope } from './labels-envelope';
 import { OpenSession, SessionHead, SessionRow, countTraffic, dropGaloisKeys, hasGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
@@ -113,30 +114,36 @@ const labelsInFlight = new Set<string>();
 
 async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{ seconds: number }> {
   const { row, spec } = session;
-  const { header, blobs } = decodeFrames<{ relinKeys?: unknown; galoisKeys?: unknown }>(body);
-  // The label check is not optional: without relinearization keys there are no rounds.
-  if (header.relinKeys !== true || blobs.length < 1) {
-    throw new JointlabError('label_check_keys', 'send the relinearization keys as the first blob, marked "relinKeys": true in the header, then the label ciphertexts', 'usage');
-  }
-  const withRotations = header.galoisKeys === true;
-  if (header.galoisKeys !== undefined && !withRotations) throw new JointlabError('bad_envelope', '"galoisKeys" in the header is true or absent', 'usage');
-  if (withRotations && blobs.length < 2) throw new JointlabError('bad_envelope', 'with "galoisKeys": true the rotation keys are the second blob', 'usage');
-  // Kept from the opening or sent now, not both: one set of rotation keys per session.
-  if (withRotations && hasGaloisKeys(row.id)) throw new JointlabError('galois_keys_sent', 'this session received its Galois keys when it opened; send the labels without them', 'usage');
+  const { header, blobs } = decodeFrames<{ relinKeys?: unknown; publicKey?: unknown; galoisKeys?: unknown }>(body);
+  const sent = labelsEnvelope(header, blobs);
+  // Each key once per session: with the opening or with the labels.
+  if (sent.publicKey && row.public_key!.length > 0) throw new JointlabError('public_key_sent', 'this session received its public key when it opened; send the labels without it', 'usage');
+  if (!sent.publicKey && row.public_key!.length === 0) throw new JointlabError('public_key_missing', 'this session opened without a public key: send it with the labels, after the relinearization keys, with "publicKey": true in the header', 'usage');
+  if (sent.galoisKeys && hasGaloisKeys(row.id)) throw new JointlabError('galois_keys_sent', 'this session received its Galois keys when it opened; send the labels without them', 'usage');
+  const publicKey = sent.publicKey ?? row.public_key!;
+  if (sent.publicKey) await checkKeyBytes(row.param_set, publicKey, new Uint8Array(0), false);
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
   // Checked byte by byte for every declared step before any SEAL work (seal-pool.ts encryptedXtyShared).
-  const galoisKeys = withRotations ? inSharedMemory(blobs[1]) : sessionGaloisKeys(row);
-  const labels = blobs.slice(withRotations ? 2 : 1);
+  const galoisKeys = sent.galoisKeys ? inSharedMemory(sent.galoisKeys) : sessionGaloisKeys(row);
+  // Made since the opening when the public key came with it; otherwise each fold makes its own.
   const zeros = await trainingTimed('zeros', () => takeLabelZeros(row.id));
   const xty = await trainingTimed('xty', () =>
-    encryptedXtyShared({ paramSet: row.param_set, publicKey: row.public_key!, galoisKeys, labels, columns: design.aligned, relinKeys: blobs[0], ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
+    encryptedXtyShared({ paramSet: row.param_set, publicKey, galoisKeys, labels: sent.labels, columns: design.aligned, relinKeys: sent.relinKeys, ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
   );
-  // Written once, in a row of its own: the rounds update only the session's counters.
-  await trainingTimed('totals', () => storeTotals(db, row.id, xty));
+  // Written once, in a row of its own: the rounds update only the session's counters. A public key sent
+  // now is stored once Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.
+  await trainingTimed('totals', async () => {
+    await storeTotals(db, row.id, xty);
+    // Only while the session still waits for it: a session closed meanwhile (public_key NULL) stays closed.
+    if (sent.publicKey) {
+      const stored = await db.run('UPDATE he_sessions SET public_key = ? WHERE id = ? AND length(public_key) = 0', [Buffer.from(publicKey), row.id]);
+      if (stored.changes === 0) throw new JointlabError('session_closed', 'the HE session closed while its labels were computed', 'conflict');
+    }
+  });
   await dropGaloisKeys(db, row);
   await countTraffic(db, row.id, body.length, 0);
-  prepareFloods(row, FLOODS_AHEAD);
+  prepareFloods({ ...row, public_key: Buffer.from(publicKey) }, FLOODS_AHEAD);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 

@@ -15,7 +15,7 @@ export class BankCrypto {
 
   private constructor(
     readonly runtime: CkksRuntime,
-    private readonly secretKey: SecretKey,
+    secretKey: SecretKey,
     publicKey: PublicKey,
     private readonly encryptor: Encryptor,
     private readonly decryptor: Decryptor,
@@ -56,14 +56,6 @@ export class BankCrypto {
     } finally {
       scope.dispose();
     }
-  }
-
-  /**
-   * The secret key's bytes, for this process's own worker that makes the rotation keys
-   * (galois-keys.ts) while a session opens: they are moved to it, never sent.
-   */
-  secretKeyBytes(): Uint8Array {
-    return this.secretKey.saveArray(this.runtime.seal.ComprModeType.none);
   }
 
   /** Encrypts up to `slots` values, one per slot (zeros after them), with the secret key: seeded ciphertexts are half the size. */

@@ -3,7 +3,8 @@
  * blobs (serialized keys or ciphertexts). The header carries the SHA-256 of every blob. Decoding
  * checks every length and every digest, so a truncated, padded or altered envelope is refused before
  * any blob reaches SEAL (whose decompressor reacts to damaged input by aborting, not by an error).
- * With `"packed": true` in the header the blobs are bit-packed SEAL objects, unpacked here.
+ * With `"packed": true` in the header the blobs are bit-packed SEAL objects, unpacked here; a list of
+ * booleans instead marks which are.
  */
 import { createHash } from 'node:crypto';
 import { JointlabError } from '../errors';
@@ -68,9 +69,11 @@ export function decodeFrames<H = Record<string, unknown>>(body: Buffer): { heade
   blobs.forEach((b, k) => {
     if (digest(b) !== (digests as unknown[])[k]) throw new JointlabError('digest_mismatch', `blob ${k} of the HE envelope does not match its SHA-256`, 'usage');
   });
-  // Packed blobs (lab/he/seal-pack.ts) are SEAL's bytes again before anyone reads them.
+  // Packed blobs (lab/he/seal-pack.ts) are SEAL's bytes again before anyone reads them: all of them
+  // (true), or those marked true in a list with one entry per blob.
   const packed = (header as { packed?: unknown }).packed;
-  if (packed !== undefined && packed !== true) bad();
-  if (packed) return { header, blobs: blobs.map((b, k) => unpackSeal(b, 'bad_envelope', `blob ${k} of the HE envelope`)) };
+  const each = Array.isArray(packed) && packed.length === blobs.length && packed.every((p) => typeof p === 'boolean') ? (packed as boolean[]) : undefined;
+  if (packed !== undefined && packed !== true && !each) bad();
+  if (packed) return { header, blobs: blobs.map((b, k) => (each && !each[k] ? b : unpackSeal(b, 'bad_envelope', `blob ${k} of the HE envelope`))) };
   return { header, blobs };
 }

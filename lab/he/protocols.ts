@@ -11,26 +11,18 @@ import { decodeFrames, encodeFrames } from './frames';
 import { KeyedLabels, alignLabels } from './label-alignment';
 import { ParamSetName, rotationSteps } from './params';
 import { packSeal } from './seal-pack';
-import { GaloisKeysAhead } from './galois-keys';
 import { DecryptedScores, HeScoringSession, ScoringSteps, reportFailure } from './scoring-session';
 import type { LabelsAnswer, RoundHeader, SessionInfo } from '../api/he-sessions';
 import type { ScoreAnswer } from '../api/scoring';
 
-/** Opens the session on the public key alone: the rotation keys follow with the labels (galois-keys.ts). */
-async function openSession(client: EnclaveClient, crypto: BankCrypto, job: string, paramSet: ParamSetName, traffic: Traffic): Promise<SessionInfo> {
-  // Uploads are bit-packed (lab/he/seal-pack.ts): about a tenth fewer bytes.
-  const publicKey = packSeal(crypto.publicKeyBytes, 'cipher');
-  return client.request<SessionInfo>('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet, packed: true }, [publicKey, new Uint8Array(0)]) }, traffic);
-}
-
 /**
- * The packed rotation keys: made ahead with the other keys (`trainingKeys`), or by `ahead`'s worker
- * from the secret key while the session opens. They go whole: Enc(X^T y) rotates at the top level,
- * before its rescale (enclave/he/training-crypto.ts groupTotals).
+ * Asks for the session before any key exists: the enclave builds and checks the design while this
+ * process starts SEAL and makes the keys, which go with the labels. `written` resolves once the
+ * request is in the socket, before the key generation blocks this thread.
  */
-function rotationKeys(crypto: BankCrypto, paramSet: ParamSetName, ahead: GaloisKeysAhead | undefined): Promise<Uint8Array> {
-  if (crypto.galoisKeyBytes.length || !ahead) return Promise.resolve(packSeal(crypto.galoisKeyBytes, 'keys'));
-  return ahead.make(crypto.secretKeyBytes(), rotationSteps(paramSet));
+function openSession(client: EnclaveClient, job: string, paramSet: ParamSetName, traffic: Traffic): { written: Promise<void>; info: Promise<SessionInfo> } {
+  const { written, answer } = client.sendEarly('POST', 'v1/he/sessions', { frames: encodeFrames({ job, paramSet }, [new Uint8Array(0), new Uint8Array(0)]) }, traffic);
+  return { written, info: answer.then((bytes) => JSON.parse(bytes.toString('utf8')) as SessionInfo) };
 }
 
 export interface HeTrainOptions {
@@ -53,11 +45,6 @@ export function trainingKeys(paramSet: ParamSetName): Promise<BankCrypto> {
   return BankCrypto.create(paramSet, rotationSteps(paramSet), { relinKeys: true });
 }
 
-/** The same without the rotation keys, which heTrain then has a worker make while the session opens. */
-function keysButRotations(paramSet: ParamSetName): Promise<BankCrypto> {
-  return BankCrypto.create(paramSet, [], { relinKeys: true });
-}
-
 export interface HeTrainResult {
   model: ModelFile;
   rounds: number;
@@ -67,42 +54,42 @@ export interface HeTrainResult {
   floodBits: number;
   traffic: Traffic;
   /**
-   * Wall seconds: keys made (without the rotation keys, unless made ahead), the session opened
-   * (public key sent), labels encrypted, waited for the rotation keys' worker after that, labels and
-   * rotation keys sent and Enc(X^T y) computed (of which `xty` is the enclave's computation), the
-   * rounds, the session closed, in all.
+   * Wall seconds: SEAL started and the keys made while the session opens, waited for the opening's
+   * answer after that, labels encrypted, keys and labels sent and Enc(X^T y) computed (of which `xty`
+   * is the enclave's computation), the rounds, the session closed, in all.
    */
-  seconds: { keys: number; open: number; encrypt: number; galois: number; labels: number; xty: number; rounds: number; close: number; total: number };
+  seconds: { keys: number; open: number; encrypt: number; labels: number; xty: number; rounds: number; close: number; total: number };
 }
 
 export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   const started = Date.now();
   const traffic: Traffic = { up: 0, down: 0 };
-  // Without keys made ahead, a worker makes the rotation keys while the session opens: it starts SEAL now, beside this thread.
-  const ahead = options.keys ? undefined : new GaloisKeysAhead(options.paramSet);
-  const crypto = await (options.keys ?? keysButRotations(options.paramSet)).catch(async (e: unknown) => {
-    await ahead?.dispose();
-    throw e;
-  });
+  for (const y of Array.from(options.labels.values)) if (y !== 0 && y !== 1) throw new JointlabError('bad_label', 'labels must be 0 or 1', 'validation');
+  // The session opens while this thread starts SEAL and makes the keys (a worker thread of its own for
+  // the rotation keys was tried: on a machine the enclave shares it lost more to the second SEAL start than it saved).
+  const opening = openSession(options.client, options.job, options.paramSet, traffic);
+  // Settled before the keys' first blocking step; a failed opening is reported once the keys are made.
+  opening.info.catch(() => undefined);
+  await opening.written;
+  const crypto = await (options.keys ?? trainingKeys(options.paramSet));
   let session: string | undefined;
   try {
-    const galoisKeys = rotationKeys(crypto, options.paramSet, ahead);
-    galoisKeys.catch(() => undefined);
     const keysDone = Date.now();
-    const info = await openSession(options.client, crypto, options.job, options.paramSet, traffic);
+    const info = await opening.info;
     session = info.id;
     const training = info.training!;
-    for (const y of Array.from(options.labels.values)) if (y !== 0 && y !== 1) throw new JointlabError('bad_label', 'labels must be 0 or 1', 'validation');
     const labels = alignLabels(training.uploadIds, options.labels);
     const blocks: Uint8Array[] = [];
     const opened = Date.now();
     for (let start = 0; start < labels.length; start += info.slots) blocks.push(crypto.encrypt(labels.subarray(start, start + info.slots)));
     const encrypted = Date.now();
-    const rotations = await galoisKeys;
-    const galoisDone = Date.now();
-    // The relinearization keys go first (the enclave checks under encryption that every label is 0 or 1), then the rotation keys.
-    const blobs = [packSeal(crypto.relinKeyBytes, 'keys'), rotations, ...blocks.map((b) => packSeal(b, 'cipher'))];
-    const xty = await options.client.request<LabelsAnswer>('POST', `v1/he/sessions/${info.id}/labels`, { frames: encodeFrames({ relinKeys: true, galoisKeys: true, packed: true }, blobs) }, traffic);
+    // The relinearization keys go first (the enclave checks under encryption that every label is 0 or 1),
+    // then the public and rotation keys. All but the rotation keys are bit-packed (lab/he/seal-pack.ts),
+    // about a tenth fewer bytes; packing the rotation keys' 6.4 MB saved 0.6 MB for about 0.2 s of
+    // packing and unpacking. They go whole: Enc(X^T y) rotates at the top level (enclave/he/training-crypto.ts groupTotals).
+    const blobs = [packSeal(crypto.relinKeyBytes, 'keys'), packSeal(crypto.publicKeyBytes, 'cipher'), crypto.galoisKeyBytes, ...blocks.map((b) => packSeal(b, 'cipher'))];
+    const header = { relinKeys: true, publicKey: true, galoisKeys: true, packed: blobs.map((_, k) => k !== 2) };
+    const xty = await options.client.request<LabelsAnswer>('POST', `v1/he/sessions/${info.id}/labels`, { frames: encodeFrames(header, blobs) }, traffic);
     const labelsDone = Date.now();
     const D = training.design.length;
     let beta = new Array<number>(D).fill(0);
@@ -183,8 +170,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
         keys: (keysDone - started) / 1000,
         open: (opened - keysDone) / 1000,
         encrypt: (encrypted - opened) / 1000,
-        galois: (galoisDone - encrypted) / 1000,
-        labels: (labelsDone - galoisDone) / 1000,
+        labels: (labelsDone - encrypted) / 1000,
         xty: xty.seconds,
         rounds: (roundsDone - labelsDone) / 1000,
         close: (done - roundsDone) / 1000,
@@ -196,7 +182,6 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     throw e;
   } finally {
     crypto.dispose();
-    await ahead?.dispose();
   }
 }
 

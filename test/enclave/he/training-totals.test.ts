@@ -2,7 +2,7 @@
  * Enc(X^T y) lives in a row of its own, written once: the session's row never carries it, a round
  * after the enclave lost its memory (as a restart does) reads it back and answers the same, and
  * closing the session deletes it. The Galois keys are never stored: they come with the opening or
- * with the labels.
+ * with the labels, as the public key may.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -139,6 +139,49 @@ describe('HE training totals', function () {
     const twice = await send(early.id, { relinKeys: true, galoisKeys: true }, [crypto.relinKeyBytes, crypto.galoisKeyBytes, ...labelsOf(early)]);
     assert.equal(twice.status, 400, twice.text);
     assert.equal(twice.json().code, 'galois_keys_sent');
+    const publicTwice = await send(early.id, { relinKeys: true, publicKey: true }, [crypto.relinKeyBytes, crypto.publicKeyBytes, ...labelsOf(early)]);
+    assert.equal(publicTwice.status, 400, publicTwice.text);
+    assert.equal(publicTwice.json().code, 'public_key_sent');
     assert.ok((await t.call('bankA', 'DELETE', `/v1/he/sessions/${early.id}`)).status < 300);
+  });
+
+  it('opens on no key at all (the bank makes them meanwhile) and takes every key with the labels, stored only once they worked', async () => {
+    const spec = { name: 'he-keys-all-later', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established', 'court_cases_3y'] }, model: { family: 'lr' }, he: { rounds: 3 } };
+    const job = (await t.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+    await t.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
+    const opened = await t.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [new Uint8Array(0), new Uint8Array(0)]), type: FRAME_TYPE });
+    assert.equal(opened.status, 201, opened.text);
+    const session = opened.json() as { id: string; training: { uploadIds: string[]; design: string[] } };
+    const blocks: Uint8Array[] = [];
+    for (let start = 0; start < session.training.uploadIds.length; start += slotsOf('n16384')) blocks.push(crypto.encrypt(new Float64Array(Math.min(slotsOf('n16384'), session.training.uploadIds.length - start)).fill(1)));
+    const send = (header: object, blobs: Uint8Array[]) => t.call('bankA', 'POST', `/v1/he/sessions/${session.id}/labels`, { body: encodeFrames(header, blobs), type: FRAME_TYPE });
+    const all = { relinKeys: true, publicKey: true, galoisKeys: true };
+
+    const noPublic = await send({ relinKeys: true, galoisKeys: true }, [crypto.relinKeyBytes, crypto.galoisKeyBytes, ...blocks]);
+    assert.equal(noPublic.status, 400, noPublic.text);
+    assert.equal(noPublic.json().code, 'public_key_missing');
+    const cut = await send(all, [crypto.relinKeyBytes, crypto.publicKeyBytes.subarray(0, 1000), crypto.galoisKeyBytes, ...blocks]);
+    assert.equal(cut.status, 400, cut.text);
+    assert.equal(cut.json().code, 'bad_key');
+    const fewer = await send(all, [crypto.relinKeyBytes, crypto.publicKeyBytes, crypto.galoisKeyBytes]);
+    assert.equal(fewer.status, 400, fewer.text);
+    assert.equal(fewer.json().code, 'bad_ciphertext_count');
+    // Refused labels store no key: the same keys come again with the labels.
+    const keyless = await t.enclave.db.get<{ n: number }>('SELECT length(public_key) AS n FROM he_sessions WHERE id = ?', [session.id]);
+    assert.equal(keyless?.n, 0);
+    const sent = await send(all, [crypto.relinKeyBytes, crypto.publicKeyBytes, crypto.galoisKeyBytes, ...blocks]);
+    assert.equal(sent.status, 200, sent.text);
+    const stored = await t.enclave.db.get<{ key: Buffer }>('SELECT public_key AS key FROM he_sessions WHERE id = ?', [session.id]);
+    assert.ok(Buffer.from(crypto.publicKeyBytes).equals(stored!.key), 'the public key sent with the labels is the one stored');
+    // Every label 1: the first round's answer is a Newton step the bank can read with its key.
+    const answer = decodeFrames<{ round: number }>(await t.client('bankA').send('POST', `v1/he/sessions/${session.id}/rounds`, { json: { weights: new Array(session.training.design.length).fill(0) } }));
+    assert.equal(answer.header.round, 1);
+    assert.ok(Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, session.training.design.length)).every(Number.isFinite));
+    const again = await send(all, [crypto.relinKeyBytes, crypto.publicKeyBytes, crypto.galoisKeyBytes, ...blocks]);
+    assert.equal(again.status, 409, again.text);
+    assert.equal(again.json().code, 'labels_exist');
+    assert.ok((await t.call('bankA', 'DELETE', `/v1/he/sessions/${session.id}`)).status < 300);
+    const closed = await t.enclave.db.get<{ key: Buffer | null }>('SELECT public_key AS key FROM he_sessions WHERE id = ?', [session.id]);
+    assert.equal(closed?.key, null, 'the public key outlived its session');
   });
 });

@@ -2,6 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { JointlabError } from '../../../lab/errors';
 import { decodeFrames, encodeFrames } from '../../../lab/he/frames';
+import { BankCrypto } from '../../../lab/he/bank-crypto';
+import { packSeal } from '../../../lab/he/seal-pack';
 import { Random } from '../../../models/random';
 
 const u32 = (n: number): Buffer => {
@@ -25,7 +27,8 @@ function refusal(body: unknown): string {
   return 'accepted';
 }
 
-describe('HE envelope decoding', () => {
+describe('HE envelope decoding', function () {
+  this.timeout(60_000);
   const good = encodeFrames({ job: 'j', paramSet: 'n8192' }, [Buffer.from('public key'), Buffer.from('galois keys')]);
 
   it('reads back what it encoded', () => {
@@ -57,6 +60,24 @@ describe('HE envelope decoding', () => {
       ['a blob that does not match its digest', raw(`{"sha256":["${digestOf('x')}"]}`, 1, [[1, Buffer.from('y')]]), 'digest_mismatch'],
     ];
     for (const [what, body, code] of cases) assert.equal(refusal(body), code, what);
+  });
+
+  it('unpacks the blobs a "packed" list marks, passes the others through, and refuses a list that does not fit', async () => {
+    const crypto = await BankCrypto.create('n8192', []);
+    try {
+      const cipher = crypto.encrypt([1, 0, 1]);
+      const mixed = encodeFrames({ packed: [true, false] }, [packSeal(cipher, 'cipher'), Buffer.from('as is')]);
+      const { blobs } = decodeFrames(mixed);
+      assert.deepEqual(Buffer.from(blobs[0]), Buffer.from(cipher));
+      assert.equal(Buffer.from(blobs[1]).toString(), 'as is');
+      for (const packed of [[true], [true, 'no'], [true, false, true], false, 'yes']) {
+        assert.equal(refusal(encodeFrames({ packed }, [packSeal(cipher, 'cipher'), Buffer.from('as is')])), 'bad_envelope', JSON.stringify(packed));
+      }
+      // A blob marked packed that is not: refused as such, not read as SEAL's bytes.
+      assert.equal(refusal(encodeFrames({ packed: [false, true] }, [cipher, Buffer.from('as is')])), 'bad_envelope');
+    } finally {
+      crypto.dispose();
+    }
   });
 
   it('refuses every truncation and every single-byte change of a good envelope', () => {
