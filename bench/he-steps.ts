@@ -7,7 +7,7 @@
 import { BankCrypto } from '../lab/he/bank-crypto';
 import { ParamSetName, rotationSteps } from '../lab/he/params';
 import { Scope, ckks, withScope } from '../lab/he/seal-runtime';
-import { levelEncoder } from '../enclave/he/score-crypto';
+import { levelEncoder } from '../enclave/he/enclave-crypto';
 import { addSampledFlood } from '../enclave/he/sampled-flood';
 
 const ms = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e6;

@@ -22,6 +22,7 @@ import { principalsOf } from './audit/actors';
 import type { Principal } from '../lab/api/principals';
 import { holdSealPool, warmSealWorkers } from './he/seal-pool';
 import { settleTrainingDesigns } from './he/design';
+import { settleTotals } from './he/training-totals';
 import { PARAM_SET_NAMES } from '../lab/he/params';
 import { PsiService } from './psi/psi-service';
 import { issueHubToken } from './network/membership';
@@ -99,6 +100,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
         await releaseSealPool();
         await psi.stop();
         await settleTrainingDesigns(db);
+        await settleTotals(db);
         unregisterColumnar(db);
         await columnar?.close();
         await db.close();

@@ -10,6 +10,8 @@
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import type { PublicKey } from 'node-seal/implementation/public-key';
+import type { CKKSEncoder } from 'node-seal/implementation/ckks-encoder';
+import type { ParmsIdType } from 'node-seal/implementation/parms-id-type';
 import { JointlabError } from '../../lab/errors';
 import { CONJUGATION_STEP, PARAM_SETS, PARAM_SET_NAMES, ParamSetName, rotationSteps } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
@@ -214,4 +216,37 @@ export function floodSize(policy: FloodPolicy, estimate: number, paramSet?: Para
     throw new JointlabError('insufficient_precision', `this computation leaves only ${bits.toFixed(1)} bits of noise flooding at the precision the result needs; ${advice}`, 'validation');
   }
   return { bits, valueStd };
+}
+
+/**
+ * Encoders whose top level is the level one rescale below the top (a scoring model's, training's totals), by parameter set (null: SEAL built it otherwise). SEAL
+ * encodes at a context's first level only, and encoding there and then dropping a prime costs about
+ * half as much again as encoding on the two primes the product uses. A context on the parameter
+ * set's primes less the dropped one has, at its top, the same parameters as that level, so the same
+ * parms id, and its plaintexts multiply the model's ciphertexts as they are: checked, not assumed.
+ */
+const levelEncoders = new Map<ParamSetName, CKKSEncoder | null>();
+
+export function levelEncoder(rt: CkksRuntime, level: ParmsIdType): CKKSEncoder | undefined {
+  let encoder = levelEncoders.get(rt.name);
+  if (encoder === undefined) {
+    encoder = null;
+    const bits = PARAM_SETS[rt.name].coeffBits;
+    const scope = new Scope();
+    try {
+      const parms = scope.own(rt.seal.EncryptionParameters(rt.seal.SchemeType.ckks));
+      parms.setPolyModulusDegree(PARAM_SETS[rt.name].polyModulusDegree);
+      // The data primes but the last, then the special prime.
+      parms.setCoeffModulus(scope.own(rt.seal.CoeffModulus.Create(PARAM_SETS[rt.name].polyModulusDegree, Int32Array.from([...bits.slice(0, -2), bits[bits.length - 1]]))));
+      const context = rt.seal.Context(parms, true, rt.seal.SecurityLevel.tc128);
+      const top = scope.own(context.firstParmsId).values;
+      if (context.parametersSet() && top.every((v, i) => v === level.values[i])) encoder = rt.seal.CKKSEncoder(context);
+      // The context stays alive with its encoder (one per parameter set and worker, never freed); else it goes.
+      else context.delete();
+    } finally {
+      scope.dispose();
+    }
+    levelEncoders.set(rt.name, encoder);
+  }
+  return encoder ?? undefined;
 }

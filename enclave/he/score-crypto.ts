@@ -6,7 +6,6 @@
  * depend on any request: a worker makes them ahead, in its idle time, for the models it keeps.
  */
 import type { CipherText } from 'node-seal/implementation/cipher-text';
-import type { CKKSEncoder } from 'node-seal/implementation/ckks-encoder';
 import type { Encryptor } from 'node-seal/implementation/encryptor';
 import type { ParmsIdType } from 'node-seal/implementation/parms-id-type';
 import type { PlainText } from 'node-seal/implementation/plain-text';
@@ -14,7 +13,7 @@ import { JointlabError } from '../../lab/errors';
 import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
 import { addSampledFlood } from './sampled-flood';
-import { FloodPolicy, badCipher, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { FloodPolicy, badCipher, floodSize, levelEncoder, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { columnBounds, zBound } from '../release/score-bounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
@@ -69,39 +68,6 @@ interface LoadedModel {
    * none is ever used twice. Not owned by `scope`: the ones left are freed when the model is dropped.
    */
   zeros: CipherText[];
-}
-
-/**
- * Encoders whose top level is a model's level, by parameter set (null: SEAL built it otherwise). SEAL
- * encodes at a context's first level only, and encoding there and then dropping a prime costs about
- * half as much again as encoding on the two primes the product uses. A context on the parameter
- * set's primes less the dropped one has, at its top, the same parameters as that level, so the same
- * parms id, and its plaintexts multiply the model's ciphertexts as they are: checked, not assumed.
- */
-const levelEncoders = new Map<ParamSetName, CKKSEncoder | null>();
-
-export function levelEncoder(rt: CkksRuntime, level: ParmsIdType): CKKSEncoder | undefined {
-  let encoder = levelEncoders.get(rt.name);
-  if (encoder === undefined) {
-    encoder = null;
-    const bits = PARAM_SETS[rt.name].coeffBits;
-    const scope = new Scope();
-    try {
-      const parms = scope.own(rt.seal.EncryptionParameters(rt.seal.SchemeType.ckks));
-      parms.setPolyModulusDegree(PARAM_SETS[rt.name].polyModulusDegree);
-      // The data primes but the last, then the special prime.
-      parms.setCoeffModulus(scope.own(rt.seal.CoeffModulus.Create(PARAM_SETS[rt.name].polyModulusDegree, Int32Array.from([...bits.slice(0, -2), bits[bits.length - 1]]))));
-      const context = rt.seal.Context(parms, true, rt.seal.SecurityLevel.tc128);
-      const top = scope.own(context.firstParmsId).values;
-      if (context.parametersSet() && top.every((v, i) => v === level.values[i])) encoder = rt.seal.CKKSEncoder(context);
-      // The context stays alive with its encoder (one per parameter set and worker, never freed); else it goes.
-      else context.delete();
-    } finally {
-      scope.dispose();
-    }
-    levelEncoders.set(rt.name, encoder);
-  }
-  return encoder ?? undefined;
 }
 
 /** Models kept per worker: a session's scoring requests find theirs loaded. */

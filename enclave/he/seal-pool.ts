@@ -38,6 +38,7 @@ export interface PoolOps {
   xtyFolds: { input: XtyInput; output: Uint8Array[] };
   xtyFromFolds: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; shares: Uint8Array[][] }; output: Uint8Array[] };
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
+  keepTotals: { input: Pick<RoundInput, 'paramSet' | 'xty' | 'xtyKey'>; output: void };
   floodZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }; output: Uint8Array[] };
   labelZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; count: number }; output: Uint8Array[] };
   encryptedScores: { input: ScoreInput; output: { cipher: Uint8Array; flood: FloodReport } };
@@ -399,6 +400,11 @@ export async function labelZerosAhead(paramSet: ParamSetName, publicKey: Uint8Ar
 }
 
 /** One round's fresh encryption of zero made ahead under the session's key, in a list of one (training-crypto.ts). */
+/** A session's totals loaded ahead in every worker of the pool: as many requests as workers, sent at once, so that idle workers take one each. */
+export async function keepTotalsAhead(paramSet: ParamSetName, xty: Uint8Array[], xtyKey: string): Promise<void> {
+  await Promise.all(Array.from({ length: settings.workers }, () => run('keepTotals', { paramSet, xty, xtyKey })));
+}
+
 export async function floodZeros(paramSet: ParamSetName, publicKey: Uint8Array, policy: FloodPolicy): Promise<Uint8Array[]> {
   assertPublicKey(await paramFacts(paramSet), publicKey);
   return run('floodZeros', { paramSet, publicKey, policy });

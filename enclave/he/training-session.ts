@@ -15,7 +15,7 @@ import { DEFAULT_FLOOD } from './enclave-crypto';
 import { noiseInputsOf, roundFlood } from './round-noise';
 import { reportedRoundFlood } from '../release/training-flood';
 import { xtyCiphertexts } from './training-crypto';
-import { checkKeyBytes, encryptedXtyShared, floodZeros, inSharedMemory, labelZerosAhead, newtonRound } from './seal-pool';
+import { checkKeyBytes, encryptedXtyShared, floodZeros, inSharedMemory, keepTotalsAhead, labelZerosAhead, newtonRound } from './seal-pool';
 import { labelsEnvelope } from './labels-envelope';
 import { OpenSession, SessionHead, SessionRow, countTraffic, dropGaloisKeys, hasGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
@@ -134,7 +134,7 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   // Written once, in a row of its own: the rounds update only the session's counters. A public key sent
   // now is stored once Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.
   await trainingTimed('totals', async () => {
-    await storeTotals(db, row.id, xty);
+    storeTotals(db, row.id, xty);
     // Only while the session still waits for it: a session closed meanwhile (public_key NULL) stays closed.
     if (sent.publicKey) {
       const stored = await db.run('UPDATE he_sessions SET public_key = ? WHERE id = ? AND length(public_key) = 0', [Buffer.from(publicKey), row.id]);
@@ -143,6 +143,9 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   });
   await dropGaloisKeys(db, row);
   await countTraffic(db, row.id, body.length, 0);
+  const kept = await sessionTotals(db, row.id);
+  // Idle until the first round: the workers load the totals and make the first rounds' floods meanwhile (a failure costs the head start only).
+  if (kept) void keepTotalsAhead(row.param_set, kept.ciphertexts, kept.key).catch(() => undefined);
   prepareFloods({ ...row, public_key: Buffer.from(publicKey) }, FLOODS_AHEAD);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }

@@ -118,7 +118,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
       ok: 200,
     },
   },
-  '/v1/he/sessions': { post: { summary: 'open an HE session on an approved HE job: public and Galois keys in a binary envelope', roles: ['bank'], body: 'frames', ok: 201 } },
+  '/v1/he/sessions': { post: { summary: 'open an HE session on an approved HE job: public and Galois keys in a binary envelope (a training may send empty blobs and its keys with the labels)', roles: ['bank'], body: 'frames', ok: 201 } },
   '/v1/he/sessions/{id}': {
     get: { summary: 'session parameters, rotation steps, design or score statistics', roles: ['bank'], ok: 200 },
     delete: {
@@ -128,7 +128,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
       ok: 204,
     },
   },
-  '/v1/he/sessions/{id}/labels': { post: { summary: 'encrypted labels in upload order (encrypted-label training)', roles: ['bank'], body: 'frames', ok: 200 } },
+  '/v1/he/sessions/{id}/labels': { post: { summary: 'encrypted labels in upload order (encrypted-label training): relinearization keys, the public and Galois keys the opening lacked, then the labels', roles: ['bank'], body: 'frames', ok: 200 } },
   '/v1/he/sessions/{id}/rounds': { post: { summary: 'one Newton round at the given weights (or the mean of `average` of them, charged as many); answers the encrypted new weights', roles: ['bank'], body: 'json', schema: 'Round', ok: 200 } },
   '/v1/he/sessions/{id}/model': { post: { summary: 'encrypted model coefficients and their plaintext terms (private scoring)', roles: ['bank'], body: 'frames', ok: 200 } },
   '/v1/he/sessions/{id}/score': { post: { summary: 'encrypted scores of the consented enterprises among the ids; the others refused by id', roles: ['bank'], body: 'json', schema: 'ScoreRequest', ok: 200 } },

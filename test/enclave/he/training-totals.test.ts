@@ -1,16 +1,19 @@
 /**
- * Enc(X^T y) lives in a row of its own, written once: the session's row never carries it, a round
- * after the enclave lost its memory (as a restart does) reads it back and answers the same, and
- * closing the session deletes it. The Galois keys are never stored: they come with the opening or
+ * Enc(X^T y) lives in a row of its own, written once the session has been idle: the session's row
+ * never carries it, a round after the enclave lost its memory (as a restart does) reads it back and
+ * answers the same, and closing the session deletes it. The Galois keys are never stored: they come with the opening or
  * with the labels, as the public key may.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Db } from '../../../enclave/store/db';
 import { parseCsv } from '../../../lab/data/csv';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { FRAME_TYPE, decodeFrames, encodeFrames } from '../../../lab/he/frames';
 import { rotationSteps, slotsOf } from '../../../lab/he/params';
 import { forgetSession } from '../../../enclave/he/session-store';
+import { PERSIST_IDLE_MS } from '../../../enclave/he/training-totals';
 import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
 
 describe('HE training totals', function () {
@@ -48,9 +51,9 @@ describe('HE training totals', function () {
     const row = await t.enclave.db.get<{ xty: Buffer | null; galois: number | null }>('SELECT xty, length(galois_keys) AS galois FROM he_sessions WHERE id = ?', [session.id]);
     assert.equal(row?.xty, null, "Enc(X^T y) is in the session's row");
     assert.equal(row?.galois, null, 'the Galois keys outlived Enc(X^T y)');
-    const stored = await t.enclave.db.get<{ n: number; bytes: number }>('SELECT COUNT(*) AS n, SUM(length(xty)) AS bytes FROM he_training_totals WHERE session = ?', [session.id]);
-    assert.equal(stored?.n, 1);
-    assert.ok(stored!.bytes > 1e6, `${stored!.bytes} bytes of totals`);
+    const count = async () => (await t.enclave.db.get<{ n: number; bytes: number }>('SELECT COUNT(*) AS n, SUM(length(xty)) AS bytes FROM he_training_totals WHERE session = ?', [session.id]))!;
+    // Not written while the rounds follow one another: only once the session has been idle.
+    assert.equal((await count()).n, 0, 'written before the session was idle');
 
     const D = session.training.design.length;
     const round = async (weights: number[]) => {
@@ -59,6 +62,11 @@ describe('HE training totals', function () {
     };
     const first = await round(new Array(D).fill(0));
     assert.equal(first.round, 1);
+    assert.equal((await count()).n, 0, 'written before the session was idle');
+    await new Promise((r) => setTimeout(r, PERSIST_IDLE_MS + 500));
+    const stored = await count();
+    assert.equal(stored.n, 1);
+    assert.ok(stored.bytes > 1e6, `${stored.bytes} bytes of totals`);
     // What a restart loses: the totals and the design kept in memory. The next round reads them from the store.
     forgetSession(session.id);
     const second = await round(new Array(D).fill(0));
@@ -183,5 +191,34 @@ describe('HE training totals', function () {
     assert.ok((await t.call('bankA', 'DELETE', `/v1/he/sessions/${session.id}`)).status < 300);
     const closed = await t.enclave.db.get<{ key: Buffer | null }>('SELECT public_key AS key FROM he_sessions WHERE id = ?', [session.id]);
     assert.equal(closed?.key, null, 'the public key outlived its session');
+  });
+
+  it("writes a session's totals not yet written when the enclave closes, so that a planned restart keeps them", async () => {
+    const own = await startTestEnclave({ enterprises: 600, bankCustomers: 400 });
+    let session = '';
+    try {
+      await own.client('steward').request('POST', 'v1/datasets', { csv: csvOf(own.files.platform), query: { name: 'platform', idColumn: 'id' } });
+      const ids = parseCsv(readFileSync(own.files.bank, 'utf8'), 'b').rows.map((r) => r[0]);
+      await own.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${ids.join('\n')}\n`, query: { name: 'ids' } });
+      const spec = { name: 'he-close', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established'] }, model: { family: 'lr' }, he: { rounds: 3 } };
+      const job = (await own.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+      await own.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
+      const opened = await own.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [new Uint8Array(0), new Uint8Array(0)]), type: FRAME_TYPE });
+      assert.equal(opened.status, 201, opened.text);
+      const info = opened.json() as { id: string; training: { uploadIds: string[] } };
+      session = info.id;
+      const blocks = [crypto.encrypt(new Float64Array(info.training.uploadIds.length))];
+      const sent = await own.call('bankA', 'POST', `/v1/he/sessions/${session}/labels`, { body: encodeFrames({ relinKeys: true, publicKey: true, galoisKeys: true }, [crypto.relinKeyBytes, crypto.publicKeyBytes, crypto.galoisKeyBytes, ...blocks]), type: FRAME_TYPE });
+      assert.equal(sent.status, 200, sent.text);
+    } finally {
+      await own.enclave.close();
+    }
+    const db = await Db.open(join(own.dir, 'enclave.db'));
+    try {
+      const stored = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_training_totals WHERE session = ?', [session]);
+      assert.equal(stored?.n, 1, 'the totals were lost with the enclave');
+    } finally {
+      await db.close();
+    }
   });
 });
