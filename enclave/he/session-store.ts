@@ -160,24 +160,3 @@ export async function closeSessionsOfJob(db: Db, jobId: string): Promise<void> {
   await db.run('DELETE FROM he_score_models WHERE session IN (SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL)', [jobId]);
   await db.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE job = ? AND closed_at IS NULL', [new Date().toISOString(), jobId]);
 }
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
-/** Several ciphertexts in one stored column: each prefixed by its length. */
-export function joinU32(parts: Uint8Array[]): Buffer {
-  return Buffer.concat(parts.flatMap((c) => [u32(c.length), Buffer.from(c)]));
-}
-
-export function splitU32(buffer: Buffer): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let at = 0; at < buffer.length; ) {
-    const n = buffer.readUInt32BE(at);
-    out.push(new Uint8Array(buffer.buffer, buffer.byteOffset + at + 4, n));
-    at += 4 + n;
-  }
-  return out;
-}

@@ -17,7 +17,7 @@ import { reportedRoundFlood } from '../release/training-flood';
 import { xtyCiphertexts } from './training-crypto';
 import { checkKeyBytes, encryptedXtyShared, floodZeros, inSharedMemory, keepTotalsAhead, labelZerosAhead, newtonRound } from './seal-pool';
 import { labelsEnvelope } from './labels-envelope';
-import { OpenSession, SessionHead, SessionRow, countTraffic, dropGaloisKeys, hasGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
+import { OpenSession, SessionHead, countTraffic, dropGaloisKeys, hasGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, averagedRoundStd, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
@@ -56,10 +56,10 @@ function takeLabelZeros(id: string): Promise<Uint8Array[] | undefined> {
 /** Rounds whose floods are made ahead: two, so that a round never waits for the one its predecessor started. */
 const FLOODS_AHEAD = 2;
 
-function prepareFloods(row: SessionRow, roundsLeft: number): void {
+function prepareFloods(row: SessionHead, publicKey: Uint8Array, roundsLeft: number): void {
   const queue = nextFloods.get(row.id) ?? [];
   // A failure here costs nothing but the head start: the round then floods with zeros of its own.
-  while (queue.length < Math.min(FLOODS_AHEAD, roundsLeft)) queue.push(floodZeros(row.param_set, row.public_key!, DEFAULT_FLOOD).catch(() => undefined));
+  while (queue.length < Math.min(FLOODS_AHEAD, roundsLeft)) queue.push(floodZeros(row.param_set, publicKey, DEFAULT_FLOOD).catch(() => undefined));
   nextFloods.set(row.id, queue);
 }
 
@@ -131,22 +131,16 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   const xty = await trainingTimed('xty', () =>
     encryptedXtyShared({ paramSet: row.param_set, publicKey, galoisKeys, labels: sent.labels, columns: design.aligned, relinKeys: sent.relinKeys, ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
   );
-  // Written once, in a row of its own: the rounds update only the session's counters. A public key sent
-  // now is stored once Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.
-  await trainingTimed('totals', async () => {
-    storeTotals(db, row.id, xty);
-    // Only while the session still waits for it: a session closed meanwhile (public_key NULL) stays closed.
-    if (sent.publicKey) {
-      const stored = await db.run('UPDATE he_sessions SET public_key = ? WHERE id = ? AND length(public_key) = 0', [Buffer.from(publicKey), row.id]);
-      if (stored.changes === 0) throw new JointlabError('session_closed', 'the HE session closed while its labels were computed', 'conflict');
-    }
-  });
+  // Kept, and written once in a row of its own when the session is idle (training-totals.ts): the rounds
+  // update only the session's counters. A public key sent now is kept and written with them, once
+  // Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.
+  await trainingTimed('totals', () => storeTotals(db, row.id, xty, sent.publicKey));
   await dropGaloisKeys(db, row);
   await countTraffic(db, row.id, body.length, 0);
   const kept = await sessionTotals(db, row.id);
   // Idle until the first round: the workers load the totals and make the first rounds' floods meanwhile (a failure costs the head start only).
   if (kept) void keepTotalsAhead(row.param_set, kept.ciphertexts, kept.key).catch(() => undefined);
-  prepareFloods({ ...row, public_key: Buffer.from(publicKey) }, FLOODS_AHEAD);
+  prepareFloods(row, publicKey, FLOODS_AHEAD);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
@@ -197,9 +191,10 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
     throw e;
   }
   const zeros = await takeFlood(row.id);
+  const publicKey = stored.publicKey ?? row.public_key!;
   const result = await trainingTimed('round', () => newtonRound({
     paramSet: row.param_set,
-    publicKey: row.public_key!,
+    publicKey,
     xty: stored.ciphertexts,
     xtyKey: stored.key,
     matrix,
@@ -212,6 +207,6 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   await countTraffic(db, row.id, 0, result.cipher.length);
   const { rounds, closed_at } = (await db.get<{ rounds: number; closed_at: string | null }>('SELECT rounds, closed_at FROM he_sessions WHERE id = ?', [row.id]))!;
   // A session closed while this round ran has dropped its queue already: floods queued now would wait for good.
-  if (!closed_at) prepareFloods(row, maxRounds - rounds);
+  if (!closed_at) prepareFloods(row, publicKey, maxRounds - rounds);
   return { ...result, flood: reportedRoundFlood(DEFAULT_FLOOD, result.flood), round: rounds };
 }

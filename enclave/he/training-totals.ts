@@ -1,18 +1,20 @@
 /**
  * Enc(X^T y) of each encrypted-label training session: kept in memory for the rounds (in shared
  * memory, so handing it to a SEAL worker copies nothing), written once to a table of its own when the
- * session has been idle for a second, read back from the table on first use after a restart, deleted
- * on close.
+ * session has been idle for a second (with the public key, when it came with the labels), read back
+ * from the table on first use after a restart, deleted on close.
  */
 import { randomUUID } from 'node:crypto';
 import { Db, Queries } from '../store/db';
-import { joinU32, onSessionClosed } from './session-store';
+import { onSessionClosed } from './session-store';
 import { inSharedMemory } from './seal-pool';
 
 /** A session's totals as kept in memory, with the key SEAL workers keep them loaded under (new on each load into memory). */
 export interface StoredTotals {
   key: string;
   ciphertexts: Uint8Array[];
+  /** The public key that came with the labels, written with the totals (the session's row holds it after that). */
+  publicKey?: Uint8Array;
 }
 
 const totals = new Map<string, StoredTotals>();
@@ -32,6 +34,7 @@ interface Pending {
   db: Db;
   timer: NodeJS.Timeout;
   bytes: Uint8Array;
+  publicKey?: Uint8Array;
 }
 const pending = new Map<string, Pending>();
 const writing = new Set<Promise<unknown>>();
@@ -40,11 +43,11 @@ onSessionClosed((id) => {
   pending.delete(id);
 });
 
-function persistWhenIdle(db: Db, session: string, bytes: Uint8Array): void {
+function persistWhenIdle(db: Db, session: string, bytes: Uint8Array, publicKey?: Uint8Array): void {
   clearTimeout(pending.get(session)?.timer);
   const timer = setTimeout(() => void persist(session), PERSIST_IDLE_MS);
   timer.unref();
-  pending.set(session, { db, timer, bytes });
+  pending.set(session, { db, timer, bytes, ...(publicKey ? { publicKey } : {}) });
 }
 
 function persist(session: string): Promise<void> {
@@ -52,13 +55,13 @@ function persist(session: string): Promise<void> {
   if (!entry) return Promise.resolve();
   clearTimeout(entry.timer);
   pending.delete(session);
-  // Only for a session still open: one closed meanwhile has deleted its totals already.
+  // Only for a session still open: one closed meanwhile has deleted its totals and its key already.
   const done = entry.db
-    .run('INSERT INTO he_training_totals (session, xty) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM he_sessions WHERE id = ? AND closed_at IS NULL) ON CONFLICT DO NOTHING', [
-      session,
-      Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength),
-      session,
-    ])
+    .transaction(async (q) => {
+      const bytes = Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength);
+      await q.run('INSERT INTO he_training_totals (session, xty) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM he_sessions WHERE id = ? AND closed_at IS NULL) ON CONFLICT DO NOTHING', [session, bytes, session]);
+      if (entry.publicKey) await q.run('UPDATE he_sessions SET public_key = ? WHERE id = ? AND length(public_key) = 0', [Buffer.from(entry.publicKey), session]);
+    })
     .then(
       () => undefined,
       // Written for a restart's sake only: the rounds go on from memory, and the session's end deletes it anyway.
@@ -75,6 +78,19 @@ export async function settleTotals(db: Db): Promise<void> {
   await Promise.all([...writing]);
 }
 
+/** The ciphertexts in one stored value, each prefixed by its length, written straight into one block of shared memory (one copy of 8 MB where there were three). */
+function joinShared(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(parts.reduce((n, p) => n + 4 + p.length, 0)));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const p of parts) {
+    view.setUint32(at, p.length);
+    out.set(p, at + 4);
+    at += 4 + p.length;
+  }
+  return out;
+}
+
 /** The stored value split again, into one block of shared memory. */
 function split(stored: Uint8Array): Uint8Array[] {
   const shared = inSharedMemory(stored);
@@ -88,18 +104,21 @@ function split(stored: Uint8Array): Uint8Array[] {
   return out;
 }
 
-/** Keeps a session's Enc(X^T y), written once the session is idle; it is never rewritten (a second labels request is refused before this). */
-export function storeTotals(db: Db, session: string, xty: Uint8Array[]): void {
-  const shared = inSharedMemory(joinU32(xty));
-  totals.set(session, { key: randomUUID(), ciphertexts: split(shared) });
-  persistWhenIdle(db, session, shared);
+/**
+ * Keeps a session's Enc(X^T y), and the public key when it came with the labels, written once the
+ * session is idle; never rewritten (a second labels request is refused before this).
+ */
+export function storeTotals(db: Db, session: string, xty: Uint8Array[], publicKey?: Uint8Array): void {
+  const shared = joinShared(xty);
+  totals.set(session, { key: randomUUID(), ciphertexts: split(shared), ...(publicKey ? { publicKey } : {}) });
+  persistWhenIdle(db, session, shared, publicKey);
 }
 
 /** The session's Enc(X^T y), or undefined before its labels arrived; asking for it (a round) puts off its write. */
 export async function sessionTotals(db: Db, session: string): Promise<StoredTotals | undefined> {
   const known = totals.get(session);
   const waiting = pending.get(session);
-  if (waiting) persistWhenIdle(waiting.db, session, waiting.bytes);
+  if (waiting) persistWhenIdle(waiting.db, session, waiting.bytes, waiting.publicKey);
   if (known) return known;
   const row = await db.get<{ xty: Buffer }>('SELECT xty FROM he_training_totals WHERE session = ?', [session]);
   if (!row) return undefined;

@@ -179,12 +179,14 @@ describe('HE training totals', function () {
     assert.equal(keyless?.n, 0);
     const sent = await send(all, [crypto.relinKeyBytes, crypto.publicKeyBytes, crypto.galoisKeyBytes, ...blocks]);
     assert.equal(sent.status, 200, sent.text);
-    const stored = await t.enclave.db.get<{ key: Buffer }>('SELECT public_key AS key FROM he_sessions WHERE id = ?', [session.id]);
-    assert.ok(Buffer.from(crypto.publicKeyBytes).equals(stored!.key), 'the public key sent with the labels is the one stored');
     // Every label 1: the first round's answer is a Newton step the bank can read with its key.
     const answer = decodeFrames<{ round: number }>(await t.client('bankA').send('POST', `v1/he/sessions/${session.id}/rounds`, { json: { weights: new Array(session.training.design.length).fill(0) } }));
     assert.equal(answer.header.round, 1);
     assert.ok(Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, session.training.design.length)).every(Number.isFinite));
+    // Written with the totals once the session is idle (training-totals.ts), for a restart to find.
+    await new Promise((r) => setTimeout(r, PERSIST_IDLE_MS + 500));
+    const stored = await t.enclave.db.get<{ key: Buffer }>('SELECT public_key AS key FROM he_sessions WHERE id = ?', [session.id]);
+    assert.ok(Buffer.from(crypto.publicKeyBytes).equals(stored!.key), 'the public key sent with the labels is the one stored');
     const again = await send(all, [crypto.relinKeyBytes, crypto.publicKeyBytes, crypto.galoisKeyBytes, ...blocks]);
     assert.equal(again.status, 409, again.text);
     assert.equal(again.json().code, 'labels_exist');
@@ -217,6 +219,8 @@ describe('HE training totals', function () {
     try {
       const stored = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM he_training_totals WHERE session = ?', [session]);
       assert.equal(stored?.n, 1, 'the totals were lost with the enclave');
+      const key = await db.get<{ key: Buffer }>('SELECT public_key AS key FROM he_sessions WHERE id = ?', [session]);
+      assert.ok(Buffer.from(crypto.publicKeyBytes).equals(key!.key), 'the public key sent with the labels was lost with the enclave');
     } finally {
       await db.close();
     }
