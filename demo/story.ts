@@ -226,7 +226,7 @@ async function encryptedSteps(steward: EnclaveClient, bank: EnclaveClient, files
   const trainJob = await approve({ name: 'he-train', purpose: 'model on platform data without showing labels', mode: 'he-train', bank: { upload: 'customer-ids' }, platform, model: { family: 'lr' } });
   const trained = await heTrain({ client: bank, job: trainJob, paramSet: 'n16384', labels: { ids, values: labels } });
   say(
-    `bank trained logistic regression on ${HE_FEATURES.length} platform features with its labels encrypted (CKKS, N = 16384): ${trained.rounds} Newton rounds, ` +
+    `bank trained logistic regression on ${HE_FEATURES.length} platform features with its labels encrypted (CKKS, N = 16384): ${trained.rounds} decrypted rounds (the last ${trained.averaged} averaged in one answer), ` +
       `noise flooding >= ${trained.floodBits.toFixed(1)} bits, ${(trained.traffic.up / 1e6).toFixed(1)} MB up / ${(trained.traffic.down / 1e6).toFixed(1)} MB down, ${trained.seconds.total.toFixed(1)} s`,
   );
   const scoreJob = await approve({ name: 'he-score', purpose: 'score consented customers privately', mode: 'he-score', platform, model: { family: 'lr' } });

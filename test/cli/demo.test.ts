@@ -20,6 +20,9 @@ function comparable(stdout: string): string {
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')
     .replace(/\d+(\.\d+)? s\b/g, 'N s')
     .replace(/noise flooding >= [\d.]+ bits/g, 'noise flooding >= N bits')
+    // How many Newton rounds the noise lets converge, so how many answers come down.
+    .replace(/the last \d+ averaged/g, 'the last N averaged')
+    .replace(/[\d.]+ MB down/g, 'N MB down')
     .replace(/AUC on the scored ones [\d.]+/g, 'AUC on the scored ones N');
 }
 
