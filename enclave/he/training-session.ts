@@ -17,7 +17,7 @@ import { reportedRoundFlood } from '../release/training-flood';
 import { xtyCiphertexts } from './training-crypto';
 import { checkKeyBytes, encryptedXtyShared, floodZeros, inSharedMemory, keepTotalsAhead, labelZerosAhead, newtonRound } from './seal-pool';
 import { labelsEnvelope } from './labels-envelope';
-import { OpenSession, SessionHead, countTraffic, dropGaloisKeys, hasGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
+import { OpenSession, SessionHead, countTraffic, dropGaloisKeys, forgetSession, hasGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
 import { sessionTotals, storeTotals } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, averagedRoundStd, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
@@ -135,6 +135,12 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   // update only the session's counters. A public key sent now is kept and written with them, once
   // Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.
   await trainingTimed('totals', () => storeTotals(db, row.id, xty, sent.publicKey));
+  // A session closed while its labels were computed has forgotten its state already: what was just kept goes too.
+  const { closed_at } = (await db.get<{ closed_at: string | null }>('SELECT closed_at FROM he_sessions WHERE id = ?', [row.id]))!;
+  if (closed_at) {
+    forgetSession(row.id);
+    throw new JointlabError('session_closed', 'the HE session closed while its labels were computed', 'conflict');
+  }
   await dropGaloisKeys(db, row);
   await countTraffic(db, row.id, body.length, 0);
   const kept = await sessionTotals(db, row.id);
