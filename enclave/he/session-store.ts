@@ -139,7 +139,7 @@ export function sessionGaloisKeys(row: SessionRow): Uint8Array {
   if (!keys) {
     throw new JointlabError(
       'keys_lost',
-      'this session holds no Galois keys: none came with its opening, or the enclave restarted since; send them with the labels, as the second blob, with "galoisKeys": true in the header',
+      'this session holds no Galois keys: none came with its opening, or the enclave restarted since; send them with the labels, after the relinearization keys (and the public key, when sent), with "galoisKeys": true in the header',
       'conflict',
     );
   }
@@ -152,11 +152,17 @@ export async function dropGaloisKeys(db: Db, row: SessionRow): Promise<void> {
   if (row.galois_keys) await db.run('UPDATE he_sessions SET galois_keys = NULL WHERE id = ?', [row.id]);
 }
 
-/** Deletes the keys and ciphertexts of every open session of a job that ended some other way (cancelled). */
+/**
+ * Deletes the keys and ciphertexts of every open session of a job that ended some other way (cancelled,
+ * failed). Marked closed first, then forgotten: a request still computing for one of them (labels)
+ * looks at closed_at after it keeps its state, so whichever comes second drops that state.
+ */
 export async function closeSessionsOfJob(db: Db, jobId: string): Promise<void> {
   const open = await db.all<{ id: string }>('SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL', [jobId]);
+  if (!open.length) return;
+  const ids = JSON.stringify(open.map((r) => r.id));
+  await db.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND closed_at IS NULL', [new Date().toISOString(), ids]);
   for (const { id } of open) forgetSession(id);
-  await db.run('DELETE FROM he_training_totals WHERE session IN (SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL)', [jobId]);
-  await db.run('DELETE FROM he_score_models WHERE session IN (SELECT id FROM he_sessions WHERE job = ? AND closed_at IS NULL)', [jobId]);
-  await db.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE job = ? AND closed_at IS NULL', [new Date().toISOString(), jobId]);
+  await db.run('DELETE FROM he_training_totals WHERE session IN (SELECT value FROM json_each(?))', [ids]);
+  await db.run('DELETE FROM he_score_models WHERE session IN (SELECT value FROM json_each(?))', [ids]);
 }

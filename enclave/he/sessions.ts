@@ -193,20 +193,22 @@ export class HeSessions {
    */
   async close(id: string, actor: Principal, failure?: string): Promise<void> {
     const row = await sessionHeadRow(this.db, id, actor);
-    forgetSession(id);
     if (failure !== undefined) {
       if (!/^[a-z][a-z0-9_]{0,63}$/.test(failure)) throw new JointlabError('schema_violation', '"failed" must be an error code (lower-case letters, digits and _)', 'usage');
       const job = await visibleJob(this.db, row.job, actor);
       if (job.state === 'running') await failHeJob(this.db, row.job, actor, `the HE session stopped (${failure}, reported by the bank's client)`);
+      forgetSession(id);
       return;
     }
-    if (row.closed_at) return;
+    if (row.closed_at) return forgetSession(id);
     await this.db.transaction(async (q) => {
       await q.run('UPDATE he_sessions SET public_key = NULL, galois_keys = NULL, xty = NULL, coefficients = NULL, closed_at = ? WHERE id = ?', [new Date().toISOString(), id]);
       await deleteTotals(q, id);
       await q.run('DELETE FROM he_score_models WHERE session = ?', [id]);
       await appendAudit(q, { actor: actor.id, action: 'he.session.close', object: `he:${id}`, detail: { rounds: row.rounds } });
     });
+    // Forgotten once marked closed: a labels request still computing sees the mark after keeping its state, or its state goes now.
+    forgetSession(id);
     await finishHeSession(this.db, row.job, actor);
   }
 }

@@ -18,7 +18,7 @@ import { xtyCiphertexts } from './training-crypto';
 import { checkKeyBytes, encryptedXtyShared, floodZeros, inSharedMemory, keepTotalsAhead, labelZerosAhead, newtonRound } from './seal-pool';
 import { labelsEnvelope } from './labels-envelope';
 import { OpenSession, SessionHead, countTraffic, dropGaloisKeys, forgetSession, hasGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
-import { sessionTotals, storeTotals } from './training-totals';
+import { sessionTotals, storeTotals, totalsKept } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, averagedRoundStd, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
 import type { FloodReport, RoundPrivacy } from '../../lab/api/he-sessions';
@@ -120,6 +120,10 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   if (sent.publicKey && row.public_key!.length > 0) throw new JointlabError('public_key_sent', 'this session received its public key when it opened; send the labels without it', 'usage');
   if (!sent.publicKey && row.public_key!.length === 0) throw new JointlabError('public_key_missing', 'this session opened without a public key: send it with the labels, after the relinearization keys, with "publicKey": true in the header', 'usage');
   if (sent.galoisKeys && hasGaloisKeys(row.id)) throw new JointlabError('galois_keys_sent', 'this session received its Galois keys when it opened; send the labels without them', 'usage');
+  // A session that opened on no key gets both with its labels (the Galois keys come with the public key, or after it).
+  if (!sent.galoisKeys && row.public_key!.length === 0) {
+    throw new JointlabError('galois_keys_missing', 'this session opened without keys: send the Galois keys with the labels, after the public key, with "galoisKeys": true in the header', 'usage');
+  }
   const publicKey = sent.publicKey ?? row.public_key!;
   if (sent.publicKey) await checkKeyBytes(row.param_set, publicKey, new Uint8Array(0), false);
   const design = await sessionDesign(db, row, spec);
@@ -135,15 +139,17 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   // update only the session's counters. A public key sent now is kept and written with them, once
   // Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.
   await trainingTimed('totals', () => storeTotals(db, row.id, xty, sent.publicKey));
-  // A session closed while its labels were computed has forgotten its state already: what was just kept goes too.
+  await dropGaloisKeys(db, row);
+  await countTraffic(db, row.id, body.length, 0);
+  // A session closed while its labels were computed (marked closed, then forgotten: sessions.ts close,
+  // session-store.ts closeSessionsOfJob) drops what was just kept; closed after this look, its
+  // forgetting comes after the state kept below. Nothing is awaited between the look and that state.
   const { closed_at } = (await db.get<{ closed_at: string | null }>('SELECT closed_at FROM he_sessions WHERE id = ?', [row.id]))!;
   if (closed_at) {
     forgetSession(row.id);
     throw new JointlabError('session_closed', 'the HE session closed while its labels were computed', 'conflict');
   }
-  await dropGaloisKeys(db, row);
-  await countTraffic(db, row.id, body.length, 0);
-  const kept = await sessionTotals(db, row.id);
+  const kept = totalsKept(row.id);
   // Idle until the first round: the workers load the totals and make the first rounds' floods meanwhile (a failure costs the head start only).
   if (kept) void keepTotalsAhead(row.param_set, kept.ciphertexts, kept.key).catch(() => undefined);
   prepareFloods(row, publicKey, FLOODS_AHEAD);

@@ -114,6 +114,11 @@ export function storeTotals(db: Db, session: string, xty: Uint8Array[], publicKe
   persistWhenIdle(db, session, shared, publicKey);
 }
 
+/** The session's Enc(X^T y) as kept in memory, without looking in the store. */
+export function totalsKept(session: string): StoredTotals | undefined {
+  return totals.get(session);
+}
+
 /** The session's Enc(X^T y), or undefined before its labels arrived; asking for it (a round) puts off its write. */
 export async function sessionTotals(db: Db, session: string): Promise<StoredTotals | undefined> {
   const known = totals.get(session);

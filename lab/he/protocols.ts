@@ -71,7 +71,11 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   // Settled before the keys' first blocking step; a failed opening is reported once the keys are made.
   opening.info.catch(() => undefined);
   await opening.written;
-  const crypto = await (options.keys ?? trainingKeys(options.paramSet));
+  const crypto = await (options.keys ?? trainingKeys(options.paramSet)).catch(async (e: unknown) => {
+    // The session may be open already: its job is marked failed rather than left running.
+    await reportFailure(options.client, await opening.info.then((i) => i.id, () => undefined), e);
+    throw e;
+  });
   let session: string | undefined;
   try {
     const keysDone = Date.now();

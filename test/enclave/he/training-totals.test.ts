@@ -168,6 +168,9 @@ describe('HE training totals', function () {
     const noPublic = await send({ relinKeys: true, galoisKeys: true }, [crypto.relinKeyBytes, crypto.galoisKeyBytes, ...blocks]);
     assert.equal(noPublic.status, 400, noPublic.text);
     assert.equal(noPublic.json().code, 'public_key_missing');
+    const noGalois = await send({ relinKeys: true, publicKey: true }, [crypto.relinKeyBytes, crypto.publicKeyBytes, ...blocks]);
+    assert.equal(noGalois.status, 400, noGalois.text);
+    assert.equal(noGalois.json().code, 'galois_keys_missing');
     const cut = await send(all, [crypto.relinKeyBytes, crypto.publicKeyBytes.subarray(0, 1000), crypto.galoisKeyBytes, ...blocks]);
     assert.equal(cut.status, 400, cut.text);
     assert.equal(cut.json().code, 'bad_key');
