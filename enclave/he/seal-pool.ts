@@ -399,12 +399,12 @@ export async function labelZerosAhead(paramSet: ParamSetName, publicKey: Uint8Ar
   return parts.flat();
 }
 
-/** One round's fresh encryption of zero made ahead under the session's key, in a list of one (training-crypto.ts). */
 /** A session's totals loaded ahead in every worker of the pool: as many requests as workers, sent at once, so that idle workers take one each. */
 export async function keepTotalsAhead(paramSet: ParamSetName, xty: Uint8Array[], xtyKey: string): Promise<void> {
   await Promise.all(Array.from({ length: settings.workers }, () => run('keepTotals', { paramSet, xty, xtyKey })));
 }
 
+/** One round's fresh encryption of zero made ahead under the session's key, in a list of one (training-crypto.ts). */
 export async function floodZeros(paramSet: ParamSetName, publicKey: Uint8Array, policy: FloodPolicy): Promise<Uint8Array[]> {
   assertPublicKey(await paramFacts(paramSet), publicKey);
   return run('floodZeros', { paramSet, publicKey, policy });

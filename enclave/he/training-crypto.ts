@@ -323,7 +323,8 @@ export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Arr
     const rho = input.check ? secretFactors(d).map((v) => v * input.check!.gain) : undefined;
     const diagonal = new Float64Array(rt.slots);
     let terms = 0;
-    // The totals are one rescale below the top: their diagonals are encoded at that level directly (enclave-crypto.ts levelEncoder).
+    // The totals are one rescale below the top: their diagonals are encoded at that level directly
+    // (enclave-crypto.ts levelEncoder; null: not asked yet, undefined: none, encoded at the top and switched down).
     let encoder: ReturnType<typeof levelEncoder> | null = null;
     loadTotals(rt, scope, input).forEach((s, at) => {
       if (!s) return;

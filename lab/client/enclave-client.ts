@@ -157,7 +157,7 @@ const CLOSED_UNDER_US = new Set(['ECONNRESET', 'EPIPE']);
 const IDLE_MS = 300_000;
 
 /**
- * One request over node:http (a 9 MB HE envelope reached the enclave in 6 to 40 ms, where fetch took
+ * One request over node:http (a 9 MB HE envelope reached a local express server in 6 to 40 ms, where fetch took
  * 46 to 200 ms in a fresh process), sent again once if a kept-alive connection turns out to be closed.
  * A bank's client encrypts or decrypts for seconds between requests, blocking its event loop past the
  * moment it would have dropped the idle socket; the server has closed it meanwhile and never read the
