@@ -159,7 +159,7 @@ export class HeSessions {
     if (mode === 'he-train') {
       if (rotations) keepGaloisKeys(id, galoisKeys);
       // The workers are idle until the labels arrive: they make the labels' re-randomizing zeros meanwhile.
-      if (keyed) void asCaller(actor.org, async () => prepareLabelZeros(id, paramSet, blobs[0], uploadRows));
+      if (keyed) void asCaller(actor.org, async () => prepareLabelZeros(id, paramSet, inSharedMemory(blobs[0]), uploadRows));
     }
     return this.info(id, actor);
   }

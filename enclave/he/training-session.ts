@@ -124,7 +124,9 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   if (!sent.galoisKeys && row.public_key!.length === 0) {
     throw new JointlabError('galois_keys_missing', 'this session opened without keys: send the Galois keys with the labels, after the public key, with "galoisKeys": true in the header', 'usage');
   }
-  const publicKey = sent.publicKey ?? row.public_key!;
+  // Blobs sent as they are view the request's body: what is kept or handed to the SEAL workers gets bytes
+  // of its own (a worker message clones a view's whole buffer; a kept view would keep the body).
+  const publicKey = sent.publicKey ? inSharedMemory(sent.publicKey) : row.public_key!;
   if (sent.publicKey) await checkKeyBytes(row.param_set, publicKey, new Uint8Array(0), false);
   const design = await sessionDesign(db, row, spec);
   const started = process.hrtime.bigint();
@@ -133,12 +135,12 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   // Made since the opening when the public key came with it; otherwise each fold makes its own.
   const zeros = await trainingTimed('zeros', () => takeLabelZeros(row.id));
   const xty = await trainingTimed('xty', () =>
-    encryptedXtyShared({ paramSet: row.param_set, publicKey, galoisKeys, labels: sent.labels, columns: design.aligned, relinKeys: sent.relinKeys, ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
+    encryptedXtyShared({ paramSet: row.param_set, publicKey, galoisKeys, labels: sent.labels.map(inSharedMemory), columns: design.aligned, relinKeys: inSharedMemory(sent.relinKeys), ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
   );
   // Kept, and written once in a row of its own when the session is idle (training-totals.ts): the rounds
   // update only the session's counters. A public key sent now is kept and written with them, once
   // Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.
-  await trainingTimed('totals', () => storeTotals(db, row.id, xty, sent.publicKey));
+  await trainingTimed('totals', () => storeTotals(db, row.id, xty, sent.publicKey ? publicKey : undefined));
   await dropGaloisKeys(db, row);
   await countTraffic(db, row.id, body.length, 0);
   // A session closed while its labels were computed (marked closed, then forgotten: sessions.ts close,
