@@ -390,7 +390,8 @@ function framesBody(r: Random, op: Operation, t: FuzzTarget, m: string[], sealCo
     ? { job: r.bernoulli(0.8) ? r.pick([...t.heJobs.train, ...t.heJobs.score]) : r.pick(t.ids.job), paramSet: t.he.paramSet }
     : op.path.endsWith('/model')
       ? { terms: structuredClone(t.he.terms) }
-      : {};
+      : // Labels: past the envelope's own check, so that the keys and ciphertexts meet the byte checks.
+        { relinKeys: true };
   let blobs: Uint8Array[] = sessionOpen ? [t.he.publicKey, t.he.galoisKeys] : op.path.endsWith('/model') ? Array.from({ length: t.he.terms.length + 1 }, () => t.he.cipher) : [t.he.cipher];
   const pick = r.int(0, 11);
   if (pick === 0) {

@@ -18,7 +18,7 @@ import { xtyCiphertexts } from './training-crypto';
 import { checkKeyBytes, encryptedXtyShared, floodZeros, inSharedMemory, keepTotalsAhead, labelZerosAhead, newtonRound } from './seal-pool';
 import { labelsEnvelope } from './labels-envelope';
 import { OpenSession, SessionHead, countTraffic, dropGaloisKeys, forgetSession, hasGaloisKeys, onSessionClosed, sessionGaloisKeys } from './session-store';
-import { sessionTotals, storeTotals, totalsKept } from './training-totals';
+import { sessionTotals, storeTotals } from './training-totals';
 import { addTrainingSeconds, trainingTimed } from './training-steps';
 import { HE_DELTA, LABEL_CHECK, MAX_ROUND_WEIGHT, averagedRoundStd, clipNorm, clipRows, noisedGradient, roundNoiseStd } from '../release/he-rounds';
 import type { FloodReport, RoundPrivacy } from '../../lab/api/he-sessions';
@@ -140,7 +140,7 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   // Kept, and written once in a row of its own when the session is idle (training-totals.ts): the rounds
   // update only the session's counters. A public key sent now is kept and written with them, once
   // Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.
-  await trainingTimed('totals', () => storeTotals(db, row.id, xty, sent.publicKey ? publicKey : undefined));
+  const kept = await trainingTimed('totals', () => storeTotals(db, row.id, xty, sent.publicKey ? publicKey : undefined));
   await dropGaloisKeys(db, row);
   await countTraffic(db, row.id, body.length, 0);
   // A session closed while its labels were computed (marked closed, then forgotten: sessions.ts close,
@@ -151,9 +151,8 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
     forgetSession(row.id);
     throw new JointlabError('session_closed', 'the HE session closed while its labels were computed', 'conflict');
   }
-  const kept = totalsKept(row.id);
   // Idle until the first round: the workers load the totals and make the first rounds' floods meanwhile (a failure costs the head start only).
-  if (kept) void keepTotalsAhead(row.param_set, kept.ciphertexts, kept.key).catch(() => undefined);
+  void keepTotalsAhead(row.param_set, kept.ciphertexts, kept.key).catch(() => undefined);
   prepareFloods(row, publicKey, FLOODS_AHEAD);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }

@@ -108,15 +108,12 @@ function split(stored: Uint8Array): Uint8Array[] {
  * Keeps a session's Enc(X^T y), and the public key when it came with the labels, written once the
  * session is idle; never rewritten (a second labels request is refused before this).
  */
-export function storeTotals(db: Db, session: string, xty: Uint8Array[], publicKey?: Uint8Array): void {
+export function storeTotals(db: Db, session: string, xty: Uint8Array[], publicKey?: Uint8Array): StoredTotals {
   const shared = joinShared(xty);
-  totals.set(session, { key: randomUUID(), ciphertexts: split(shared), ...(publicKey ? { publicKey } : {}) });
+  const kept: StoredTotals = { key: randomUUID(), ciphertexts: split(shared), ...(publicKey ? { publicKey } : {}) };
+  totals.set(session, kept);
   persistWhenIdle(db, session, shared, publicKey);
-}
-
-/** The session's Enc(X^T y) as kept in memory, without looking in the store. */
-export function totalsKept(session: string): StoredTotals | undefined {
-  return totals.get(session);
+  return kept;
 }
 
 /** The session's Enc(X^T y), or undefined before its labels arrived; asking for it (a round) puts off its write. */
