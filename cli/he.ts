@@ -145,7 +145,7 @@ export function register(program: Command): void {
     try {
       job = await approvedJob(client, flags, spec, say);
     } catch (e) {
-      (await keys.catch(() => undefined))?.dispose();
+      await (await keys.catch(() => undefined))?.dispose();
       throw e;
     }
     say(`encrypting ${labels.ids.length} labels under ${flags.paramSet} keys made while the job waited`);

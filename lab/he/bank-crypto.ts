@@ -8,7 +8,20 @@ import type { Encryptor } from 'node-seal/implementation/encryptor';
 import type { Decryptor } from 'node-seal/implementation/decryptor';
 import type { PublicKey } from 'node-seal/implementation/public-key';
 import { ParamSetName } from './params';
-import { CkksRuntime, Scope, ckks } from './seal-runtime';
+import { CkksRuntime, ModulusChain, Scope, ckks } from './seal-runtime';
+
+export interface BankCryptoOptions {
+  /** Relinearization keys too, for the enclave's label check (training). */
+  relinKeys?: boolean;
+  /**
+   * `top` makes the keys on a context of the key and first data levels only (seal-runtime.ts): it
+   * encrypts, but cannot load the enclave's answers, which come back lower; `secretKeyTo` then takes
+   * the secret key for a decryptor that knows the whole chain (bank-decryptor.ts).
+   */
+  chain?: ModulusChain;
+  /** Given the secret key's bytes once, at creation; they are not kept here. */
+  secretKeyTo?: (bytes: Uint8Array) => void;
+}
 
 export class BankCrypto {
   private readonly scope = new Scope();
@@ -32,12 +45,13 @@ export class BankCrypto {
   }
 
   /** A fresh key pair, plus Galois keys for exactly the rotation steps the enclave declared, and relinearization keys if asked. */
-  static async create(paramSet: ParamSetName, rotationSteps: number[], options: { relinKeys?: boolean } = {}): Promise<BankCrypto> {
-    const rt = await ckks(paramSet);
+  static async create(paramSet: ParamSetName, rotationSteps: number[], options: BankCryptoOptions = {}): Promise<BankCrypto> {
+    const rt = await ckks(paramSet, options.chain);
     const scope = new Scope();
     try {
       const keygen = scope.own(rt.seal.KeyGenerator(rt.context));
       const secretKey = keygen.secretKey();
+      options.secretKeyTo?.(secretKey.saveArray(rt.seal.ComprModeType.none));
       const publicKey = keygen.createPublicKey();
       const publicSerial = scope.own(keygen.createPublicKeySerializable());
       // No steps, no Galois keys (SEAL would read an empty list as "every power of two").
@@ -79,7 +93,7 @@ export class BankCrypto {
     return this.encrypt(new Float64Array(this.runtime.slots).fill(value));
   }
 
-  /** Decrypts and decodes a ciphertext the enclave returned; throws if it does not load under this key's parameters. */
+  /** Decrypts and decodes a ciphertext the enclave returned; throws if it does not load under this key's parameters (or below the top levels, for a `top` chain). */
   decrypt(bytes: Uint8Array): Float64Array {
     const rt = this.runtime;
     const scope = new Scope();

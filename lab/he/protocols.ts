@@ -6,10 +6,10 @@ import { EnclaveClient, Traffic } from '../client/enclave-client';
 import { JointlabError } from '../errors';
 import { ModelFile } from '../../models/model';
 import { sigmoid } from '../../models/linalg';
-import { BankCrypto } from './bank-crypto';
 import { decodeFrames, encodeFrames } from './frames';
 import { KeyedLabels, alignLabels } from './label-alignment';
-import { ParamSetName, rotationSteps } from './params';
+import { ParamSetName } from './params';
+import { TrainingKeys } from './training-keys';
 import { packSeal } from './seal-pack';
 import { DecryptedScores, HeScoringSession, ScoringSteps, reportFailure } from './scoring-session';
 import type { LabelsAnswer, RoundHeader, SessionInfo } from '../api/he-sessions';
@@ -37,12 +37,12 @@ export interface HeTrainOptions {
    * Keys begun earlier (`trainingKeys`), e.g. while the job waited for its steward: the SEAL start and
    * key generation are then off the session's clock. heTrain disposes of them.
    */
-  keys?: Promise<BankCrypto>;
+  keys?: Promise<TrainingKeys>;
 }
 
 /** A fresh key set for one encrypted-label training session (public, Galois for the enclave's rotations, relinearization). */
-export function trainingKeys(paramSet: ParamSetName): Promise<BankCrypto> {
-  return BankCrypto.create(paramSet, rotationSteps(paramSet), { relinKeys: true });
+export function trainingKeys(paramSet: ParamSetName): Promise<TrainingKeys> {
+  return TrainingKeys.make(paramSet);
 }
 
 export interface HeTrainResult {
@@ -71,7 +71,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   // Settled before the keys' first blocking step; a failed opening is reported once the keys are made.
   opening.info.catch(() => undefined);
   await opening.written;
-  const crypto = await (options.keys ?? trainingKeys(options.paramSet)).catch(async (e: unknown) => {
+  const keys = await (options.keys ?? trainingKeys(options.paramSet)).catch(async (e: unknown) => {
     // The session may be open already: its job is marked failed rather than left running.
     await reportFailure(options.client, await opening.info.then((i) => i.id, () => undefined), e);
     throw e;
@@ -83,6 +83,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     session = info.id;
     const training = info.training!;
     const labels = alignLabels(training.uploadIds, options.labels);
+    const { crypto } = keys;
     const blocks: Uint8Array[] = [];
     const opened = Date.now();
     for (let start = 0; start < labels.length; start += info.slots) blocks.push(crypto.encrypt(labels.subarray(start, start + info.slots)));
@@ -118,7 +119,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
           rounds += average;
           floodBits = Math.min(floodBits, answer.header.flood.bits);
           accepted = at;
-          return { next: Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D)), at, average };
+          return { next: Array.from((await keys.decrypt(answer.blobs[0])).subarray(0, D)), at, average };
         } catch (e) {
           if (!(e instanceof JointlabError) || e.code !== 'insufficient_precision') throw e;
           // A refused round is charged as one answered round, an average too (enclave/he/training-session.ts).
@@ -187,7 +188,7 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     await reportFailure(options.client, session, e);
     throw e;
   } finally {
-    crypto.dispose();
+    await keys.dispose();
   }
 }
 

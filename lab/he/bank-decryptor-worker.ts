@@ -1,0 +1,49 @@
+/**
+ * The thread behind `BankDecryptor`: builds the whole modulus chain of one parameter set, takes the
+ * bank's secret key once, then decrypts and decodes the ciphertexts it is sent, in order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Decryptor } from 'node-seal/implementation/decryptor';
+import type { ParamSetName } from './params';
+import { Scope, ckks } from './seal-runtime';
+import type { FromDecryptor, ToDecryptor } from './bank-decryptor';
+
+function main(port: NonNullable<typeof parentPort>): void {
+  const scope = new Scope();
+  const runtime = ckks((workerData as { paramSet: ParamSetName }).paramSet);
+  let decryptor: Promise<Decryptor> | undefined;
+  // Messages run one after another: the key comes first, and a ciphertext waits for the context and the key.
+  let queue: Promise<unknown> = runtime;
+  port.on('message', (m: ToDecryptor) => {
+    if ('secretKey' in m) {
+      decryptor = runtime.then((rt) => {
+        const key = scope.own(rt.seal.SecretKey());
+        key.loadArray(rt.context, m.secretKey);
+        m.secretKey.fill(0);
+        return scope.own(rt.seal.Decryptor(rt.context, key));
+      });
+      queue = decryptor;
+      return;
+    }
+    const work = queue.then(async () => {
+      const rt = await runtime;
+      if (!decryptor) throw new Error('no secret key was handed to the decryptor');
+      const d = await decryptor;
+      const local = new Scope();
+      try {
+        const cipher = local.own(rt.seal.CipherText());
+        cipher.loadArray(rt.context, m.cipher);
+        return Float64Array.from(rt.encoder.decode(local.own(d.decrypt(cipher))));
+      } finally {
+        local.dispose();
+      }
+    });
+    queue = work.catch(() => undefined);
+    work.then(
+      (values) => port.postMessage({ id: m.id, values } satisfies FromDecryptor, [values.buffer]),
+      (e: unknown) => port.postMessage({ id: m.id, error: e instanceof Error ? e.message : 'decryption failed' } satisfies FromDecryptor),
+    );
+  });
+}
+
+if (parentPort) main(parentPort);

@@ -1,0 +1,37 @@
+/**
+ * One encrypted-label training's keys on the bank's side: made on the top levels only while a thread
+ * of their own builds the whole chain for decrypting the rounds (bank-decryptor.ts).
+ */
+import { BankCrypto } from './bank-crypto';
+import { BankDecryptor } from './bank-decryptor';
+import { ParamSetName, rotationSteps } from './params';
+
+export class TrainingKeys {
+  private constructor(
+    /** Keys to send and the labels' encryption. */
+    readonly crypto: BankCrypto,
+    private readonly decryptor: BankDecryptor,
+  ) {}
+
+  /** A fresh key set (public, Galois for the enclave's rotations, relinearization), the decryption thread started first. */
+  static async make(paramSet: ParamSetName): Promise<TrainingKeys> {
+    const decryptor = BankDecryptor.start(paramSet);
+    try {
+      const crypto = await BankCrypto.create(paramSet, rotationSteps(paramSet), { relinKeys: true, chain: 'top', secretKeyTo: (bytes) => decryptor.useKey(bytes) });
+      return new TrainingKeys(crypto, decryptor);
+    } catch (e) {
+      await decryptor.close();
+      throw e;
+    }
+  }
+
+  /** A round's answer, decrypted and decoded in the decryption thread. */
+  decrypt(cipher: Uint8Array): Promise<Float64Array> {
+    return this.decryptor.decrypt(cipher);
+  }
+
+  async dispose(): Promise<void> {
+    this.crypto.dispose();
+    await this.decryptor.close();
+  }
+}
