@@ -131,19 +131,18 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
         }
       }
     };
-    // Newton rounds until the steps stop shrinking: from then on each answer differs from the last by the rounds' noise.
-    let previous = Infinity;
+    // Newton rounds until one more step would finish (newtonSettled): the averaged request below is that step.
+    const changes: number[] = [];
     let averaged = 0;
     while (rounds < info.maxRounds) {
       const { next, at } = await round(beta);
-      const change = Math.max(...next.map((v, k) => Math.abs(v - at[k])));
+      changes.push(Math.max(...next.map((v, k) => Math.abs(v - at[k]))));
       beta = next;
-      options.onRound?.(rounds, change, floodBits);
-      if (change < (options.tolerance ?? 1e-4) || change > previous / 2) {
+      options.onRound?.(rounds, changes[changes.length - 1], floodBits);
+      if (newtonSettled(changes, options.tolerance ?? 1e-4)) {
         converged = true;
         break;
       }
-      previous = change;
     }
     // The rounds left are spent at the converged weights and averaged: the noise shrinks as one over their
     // square root. One request asks for all of them (`average`): the enclave answers their mean, charged
@@ -190,6 +189,34 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   } finally {
     await keys.dispose();
   }
+}
+
+/**
+ * Whether the Newton rounds so far (`changes`: each round's largest weight change, in order) have
+ * done what single rounds can: the rounds left are then spent as one averaged round at the last
+ * weights, which is itself a Newton step, so its answer sits as near the optimum as one more single
+ * round would, with less noise. Newton's method converges quadratically near the optimum, each change
+ * about C times the previous one squared (C estimated from the last two), so the rounds have settled when:
+ * - the last change is within the tolerance;
+ * - it stopped shrinking (more than half the one before), or it is more than twice what the quadratic
+ *   rate of the two before predicts: it is the rounds' noise, not the method's progress, from here on;
+ * - one more step from the last weights is predicted to land within the tolerance of the optimum (the
+ *   last weights are about C times the last change squared from it; a step squares that, times C).
+ * The last two need three changes, so that C comes from steps near the optimum.
+ */
+export function newtonSettled(changes: number[], tolerance: number): boolean {
+  const k = changes.length;
+  const last = changes[k - 1];
+  if (last < tolerance) return true;
+  if (k < 2) return false;
+  const before = changes[k - 2];
+  if (last > before / 2) return true;
+  if (k < 3) return false;
+  const earlier = changes[k - 3];
+  if (last > (2 * before ** 3) / earlier ** 2) return true;
+  const rate = last / before ** 2;
+  const distance = rate * last ** 2;
+  return rate * distance ** 2 < tolerance;
 }
 
 export interface HeScoreOptions {
