@@ -37,22 +37,30 @@ export function badCipher(what: string): JointlabError {
 
 /** Loads the session's keys into a scope; malformed or mismatched bytes are a 400, not a crash. */
 export function loadKeys(rt: CkksRuntime, scope: Scope, publicKey: Uint8Array, galoisKeys: Uint8Array): { pk: PublicKey; gk: GaloisKeys } {
+  const pk = loadPublicKey(rt, scope, publicKey);
+  return { pk, gk: galoisKeys.length === 0 ? scope.own(rt.seal.GaloisKeys()) : loadGaloisKeys(rt, scope, galoisKeys) };
+}
+
+export function loadPublicKey(rt: CkksRuntime, scope: Scope, bytes: Uint8Array): PublicKey {
   const pk = scope.own(rt.seal.PublicKey());
-  const gk = scope.own(rt.seal.GaloisKeys());
   try {
-    if (!sealBlobLooksWhole(publicKey)) throw new Error();
-    pk.loadArray(rt.context, publicKey);
+    if (!sealBlobLooksWhole(bytes)) throw new Error();
+    pk.loadArray(rt.context, bytes);
   } catch {
     throw new JointlabError('bad_key', "the public key does not load under this session's parameters", 'usage');
   }
-  if (galoisKeys.length === 0) return { pk, gk };
+  return pk;
+}
+
+export function loadGaloisKeys(rt: CkksRuntime, scope: Scope, bytes: Uint8Array): GaloisKeys {
+  const gk = scope.own(rt.seal.GaloisKeys());
   try {
-    if (!sealBlobLooksWhole(galoisKeys)) throw new Error();
-    gk.loadArray(rt.context, galoisKeys);
+    if (!sealBlobLooksWhole(bytes)) throw new Error();
+    gk.loadArray(rt.context, bytes);
   } catch {
     throw new JointlabError('bad_key', "the Galois keys do not load under this session's parameters", 'usage');
   }
-  return { pk, gk };
+  return gk;
 }
 
 /** The parms ids and moduli that `seal-bytes.ts` checks a bank's bytes against, read from SEAL's own context. */

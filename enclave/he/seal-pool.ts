@@ -36,7 +36,7 @@ export interface PoolOps {
   checkKeys: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; needsRotations: boolean }; output: void };
   encryptedXty: { input: XtyInput; output: Uint8Array[] };
   xtyFolds: { input: XtyInput; output: Uint8Array[] };
-  xtyFromFolds: { input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; shares: Uint8Array[][] }; output: Uint8Array[] };
+  xtyFromFolds: { input: { paramSet: ParamSetName; galoisKeys: Uint8Array; keysKey?: string; shares: Uint8Array[][] }; output: Uint8Array[] };
   newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
   keepTotals: { input: Pick<RoundInput, 'paramSet' | 'xty' | 'xtyKey'>; output: void };
   floodZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }; output: Uint8Array[] };
@@ -366,8 +366,10 @@ export async function encryptedXtyShared(input: XtyInput, slots: number): Promis
     columns: input.columns.map((c) => c.slice(from * slots, Math.min((from + per) * slots, rows))),
     ...(input.zeros ? { zeros: input.zeros.slice(from, from + per) } : {}),
   });
-  const shares = await Promise.all(Array.from({ length: Math.ceil(input.labels.length / per) }, (_, k) => run('xtyFolds', part(k * per))));
-  return run('xtyFromFolds', { paramSet: input.paramSet, publicKey: input.publicKey, galoisKeys: input.galoisKeys, shares });
+  // The workers that fold keep the Galois keys loaded for the sum, which runs on one of them.
+  const keysKey = randomUUID();
+  const shares = await Promise.all(Array.from({ length: Math.ceil(input.labels.length / per) }, (_, k) => run('xtyFolds', { ...part(k * per), keysKey })));
+  return run('xtyFromFolds', { paramSet: input.paramSet, galoisKeys: input.galoisKeys, keysKey, shares });
 }
 
 export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {

@@ -9,7 +9,7 @@ import type { GaloisKeys } from 'node-seal/implementation/galois-keys';
 import { JointlabError } from '../../lab/errors';
 import { CLASSES, PARAM_SETS, ParamSetName, classSumPasses } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks, withScope } from '../../lab/he/seal-runtime';
-import { FloodPolicy, NoiseInputs, badCipher, encodeAt, floodSize, levelEncoder, loadFresh, loadKeys, matrixL1, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { FloodPolicy, NoiseInputs, badCipher, encodeAt, floodSize, levelEncoder, loadFresh, loadGaloisKeys, loadPublicKey, matrixL1, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
 import { addSampledFlood } from './sampled-flood';
 import { freshZeros, rerandomized, zeroFromBytes } from './rerandomize';
 import { labelCheckBlocks, loadRelinKeys, realParts, secretFactors } from './label-check';
@@ -36,6 +36,8 @@ export interface XtyInput {
   relinKeys?: Uint8Array;
   /** Encryptions of zero under the session's key made ahead, one per label block, for their re-randomization (rerandomize.ts). */
   zeros?: Uint8Array[];
+  /** Keep the Galois keys loaded under this name for `xtyFromFolds` (made by the enclave, never by a bank). */
+  keysKey?: string;
 }
 
 /**
@@ -159,9 +161,39 @@ function groupTotals(rt: CkksRuntime, gk: GaloisKeys, acc: CipherText | undefine
   }
 }
 
+/**
+ * One session's Galois keys kept loaded between this worker's fold and the sum of the folds, when the
+ * pool names them (`keysKey`, made by the enclave per labels request, never by a bank): the sum runs
+ * on a worker that folded, and loading the keys again cost it about 40 ms at n16384 while the other
+ * worker idled. One entry; the sum drops it, and the next session's fold replaces it.
+ */
+let keptGalois: { key: string; scope: Scope; gk: GaloisKeys } | undefined;
+
+function dropKeptGalois(): void {
+  keptGalois?.scope.dispose();
+  keptGalois = undefined;
+}
+
+/** The Galois keys of `bytes`: the kept ones when `key` names them, else loaded (and kept under `key`, if given) or owned by `scope`. */
+function galoisKeysOf(rt: CkksRuntime, scope: Scope, bytes: Uint8Array, key: string | undefined): GaloisKeys {
+  const name = key ? `${rt.name}:${key}` : undefined;
+  if (name && keptGalois?.key === name) return keptGalois.gk;
+  if (!name) return loadGaloisKeys(rt, scope, bytes);
+  dropKeptGalois();
+  const owner = new Scope();
+  try {
+    keptGalois = { key: name, scope: owner, gk: loadGaloisKeys(rt, owner, bytes) };
+    return keptGalois.gk;
+  } catch (e) {
+    owner.dispose();
+    throw e;
+  }
+}
+
 /** Every group's fold of the input's label blocks (with their label check in the first group), owned by `scope`. */
 function groupFolds(rt: CkksRuntime, scope: Scope, input: XtyInput): { gk: GaloisKeys; folds: (CipherText | undefined)[] } {
-  const { pk, gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
+  const pk = loadPublicKey(rt, scope, input.publicKey);
+  const gk = galoisKeysOf(rt, scope, input.galoisKeys, input.keysKey);
   // 2 Re(y): a label's imaginary part would otherwise reach the bank through the rounds, unchecked.
   // Re-randomized first, before any key switch: the bank's keys must meet masks it cannot predict (rerandomize.ts).
   const labels = realParts(rt, scope, rerandomized(rt, scope, input.labels.map((b, i) => loadFresh(rt, scope, b, `label ciphertext ${i}`)), pk, input.zeros), gk);
@@ -200,10 +232,10 @@ export async function xtyFolds(input: XtyInput): Promise<Uint8Array[]> {
 }
 
 /** Enc(X^T y) as `encryptedXty` makes it, from the folds several workers made of disjoint label blocks (`xtyFolds`): summed per group, then summed within classes. */
-export async function xtyFromFolds(input: { paramSet: ParamSetName; publicKey: Uint8Array; galoisKeys: Uint8Array; shares: Uint8Array[][] }): Promise<Uint8Array[]> {
+export async function xtyFromFolds(input: { paramSet: ParamSetName; galoisKeys: Uint8Array; keysKey?: string; shares: Uint8Array[][] }): Promise<Uint8Array[]> {
   const rt = await ckks(input.paramSet);
   return withScope((scope) => {
-    const { gk } = loadKeys(rt, scope, input.publicKey, input.galoisKeys);
+    const gk = galoisKeysOf(rt, scope, input.galoisKeys, input.keysKey);
     const groups = input.shares[0]?.length ?? 0;
     if (groups === 0 || input.shares.some((s) => s.length !== groups)) throw new JointlabError('he_failed', 'the shares of Enc(X^T y) do not match');
     const folds = Array.from({ length: groups }, (_, g) => {
@@ -223,7 +255,7 @@ export async function xtyFromFolds(input: { paramSet: ParamSetName; publicKey: U
       return sum;
     });
     return folds.flatMap((fold) => groupTotals(rt, gk, fold));
-  });
+  }).finally(dropKeptGalois);
 }
 
 export interface RoundInput {

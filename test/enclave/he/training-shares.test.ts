@@ -22,12 +22,13 @@ describe('Enc(X^T y) in shares of the label blocks', function () {
 
   const blocksOf = (labels: number[]) => Array.from({ length: Math.ceil(rows / slots) }, (_, b) => crypto.encrypt(labels.slice(b * slots, (b + 1) * slots)));
   const input = (labels: Uint8Array[]) => ({ paramSet: 'n8192' as const, publicKey: crypto.publicKeyBytes, galoisKeys: crypto.galoisKeyBytes, labels, columns, relinKeys: crypto.relinKeyBytes });
-  /** Blocks [0, 2) and [2, 3), each share with its own rows. */
+  /** Blocks [0, 2) and [2, 3), each share with its own rows; the Galois keys kept loaded from the folds to the sum, as the pool asks. */
   const inShares = async (labels: Uint8Array[]) => {
+    const keysKey = `shares-${labels.length}-${Math.random()}`;
     const shares = await Promise.all(
-      [[0, 2], [2, 3]].map(([from, to]) => xtyFolds({ ...input(labels.slice(from, to)), columns: columns.map((c) => c.slice(from * slots, Math.min(to * slots, rows))) })),
+      [[0, 2], [2, 3]].map(([from, to]) => xtyFolds({ ...input(labels.slice(from, to)), keysKey, columns: columns.map((c) => c.slice(from * slots, Math.min(to * slots, rows))) })),
     );
-    return xtyFromFolds({ paramSet: 'n8192', publicKey: crypto.publicKeyBytes, galoisKeys: crypto.galoisKeyBytes, shares });
+    return xtyFromFolds({ paramSet: 'n8192', galoisKeys: crypto.galoisKeyBytes, keysKey, shares });
   };
   /** Slot k of copy d holds the total of class (k + d) mod CLASSES. */
   const totals = (xty: Uint8Array[]) => xty.map((c) => Array.from(crypto.decrypt(c).subarray(0, CLASSES)));
