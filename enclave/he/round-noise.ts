@@ -64,6 +64,23 @@ export function roundFlood(design: TrainingDesign, paramSet: ParamSetName, matri
  */
 export function firstRoundFlood(design: TrainingDesign, paramSet: ParamSetName, l2: number): FloodReport {
   const D = design.names.length;
-  const { hessian } = newtonPieces(design.matched, design.matchedRows, new Float64Array(D), l2);
+  const { hessian } = roundPieces(design, new Array<number>(D).fill(0), l2);
   return roundFlood(design, paramSet, inverseSpd(hessian, D), l2, 'the first round on this design');
+}
+
+/** The design's pieces at zero weights, per l2: the opening's check computes them, and the bank's first round (at zero) takes them. */
+const atZero = new WeakMap<TrainingDesign, { l2: number; pieces: Readonly<ReturnType<typeof newtonPieces>> }>();
+
+/**
+ * A round's label-free pieces (models/logistic-core.ts newtonPieces) at `weights`, not to be changed
+ * by the caller: at zero weights, where every session's first round is, those the session's opening
+ * computed (about 20 ms of the first round's request otherwise, on a machine whose SEAL workers are busy).
+ */
+export function roundPieces(design: TrainingDesign, weights: ArrayLike<number>, l2: number): Readonly<ReturnType<typeof newtonPieces>> {
+  const zero = Array.prototype.every.call(weights, (w: number) => w === 0);
+  const known = zero ? atZero.get(design) : undefined;
+  if (known && known.l2 === l2) return known.pieces;
+  const pieces = newtonPieces(design.matched, design.matchedRows, weights, l2);
+  if (zero) atZero.set(design, { l2, pieces });
+  return pieces;
 }

@@ -25,7 +25,7 @@ import { HeSettings, OpenSession, SessionHead, forgetSession, keepGaloisKeys, op
 import { deleteTotals } from './training-totals';
 import { firstRoundFlood } from './round-noise';
 import { trainingTimed } from './training-steps';
-import { newtonRoundOf, prepareLabelZeros, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
+import { clippedDesign, newtonRoundOf, prepareLabelZeros, receiveLabels, rememberDesign, roundPrivacy, sessionDesign, sessionRounds, trainingL2 } from './training-session';
 import type { FloodReport, LabelsAnswer, ModelAnswer, SessionInfo } from '../../lab/api/he-sessions';
 import { decodeJob } from '../jobs/decode';
 import { assertValid } from '../../lab/spec/problems';
@@ -120,7 +120,8 @@ export class HeSessions {
     let recordPrint: ((q: Queries) => Promise<void>) | undefined;
     let uploadRows = 0;
     if (mode === 'he-train') {
-      const design = await designed!;
+      // Clipped as the rounds will use it: the first round's check below is on the rounds' own design.
+      const design = clippedDesign(await designed!);
       const least = Math.max(this.settings.minTrainingRows, design.k);
       // Decided on a noisy count: a threshold at exactly `least` matched rows would say whether one more id is on the platform.
       if (noisyValue(design.matchedRows, design.noise.uniform('he.matched')) < least) {

@@ -8,11 +8,10 @@ import { ParamSetName, slotsOf } from '../../lab/he/params';
 import { JobSpec } from '../../lab/spec/job-spec';
 import { assertHeSettings } from '../../lab/spec/he-spec';
 import { inverseSpd } from '../../models/linalg';
-import { newtonPieces } from '../../models/logistic-core';
 import { Db } from '../store/db';
 import { TrainingDesign, trainingDesign } from './design';
 import { DEFAULT_FLOOD } from './enclave-crypto';
-import { noiseInputsOf, roundFlood } from './round-noise';
+import { noiseInputsOf, roundFlood, roundPieces } from './round-noise';
 import { reportedRoundFlood } from '../release/training-flood';
 import { xtyCiphertexts } from './training-crypto';
 import { checkKeyBytes, encryptedXtyShared, floodZeros, inSharedMemory, keepTotalsAhead, labelZerosAhead, newtonRound } from './seal-pool';
@@ -68,14 +67,19 @@ function takeFlood(id: string): Promise<Uint8Array[] | undefined> {
 }
 
 /** The design as the rounds use it: rows clipped to the norm the noise is calibrated to (see enclave/release/he-rounds.ts). */
-export function rememberDesign(id: string, design: TrainingDesign): TrainingDesign {
-  const clipped = { ...design, ...clipRows(design.aligned, design.matched, clipNorm(design.aligned.length)) };
+/** The design as a session's rounds use it: rows clipped to the rounds' norm (release/he-rounds.ts clipRows). */
+export function clippedDesign(design: TrainingDesign): TrainingDesign {
+  return { ...design, ...clipRows(design.aligned, design.matched, clipNorm(design.aligned.length)) };
+}
+
+/** Keeps a session's clipped design for its labels and rounds. */
+export function rememberDesign(id: string, clipped: TrainingDesign): TrainingDesign {
   designs.set(id, clipped);
   return clipped;
 }
 
 export async function sessionDesign(db: Db, row: SessionHead, spec: JobSpec): Promise<TrainingDesign> {
-  return designs.get(row.id) ?? rememberDesign(row.id, await trainingDesign(db, spec, row.org));
+  return designs.get(row.id) ?? rememberDesign(row.id, clippedDesign(await trainingDesign(db, spec, row.org)));
 }
 
 /** What the session's rounds disclose, for the bank to plan its rounds by (nothing in it depends on the data). */
@@ -178,7 +182,7 @@ export async function newtonRoundOf(db: Db, session: OpenSession, weights: numbe
   if (stored.ciphertexts.length !== xtyCiphertexts(D)) throw new JointlabError('no_label_check', 'this session holds no label check; open a new session', 'conflict');
   const privacy = roundPrivacy(spec, D, maxRounds);
   const started = process.hrtime.bigint();
-  const { hessian, gradient } = newtonPieces(design.matched, design.matchedRows, weights, trainingL2(spec));
+  const { hessian, gradient } = roundPieces(design, weights, trainingL2(spec));
   // The round's noise goes into v = g - X^T y before H^-1, in the clear part: no change to the ciphertexts.
   const noisy = noisedGradient(gradient, averagedRoundStd(privacy.noiseStd, average));
   const matrix = inverseSpd(hessian, D);
