@@ -71,12 +71,21 @@ function hmacPrefix(pads: { inner: Buffer; outer: Buffer }, id: string): bigint 
   return hash('sha256', Buffer.concat([pads.outer, inner]), 'buffer').readBigUInt64BE(0);
 }
 
-/** A digest of any strings, in order, for the request and noise keys. */
+/** A digest of any strings, in order, for the request and noise keys: each part's UTF-8 bytes, then a zero byte. */
 export function digestOf(parts: Iterable<string>): string {
   const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\u0000');
+  const all = Array.isArray(parts) ? (parts as string[]) : [...parts];
+  // One update for the whole list (two per part cost about 10 ms per 10,000 ids). The same bytes as part
+  // by part when the text is well formed: the zeros between parts keep a lone surrogate from pairing
+  // with the next part's, so a list holding one is hashed part by part, as UTF-8 encodes each alone.
+  const joined = all.length ? `${all.join('\u0000')}\u0000` : '';
+  if (wellFormed(joined)) h.update(joined);
+  else for (const p of all) h.update(p).update('\u0000');
   return h.digest('hex');
 }
+
+/** String.prototype.isWellFormed (Node 20 has it; TypeScript's es2022 library does not declare it). */
+const wellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** Size of the symmetric difference of two fingerprints, counted up to `stopAt`. */
 export function differenceSize(a: Buffer, b: Buffer, stopAt = Infinity): number {

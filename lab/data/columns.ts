@@ -51,20 +51,24 @@ export function typedColumn(joined: JoinedTable, name: string, categorical: Read
   if (categorical.has(name)) {
     return { name, kind: 'categorical', values: cells.map((c) => (isMissingCell(c) ? null : c.trim())) };
   }
+  // Each cell read once (numericCellClass: a clean number takes one regular-expression test, no trimming).
+  const classes = new Uint8Array(cells.length);
   let present = 0;
   let numeric = 0;
-  for (const c of cells) {
-    if (isMissingCell(c, 'numeric')) continue;
+  for (let i = 0; i < cells.length; i++) {
+    const k = numericCellClass(cells[i]);
+    classes[i] = k;
+    if (k === 0) continue;
     present++;
-    if (NUMBER.test(c.trim())) numeric++;
+    if (k === 1) numeric++;
   }
   if (present === 0 || numeric < NUMERIC_MAJORITY * present) {
     return { name, kind: 'categorical', values: cells.map((c) => (isMissingCell(c) ? null : c.trim())) };
   }
   const values = new Float64Array(cells.length);
   cells.forEach((c, i) => {
-    if (isMissingCell(c, 'numeric')) values[i] = NaN;
-    else if (NUMBER.test(c.trim())) values[i] = Number(c);
+    if (classes[i] === 0) values[i] = NaN;
+    else if (classes[i] === 1) values[i] = Number(c);
     else {
       throw new JointlabError(
         'non_numeric_value',

@@ -5,8 +5,8 @@
  * a faster computation must not change a byte.
  */
 import { strict as assert } from 'node:assert';
-import { createHmac } from 'node:crypto';
-import { fingerprintIds, withRoles } from '../../../enclave/release/differencing';
+import { createHash, createHmac } from 'node:crypto';
+import { digestOf, fingerprintIds, withRoles } from '../../../enclave/release/differencing';
 import { Random } from '../../../models/random';
 
 function textbook(secret: Buffer, ids: Iterable<string>): Buffer {
@@ -33,5 +33,32 @@ describe('population fingerprints: the bytes of the textbook computation', () =>
       assert.ok((await fingerprintIds(secret, roles)).equals(textbook(secret, roles)));
     }
     assert.equal((await fingerprintIds(Buffer.alloc(32), [])).length, 0);
+  });
+});
+
+/** The request and noise keys' digest by its definition: each part's UTF-8 bytes and a zero byte, part by part. */
+function digestByParts(parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\u0000');
+  return h.digest('hex');
+}
+
+describe('digests of id lists: the bytes of the part-by-part definition', () => {
+  it('equal it for lists of every shape, lone surrogates included (stored noise keys depend on them)', () => {
+    const random = new Random(3);
+    const lists = [
+      [],
+      [''],
+      ['a', 'b'],
+      ['统一社会信用代码', 'é', ''],
+      ['\ud800', '\udc00'],
+      ['x\ud83d', '\ude00y'],
+      ['\ud83d\ude00'],
+      Array.from({ length: 20000 }, () => String(Math.floor(random.uniform() * 1e12))),
+    ];
+    for (const parts of lists) {
+      assert.equal(digestOf(parts), digestByParts(parts), JSON.stringify(parts.slice(0, 3)));
+      assert.equal(digestOf(new Set(parts).values()), digestByParts([...new Set(parts)]));
+    }
   });
 });
