@@ -37,7 +37,8 @@ export interface PoolOps {
   encryptedXty: { input: XtyInput; output: Uint8Array[] };
   xtyFolds: { input: XtyInput; output: Uint8Array[] };
   xtyFromFolds: { input: { paramSet: ParamSetName; galoisKeys: Uint8Array; keysKey?: string; shares: Uint8Array[][] }; output: Uint8Array[] };
-  newtonRound: { input: RoundInput; output: { cipher: Uint8Array; flood: FloodReport } };
+  newtonRound: { input: RoundInput & { parts?: Uint8Array[] }; output: { cipher: Uint8Array; flood: FloodReport } };
+  newtonRoundPart: { input: RoundInput & { from: number; to: number }; output: Uint8Array };
   keepTotals: { input: Pick<RoundInput, 'paramSet' | 'xty' | 'xtyKey'>; output: void };
   floodZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; policy: FloodPolicy }; output: Uint8Array[] };
   labelZeros: { input: { paramSet: ParamSetName; publicKey: Uint8Array; count: number }; output: Uint8Array[] };
@@ -372,9 +373,20 @@ export async function encryptedXtyShared(input: XtyInput, slots: number): Promis
   return run('xtyFromFolds', { paramSet: input.paramSet, galoisKeys: input.galoisKeys, keysKey, shares });
 }
 
+/**
+ * One Newton round (training-crypto.ts newtonRound). With two workers or more, its products are
+ * shared: two workers each compute half of them (newtonRoundPart), and one finishes the round from
+ * the two halves; the same answer, its SEAL work (16 diagonals encoded and multiplied, about three
+ * quarters of it) split over two threads.
+ */
 export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
   assertPublicKey(await paramFacts(input.paramSet), input.publicKey);
-  return run('newtonRound', input);
+  if (settings.workers < 2) return run('newtonRound', input);
+  const half = Math.ceil(input.xty.length / 2);
+  // The flood's zero made ahead goes to the finishing round only.
+  const { zeros, ...products } = input;
+  const parts = await Promise.all([run('newtonRoundPart', { ...products, from: 0, to: half }), run('newtonRoundPart', { ...products, from: half, to: input.xty.length })]);
+  return run('newtonRound', { ...input, zeros, parts });
 }
 
 /**

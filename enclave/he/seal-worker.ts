@@ -8,7 +8,7 @@ import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
 import { checkKeys, paramFacts } from './enclave-crypto';
-import { encryptedXty, floodZeros, keepTotals, newtonRound, xtyFolds, xtyFromFolds } from './training-crypto';
+import { encryptedXty, floodZeros, keepTotals, newtonRound, newtonRoundPart, xtyFolds, xtyFromFolds } from './training-crypto';
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import { rehearseTraining } from './training-warmup';
 import { freshZeros } from './rerandomize';
@@ -24,6 +24,7 @@ const ops: Impl = {
   xtyFolds,
   xtyFromFolds,
   newtonRound,
+  newtonRoundPart,
   keepTotals,
   floodZeros,
   labelZeros: freshZeros,

@@ -341,61 +341,102 @@ export function floodZeros(input: { paramSet: ParamSetName; publicKey: Uint8Arra
 }
 
 /**
- * Enc(offset + matrix · X^T y), flooded: the bank's new weights in slots 0..D-1, readable only with
- * its secret key. Copy d of a group holds at slot k the total of class (k + d) mod CLASSES, so slot k
- * of the sum over copies of copy_d times diagonal_d, with diagonal_d[k] = matrix[k][that class's
- * column], is row k of the product; the check's class gets the secret factor instead.
+ * The sum over stored totals [from, to) of each copy times its diagonal (unrescaled), owned by
+ * `scope`; undefined when every diagonal there is zero. Copy d of a group holds at slot k the total of
+ * class (k + d) mod CLASSES, so slot k of the sum over every copy of copy_d times diagonal_d, with
+ * diagonal_d[k] = matrix[k][that class's column], is row k of the product; the check's class gets a
+ * fresh secret factor instead (each row's check class falls in one copy, so a range draws its own).
  */
-export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
-  const rt = await ckks(input.paramSet);
+function roundProducts(rt: CkksRuntime, scope: Scope, input: RoundInput, from: number, to: number): CipherText | undefined {
   const d = input.offset.length;
+  // Loaded (and so checked by SEAL) before their count is: a stored total that does not load is the worker's failure.
+  const totals = loadTotals(rt, scope, input);
+  if (input.xty.length !== xtyCiphertexts(d)) throw new JointlabError('bad_ciphertext_count', `expected ${xtyCiphertexts(d)} stored totals for ${d} columns`, 'usage');
+  let result: CipherText | undefined;
+  const term = scope.own(rt.seal.CipherText());
+  const rho = input.check ? secretFactors(d).map((v) => v * input.check!.gain) : undefined;
+  const diagonal = new Float64Array(rt.slots);
+  const scale = 2 ** PARAM_SETS[input.paramSet].secondScaleBits;
+  // The totals are one rescale below the top: their diagonals are encoded at that level directly
+  // (enclave-crypto.ts levelEncoder; null: not asked yet, undefined: none, encoded at the top and switched down).
+  let encoder: ReturnType<typeof levelEncoder> | null = null;
+  totals.forEach((s, at) => {
+    if (!s || at < from || at >= to) return;
+    const group = Math.floor(at / CLASSES);
+    const shift = at % CLASSES;
+    diagonal.fill(0);
+    for (let k = 0; k < d; k++) {
+      const c = (k + shift) % CLASSES;
+      const j = group * PER_GROUP + c;
+      if (c === CHECK_CLASS) diagonal[k] = group === 0 && rho ? rho[k] : 0;
+      else if (j < d) diagonal[k] = input.matrix[k * d + j];
+    }
+    if (diagonal.every((v) => v === 0)) return;
+    if (encoder === null) encoder = levelEncoder(rt, scope.own(s.parmsId));
+    const plain = encoder ? scope.own(encoder.encode(diagonal, scale)) : encodeAt(rt, scope, diagonal, scale, s);
+    if (result) {
+      rt.evaluator.multiplyPlain(s, plain, term);
+      rt.evaluator.add(result, term, result);
+    } else {
+      result = scope.own(rt.seal.CipherText());
+      rt.evaluator.multiplyPlain(s, plain, result);
+    }
+    plain.delete();
+  });
+  return result;
+}
+
+/**
+ * One share of a round's products (roundProducts over stored totals [from, to)), serialized; empty
+ * when every diagonal there is zero. Two SEAL workers compute a round's shares at once and one of them
+ * finishes it (`newtonRound` with `parts`).
+ */
+export async function newtonRoundPart(input: RoundInput & { from: number; to: number }): Promise<Uint8Array> {
+  const rt = await ckks(input.paramSet);
+  return withScope((scope) => roundProducts(rt, scope, input, input.from, input.to)?.saveArray(rt.seal.ComprModeType.none) ?? new Uint8Array(0));
+}
+
+/** The shares `newtonRoundPart` made, summed (owned by `scope`); undefined when all are empty. */
+function sumOfParts(rt: CkksRuntime, scope: Scope, parts: Uint8Array[]): CipherText | undefined {
+  let sum: CipherText | undefined;
+  parts.forEach((bytes, k) => {
+    if (bytes.length === 0) return;
+    const part = scope.own(rt.seal.CipherText());
+    try {
+      if (!sealBlobLooksWhole(bytes)) throw new Error();
+      part.loadArray(rt.context, bytes);
+    } catch {
+      throw badCipher(`share ${k} of the round`);
+    }
+    if (sum) rt.evaluator.add(sum, part, sum);
+    else sum = part;
+  });
+  return sum;
+}
+
+/**
+ * Enc(offset + matrix · X^T y), flooded: the bank's new weights in slots 0..D-1, readable only with
+ * its secret key. The products over every stored total (roundProducts), or the shares of them other
+ * workers made (`parts`), then rescaled, offset and flooded.
+ */
+export async function newtonRound(input: RoundInput & { parts?: Uint8Array[] }): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
+  const rt = await ckks(input.paramSet);
   return withScope((scope) => {
-    const result = scope.own(rt.seal.CipherText());
-    const term = scope.own(rt.seal.CipherText());
-    const rho = input.check ? secretFactors(d).map((v) => v * input.check!.gain) : undefined;
-    const diagonal = new Float64Array(rt.slots);
-    let terms = 0;
-    // The totals are one rescale below the top: their diagonals are encoded at that level directly
-    // (enclave-crypto.ts levelEncoder; null: not asked yet, undefined: none, encoded at the top and switched down).
-    let encoder: ReturnType<typeof levelEncoder> | null = null;
-    loadTotals(rt, scope, input).forEach((s, at) => {
-      if (!s) return;
-      const group = Math.floor(at / CLASSES);
-      const shift = at % CLASSES;
-      diagonal.fill(0);
-      for (let k = 0; k < d; k++) {
-        const c = (k + shift) % CLASSES;
-        const j = group * PER_GROUP + c;
-        if (c === CHECK_CLASS) diagonal[k] = group === 0 && rho ? rho[k] : 0;
-        else if (j < d) diagonal[k] = input.matrix[k * d + j];
-      }
-      if (diagonal.every((v) => v === 0)) return;
-      if (encoder === null) encoder = levelEncoder(rt, scope.own(s.parmsId));
-      const scale = 2 ** PARAM_SETS[input.paramSet].secondScaleBits;
-      const plain = encoder ? scope.own(encoder.encode(diagonal, scale)) : encodeAt(rt, scope, diagonal, scale, s);
-      rt.evaluator.multiplyPlain(s, plain, terms === 0 ? result : term);
-      if (terms > 0) rt.evaluator.add(result, term, result);
-      plain.delete();
-      terms++;
-    });
-    if (input.xty.length !== xtyCiphertexts(d)) throw new JointlabError('bad_ciphertext_count', `expected ${xtyCiphertexts(d)} stored totals for ${d} columns`, 'usage');
-    if (terms === 0) throw new JointlabError('no_labels', 'the stored totals are all zero', 'conflict');
+    const result = input.parts ? sumOfParts(rt, scope, input.parts) : roundProducts(rt, scope, input, 0, input.xty.length);
+    if (!result) throw new JointlabError('no_labels', 'the stored totals are all zero', 'conflict');
     rt.evaluator.rescaleToNext(result, result);
     const offset = new Float64Array(rt.slots);
     offset.set(input.offset);
     const plainOffset = encodeAt(rt, scope, offset, result.scale, result);
     rt.evaluator.addPlain(result, plainOffset, result);
-    const estimate = noiseEstimate(input.paramSet, { ...input.noise, weightL1: matrixL1(input.matrix, d) });
+    const estimate = noiseEstimate(input.paramSet, { ...input.noise, weightL1: matrixL1(input.matrix, input.offset.length) });
     const report = floodSize(input.policy, estimate, input.paramSet);
-    const pk = scope.own(rt.seal.PublicKey());
-    pk.loadArray(rt.context, input.publicKey);
-    const encryptor = scope.own(rt.seal.Encryptor(rt.context, pk));
     // One fresh encryption of zero for this round alone, made ahead or here, then the sampled polynomial (as scoring floods).
-    const level = scope.own(result.parmsId);
     let zero = zeroFromBytes(rt, scope, input.zeros?.[0], result);
     if (!zero) {
+      const encryptor = scope.own(rt.seal.Encryptor(rt.context, loadPublicKey(rt, scope, input.publicKey)));
       zero = scope.own(encryptor.encryptZero());
-      rt.evaluator.cipherModSwitchTo(zero, level, zero);
+      rt.evaluator.cipherModSwitchTo(zero, scope.own(result.parmsId), zero);
     }
     addSampledFlood(rt, scope, result, zero, (report.valueStd * result.scale) / Math.sqrt(rt.slots));
     return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };
