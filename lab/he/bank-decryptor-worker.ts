@@ -1,16 +1,18 @@
 /**
- * The thread behind `BankDecryptor`: builds the whole modulus chain of one parameter set, takes the
- * bank's secret key once, then decrypts and decodes the ciphertexts it is sent, in order.
+ * The thread behind `BankDecryptor`: builds the context of one parameter set's last level (seal-
+ * runtime.ts `last`), takes the bank's secret key once and keeps its rows for that context's primes
+ * (secret-key-rows.ts), then decrypts and decodes the ciphertexts it is sent, in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Decryptor } from 'node-seal/implementation/decryptor';
 import type { ParamSetName } from './params';
 import { Scope, ckks } from './seal-runtime';
+import { secretKeyPrimes, secretKeyRows } from './secret-key-rows';
 import type { FromDecryptor, ToDecryptor } from './bank-decryptor';
 
 function main(port: NonNullable<typeof parentPort>): void {
   const scope = new Scope();
-  const runtime = ckks((workerData as { paramSet: ParamSetName }).paramSet);
+  const runtime = ckks((workerData as { paramSet: ParamSetName }).paramSet, 'last');
   let decryptor: Promise<Decryptor> | undefined;
   // Messages run one after another: the key comes first, and a ciphertext waits for the context and the key.
   let queue: Promise<unknown> = runtime;
@@ -18,8 +20,13 @@ function main(port: NonNullable<typeof parentPort>): void {
     if ('secretKey' in m) {
       decryptor = runtime.then((rt) => {
         const key = scope.own(rt.seal.SecretKey());
-        key.loadArray(rt.context, m.secretKey);
+        const n = 2 * rt.slots;
+        const primes = secretKeyPrimes(m.secretKey, n);
+        // The first prime's row and the special prime's (the last), under this context's key level.
+        const rows = secretKeyRows(m.secretKey, n, [0, primes - 1], scope.own(rt.context.keyParmsId).values);
         m.secretKey.fill(0);
+        key.loadArray(rt.context, rows);
+        rows.fill(0);
         return scope.own(rt.seal.Decryptor(rt.context, key));
       });
       queue = decryptor;

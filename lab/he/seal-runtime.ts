@@ -11,6 +11,7 @@ import type { SEALLibrary } from 'node-seal/implementation/seal';
 import type { Context } from 'node-seal/implementation/context';
 import type { CKKSEncoder } from 'node-seal/implementation/ckks-encoder';
 import type { Evaluator } from 'node-seal/implementation/evaluator';
+import type { Vector } from 'node-seal/implementation/vector';
 import { PARAM_SETS, ParamSetName } from './params';
 
 export interface Deletable {
@@ -98,13 +99,15 @@ export function sealHeapBytes(): number {
 }
 
 /**
- * Which levels a context knows. `whole`: every level down to the last prime, as the enclave computes
- * and as decryption of its answers needs. `top`: the key level and the first data level only, enough
- * to make keys and encrypt: at n16384 it builds in about 0.35 s where the whole chain takes about 0.53
- * (SEAL builds NTT tables per prime per level), so a bank makes its keys sooner and decrypts in a
- * thread of its own that builds the whole chain meanwhile (bank-decryptor.ts).
+ * Which levels a context knows (SEAL builds NTT tables per prime per level: the whole chain of n16384
+ * takes about 0.53 s to build). `whole`: every level down to the last prime, as the enclave computes.
+ * `top`: the key level and the first data level only, enough to make keys and encrypt (about 0.35 s).
+ * `last`: a context on the first prime and the special prime alone, whose only data level has the
+ * parameters, so the parms id, of the whole chain's last level, where a training round's answer
+ * comes back (about 0.2 s): a bank decrypts its rounds there with its secret key's two rows for those
+ * primes (bank-decryptor.ts). The last two are the bank's, in threads of their own.
  */
-export type ModulusChain = 'whole' | 'top';
+export type ModulusChain = 'whole' | 'top' | 'last';
 
 /** The long-lived context, encoder and evaluator of a parameter set; created once, never deleted. */
 export async function ckks(name: ParamSetName, chain: ModulusChain = 'whole'): Promise<CkksRuntime> {
@@ -116,8 +119,10 @@ export async function ckks(name: ParamSetName, chain: ModulusChain = 'whole'): P
   const parms = seal.EncryptionParameters(seal.SchemeType.ckks);
   parms.setPolyModulusDegree(set.polyModulusDegree);
   const moduli = seal.CoeffModulus.Create(set.polyModulusDegree, Int32Array.from(set.coeffBits));
-  parms.setCoeffModulus(moduli);
+  const chosen = chain === 'last' ? firstAndSpecial(seal, moduli) : moduli;
+  parms.setCoeffModulus(chosen);
   const context = seal.Context(parms, chain === 'whole', seal.SecurityLevel.tc128);
+  if (chosen !== moduli) chosen.delete();
   moduli.delete();
   parms.delete();
   if (!context.parametersSet()) throw new Error(`CKKS parameters ${name} were refused by SEAL`);
@@ -133,4 +138,15 @@ export async function ckks(name: ParamSetName, chain: ModulusChain = 'whole'): P
   };
   runtimes.set(key, runtime);
   return runtime;
+}
+
+/** The first and the last (special) prime of `moduli`, as a vector of their own. */
+function firstAndSpecial(seal: SEALLibrary, moduli: Vector): Vector {
+  const all = moduli.toArray() as BigUint64Array;
+  const picked = [all[0], all[all.length - 1]].map((q) => seal.Modulus(q));
+  const vector = seal.Vector();
+  // node-seal reads a list of its Modulus handles here, though its types name typed arrays only.
+  vector.from(picked.map((m) => m.instance) as unknown as BigUint64Array, 'Modulus');
+  for (const m of picked) m.delete();
+  return vector;
 }

@@ -1,13 +1,14 @@
 /**
- * The bank's training keys made on the top levels only, with the decryption in a thread that builds
- * the whole chain: the keys and labels work as whole-chain ones do, answers at the lowest level
- * decrypt there and not on the top-only context, and a closed decryptor refuses instead of hanging.
+ * The bank's training keys made on the top levels only, with the decryption in a thread whose context
+ * knows the chain's last level alone (its secret key the first and special primes' rows of the bank's):
+ * answers at that level, as the enclave's rounds come back, decrypt there and not on the top-only
+ * context, and a closed decryptor refuses instead of hanging.
  */
 import { strict as assert } from 'node:assert';
 import { TrainingKeys } from '../../../lab/he/training-keys';
 import { Scope, ckks } from '../../../lab/he/seal-runtime';
 
-describe('training keys: top levels here, decryption in a thread of its own', () => {
+describe('training keys: top levels here, the last level in a decryption thread of its own', () => {
   let keys: TrainingKeys;
   before(async () => {
     keys = await TrainingKeys.make('n8192');
