@@ -55,10 +55,17 @@ function takeLabelZeros(id: string): Promise<Uint8Array[] | undefined> {
 /** Rounds whose floods are made ahead: two, so that a round never waits for the one its predecessor started. */
 const FLOODS_AHEAD = 2;
 
-function prepareFloods(row: SessionHead, publicKey: Uint8Array, roundsLeft: number): void {
+/**
+ * Floods made while Enc(X^T y) is summed, on the worker the sum leaves idle: the bank's client asks
+ * four rounds in all (three single, then the rest averaged; lab/he/protocols.ts newtonSettled), whose
+ * floods were otherwise made between its requests, each taking a worker for about 16 ms at n16384.
+ */
+const FLOODS_WHILE_SUMMING = 4;
+
+function prepareFloods(row: SessionHead, publicKey: Uint8Array, roundsLeft: number, ahead = FLOODS_AHEAD): void {
   const queue = nextFloods.get(row.id) ?? [];
   // A failure here costs nothing but the head start: the round then floods with zeros of its own.
-  while (queue.length < Math.min(FLOODS_AHEAD, roundsLeft)) queue.push(floodZeros(row.param_set, publicKey, DEFAULT_FLOOD).catch(() => undefined));
+  while (queue.length < Math.min(ahead, roundsLeft)) queue.push(floodZeros(row.param_set, publicKey, DEFAULT_FLOOD).catch(() => undefined));
   nextFloods.set(row.id, queue);
 }
 
@@ -66,7 +73,6 @@ function takeFlood(id: string): Promise<Uint8Array[] | undefined> {
   return nextFloods.get(id)?.shift() ?? Promise.resolve(undefined);
 }
 
-/** The design as the rounds use it: rows clipped to the norm the noise is calibrated to (see enclave/release/he-rounds.ts). */
 /** The design as a session's rounds use it: rows clipped to the rounds' norm (release/he-rounds.ts clipRows). */
 export function clippedDesign(design: TrainingDesign): TrainingDesign {
   return { ...design, ...clipRows(design.aligned, design.matched, clipNorm(design.aligned.length)) };
@@ -138,9 +144,18 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   const galoisKeys = sent.galoisKeys ? inSharedMemory(sent.galoisKeys) : sessionGaloisKeys(row);
   // Made since the opening when the public key came with it; otherwise each fold makes its own.
   const zeros = await trainingTimed('zeros', () => takeLabelZeros(row.id));
+  // The rounds' floods are made under this public key while the sum runs; labels refused drop them with the key.
+  const maxRounds = sessionRounds(spec, Infinity);
   const xty = await trainingTimed('xty', () =>
-    encryptedXtyShared({ paramSet: row.param_set, publicKey, galoisKeys, labels: sent.labels.map(inSharedMemory), columns: design.aligned, relinKeys: inSharedMemory(sent.relinKeys), ...(zeros ? { zeros } : {}) }, slotsOf(row.param_set)),
-  );
+    encryptedXtyShared(
+      { paramSet: row.param_set, publicKey, galoisKeys, labels: sent.labels.map(inSharedMemory), columns: design.aligned, relinKeys: inSharedMemory(sent.relinKeys), ...(zeros ? { zeros } : {}) },
+      slotsOf(row.param_set),
+      () => prepareFloods(row, publicKey, maxRounds - row.rounds, FLOODS_WHILE_SUMMING),
+    ),
+  ).catch((e: unknown) => {
+    nextFloods.delete(row.id);
+    throw e;
+  });
   // Kept, and written once in a row of its own when the session is idle (training-totals.ts): the rounds
   // update only the session's counters. A public key sent now is kept and written with them, once
   // Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.

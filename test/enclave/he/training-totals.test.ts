@@ -198,6 +198,47 @@ describe('HE training totals', function () {
     assert.equal(closed?.key, null, 'the public key outlived its session');
   });
 
+  it('drops the floods made under the public key of labels it refused: the next labels, under another key, get answers that key reads', async () => {
+    // An enclave of its own: the sessions above spent the bank's privacy budget.
+    const own = await startTestEnclave({ enterprises: 600, bankCustomers: 400 });
+    const other = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
+    try {
+      await own.client('steward').request('POST', 'v1/datasets', { csv: csvOf(own.files.platform), query: { name: 'platform', idColumn: 'id' } });
+      const ids = parseCsv(readFileSync(own.files.bank, 'utf8'), 'b').rows.map((r) => r[0]);
+      await own.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${ids.join('\n')}\n`, query: { name: 'ids' } });
+      const spec = { name: 'he-floods-refused', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established'] }, model: { family: 'lr' }, he: { rounds: 3 } };
+      const job = (await own.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+      await own.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
+      const opened = await own.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [new Uint8Array(0), new Uint8Array(0)]), type: FRAME_TYPE });
+      assert.equal(opened.status, 201, opened.text);
+      const session = opened.json() as { id: string; training: { uploadIds: string[]; design: string[] } };
+      const D = session.training.design.length;
+      const blocksUnder = (keys: BankCrypto) => {
+        const out: Uint8Array[] = [];
+        for (let start = 0; start < session.training.uploadIds.length; start += slotsOf('n16384')) out.push(keys.encrypt(new Float64Array(Math.min(slotsOf('n16384'), session.training.uploadIds.length - start)).fill(1)));
+        return out;
+      };
+      const send = (keys: BankCrypto, blocks: Uint8Array[]) =>
+        own.call('bankA', 'POST', `/v1/he/sessions/${session.id}/labels`, { body: encodeFrames({ relinKeys: true, publicKey: true, galoisKeys: true }, [keys.relinKeyBytes, keys.publicKeyBytes, keys.galoisKeyBytes, ...blocks]), type: FRAME_TYPE });
+      // One block too many: refused by the SEAL worker, after this key's floods were queued (the pool computes the sum whole for one block).
+      const extra = blocksUnder(other);
+      const refused = await send(other, [...extra, extra[0]]);
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.json().code, 'bad_ciphertext_count');
+      const sent = await send(crypto, blocksUnder(crypto));
+      assert.equal(sent.status, 200, sent.text);
+      // Every round's flood under this key: a flood under the refused key would turn the answer into noise of the modulus's size.
+      for (let round = 1; round <= 3; round++) {
+        const answer = decodeFrames<{ round: number }>(await own.client('bankA').send('POST', `v1/he/sessions/${session.id}/rounds`, { json: { weights: new Array(D).fill(0) } }));
+        const weights = Array.from(crypto.decrypt(answer.blobs[0]).subarray(0, D));
+        assert.ok(weights.every((w) => Math.abs(w) < 100), `round ${round}: ${weights}`);
+      }
+    } finally {
+      other.dispose();
+      await own.enclave.close();
+    }
+  });
+
   it("writes a session's totals not yet written when the enclave closes, so that a planned restart keeps them", async () => {
     const own = await startTestEnclave({ enterprises: 600, bankCustomers: 400 });
     let session = '';
