@@ -30,6 +30,25 @@ describe('HE training totals', function () {
     await t.enclave.close();
   });
 
+  /** An enclave of its own (the shared one's bank spends its privacy budget above), with one keyless training session open on a small upload. */
+  async function ownKeylessSession(name: string): Promise<{ own: TestEnclave; info: { id: string; training: { uploadIds: string[]; design: string[] } } }> {
+    const own = await startTestEnclave({ enterprises: 600, bankCustomers: 400 });
+    try {
+      await own.client('steward').request('POST', 'v1/datasets', { csv: csvOf(own.files.platform), query: { name: 'platform', idColumn: 'id' } });
+      const ids = parseCsv(readFileSync(own.files.bank, 'utf8'), 'b').rows.map((r) => r[0]);
+      await own.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${ids.join('\n')}\n`, query: { name: 'ids' } });
+      const spec = { name, purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established'] }, model: { family: 'lr' }, he: { rounds: 3 } };
+      const job = (await own.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
+      await own.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
+      const opened = await own.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [new Uint8Array(0), new Uint8Array(0)]), type: FRAME_TYPE });
+      assert.equal(opened.status, 201, opened.text);
+      return { own, info: opened.json() };
+    } catch (e) {
+      await own.enclave.close();
+      throw e;
+    }
+  }
+
   it('are stored once outside the session row, read back after the enclave forgets them, and deleted on close', async () => {
     await t.client('steward').request('POST', 'v1/datasets', { csv: csvOf(t.files.platform), query: { name: 'platform', idColumn: 'id' } });
     const bank = parseCsv(readFileSync(t.files.bank, 'utf8'), 'b');
@@ -199,19 +218,9 @@ describe('HE training totals', function () {
   });
 
   it('drops the floods made under the public key of labels it refused: the next labels, under another key, get answers that key reads', async () => {
-    // An enclave of its own: the sessions above spent the bank's privacy budget.
-    const own = await startTestEnclave({ enterprises: 600, bankCustomers: 400 });
+    const { own, info: session } = await ownKeylessSession('he-floods-refused');
     const other = await BankCrypto.create('n16384', rotationSteps('n16384'), { relinKeys: true });
     try {
-      await own.client('steward').request('POST', 'v1/datasets', { csv: csvOf(own.files.platform), query: { name: 'platform', idColumn: 'id' } });
-      const ids = parseCsv(readFileSync(own.files.bank, 'utf8'), 'b').rows.map((r) => r[0]);
-      await own.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${ids.join('\n')}\n`, query: { name: 'ids' } });
-      const spec = { name: 'he-floods-refused', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established'] }, model: { family: 'lr' }, he: { rounds: 3 } };
-      const job = (await own.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
-      await own.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
-      const opened = await own.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [new Uint8Array(0), new Uint8Array(0)]), type: FRAME_TYPE });
-      assert.equal(opened.status, 201, opened.text);
-      const session = opened.json() as { id: string; training: { uploadIds: string[]; design: string[] } };
       const D = session.training.design.length;
       const blocksUnder = (keys: BankCrypto) => {
         const out: Uint8Array[] = [];
@@ -240,19 +249,9 @@ describe('HE training totals', function () {
   });
 
   it("writes a session's totals not yet written when the enclave closes, so that a planned restart keeps them", async () => {
-    const own = await startTestEnclave({ enterprises: 600, bankCustomers: 400 });
-    let session = '';
+    const { own, info } = await ownKeylessSession('he-close');
+    const session = info.id;
     try {
-      await own.client('steward').request('POST', 'v1/datasets', { csv: csvOf(own.files.platform), query: { name: 'platform', idColumn: 'id' } });
-      const ids = parseCsv(readFileSync(own.files.bank, 'utf8'), 'b').rows.map((r) => r[0]);
-      await own.client('bankA').request('POST', 'v1/uploads', { csv: `id\n${ids.join('\n')}\n`, query: { name: 'ids' } });
-      const spec = { name: 'he-close', purpose: 'test', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'platform', columns: ['years_established'] }, model: { family: 'lr' }, he: { rounds: 3 } };
-      const job = (await own.client('bankA').request<{ id: string }>('POST', 'v1/jobs', { json: spec })).id;
-      await own.client('steward').request('POST', `v1/jobs/${job}/approve`, { json: {} });
-      const opened = await own.call('bankA', 'POST', '/v1/he/sessions', { body: encodeFrames({ job, paramSet: 'n16384' }, [new Uint8Array(0), new Uint8Array(0)]), type: FRAME_TYPE });
-      assert.equal(opened.status, 201, opened.text);
-      const info = opened.json() as { id: string; training: { uploadIds: string[] } };
-      session = info.id;
       const blocks = [crypto.encrypt(new Float64Array(info.training.uploadIds.length))];
       const sent = await own.call('bankA', 'POST', `/v1/he/sessions/${session}/labels`, { body: encodeFrames({ relinKeys: true, publicKey: true, galoisKeys: true }, [crypto.relinKeyBytes, crypto.publicKeyBytes, crypto.galoisKeyBytes, ...blocks]), type: FRAME_TYPE });
       assert.equal(sent.status, 200, sent.text);
