@@ -384,8 +384,8 @@ export async function encryptedXtyShared(input: XtyInput, slots: number, whileSu
 /**
  * One Newton round (training-crypto.ts newtonRound). With two workers or more, its products are
  * shared: two workers each compute half of them (newtonRoundPart), and one finishes the round from
- * the two halves; the same answer, its SEAL work (16 diagonals encoded and multiplied, about three
- * quarters of it) split over two threads.
+ * the two halves; the same answer, most of its SEAL work (16 diagonals encoded and multiplied, about
+ * 37 of 41 ms in one thread at n16384) split over two threads.
  */
 export async function newtonRound(input: RoundInput): Promise<{ cipher: Uint8Array; flood: FloodReport }> {
   assertPublicKey(await paramFacts(input.paramSet), input.publicKey);
