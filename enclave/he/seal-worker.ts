@@ -12,9 +12,12 @@ import { encryptedXty, floodZeros, keepTotals, newtonRound, newtonRoundPart, xty
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import { rehearseTraining } from './training-warmup';
 import { freshZeros } from './rerandomize';
-import { fillCheckFactors } from './check-factors';
+import { fillCheckFactors, holdFilling } from './check-factors';
 import { HE_TRAINING_PARAM_SETS } from '../release/he-training-fit';
 import type { FromWorker, OpName, PoolOps, ToWorker } from './seal-pool';
+
+/** Idle time after a job before the label check's factors are encoded ahead: longer than the gaps between a session's rounds. */
+const FILL_WHEN_IDLE_MS = 300;
 
 type Impl = { [K in OpName]: (input: PoolOps[K]['input']) => Promise<PoolOps[K]['output']> };
 
@@ -52,7 +55,10 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   let busy = false;
   port.on('message', (m: ToWorker) => {
     busy = true;
+    // Encoding ahead waits until the worker has been idle a while (check-factors.ts): from the job's end.
+    holdFilling(FILL_WHEN_IDLE_MS);
     (ops[m.op] as (input: unknown) => Promise<unknown>)(m.input)
+      .finally(() => holdFilling(FILL_WHEN_IDLE_MS))
       .then((value) => port.postMessage({ id: m.id, ok: true, value } satisfies FromWorker, handover(value)))
       .catch((e: unknown) => {
         // Only our own errors cross back with their text; anything else becomes a generic failure.
