@@ -39,7 +39,7 @@ export function withRoles(ids: readonly string[], train: ArrayLike<number>): str
  * large population is fingerprinted.
  */
 export async function fingerprintIds(secret: Buffer, ids: Iterable<string>): Promise<Buffer> {
-  const pads = hmacPads(createHmac('sha256', secret).update('population-ids').digest());
+  const pads = hmacScratch(hmacPads(createHmac('sha256', secret).update('population-ids').digest()));
   const unique = [...new Set(ids)];
   // Each hash's first 8 bytes as a big-endian number: sorted as numbers they are in Buffer.compare's
   // byte order, sorted natively instead of by a comparison call per pair (most of the time at 200,000 ids).
@@ -62,13 +62,35 @@ function hmacPads(key: Buffer): { inner: Buffer; outer: Buffer } {
   return { inner: Buffer.from(block.map((b) => b ^ 0x36)), outer: Buffer.from(block.map((b) => b ^ 0x5c)) };
 }
 
+/** Ids up to this many UTF-8 bytes are hashed in place after the inner pad; longer ones get a buffer of their own. */
+const SCRATCH_ID_BYTES = 256;
+
+interface HmacScratch {
+  pads: { inner: Buffer; outer: Buffer };
+  /** The inner pad, then room for an id. */
+  inner: Buffer;
+  /** The outer pad, then the inner hash. */
+  outer: Buffer;
+}
+
+function hmacScratch(pads: { inner: Buffer; outer: Buffer }): HmacScratch {
+  const inner = Buffer.alloc(64 + SCRATCH_ID_BYTES);
+  pads.inner.copy(inner);
+  const outer = Buffer.alloc(64 + 32);
+  pads.outer.copy(outer);
+  return { pads, inner, outer };
+}
+
 /**
  * The first HASH_BYTES (8) bytes of HMAC-SHA-256(key, id), big-endian: the HMAC by its definition with
- * two one-shot hashes, the same bytes as createHmac at under half its cost per id (no Hmac object each).
+ * two one-shot hashes, the same bytes as createHmac at under half its cost per id (no Hmac object
+ * each), written into buffers kept for the whole list (about a fifth faster than a new buffer each).
  */
-function hmacPrefix(pads: { inner: Buffer; outer: Buffer }, id: string): bigint {
-  const inner = hash('sha256', Buffer.concat([pads.inner, Buffer.from(id, 'utf8')]), 'buffer');
-  return hash('sha256', Buffer.concat([pads.outer, inner]), 'buffer').readBigUInt64BE(0);
+function hmacPrefix(s: HmacScratch, id: string): bigint {
+  const length = Buffer.byteLength(id, 'utf8');
+  const message = length <= SCRATCH_ID_BYTES ? s.inner.subarray(0, 64 + s.inner.write(id, 64, 'utf8')) : Buffer.concat([s.pads.inner, Buffer.from(id, 'utf8')]);
+  hash('sha256', message, 'buffer').copy(s.outer, 64);
+  return hash('sha256', s.outer, 'buffer').readBigUInt64BE(0);
 }
 
 /** A digest of any strings, in order, for the request and noise keys: each part's UTF-8 bytes, then a zero byte. */

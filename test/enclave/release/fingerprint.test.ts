@@ -25,6 +25,11 @@ describe('population fingerprints: the bytes of the textbook computation', () =>
       'same',
       '统一社会信用代码',
       'x'.repeat(200),
+      'y'.repeat(256),
+      'z'.repeat(257),
+      '统'.repeat(85), // 255 bytes
+      '统'.repeat(86), // 258 bytes: past the scratch buffer
+      'lone \ud800 surrogate',
       '\u0000',
     ];
     for (const secret of [Buffer.alloc(32, 0x5a), Buffer.from('a short secret')]) {
