@@ -8,7 +8,7 @@ import { JointlabError } from '../../lab/errors';
 import { ParamSetName } from '../../lab/he/params';
 import { ckks, loadSeal, sealHeapBytes } from '../../lab/he/seal-runtime';
 import { checkKeys, paramFacts } from './enclave-crypto';
-import { encryptedXty, floodZeros, keepTotals, newtonRound, newtonRoundPart, xtyFolds, xtyFromFolds } from './training-crypto';
+import { dropKeptGalois, encryptedXty, floodZeros, keepTotals, newtonRound, newtonRoundPart, xtyFolds, xtyFromFolds } from './training-crypto';
 import { encryptedScoreBatches, encryptedScores } from './score-crypto';
 import { rehearseTraining } from './training-warmup';
 import { freshZeros } from './rerandomize';
@@ -57,6 +57,8 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
     busy = true;
     // Encoding ahead waits until the worker has been idle a while (check-factors.ts): from the job's end.
     holdFilling(FILL_WHEN_IDLE_MS);
+    // A session's Galois keys stay loaded from its fold to its sum only (training-crypto.ts).
+    if (m.op !== 'xtyFolds' && m.op !== 'xtyFromFolds') dropKeptGalois();
     (ops[m.op] as (input: unknown) => Promise<unknown>)(m.input)
       .finally(() => holdFilling(FILL_WHEN_IDLE_MS))
       .then((value) => port.postMessage({ id: m.id, ok: true, value } satisfies FromWorker, handover(value)))

@@ -165,11 +165,12 @@ function groupTotals(rt: CkksRuntime, gk: GaloisKeys, acc: CipherText | undefine
  * One session's Galois keys kept loaded between this worker's fold and the sum of the folds, when the
  * pool names them (`keysKey`, made by the enclave per labels request, never by a bank): the sum runs
  * on a worker that folded, and loading the keys again cost it about 40 ms at n16384 while the other
- * worker idled. One entry; the sum drops it, and the next session's fold replaces it.
+ * worker idled. One entry; the sum drops it, and so does any job but a fold or a sum (with more than two
+ * workers the sum may run on one that did not fold, leaving the folders' copies otherwise).
  */
 let keptGalois: { key: string; scope: Scope; gk: GaloisKeys } | undefined;
 
-function dropKeptGalois(): void {
+export function dropKeptGalois(): void {
   keptGalois?.scope.dispose();
   keptGalois = undefined;
 }

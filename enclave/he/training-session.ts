@@ -114,6 +114,10 @@ export async function receiveLabels(db: Db, session: OpenSession, body: Buffer):
   labelsInFlight.add(row.id);
   try {
     return await computeXty(db, session, body);
+  } catch (e) {
+    // Floods made under a key that came with refused labels (or labels whose totals were not kept) go with it.
+    nextFloods.delete(row.id);
+    throw e;
   } finally {
     labelsInFlight.delete(row.id);
   }
@@ -144,7 +148,7 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
   const galoisKeys = sent.galoisKeys ? inSharedMemory(sent.galoisKeys) : sessionGaloisKeys(row);
   // Made since the opening when the public key came with it; otherwise each fold makes its own.
   const zeros = await trainingTimed('zeros', () => takeLabelZeros(row.id));
-  // The rounds' floods are made under this public key while the sum runs; labels refused drop them with the key.
+  // The rounds' floods are made under this public key while the sum runs; labels refused drop them with the key (receiveLabels).
   const maxRounds = sessionRounds(spec, Infinity);
   const xty = await trainingTimed('xty', () =>
     encryptedXtyShared(
@@ -152,10 +156,7 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
       slotsOf(row.param_set),
       () => prepareFloods(row, publicKey, maxRounds - row.rounds, FLOODS_WHILE_SUMMING),
     ),
-  ).catch((e: unknown) => {
-    nextFloods.delete(row.id);
-    throw e;
-  });
+  );
   // Kept, and written once in a row of its own when the session is idle (training-totals.ts): the rounds
   // update only the session's counters. A public key sent now is kept and written with them, once
   // Enc(X^T y) is computed under it: labels refused before then may be sent again, keys and all.

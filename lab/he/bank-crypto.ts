@@ -48,11 +48,13 @@ export class BankCrypto {
   static async create(paramSet: ParamSetName, rotationSteps: number[], options: BankCryptoOptions = {}): Promise<BankCrypto> {
     const rt = await ckks(paramSet, options.chain);
     const scope = new Scope();
+    // The key pair and its encryptor and decryptor go to the new object; freed here only if it is never made.
+    const held = new Scope();
     try {
       const keygen = scope.own(rt.seal.KeyGenerator(rt.context));
-      const secretKey = keygen.secretKey();
+      const secretKey = held.own(keygen.secretKey());
       options.secretKeyTo?.(secretKey.saveArray(rt.seal.ComprModeType.none));
-      const publicKey = keygen.createPublicKey();
+      const publicKey = held.own(keygen.createPublicKey());
       const publicSerial = scope.own(keygen.createPublicKeySerializable());
       // No steps, no Galois keys (SEAL would read an empty list as "every power of two").
       const galoisSerial = rotationSteps.length ? scope.own(keygen.createGaloisKeysSerializable(Int32Array.from(rotationSteps))) : undefined;
@@ -61,12 +63,15 @@ export class BankCrypto {
         rt,
         secretKey,
         publicKey,
-        rt.seal.Encryptor(rt.context, publicKey, secretKey),
-        rt.seal.Decryptor(rt.context, secretKey),
+        held.own(rt.seal.Encryptor(rt.context, publicKey, secretKey)),
+        held.own(rt.seal.Decryptor(rt.context, secretKey)),
         publicSerial.saveArray(rt.seal.ComprModeType.none),
         galoisSerial ? galoisSerial.saveArray(rt.seal.ComprModeType.none) : new Uint8Array(0),
         relinSerial ? relinSerial.saveArray(rt.seal.ComprModeType.none) : new Uint8Array(0),
       );
+    } catch (e) {
+      held.dispose();
+      throw e;
     } finally {
       scope.dispose();
     }

@@ -19,17 +19,25 @@ function main(port: NonNullable<typeof parentPort>): void {
   port.on('message', (m: ToDecryptor) => {
     if ('secretKey' in m) {
       decryptor = runtime.then((rt) => {
-        const key = scope.own(rt.seal.SecretKey());
-        const n = 2 * rt.slots;
-        const primes = secretKeyPrimes(m.secretKey, n);
-        // The first prime's row and the special prime's (the last), under this context's key level.
-        const rows = secretKeyRows(m.secretKey, n, [0, primes - 1], scope.own(rt.context.keyParmsId).values);
-        m.secretKey.fill(0);
-        key.loadArray(rt.context, rows);
-        rows.fill(0);
-        return scope.own(rt.seal.Decryptor(rt.context, key));
+        let rows: Uint8Array | undefined;
+        try {
+          const key = scope.own(rt.seal.SecretKey());
+          const n = 2 * rt.slots;
+          // The first prime's row and the special prime's (the last), under this context's key level.
+          rows = secretKeyRows(m.secretKey, n, [0, secretKeyPrimes(m.secretKey, n) - 1], scope.own(rt.context.keyParmsId).values);
+          key.loadArray(rt.context, rows);
+          return scope.own(rt.seal.Decryptor(rt.context, key));
+        } finally {
+          m.secretKey.fill(0);
+          rows?.fill(0);
+        }
       });
       queue = decryptor;
+      // Said once the key is loaded (or not), so that the bank learns of a key this thread cannot use before it sends its labels.
+      decryptor.then(
+        () => port.postMessage({ id: 0, values: new Float64Array(0) } satisfies FromDecryptor),
+        (e: unknown) => port.postMessage({ id: 0, error: e instanceof Error ? e.message : 'the secret key did not load' } satisfies FromDecryptor),
+      );
       return;
     }
     const work = queue.then(async () => {

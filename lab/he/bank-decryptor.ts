@@ -17,11 +17,20 @@ export class BankDecryptor {
   private readonly pending = new Map<number, { resolve: (v: Float64Array) => void; reject: (e: Error) => void }>();
   private next = 1;
   private failure: Error | undefined;
+  private keyLoaded: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** Settles once the thread has loaded the key from `useKey` (message 0), or failed to. */
+  readonly ready: Promise<void>;
 
   private constructor(paramSet: ParamSetName) {
+    this.ready = new Promise<void>((resolve, reject) => (this.keyLoaded = { resolve, reject }));
+    this.ready.catch(() => undefined); // observed by whoever awaits it; a failure also rejects every decryption
     this.worker = new Worker(join(__dirname, 'bank-decryptor-worker.js'), { workerData: { paramSet } });
-    // Idle, the thread does not keep the process alive; a decryption waited for does (see decrypt).
-    this.worker.unref();
+    // Idle, the thread does not keep the process alive once it has its key; the key's loading and a
+    // decryption waited for do (see decrypt).
+    void this.ready.then(
+      () => this.pending.size === 0 && this.worker.unref(),
+      () => undefined,
+    );
     this.worker.on('message', (m: FromDecryptor) => this.settle(m.id, 'values' in m ? m.values : new Error(m.error)));
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', () => this.fail(new Error('the decryption thread stopped')));
@@ -55,6 +64,11 @@ export class BankDecryptor {
   }
 
   private settle(id: number, outcome: Float64Array | Error): void {
+    if (id === 0) {
+      if (outcome instanceof Error) this.keyLoaded?.reject(outcome);
+      else this.keyLoaded?.resolve();
+      return;
+    }
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
@@ -65,6 +79,7 @@ export class BankDecryptor {
 
   private fail(e: Error): void {
     this.failure ??= e;
+    this.keyLoaded?.reject(this.failure);
     for (const id of [...this.pending.keys()]) this.settle(id, this.failure);
   }
 }

@@ -88,6 +88,8 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
     const opened = Date.now();
     for (let start = 0; start < labels.length; start += info.slots) blocks.push(crypto.encrypt(labels.subarray(start, start + info.slots)));
     const encrypted = Date.now();
+    // The decryption thread has the key by now (it loads it while this thread makes the others): checked before the labels go.
+    await keys.ready();
     // The relinearization keys go first (the enclave checks under encryption that every label is 0 or 1),
     // then the public and rotation keys. The keys but the rotation keys are bit-packed (lab/he/seal-pack.ts),
     // about a tenth fewer bytes, which keeps the upload under 10 MB. Packing in a fresh process is slow
@@ -195,14 +197,16 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
  * Whether the Newton rounds so far (`changes`: each round's largest weight change, in order) have
  * done what single rounds can: the rounds left are then spent as one averaged round at the last
  * weights, which is itself a Newton step, so its answer sits as near the optimum as one more single
- * round would, with less noise. Newton's method converges quadratically near the optimum, each change
- * about C times the previous one squared (C estimated from the last two), so the rounds have settled when:
+ * round would, with less noise. The rounds have settled when:
  * - the last change is within the tolerance;
- * - it stopped shrinking (more than half the one before), or it is more than twice what the quadratic
- *   rate of the two before predicts: it is the rounds' noise, not the method's progress, from here on;
- * - one more step from the last weights is predicted to land within the tolerance of the optimum (the
- *   last weights are about C times the last change squared from it; a step squares that, times C).
- * The last two need three changes, so that C comes from steps near the optimum.
+ * - it stopped shrinking (more than half the one before: the rounds' noise from here on);
+ * - near the optimum, where Newton's method converges quadratically (each change about C times the one
+ *   before squared, C estimated from two changes, credible once a change is under QUADRATIC_RATIO of
+ *   the one before it: farther out, steps shrink slowly and no rate predicts them):
+ *   - the last change is more than twice what the quadratic rate of the two before predicts: it is
+ *     the rounds' noise, not the method's progress;
+ *   - or one more step from the last weights is predicted to land within the tolerance of the optimum
+ *     (they are about C times the last change squared from it; a step squares that, times C).
  */
 export function newtonSettled(changes: number[], tolerance: number): boolean {
   const k = changes.length;
@@ -213,11 +217,15 @@ export function newtonSettled(changes: number[], tolerance: number): boolean {
   if (last > before / 2) return true;
   if (k < 3) return false;
   const earlier = changes[k - 3];
-  if (last > (2 * before ** 3) / earlier ** 2) return true;
+  if (before < QUADRATIC_RATIO * earlier && last > (2 * before ** 3) / earlier ** 2) return true;
+  if (last >= QUADRATIC_RATIO * before) return false;
   const rate = last / before ** 2;
   const distance = rate * last ** 2;
   return rate * distance ** 2 < tolerance;
 }
+
+/** A change under this share of the one before it marks Newton's quadratic phase (see newtonSettled). */
+const QUADRATIC_RATIO = 0.3;
 
 export interface HeScoreOptions {
   client: EnclaveClient;

@@ -25,6 +25,11 @@ export class TrainingKeys {
     }
   }
 
+  /** Settles once the decryption thread has loaded the secret key: a failure there is known before the labels go. */
+  ready(): Promise<void> {
+    return this.decryptor.ready;
+  }
+
   /** A round's answer, decrypted and decoded in the decryption thread. */
   decrypt(cipher: Uint8Array): Promise<Float64Array> {
     return this.decryptor.decrypt(cipher);

@@ -27,6 +27,11 @@ describe('newtonSettled: when single Newton rounds have done their part', () => 
     assert.equal(newtonSettled([1.1, 0.3, 0.08], TOL), true);
   });
 
+  it('trusts no quadratic rate while the steps shrink slowly (Newton far from the optimum)', () => {
+    // 0.476 is 0.40 of 1.20, over 0.3: no rate yet, though 0.230 is over 2 * 0.476^3 / 1.2^2 = 0.150; and 0.230 is 0.48 of 0.476.
+    assert.equal(newtonSettled([1.2, 0.476, 0.23], TOL), false);
+  });
+
   it('stops when one more step is predicted to land within the tolerance, and not before', () => {
     // rate = 0.0223 / 0.3^2 = 0.2478, distance = rate * 0.0223^2 = 1.232e-4, one more step: rate * distance^2 = 3.8e-9.
     assert.equal(newtonSettled([1.1, 0.3, 0.0223], TOL), true);

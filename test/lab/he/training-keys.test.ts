@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { TrainingKeys } from '../../../lab/he/training-keys';
+import { BankDecryptor } from '../../../lab/he/bank-decryptor';
 import { Scope, ckks } from '../../../lab/he/seal-runtime';
 
 describe('training keys: top levels here, the last level in a decryption thread of its own', () => {
@@ -57,5 +58,17 @@ describe('training keys: top levels here, the last level in a decryption thread 
     const low = other.crypto.encrypt([1]);
     await other.dispose();
     await assert.rejects(other.decrypt(low), /stopped/);
+  });
+
+  it('says when the thread cannot use the key it was handed, before any decryption is asked', async () => {
+    await keys.ready();
+    const decryptor = BankDecryptor.start('n8192');
+    try {
+      decryptor.useKey(new Uint8Array(1000));
+      await assert.rejects(decryptor.ready, /secret key/);
+      await assert.rejects(decryptor.decrypt(new Uint8Array(10)));
+    } finally {
+      await decryptor.close();
+    }
   });
 });
