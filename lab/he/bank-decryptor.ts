@@ -36,7 +36,7 @@ export class BankDecryptor {
     this.worker.on('exit', () => this.fail(new Error('the decryption thread stopped')));
   }
 
-  /** Starts the thread, which builds the whole chain of `paramSet` at once. */
+  /** Starts the thread, which builds the context of `paramSet`'s last level at once. */
   static start(paramSet: ParamSetName): BankDecryptor {
     return new BankDecryptor(paramSet);
   }

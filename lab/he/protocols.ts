@@ -70,7 +70,11 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   const opening = openSession(options.client, options.job, options.paramSet, traffic);
   // Settled before the keys' first blocking step; a failed opening is reported once the keys are made.
   opening.info.catch(() => undefined);
-  await opening.written;
+  await opening.written.catch(async (e: unknown) => {
+    // Keys begun earlier are this function's to dispose of, sent or not.
+    await (await options.keys?.catch(() => undefined))?.dispose();
+    throw e;
+  });
   const keys = await (options.keys ?? trainingKeys(options.paramSet)).catch(async (e: unknown) => {
     // The session may be open already: its job is marked failed rather than left running.
     await reportFailure(options.client, await opening.info.then((i) => i.id, () => undefined), e);
