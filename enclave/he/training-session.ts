@@ -171,9 +171,8 @@ async function computeXty(db: Db, session: OpenSession, body: Buffer): Promise<{
     forgetSession(row.id);
     throw new JointlabError('session_closed', 'the HE session closed while its labels were computed', 'conflict');
   }
-  // Idle until the first round: the workers load the totals and make the first rounds' floods meanwhile (a failure costs the head start only).
+  // Idle until the first round: the workers load the totals meanwhile (a failure costs the head start only); the floods were made during the sum.
   void keepTotalsAhead(row.param_set, kept.ciphertexts, kept.key).catch(() => undefined);
-  prepareFloods(row, publicKey, FLOODS_AHEAD);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 

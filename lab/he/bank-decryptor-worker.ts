@@ -35,8 +35,8 @@ function main(port: NonNullable<typeof parentPort>): void {
       queue = decryptor;
       // Said once the key is loaded (or not), so that the bank learns of a key this thread cannot use before it sends its labels.
       decryptor.then(
-        () => port.postMessage({ id: 0, values: new Float64Array(0) } satisfies FromDecryptor),
-        (e: unknown) => port.postMessage({ id: 0, error: e instanceof Error ? e.message : 'the secret key did not load' } satisfies FromDecryptor),
+        () => port.postMessage({ key: 'loaded' } satisfies FromDecryptor),
+        (e: unknown) => port.postMessage({ key: 'refused', error: e instanceof Error ? e.message : 'the secret key did not load' } satisfies FromDecryptor),
       );
       return;
     }

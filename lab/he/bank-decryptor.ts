@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ParamSetName } from './params';
 
 export type ToDecryptor = { secretKey: Uint8Array } | { id: number; cipher: Uint8Array };
-export type FromDecryptor = { id: number; values: Float64Array } | { id: number; error: string };
+export type FromDecryptor = { id: number; values: Float64Array } | { id: number; error: string } | { key: 'loaded' } | { key: 'refused'; error: string };
 
 export class BankDecryptor {
   private readonly worker: Worker;
@@ -18,7 +18,7 @@ export class BankDecryptor {
   private next = 1;
   private failure: Error | undefined;
   private keyLoaded: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  /** Settles once the thread has loaded the key from `useKey` (message 0), or failed to. */
+  /** Settles once the thread has loaded the key from `useKey`, or failed to. */
   readonly ready: Promise<void>;
 
   private constructor(paramSet: ParamSetName) {
@@ -31,7 +31,10 @@ export class BankDecryptor {
       () => this.pending.size === 0 && this.worker.unref(),
       () => undefined,
     );
-    this.worker.on('message', (m: FromDecryptor) => this.settle(m.id, 'values' in m ? m.values : new Error(m.error)));
+    this.worker.on('message', (m: FromDecryptor) => {
+      if ('key' in m) return m.key === 'loaded' ? this.keyLoaded?.resolve() : this.keyLoaded?.reject(new Error(m.error));
+      this.settle(m.id, 'values' in m ? m.values : new Error(m.error));
+    });
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', () => this.fail(new Error('the decryption thread stopped')));
   }
@@ -64,11 +67,6 @@ export class BankDecryptor {
   }
 
   private settle(id: number, outcome: Float64Array | Error): void {
-    if (id === 0) {
-      if (outcome instanceof Error) this.keyLoaded?.reject(outcome);
-      else this.keyLoaded?.resolve();
-      return;
-    }
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
