@@ -10,6 +10,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import { CkksRuntime, Scope } from '../../lab/he/seal-runtime';
+import { writeResidues } from './rns-residues';
 
 /** SEAL's serialization header and the ciphertext's fields before its coefficients (enclave/he/seal-bytes.ts reads the same layout). */
 const HEADER = 16;
@@ -66,31 +67,6 @@ export function gaussianIntegers(n: number, std: number): Float64Array {
   return out;
 }
 
-/** Writes `values` (whole numbers, |v| < 2^52) as residues modulo each of `moduli`, RNS component after component, from byte `at`. */
-function writeResidues(view: DataView, at: number, values: Float64Array, moduli: BigUint64Array): void {
-  for (const q of moduli) {
-    const qhi = Number(q >> 32n);
-    const qlo = Number(q & 0xffffffffn);
-    for (let c = 0; c < values.length; c++, at += 8) {
-      const v = values[c];
-      const a = Math.abs(v);
-      let lo = a % 4294967296;
-      let hi = (a - lo) / 4294967296;
-      if (v < 0) {
-        // q - |v|, word by word with a borrow: |v| is far below every modulus.
-        lo = qlo - lo;
-        hi = qhi - hi;
-        if (lo < 0) {
-          lo += 4294967296;
-          hi -= 1;
-        }
-      }
-      view.setUint32(at, lo, true);
-      view.setUint32(at + 4, hi, true);
-    }
-  }
-}
-
 /**
  * Adds to `result` the fresh encryption of zero `zero` (made at `result`'s level under the bank's
  * public key, used for this result only) and (e, 0) with e Gaussian of `coefficientStd` per
@@ -101,7 +77,7 @@ export function addSampledFlood(rt: CkksRuntime, scope: Scope, result: CipherTex
   const moduli = scope.own(scope.own(rt.context.getContextData(parmsId)).parms).coeffModulus;
   const n = rt.slots * 2;
   const bytes = cipherBytes(n, moduli.length, parmsId.values, result.scale);
-  writeResidues(new DataView(bytes.buffer), DATA_AT, gaussianIntegers(n, coefficientStd), moduli);
+  writeResidues(bytes, DATA_AT, gaussianIntegers(n, coefficientStd), moduli);
   const sampled = scope.own(rt.seal.CipherText());
   sampled.loadArray(rt.context, bytes);
   // (e, 0) alone is transparent and SEAL will not transform it: it joins the zero in coefficient form first.

@@ -2,7 +2,8 @@
  * Private scoring inside a SEAL pool worker: a session's encrypted model is loaded once, switched
  * down to the level its one product needs and kept loaded (a few models per worker, the least
  * recently used freed first); each batch of up to `slots` enterprises then costs one encoding and one
- * plaintext product per term, a rescale, the flood and a save. The flood's encryptions of zero do not
+ * plaintext product per two terms (column-pairs.ts: two real columns share a plaintext's complex
+ * slots), a rescale, the flood and a save. The flood's encryptions of zero do not
  * depend on any request: a worker makes them ahead, in its idle time, for the models it keeps.
  */
 import type { CipherText } from 'node-seal/implementation/cipher-text';
@@ -13,7 +14,8 @@ import { JointlabError } from '../../lab/errors';
 import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
 import { addSampledFlood } from './sampled-flood';
-import { FloodPolicy, badCipher, floodSize, levelEncoder, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { FloodPolicy, badCipher, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
+import { minusHalfTurn, nttPlaintexts, pairCoefficients } from './column-pairs';
 import { columnBounds, zBound } from '../release/score-bounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
@@ -51,10 +53,16 @@ interface LoadedModel {
   scope: Scope;
   encryptor: Encryptor;
   /**
-   * The coefficients one level below the top: the product is rescaled once, down to the last prime,
-   * so products, sums, the rescale, the flood and the answer all run on fewer primes.
+   * The terms' coefficients one level below the top, two to a ciphertext: Enc(w_a) - X^(N/2) Enc(w_b)
+   * for the terms [a, b] of `order` (column-pairs.ts), a lone term alone. The product is rescaled once,
+   * down to the last prime, so products, sums, the rescale, the flood and the answer all run on fewer primes.
    */
-  coefficients: CipherText[];
+  pairs: CipherText[];
+  /** The terms each of `pairs` holds. */
+  order: number[][];
+  /** The constant term's coefficient, at the same level. */
+  constant: CipherText;
+  terms: number;
   level: ParmsIdType;
   /** The constant term's plaintext (ones in every slot): the same in every batch. */
   ones: PlainText;
@@ -85,6 +93,63 @@ function dropModel(model: LoadedModel): void {
   model.scope.dispose();
 }
 
+/** A step on a bank's ciphertexts that SEAL refuses only for crafted ones (a transparent result): a 4xx naming them. */
+function crafted<T>(step: () => T, what: string): T {
+  try {
+    return step();
+  } catch {
+    throw badCipher(what);
+  }
+}
+
+/**
+ * Which terms share a plaintext: standardized terms with each other, then flags with each other, in
+ * order. A batch's flag columns are often all zero (no value missing, a level no enterprise has), and
+ * a pair of them is then skipped as SEAL would skip each; paired with a standardized term, each would
+ * cost a product.
+ */
+function pairOrder(terms: number, flags: boolean[] | undefined): number[][] {
+  const kinds = [false, true].map((flag) => Array.from({ length: terms }, (_, t) => t).filter((t) => (flags?.[t] ?? false) === flag));
+  const order: number[][] = [];
+  for (const kind of kinds) for (let k = 0; k < kind.length; k += 2) order.push(kind.slice(k, k + 2));
+  return order;
+}
+
+/**
+ * The bank's coefficient ciphertexts switched one level down, the terms' paired (column-pairs.ts) as
+ * `order` says: Enc(w_a) - X^(N/2) Enc(w_b) for terms [a, b], a lone term as it is. Owned by `scope`;
+ * the paired terms' own ciphertexts are freed once their pairs are made.
+ */
+function loadPairs(rt: CkksRuntime, scope: Scope, blobs: Uint8Array[], order: number[][]): { pairs: CipherText[]; constant: CipherText; level: ParmsIdType } {
+  if (!blobs.length) throw new JointlabError('bad_ciphertext_count', 'send at least the constant term', 'usage');
+  const terms = blobs.length - 1;
+  const lone = new Set(order.filter((p) => p.length === 1).map((p) => p[0]));
+  const transient = new Scope();
+  try {
+    const coefficients = blobs.map((bytes, i) => {
+      const kept = i === terms || lone.has(i);
+      const ct = loadFresh(rt, kept ? scope : transient, bytes, `coefficient ciphertext ${i}`);
+      // SEAL throws when the switch leaves the second polynomial zero.
+      crafted(() => rt.evaluator.cipherModSwitchToNext(ct, ct), `coefficient ciphertext ${i}`);
+      return ct;
+    });
+    const level = scope.own(coefficients[0].parmsId);
+    const halfTurn = minusHalfTurn(rt, transient, level);
+    const pairs = order.map(([a, b]) => {
+      if (b === undefined) return coefficients[a];
+      const pair = scope.own(rt.seal.CipherText());
+      crafted(() => {
+        rt.evaluator.multiplyPlain(coefficients[b], halfTurn, pair);
+        rt.evaluator.add(coefficients[a], pair, pair);
+      }, `coefficient ciphertexts ${a} and ${b}`);
+      return pair;
+    });
+    return { pairs, constant: coefficients[terms], level };
+  } finally {
+    transient.dispose();
+  }
+}
+
 function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
   const scope = new Scope();
   try {
@@ -95,18 +160,10 @@ function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
     } catch {
       throw new JointlabError('bad_key', "the public key does not load under this session's parameters", 'usage');
     }
-    const coefficients = input.coefficients.map((bytes, i) => {
-      const ct = loadFresh(rt, scope, bytes, `coefficient ciphertext ${i}`);
-      try {
-        rt.evaluator.cipherModSwitchToNext(ct, ct);
-      } catch {
-        // SEAL throws when the switch leaves the second polynomial zero: only a crafted ciphertext is one.
-        throw badCipher(`coefficient ciphertext ${i}`);
-      }
-      return ct;
-    });
-    if (!coefficients.length) throw new JointlabError('bad_ciphertext_count', 'send at least the constant term', 'usage');
-    const level = scope.own(coefficients[0].parmsId);
+    const terms = input.coefficients.length - 1;
+    if (input.flags && input.flags.length !== terms) throw new JointlabError('schema_violation', `expected ${terms} column kinds`, 'usage');
+    const order = pairOrder(terms, input.flags);
+    const { pairs, constant, level } = loadPairs(rt, scope, input.coefficients, order);
     const ones = scope.own(rt.encoder.encode(new Float64Array(rt.slots).fill(1), rt.scale));
     rt.evaluator.plainModSwitchTo(ones, level, ones);
     // The product is rescaled once: the answer sits one level below the coefficients.
@@ -114,8 +171,8 @@ function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
     const zeroPlain = scope.own(rt.encoder.encode(new Float64Array(rt.slots), 1));
     rt.evaluator.plainModSwitchTo(zeroPlain, answerLevel, zeroPlain);
     const moduli = scope.own(scope.own(rt.context.getContextData(level)).parms).coeffModulus;
-    const answerScale = (coefficients[0].scale * rt.scale) / Number(moduli[moduli.length - 1]);
-    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), coefficients, level, ones, zeroPlain, answerScale, zeros: [] };
+    const answerScale = (constant.scale * rt.scale) / Number(moduli[moduli.length - 1]);
+    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), pairs, order, constant, terms, level, ones, zeroPlain, answerScale, zeros: [] };
   } catch (e) {
     scope.dispose();
     throw e;
@@ -192,11 +249,17 @@ function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: Cipher
 /**
  * The public noise estimate of a batch whose columns are bound by `bounds`: the coefficients are the
  * bank's fresh ciphertexts and the basis the plaintext factor; the rescale to the last prime rounds at
- * the answer's scale, below the parameter set's, and that rounding joins it.
+ * the answer's scale, below the parameter set's, and that rounding joins it. A paired coefficient's two
+ * fresh ciphertexts each meet the pair's plaintext, whose slots reach sqrt(bound_a^2 + bound_b^2), so a
+ * pair counts its bounds twice (column-pairs.ts: the product's noise has the cross terms too).
  */
 function estimateFor(paramSet: ParamSetName, model: LoadedModel, bounds: number[]): number {
-  const freshL2 = Math.sqrt(1 + bounds.reduce((s, b) => s + b * b, 0));
-  return noiseEstimate(paramSet, { freshL2, rows: 0, weightL1: 1, inputL1: 0 }) + Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / model.answerScale;
+  let squares = 1;
+  for (const terms of model.order) {
+    const pair = terms.reduce((s, t) => s + bounds[t] ** 2, 0);
+    squares += terms.length * pair;
+  }
+  return noiseEstimate(paramSet, { freshL2: Math.sqrt(squares), rows: 0, weightL1: 1, inputL1: 0 }) + Math.sqrt(PARAM_SETS[paramSet].polyModulusDegree) / model.answerScale;
 }
 
 /** Each column's bound, from which columns are flags and the policy alone (score-bounds.ts). */
@@ -207,9 +270,16 @@ function boundsOf(paramSet: ParamSetName, model: LoadedModel, columns: number, f
   return columnBounds(isFlag, z);
 }
 
+/** `column` clipped to ±`bound` into `into` (zeros after it). */
+function clipInto(into: Float64Array, column: Float64Array, bound: number): Float64Array {
+  for (let i = 0; i < column.length; i++) into[i] = column[i] > bound ? bound : column[i] < -bound ? -bound : column[i];
+  into.fill(0, column.length);
+  return into;
+}
+
 /** Enc(constant + sum_t coefficient_t * basis_t), one enterprise per slot, flooded. */
 function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, basis: Float64Array[], policy: FloodPolicy, flags: boolean[] | undefined): { cipher: Uint8Array; flood: FloodReport } {
-  if (model.coefficients.length !== basis.length + 1) {
+  if (model.terms !== basis.length) {
     throw new JointlabError('bad_ciphertext_count', `expected ${basis.length + 1} coefficient ciphertexts`, 'usage');
   }
   const scope = new Scope();
@@ -220,39 +290,37 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
     // neither the reported bits, nor the flood, nor a refusal says anything about its enterprises.
     const bounds = boundsOf(paramSet, model, basis.length, flags, policy);
     const report = floodSize(policy, estimateFor(paramSet, model, bounds), paramSet);
-    // SEAL throws on a product or rescale whose result is transparent: only a bank's crafted coefficients make one.
-    const crafted = <T>(step: () => T): T => {
-      try {
-        return step();
-      } catch {
-        throw badCipher('a coefficient ciphertext');
-      }
-    };
+    const what = 'a coefficient ciphertext';
     // The constant (times ones) goes first, so the sum starts from a product that is never zero.
-    crafted(() => rt.evaluator.multiplyPlain(model.coefficients[basis.length], model.ones, result));
-    const slots = new Float64Array(rt.slots);
-    const encoder = levelEncoder(rt, model.level);
-    basis.forEach((column, t) => {
-      const bound = bounds[t];
-      let any = false;
-      for (let i = 0; i < column.length; i++) {
-        const v = column[i] > bound ? bound : column[i] < -bound ? -bound : column[i];
-        slots[i] = v;
-        if (v !== 0) any = true;
-      }
-      slots.fill(0, column.length);
-      // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
-      if (!any) return;
-      const plain = (encoder ?? rt.encoder).encode(slots, rt.scale)!;
+    crafted(() => rt.evaluator.multiplyPlain(model.constant, model.ones, result), what);
+    const n = rt.slots * 2;
+    const a = new Float64Array(rt.slots);
+    const b = new Float64Array(rt.slots);
+    // Each pair's coefficients, with the pair they multiply; SEAL transforms them two at a time.
+    const ready: { poly: Float64Array; pair: CipherText }[] = [];
+    const multiply = (): void => {
+      const group = new Scope();
       try {
-        if (!encoder) rt.evaluator.plainModSwitchTo(plain, model.level, plain);
-        crafted(() => rt.evaluator.multiplyPlain(model.coefficients[t], plain, term));
+        const plains = nttPlaintexts(rt, group, model.level, ready.map((r) => r.poly), rt.scale);
+        plains.forEach((plain, k) => {
+          crafted(() => rt.evaluator.multiplyPlain(ready[k].pair, plain, term), what);
+          rt.evaluator.add(result, term, result);
+        });
       } finally {
-        plain.delete();
+        group.dispose();
       }
-      rt.evaluator.add(result, term, result);
+      ready.length = 0;
+    };
+    model.order.forEach(([first, second], k) => {
+      const poly = new Float64Array(n);
+      const other = second === undefined ? undefined : clipInto(b, basis[second], bounds[second]);
+      // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
+      if (!pairCoefficients(n, clipInto(a, basis[first], bounds[first]), other, rt.scale, poly)) return;
+      ready.push({ poly, pair: model.pairs[k] });
+      if (ready.length === 2) multiply();
     });
-    crafted(() => rt.evaluator.rescaleToNext(result, result));
+    if (ready.length) multiply();
+    crafted(() => rt.evaluator.rescaleToNext(result, result), what);
     flood(rt, scope, model, result, report.valueStd);
     // Uncompressed: zstd gains a few percent on flooded coefficients and costs more than the product of a term.
     return { cipher: result.saveArray(rt.seal.ComprModeType.none), flood: report };

@@ -19,7 +19,7 @@ export const Z_BOUND_MAX = 1024;
  * The bound on standardized columns: the largest power of two up to Z_BOUND_MAX at which the model's
  * flood still keeps `minBits` plus half a bit (`bitsAt` gives the flood's bits when every standardized
  * column is bound by its argument), at least 1. It depends on the number and kind of terms alone: at
- * n16384, 128 for 30 standardized terms, 256 for 7.
+ * n16384, 64 for 30 standardized terms, 128 for 7 (scoring pairs its terms: score-crypto.ts estimateFor).
  */
 export function zBound(minBits: number, bitsAt: (bound: number) => number): number {
   for (let bound = Z_BOUND_MAX; bound > 1; bound /= 2) if (bitsAt(bound) >= minBits + 0.5) return bound;

@@ -72,11 +72,11 @@ describe('flood zeros made ahead for private scoring (enclave/he/score-crypto.ts
   });
 
   it('clips each basis value to its public bound, and reports a flood the values of the batch do not change', async () => {
-    // Every other column a 0/1 flag (bound 1); the others standardized, bound by the term count: 128 for 15 and 15 flags.
+    // Every other column a 0/1 flag (bound 1); the others standardized, bound by the term count: 64 for 15 and 15 flags.
     const flags = Array.from({ length: terms }, (_, t) => t % 2 === 1);
     const wide = basis.map((column, t) => column.map((v, i) => (flags[t] ? v : i % 100 === 0 ? 500 * v : v)));
     const clipped = Float64Array.from({ length: bank.runtime.slots }, (_, i) =>
-      wide.reduce((s, column, t) => s + coefficients[t] * Math.max(flags[t] ? -1 : -128, Math.min(flags[t] ? 1 : 128, column[i])), coefficients[terms]),
+      wide.reduce((s, column, t) => s + coefficients[t] * Math.max(flags[t] ? -1 : -64, Math.min(flags[t] ? 1 : 64, column[i])), coefficients[terms]),
     );
     const a = await encryptedScoreBatches({ ...input, flags, batches: [wide] });
     const noise = rms(bank.decrypt(a.ciphers[0]), clipped) / a.flood.valueStd;

@@ -1,0 +1,207 @@
+/**
+ * Two real basis columns in one CKKS plaintext, for private scoring: CKKS slots are complex, and SEAL's
+ * encoder (node-seal's, real values only) fills their real parts alone. The plaintext
+ * p = E(a) + X^(N/2) E(b) holds a + u b in each slot, where u = ±i is the value X^(N/2) takes at that
+ * slot's root; a coefficient ciphertext c = Enc(w_a) - X^(N/2) Enc(w_b) holds w_a - u w_b. Their
+ * product holds w_a a + w_b b + u (w_a b - w_b a), since u^2 = -1: the real part a bank decodes is the
+ * two terms' sum. One encoding and one product then serve two terms. The imaginary part is another
+ * linear function of the same noised basis rows, which a bank could already ask for by encrypting
+ * complex coefficients of its own, and the flood covers every coefficient, so both parts.
+ *
+ * The encoding is computed here, not by SEAL: at every root of X^N + 1 that is 1 modulo 4 (one of each
+ * slot's conjugate pair), X^(N/2) is i, so p there is a + i b, and p = lo + X^(N/2) hi with real halves
+ * lo, hi of degree < N/2 is the one polynomial whose half-size transform w = lo + i hi meets those
+ * values: an inverse FFT of N/2 points, twisted, gives lo and hi at once. SEAL then transforms the
+ * residues to its NTT form (two plaintexts ride in one ciphertext, the only object node-seal lets us
+ * transform from coefficients), and the plaintexts are read from its bytes.
+ */
+import type { ParmsIdType } from 'node-seal/implementation/parms-id-type';
+import type { PlainText } from 'node-seal/implementation/plain-text';
+import { CkksRuntime, Scope } from '../../lab/he/seal-runtime';
+import { CIPHER_DATA_AT, cipherBytes } from './sampled-flood';
+import { writeResidueWords } from './rns-residues';
+
+/** The transform's tables for one ring degree, with scratch space (a worker encodes one pair at a time). */
+interface PairTables {
+  n: number;
+  /** Per slot, its position in the bit-reversed input of the half-size transform. */
+  position: Int32Array;
+  /** Per stage from the third (blocks of 8), exp(-2 pi i k / size) for k < size / 2: the transform's twiddles, in the order a stage reads them. */
+  cos: Float64Array[];
+  sin: Float64Array[];
+  /** exp(-i pi l / N) times 2 / N: the twist and the transform's normalization. */
+  twistRe: Float64Array;
+  twistIm: Float64Array;
+  re: Float64Array;
+  im: Float64Array;
+}
+
+const tablesByDegree = new Map<number, PairTables>();
+
+function tablesFor(n: number): PairTables {
+  let t = tablesByDegree.get(n);
+  if (t) return t;
+  const m = n / 2;
+  const bits = Math.log2(m);
+  const position = new Int32Array(m);
+  // SEAL's slot j sits at the root of index 3^j modulo 2N, or at its conjugate's: take whichever is 1 modulo 4.
+  for (let j = 0, g = 1; j < m; j++, g = (g * 3) % (2 * n)) {
+    const k = g % 4 === 1 ? g : 2 * n - g;
+    const at = (k - 1) / 4;
+    let r = 0;
+    for (let b = 0; b < bits; b++) r |= ((at >> b) & 1) << (bits - 1 - b);
+    position[j] = r;
+  }
+  const cos: Float64Array[] = [];
+  const sin: Float64Array[] = [];
+  for (let size = 8; size <= m; size *= 2) {
+    cos.push(Float64Array.from({ length: size / 2 }, (_, k) => Math.cos((2 * Math.PI * k) / size)));
+    sin.push(Float64Array.from({ length: size / 2 }, (_, k) => -Math.sin((2 * Math.PI * k) / size)));
+  }
+  const twistRe = new Float64Array(m);
+  const twistIm = new Float64Array(m);
+  for (let l = 0; l < m; l++) {
+    twistRe[l] = (Math.cos((Math.PI * l) / n) * 2) / n;
+    twistIm[l] = (-Math.sin((Math.PI * l) / n) * 2) / n;
+  }
+  t = { n, position, cos, sin, twistRe, twistIm, re: new Float64Array(m), im: new Float64Array(m) };
+  tablesByDegree.set(n, t);
+  return t;
+}
+
+/**
+ * V(l) = sum_k v_k exp(-2 pi i l k / M) in place, from input in bit-reversed order (radix 2). The first
+ * two stages go together: their twiddles are 1 and -i, so they need no multiplication.
+ */
+function transform(re: Float64Array, im: Float64Array, cos: Float64Array[], sin: Float64Array[]): void {
+  const m = re.length;
+  for (let s = 0; s < m; s += 4) {
+    const b0r = re[s] + re[s + 1];
+    const b0i = im[s] + im[s + 1];
+    const b1r = re[s] - re[s + 1];
+    const b1i = im[s] - im[s + 1];
+    const b2r = re[s + 2] + re[s + 3];
+    const b2i = im[s + 2] + im[s + 3];
+    // -i (x + iy) = y - ix
+    const b3r = im[s + 2] - im[s + 3];
+    const b3i = re[s + 3] - re[s + 2];
+    re[s] = b0r + b2r;
+    im[s] = b0i + b2i;
+    re[s + 2] = b0r - b2r;
+    im[s + 2] = b0i - b2i;
+    re[s + 1] = b1r + b3r;
+    im[s + 1] = b1i + b3i;
+    re[s + 3] = b1r - b3r;
+    im[s + 3] = b1i - b3i;
+  }
+  for (let stage = 0, size = 8; size <= m; size *= 2, stage++) {
+    const half = size / 2;
+    const c = cos[stage];
+    const sn = sin[stage];
+    for (let start = 0; start < m; start += size) {
+      for (let k = 0; k < half; k++) {
+        const x = start + k;
+        const y = x + half;
+        const yr = re[y] * c[k] - im[y] * sn[k];
+        const yi = re[y] * sn[k] + im[y] * c[k];
+        const xr = re[x];
+        const xi = im[x];
+        re[y] = xr - yr;
+        im[y] = xi - yi;
+        re[x] = xr + yr;
+        im[x] = xi + yi;
+      }
+    }
+  }
+}
+
+/**
+ * The coefficients (rounded, times `scale`) of the plaintext whose slots hold a + u b (`b` absent: a
+ * alone, SEAL's real encoding) into `out` (N values). Columns shorter than N/2 leave zeros after them.
+ * Returns whether any coefficient is non-zero (SEAL refuses a product with a zero plaintext).
+ */
+export function pairCoefficients(n: number, a: Float64Array, b: Float64Array | undefined, scale: number, out: Float64Array): boolean {
+  const t = tablesFor(n);
+  const m = n / 2;
+  const { re, im, cos, sin } = t;
+  re.fill(0);
+  im.fill(0);
+  for (let j = 0; j < a.length; j++) re[t.position[j]] = a[j];
+  if (b) for (let j = 0; j < b.length; j++) im[t.position[j]] = b[j];
+  transform(re, im, cos, sin);
+  let any = false;
+  for (let l = 0; l < m; l++) {
+    const tr = t.twistRe[l] * scale;
+    const ti = t.twistIm[l] * scale;
+    const lo = Math.round(re[l] * tr - im[l] * ti);
+    const hi = Math.round(re[l] * ti + im[l] * tr);
+    out[l] = lo;
+    out[l + m] = hi;
+    if (lo !== 0 || hi !== 0) any = true;
+  }
+  return any;
+}
+
+/** SEAL 4.1's plaintext: header, parms id, coefficient count, scale, then its data array (header, count, words). */
+const PLAIN_HEADER = 16;
+const PLAIN_DATA_AT = PLAIN_HEADER + 32 + 8 + 8 + PLAIN_HEADER + 8;
+
+function plainBytes(parmsId: BigUint64Array, scale: number, data: Uint8Array): Uint8Array {
+  const count = data.length / 8;
+  const bytes = new Uint8Array(PLAIN_DATA_AT + data.length);
+  const view = new DataView(bytes.buffer);
+  const header = (at: number, size: number): void => {
+    view.setUint16(at, 0xa15e, true);
+    view.setUint8(at + 2, PLAIN_HEADER);
+    view.setUint8(at + 3, 4); // SEAL 4.1, no compression
+    view.setUint8(at + 4, 1);
+    view.setBigUint64(at + 8, BigInt(size), true);
+  };
+  header(0, bytes.length);
+  parmsId.forEach((v, k) => view.setBigUint64(PLAIN_HEADER + 8 * k, v, true));
+  view.setBigUint64(PLAIN_HEADER + 32, BigInt(count), true);
+  view.setFloat64(PLAIN_HEADER + 40, scale, true);
+  header(PLAIN_HEADER + 48, PLAIN_HEADER + 8 + data.length);
+  view.setBigUint64(PLAIN_HEADER + 48 + PLAIN_HEADER, BigInt(count), true);
+  bytes.set(data, PLAIN_DATA_AT);
+  return bytes;
+}
+
+/**
+ * Plaintexts in NTT form at `level`, at `scale`, from one or two coefficient vectors (whole numbers
+ * below 2^62 in size, each not all zero): SEAL transforms them as the two polynomials of one
+ * ciphertext, and each is read back from its bytes. Owned by `scope`.
+ */
+export function nttPlaintexts(rt: CkksRuntime, scope: Scope, level: ParmsIdType, polys: Float64Array[], scale: number): PlainText[] {
+  const n = rt.slots * 2;
+  const moduli = scope.own(scope.own(rt.context.getContextData(level)).parms).coeffModulus;
+  const size = n * moduli.length;
+  // A ciphertext whose second polynomial is zero is transparent, and SEAL will not transform it: a lone one goes in twice.
+  const [first, second] = [polys[0], polys[1] ?? polys[0]];
+  const words = new Uint32Array(4 * size);
+  writeResidueWords(words, 0, first, moduli);
+  writeResidueWords(words, 2 * size, second, moduli);
+  const bytes = cipherBytes(n, moduli.length, level.values, scale);
+  bytes.set(new Uint8Array(words.buffer), CIPHER_DATA_AT);
+  const both = rt.seal.CipherText();
+  let saved: Uint8Array;
+  try {
+    both.loadArray(rt.context, bytes);
+    rt.evaluator.cipherTransformToNtt(both, both);
+    saved = both.saveArray(rt.seal.ComprModeType.none);
+  } finally {
+    both.delete();
+  }
+  return polys.map((_, k) => {
+    const plain = scope.own(rt.seal.PlainText());
+    plain.loadArray(rt.context, plainBytes(level.values, scale, saved.subarray(CIPHER_DATA_AT + 8 * k * size, CIPHER_DATA_AT + 8 * (k + 1) * size)));
+    return plain;
+  });
+}
+
+/** -X^(N/2) at `level`, scale 1, in NTT form: times Enc(w_b) it gives the second half of a paired coefficient. */
+export function minusHalfTurn(rt: CkksRuntime, scope: Scope, level: ParmsIdType): PlainText {
+  const poly = new Float64Array(rt.slots * 2);
+  poly[rt.slots] = -1;
+  return nttPlaintexts(rt, scope, level, [poly], 1)[0];
+}
