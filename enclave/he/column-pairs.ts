@@ -115,19 +115,34 @@ function transform(re: Float64Array, im: Float64Array, cos: Float64Array[], sin:
   }
 }
 
+/** A column and the bound its values are clipped to. */
+export interface BoundColumn {
+  values: Float64Array;
+  bound: number;
+}
+
+/** `column`'s values, each clipped to ±its bound, into the transform's input at the slots' positions. */
+function scatter(into: Float64Array, position: Int32Array, { values, bound }: BoundColumn): void {
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j];
+    into[position[j]] = v > bound ? bound : v < -bound ? -bound : v;
+  }
+}
+
 /**
  * The coefficients (rounded, times `scale`) of the plaintext whose slots hold a + u b (`b` absent: a
- * alone, SEAL's real encoding) into `out` (N values). Columns shorter than N/2 leave zeros after them.
- * Returns whether any coefficient is non-zero (SEAL refuses a product with a zero plaintext).
+ * alone, SEAL's real encoding), each value clipped to its column's bound, into `out` (N values).
+ * Columns shorter than N/2 leave zeros after them. Returns whether any coefficient is non-zero (SEAL
+ * refuses a product with a zero plaintext).
  */
-export function pairCoefficients(n: number, a: Float64Array, b: Float64Array | undefined, scale: number, out: Float64Array): boolean {
+export function pairCoefficients(n: number, a: BoundColumn, b: BoundColumn | undefined, scale: number, out: Float64Array): boolean {
   const t = tablesFor(n);
   const m = n / 2;
   const { re, im, cos, sin } = t;
   re.fill(0);
   im.fill(0);
-  for (let j = 0; j < a.length; j++) re[t.position[j]] = a[j];
-  if (b) for (let j = 0; j < b.length; j++) im[t.position[j]] = b[j];
+  scatter(re, t.position, a);
+  if (b) scatter(im, t.position, b);
   transform(re, im, cos, sin);
   let any = false;
   for (let l = 0; l < m; l++) {
@@ -146,9 +161,9 @@ export function pairCoefficients(n: number, a: Float64Array, b: Float64Array | u
 const PLAIN_HEADER = 16;
 const PLAIN_DATA_AT = PLAIN_HEADER + 32 + 8 + 8 + PLAIN_HEADER + 8;
 
-function plainBytes(parmsId: BigUint64Array, scale: number, data: Uint8Array): Uint8Array {
-  const count = data.length / 8;
-  const bytes = new Uint8Array(PLAIN_DATA_AT + data.length);
+/** Plaintext bytes with their header written and no data yet: `count` words at PLAIN_DATA_AT. */
+function plainBytes(parmsId: BigUint64Array, scale: number, count: number): Uint8Array {
+  const bytes = new Uint8Array(PLAIN_DATA_AT + 8 * count);
   const view = new DataView(bytes.buffer);
   const header = (at: number, size: number): void => {
     view.setUint16(at, 0xa15e, true);
@@ -161,10 +176,40 @@ function plainBytes(parmsId: BigUint64Array, scale: number, data: Uint8Array): U
   parmsId.forEach((v, k) => view.setBigUint64(PLAIN_HEADER + 8 * k, v, true));
   view.setBigUint64(PLAIN_HEADER + 32, BigInt(count), true);
   view.setFloat64(PLAIN_HEADER + 40, scale, true);
-  header(PLAIN_HEADER + 48, PLAIN_HEADER + 8 + data.length);
+  header(PLAIN_HEADER + 48, PLAIN_HEADER + 8 + 8 * count);
   view.setBigUint64(PLAIN_HEADER + 48 + PLAIN_HEADER, BigInt(count), true);
-  bytes.set(data, PLAIN_DATA_AT);
   return bytes;
+}
+
+/**
+ * The bytes a level's ciphertexts and plaintexts are written into, headers in place, kept per level
+ * and scale: SEAL copies what it loads, so one buffer serves every pair (a batch's pairs made 28 MB
+ * of garbage a batch without them). The ciphertext's data starts on a word boundary of its buffer, so
+ * residues are written into it directly.
+ */
+interface Scratch {
+  cipher: Uint8Array;
+  words: Uint32Array;
+  plain: Uint8Array;
+}
+
+const scratches = new Map<string, Scratch>();
+const CIPHER_PAD = (4 - (CIPHER_DATA_AT % 4)) % 4;
+
+function scratchFor(n: number, moduli: number, parmsId: BigUint64Array, scale: number): Scratch {
+  const key = `${n}:${moduli}:${parmsId.join(',')}:${scale}`;
+  let s = scratches.get(key);
+  if (!s) {
+    const template = cipherBytes(n, moduli, parmsId, scale);
+    const buffer = new ArrayBuffer(CIPHER_PAD + template.length);
+    const cipher = new Uint8Array(buffer, CIPHER_PAD, template.length);
+    cipher.set(template);
+    s = { cipher, words: new Uint32Array(buffer, CIPHER_PAD + CIPHER_DATA_AT, 4 * n * moduli), plain: plainBytes(parmsId, scale, n * moduli) };
+    // A worker keeps a handful of levels and scales; anything past that is a test's.
+    if (scratches.size > 8) scratches.clear();
+    scratches.set(key, s);
+  }
+  return s;
 }
 
 /**
@@ -178,15 +223,13 @@ export function nttPlaintexts(rt: CkksRuntime, scope: Scope, level: ParmsIdType,
   const size = n * moduli.length;
   // A ciphertext whose second polynomial is zero is transparent, and SEAL will not transform it: a lone one goes in twice.
   const [first, second] = [polys[0], polys[1] ?? polys[0]];
-  const words = new Uint32Array(4 * size);
-  writeResidueWords(words, 0, first, moduli);
-  writeResidueWords(words, 2 * size, second, moduli);
-  const bytes = cipherBytes(n, moduli.length, level.values, scale);
-  bytes.set(new Uint8Array(words.buffer), CIPHER_DATA_AT);
+  const scratch = scratchFor(n, moduli.length, level.values, scale);
+  writeResidueWords(scratch.words, 0, first, moduli);
+  writeResidueWords(scratch.words, 2 * size, second, moduli);
   const both = rt.seal.CipherText();
   let saved: Uint8Array;
   try {
-    both.loadArray(rt.context, bytes);
+    both.loadArray(rt.context, scratch.cipher);
     rt.evaluator.cipherTransformToNtt(both, both);
     saved = both.saveArray(rt.seal.ComprModeType.none);
   } finally {
@@ -194,7 +237,8 @@ export function nttPlaintexts(rt: CkksRuntime, scope: Scope, level: ParmsIdType,
   }
   return polys.map((_, k) => {
     const plain = scope.own(rt.seal.PlainText());
-    plain.loadArray(rt.context, plainBytes(level.values, scale, saved.subarray(CIPHER_DATA_AT + 8 * k * size, CIPHER_DATA_AT + 8 * (k + 1) * size)));
+    scratch.plain.set(saved.subarray(CIPHER_DATA_AT + 8 * k * size, CIPHER_DATA_AT + 8 * (k + 1) * size), PLAIN_DATA_AT);
+    plain.loadArray(rt.context, scratch.plain);
     return plain;
   });
 }

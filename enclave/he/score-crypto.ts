@@ -270,13 +270,6 @@ function boundsOf(paramSet: ParamSetName, model: LoadedModel, columns: number, f
   return columnBounds(isFlag, z);
 }
 
-/** `column` clipped to ±`bound` into `into` (zeros after it). */
-function clipInto(into: Float64Array, column: Float64Array, bound: number): Float64Array {
-  for (let i = 0; i < column.length; i++) into[i] = column[i] > bound ? bound : column[i] < -bound ? -bound : column[i];
-  into.fill(0, column.length);
-  return into;
-}
-
 /** Enc(constant + sum_t coefficient_t * basis_t), one enterprise per slot, flooded. */
 function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel, basis: Float64Array[], policy: FloodPolicy, flags: boolean[] | undefined): { cipher: Uint8Array; flood: FloodReport } {
   if (model.terms !== basis.length) {
@@ -294,9 +287,8 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
     // The constant (times ones) goes first, so the sum starts from a product that is never zero.
     crafted(() => rt.evaluator.multiplyPlain(model.constant, model.ones, result), what);
     const n = rt.slots * 2;
-    const a = new Float64Array(rt.slots);
-    const b = new Float64Array(rt.slots);
     // Each pair's coefficients, with the pair they multiply; SEAL transforms them two at a time.
+    const polys = [new Float64Array(n), new Float64Array(n)];
     const ready: { poly: Float64Array; pair: CipherText }[] = [];
     const multiply = (): void => {
       const group = new Scope();
@@ -311,11 +303,11 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
       }
       ready.length = 0;
     };
+    const column = (t: number) => ({ values: basis[t], bound: bounds[t] });
     model.order.forEach(([first, second], k) => {
-      const poly = new Float64Array(n);
-      const other = second === undefined ? undefined : clipInto(b, basis[second], bounds[second]);
+      const poly = polys[ready.length];
       // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
-      if (!pairCoefficients(n, clipInto(a, basis[first], bounds[first]), other, rt.scale, poly)) return;
+      if (!pairCoefficients(n, column(first), second === undefined ? undefined : column(second), rt.scale, poly)) return;
       ready.push({ poly, pair: model.pairs[k] });
       if (ready.length === 2) multiply();
     });

@@ -39,9 +39,10 @@ describe('two basis columns in one plaintext (enclave/he/column-pairs.ts)', func
     const a = column(rt.slots, 3);
     const b = column(1000, 50);
     const polys = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
-    assert.ok(pairCoefficients(n, a, b, rt.scale, polys[0]));
-    assert.ok(pairCoefficients(n, b, a, rt.scale, polys[1]));
-    assert.ok(pairCoefficients(n, b, undefined, rt.scale, polys[2]));
+    const all = (values: Float64Array) => ({ values, bound: Infinity });
+    assert.ok(pairCoefficients(n, all(a), all(b), rt.scale, polys[0]));
+    assert.ok(pairCoefficients(n, all(b), all(a), rt.scale, polys[1]));
+    assert.ok(pairCoefficients(n, all(b), undefined, rt.scale, polys[2]));
     const plains = [...nttPlaintexts(rt, scope, level, polys.slice(0, 2), rt.scale), ...nttPlaintexts(rt, scope, level, [polys[2]], rt.scale)];
     const decoded = plains.map((p) => rt.encoder.decode(p) as Float64Array);
     assert.ok(worst(decoded[0], a, rt.slots) < 1e-9, `first column off by ${worst(decoded[0], a, rt.slots)}`);
@@ -49,7 +50,13 @@ describe('two basis columns in one plaintext (enclave/he/column-pairs.ts)', func
     assert.ok(worst(decoded[1], bPadded, rt.slots) < 1e-9, `swapped pair off by ${worst(decoded[1], bPadded, rt.slots)}`);
     assert.ok(worst(decoded[2], bPadded, rt.slots) < 1e-9, `lone column off by ${worst(decoded[2], bPadded, rt.slots)}`);
     // A pair whose columns round to nothing is said to be zero: SEAL would refuse the product.
-    assert.equal(pairCoefficients(n, new Float64Array(10).fill(1e-30), undefined, rt.scale, polys[0]), false);
+    assert.equal(pairCoefficients(n, all(new Float64Array(10).fill(1e-30)), undefined, rt.scale, polys[0]), false);
+    // Values past a column's bound are encoded at the bound.
+    const wide = Float64Array.from(a, (v, i) => (i % 3 === 0 ? 100 * v : v));
+    pairCoefficients(n, { values: wide, bound: 4 }, undefined, rt.scale, polys[0]);
+    const clipped = rt.encoder.decode(nttPlaintexts(rt, scope, level, [polys[0]], rt.scale)[0]) as Float64Array;
+    const expectClipped = Float64Array.from(wide, (v) => Math.max(-4, Math.min(4, v)));
+    assert.ok(worst(clipped, expectClipped, rt.slots) < 1e-9, `clipped column off by ${worst(clipped, expectClipped, rt.slots)}`);
   });
 
   it('times Enc(w_a) - X^(N/2) Enc(w_b), decrypts to w_a a + w_b b', () => {
@@ -71,7 +78,7 @@ describe('two basis columns in one plaintext (enclave/he/column-pairs.ts)', func
     const a = column(rt.slots, 2);
     const b = column(rt.slots, 2);
     const poly = new Float64Array(n);
-    pairCoefficients(n, a, b, rt.scale, poly);
+    pairCoefficients(n, { values: a, bound: Infinity }, { values: b, bound: Infinity }, rt.scale, poly);
     const product = scope.own(rt.seal.CipherText());
     rt.evaluator.multiplyPlain(pair, nttPlaintexts(rt, scope, level, [poly], rt.scale)[0], product);
     rt.evaluator.rescaleToNext(product, product);
