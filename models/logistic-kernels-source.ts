@@ -1,5 +1,5 @@
 /** The source of logistic-kernels-wasm.ts: the LR fit's loops over rows, written as WebAssembly instructions. */
-import { FunctionSpec, assemble, f64, i32, op, v128 } from './wasm-assembler';
+import { FunctionSpec, assemble, at, f64, i32, increment, op, repeat, v128 } from './wasm-assembler';
 import { expNonPositive, log1pUnit } from './wasm-math';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,14 +10,6 @@ export const CHUNK = 1024;
 const { get, set, tee, block, loop, br, brIf } = op;
 const c = op.i32;
 const k = op.f64;
-/** `local` += 1. */
-const increment = (local: number) => [get(local), c(1), op.i32Add, set(local)].flat();
-/** Byte offset of element `index` (a local) of an f64 array at `base` (a local). */
-const at = (base: number, index: number) => [get(base), get(index), c(3), op.i32Shl, op.i32Add].flat();
-/** `for (index = 0; index < limit; index++) body`, limit and index locals; the body sees its label depth + 2. */
-const repeat = (index: number, limit: number, ...body: number[][]) =>
-  [c(0), set(index), block(loop(get(index), get(limit), op.i32GeS, brIf(1), ...body, increment(index), br(0)))].flat();
-
 /** Bytes from one column's chunk to the next in the module's memory. */
 const STRIDE = CHUNK * 8;
 

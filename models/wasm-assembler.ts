@@ -91,8 +91,20 @@ export const op = {
   i32And: [0x71],
   i32Or: [0x72],
   i64Add: [0x7c],
+  i64Sub: [0x7d],
+  i64Mul: [0x7e],
+  i64And: [0x83],
+  i64Or: [0x84],
   i64Shl: [0x86],
   i64ShrU: [0x88],
+  i64Eqz: [0x50],
+  i64Ne: [0x52],
+  i64LtS: [0x53],
+  i64GeS: [0x59],
+  i64Load: (offset = 0) => [0x29, 3, ...unsigned(offset)],
+  i64Store: (offset = 0) => [0x37, 3, ...unsigned(offset)],
+  /** f64 to i64, truncated, saturating (NaN gives 0) rather than trapping. */
+  i64TruncSatF64S: [0xfc, 0x06],
   i32WrapI64: [0xa7],
   i64ExtendI32S: [0xac],
   i64ReinterpretF64: [0xbd],
@@ -114,6 +126,14 @@ export const op = {
   i32TruncF64S: [0xaa],
   f64ConvertI32S: [0xb7],
 };
+
+/** `local` += 1 (an i32 local). */
+export const increment = (local: number) => [op.get(local), op.i32(1), op.i32Add, op.set(local)].flat();
+/** Byte offset of element `index` (a local) of an f64 array at `base` (a local). */
+export const at = (base: number, index: number) => [op.get(base), op.get(index), op.i32(3), op.i32Shl, op.i32Add].flat();
+/** `for (index = 0; index < limit; index++) body`, limit and index i32 locals; the body sees its label depth + 2. */
+export const repeat = (index: number, limit: number, ...body: number[][]) =>
+  [op.i32(0), op.set(index), op.block(op.loop(op.get(index), op.get(limit), op.i32GeS, op.brIf(1), ...body, increment(index), op.br(0)))].flat();
 
 export interface FunctionSpec {
   /** Exported under this name. */

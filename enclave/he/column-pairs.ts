@@ -159,7 +159,7 @@ export function pairCoefficients(n: number, a: BoundColumn, b: BoundColumn | und
 
 /** SEAL 4.1's plaintext: header, parms id, coefficient count, scale, then its data array (header, count, words). */
 const PLAIN_HEADER = 16;
-const PLAIN_DATA_AT = PLAIN_HEADER + 32 + 8 + 8 + PLAIN_HEADER + 8;
+export const PLAIN_DATA_AT = PLAIN_HEADER + 32 + 8 + 8 + PLAIN_HEADER + 8;
 
 /** Plaintext bytes with their header written and no data yet: `count` words at PLAIN_DATA_AT. */
 function plainBytes(parmsId: BigUint64Array, scale: number, count: number): Uint8Array {
@@ -213,31 +213,47 @@ function scratchFor(n: number, moduli: number, parmsId: BigUint64Array, scale: n
 }
 
 /**
+ * Two polynomials' residues at `level` (a ciphertext's data, SEAL's layout: polynomial, prime,
+ * coefficient) in SEAL's NTT form: SEAL transforms them as one ciphertext (the only object node-seal
+ * lets us transform from coefficients) and the transformed data is read back from its bytes. The
+ * second polynomial must not be all zero (SEAL will not transform a transparent ciphertext).
+ */
+export function nttTransform(rt: CkksRuntime, scope: Scope, level: ParmsIdType, scale: number, residues: Uint8Array): Uint8Array {
+  const n = rt.slots * 2;
+  const moduli = scope.own(scope.own(rt.context.getContextData(level)).parms).coeffModulus.length;
+  const scratch = scratchFor(n, moduli, level.values, scale);
+  scratch.cipher.set(residues, CIPHER_DATA_AT);
+  return transformed(rt, scratch);
+}
+
+function transformed(rt: CkksRuntime, scratch: Scratch): Uint8Array {
+  const both = rt.seal.CipherText();
+  try {
+    both.loadArray(rt.context, scratch.cipher);
+    rt.evaluator.cipherTransformToNtt(both, both);
+    return both.saveArray(rt.seal.ComprModeType.none).subarray(CIPHER_DATA_AT);
+  } finally {
+    both.delete();
+  }
+}
+
+/**
  * Plaintexts in NTT form at `level`, at `scale`, from one or two coefficient vectors (whole numbers
- * below 2^62 in size, each not all zero): SEAL transforms them as the two polynomials of one
- * ciphertext, and each is read back from its bytes. Owned by `scope`.
+ * below 2^62 in size, each not all zero), each read from the transformed data. Owned by `scope`.
  */
 export function nttPlaintexts(rt: CkksRuntime, scope: Scope, level: ParmsIdType, polys: Float64Array[], scale: number): PlainText[] {
   const n = rt.slots * 2;
   const moduli = scope.own(scope.own(rt.context.getContextData(level)).parms).coeffModulus;
   const size = n * moduli.length;
-  // A ciphertext whose second polynomial is zero is transparent, and SEAL will not transform it: a lone one goes in twice.
+  // A lone polynomial goes in twice: with a zero second one the ciphertext would be transparent.
   const [first, second] = [polys[0], polys[1] ?? polys[0]];
   const scratch = scratchFor(n, moduli.length, level.values, scale);
   writeResidueWords(scratch.words, 0, first, moduli);
   writeResidueWords(scratch.words, 2 * size, second, moduli);
-  const both = rt.seal.CipherText();
-  let saved: Uint8Array;
-  try {
-    both.loadArray(rt.context, scratch.cipher);
-    rt.evaluator.cipherTransformToNtt(both, both);
-    saved = both.saveArray(rt.seal.ComprModeType.none);
-  } finally {
-    both.delete();
-  }
+  const data = transformed(rt, scratch);
   return polys.map((_, k) => {
     const plain = scope.own(rt.seal.PlainText());
-    scratch.plain.set(saved.subarray(CIPHER_DATA_AT + 8 * k * size, CIPHER_DATA_AT + 8 * (k + 1) * size), PLAIN_DATA_AT);
+    scratch.plain.set(data.subarray(8 * k * size, 8 * (k + 1) * size), PLAIN_DATA_AT);
     plain.loadArray(rt.context, scratch.plain);
     return plain;
   });

@@ -1,10 +1,11 @@
 /**
  * Private scoring inside a SEAL pool worker: a session's encrypted model is loaded once, switched
- * down to the level its one product needs and kept loaded (a few models per worker, the least
- * recently used freed first); each batch of up to `slots` enterprises then costs one encoding and one
- * plaintext product per two terms (column-pairs.ts: two real columns share a plaintext's complex
- * slots), a rescale, the flood and a save. The flood's encryptions of zero do not
- * depend on any request: a worker makes them ahead, in its idle time, for the models it keeps.
+ * down to the level its one product needs, its terms paired (column-pairs.ts: two real columns share a
+ * plaintext's complex slots) and kept loaded in a products' module (rns-kernels.ts; a few models per
+ * worker, the least recently used freed first); each batch of up to `slots` enterprises then costs one
+ * encoding, half an NTT through SEAL and one product per two terms, a rescale, the flood and a save.
+ * The flood's encryptions of zero do not depend on any request: a worker makes them ahead, in its
+ * idle time, for the models it keeps.
  */
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { Encryptor } from 'node-seal/implementation/encryptor';
@@ -13,9 +14,10 @@ import type { PlainText } from 'node-seal/implementation/plain-text';
 import { JointlabError } from '../../lab/errors';
 import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
-import { addSampledFlood } from './sampled-flood';
 import { FloodPolicy, badCipher, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
-import { minusHalfTurn, nttPlaintexts, pairCoefficients } from './column-pairs';
+import { PLAIN_DATA_AT, minusHalfTurn, nttTransform, pairCoefficients } from './column-pairs';
+import { PairProducts } from './rns-kernels';
+import { CIPHER_DATA_AT, addSampledFlood, cipherBytes } from './sampled-flood';
 import { columnBounds, zBound } from '../release/score-bounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
 
@@ -54,18 +56,19 @@ interface LoadedModel {
   encryptor: Encryptor;
   /**
    * The terms' coefficients one level below the top, two to a ciphertext: Enc(w_a) - X^(N/2) Enc(w_b)
-   * for the terms [a, b] of `order` (column-pairs.ts), a lone term alone. The product is rescaled once,
-   * down to the last prime, so products, sums, the rescale, the flood and the answer all run on fewer primes.
+   * for the terms [a, b] of `order` (column-pairs.ts), a lone term alone, then the constant term's,
+   * with the ones plaintext it multiplies; held by the products' module (rns-kernels.ts), which sums a
+   * batch's products. The product is rescaled once, down to the last prime, so products, sums, the
+   * rescale, the flood and the answer all run on fewer primes.
    */
-  pairs: CipherText[];
-  /** The terms each of `pairs` holds. */
+  products: PairProducts;
+  /** The terms each pair holds. */
   order: number[][];
-  /** The constant term's coefficient, at the same level. */
-  constant: CipherText;
+  /** The coefficients' scale (the bank's fresh scale; all of them the same). */
+  coefficientScale: number;
+  moduli: number;
   terms: number;
   level: ParmsIdType;
-  /** The constant term's plaintext (ones in every slot): the same in every batch. */
-  ones: PlainText;
   /** Zero at the answer's level (the last prime), scale 1: encrypting it makes a fresh encryption of zero there. */
   zeroPlain: PlainText;
   /** The answer's scale: the coefficients' times the basis's, over the prime the rescale drops (what SEAL's rescale gives). */
@@ -117,18 +120,16 @@ function pairOrder(terms: number, flags: boolean[] | undefined): number[][] {
 
 /**
  * The bank's coefficient ciphertexts switched one level down, the terms' paired (column-pairs.ts) as
- * `order` says: Enc(w_a) - X^(N/2) Enc(w_b) for terms [a, b], a lone term as it is. Owned by `scope`;
- * the paired terms' own ciphertexts are freed once their pairs are made.
+ * `order` says: Enc(w_a) - X^(N/2) Enc(w_b) for terms [a, b], a lone term as it is, then the constant
+ * term's, each handed to a new products' module and freed.
  */
-function loadPairs(rt: CkksRuntime, scope: Scope, blobs: Uint8Array[], order: number[][]): { pairs: CipherText[]; constant: CipherText; level: ParmsIdType } {
+function loadPairs(rt: CkksRuntime, scope: Scope, blobs: Uint8Array[], order: number[][]): { products: PairProducts; coefficientScale: number; moduli: number; level: ParmsIdType } {
   if (!blobs.length) throw new JointlabError('bad_ciphertext_count', 'send at least the constant term', 'usage');
   const terms = blobs.length - 1;
-  const lone = new Set(order.filter((p) => p.length === 1).map((p) => p[0]));
   const transient = new Scope();
   try {
     const coefficients = blobs.map((bytes, i) => {
-      const kept = i === terms || lone.has(i);
-      const ct = loadFresh(rt, kept ? scope : transient, bytes, `coefficient ciphertext ${i}`);
+      const ct = loadFresh(rt, transient, bytes, `coefficient ciphertext ${i}`);
       // SEAL throws when the switch leaves the second polynomial zero.
       crafted(() => rt.evaluator.cipherModSwitchToNext(ct, ct), `coefficient ciphertext ${i}`);
       return ct;
@@ -137,14 +138,20 @@ function loadPairs(rt: CkksRuntime, scope: Scope, blobs: Uint8Array[], order: nu
     const halfTurn = minusHalfTurn(rt, transient, level);
     const pairs = order.map(([a, b]) => {
       if (b === undefined) return coefficients[a];
-      const pair = scope.own(rt.seal.CipherText());
+      const pair = transient.own(rt.seal.CipherText());
       crafted(() => {
         rt.evaluator.multiplyPlain(coefficients[b], halfTurn, pair);
         rt.evaluator.add(coefficients[a], pair, pair);
       }, `coefficient ciphertexts ${a} and ${b}`);
       return pair;
     });
-    return { pairs, constant: coefficients[terms], level };
+    const coefficientScale = coefficients[0].scale;
+    // The module sums products whatever their scales; SEAL's sum would refuse different ones, and so do we.
+    if (coefficients.some((ct) => ct.scale !== coefficientScale)) throw badCipher('a coefficient ciphertext at another scale');
+    const moduli = scope.own(scope.own(rt.context.getContextData(level)).parms).coeffModulus;
+    const products = new PairProducts(rt.slots * 2, Array.from(moduli), pairs.length + 1);
+    [...pairs, coefficients[terms]].forEach((ct, k) => products.setCipher(k, ct.saveArray(rt.seal.ComprModeType.none).subarray(CIPHER_DATA_AT)));
+    return { products, coefficientScale, moduli: moduli.length, level };
   } finally {
     transient.dispose();
   }
@@ -163,16 +170,17 @@ function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
     const terms = input.coefficients.length - 1;
     if (input.flags && input.flags.length !== terms) throw new JointlabError('schema_violation', `expected ${terms} column kinds`, 'usage');
     const order = pairOrder(terms, input.flags);
-    const { pairs, constant, level } = loadPairs(rt, scope, input.coefficients, order);
+    const { products, coefficientScale, moduli, level } = loadPairs(rt, scope, input.coefficients, order);
     const ones = scope.own(rt.encoder.encode(new Float64Array(rt.slots).fill(1), rt.scale));
     rt.evaluator.plainModSwitchTo(ones, level, ones);
+    products.setOnes(ones.saveArray(rt.seal.ComprModeType.none).subarray(PLAIN_DATA_AT));
     // The product is rescaled once: the answer sits one level below the coefficients.
     const answerLevel = scope.own(scope.own(scope.own(rt.context.getContextData(level)).nextContextData).parmsId);
     const zeroPlain = scope.own(rt.encoder.encode(new Float64Array(rt.slots), 1));
     rt.evaluator.plainModSwitchTo(zeroPlain, answerLevel, zeroPlain);
-    const moduli = scope.own(scope.own(rt.context.getContextData(level)).parms).coeffModulus;
-    const answerScale = (constant.scale * rt.scale) / Number(moduli[moduli.length - 1]);
-    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), pairs, order, constant, terms, level, ones, zeroPlain, answerScale, zeros: [] };
+    const primes = scope.own(scope.own(rt.context.getContextData(level)).parms).coeffModulus;
+    const answerScale = (coefficientScale * rt.scale) / Number(primes[primes.length - 1]);
+    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), products, order, coefficientScale, moduli, terms, level, zeroPlain, answerScale, zeros: [] };
   } catch (e) {
     scope.dispose();
     throw e;
@@ -277,41 +285,35 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
   }
   const scope = new Scope();
   try {
-    const result = scope.own(rt.seal.CipherText());
-    const term = scope.own(rt.seal.CipherText());
     // Each column at most its public bound: nothing in the estimate depends on the batch's data, so
     // neither the reported bits, nor the flood, nor a refusal says anything about its enterprises.
     const bounds = boundsOf(paramSet, model, basis.length, flags, policy);
     const report = floodSize(policy, estimateFor(paramSet, model, bounds), paramSet);
     const what = 'a coefficient ciphertext';
-    // The constant (times ones) goes first, so the sum starts from a product that is never zero.
-    crafted(() => rt.evaluator.multiplyPlain(model.constant, model.ones, result), what);
+    const { products } = model;
     const n = rt.slots * 2;
-    // Each pair's coefficients, with the pair they multiply; SEAL transforms them two at a time.
-    const polys = [new Float64Array(n), new Float64Array(n)];
-    const ready: { poly: Float64Array; pair: CipherText }[] = [];
+    const plainBytes = 8 * n * model.moduli;
+    // The constant (times ones) first; then each pair with a non-zero plaintext, SEAL transforming two at a time.
+    products.startWithConstant(model.order.length);
+    const ready: number[] = [];
     const multiply = (): void => {
-      const group = new Scope();
-      try {
-        const plains = nttPlaintexts(rt, group, model.level, ready.map((r) => r.poly), rt.scale);
-        plains.forEach((plain, k) => {
-          crafted(() => rt.evaluator.multiplyPlain(ready[k].pair, plain, term), what);
-          rt.evaluator.add(result, term, result);
-        });
-      } finally {
-        group.dispose();
-      }
+      const data = nttTransform(rt, scope, model.level, rt.scale, products.residues(ready.length === 2 ? 1 : 0));
+      ready.forEach((k, i) => products.addProduct(k, data.subarray(i * plainBytes, (i + 1) * plainBytes)));
       ready.length = 0;
     };
     const column = (t: number) => ({ values: basis[t], bound: bounds[t] });
     model.order.forEach(([first, second], k) => {
-      const poly = polys[ready.length];
-      // SEAL refuses a product with an all-zero plaintext (the result would be transparent); it adds nothing anyway.
-      if (!pairCoefficients(n, column(first), second === undefined ? undefined : column(second), rt.scale, poly)) return;
-      ready.push({ poly, pair: model.pairs[k] });
+      // A zero plaintext adds nothing (and SEAL would refuse to transform it alone).
+      if (!pairCoefficients(n, column(first), second === undefined ? undefined : column(second), rt.scale, products.coefficients(ready.length))) return;
+      ready.push(k);
       if (ready.length === 2) multiply();
     });
     if (ready.length) multiply();
+    const bytes = cipherBytes(n, model.moduli, model.level.values, model.coefficientScale * rt.scale, true);
+    bytes.set(products.sum(), CIPHER_DATA_AT);
+    const result = scope.own(rt.seal.CipherText());
+    result.loadArray(rt.context, bytes);
+    // SEAL throws on a rescale whose result is transparent: only a bank's crafted coefficients make one.
     crafted(() => rt.evaluator.rescaleToNext(result, result), what);
     flood(rt, scope, model, result, report.valueStd);
     // Uncompressed: zstd gains a few percent on flooded coefficients and costs more than the product of a term.
