@@ -18,7 +18,7 @@
 import type { ParmsIdType } from 'node-seal/implementation/parms-id-type';
 import type { PlainText } from 'node-seal/implementation/plain-text';
 import { CkksRuntime, Scope } from '../../lab/he/seal-runtime';
-import { CIPHER_DATA_AT, cipherBytes } from './sampled-flood';
+import { CIPHER_DATA_AT, PLAIN_DATA_AT, cipherBytes, plainBytes } from './seal-objects';
 import { writeResidueWords } from './rns-residues';
 
 /** The transform's tables for one ring degree, with scratch space (a worker encodes one pair at a time). */
@@ -155,30 +155,6 @@ export function pairCoefficients(n: number, a: BoundColumn, b: BoundColumn | und
     if (lo !== 0 || hi !== 0) any = true;
   }
   return any;
-}
-
-/** SEAL 4.1's plaintext: header, parms id, coefficient count, scale, then its data array (header, count, words). */
-const PLAIN_HEADER = 16;
-export const PLAIN_DATA_AT = PLAIN_HEADER + 32 + 8 + 8 + PLAIN_HEADER + 8;
-
-/** Plaintext bytes with their header written and no data yet: `count` words at PLAIN_DATA_AT. */
-function plainBytes(parmsId: BigUint64Array, scale: number, count: number): Uint8Array {
-  const bytes = new Uint8Array(PLAIN_DATA_AT + 8 * count);
-  const view = new DataView(bytes.buffer);
-  const header = (at: number, size: number): void => {
-    view.setUint16(at, 0xa15e, true);
-    view.setUint8(at + 2, PLAIN_HEADER);
-    view.setUint8(at + 3, 4); // SEAL 4.1, no compression
-    view.setUint8(at + 4, 1);
-    view.setBigUint64(at + 8, BigInt(size), true);
-  };
-  header(0, bytes.length);
-  parmsId.forEach((v, k) => view.setBigUint64(PLAIN_HEADER + 8 * k, v, true));
-  view.setBigUint64(PLAIN_HEADER + 32, BigInt(count), true);
-  view.setFloat64(PLAIN_HEADER + 40, scale, true);
-  header(PLAIN_HEADER + 48, PLAIN_HEADER + 8 + 8 * count);
-  view.setBigUint64(PLAIN_HEADER + 48 + PLAIN_HEADER, BigInt(count), true);
-  return bytes;
 }
 
 /**

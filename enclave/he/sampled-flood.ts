@@ -11,40 +11,7 @@ import { randomFillSync } from 'node:crypto';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import { CkksRuntime, Scope } from '../../lab/he/seal-runtime';
 import { writeResidues } from './rns-residues';
-
-/** SEAL's serialization header and the ciphertext's fields before its coefficients (enclave/he/seal-bytes.ts reads the same layout). */
-const HEADER = 16;
-const NTT_FLAG_AT = HEADER + 32;
-const SCALE_AT = NTT_FLAG_AT + 1 + 8 + 8 + 8;
-const DATA_AT = SCALE_AT + 8 + 8 + HEADER + 8;
-
-/** Byte offset of the first coefficient in `cipherBytes`. */
-export const CIPHER_DATA_AT = DATA_AT;
-
-/** The bytes of a two-polynomial ciphertext at the level of `parmsId`, all coefficients zero, in coefficient form unless `ntt`. */
-export function cipherBytes(n: number, moduli: number, parmsId: BigUint64Array, scale: number, ntt = false): Uint8Array {
-  const count = 2 * n * moduli;
-  const bytes = new Uint8Array(DATA_AT + 8 * count);
-  const view = new DataView(bytes.buffer);
-  const header = (at: number, size: number): void => {
-    view.setUint16(at, 0xa15e, true);
-    view.setUint8(at + 2, HEADER);
-    view.setUint8(at + 3, 4); // SEAL 4.1, no compression
-    view.setUint8(at + 4, 1);
-    view.setBigUint64(at + 8, BigInt(size), true);
-  };
-  header(0, bytes.length);
-  parmsId.forEach((v, k) => view.setBigUint64(HEADER + 8 * k, v, true));
-  view.setUint8(NTT_FLAG_AT, ntt ? 1 : 0);
-  view.setBigUint64(NTT_FLAG_AT + 1, 2n, true);
-  view.setBigUint64(NTT_FLAG_AT + 9, BigInt(n), true);
-  view.setBigUint64(NTT_FLAG_AT + 17, BigInt(moduli), true);
-  view.setFloat64(SCALE_AT, scale, true);
-  view.setBigUint64(SCALE_AT + 8, 1n, true); // correction factor: BGV's, 1 in CKKS
-  header(SCALE_AT + 16, HEADER + 8 + 8 * count);
-  view.setBigUint64(SCALE_AT + 16 + HEADER, BigInt(count), true);
-  return bytes;
-}
+import { CIPHER_DATA_AT, cipherBytes } from './seal-objects';
 
 /**
  * `n` integers, each a standard normal times `std` rounded to the nearest integer, from 53-bit
@@ -77,7 +44,7 @@ export function addSampledFlood(rt: CkksRuntime, scope: Scope, result: CipherTex
   const moduli = scope.own(scope.own(rt.context.getContextData(parmsId)).parms).coeffModulus;
   const n = rt.slots * 2;
   const bytes = cipherBytes(n, moduli.length, parmsId.values, result.scale);
-  writeResidues(bytes, DATA_AT, gaussianIntegers(n, coefficientStd), moduli);
+  writeResidues(bytes, CIPHER_DATA_AT, gaussianIntegers(n, coefficientStd), moduli);
   const sampled = scope.own(rt.seal.CipherText());
   sampled.loadArray(rt.context, bytes);
   // (e, 0) alone is transparent and SEAL will not transform it: it joins the zero in coefficient form first.

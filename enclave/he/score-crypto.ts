@@ -15,9 +15,10 @@ import { JointlabError } from '../../lab/errors';
 import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
 import { FloodPolicy, badCipher, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
-import { PLAIN_DATA_AT, minusHalfTurn, nttTransform, pairCoefficients } from './column-pairs';
+import { minusHalfTurn, nttTransform, pairCoefficients } from './column-pairs';
 import { PairProducts } from './rns-kernels';
-import { CIPHER_DATA_AT, addSampledFlood, cipherBytes } from './sampled-flood';
+import { addSampledFlood } from './sampled-flood';
+import { CIPHER_DATA_AT, PLAIN_DATA_AT, cipherBytes } from './seal-objects';
 import { columnBounds, zBound } from '../release/score-bounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
 

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { PlainText } from 'node-seal/implementation/plain-text';
-import { PLAIN_DATA_AT, nttPlaintexts, pairCoefficients } from '../../../enclave/he/column-pairs';
+import { nttPlaintexts, pairCoefficients } from '../../../enclave/he/column-pairs';
 import { PairProducts } from '../../../enclave/he/rns-kernels';
 import { writeResidueWords } from '../../../enclave/he/rns-residues';
-import { CIPHER_DATA_AT } from '../../../enclave/he/sampled-flood';
+import { CIPHER_DATA_AT, PLAIN_DATA_AT } from '../../../enclave/he/seal-objects';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { Scope } from '../../../lab/he/seal-runtime';
 import { Random } from '../../../models/random';

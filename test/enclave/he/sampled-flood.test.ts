@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { PlainText } from 'node-seal/implementation/plain-text';
-import { CIPHER_DATA_AT, addSampledFlood, cipherBytes, gaussianIntegers } from '../../../enclave/he/sampled-flood';
+import { addSampledFlood, gaussianIntegers } from '../../../enclave/he/sampled-flood';
+import { CIPHER_DATA_AT, cipherBytes } from '../../../enclave/he/seal-objects';
 import { CkksRuntime, Scope, ckks } from '../../../lab/he/seal-runtime';
 
 /**

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { DEFAULT_FLOOD } from '../../../enclave/he/enclave-crypto';
 import { encryptedScoreBatches, zerosAhead } from '../../../enclave/he/score-crypto';
-import { CIPHER_DATA_AT } from '../../../enclave/he/sampled-flood';
+import { CIPHER_DATA_AT } from '../../../enclave/he/seal-objects';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { Random } from '../../../models/random';
 
