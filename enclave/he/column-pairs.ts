@@ -121,11 +121,12 @@ export interface BoundColumn {
   bound: number;
 }
 
-/** `column`'s values, each clipped to ±its bound, into the transform's input at the slots' positions. */
+/** `column`'s values, each clipped to ±its bound (one that is not a number read as 0), into the transform's input at the slots' positions. */
 function scatter(into: Float64Array, position: Int32Array, { values, bound }: BoundColumn): void {
   for (let j = 0; j < values.length; j++) {
     const v = values[j];
-    into[position[j]] = v > bound ? bound : v < -bound ? -bound : v;
+    // NaN fails both comparisons: through the transform it would spread to every coefficient.
+    into[position[j]] = v > bound ? bound : v < -bound ? -bound : v === v ? v : 0;
   }
 }
 

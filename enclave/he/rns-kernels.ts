@@ -7,8 +7,10 @@
  * one accumulator, so a pair costs no SEAL product, sum or plaintext load. The result is the same
  * ciphertext to the bit (test/enclave/he/rns-kernels.test.ts compares it with SEAL's).
  *
- * The module also writes a pair's coefficients as residues (the doubles are whole numbers below 2^62,
- * so an i64 conversion and a subtraction or two of the prime give each one).
+ * The module also writes a pair's coefficients as residues: an i64 conversion and a subtraction or
+ * two of the prime give each one. The doubles are whole numbers below 2^61 in size (a slot is at
+ * most sqrt(2) times a column bound of at most 1024, at a scale of 2^50), where the conversion is
+ * exact; past 2^63 it would saturate.
  */
 import { FunctionSpec, assemble, i32, i64, op, repeat } from '../../models/wasm-assembler';
 import { PAGE, WasmMemory, wasm } from '../../models/wasm-api';
@@ -204,6 +206,8 @@ export class PairProducts {
     this.polysAt = this.plainAt + poly;
     this.residuesAt = this.polysAt + 2 * n * 8;
     const end = this.residuesAt + 2 * poly;
+    // The moduli table holds 8 primes; scoring's level has 2.
+    if (moduli.length > 8) throw new RangeError(`at most 8 primes, not ${moduli.length}`);
     compiled ??= new wasm.Module(assemble([macKernel(), montgomeryKernel(), residuesKernel()]));
     this.memory = new wasm.Memory({ initial: Math.ceil(end / PAGE) });
     this.run = new wasm.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as Exports;

@@ -4,7 +4,10 @@
  * sampled flood, the paired basis columns of private scoring).
  */
 
-/** Largest |value| accepted: the doubles the callers hold are exact integers there, and every prime we use exceeds 2^59. */
+/**
+ * Largest |value| accepted. A value past a prime is reduced by subtracting it, a few times for the
+ * primes above 2^59 that the flood and scoring's pairs write at, more for smaller ones.
+ */
 const LIMIT = 2 ** 62;
 const WORD = 4294967296;
 

@@ -35,16 +35,46 @@ export function gaussianIntegers(n: number, std: number): Float64Array {
 }
 
 /**
+ * Integers X^(N/2) g, g Gaussian of `std` with g_(N-l) = -g_l and g_(N/2) = 0: such a g is fixed by
+ * X -> X^-1, complex conjugation of the slots, so its slots are real, and X^(N/2) is ±i at every
+ * slot's root, so these add noise to each slot's imaginary part only, std sqrt(N) / scale in the
+ * value domain, and nothing to any real part.
+ */
+export function imaginaryNoise(n: number, std: number): Float64Array {
+  const half = n / 2;
+  const draws = gaussianIntegers(half, std);
+  const g = new Float64Array(n);
+  g[0] = draws[0];
+  for (let l = 1; l < half; l++) {
+    g[l] = draws[l];
+    g[n - l] = -draws[l];
+  }
+  // X^(N/2) g: a negacyclic shift by N/2.
+  const h = new Float64Array(n);
+  for (let k = 0; k < half; k++) {
+    h[k + half] = g[k];
+    h[k] = -g[k + half];
+  }
+  return h;
+}
+
+/**
  * Adds to `result` the fresh encryption of zero `zero` (made at `result`'s level under the bank's
  * public key, used for this result only) and (e, 0) with e Gaussian of `coefficientStd` per
- * coefficient. Returns nothing; `result` stays at its level and scale.
+ * coefficient, plus, with `imaginaryStd`, noise in the slots' imaginary parts only (imaginaryNoise).
+ * Returns nothing; `result` stays at its level and scale.
  */
-export function addSampledFlood(rt: CkksRuntime, scope: Scope, result: CipherText, zero: CipherText, coefficientStd: number): void {
+export function addSampledFlood(rt: CkksRuntime, scope: Scope, result: CipherText, zero: CipherText, coefficientStd: number, imaginaryStd = 0): void {
   const parmsId = scope.own(result.parmsId);
   const moduli = scope.own(scope.own(rt.context.getContextData(parmsId)).parms).coeffModulus;
   const n = rt.slots * 2;
   const bytes = cipherBytes(n, moduli.length, parmsId.values, result.scale);
-  writeResidues(bytes, CIPHER_DATA_AT, gaussianIntegers(n, coefficientStd), moduli);
+  const noise = gaussianIntegers(n, coefficientStd);
+  if (imaginaryStd > 0) {
+    const imaginary = imaginaryNoise(n, imaginaryStd);
+    for (let i = 0; i < n; i++) noise[i] += imaginary[i];
+  }
+  writeResidues(bytes, CIPHER_DATA_AT, noise, moduli);
   const sampled = scope.own(rt.seal.CipherText());
   sampled.loadArray(rt.context, bytes);
   // (e, 0) alone is transparent and SEAL will not transform it: it joins the zero in coefficient form first.

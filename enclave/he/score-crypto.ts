@@ -63,8 +63,9 @@ interface LoadedModel {
    * rescale, the flood and the answer all run on fewer primes.
    */
   products: PairProducts;
-  /** The terms each pair holds. */
+  /** The terms each pair holds, from the column kinds the model was loaded with (`kinds`). */
   order: number[][];
+  kinds: string;
   /** The coefficients' scale (the bank's fresh scale; all of them the same). */
   coefficientScale: number;
   moduli: number;
@@ -181,18 +182,27 @@ function loadModel(rt: CkksRuntime, input: ScoreModelInput): LoadedModel {
     rt.evaluator.plainModSwitchTo(zeroPlain, answerLevel, zeroPlain);
     const primes = scope.own(scope.own(rt.context.getContextData(level)).parms).coeffModulus;
     const answerScale = (coefficientScale * rt.scale) / Number(primes[primes.length - 1]);
-    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), products, order, coefficientScale, moduli, terms, level, zeroPlain, answerScale, zeros: [] };
+    return { scope, encryptor: scope.own(rt.seal.Encryptor(rt.context, pk)), products, order, kinds: kindsOf(input.flags), coefficientScale, moduli, terms, level, zeroPlain, answerScale, zeros: [] };
   } catch (e) {
     scope.dispose();
     throw e;
   }
 }
 
+const kindsOf = (flags: boolean[] | undefined): string => (flags ?? []).map((f) => (f ? 'f' : 'z')).join('');
+
 /** The model under `key`, loaded on first use and kept; an unkeyed model is the caller's to dispose. */
 function modelFor(rt: CkksRuntime, input: ScoreModelInput): { model: LoadedModel; kept: boolean } {
   if (!input.key) return { model: loadModel(rt, input), kept: false };
   const key = `${input.paramSet}:${input.key}`;
   let model = loaded.get(key);
+  // The pairs follow the column kinds: a call that names others gets the model paired for them (and
+  // one whose kinds do not load keeps the model as it was).
+  if (model && model.kinds !== kindsOf(input.flags)) {
+    const repaired = loadModel(rt, input);
+    dropModel(model);
+    model = repaired;
+  }
   if (model) loaded.delete(key);
   else model = loadModel(rt, input);
   loaded.set(key, model);
@@ -244,15 +254,26 @@ export function zerosAhead(paramSet: ParamSetName, key: string): number {
 }
 
 /**
+ * Spread of the noise in each answer slot's imaginary part (value domain). A pair's product has
+ * w_a b - w_b a there (column-pairs.ts): a second linear function of the basis that a bank scoring
+ * with real coefficients never asked for, and from which, with the score, it could solve for two
+ * terms' values. Thousands of times any score's size, it leaves nothing to read there; the real part,
+ * the score, is untouched, and the answer's coefficients stay far below the last prime (about 2^47
+ * against 2^59).
+ */
+export const IMAGINARY_FLOOD = 4096;
+
+/**
  * Floods the answer (sampled-flood.ts): one fresh public-key encryption of zero re-randomizes it (its
  * second polynomial no longer follows from the bank's ciphertexts and the basis) and a sampled
- * Gaussian polynomial floods its noise over every coefficient, `valueStd` wide in the value domain.
+ * Gaussian polynomial floods its noise over every coefficient, `valueStd` wide in the value domain,
+ * and the imaginary parts IMAGINARY_FLOOD wide.
  */
 function flood(rt: CkksRuntime, scope: Scope, model: LoadedModel, result: CipherText, valueStd: number): void {
   // One made ahead if there is one left, else one made now; either way this answer's alone, freed with the batch.
   const zero = scope.own(model.zeros.pop() ?? freshZero(model));
-  // A coefficient's noise of std s reads as s sqrt(N / 2) / scale in each slot's real part.
-  addSampledFlood(rt, scope, result, zero, (valueStd * result.scale) / Math.sqrt(rt.slots));
+  // A coefficient's noise of std s reads as s sqrt(N / 2) / scale in each slot's real part; imaginaryNoise's g of std s as s sqrt(N) / scale.
+  addSampledFlood(rt, scope, result, zero, (valueStd * result.scale) / Math.sqrt(rt.slots), (IMAGINARY_FLOOD * result.scale) / Math.sqrt(2 * rt.slots));
 }
 
 /**

@@ -51,6 +51,12 @@ describe('two basis columns in one plaintext (enclave/he/column-pairs.ts)', func
     assert.ok(worst(decoded[2], bPadded, rt.slots) < 1e-9, `lone column off by ${worst(decoded[2], bPadded, rt.slots)}`);
     // A pair whose columns round to nothing is said to be zero: SEAL would refuse the product.
     assert.equal(pairCoefficients(n, all(new Float64Array(10).fill(1e-30)), undefined, rt.scale, polys[0]), false);
+    // A value that is not a number is encoded as 0 (through the transform it would reach every coefficient).
+    const holed = Float64Array.from(a, (v, i) => (i === 7 ? NaN : v));
+    const zeroed = Float64Array.from(a, (v, i) => (i === 7 ? 0 : v));
+    pairCoefficients(n, all(holed), undefined, rt.scale, polys[0]);
+    pairCoefficients(n, all(zeroed), undefined, rt.scale, polys[1]);
+    assert.deepEqual(polys[0], polys[1]);
     // Values past a column's bound are encoded at the bound.
     const wide = Float64Array.from(a, (v, i) => (i % 3 === 0 ? 100 * v : v));
     pairCoefficients(n, { values: wide, bound: 4 }, undefined, rt.scale, polys[0]);

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { DEFAULT_FLOOD } from '../../../enclave/he/enclave-crypto';
-import { encryptedScoreBatches, zerosAhead } from '../../../enclave/he/score-crypto';
+import { IMAGINARY_FLOOD, encryptedScoreBatches, zerosAhead } from '../../../enclave/he/score-crypto';
+import { minusHalfTurn } from '../../../enclave/he/column-pairs';
+import { Scope } from '../../../lab/he/seal-runtime';
 import { CIPHER_DATA_AT } from '../../../enclave/he/seal-objects';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { Random } from '../../../models/random';
@@ -88,6 +90,41 @@ describe('flood zeros made ahead for private scoring (enclave/he/score-crypto.ts
     assert.deepEqual(b.flood, a.flood);
     assert.deepEqual(c.flood, a.flood);
     await assert.rejects(encryptedScoreBatches({ ...input, flags: flags.slice(1) }), /column kinds/);
+  });
+
+  it("floods the imaginary parts, where a pair's product holds a second function of the basis, and leaves the scores' precision as it was", async () => {
+    // An honest bank's attack (a review's): real coefficients for two terms a and b; the answer's
+    // imaginary parts hold w_a b - w_b a, which with the score gives both columns. The bank reads them
+    // by multiplying its answer by -X^(N/2) before decrypting.
+    const rt = bank.runtime;
+    const slots = rt.slots;
+    const [wa, wb, w0] = [0.7, -1.3, 0.1];
+    const a = Float64Array.from({ length: slots }, () => random.normal());
+    const b = Float64Array.from({ length: slots }, () => random.normal());
+    const answer = await encryptedScoreBatches({ paramSet, publicKey: bank.publicKeyBytes, coefficients: [wa, wb, w0].map((w) => bank.encryptReplicated(w)), batches: [[a, b]], policy: DEFAULT_FLOOD });
+    const scores = bank.decrypt(answer.ciphers[0]);
+    const exactScores = Float64Array.from(a, (v, i) => wa * v + wb * b[i] + w0);
+    const noise = rms(scores, exactScores) / answer.flood.valueStd;
+    assert.ok(noise > 0.95 && noise < 1.05, `scores: noise ${noise.toFixed(3)} of the reported flood`);
+    const scope = new Scope();
+    try {
+      const cipher = scope.own(rt.seal.CipherText());
+      cipher.loadArray(rt.context, answer.ciphers[0]);
+      const turned = scope.own(rt.seal.CipherText());
+      rt.evaluator.multiplyPlain(cipher, minusHalfTurn(rt, scope, scope.own(cipher.parmsId)), turned);
+      const imaginary = bank.decrypt(turned.saveArray(rt.seal.ComprModeType.none));
+      // |Im| against |w_a b - w_b a| (the sign of Im alternates with the slot's root): off by the imaginary flood.
+      const cross = Float64Array.from(a, (v, i) => Math.abs(wa * b[i] - wb * v));
+      const spread = rms(imaginary, new Float64Array(slots)) / IMAGINARY_FLOOD;
+      console.log(`      imaginary parts: rms ${(spread * IMAGINARY_FLOOD).toFixed(0)} (${spread.toFixed(3)} of the imaginary flood) where w_a b - w_b a is ${rms(cross, new Float64Array(slots)).toFixed(2)} rms`);
+      assert.ok(spread > 0.95 && spread < 1.05, `imaginary parts ${spread.toFixed(3)} of the imaginary flood`);
+      // Solving for a with the score and either sign of Im recovers nothing: off by thousands of sd of a.
+      const d = wa * wa + wb * wb;
+      const recovered = Float64Array.from(a, (_, i) => (wa * (scores[i] - w0) - wb * Math.abs(imaginary[i])) / d);
+      assert.ok(rms(recovered, a) > 1000, `column a recovered to ${rms(recovered, a)} rms`);
+    } finally {
+      scope.dispose();
+    }
   });
 
   it('keeps a bounded number ahead', async () => {
