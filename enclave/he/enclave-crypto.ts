@@ -227,7 +227,7 @@ export function floodSize(policy: FloodPolicy, estimate: number, paramSet?: Para
 }
 
 /**
- * Encoders whose top level is the level one rescale below the top (a scoring model's, training's totals), by parameter set (null: SEAL built it otherwise). SEAL
+ * Encoders whose top level is the level one rescale below the top (training's totals; private scoring encodes its paired columns itself, column-pairs.ts), by parameter set (null: SEAL built it otherwise). SEAL
  * encodes at a context's first level only, and encoding there and then dropping a prime costs about
  * half as much again as encoding on the two primes the product uses. A context on the parameter
  * set's primes less the dropped one has, at its top, the same parameters as that level, so the same
