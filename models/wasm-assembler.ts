@@ -93,6 +93,7 @@ export const op = {
   i64Add: [0x7c],
   i64Sub: [0x7d],
   i64Mul: [0x7e],
+  i64RemS: [0x81],
   i64And: [0x83],
   i64Or: [0x84],
   i64Shl: [0x86],

@@ -7,15 +7,15 @@
  * one accumulator, so a pair costs no SEAL product, sum or plaintext load. The result is the same
  * ciphertext to the bit (test/enclave/he/rns-kernels.test.ts compares it with SEAL's).
  *
- * The module also writes a pair's coefficients as residues: an i64 conversion and a subtraction or
- * two of the prime give each one. The doubles are whole numbers below 2^61 in size (a slot is at
+ * The module also writes a pair's coefficients as residues: an i64 conversion and an addition of the
+ * prime or a remainder give each one. The doubles are whole numbers below 2^61 in size (a slot is at
  * most sqrt(2) times a column bound of at most 1024, at a scale of 2^50), where the conversion is
  * exact; past 2^63 it would saturate.
  */
 import { FunctionSpec, assemble, i32, i64, op, repeat } from '../../models/wasm-assembler';
 import { PAGE, WasmMemory, wasm } from '../../models/wasm-api';
 
-const { get, set, tee, block, loop, br, brIf, ifElse } = op;
+const { get, set, ifElse } = op;
 const c = op.i32;
 
 /** The scratch locals of a 128-bit product, and the local holding 2^32 - 1. */
@@ -143,11 +143,13 @@ function residuesKernel(): FunctionSpec {
           j,
           primes,
           [...word(moduli, j), op.i64Load(), set(q), get(v), set(r)].flat(),
+          // Most values already lie in [0, q) or one prime below: the remainder only for the rest.
           [get(r), op.i64(0), op.i64LtS].flat(),
-          ifElse(
-            [loop(get(r), get(q), op.i64Add, tee(r), op.i64(0), op.i64LtS, brIf(0))],
-            [block(loop(get(r), get(q), op.i64LtS, brIf(1), get(r), get(q), op.i64Sub, set(r), br(0)))],
-          ),
+          ifElse([get(r), get(q), op.i64Add, set(r)]),
+          [get(r), op.i64(0), op.i64LtS, get(r), get(q), op.i64GeS, op.i32Or].flat(),
+          ifElse([get(r), get(q), op.i64RemS, set(r)]),
+          [get(r), op.i64(0), op.i64LtS].flat(),
+          ifElse([get(r), get(q), op.i64Add, set(r)]),
           [get(dst), get(j), get(count), op.i32Mul, get(i), op.i32Add, c(3), op.i32Shl, op.i32Add, get(r), op.i64Store()].flat(),
         ),
       ),

@@ -4,17 +4,14 @@
  * sampled flood, the paired basis columns of private scoring).
  */
 
-/**
- * Largest |value| accepted. A value past a prime is reduced by subtracting it, a few times for the
- * primes above 2^59 that the flood and scoring's pairs write at, more for smaller ones.
- */
+/** Largest |value| accepted: a double holds every whole number below it that the callers make exactly. */
 const LIMIT = 2 ** 62;
 const WORD = 4294967296;
 
 /**
  * Writes `values` (whole numbers, |v| < 2^62) modulo each of `moduli` into `words` (32-bit halves, low
  * first), from word `at`, prime after prime. Each value is split into words once for all the primes;
- * a value past a prime is reduced by subtracting it, at most a few times.
+ * a value past a prime is reduced by subtracting it, or, many primes past it, by a BigInt remainder.
  */
 export function writeResidueWords(words: Uint32Array, at: number, values: Float64Array, moduli: ArrayLike<bigint>): void {
   const n = values.length;
@@ -30,6 +27,12 @@ export function writeResidueWords(words: Uint32Array, at: number, values: Float6
     for (let j = 0, w = at + 2 * c; j < qhi.length; j++, w += 2 * n) {
       let lo = low;
       let hi = high;
+      if (hi >= 8 * (qhi[j] + 1)) {
+        // Many primes' worth (a prime far below the value): the remainder, exact, in BigInt.
+        const r = BigInt(a) % moduli[j];
+        hi = Number(r >> 32n);
+        lo = Number(r & 0xffffffffn);
+      }
       while (hi > qhi[j] || (hi === qhi[j] && lo >= qlo[j])) {
         lo -= qlo[j];
         hi -= qhi[j];

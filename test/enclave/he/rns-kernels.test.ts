@@ -98,4 +98,18 @@ describe('the products of private scoring in WebAssembly (enclave/he/rns-kernels
     writeResidueWords(words, 2 * n * q.length, values, q);
     assert.ok(Buffer.from(products.residues(0)).equals(Buffer.from(words.buffer)));
   });
+
+  it('writes residues modulo a prime far below the values (n8192 has a 40-bit one), in both writers', () => {
+    const n = bank.runtime.slots * 2;
+    const q = [(1n << 40n) - 87n, (1n << 60n) - 93n];
+    const products = new PairProducts(n, q, 1);
+    const values = Float64Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * Math.round(random.uniform() * 2 ** 61));
+    products.coefficients(0).set(values);
+    const words = new Uint32Array(4 * n * q.length);
+    writeResidueWords(words, 0, values, q);
+    writeResidueWords(words, 2 * n * q.length, values, q);
+    assert.ok(Buffer.from(products.residues(0)).equals(Buffer.from(words.buffer)));
+    const view = new BigUint64Array(words.buffer);
+    for (const i of [0, 1, 2, 3, 100, 101]) q.forEach((p, j) => assert.equal(view[j * n + i], ((BigInt(values[i]) % p) + p) % p, `${values[i]} mod ${p}`));
+  });
 });
