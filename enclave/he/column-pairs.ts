@@ -5,8 +5,9 @@
  * slot's root; a coefficient ciphertext c = Enc(w_a) - X^(N/2) Enc(w_b) holds w_a - u w_b. Their
  * product holds w_a a + w_b b + u (w_a b - w_b a), since u^2 = -1: the real part a bank decodes is the
  * two terms' sum. One encoding and one product then serve two terms. The imaginary part is another
- * linear function of the same noised basis rows, which a bank could already ask for by encrypting
- * complex coefficients of its own, and the flood covers every coefficient, so both parts.
+ * linear function of the same noised basis rows: a bank could already ask for one by encrypting
+ * complex coefficients of its own, but an honest bank would now get it unasked, so an answer's
+ * imaginary parts get a flood of their own (score-crypto.ts IMAGINARY_FLOOD).
  *
  * The encoding is computed here, not by SEAL: at every root of X^N + 1 that is 1 modulo 4 (one of each
  * slot's conjugate pair), X^(N/2) is i, so p there is a + i b, and p = lo + X^(N/2) hi with real halves

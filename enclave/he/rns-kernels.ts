@@ -174,6 +174,9 @@ function negativeInverse(q: bigint): bigint {
   return (WORD - ((inv + WORD) % WORD)) % WORD;
 }
 
+/** Where the ciphertexts start in a model's memory: the moduli table comes first. */
+const CIPHERS_AT = 64;
+
 /**
  * One scoring model's memory: its ciphertexts (the pairs, then the constant term) in Montgomery form,
  * the ones plaintext, the accumulator, a plaintext slot, two coefficient vectors and their residues.
@@ -201,15 +204,14 @@ export class PairProducts {
     const poly = n * moduli.length * 8;
     this.poly = poly;
     this.moduliAt = 0;
-    const first = 64;
-    this.onesAt = first + ciphers * 2 * poly;
+    this.onesAt = CIPHERS_AT + ciphers * 2 * poly;
     this.accAt = this.onesAt + poly;
     this.plainAt = this.accAt + 2 * poly;
     this.polysAt = this.plainAt + poly;
     this.residuesAt = this.polysAt + 2 * n * 8;
     const end = this.residuesAt + 2 * poly;
-    // The moduli table holds 8 primes; scoring's level has 2.
-    if (moduli.length > 8) throw new RangeError(`at most 8 primes, not ${moduli.length}`);
+    // The moduli table, before the ciphertexts, holds 8 primes; scoring's level has 2.
+    if (8 * moduli.length > CIPHERS_AT) throw new RangeError(`at most 8 primes, not ${moduli.length}`);
     compiled ??= new wasm.Module(assemble([macKernel(), montgomeryKernel(), residuesKernel()]));
     this.memory = new wasm.Memory({ initial: Math.ceil(end / PAGE) });
     this.run = new wasm.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as Exports;
@@ -219,7 +221,7 @@ export class PairProducts {
   }
 
   private cipherAt(k: number): number {
-    return 64 + k * 2 * this.poly;
+    return CIPHERS_AT + k * 2 * this.poly;
   }
 
   /** Ciphertext `k`'s data (two polynomials' residues, SEAL's bytes), kept in Montgomery form. */
