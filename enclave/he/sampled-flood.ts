@@ -42,18 +42,13 @@ export function gaussianIntegers(n: number, std: number): Float64Array {
  */
 export function imaginaryNoise(n: number, std: number): Float64Array {
   const half = n / 2;
-  const draws = gaussianIntegers(half, std);
-  const g = new Float64Array(n);
-  g[0] = draws[0];
-  for (let l = 1; l < half; l++) {
-    g[l] = draws[l];
-    g[n - l] = -draws[l];
-  }
-  // X^(N/2) g: a negacyclic shift by N/2.
+  const g = gaussianIntegers(half, std);
+  // X^(N/2) g, a negacyclic shift by N/2: g_l lands at N/2 + l, and -g_(N-l) = g_l wraps to N/2 - l.
   const h = new Float64Array(n);
-  for (let k = 0; k < half; k++) {
-    h[k + half] = g[k];
-    h[k] = -g[k + half];
+  h[half] = g[0];
+  for (let l = 1; l < half; l++) {
+    h[half + l] = g[l];
+    h[half - l] = g[l];
   }
   return h;
 }

@@ -314,13 +314,13 @@ function scoreBatch(rt: CkksRuntime, paramSet: ParamSetName, model: LoadedModel,
     const what = 'a coefficient ciphertext';
     const { products } = model;
     const n = rt.slots * 2;
-    const plainBytes = 8 * n * model.moduli;
+    const plainSize = 8 * n * model.moduli;
     // The constant (times ones) first; then each pair with a non-zero plaintext, SEAL transforming two at a time.
     products.startWithConstant(model.order.length);
     const ready: number[] = [];
     const multiply = (): void => {
       const data = nttTransform(rt, scope, model.level, rt.scale, products.residues(ready.length === 2 ? 1 : 0));
-      ready.forEach((k, i) => products.addProduct(k, data.subarray(i * plainBytes, (i + 1) * plainBytes)));
+      ready.forEach((k, i) => products.addProduct(k, data.subarray(i * plainSize, (i + 1) * plainSize)));
       ready.length = 0;
     };
     const column = (t: number) => ({ values: basis[t], bound: bounds[t] });
