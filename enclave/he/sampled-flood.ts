@@ -11,7 +11,7 @@ import { randomFillSync } from 'node:crypto';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import { CkksRuntime, Scope } from '../../lab/he/seal-runtime';
 import { writeResidues } from './rns-residues';
-import { CIPHER_DATA_AT, cipherBytes } from './seal-objects';
+import { CIPHER_DATA_AT, cipherBytes } from '../../lab/he/seal-objects';
 
 /**
  * `n` integers, each a standard normal times `std` rounded to the nearest integer, from 53-bit

@@ -15,10 +15,11 @@ import { JointlabError } from '../../lab/errors';
 import { PARAM_SETS, ParamSetName } from '../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../lab/he/seal-runtime';
 import { FloodPolicy, badCipher, floodSize, loadFresh, noiseEstimate, sealBlobLooksWhole } from './enclave-crypto';
-import { minusHalfTurn, nttTransform, pairCoefficients } from './column-pairs';
+import { minusHalfTurn, nttTransform } from './column-pairs';
+import { pairCoefficients } from '../../lab/he/ckks-encoding';
 import { PairProducts } from './rns-kernels';
 import { addSampledFlood } from './sampled-flood';
-import { CIPHER_DATA_AT, PLAIN_DATA_AT, cipherBytes } from './seal-objects';
+import { CIPHER_DATA_AT, PLAIN_DATA_AT, cipherBytes } from '../../lab/he/seal-objects';
 import { columnBounds, zBound } from '../release/score-bounds';
 import type { FloodReport } from '../../lab/api/he-sessions';
 

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { minusHalfTurn, nttPlaintexts, pairCoefficients } from '../../../enclave/he/column-pairs';
+import { minusHalfTurn, nttPlaintexts } from '../../../enclave/he/column-pairs';
+import { pairCoefficients } from '../../../lab/he/ckks-encoding';
 import { writeResidueWords } from '../../../enclave/he/rns-residues';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { Scope } from '../../../lab/he/seal-runtime';

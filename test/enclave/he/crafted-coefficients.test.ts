@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { DEFAULT_FLOOD } from '../../../enclave/he/enclave-crypto';
-import { CIPHER_DATA_AT, cipherBytes } from '../../../enclave/he/seal-objects';
+import { CIPHER_DATA_AT, cipherBytes } from '../../../lab/he/seal-objects';
 import { holdSealPool, scoreBatch, scoreModel } from '../../../enclave/he/seal-pool';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { Scope } from '../../../lab/he/seal-runtime';

@@ -16,7 +16,7 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { galoisIndex } from '../../../enclave/he/seal-bytes';
-import { CIPHER_DATA_AT } from '../../../enclave/he/seal-objects';
+import { CIPHER_DATA_AT } from '../../../lab/he/seal-objects';
 import { FRAME_TYPE, encodeFrames } from '../../../lab/he/frames';
 import { CONJUGATION_STEP, PARAM_SETS, rotationSteps } from '../../../lab/he/params';
 import { Arena, COLUMNS, HostileBank, PARAM_SET, galoisKeyRanges } from './hostile-keys';

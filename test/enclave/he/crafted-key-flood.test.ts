@@ -3,7 +3,7 @@ import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { Decryptor } from 'node-seal/implementation/decryptor';
 import { DEFAULT_FLOOD } from '../../../enclave/he/enclave-crypto';
 import { holdSealPool, scoreBatch, scoreModel } from '../../../enclave/he/seal-pool';
-import { CIPHER_DATA_AT, cipherBytes } from '../../../enclave/he/seal-objects';
+import { CIPHER_DATA_AT, cipherBytes } from '../../../lab/he/seal-objects';
 import type { ParamSetName } from '../../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../../lab/he/seal-runtime';
 import { Random } from '../../../models/random';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Decryptor } from 'node-seal/implementation/decryptor';
 import type { Encryptor } from 'node-seal/implementation/encryptor';
 import { clipNorm, clipRows } from '../../../enclave/release/he-rounds';
-import { CIPHER_DATA_AT, cipherBytes } from '../../../enclave/he/seal-objects';
+import { CIPHER_DATA_AT, cipherBytes } from '../../../lab/he/seal-objects';
 import { frameOf } from '../../../lab/data/columns';
 import { parseCsv } from '../../../lab/data/csv';
 import { decodeFrames, encodeFrames } from '../../../lab/he/frames';

@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { PlainText } from 'node-seal/implementation/plain-text';
-import { nttPlaintexts, pairCoefficients } from '../../../enclave/he/column-pairs';
+import { nttPlaintexts } from '../../../enclave/he/column-pairs';
+import { pairCoefficients } from '../../../lab/he/ckks-encoding';
 import { PairProducts } from '../../../enclave/he/rns-kernels';
 import { writeResidueWords } from '../../../enclave/he/rns-residues';
-import { CIPHER_DATA_AT, PLAIN_DATA_AT } from '../../../enclave/he/seal-objects';
+import { CIPHER_DATA_AT, PLAIN_DATA_AT } from '../../../lab/he/seal-objects';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { Scope } from '../../../lab/he/seal-runtime';
 import { Random } from '../../../models/random';

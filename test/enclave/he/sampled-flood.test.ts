@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { PlainText } from 'node-seal/implementation/plain-text';
 import { addSampledFlood, gaussianIntegers } from '../../../enclave/he/sampled-flood';
-import { CIPHER_DATA_AT, cipherBytes } from '../../../enclave/he/seal-objects';
+import { CIPHER_DATA_AT, cipherBytes } from '../../../lab/he/seal-objects';
 import { CkksRuntime, Scope, ckks } from '../../../lab/he/seal-runtime';
 
 /**

@@ -3,7 +3,7 @@ import { DEFAULT_FLOOD } from '../../../enclave/he/enclave-crypto';
 import { IMAGINARY_FLOOD, encryptedScoreBatches, zerosAhead } from '../../../enclave/he/score-crypto';
 import { minusHalfTurn } from '../../../enclave/he/column-pairs';
 import { Scope } from '../../../lab/he/seal-runtime';
-import { CIPHER_DATA_AT } from '../../../enclave/he/seal-objects';
+import { CIPHER_DATA_AT } from '../../../lab/he/seal-objects';
 import { BankCrypto } from '../../../lab/he/bank-crypto';
 import { Random } from '../../../models/random';
 
