@@ -8,19 +8,11 @@ import type { Encryptor } from 'node-seal/implementation/encryptor';
 import type { Decryptor } from 'node-seal/implementation/decryptor';
 import type { PublicKey } from 'node-seal/implementation/public-key';
 import { ParamSetName } from './params';
-import { CkksRuntime, ModulusChain, Scope, ckks } from './seal-runtime';
+import { CkksRuntime, Scope, ckks } from './seal-runtime';
 
 export interface BankCryptoOptions {
-  /** Relinearization keys too, for the enclave's label check (training). */
+  /** Relinearization keys too, for the enclave's label check. */
   relinKeys?: boolean;
-  /**
-   * `top` makes the keys on a context of the key and first data levels only (seal-runtime.ts): it
-   * encrypts, but cannot load the enclave's answers, which come back lower; `secretKeyTo` then takes
-   * the secret key for a decryptor that knows the whole chain (bank-decryptor.ts).
-   */
-  chain?: ModulusChain;
-  /** Given the secret key's bytes once, at creation; they are not kept here. */
-  secretKeyTo?: (bytes: Uint8Array) => void;
 }
 
 export class BankCrypto {
@@ -46,14 +38,13 @@ export class BankCrypto {
 
   /** A fresh key pair, plus Galois keys for exactly the rotation steps the enclave declared, and relinearization keys if asked. */
   static async create(paramSet: ParamSetName, rotationSteps: number[], options: BankCryptoOptions = {}): Promise<BankCrypto> {
-    const rt = await ckks(paramSet, options.chain);
+    const rt = await ckks(paramSet);
     const scope = new Scope();
     // The key pair and its encryptor and decryptor go to the new object; freed here only if it is never made.
     const held = new Scope();
     try {
       const keygen = scope.own(rt.seal.KeyGenerator(rt.context));
       const secretKey = held.own(keygen.secretKey());
-      options.secretKeyTo?.(secretKey.saveArray(rt.seal.ComprModeType.none));
       const publicKey = held.own(keygen.createPublicKey());
       const publicSerial = scope.own(keygen.createPublicKeySerializable());
       // No steps, no Galois keys (SEAL would read an empty list as "every power of two").

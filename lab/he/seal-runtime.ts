@@ -101,13 +101,13 @@ export function sealHeapBytes(): number {
 /**
  * Which levels a context knows (SEAL builds NTT tables per prime per level: the whole chain of n16384
  * takes about 0.53 s to build). `whole`: every level down to the last prime, as the enclave computes.
- * `top`: the key level and the first data level only, enough to make keys and encrypt (about 0.35 s).
  * `last`: a context on the first prime and the special prime alone, whose only data level has the
  * parameters, so the parms id, of the whole chain's last level, where a training round's answer
  * comes back (about 0.2 s): a bank decrypts its rounds there with its secret key's two rows for those
- * primes (bank-decryptor.ts). The last two are the bank's, in threads of their own.
+ * primes, in a thread of its own (bank-decryptor.ts). The bank's training keys need no context at all
+ * (ring/lean-keys.ts).
  */
-export type ModulusChain = 'whole' | 'top' | 'last';
+export type ModulusChain = 'whole' | 'last';
 
 /** The long-lived context, encoder and evaluator of a parameter set; created once, never deleted. */
 export async function ckks(name: ParamSetName, chain: ModulusChain = 'whole'): Promise<CkksRuntime> {

@@ -53,6 +53,11 @@ const encrypt = kernel('encrypt', 4, 0, ({ k, t, s }) => [each(k, 4, redc(s, loa
 /** reduce(x, count, q, qinv): x[k] = x[k] mod q, x read as unsigned 64-bit. */
 const reduce = kernel('reduce', 1, 0, ({ k, s }) => [each(k, 1, [...word(0, k), ...load(word(0, k)), get(s.q), op.i64RemU, op.i64Store()].flat())]);
 
+/** residues(out, src, count, q, qinv): out[k] = src[k] mod q, src doubles holding whole numbers below 2^63 in size. */
+const residues = kernel('residues', 2, 0, ({ k, t, s }) => [
+  each(k, 2, [...word(0, k), ...word(1, k), ...op.f64Load(), op.i64TruncSatF64S, get(s.q), op.i64RemS, ...aboveZero(t, s.q), op.i64Store()].flat()),
+]);
+
 /** powers(out, count, q, qinv, start, base): out[k] = start base^k mod q (base in Montgomery form). */
 const powers = kernel('powers', 1, 2, ({ k, t, s }) => [
   [get(s.qinv + 1), set(t)].flat(),
@@ -108,6 +113,7 @@ export interface RingKernels {
   sub(out: number, x: number, y: number, count: number, q: bigint, qinv: bigint): void;
   encrypt(c0: number, c1: number, key: number, add: number, count: number, q: bigint, qinv: bigint): void;
   reduce(x: number, count: number, q: bigint, qinv: bigint): void;
+  residues(out: number, src: number, count: number, q: bigint, qinv: bigint): void;
   powers(out: number, count: number, q: bigint, qinv: bigint, start: bigint, base: bigint): void;
   ntt(a: number, roots: number, n: number, q: bigint, qinv: bigint): void;
 }
@@ -116,6 +122,6 @@ let compiled: Uint8Array | undefined;
 
 /** The kernels' module bytes, assembled once per thread. */
 export function ringKernelsModule(): Uint8Array {
-  compiled ??= assemble([mul, scale, sub, encrypt, reduce, powers, nttKernel()]);
+  compiled ??= assemble([mul, scale, sub, encrypt, reduce, residues, powers, nttKernel()]);
   return compiled;
 }

@@ -109,23 +109,14 @@ export class Ring {
     this.run.reduce(this.at(row), this.n, this.primes[j], this.qinv[j]);
   }
 
-  /** Small signed integers (|v| < 2^31) as residues modulo prime j, into row `row`. */
-  setSmall(row: number, values: Int32Array, j: number): void {
-    const q = this.primes[j];
-    const qlo = Number(q & 0xffffffffn);
-    const qhi = Number(q >> 32n);
-    const words = this.words(row);
-    for (let k = 0; k < this.n; k++) {
-      const v = values[k];
-      if (v >= 0) {
-        words[2 * k] = v;
-        words[2 * k + 1] = 0;
-      } else {
-        const lo = qlo + v;
-        words[2 * k] = lo < 0 ? lo + 0x100000000 : lo;
-        words[2 * k + 1] = lo < 0 ? qhi - 1 : qhi;
-      }
-    }
+  /** Row `row` set to the whole numbers (below 2^63 in size) in row `src`, read as N doubles, modulo prime j. */
+  residues(row: number, src: number, j: number): void {
+    this.run.residues(this.at(row), this.at(src), this.n, this.primes[j], this.qinv[j]);
+  }
+
+  /** Row `row` as N doubles. */
+  doubles(row: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.at(row), this.n);
   }
 
   /** Zeroes every row (the secret key's among them). */

@@ -8,7 +8,7 @@ describe('secret key rows', () => {
   let parms: BigUint64Array;
   const n = 8192;
   before(async () => {
-    const rt = await ckks('n8192', 'top');
+    const rt = await ckks('n8192');
     const scope = new Scope();
     try {
       const keygen = scope.own(rt.seal.KeyGenerator(rt.context));
