@@ -107,22 +107,35 @@ function keptUploadRows(db: Db, upload: string): Promise<{ entity_id: string; ce
  * approved, so the session's opening finds most of its work done. Any failure is the opening's to report.
  */
 export function prepareTrainingDesign(db: Db, spec: JobSpec, org: string): void {
-  const running = preparing.get(db) ?? new Set<Promise<unknown>>();
+  const running = preparing.get(db) ?? new Map<string, Promise<unknown>>();
   preparing.set(db, running);
-  const done: Promise<unknown> = trainingDesign(db, spec, org)
+  const key = preparedKey(spec, org);
+  const done: Promise<unknown> = buildTrainingDesign(db, spec, org)
     .catch(() => undefined)
-    .finally(() => running.delete(done));
-  running.add(done);
+    .finally(() => running.get(key) === done && running.delete(key));
+  running.set(key, done);
 }
 
-const preparing = new WeakMap<Db, Set<Promise<unknown>>>();
+const preparing = new WeakMap<Db, Map<string, Promise<unknown>>>();
+const preparedKey = (spec: JobSpec, org: string): string => `${org}\u0000${JSON.stringify(spec)}`;
 
 /** Waits for the designs being prepared on `db`: the enclave closes its database only after them. */
 export async function settleTrainingDesigns(db: Db): Promise<void> {
-  await Promise.all(preparing.get(db) ?? []);
+  await Promise.all(preparing.get(db)?.values() ?? []);
 }
 
+/**
+ * The job's design. An opening that comes while the same job's design is still being prepared waits
+ * for it, then builds from the caches it filled: building both at once read the platform's columns
+ * twice, each read slowing the other (0.5 to 0.76 s for an enclave's first session, against 0.08 s
+ * from the caches).
+ */
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
+  await preparing.get(db)?.get(preparedKey(spec, org));
+  return buildTrainingDesign(db, spec, org);
+}
+
+async function buildTrainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
   const upload = await uploadByName(db, org, spec.bank!.upload);
   if (!upload) throw new JointlabError('not_found', `upload "${spec.bank!.upload}" no longer exists`, 'not_found');
   const columns = spec.platform!.columns;
