@@ -2,8 +2,8 @@
  * The bank's side of one encrypted-label training, run as a process of its own, as `jointlab he train
  * --job` runs it on the bank's machine: `node dist/bench/he-bank.js <url> <token> <job> <labels.json>`
  * prints the training's result (steps, rounds, bytes) as one JSON line. The HE training benchmark
- * starts one per run, so the bank's SEAL start and keys are paid in the bank's process, not on the
- * enclave's event loop (which in one process they would block while the enclave prepares the job).
+ * starts one per run, so the bank's keys and its decryption thread's SEAL start are paid in the bank's
+ * process, not on the enclave's event loop (which in one process they would block while the enclave prepares the job).
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';

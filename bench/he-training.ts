@@ -2,7 +2,7 @@
  * Encrypted-label training end to end on the shared data (30,000 rows x the host's 10 features, the
  * guest's labels), step by step, beside plaintext logistic regression on the same rows in the same
  * run. `node dist/bench/he-training.js [runs]` runs it alone (default 1 run; with more, one column per
- * run: the first pays SEAL's start in the bank and the enclave), then one round's SEAL work as it was
+ * run: the first is the enclave's first session since it started), then one round's SEAL work as it was
  * and as it is now, in one thread; `bench/he.ts` runs both once.
  */
 import { execFile } from 'node:child_process';
@@ -79,7 +79,7 @@ export async function benchTraining({ bank, steward, approve, imported }: Traini
   const requests = (x: BankRun): number => Math.max(1, x.rounds - Math.max(0, x.averaged - 1));
   const rows: [string, (s: HeTrainResult['seconds'], r: BankRun, e: Record<TrainingStep, number>) => number][] = [
     ["bank process: Node and modules (before the total)", (_s, x) => x.loaded],
-    ["bank's SEAL start and keys (public, Galois, relin.), the session opening meanwhile", (s) => s.keys],
+    ["bank's keys (public, Galois, relin.; no SEAL context), the session opening meanwhile", (s) => s.keys],
     ["waited for the opening's answer after that", (s) => s.open],
     ["  enclave: design built", (_s, _x, e) => e.design],
     ["  enclave: session stored", (_s, _x, e) => e.store],

@@ -137,8 +137,8 @@ export function register(program: Command): void {
       he: { paramSet: flags.paramSet, rounds: flags.rounds, epsilon: flags.epsilon },
     };
     if (!flags.job) await assertTrainingFits(client, spec);
-    // The session's keys are made while the job waits for its steward (SEAL's start and the keys take
-    // about a second); a job that is never approved, or an error, disposes of them unused.
+    // The session's keys are made while the job waits for its steward (about 0.3 s, and the decryption
+    // thread's SEAL start beside them); a job that is never approved, or an error, disposes of them unused.
     const keys = trainingKeys(flags.paramSet);
     keys.catch(() => undefined); // a failure is reported where heTrain awaits the keys, not as an unhandled rejection
     let job: string;

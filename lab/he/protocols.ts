@@ -34,8 +34,8 @@ export interface HeTrainOptions {
   tolerance?: number;
   onRound?: (round: number, change: number, floodBits: number) => void;
   /**
-   * Keys begun earlier (`trainingKeys`), e.g. while the job waited for its steward: the SEAL start and
-   * key generation are then off the session's clock. heTrain disposes of them.
+   * Keys begun earlier (`trainingKeys`), e.g. while the job waited for its steward: the key generation
+   * and the decryption thread's SEAL start are then off the session's clock. heTrain disposes of them.
    */
   keys?: Promise<TrainingKeys>;
 }
@@ -54,7 +54,7 @@ export interface HeTrainResult {
   floodBits: number;
   traffic: Traffic;
   /**
-   * Wall seconds: SEAL started and the keys made while the session opens, waited for the opening's
+   * Wall seconds: the keys made while the session opens, waited for the opening's
    * answer after that, labels encrypted, keys and labels sent and Enc(X^T y) computed (of which `xty`
    * is the enclave's computation), the rounds, the session closed, in all.
    */
@@ -65,8 +65,9 @@ export async function heTrain(options: HeTrainOptions): Promise<HeTrainResult> {
   const started = Date.now();
   const traffic: Traffic = { up: 0, down: 0 };
   for (const y of Array.from(options.labels.values)) if (y !== 0 && y !== 1) throw new JointlabError('bad_label', 'labels must be 0 or 1', 'validation');
-  // The session opens while this thread starts SEAL and makes the keys (a worker thread of its own for
-  // the rotation keys was tried: on a machine the enclave shares it lost more to the second SEAL start than it saved).
+  // The session opens while this thread makes the keys (ring/lean-keys.ts, no SEAL context; a worker
+  // thread of its own for the rotation keys was tried when SEAL made them: on a machine the enclave
+  // shares it lost more to the second SEAL start than it saved).
   const opening = openSession(options.client, options.job, options.paramSet, traffic);
   // Settled before the keys' first blocking step; a failed opening is reported once the keys are made.
   opening.info.catch(() => undefined);
