@@ -3,7 +3,7 @@
  * guest's labels), step by step, beside plaintext logistic regression on the same rows in the same
  * run. `node dist/bench/he-training.js [runs]` runs it alone (default 1 run; with more, one column per
  * run: the first is the enclave's first session since it started), then one round's SEAL work as it was
- * and as it is now, in one thread; `bench/he.ts` runs both once.
+ * and as it is now, in one thread, and the bank's keys SEAL's way and the ring's; `bench/he.ts` runs both once.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -145,6 +145,23 @@ export async function benchRoundSteps(rows = 30_000, columns = 11): Promise<void
   }
 }
 
+/**
+ * The bank's keys in fresh processes, SEAL's way (as before this work) and the ring's, three of each
+ * taking turns: the reference for the keys' step, measured beside it in the same run.
+ */
+export async function benchKeys(): Promise<void> {
+  const times: Record<'seal' | 'lean', number[]> = { seal: [], lean: [] };
+  for (let k = 0; k < 3; k++) {
+    for (const way of ['seal', 'lean'] as const) {
+      const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'bank-keys.js'), way]);
+      times[way].push((JSON.parse(stdout) as { seconds: number }).seconds);
+    }
+  }
+  const list = (xs: number[]) => xs.map((x) => x.toFixed(3)).join(' / ');
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+  console.log(`  the bank's keys in a fresh process (s): SEAL's start, context and KeyGenerator ${list(times.seal)}; the ring ${list(times.lean)} (${(med(times.seal) / med(times.lean)).toFixed(2)}x, medians)`);
+}
+
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.argv[2] ?? 1) || 1);
   await withHeBenchEnclave('he-training', async (clients) => {
@@ -153,7 +170,10 @@ async function main(): Promise<void> {
     const started = process.hrtime.bigint();
     await sealPoolRehearsed();
     console.log(`SEAL workers done rehearsing ${since(started).toFixed(2)} s after the enclave was up`);
-    if (await benchTraining(clients, runs)) await benchRoundSteps();
+    if (await benchTraining(clients, runs)) {
+      await benchRoundSteps();
+      await benchKeys();
+    }
   });
 }
 

@@ -8,13 +8,16 @@
 import { benchIsolation } from './he-isolation';
 import { benchSteadyScoring } from './he-scoring';
 import { benchSteps } from './he-steps';
-import { benchRoundSteps, benchTraining } from './he-training';
+import { benchKeys, benchRoundSteps, benchTraining } from './he-training';
 import { withHeBenchEnclave } from './he-enclave';
 
 async function main(): Promise<void> {
   await withHeBenchEnclave('he', async (clients) => {
     console.log('HE benchmark (node-seal 6.0.3, CKKS; the enclave in-process, real HTTP on loopback)');
-    if (await benchTraining(clients)) await benchRoundSteps();
+    if (await benchTraining(clients)) {
+      await benchRoundSteps();
+      await benchKeys();
+    }
     await benchSteadyScoring(clients);
     await benchSteps();
     await benchIsolation();
