@@ -4,7 +4,8 @@
  * withholds a job of the same organization on overlapping platform columns whose population is
  * within k - 1 enterprises of one already released, unless the bank sent exactly the same ids.
  */
-import { createHash, createHmac, hash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { HmacPrefix } from './hmac-prefix';
 import { Db, Queries } from '../store/db';
 
 /** Bytes of each id's keyed hash: 2^-64 collisions are far below any k. */
@@ -39,7 +40,7 @@ export function withRoles(ids: readonly string[], train: ArrayLike<number>): str
  * large population is fingerprinted.
  */
 export async function fingerprintIds(secret: Buffer, ids: Iterable<string>): Promise<Buffer> {
-  const pads = hmacScratch(hmacPads(createHmac('sha256', secret).update('population-ids').digest()));
+  const hmac = new HmacPrefix(createHmac('sha256', secret).update('population-ids').digest());
   const unique = [...new Set(ids)];
   // Each hash's first 8 bytes as a big-endian number: sorted as numbers they are in Buffer.compare's
   // byte order, sorted natively instead of by a comparison call per pair (most of the time at 200,000 ids).
@@ -47,50 +48,12 @@ export async function fingerprintIds(secret: Buffer, ids: Iterable<string>): Pro
   for (let start = 0; start < unique.length; start += 2000) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const end = Math.min(unique.length, start + 2000);
-    for (let i = start; i < end; i++) prefixes[i] = hmacPrefix(pads, unique[i]);
+    for (let i = start; i < end; i++) prefixes[i] = hmac.prefix(unique[i]);
   }
   prefixes.sort();
   const out = Buffer.alloc(prefixes.length * HASH_BYTES);
   for (let i = 0; i < prefixes.length; i++) out.writeBigUInt64BE(prefixes[i], i * HASH_BYTES);
   return out;
-}
-
-/** HMAC-SHA-256's padded keys (RFC 2104) for a key no longer than SHA-256's 64-byte block. */
-function hmacPads(key: Buffer): { inner: Buffer; outer: Buffer } {
-  const block = Buffer.alloc(64);
-  key.copy(block);
-  return { inner: Buffer.from(block.map((b) => b ^ 0x36)), outer: Buffer.from(block.map((b) => b ^ 0x5c)) };
-}
-
-/** Ids up to this many UTF-8 bytes are hashed in place after the inner pad; longer ones get a buffer of their own. */
-const SCRATCH_ID_BYTES = 256;
-
-interface HmacScratch {
-  pads: { inner: Buffer; outer: Buffer };
-  /** The inner pad, then room for an id. */
-  inner: Buffer;
-  /** The outer pad, then the inner hash. */
-  outer: Buffer;
-}
-
-function hmacScratch(pads: { inner: Buffer; outer: Buffer }): HmacScratch {
-  const inner = Buffer.alloc(64 + SCRATCH_ID_BYTES);
-  pads.inner.copy(inner);
-  const outer = Buffer.alloc(64 + 32);
-  pads.outer.copy(outer);
-  return { pads, inner, outer };
-}
-
-/**
- * The first HASH_BYTES (8) bytes of HMAC-SHA-256(key, id), big-endian: the HMAC by its definition with
- * two one-shot hashes, the same bytes as createHmac at under half its cost per id (no Hmac object
- * each), written into buffers kept for the whole list (about a fifth faster than a new buffer each).
- */
-function hmacPrefix(s: HmacScratch, id: string): bigint {
-  const length = Buffer.byteLength(id, 'utf8');
-  const message = length <= SCRATCH_ID_BYTES ? s.inner.subarray(0, 64 + s.inner.write(id, 64, 'utf8')) : Buffer.concat([s.pads.inner, Buffer.from(id, 'utf8')]);
-  hash('sha256', message, 'buffer').copy(s.outer, 64);
-  return hash('sha256', s.outer, 'buffer').readBigUInt64BE(0);
 }
 
 /** A digest of any strings, in order, for the request and noise keys: each part's UTF-8 bytes, then a zero byte. */

@@ -29,6 +29,8 @@ describe('population fingerprints: the bytes of the textbook computation', () =>
       'z'.repeat(257),
       '统'.repeat(85), // 255 bytes
       '统'.repeat(86), // 258 bytes: past the scratch buffer
+      // SHA-256's padding boundaries: one block holds up to 55 bytes of message after the pad's block.
+      ...[54, 55, 56, 63, 64, 119, 120, 1000].map((n) => 'p'.repeat(n)),
       'lone \ud800 surrogate',
       '\u0000',
     ];
