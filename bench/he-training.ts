@@ -2,7 +2,8 @@
  * Encrypted-label training end to end on the shared data (30,000 rows x the host's 10 features, the
  * guest's labels), step by step, beside plaintext logistic regression on the same rows in the same
  * run. `node dist/bench/he-training.js [runs]` runs it alone (default 1 run; with more, one column per
- * run: the first is the enclave's first session since it started), then one round's SEAL work as it was
+ * run: the first is the enclave's first session since it started; `--fresh-uploads`: each run a new
+ * upload of the same ids in another order, as a bank that uploads anew for each training), then one round's SEAL work as it was
  * and as it is now, in one thread, and the bank's keys SEAL's way and the ring's; `bench/he.ts` runs both once.
  */
 import { execFile } from 'node:child_process';
@@ -37,8 +38,12 @@ async function bankProcess(bank: HeBenchClients['bank'], job: string, labelsFile
   return JSON.parse(stdout) as BankRun;
 }
 
-/** Runs the training `runs` times (a new job and session each) and prints each step of each run; false when the shared data is missing. */
-export async function benchTraining({ bank, steward, approve, imported }: TrainingBenchClients, runs = 1): Promise<boolean> {
+/**
+ * Runs the training `runs` times (a new job and session each) and prints each step of each run; false
+ * when the shared data is missing. With `freshUploads` each run uploads its ids anew in another order,
+ * so no session finds the join and fingerprints an earlier one kept for the same upload.
+ */
+export async function benchTraining({ bank, steward, approve, imported }: TrainingBenchClients, runs = 1, freshUploads = false): Promise<boolean> {
   const host = join(SHARED, 'default_credit_hetero_host.csv');
   const guest = join(SHARED, 'default_credit_hetero_guest.csv');
   if (!existsSync(host) || !existsSync(guest)) {
@@ -66,7 +71,12 @@ export async function benchTraining({ bank, steward, approve, imported }: Traini
     const t = process.hrtime.bigint();
     await logisticRegression.fit(frame, hostLabels, logisticRegression.defaults, { seed: 1 });
     plain.push(since(t));
-    const job = await approve({ name: `he-bench-${run}`, purpose: 'bench', mode: 'he-train', bank: { upload: 'ids' }, platform: { dataset: 'host', columns }, model: { family: 'lr' } });
+    const upload = freshUploads ? `ids-${run}` : 'ids';
+    if (freshUploads) {
+      const order = [...joined.ids.slice(run * 1000), ...joined.ids.slice(0, run * 1000)];
+      await bank.request('POST', 'v1/uploads', { csv: `id\n${order.join('\n')}\n`, query: { name: upload } });
+    }
+    const job = await approve({ name: `he-bench-${run}`, purpose: 'bench', mode: 'he-train', bank: { upload }, platform: { dataset: 'host', columns }, model: { family: 'lr' } });
     trainingSteps(true);
     results.push(await bankProcess(bank, job, labelsFile));
     enclaveSteps.push(trainingSteps(true));
@@ -164,13 +174,14 @@ export async function benchKeys(): Promise<void> {
 
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.argv[2] ?? 1) || 1);
+  const freshUploads = process.argv.includes('--fresh-uploads');
   await withHeBenchEnclave('he-training', async (clients) => {
     console.log('HE training benchmark (node-seal 6.0.3, CKKS; the enclave in-process, real HTTP on loopback)');
     // A bank meets an enclave started earlier, whose SEAL workers have rehearsed training (enclave/he/training-warmup.ts).
     const started = process.hrtime.bigint();
     await sealPoolRehearsed();
     console.log(`SEAL workers done rehearsing ${since(started).toFixed(2)} s after the enclave was up`);
-    if (await benchTraining(clients, runs)) {
+    if (await benchTraining(clients, runs, freshUploads)) {
       await benchRoundSteps();
       await benchKeys();
     }
