@@ -107,21 +107,34 @@ function keptUploadRows(db: Db, upload: string): Promise<{ entity_id: string; ce
  * approved, so the session's opening finds most of its work done. Any failure is the opening's to report.
  */
 export function prepareTrainingDesign(db: Db, spec: JobSpec, org: string): void {
-  const running = preparing.get(db) ?? new Map<string, Promise<unknown>>();
+  const running = preparing.get(db) ?? new Set<Promise<unknown>>();
   preparing.set(db, running);
+  const latest = latestPrepared.get(db) ?? new Map<string, Promise<unknown>>();
+  latestPrepared.set(db, latest);
   const key = preparedKey(spec, org);
   const done: Promise<unknown> = buildTrainingDesign(db, spec, org)
     .catch(() => undefined)
-    .finally(() => running.get(key) === done && running.delete(key));
-  running.set(key, done);
+    .finally(() => {
+      running.delete(done);
+      if (latest.get(key) === done) latest.delete(key);
+    });
+  running.add(done);
+  latest.set(key, done);
 }
 
-const preparing = new WeakMap<Db, Map<string, Promise<unknown>>>();
+/** Every preparation still running, for the enclave's close; and the latest one per job spec, for its opening. */
+const preparing = new WeakMap<Db, Set<Promise<unknown>>>();
+const latestPrepared = new WeakMap<Db, Map<string, Promise<unknown>>>();
 const preparedKey = (spec: JobSpec, org: string): string => `${org}\u0000${JSON.stringify(spec)}`;
+
+/** How many designs are being prepared on `db` (every one the enclave's close must wait for). */
+export function designsPreparing(db: Db): number {
+  return preparing.get(db)?.size ?? 0;
+}
 
 /** Waits for the designs being prepared on `db`: the enclave closes its database only after them. */
 export async function settleTrainingDesigns(db: Db): Promise<void> {
-  await Promise.all(preparing.get(db)?.values() ?? []);
+  await Promise.all(preparing.get(db) ?? []);
 }
 
 /**
@@ -131,7 +144,7 @@ export async function settleTrainingDesigns(db: Db): Promise<void> {
  * from the caches).
  */
 export async function trainingDesign(db: Db, spec: JobSpec, org: string): Promise<TrainingDesign> {
-  await preparing.get(db)?.get(preparedKey(spec, org));
+  await latestPrepared.get(db)?.get(preparedKey(spec, org));
   return buildTrainingDesign(db, spec, org);
 }
 

@@ -4,6 +4,7 @@
  * every coefficient below its modulus. A bank's bytes that fail here never reach a SEAL heap.
  */
 import { JointlabError } from '../../lab/errors';
+import { galoisElement } from '../../lab/he/params';
 
 /** What SEAL says about a parameter set (asked of a pool worker, never of a bank). */
 export interface ParamFacts {
@@ -24,12 +25,7 @@ export interface ParamFacts {
  * (element - 1) / 2 (SEAL's GaloisTool::get_elt_from_step and GaloisKeys::get_index).
  */
 export function galoisIndex(step: number, n: number): number {
-  const m = 2 * n;
-  // Step 0 is complex conjugation: element 2N - 1.
-  if (step === 0) return (m - 2) / 2;
-  let element = 1;
-  for (let k = 0; k < step; k++) element = (element * 3) % m;
-  return (element - 1) / 2;
+  return (galoisElement(step, n) - 1) / 2;
 }
 
 const HEADER = 16;

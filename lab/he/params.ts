@@ -60,6 +60,19 @@ export function rotationSteps(name: ParamSetName): number[] {
   return [1, ...classSumPasses(slotsOf(name)).map((p) => p.step), CONJUGATION_STEP];
 }
 
+/**
+ * SEAL's Galois element for a rotation by `step` (GaloisTool::get_elt_from_step): 2N - 1 for step 0
+ * (complex conjugation), else 3^step mod 2N, a negative step taken as N/2 minus its size; SEAL
+ * refuses steps of N/2 slots or more either way, and so does this.
+ */
+export function galoisElement(step: number, n: number): number {
+  if (!Number.isInteger(step) || Math.abs(step) >= n / 2) throw new RangeError(`no rotation by ${step} slots of ${n / 2}`);
+  if (step === 0) return 2 * n - 1;
+  let element = 1;
+  for (let k = 0, steps = step < 0 ? n / 2 + step : step; k < steps; k++) element = (element * 3) % (2 * n);
+  return element;
+}
+
 /** The rotation "step" SEAL reads as complex conjugation. */
 export const CONJUGATION_STEP = 0;
 

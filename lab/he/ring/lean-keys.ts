@@ -13,7 +13,7 @@
  * test/lab/he/ring/lean-keys.test.ts has SEAL load, use and decrypt all of it.
  */
 import { randomBytes, randomFillSync } from 'node:crypto';
-import { PARAM_SETS, ParamSetName } from '../params';
+import { PARAM_SETS, ParamSetName, galoisElement } from '../params';
 import { pairCoefficients } from '../ckks-encoding';
 import { PLAIN_DATA_AT, kswitchKeysBytes, plainBytes, seededCipherBytes } from '../seal-objects';
 import { Ring } from './ring';
@@ -24,14 +24,6 @@ const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => b.toString(2).replac
 /** Whole numbers from 2^62 on may lose their residues in the kernels' conversion (which saturates at 2^63). */
 const COEFFICIENT_LIMIT = 2 ** 62;
 
-/** SEAL's Galois element for a rotation by `step` (2N - 1 for step 0, complex conjugation; else 3^step mod 2N). */
-export function galoisElement(step: number, n: number): number {
-  if (step === 0) return 2 * n - 1;
-  let element = 1;
-  for (let k = 0; k < step; k++) element = (element * 3) % (2 * n);
-  return element;
-}
-
 function bitReverse(x: number, bits: number): number {
   let r = 0;
   for (let b = 0; b < bits; b++) r |= ((x >> b) & 1) << (bits - 1 - b);
@@ -41,7 +33,7 @@ function bitReverse(x: number, bits: number): number {
 /** SEAL's permutation of NTT values for Galois element `element`: entry k of the result is entry table[k] of the input. */
 function galoisTable(element: number, n: number): Int32Array {
   const bits = Math.log2(n);
-  // element < 2N and the reversed index < 2N: the product stays below 2^31 for N up to 2^15.
+  // element < 2N and the reversed index < 2N: the product is below 2^32 for N up to 2^15, read unsigned by >>>.
   return Int32Array.from({ length: n }, (_, k) => bitReverse(((element * bitReverse(n + k, bits + 1)) >>> 1) & (n - 1), bits));
 }
 
@@ -51,6 +43,8 @@ function binomialNoise(into: Float64Array): void {
   for (let k = 0, b = 0; k < into.length; k++, b += 6) {
     into[k] = POPCOUNT[bytes[b]] + POPCOUNT[bytes[b + 1]] + POPCOUNT[bytes[b + 2] & 0x1f] - POPCOUNT[bytes[b + 3]] - POPCOUNT[bytes[b + 4]] - POPCOUNT[bytes[b + 5] & 0x1f];
   }
+  // With a public key's two polynomials, the noise gives back the secret key: no copy outlives its use.
+  bytes.fill(0);
 }
 
 /** Uniform over {-1, 0, 1} per coefficient (bytes of 255 drawn again, so 255 values split evenly in three). */
@@ -78,6 +72,7 @@ export class LeanKeys {
   private readonly firstParmsId: BigUint64Array;
   /** Rows: the secret key, in normal and in Montgomery form, the sample's two polynomials, what is added to c0, the noise, a target key or message, one row of doubles, one of zeros. */
   private readonly rows: { s: number; sm: number; c0: number; c1: number; add: number; e: number; t: number; m: number; f: number; zero: number };
+  private disposed = false;
   readonly publicKeyBytes: Uint8Array;
   readonly galoisKeyBytes: Uint8Array;
   readonly relinKeyBytes: Uint8Array;
@@ -148,6 +143,7 @@ export class LeanKeys {
       ring.sub(rows.add + j, message(j) ?? rows.zero, rows.e + j, j);
       ring.encrypt(rows.c0 + j, rows.c1 + j, rows.sm + j, rows.add + j, j);
     }
+    ring.doubles(rows.f).fill(0);
     const parmsId = level === this.p ? this.keyParmsId : this.firstParmsId;
     return seededCipherBytes(ring.n, level, parmsId, scale, ring.bytes(rows.c0, level), SHAKE256_PRNG, seed);
   }
@@ -194,7 +190,10 @@ export class LeanKeys {
   /** Encrypts up to `slots` real values, one per slot (zeros after them), at the top data level, seeded, as SEAL's encryptSymmetricSerializable does. */
   encrypt(values: ArrayLike<number>): Uint8Array {
     const { ring, rows, p } = this;
+    // Disposed, the secret key's rows are zeros: an "encryption" would carry the values in the clear.
+    if (this.disposed) throw new Error('these keys were disposed of');
     if (values.length > this.slots) throw new RangeError(`at most ${this.slots} values fit one ciphertext`);
+    for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) throw new RangeError(`value ${k} is not a finite number`);
     const coefficients = ring.doubles(rows.f);
     pairCoefficients(ring.n, { values: Float64Array.from(values), bound: Infinity }, undefined, this.scale, coefficients);
     for (const c of coefficients) if (!(Math.abs(c) < COEFFICIENT_LIMIT)) throw new RangeError('values too large to encode at this scale');
@@ -207,6 +206,7 @@ export class LeanKeys {
 
   /** Zeroes the secret key and every other row. */
   dispose(): void {
+    this.disposed = true;
     this.ring.wipe();
   }
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatCsv, parseCsv } from '../../../lab/data/csv';
 import { openStore } from '../../../enclave/store/schema';
-import { TrainingDesign, trainingDesign } from '../../../enclave/he/design';
+import { TrainingDesign, designsPreparing, prepareTrainingDesign, settleTrainingDesigns, trainingDesign } from '../../../enclave/he/design';
 import { Db } from '../../../enclave/store/db';
 import { TestEnclave, csvOf, startTestEnclave } from '../../helpers/enclave';
 import type { JobSpec } from '../../../lab/spec/job-spec';
@@ -40,6 +40,16 @@ describe('HE training design kept per dataset snapshot', function () {
     kept.aligned.forEach((c, j) => assert.deepEqual(Array.from(c), Array.from(read.aligned[j]), `${what}: aligned column ${j}`));
     assert.ok(kept.print.ids.equals(read.print.ids) && kept.print.uploaded.equals(read.print.uploaded), `${what}: fingerprints`);
   }
+
+  it("waits, at the opening, for its job's design being prepared, and at close for every preparation, two of one job included", async () => {
+    prepareTrainingDesign(fresh, spec, 'bank-a');
+    prepareTrainingDesign(fresh, spec, 'bank-a');
+    assert.equal(designsPreparing(fresh), 2, 'the second preparation of a job does not hide the first from the close');
+    const opened = await trainingDesign(fresh, spec, 'bank-a');
+    await settleTrainingDesigns(fresh);
+    assert.equal(designsPreparing(fresh), 0);
+    assertSameDesign(opened, await trainingDesign(t.enclave.db, spec, 'bank-a'), 'after a preparation');
+  });
 
   it('gives a later session on the same snapshot the design a fresh read builds', async () => {
     const first = await trainingDesign(t.enclave.db, spec, 'bank-a');

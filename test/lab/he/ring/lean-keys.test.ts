@@ -7,11 +7,11 @@
 import { strict as assert } from 'node:assert';
 import type { CipherText } from 'node-seal/implementation/cipher-text';
 import type { Decryptor } from 'node-seal/implementation/decryptor';
-import { LeanKeys, galoisElement } from '../../../../lab/he/ring/lean-keys';
-import { ParamSetName, rotationSteps } from '../../../../lab/he/params';
+import { LeanKeys } from '../../../../lab/he/ring/lean-keys';
+import { ParamSetName, galoisElement, rotationSteps } from '../../../../lab/he/params';
 import { CkksRuntime, Scope, ckks } from '../../../../lab/he/seal-runtime';
 import { paramFacts } from '../../../../enclave/he/enclave-crypto';
-import { assertCiphertext, assertGaloisKeys, assertPublicKey, assertRelinKeys, galoisIndex } from '../../../../enclave/he/seal-bytes';
+import { assertCiphertext, assertGaloisKeys, assertPublicKey, assertRelinKeys } from '../../../../enclave/he/seal-bytes';
 
 for (const paramSet of ['n8192', 'n16384'] as ParamSetName[]) {
   describe(`keys made without SEAL, used by SEAL (${paramSet})`, function () {
@@ -55,7 +55,6 @@ for (const paramSet of ['n8192', 'n16384'] as ParamSetName[]) {
       const c = labels();
       for (const step of rotationSteps(paramSet)) {
         assert.ok(gk.hasKey(galoisElement(step, 2 * keys.slots)), `step ${step}`);
-        assert.equal((galoisElement(step, 2 * keys.slots) - 1) / 2, galoisIndex(step, 2 * keys.slots));
         const r = scope.own(rt.seal.CipherText());
         if (step === 0) rt.evaluator.complexConjugate(c, gk, r);
         else rt.evaluator.rotateVector(c, step, gk, r);
@@ -105,9 +104,36 @@ for (const paramSet of ['n8192', 'n16384'] as ParamSetName[]) {
       }
     });
 
-    it('refuses more values than slots, and values too large for the scale', () => {
+    it('refuses more values than slots, values too large for the scale, and values that are not finite', () => {
       assert.throws(() => keys.encrypt(new Float64Array(keys.slots + 1)), /at most/);
       assert.throws(() => keys.encrypt([2 ** 40]), /too large/);
+      for (const bad of [NaN, Infinity, -Infinity]) assert.throws(() => keys.encrypt([1, bad]), /value 1 is not a finite number/);
+    });
+
+    it('makes keys for negative steps where SEAL looks for them, refuses steps of half the slots, and encrypts nothing once disposed', () => {
+      const other = LeanKeys.make(paramSet, [-1, -3, 3], { secretKeyTo: (bytes) => (secret = bytes.slice()) });
+      try {
+        const sk = scope.own(rt.seal.SecretKey());
+        sk.loadArray(rt.context, secret);
+        const own = scope.own(rt.seal.Decryptor(rt.context, sk));
+        const gk = scope.own(rt.seal.GaloisKeys());
+        gk.loadArray(rt.context, other.galoisKeyBytes);
+        const c = scope.own(rt.seal.CipherText());
+        c.loadArray(rt.context, other.encrypt(values));
+        for (const step of [-1, -3, 3]) {
+          const r = scope.own(rt.seal.CipherText());
+          rt.evaluator.rotateVector(c, step, gk, r);
+          const got = rt.encoder.decode(scope.own(own.decrypt(r)));
+          const want = (i: number) => values[(((i + step) % keys.slots) + keys.slots) % keys.slots] ?? 0;
+          assert.ok(maxError(got, want, keys.slots) < 1e-5, `step ${step}`);
+        }
+      } finally {
+        other.dispose();
+      }
+      assert.throws(() => other.encrypt([1]), /disposed/);
+      assert.throws(() => LeanKeys.make(paramSet, [keys.slots]), /no rotation/);
+      assert.throws(() => LeanKeys.make(paramSet, [-keys.slots]), /no rotation/);
+      assert.throws(() => galoisElement(1.5, 2 * keys.slots), /no rotation/);
     });
   });
 }
