@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- scale [enterprises...] [--jobs-only | --he-only]`: a platform table of synthetic
- * enterprises (30 columns) streamed to a CSV file and imported through the enclave's HTTP API
+ * enterprises (30 columns: the synthetic generator's 24 and 6 more numeric ones) streamed to a CSV file and imported through the enclave's HTTP API
  * (streamed, as `jointlab dataset import` sends it), then for a bank of 200,000 customers: a joint
  * logistic regression job and a scorecard job end to end (submitted, approved, run by the enclave's
  * runner) and an encrypted-label training on the 200,000 rows, with the platform's columns on SQLite
@@ -63,16 +63,26 @@ async function measured<T>(work: () => Promise<T> | T): Promise<[T, Step]> {
   }
 }
 
+/**
+ * Numeric columns past the generator's, so that the table has the 30 columns the issue asks for: each
+ * a rounded normal draw per enterprise, missing one time in twenty (no job reads them; the import
+ * types, stores and copies them).
+ */
+const EXTRA_COLUMNS = Array.from({ length: 30 - (PLATFORM_COLUMNS.length - 1) }, (_, k) => `extra_${k + 1}`);
+const HEADER = [...PLATFORM_COLUMNS, ...EXTRA_COLUMNS];
+
 /** Streams `count` enterprises to a CSV file, 10,000 rows a write; returns their ids in file order. */
 function writePlatform(path: string, count: number): string[] {
   const fd = openSync(path, 'w');
   const ids: string[] = [];
+  const random = new Random(17);
   try {
-    writeSync(fd, PLATFORM_COLUMNS.map(csvCell).join(',') + '\n');
+    writeSync(fd, HEADER.map(csvCell).join(',') + '\n');
     let chunk: string[] = [];
     for (const row of enterpriseRows(count, 7)) {
       ids.push(String(row[0]));
-      chunk.push(row.map(csvCell).join(','));
+      const extras = EXTRA_COLUMNS.map(() => (random.uniform() < 0.05 ? '' : (100 * random.normal()).toFixed(2)));
+      chunk.push([...row.map(csvCell), ...extras].join(','));
       if (chunk.length === 10_000) {
         writeSync(fd, chunk.join('\n') + '\n');
         chunk = [];
@@ -194,7 +204,7 @@ export async function main(args: string[]): Promise<void> {
   // `--he-only`: the imports and the encrypted-label training on both engines, nothing else.
   const heOnly = args.includes('--he-only');
   const counts = sizes.length ? sizes : [250_000, 1_000_000];
-  console.log(`scale benchmark: platform tables of ${counts.map((n) => n.toLocaleString('en')).join(', ')} enterprises x ${PLATFORM_COLUMNS.length - 1} columns, jobs on SQLite rows and on DuckDB (enclave/columnar/)`);
+  console.log(`scale benchmark: platform tables of ${counts.map((n) => n.toLocaleString('en')).join(', ')} enterprises x ${HEADER.length - 1} columns, jobs on SQLite rows and on DuckDB (enclave/columnar/)`);
   console.log(`  bank of ${BANK_CUSTOMERS.toLocaleString('en')} customers, scoring request of ${SCORING_IDS.toLocaleString('en')} ids; wall time, CPU time and peak RSS of the process running the enclave`);
   const results: { n: number; importStep: Step; bytes: number; dbBytes: number }[] = [];
   for (const n of counts) {
