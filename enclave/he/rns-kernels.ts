@@ -12,9 +12,9 @@
  * most sqrt(2) times a column bound of at most 1024, at a scale of 2^50), where the conversion is
  * exact; past 2^63 it would saturate.
  */
-import { FunctionSpec, assemble, i32, i64, op, repeat } from '../../models/wasm-assembler';
+import { FunctionSpec, assemble, at, i32, i64, op, repeat } from '../../models/wasm-assembler';
 import { PAGE, WasmMemory, wasm } from '../../models/wasm-api';
-import { MASK, WORD, negativeInverse, redc, redcLocals, word } from '../../lab/he/ring/montgomery';
+import { MASK, WORD, negativeInverse, redc, redcLocals } from '../../lab/he/ring/montgomery';
 
 const { get, set, ifElse } = op;
 const c = op.i32;
@@ -35,9 +35,9 @@ function macKernel(): FunctionSpec {
       repeat(
         i,
         count,
-        redc(s, [...word(x, i), ...op.i64Load()], [...word(y, i), ...op.i64Load()], t),
-        [...word(acc, i), op.i64Load(), get(t), op.i64Add, set(sum)].flat(),
-        [...word(acc, i), get(sum), get(q), op.i64Sub, get(sum), get(sum), get(q), op.i64GeS, op.select, op.i64Store()].flat(),
+        redc(s, [...at(x, i), ...op.i64Load()], [...at(y, i), ...op.i64Load()], t),
+        [...at(acc, i), op.i64Load(), get(t), op.i64Add, set(sum)].flat(),
+        [...at(acc, i), get(sum), get(q), op.i64Sub, get(sum), get(sum), get(q), op.i64GeS, op.select, op.i64Store()].flat(),
       ),
     ],
   };
@@ -56,7 +56,7 @@ function montgomeryKernel(): FunctionSpec {
     locals: [i32, i64, ...new Array<typeof i64>(n).fill(i64)],
     body: [
       [MASK, set(s.mask)].flat(),
-      repeat(i, count, redc(s, [...word(x, i), ...op.i64Load()], get(r2), t), [...word(x, i), get(t), op.i64Store()].flat()),
+      repeat(i, count, redc(s, [...at(x, i), ...op.i64Load()], get(r2), t), [...at(x, i), get(t), op.i64Store()].flat()),
     ],
   };
 }
@@ -74,11 +74,11 @@ function residuesKernel(): FunctionSpec {
       repeat(
         i,
         count,
-        [...word(src, i), op.f64Load(), op.i64TruncSatF64S, set(v)].flat(),
+        [...at(src, i), op.f64Load(), op.i64TruncSatF64S, set(v)].flat(),
         repeat(
           j,
           primes,
-          [...word(moduli, j), op.i64Load(), set(q), get(v), set(r)].flat(),
+          [...at(moduli, j), op.i64Load(), set(q), get(v), set(r)].flat(),
           // Most values already lie in [0, q) or one prime below: the remainder only for the rest.
           [get(r), op.i64(0), op.i64LtS].flat(),
           ifElse([get(r), get(q), op.i64Add, set(r)]),

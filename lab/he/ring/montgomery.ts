@@ -7,7 +7,6 @@
 import { op } from '../../../models/wasm-assembler';
 
 const { get, set } = op;
-const c = op.i32;
 
 /** The scratch locals of a 128-bit product, and the local holding 2^32 - 1. */
 export interface Mul128Locals {
@@ -71,8 +70,6 @@ export function redcLocals(first: number): { locals: RedcLocals; count: number }
 }
 
 export const MASK = [op.i64(-1), op.i64(32), op.i64ShrU].flat();
-/** Byte offset base + 8 * index (i32 locals). */
-export const word = (base: number, index: number) => [get(base), get(index), c(3), op.i32Shl, op.i32Add].flat();
 
 export const WORD = 1n << 64n;
 

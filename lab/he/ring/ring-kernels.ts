@@ -6,8 +6,8 @@
  * (lab/he/ring/lean-keys.ts). Products are Montgomery reductions: one factor in Montgomery form
  * (times 2^64 mod q), the other and the result in normal form.
  */
-import { FunctionSpec, assemble, i32, i64, op } from '../../../models/wasm-assembler';
-import { MASK, RedcLocals, redc, redcLocals, word } from './montgomery';
+import { FunctionSpec, assemble, at, i32, i64, op, repeat } from '../../../models/wasm-assembler';
+import { MASK, RedcLocals, redc, redcLocals } from './montgomery';
 
 const { get, set, block, loop, brIf, br } = op;
 const c = op.i32;
@@ -17,11 +17,6 @@ const load = (pointer: number[]) => [...pointer, ...op.i64Load()];
 const belowQ = (into: number, q: number) => [set(into), get(into), get(q), op.i64Sub, get(into), get(into), get(q), op.i64GeS, op.select].flat();
 /** (x mod q) for x in (-q, q), x on the stack and kept in `into`. */
 const aboveZero = (into: number, q: number) => [set(into), get(into), get(q), op.i64Add, get(into), get(into), op.i64(0), op.i64LtS, op.select].flat();
-
-/** `for (k = 0; k < count; k++) body` over i32 locals, the body at label depth 2 inside. */
-function each(k: number, count: number, ...body: number[][]): number[] {
-  return [c(0), set(k), block(loop(get(k), get(count), op.i32GeS, brIf(1), ...body, get(k), c(1), op.i32Add, set(k), br(0)))].flat();
-}
 
 /** A kernel over `count` residues: `pointers` i32 pointers, the count, q, qinv (-1/q mod 2^64), then `scalars` i64 scalars; redc's scratch among its locals. */
 function kernel(name: string, pointers: number, scalars: number, body: (p: { k: number; t: number; s: RedcLocals }) => number[][]): FunctionSpec {
@@ -39,29 +34,29 @@ function kernel(name: string, pointers: number, scalars: number, body: (p: { k: 
 }
 
 /** mul(out, x, y, count, q, qinv): out[k] = x[k] y[k] / 2^64 mod q (y in Montgomery form: the product in normal form). */
-const mul = kernel('mul', 3, 0, ({ k, t, s }) => [each(k, 3, redc(s, load(word(1, k)), load(word(2, k)), t), [...word(0, k), get(t), op.i64Store()].flat())]);
+const mul = kernel('mul', 3, 0, ({ k, t, s }) => [repeat(k, 3, redc(s, load(at(1, k)), load(at(2, k)), t), [...at(0, k), get(t), op.i64Store()].flat())]);
 
 /** scale(out, x, count, q, qinv, f): out[k] = x[k] f / 2^64 mod q (f = 2^128 mod q: x in Montgomery form). */
-const scale = kernel('scale', 2, 1, ({ k, t, s }) => [each(k, 2, redc(s, load(word(1, k)), get(s.qinv + 1), t), [...word(0, k), get(t), op.i64Store()].flat())]);
+const scale = kernel('scale', 2, 1, ({ k, t, s }) => [repeat(k, 2, redc(s, load(at(1, k)), get(s.qinv + 1), t), [...at(0, k), get(t), op.i64Store()].flat())]);
 
 /** sub(out, x, y, count, q, qinv): out[k] = x[k] - y[k] mod q. */
-const sub = kernel('sub', 3, 0, ({ k, t, s }) => [each(k, 3, [...word(0, k), ...load(word(1, k)), ...load(word(2, k)), op.i64Sub, ...aboveZero(t, s.q), op.i64Store()].flat())]);
+const sub = kernel('sub', 3, 0, ({ k, t, s }) => [repeat(k, 3, [...at(0, k), ...load(at(1, k)), ...load(at(2, k)), op.i64Sub, ...aboveZero(t, s.q), op.i64Store()].flat())]);
 
 /** encrypt(c0, c1, key, add, count, q, qinv): c0[k] = add[k] - c1[k] key[k] / 2^64 mod q (key in Montgomery form). */
-const encrypt = kernel('encrypt', 4, 0, ({ k, t, s }) => [each(k, 4, redc(s, load(word(1, k)), load(word(2, k)), t), [...word(0, k), ...load(word(3, k)), get(t), op.i64Sub, ...aboveZero(t, s.q), op.i64Store()].flat())]);
+const encrypt = kernel('encrypt', 4, 0, ({ k, t, s }) => [repeat(k, 4, redc(s, load(at(1, k)), load(at(2, k)), t), [...at(0, k), ...load(at(3, k)), get(t), op.i64Sub, ...aboveZero(t, s.q), op.i64Store()].flat())]);
 
 /** reduce(x, count, q, qinv): x[k] = x[k] mod q, x read as unsigned 64-bit. */
-const reduce = kernel('reduce', 1, 0, ({ k, s }) => [each(k, 1, [...word(0, k), ...load(word(0, k)), get(s.q), op.i64RemU, op.i64Store()].flat())]);
+const reduce = kernel('reduce', 1, 0, ({ k, s }) => [repeat(k, 1, [...at(0, k), ...load(at(0, k)), get(s.q), op.i64RemU, op.i64Store()].flat())]);
 
 /** residues(out, src, count, q, qinv): out[k] = src[k] mod q, src doubles holding whole numbers below 2^63 in size. */
 const residues = kernel('residues', 2, 0, ({ k, t, s }) => [
-  each(k, 2, [...word(0, k), ...word(1, k), ...op.f64Load(), op.i64TruncSatF64S, get(s.q), op.i64RemS, ...aboveZero(t, s.q), op.i64Store()].flat()),
+  repeat(k, 2, [...at(0, k), ...at(1, k), ...op.f64Load(), op.i64TruncSatF64S, get(s.q), op.i64RemS, ...aboveZero(t, s.q), op.i64Store()].flat()),
 ]);
 
 /** powers(out, count, q, qinv, start, base): out[k] = start base^k mod q (base in Montgomery form). */
 const powers = kernel('powers', 1, 2, ({ k, t, s }) => [
   [get(s.qinv + 1), set(t)].flat(),
-  each(k, 1, [...word(0, k), get(t), op.i64Store()].flat(), redc(s, get(t), get(s.qinv + 2), t)),
+  repeat(k, 1, [...at(0, k), get(t), op.i64Store()].flat(), redc(s, get(t), get(s.qinv + 2), t)),
 ]);
 
 /**
@@ -85,7 +80,7 @@ function nttKernel(): FunctionSpec {
       block(
         loop(
           [get(m), get(n), op.i32GeS, brIf(1), get(half), c(1), op.i32ShrU, set(half)].flat(),
-          each(
+          repeat(
             i,
             m,
             [...load([get(roots), get(m), get(i), op.i32Add, c(3), op.i32Shl, op.i32Add].flat()), set(root)].flat(),
