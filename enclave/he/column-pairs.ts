@@ -13,8 +13,9 @@
  * is 1 modulo 4 (one of each slot's conjugate pair), X^(N/2) is i, so p there is a + i b, and
  * p = lo + X^(N/2) hi with real halves lo, hi of degree < N/2 is the one polynomial whose half-size
  * transform w = lo + i hi meets those values: an inverse FFT of N/2 points, twisted, gives lo and hi
- * at once. SEAL then transforms the residues to its NTT form (two plaintexts ride in one ciphertext, the only object node-seal lets us
- * transform from coefficients), and the plaintexts are read from its bytes.
+ * at once. SEAL then transforms the residues to its NTT form (two plaintexts ride in one ciphertext,
+ * the only object node-seal lets us transform from coefficients), and the plaintexts are read from
+ * its bytes.
  */
 import type { ParmsIdType } from 'node-seal/implementation/parms-id-type';
 import type { PlainText } from 'node-seal/implementation/plain-text';
