@@ -15,6 +15,7 @@
 import { FunctionSpec, assemble, at, i32, i64, op, repeat } from '../../models/wasm-assembler';
 import { PAGE, WasmMemory, wasm } from '../../models/wasm-api';
 import { MASK, WORD, negativeInverse, redc, redcLocals } from '../../lab/he/ring/montgomery';
+import { scale } from '../../lab/he/ring/ring-kernels';
 
 const { get, set, ifElse } = op;
 const c = op.i32;
@@ -39,24 +40,6 @@ function macKernel(): FunctionSpec {
         [...at(acc, i), op.i64Load(), get(t), op.i64Add, set(sum)].flat(),
         [...at(acc, i), get(sum), get(q), op.i64Sub, get(sum), get(sum), get(q), op.i64GeS, op.select, op.i64Store()].flat(),
       ),
-    ],
-  };
-}
-
-/** montgomery(x, count, q, qinv, r2): x[i] = x[i] 2^64 mod q (times r2 = 2^128 mod q, reduced). */
-function montgomeryKernel(): FunctionSpec {
-  const [x, count, q, qinv, r2] = [0, 1, 2, 3, 4];
-  const [i, t] = [5, 6];
-  const { locals, count: n } = redcLocals(7);
-  const s = { ...locals, q, qinv };
-  return {
-    name: 'montgomery',
-    params: [i32, i32, i64, i64, i64],
-    results: [],
-    locals: [i32, i64, ...new Array<typeof i64>(n).fill(i64)],
-    body: [
-      [MASK, set(s.mask)].flat(),
-      repeat(i, count, redc(s, [...at(x, i), ...op.i64Load()], get(r2), t), [...at(x, i), get(t), op.i64Store()].flat()),
     ],
   };
 }
@@ -95,7 +78,8 @@ function residuesKernel(): FunctionSpec {
 
 interface Exports {
   mac(acc: number, x: number, y: number, count: number, q: bigint, qinv: bigint): void;
-  montgomery(x: number, count: number, q: bigint, qinv: bigint, r2: bigint): void;
+  /** lab/he/ring/ring-kernels.ts `scale`: out = x f / 2^64 mod q, with f = 2^128 mod q the Montgomery form. */
+  scale(out: number, x: number, count: number, q: bigint, qinv: bigint, f: bigint): void;
   residues(src: number, count: number, dst: number, moduli: number, primes: number): void;
 }
 
@@ -139,7 +123,7 @@ export class PairProducts {
     const end = this.residuesAt + 2 * poly;
     // The moduli table, before the ciphertexts, holds 8 primes; scoring's level has 2.
     if (8 * moduli.length > CIPHERS_AT) throw new RangeError(`at most 8 primes, not ${moduli.length}`);
-    compiled ??= new wasm.Module(assemble([macKernel(), montgomeryKernel(), residuesKernel()]));
+    compiled ??= new wasm.Module(assemble([macKernel(), scale, residuesKernel()]));
     this.memory = new wasm.Memory({ initial: Math.ceil(end / PAGE) });
     this.run = new wasm.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as Exports;
     new BigUint64Array(this.memory.buffer, this.moduliAt, moduli.length).set(moduli);
@@ -155,7 +139,7 @@ export class PairProducts {
   setCipher(k: number, data: Uint8Array): void {
     if (k < 0 || k >= this.ciphers || data.length !== 2 * this.poly) throw new RangeError(`ciphertext ${k} of ${this.ciphers}, ${data.length} bytes`);
     new Uint8Array(this.memory.buffer, this.cipherAt(k), data.length).set(data);
-    this.eachResidue((j, offset) => this.run.montgomery(this.cipherAt(k) + offset, this.n, this.moduli[j], this.qinv[j], this.r2[j]));
+    this.eachResidue((j, offset) => this.run.scale(this.cipherAt(k) + offset, this.cipherAt(k) + offset, this.n, this.moduli[j], this.qinv[j], this.r2[j]));
   }
 
   /** The plaintext the constant term multiplies (ones), SEAL's data of one polynomial. */

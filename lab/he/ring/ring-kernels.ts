@@ -8,6 +8,7 @@
  */
 import { FunctionSpec, assemble, at, i32, i64, op, repeat } from '../../../models/wasm-assembler';
 import { MASK, RedcLocals, redc, redcLocals } from './montgomery';
+import { wasm } from '../../../models/wasm-api';
 
 const { get, set, block, loop, brIf, br } = op;
 const c = op.i32;
@@ -37,7 +38,7 @@ function kernel(name: string, pointers: number, scalars: number, body: (p: { k: 
 const mul = kernel('mul', 3, 0, ({ k, t, s }) => [repeat(k, 3, redc(s, load(at(1, k)), load(at(2, k)), t), [...at(0, k), get(t), op.i64Store()].flat())]);
 
 /** scale(out, x, count, q, qinv, f): out[k] = x[k] f / 2^64 mod q (f = 2^128 mod q: x in Montgomery form). */
-const scale = kernel('scale', 2, 1, ({ k, t, s }) => [repeat(k, 2, redc(s, load(at(1, k)), get(s.qinv + 1), t), [...at(0, k), get(t), op.i64Store()].flat())]);
+export const scale = kernel('scale', 2, 1, ({ k, t, s }) => [repeat(k, 2, redc(s, load(at(1, k)), get(s.qinv + 1), t), [...at(0, k), get(t), op.i64Store()].flat())]);
 
 /** sub(out, x, y, count, q, qinv): out[k] = x[k] - y[k] mod q. */
 const sub = kernel('sub', 3, 0, ({ k, t, s }) => [repeat(k, 3, [...at(0, k), ...load(at(1, k)), ...load(at(2, k)), op.i64Sub, ...aboveZero(t, s.q), op.i64Store()].flat())]);
@@ -113,10 +114,10 @@ export interface RingKernels {
   ntt(a: number, roots: number, n: number, q: bigint, qinv: bigint): void;
 }
 
-let compiled: Uint8Array | undefined;
+let compiled: object | undefined;
 
-/** The kernels' module bytes, assembled once per thread. */
-export function ringKernelsModule(): Uint8Array {
-  compiled ??= assemble([mul, scale, sub, encrypt, reduce, residues, powers, nttKernel()]);
+/** The kernels' module, assembled and compiled once per thread. */
+export function ringKernelsModule(): object {
+  compiled ??= new wasm.Module(assemble([mul, scale, sub, encrypt, reduce, residues, powers, nttKernel()]));
   return compiled;
 }

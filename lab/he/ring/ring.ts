@@ -26,7 +26,7 @@ export class Ring {
   ) {
     this.free = primes.length;
     this.memory = new wasm.Memory({ initial: Math.ceil(((this.free + rows) * n * 8) / PAGE) });
-    this.run = new wasm.Instance(new wasm.Module(ringKernelsModule()), { env: { memory: this.memory } }).exports as unknown as RingKernels;
+    this.run = new wasm.Instance(ringKernelsModule(), { env: { memory: this.memory } }).exports as unknown as RingKernels;
     this.qinv = primes.map(negativeInverse);
     this.r2 = primes.map((q) => (WORD * WORD) % q);
     primes.forEach((q, j) => this.buildRoots(j, q));
